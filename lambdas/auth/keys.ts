@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SURFACES, type Surface } from '../kit/surfaces';
+
+/** `sk-` and at least 32 URL-safe characters; generated keys carry 32 random bytes (43 characters). */
+export const KEY_FORMAT = /^sk-[A-Za-z0-9_-]{32,256}$/;
+
+export interface ApiKeyRecord {
+  keyId: string;
+  tenant: string;
+  agent?: string;
+  surfaces: Surface[];
+  createdAt: string;
+  revokedAt?: string;
+}
+
+interface StoredKey extends ApiKeyRecord {
+  pk: string;
+}
+
+export const generateKey = (): string => `sk-${randomBytes(32).toString('base64url')}`;
+export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+const keyIdOf = (hash: string): string => `key_${hash.slice(0, 16)}`;
+
+const TENANT_FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function parseSurfaces(list: string | undefined): Surface[] {
+  if (!list) return [...SURFACES];
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((s) => !(SURFACES as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`Unknown surface(s): ${unknown.join(', ')}. Known: ${SURFACES.join(', ')}`);
+  return names as Surface[];
+}
+
+/** API keys, stored by the SHA-256 of the secret: the secret itself is never stored. */
+export class KeyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Creates a key (or registers a given one, e.g. SATCHEL_API_KEY); returns the secret once. */
+  async create(input: { tenant: string; agent?: string; surfaces?: Surface[]; key?: string }): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (!TENANT_FORMAT.test(input.tenant)) throw new Error(`Tenant "${input.tenant}" must be 1-64 letters, digits, '.', '_' or '-'`);
+    if (input.agent !== undefined && !TENANT_FORMAT.test(input.agent)) throw new Error(`Agent "${input.agent}" must be 1-64 letters, digits, '.', '_' or '-'`);
+    const key = input.key ?? generateKey();
+    if (!KEY_FORMAT.test(key)) throw new Error('An API key is "sk-" followed by at least 32 letters, digits, "-" or "_"');
+    const hash = hashKey(key);
+    const record: ApiKeyRecord = {
+      keyId: keyIdOf(hash),
+      tenant: input.tenant,
+      ...(input.agent ? { agent: input.agent } : {}),
+      surfaces: input.surfaces ?? [...SURFACES],
+      createdAt: new Date().toISOString(),
+    };
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: hash, ...record } }));
+    return { key, record };
+  }
+
+  /** The active key behind a secret, or undefined when unknown or revoked. */
+  async findActive(key: string): Promise<ApiKeyRecord | undefined> {
+    if (!KEY_FORMAT.test(key)) return undefined;
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: hashKey(key) } }));
+    if (!Item || Item.revokedAt) return undefined;
+    return strip(Item as StoredKey);
+  }
+
+  async list(tenant?: string): Promise<ApiKeyRecord[]> {
+    const items: StoredKey[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          ExclusiveStartKey,
+          ...(tenant ? { FilterExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': tenant } } : {}),
+        }),
+      );
+      items.push(...((page.Items ?? []) as StoredKey[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items.map(strip).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Marks a key revoked; false when no such key id exists. */
+  async revoke(keyId: string): Promise<boolean> {
+    const { Items } = await this.db.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :id', ExpressionAttributeValues: { ':id': keyId } }),
+    );
+    const hash = Items?.[0]?.pk as string | undefined;
+    if (!hash) return false;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: hash },
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
+        ExpressionAttributeValues: { ':now': new Date().toISOString() },
+      }),
+    );
+    return true;
+  }
+}
+
+function strip({ pk: _pk, ...record }: StoredKey): ApiKeyRecord {
+  return record;
+}

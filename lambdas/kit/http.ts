@@ -1,0 +1,136 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { authFromEvent, requireSurface, type AuthContext, type AuthorizerContext } from './auth-context';
+import { config } from './config';
+import type { BodyOf, Contract, ParamsOf, QueryOf } from './contract';
+import { AppError, badRequest, tooLarge } from './errors';
+import { logger, metrics, tracer } from './observability';
+import { ENVELOPES } from './surfaces';
+
+export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthorizerContext>>;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface Request<C extends Contract> {
+  params: ParamsOf<C>;
+  query: QueryOf<C>;
+  body: BodyOf<C>;
+  /** Present on every route behind the authorizer. */
+  auth: AuthContext;
+  requestId: string;
+  headers: Record<string, string | undefined>;
+}
+
+/** A success answer with a status other than the contract's default, or extra headers. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+    readonly headers: Record<string, string> = {},
+    /** Send `body` as is (a string), outside the envelope: HTML, assets. */
+    readonly raw = false,
+  ) {}
+}
+
+export type Handler<C extends Contract> = (request: Request<C>) => Promise<unknown>;
+
+export type LambdaHandler = ((event: HttpEvent, context: Context) => Promise<HttpResult>) & { contract: Contract };
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+function describeIssue(where: string, issue: z.core.$ZodIssue): string {
+  const path = issue.path.length ? `${where}.${issue.path.map(String).join('.')}` : where;
+  return `${path}: ${issue.message}`;
+}
+
+function validate<S extends z.ZodType | undefined>(where: string, schema: S, value: unknown) {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw badRequest(result.error.issues.slice(0, 5).map((i) => describeIssue(where, i)).join('; '));
+  }
+  return result.data;
+}
+
+function readBody(event: HttpEvent, limit: number): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.length > limit) throw tooLarge(`Request body is ${raw.length} bytes; the limit is ${limit} bytes`);
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** API Gateway passes path parameters as matched; they arrive percent-encoded when the client encoded them. */
+function decodeParams(params: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params ?? {})) {
+    if (value === undefined) continue;
+    try {
+      out[key] = decodeURIComponent(value);
+    } catch {
+      throw badRequest(`path.${key}: malformed percent-encoding`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Wraps an endpoint function in the middy stack every function shares: Powertools logger,
+ * tracer and metrics, then parsing, validation against the contract, the surface's
+ * envelope, and the mapping of errors to status codes.
+ */
+export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): LambdaHandler {
+  const envelope = ENVELOPES[c.surface];
+  const core = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    try {
+      const auth = authFromEvent(event);
+      if (c.surface !== 'system') {
+        if (!auth) throw new AppError(401, 'UNAUTHORIZED', 'Missing or invalid API key');
+        requireSurface(auth, c.surface);
+      }
+      const request = {
+        params: validate('path', c.params, decodeParams(event.pathParameters)),
+        query: validate('query', c.query, event.queryStringParameters ?? {}),
+        body: validate('body', c.body, c.body ? readBody(event, c.maxBodyBytes ?? config.maxBodyBytes) : undefined),
+        auth: auth as AuthContext,
+        requestId,
+        headers: event.headers ?? {},
+      } as Request<C>;
+      const result = await fn(request);
+      if (result instanceof Reply) {
+        if (result.raw) return { statusCode: result.status, headers: result.headers, body: result.body as string };
+        return respond(result.status, result.body === undefined ? undefined : envelope.success(result.body), result.headers);
+      }
+      const status = c.successStatus ?? 200;
+      return respond(status, status === 204 ? undefined : envelope.success(result));
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) {
+        logger.info('request refused', { status: error.status, code: error.code, reason: error.message });
+        return respond(error.status, envelope.error(error, requestId));
+      }
+      logger.error('request failed', { requestId, error: error as Error });
+      const failure = error instanceof AppError ? error : new AppError(500, 'INTERNAL_ERROR', `Internal error (request id ${requestId})`);
+      return respond(failure.status, envelope.error(failure, requestId));
+    }
+  };
+  const handler = middy(core)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics)) as unknown as LambdaHandler;
+  handler.contract = c;
+  return handler;
+}
+
+function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  metrics.addMetric(statusCode >= 500 ? 'ServerError' : statusCode >= 400 ? 'ClientError' : 'Success', MetricUnit.Count, 1);
+  if (body === undefined) return { statusCode, headers };
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}

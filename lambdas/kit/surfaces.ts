@@ -1,0 +1,46 @@
+import type { AppError } from './errors';
+
+/** The API surfaces Satchel serves; an API key lists the ones it may use. */
+export const SURFACES = ['sync', 'memory', 'registry', 'items', 'files'] as const;
+export type Surface = (typeof SURFACES)[number];
+/** Routes outside every surface (health, API description) use the plain envelope. */
+export type EnvelopeKind = Surface | 'system';
+
+interface Envelope {
+  success(data: unknown): unknown;
+  error(error: AppError, requestId: string): unknown;
+}
+
+const codeAndMessage = (e: AppError, requestId: string) => ({
+  code: e.code,
+  message: e.message,
+  ...(e.status >= 500 ? { requestId } : {}),
+  ...e.details,
+});
+
+const successFlag: Envelope = {
+  success: (data) => ({ success: true, data }),
+  error: (e, requestId) => ({ success: false, error: codeAndMessage(e, requestId) }),
+};
+
+const bare: Envelope = {
+  success: (data) => data,
+  error: (e, requestId) => ({ error: e.message, ...(e.status >= 500 ? { requestId } : {}), ...e.details }),
+};
+
+/** Each surface keeps its own seed's wire format (see docs/api.md). */
+export const ENVELOPES: Record<EnvelopeKind, Envelope> = {
+  sync: {
+    success: (data) => ({ data }),
+    error: (e, requestId) => ({ error: codeAndMessage(e, requestId) }),
+  },
+  memory: successFlag,
+  registry: bare,
+  // seed 003 answers with flat bodies ({ success, path, message }); errors carry its codes
+  items: {
+    success: (data) => data,
+    error: (e, requestId) => ({ success: false, error: codeAndMessage(e, requestId) }),
+  },
+  files: successFlag,
+  system: bare,
+};

