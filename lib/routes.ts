@@ -16,6 +16,12 @@ export type AccessLevel = 'read' | 'write';
 export interface Access {
   tables?: Partial<Record<TableId, AccessLevel>>;
   bucket?: AccessLevel;
+  /** The vector index (OpenSearch k-NN in AWS, the embedded index locally). */
+  search?: AccessLevel;
+  /** Calls the embedder (Bedrock in AWS). */
+  embed?: boolean;
+  /** Mounts the sandbox file system (EFS in AWS, a local folder otherwise). */
+  sandbox?: boolean;
 }
 
 export interface Route {

@@ -36,6 +36,57 @@ export const config = {
   get maxBodyBytes(): number {
     return Number(optional('SATCHEL_MAX_BODY_BYTES') ?? 1024 * 1024);
   },
+  /** Vector index backend: `opensearch` in AWS, `local` (embedded, under SATCHEL_HOME) otherwise. */
+  get vectorBackend(): 'opensearch' | 'local' {
+    return optional('SATCHEL_VECTOR_BACKEND') === 'opensearch' ? 'opensearch' : 'local';
+  },
+  get openSearchEndpoint(): string {
+    return required('OPENSEARCH_ENDPOINT');
+  },
+  get openSearchIndex(): string {
+    return optional('OPENSEARCH_INDEX') ?? 'satchel-items';
+  },
+  /** `true` when the index lives in an OpenSearch Serverless collection (signing service `aoss`, not `es`). */
+  get openSearchServerless(): boolean {
+    return optional('OPENSEARCH_SERVERLESS') === 'true';
+  },
+  /** Embedder: `bedrock` in AWS; locally `lexical` (offline, no model) or `openai-compatible`. */
+  get embedder(): 'bedrock' | 'lexical' | 'openai-compatible' {
+    const value = optional('SATCHEL_EMBEDDER') ?? 'lexical';
+    if (value !== 'bedrock' && value !== 'lexical' && value !== 'openai-compatible') {
+      throw new Error(`SATCHEL_EMBEDDER must be bedrock, lexical or openai-compatible, not ${value}`);
+    }
+    return value;
+  },
+  get bedrockModelId(): string {
+    return optional('BEDROCK_MODEL_ID') ?? 'amazon.titan-embed-text-v2:0';
+  },
+  /** Vector dimension: 256, 512 or 1024 for Titan Text Embeddings V2. */
+  get embeddingDimension(): number {
+    return Number(optional('EMBEDDING_DIMENSION') ?? 1024);
+  },
+  get openAiEmbeddingsUrl(): string | undefined {
+    return optional('SATCHEL_EMBEDDINGS_URL');
+  },
+  get openAiEmbeddingsModel(): string | undefined {
+    return optional('SATCHEL_EMBEDDINGS_MODEL');
+  },
+  get openAiEmbeddingsKey(): string | undefined {
+    return optional('SATCHEL_EMBEDDINGS_API_KEY');
+  },
+  /** Root of the sandbox desktops: the EFS mount in AWS, `<SATCHEL_HOME>/sandboxes` locally. */
+  get sandboxRoot(): string {
+    return optional('SATCHEL_SANDBOX_ROOT') ?? `${optional('SATCHEL_HOME') ?? '.satchel'}/sandboxes`;
+  },
+  /** State of the local runtime (embedded vector index, sandboxes): `.satchel/` unless set. */
+  get home(): string {
+    return optional('SATCHEL_HOME') ?? '.satchel';
+  },
+  /** Lifetime of a scoped item, seconds; SATCHEL_TTL_<SCOPE>_SECONDS overrides (0 = permanent). */
+  scopeTtlSeconds(scope: 'agent' | 'session' | 'company' | 'temporary'): number {
+    const defaults = { agent: 7 * 86400, session: 86400, company: 0, temporary: 600 };
+    return Number(optional(`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`) ?? defaults[scope]);
+  },
   /** Lifetime of presigned URLs, seconds (at most 15 minutes). */
   get presignTtlSeconds(): number {
     return Math.min(Number(optional('SATCHEL_PRESIGN_TTL_SECONDS') ?? 900), 900);

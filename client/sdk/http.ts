@@ -1,0 +1,113 @@
+/**
+ * The HTTP core of the SDK: base URL + API key, JSON in and out, retries with exponential
+ * backoff and jitter on 429, 5xx and network errors. Surface clients unwrap their envelope.
+ */
+export interface SatchelClientOptions {
+  /** Base URL of the API (SATCHEL_URL), e.g. http://127.0.0.1:3000 or the API Gateway URL. */
+  baseUrl: string;
+  /** `sk-…` (SATCHEL_API_KEY). */
+  apiKey?: string;
+  /** Retries after the first attempt (default 4). */
+  retries?: number;
+  /** First backoff delay, ms (default 200); doubles each retry, capped at 5 s, with full jitter. */
+  backoffMs?: number;
+  fetch?: typeof fetch;
+}
+
+export class SatchelError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'SatchelError';
+  }
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Safe to resend after a network error or 5xx (default: true for GET/PUT/DELETE and idempotent POSTs). */
+  idempotent?: boolean;
+}
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+export class SatchelHttp {
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(readonly options: SatchelClientOptions) {
+    this.retries = options.retries ?? 4;
+    this.backoffMs = options.backoffMs ?? 200;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  url(path: string, query?: RequestOptions['query']): string {
+    const url = new URL(this.options.baseUrl.replace(/\/+$/, '') + path);
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url.toString();
+  }
+
+  /** Sends one request; returns the parsed JSON body (undefined for 204) or throws SatchelError. */
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const retryable = options.idempotent ?? method !== 'POST';
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchImpl(this.url(path, options.query), { method, headers, body });
+      } catch (error) {
+        if (attempt < this.retries && retryable) {
+          await this.sleep(attempt);
+          continue;
+        }
+        throw new SatchelError(0, `Cannot reach ${this.options.baseUrl}: ${(error as Error).message}. Is Satchel running (npm start) and SATCHEL_URL right?`);
+      }
+      if (RETRYABLE.has(res.status) && attempt < this.retries && (retryable || res.status === 429)) {
+        await res.body?.cancel();
+        await this.sleep(attempt, res.headers.get('retry-after'));
+        continue;
+      }
+      const text = await res.text();
+      const parsed = text ? safeJson(text) : undefined;
+      if (!res.ok) throw toError(res.status, parsed);
+      return parsed as T;
+    }
+  }
+
+  private sleep(attempt: number, retryAfter?: string | null): Promise<void> {
+    const hinted = retryAfter ? Number(retryAfter) * 1000 : NaN;
+    const cap = Math.min(5000, this.backoffMs * 2 ** attempt);
+    const delay = Number.isFinite(hinted) ? hinted : Math.random() * cap;
+    return new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Reads every surface's error envelope: `{error: "…"}`, `{error: {code, message}}`, `{success: false, error: {…}}`, `{message}`. */
+function toError(status: number, body: unknown): SatchelError {
+  const b = body as { error?: unknown; message?: string } | undefined;
+  const error = b?.error;
+  if (error && typeof error === 'object') {
+    const e = error as { code?: string; message?: string };
+    return new SatchelError(status, e.message ?? `HTTP ${status}`, e.code, body);
+  }
+  if (typeof error === 'string') return new SatchelError(status, error, undefined, body);
+  if (status === 401) return new SatchelError(status, 'No API key: set SATCHEL_API_KEY or pass --api-key', 'UNAUTHORIZED', body);
+  if (status === 403 && b?.message === 'Forbidden') return new SatchelError(status, 'The API key was refused (unknown or revoked)', 'UNAUTHORIZED', body);
+  return new SatchelError(status, b?.message ?? `HTTP ${status}`, undefined, body);
+}

@@ -1,0 +1,24 @@
+/**
+ * Functions that are not behind the API: scheduled sweeps and stream consumers. Like the route
+ * table, the stateless stack creates one function per row with exactly the access it lists.
+ */
+import type { Access } from './routes';
+import type { TableId } from './data-model';
+
+export type Trigger =
+  /** EventBridge schedule expression, e.g. `rate(5 minutes)`. */
+  | { schedule: string }
+  /** DynamoDB stream of a table defined with `stream` in lib/data-model.ts. */
+  | { stream: TableId };
+
+export interface Job {
+  /** Module under lambdas/, without extension; it exports `handler`. */
+  handler: string;
+  description: string;
+  trigger: Trigger;
+  access: Access;
+}
+
+export const JOBS: Job[] = [
+  // rows are added by the surfaces that need them (item expiry clean-up, sandbox expiry, …)
+];
