@@ -50,7 +50,12 @@ export function matchRoute(table: CompiledRoute[], method: string, path: string)
     pathMatched = true;
     if (entry.route.method !== method) continue;
     const params: Record<string, string> = {};
-    entry.names.forEach((name, i) => (params[name] = m[i + 1]));
+    // like an HTTP API, hand over path parameters percent-decoded
+    try {
+      entry.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+    } catch {
+      return { pathMatched, malformed: true };
+    }
     return { route: entry.route, params };
   }
   return { pathMatched };
@@ -168,6 +173,7 @@ export async function handle(table: CompiledRoute[], req: IncomingMessage, res: 
   const url = new URL(req.url ?? '/', 'http://local');
   const method = (req.method ?? 'GET').toUpperCase();
   const match = matchRoute(table, method, url.pathname);
+  if ('malformed' in match) return send(res, { statusCode: 400, body: JSON.stringify({ message: 'Bad Request' }) });
   if (!('route' in match) || !match.route) {
     return send(res, { statusCode: 404, body: JSON.stringify({ message: 'Not Found' }) });
   }

@@ -67,20 +67,6 @@ function readBody(event: HttpEvent, limit: number): unknown {
   }
 }
 
-/** API Gateway passes path parameters as matched; they arrive percent-encoded when the client encoded them. */
-function decodeParams(params: Record<string, string | undefined> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params ?? {})) {
-    if (value === undefined) continue;
-    try {
-      out[key] = decodeURIComponent(value);
-    } catch {
-      throw badRequest(`path.${key}: malformed percent-encoding`);
-    }
-  }
-  return out;
-}
-
 /**
  * Wraps an endpoint function in the middy stack every function shares: Powertools logger,
  * tracer and metrics, then parsing, validation against the contract, the surface's
@@ -97,7 +83,8 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
         requireSurface(auth, c.surface);
       }
       const request = {
-        params: validate('path', c.params, decodeParams(event.pathParameters)),
+        // HTTP APIs hand over path parameters already percent-decoded
+        params: validate('path', c.params, event.pathParameters ?? {}),
         query: validate('query', c.query, event.queryStringParameters ?? {}),
         body: validate('body', c.body, c.body ? readBody(event, c.maxBodyBytes ?? config.maxBodyBytes) : undefined),
         auth: auth as AuthContext,
