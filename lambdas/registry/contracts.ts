@@ -317,13 +317,13 @@ export const deleteWorkspace = contract({
   successStatus: 204,
 });
 
-const putComponent = <B extends z.ZodType, R extends z.ZodType>(kind: string, body: B, response: R) =>
+const putComponent = <const K extends string, B extends z.ZodType, R extends z.ZodType>(kind: K, body: B, response: R) =>
   contract({
     surface: 'registry',
     summary: `Create or replace a ${kind} of a workspace`,
     params: componentParams,
     body,
-    response: z.object({ [kind]: response }),
+    response: z.object({ [kind]: response } as { [P in K]: R }),
   });
 const deleteComponent = (kind: string) =>
   contract({ surface: 'registry', summary: `Remove a ${kind} from a workspace`, params: componentParams, successStatus: 204 });
