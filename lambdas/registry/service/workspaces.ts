@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, conflict, notFound } from '../../kit/errors';
+import { logger } from '../../kit/observability';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '../contracts';
 import { baseName, normaliseAddDirs, normalisePath, selfAndAncestors } from '../paths';
 import {
@@ -31,6 +32,8 @@ export const toWorkspace = (stored: StoredWorkspace): Workspace => publicFields<
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_DEFAULT_NAME = 120;
+/** Racing creates of one base name each take the next free suffix; every round one of them wins. */
+const NAMING_ATTEMPTS = 32;
 
 function checkName(name: string): string {
   if (name.trim() === '') throw badRequest('name must not be empty');
@@ -105,7 +108,7 @@ async function register(tenant: string, input: CreateWorkspaceInput): Promise<Wo
   const add_dirs = normaliseAddDirs(input.add_dirs ?? [], root);
   const explicitName = input.name === undefined ? undefined : checkName(input.name);
   const defaultBase = (baseName(root) || 'root').slice(0, MAX_DEFAULT_NAME);
-  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < NAMING_ATTEMPTS; attempt++) {
     const timestamp = now();
     const workspace: Workspace = {
       id: newWorkspaceId(),
@@ -240,15 +243,15 @@ export async function deleteWorkspace(tenant: string, ref: string): Promise<void
       { Delete: { TableName: table, Key: keys.nameGuard(tenant, current.name) } },
       { Delete: { TableName: table, Key: keys.rootGuard(tenant, current.root_dir) } },
     ]);
-    if (!failed.length) return deleteChildren(tenant, current.id);
+    if (!failed.length) return deleteChildren(tenant, current.id).catch((error: Error) => logger.warn('workspace children left behind', { workspaceId: current.id, error }));
   }
   throw busy();
 }
 
 /**
  * Children can no longer be written once the workspace item is gone (their writes check it),
- * so removing them afterwards cannot race with a new child. Should this step be cut short,
- * the leftovers sit under an id that is never reused and that nothing reads.
+ * so removing them afterwards cannot race with a new child. Should this step fail, the delete
+ * has still happened: the leftovers sit under an id that is never reused and nothing reads.
  */
 async function deleteChildren(tenant: string, workspaceId: string): Promise<void> {
   const pk = keys.children(tenant, workspaceId);
