@@ -43,8 +43,12 @@ const route = (method: Method, path: string, handler: string, c: Contract, acces
   method, path, handler, contract: c, auth: true, access,
 });
 
+// registry: each route gets exactly the tables it touches
+const workspacesRead: Access = { tables: { workspaces: 'read' } };
+const workspacesWrite: Access = { tables: { workspaces: 'write' } };
 const registryRead: Access = { tables: { workspaces: 'read', sessions: 'read' } };
-const registryWrite: Access = { tables: { workspaces: 'write', sessions: 'read' } };
+/** Session writes also move the workspace's open-session counter; deleting a workspace removes its sessions. */
+const registryWrite: Access = { tables: { workspaces: 'write', sessions: 'write' } };
 
 export const ROUTES: Route[] = [
   // ---- system (no auth) ----
@@ -54,13 +58,22 @@ export const ROUTES: Route[] = [
   open('GET', '/docs/{asset}', 'system/docs-asset', system.docsAsset),
 
   // ---- workspace registry (seed 002) ----
-  route('GET', '/api/workspaces', 'registry/list-workspaces', registry.listWorkspaces, registryRead),
-  route('POST', '/api/workspaces', 'registry/create-workspace', registry.createWorkspace, registryWrite),
-  route('POST', '/api/workspaces/resolve', 'registry/resolve-workspace', registry.resolveWorkspace, registryWrite),
+  route('GET', '/api/workspaces', 'registry/list-workspaces', registry.listWorkspaces, workspacesRead),
+  route('POST', '/api/workspaces', 'registry/create-workspace', registry.createWorkspace, workspacesWrite),
+  route('POST', '/api/workspaces/resolve', 'registry/resolve-workspace', registry.resolveWorkspace, workspacesWrite),
   route('GET', '/api/workspaces/{id}', 'registry/get-workspace', registry.getWorkspace, registryRead),
-  route('PATCH', '/api/workspaces/{id}', 'registry/update-workspace', registry.updateWorkspace, registryWrite),
+  route('PATCH', '/api/workspaces/{id}', 'registry/update-workspace', registry.updateWorkspace, workspacesWrite),
   route('DELETE', '/api/workspaces/{id}', 'registry/delete-workspace', registry.deleteWorkspace, registryWrite),
-  // registry: agents, skills, providers, sessions (beyond the seed) — rows added by the registry work
+  // registry: agents, skills, providers, sessions (beyond the seed)
+  route('PUT', '/api/workspaces/{id}/agents/{name}', 'registry/put-agent', registry.putAgent, workspacesWrite),
+  route('DELETE', '/api/workspaces/{id}/agents/{name}', 'registry/delete-agent', registry.deleteAgent, workspacesWrite),
+  route('PUT', '/api/workspaces/{id}/skills/{name}', 'registry/put-skill', registry.putSkill, workspacesWrite),
+  route('DELETE', '/api/workspaces/{id}/skills/{name}', 'registry/delete-skill', registry.deleteSkill, workspacesWrite),
+  route('PUT', '/api/workspaces/{id}/providers/{name}', 'registry/put-provider', registry.putProvider, workspacesWrite),
+  route('DELETE', '/api/workspaces/{id}/providers/{name}', 'registry/delete-provider', registry.deleteProvider, workspacesWrite),
+  route('GET', '/api/workspaces/{id}/sessions', 'registry/list-sessions', registry.listSessions, registryRead),
+  route('POST', '/api/workspaces/{id}/sessions', 'registry/create-session', registry.createSession, registryWrite),
+  route('PATCH', '/api/workspaces/{id}/sessions/{sessionId}', 'registry/update-session', registry.updateSession, registryWrite),
 
   // ---- workspace sync (seed 000) ----
 

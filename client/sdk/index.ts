@@ -1,4 +1,5 @@
 import { SatchelHttp, type SatchelClientOptions } from './http';
+import { registryMethods } from './registry';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
 
@@ -10,7 +11,8 @@ export function createSatchelClient(options: SatchelClientOptions) {
   const http = new SatchelHttp(options);
   return {
     http,
-    // surfaces spread their methods here, e.g. ...registryMethods(http)
+    // surfaces spread their methods here
+    ...registryMethods(http),
   };
 }
 

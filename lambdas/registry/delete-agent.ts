@@ -1,0 +1,5 @@
+import { httpHandler } from '../kit/http';
+import { deleteAgent } from './contracts';
+import * as registry from './service';
+
+export const handler = httpHandler(deleteAgent, ({ auth, params }) => registry.deleteComponent(auth, 'agent', params.id, params.name));

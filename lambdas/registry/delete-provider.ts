@@ -1,0 +1,5 @@
+import { httpHandler } from '../kit/http';
+import { deleteProvider } from './contracts';
+import * as registry from './service';
+
+export const handler = httpHandler(deleteProvider, ({ auth, params }) => registry.deleteComponent(auth, 'provider', params.id, params.name));

@@ -1,0 +1,5 @@
+import { httpHandler } from '../kit/http';
+import { deleteWorkspace } from './contracts';
+import * as registry from './service';
+
+export const handler = httpHandler(deleteWorkspace, ({ auth, params }) => registry.deleteWorkspace(auth.tenant, params.id));

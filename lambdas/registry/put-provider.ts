@@ -1,0 +1,7 @@
+import { httpHandler } from '../kit/http';
+import { putProvider } from './contracts';
+import * as registry from './service';
+
+export const handler = httpHandler(putProvider, async ({ auth, params, body }) => ({
+  provider: await registry.putComponent(auth, 'provider', params.id, params.name, body),
+}));

@@ -1,0 +1,7 @@
+import { httpHandler } from '../kit/http';
+import { putSkill } from './contracts';
+import * as registry from './service';
+
+export const handler = httpHandler(putSkill, async ({ auth, params, body }) => ({
+  skill: await registry.putComponent(auth, 'skill', params.id, params.name, body),
+}));

@@ -1,0 +1,7 @@
+import { httpHandler } from '../kit/http';
+import { updateWorkspace } from './contracts';
+import * as registry from './service';
+
+export const handler = httpHandler(updateWorkspace, async ({ auth, params, body }) => ({
+  workspace: await registry.updateWorkspace(auth.tenant, params.id, body),
+}));
