@@ -30,7 +30,7 @@ export async function freePort(): Promise<number> {
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
+    if (await check().catch((error: Error) => (/exited/.test(error.message) ? Promise.reject(error) : false))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not start within ${timeoutMs / 1000} s`);
@@ -51,12 +51,17 @@ export async function startDynamo(options: { dbPath?: string; port?: number } = 
   const endpoint = `http://127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => (exited = true));
-  await waitFor(async () => {
-    if (exited) throw new Error('DynamoDB Local exited during start-up');
-    // any HTTP answer (even 400) means it listens
-    const res = await fetch(endpoint, { method: 'POST' });
-    return res.status > 0;
-  }, 'DynamoDB Local');
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error('DynamoDB Local exited during start-up');
+      // any HTTP answer (even 400) means it listens
+      const res = await fetch(endpoint, { method: 'POST' });
+      return res.status > 0;
+    }, 'DynamoDB Local', 120000);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
   return {
     endpoint,
     process: child,
