@@ -36,3 +36,11 @@ export function s3Client(): S3Client {
   }
   return s3;
 }
+
+/** Closes the clients' sockets (tests, CLI commands): the next call creates fresh clients. */
+export function closeClients(): void {
+  dynamo?.destroy();
+  s3?.destroy();
+  dynamo = undefined;
+  s3 = undefined;
+}
