@@ -1,3 +1,4 @@
+import { filesMethods } from './files';
 import { SatchelHttp, type SatchelClientOptions } from './http';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
@@ -11,6 +12,7 @@ export function createSatchelClient(options: SatchelClientOptions) {
   return {
     http,
     // surfaces spread their methods here, e.g. ...registryMethods(http)
+    ...filesMethods(http),
   };
 }
 
