@@ -77,7 +77,13 @@ async function copyObjectToDesktop(auth: AuthContext, deploymentId: string, file
     if ((error as { name?: string }).name === 'NoSuchKey') throw unknown();
     throw error;
   }
-  return writeIntoDesktop(auth.tenant, deploymentId, fileName, object.Body as Readable, object.ContentLength ?? 0);
+  const body = object.Body as Readable;
+  try {
+    return await writeIntoDesktop(auth.tenant, deploymentId, fileName, body, object.ContentLength ?? 0);
+  } finally {
+    // a refusal before the body was read would otherwise keep its connection out of the pool
+    body.destroy();
+  }
 }
 
 export async function pullFromDesktop(auth: AuthContext, deploymentId: string, fileNames: string[]) {
@@ -100,18 +106,21 @@ export async function pullFromDesktop(auth: AuthContext, deploymentId: string, f
 /** Streams exactly the size seen at open; S3 then holds that many bytes or the copy fails. */
 async function copyDesktopFileToObject(auth: AuthContext, deploymentId: string, fileName: string): Promise<number> {
   const file = await openInDesktop(auth.tenant, deploymentId, fileName);
+  const body = file.size ? file.handle.createReadStream({ start: 0, end: file.size - 1, autoClose: false }) : undefined;
   try {
     if (file.size > MAX_FILE_SIZE) throw new DesktopRefusal('INVALID_REQUEST', `"${fileName}" has ${file.size} bytes; one file can be at most ${MAX_FILE_SIZE}`);
     await s3Client().send(
       new PutObjectCommand({
         Bucket: config.bucketName,
         Key: objectKeyOf(auth.tenant, deploymentId, fileName),
-        Body: file.size ? file.handle.createReadStream({ start: 0, end: file.size - 1, autoClose: false }) : Buffer.alloc(0),
+        Body: body ?? Buffer.alloc(0),
         ContentLength: file.size,
         ContentType: mimeTypeOf(fileName),
       }),
     );
   } finally {
+    // stop reading before the handle closes, whatever state the upload left the stream in
+    body?.destroy();
     await file.close();
   }
   const stored = await storedSize(auth.tenant, deploymentId, fileName);

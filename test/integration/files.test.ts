@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, existsSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -222,6 +223,20 @@ describe('the Desktop boundary', () => {
     expect(failures['real']).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) });
     const files = (await client.call('GET', `/api/files?deploymentId=${dep.id}`)).body.data.files;
     expect(files.map((f: { fileName: string }) => f.fileName)).toEqual(['real/ok.txt']);
+  });
+
+  it('refuses a FIFO without hanging, and a Desktop that was itself replaced by a symlink', async () => {
+    const client = await newTenant();
+    const dep = await newDeployment(client);
+    const desktop = dep.sandbox.desktopPath;
+    expect(spawnSync('mkfifo', [join(desktop, 'pipe')]).status).toBe(0);
+    const fifo = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['pipe'] });
+    expect(fifo.body.data.failedFiles).toEqual([expect.objectContaining({ file: 'pipe', code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) })]);
+
+    rmSync(desktop, { recursive: true });
+    symlinkSync(outside, desktop);
+    const pull = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['secret.txt'] });
+    expect(pull.body.data.failedFiles).toEqual([expect.objectContaining({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/the Desktop is a symlink/) })]);
   });
 
   it('never writes through a symlinked folder or over a symlink target when syncing', async () => {
