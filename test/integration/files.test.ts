@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createSatchelClient } from '../../client/sdk';
 import { documentClient } from '../../lambdas/kit/aws';
 import { config } from '../../lambdas/kit/config';
 import { sweepSandboxes } from '../../lambdas/files/deployments';
@@ -352,5 +354,31 @@ describe('bad input is a 400 that names the problem', () => {
     const res = await client.call('GET', '/api/deployments/dep_aaaaaaaaaaaaaaaaaaaa');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('RESOURCE_NOT_FOUND');
+  });
+});
+
+describe('SDK', () => {
+  it('uploads a stream in one call, syncs, pulls and hands out a download URL', async () => {
+    const { key } = await api.key({ surfaces: ['files'] });
+    const client = createSatchelClient({ baseUrl: api.url, apiKey: key });
+    const deployment = await client.createDeployment({ name: 'sdk', durationMinutes: 5 });
+    const bytes = Buffer.from('streamed through the SDK');
+    const file = await client.uploadDeploymentFile({
+      deploymentId: deployment.id,
+      fileName: 'notes/sdk.txt',
+      fileSize: bytes.length,
+      mimeType: 'text/plain',
+      body: Readable.toWeb(Readable.from([bytes])) as ReadableStream<Uint8Array>,
+    });
+    expect(file).toMatchObject({ status: 'ready', fileSize: bytes.length });
+    expect(await client.listDeploymentFiles(deployment.id)).toEqual([expect.objectContaining({ _id: file.id })]);
+    const sync = await client.syncFilesToSandbox(deployment.id, [file.storagePath]);
+    expect(sync).toEqual({ message: 'Files synced to sandbox Desktop', syncedFiles: [expect.objectContaining({ fileName: 'notes/sdk.txt' })], failedFiles: [] });
+    const pulled = await client.pullFilesFromSandbox(deployment.id, ['notes/sdk.txt']);
+    expect(pulled.pulledFiles[0].fileId).toBe(file.id);
+    const { downloadUrl } = await client.fileDownloadUrl(file.id);
+    expect(Buffer.from(await (await fetch(downloadUrl)).arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await client.stopDeployment(deployment.id)).status).toBe('stopped');
+    await expect(client.syncFilesToSandbox(deployment.id, [file.storagePath])).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
   });
 });
