@@ -75,7 +75,7 @@ export function sandboxLauncher(): SandboxLauncher {
   if (!launcher) {
     if (config.sandboxLauncher === 'ecs') {
       const client = new ECSClient({ region: config.region });
-      launcher = ecsLauncher((command) => client.send(command as RunTaskCommand));
+      launcher = ecsLauncher((command) => (command instanceof RunTaskCommand ? client.send(command) : client.send(command).then(() => ({}))));
     } else {
       launcher = folderOnly;
     }

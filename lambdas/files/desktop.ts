@@ -32,10 +32,8 @@ const useProcFd = (): boolean => (procFd ??= existsSync(PROC_FD));
 
 interface Dir {
   handle: FileHandle;
-  /** Path of the folder as walked, for messages and for the non-Linux fallback. */
+  /** Path of the folder as walked, for the non-Linux fallback. */
   path: string;
-  /** The part below the Desktop, for messages ('' at the Desktop itself). */
-  shown: string;
 }
 
 const childPath = (dir: Dir, name: string): string => (useProcFd() ? `${PROC_FD}/${dir.handle.fd}/${name}` : join(dir.path, name));
@@ -44,6 +42,7 @@ const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOL
 
 export const desktopHostPath = (tenant: string, deploymentId: string): string => resolve(config.sandboxRoot, tenant, deploymentId, 'Desktop');
 
+/** `shown` names the folder in refusals: its path below the Desktop, '' for the Desktop and above. */
 async function openChildDir(parent: Dir, name: string, create: boolean, shown: string): Promise<Dir> {
   const path = childPath(parent, name);
   if (create) {
@@ -52,7 +51,7 @@ async function openChildDir(parent: Dir, name: string, create: boolean, shown: s
     });
   }
   try {
-    return { handle: await open(path, DIR_FLAGS), path: join(parent.path, name), shown };
+    return { handle: await open(path, DIR_FLAGS), path: join(parent.path, name) };
   } catch (error) {
     throw refusal(error as NodeJS.ErrnoException, shown, 'folder');
   }
@@ -62,7 +61,7 @@ function refusal(error: NodeJS.ErrnoException, shown: string, kind: 'folder' | '
   const where = shown ? `"${shown}"` : 'the Desktop';
   switch (error.code) {
     case 'ENOENT':
-      return new DesktopRefusal('RESOURCE_NOT_FOUND', `${where} does not exist in the sandbox Desktop`);
+      return new DesktopRefusal('RESOURCE_NOT_FOUND', shown ? `${where} does not exist in the sandbox Desktop` : 'The sandbox Desktop does not exist');
     case 'ELOOP':
     case 'ENOTDIR':
     case 'EMLINK':
@@ -81,7 +80,7 @@ async function walk(tenant: string, deploymentId: string, folders: string[], cre
   const opened: Dir[] = [];
   try {
     // the root is ours (it may itself be a symlink, e.g. to a mount point); below it nothing is followed
-    opened.push({ handle: await open(root, constants.O_RDONLY | constants.O_DIRECTORY), path: root, shown: '' });
+    opened.push({ handle: await open(root, constants.O_RDONLY | constants.O_DIRECTORY), path: root });
     for (const name of [tenant, deploymentId, 'Desktop']) opened.push(await openChildDir(opened.at(-1)!, name, create, ''));
     for (let i = 0; i < folders.length; i++) {
       opened.push(await openChildDir(opened.at(-1)!, folders[i], create, folders.slice(0, i + 1).join('/')));
