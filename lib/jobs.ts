@@ -21,4 +21,10 @@ export interface Job {
 
 export const JOBS: Job[] = [
   // rows are added by the surfaces that need them (item expiry clean-up, sandbox expiry, …)
+  {
+    handler: 'files/expire-sandboxes',
+    description: 'Stops sandboxes past their expiry; terminates (removes the Desktop of) sandboxes stopped longer than the retention',
+    trigger: { schedule: 'rate(5 minutes)' },
+    access: { tables: { deployments: 'write' }, sandbox: true },
+  },
 ];

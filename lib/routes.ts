@@ -7,6 +7,7 @@
 import type { Contract } from '../lambdas/kit/contract';
 import * as system from '../lambdas/system/contracts';
 import * as registry from '../lambdas/registry/contracts';
+import * as files from '../lambdas/files/contracts';
 import type { TableId } from './data-model';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -82,6 +83,16 @@ export const ROUTES: Route[] = [
   // ---- scoped items + vector search (seed 003) ----
 
   // ---- deployment files + sandboxes (seed 004) ----
+  route('POST', '/api/deployments', 'files/create-deployment', files.createDeployment, { tables: { deployments: 'write' }, sandbox: true }),
+  route('GET', '/api/deployments', 'files/list-deployments', files.listDeployments, { tables: { deployments: 'read' } }),
+  route('GET', '/api/deployments/{id}', 'files/get-deployment', files.getDeployment, { tables: { deployments: 'read' } }),
+  route('POST', '/api/deployments/{id}/stop', 'files/stop-deployment', files.stopDeployment, { tables: { deployments: 'write' } }),
+  route('GET', '/api/files', 'files/list-files', files.listFiles, { tables: { deployments: 'read', manifests: 'read' } }),
+  route('POST', '/api/files/presign', 'files/presign-upload', files.presignUpload, { tables: { deployments: 'read' }, bucket: 'write' }),
+  route('POST', '/api/files/record', 'files/record-upload', files.recordUpload, { tables: { deployments: 'read', manifests: 'write' }, bucket: 'read' }),
+  route('GET', '/api/files/download', 'files/download-file', files.downloadFile, { tables: { deployments: 'read', manifests: 'read' }, bucket: 'read' }),
+  route('POST', '/api/deployments/{id}/files/sync', 'files/sync-files', files.syncFiles, { tables: { deployments: 'read', manifests: 'read' }, bucket: 'read', sandbox: true }),
+  route('POST', '/api/deployments/{id}/files/pull', 'files/pull-files', files.pullFiles, { tables: { deployments: 'read', manifests: 'write' }, bucket: 'write', sandbox: true }),
 ];
 
 

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerDeployments } from './commands/deployments';
+import { registerFiles } from './commands/files';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -7,6 +9,8 @@ const program = new Command()
   .showHelpAfterError();
 
 // command groups register themselves here, e.g. registerKeys(program)
+registerDeployments(program);
+registerFiles(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);

@@ -1,3 +1,4 @@
+import { filesMethods } from './files';
 import { SatchelHttp, type SatchelClientOptions } from './http';
 import { registryMethods } from './registry';
 
@@ -11,8 +12,8 @@ export function createSatchelClient(options: SatchelClientOptions) {
   const http = new SatchelHttp(options);
   return {
     http,
-    // surfaces spread their methods here
     ...registryMethods(http),
+    ...filesMethods(http),
   };
 }
 

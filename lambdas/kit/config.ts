@@ -78,6 +78,36 @@ export const config = {
   get sandboxRoot(): string {
     return optional('SATCHEL_SANDBOX_ROOT') ?? `${optional('SATCHEL_HOME') ?? '.satchel'}/sandboxes`;
   },
+  /** How a deployment's sandbox starts: `ecs` runs the Fargate task; `none` (default) only prepares the Desktop folder. */
+  get sandboxLauncher(): 'ecs' | 'none' {
+    const value = optional('SANDBOX_LAUNCHER') ?? 'none';
+    if (value !== 'ecs' && value !== 'none') throw new Error(`SANDBOX_LAUNCHER must be ecs or none, not ${value}`);
+    return value;
+  },
+  get sandboxClusterArn(): string {
+    return required('SANDBOX_CLUSTER_ARN');
+  },
+  get sandboxTaskDefinitionArn(): string {
+    return required('SANDBOX_TASK_DEFINITION_ARN');
+  },
+  get sandboxSubnetIds(): string[] {
+    return required('SANDBOX_SUBNET_IDS').split(',').map((s) => s.trim()).filter(Boolean);
+  },
+  get sandboxSecurityGroupId(): string {
+    return required('SANDBOX_SECURITY_GROUP_ID');
+  },
+  /** Container of the sandbox task that receives the deployment's environment. */
+  get sandboxContainerName(): string {
+    return optional('SANDBOX_CONTAINER_NAME') ?? 'sandbox';
+  },
+  /** The Desktop as the API shows it (`/home/user/Desktop` in AWS); the folder's own path when unset (local). */
+  get sandboxDesktopPath(): string | undefined {
+    return optional('SATCHEL_SANDBOX_DESKTOP_PATH');
+  },
+  /** Hours a stopped sandbox keeps its Desktop folder before the expiry job terminates it. */
+  get sandboxRetentionHours(): number {
+    return Number(optional('SATCHEL_SANDBOX_RETENTION_HOURS') ?? 24);
+  },
   /** State of the local runtime (embedded vector index, sandboxes): `.satchel/` unless set. */
   get home(): string {
     return optional('SATCHEL_HOME') ?? '.satchel';

@@ -1,0 +1,117 @@
+import type { SatchelHttp } from './http';
+
+/**
+ * Deployment files and sandboxes (seed 004): envelope `{ success, data }`, unwrapped here.
+ * Method names say "deployment" or "sandbox" so they cannot clash with the workspace-file methods of other surfaces.
+ */
+
+export type DeploymentStatus = 'provisioning' | 'running' | 'stopped' | 'terminated';
+
+export interface Deployment {
+  id: string;
+  name: string;
+  status: DeploymentStatus;
+  agent?: string;
+  sandbox: { state: DeploymentStatus; desktopPath: string; expiresAt: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeploymentFile {
+  _id: string;
+  id: string;
+  deploymentId: string;
+  userId: string;
+  fileName: string;
+  fileSize: number;
+  mimeType: string;
+  storagePath: string;
+  status: 'ready';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UploadDeclaration {
+  deploymentId: string;
+  fileName: string;
+  fileSize: number;
+  mimeType: string;
+}
+
+export interface PresignedUpload {
+  uploadUrl: string;
+  storagePath: string;
+  expiresAt: string;
+  /** Send exactly these headers with the PUT: they are signed. */
+  headers: Record<string, string>;
+}
+
+export interface FailedFile {
+  file: string;
+  code: string;
+  reason: string;
+}
+
+export interface SyncResult {
+  message: string;
+  syncedFiles: { storagePath: string; fileName: string; fileSize: number }[];
+  failedFiles: FailedFile[];
+}
+
+export interface PullResult {
+  pulledFiles: { fileName: string; storagePath: string; fileSize: number; fileId: string }[];
+  failedFiles: FailedFile[];
+}
+
+/** Bytes to upload: anything fetch accepts as a body. A stream needs its size declared. */
+export type UploadBody = Blob | Uint8Array | ReadableStream<Uint8Array>;
+
+type Envelope<T> = { success: true; data: T };
+
+export function filesMethods(http: SatchelHttp) {
+  const data = <T>(method: string, path: string, options: Parameters<SatchelHttp['request']>[2] = {}) =>
+    http.request<Envelope<T>>(method, path, options).then((r) => r.data);
+  const deployment = (id: string) => `/api/deployments/${encodeURIComponent(id)}`;
+
+  const methods = {
+    createDeployment: (input: { name: string; durationMinutes?: number }) =>
+      data<{ deployment: Deployment }>('POST', '/api/deployments', { body: input }).then((d) => d.deployment),
+    listDeployments: () => data<{ deployments: Deployment[] }>('GET', '/api/deployments').then((d) => d.deployments),
+    getDeployment: (id: string) => data<{ deployment: Deployment }>('GET', deployment(id)).then((d) => d.deployment),
+    stopDeployment: (id: string) => data<{ deployment: Deployment }>('POST', `${deployment(id)}/stop`, { idempotent: true }).then((d) => d.deployment),
+
+    listDeploymentFiles: (deploymentId: string) => data<{ files: DeploymentFile[] }>('GET', '/api/files', { query: { deploymentId } }).then((d) => d.files),
+    presignFileUpload: (input: UploadDeclaration) => data<PresignedUpload>('POST', '/api/files/presign', { body: input, idempotent: true }),
+    recordFileUpload: (input: UploadDeclaration & { storagePath: string }) =>
+      data<{ file: DeploymentFile }>('POST', '/api/files/record', { body: input, idempotent: true }).then((d) => d.file),
+    fileDownloadUrl: (fileId: string) => data<{ downloadUrl: string; expiresAt: string }>('GET', '/api/files/download', { query: { fileId } }),
+
+    /** Seed 004 puts `message` beside `data`; both are returned. */
+    syncFilesToSandbox: async (deploymentId: string, storagePaths: string[]): Promise<SyncResult> => {
+      const res = await http.request<Envelope<Omit<SyncResult, 'message'>> & { message: string }>('POST', `${deployment(deploymentId)}/files/sync`, {
+        body: { files: storagePaths },
+        idempotent: true,
+      });
+      return { message: res.message, ...res.data };
+    },
+    pullFilesFromSandbox: (deploymentId: string, fileNames: string[]) =>
+      data<PullResult>('POST', `${deployment(deploymentId)}/files/pull`, { body: { files: fileNames }, idempotent: true }),
+
+    /** The two-step upload in one call: presign, PUT the bytes to S3, record. */
+    uploadDeploymentFile: async (input: UploadDeclaration & { body: UploadBody }): Promise<DeploymentFile> => {
+      const { body, ...declaration } = input;
+      const presigned = await methods.presignFileUpload(declaration);
+      const fetchImpl = http.options.fetch ?? fetch;
+      const res = await fetchImpl(presigned.uploadUrl, {
+        method: 'PUT',
+        headers: presigned.headers,
+        body,
+        // required by fetch for a streamed request body
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+      if (!res.ok) throw new Error(`Upload of ${declaration.fileName} to storage failed: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+      return methods.recordFileUpload({ ...declaration, storagePath: presigned.storagePath });
+    },
+  };
+  return methods;
+}
