@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerKeys } from './commands/keys';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -6,7 +7,8 @@ const program = new Command()
   .description('Durable storage for AI agents: keys, workspace sync, memory, items, deployment files')
   .showHelpAfterError();
 
-// command groups register themselves here, e.g. registerKeys(program)
+// command groups register themselves here
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);
