@@ -14,5 +14,5 @@ export const docs = contract({ surface: 'system', summary: 'Interactive API refe
 export const docsAsset = contract({
   surface: 'system',
   summary: 'Static asset of the API reference (no auth)',
-  params: z.object({ asset: z.string() }),
+  params: z.object({ asset: z.string().meta({ examples: ['swagger-ui.css'] }) }),
 });
