@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { version } from '../../package.json';
 import { ROUTES, functionName, type Route } from '../../lib/routes';
 import { config } from '../kit/config';
