@@ -51,12 +51,17 @@ export async function startDynamo(options: { dbPath?: string; port?: number } = 
   const endpoint = `http://127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => (exited = true));
-  await waitFor(async () => {
-    if (exited) throw new Error('DynamoDB Local exited during start-up');
-    // any HTTP answer (even 400) means it listens
-    const res = await fetch(endpoint, { method: 'POST' });
-    return res.status > 0;
-  }, 'DynamoDB Local');
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error('DynamoDB Local exited during start-up');
+      // any HTTP answer (even 400) means it listens
+      const res = await fetch(endpoint, { method: 'POST' });
+      return res.status > 0;
+    }, 'DynamoDB Local', 90000);
+  } catch (error) {
+    await stopChild(child); // no orphan Java process when start-up fails
+    throw error;
+  }
   return {
     endpoint,
     process: child,
