@@ -30,8 +30,8 @@ function sampleString(schema: JsonSchema, name: string, inPath: boolean): string
   let value = byFormat[schema.format as string];
   if (value === undefined) {
     if (/sha256|hash|checksum/i.test(name)) value = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-    else if (/(^|_)(root_)?dir$|^root$|^cwd$/i.test(name)) value = '/home/agent/project';
-    else if (/path$/i.test(name)) value = inPath ? 'notes/example.md' : '/home/agent/project';
+    else if (/(^|_)(root_)?dir$|^root$|^cwd$/i.test(name)) value = '/home/agent/example';
+    else if (/path$/i.test(name)) value = inPath ? 'notes/example.md' : '/home/agent/example';
     else if (/content|text|query|prompt/i.test(name)) value = 'Hello from Satchel';
     else value = 'example';
   }
