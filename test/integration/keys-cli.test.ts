@@ -110,7 +110,7 @@ describe('satchel keys (local runtime discovery)', () => {
     const listed = await satchel('keys', 'list');
     expect(listed.out).toContain(keyIdOf(created.out)!);
     expect(listed.out).toContain(tenant);
-  });
+  }, 240_000); // two Java start-ups on a busy machine
 });
 
 describe('satchel keys --stack', () => {
