@@ -18,7 +18,7 @@ const SAMPLE_AT = { requestId: '00000000-0000-4000-8000-000000000000', now: new 
 const HOST = 'abcdef1234.execute-api.us-east-1.amazonaws.com';
 
 /** A string for a field, by format, then by what its name says it holds. */
-function sampleString(schema: JsonSchema, name: string, inPath: boolean): string {
+function sampleString(schema: JsonSchema, name: string): string {
   const byFormat: Record<string, string> = {
     'date-time': '2026-01-01T00:00:00.000Z',
     date: '2026-01-01',
@@ -31,7 +31,7 @@ function sampleString(schema: JsonSchema, name: string, inPath: boolean): string
   if (value === undefined) {
     if (/sha256|hash|checksum/i.test(name)) value = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
     else if (/(^|_)(root_)?dir$|^root$|^cwd$/i.test(name)) value = '/home/agent/example';
-    else if (/path$/i.test(name)) value = inPath ? 'notes/example.md' : '/home/agent/example';
+    else if (/path$/i.test(name)) value = 'notes/example.md';
     else if (/content|text|query|prompt/i.test(name)) value = 'Hello from Satchel';
     else value = 'example';
   }
@@ -40,42 +40,51 @@ function sampleString(schema: JsonSchema, name: string, inPath: boolean): string
   return value.padEnd(min, 'x').slice(0, max);
 }
 
-/** The smallest sensible value of a JSON Schema: only required properties; examples, defaults and consts first. */
-export function sampleValue(schema: JsonSchema, name = '', inPath = false): unknown {
+/**
+ * A sensible value of a JSON Schema: examples, defaults and consts first; objects with their required
+ * properties only (`all`: with every property, for schemas whose refinements need more).
+ */
+export function sampleValue(schema: JsonSchema, name = '', all = false): unknown {
   const examples = schema.examples as unknown[] | undefined;
   if (examples?.length) return examples[0];
   if ('default' in schema) return schema.default;
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum)) return schema.enum[0];
   const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
-  if (variants) return sampleValue(variants.find((v) => v.type !== 'null') ?? variants[0], name, inPath);
+  if (variants) return sampleValue(variants.find((v) => v.type !== 'null') ?? variants[0], name, all);
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'object': {
       const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-      const required = (schema.required ?? []) as string[];
-      return Object.fromEntries(required.map((key) => [key, sampleValue(properties[key] ?? {}, key)]));
+      const keys = all ? Object.keys(properties) : ((schema.required ?? []) as string[]);
+      return Object.fromEntries(keys.map((key) => [key, sampleValue(properties[key] ?? {}, key, all)]));
     }
     case 'array':
-      return schema.maxItems === 0 ? [] : Array.from({ length: Math.max(1, (schema.minItems as number) ?? 1) }, () => sampleValue((schema.items ?? {}) as JsonSchema, name));
+      return schema.maxItems === 0 ? [] : Array.from({ length: Math.max(1, (schema.minItems as number) ?? 1) }, () => sampleValue((schema.items ?? {}) as JsonSchema, name, all));
     case 'integer':
     case 'number':
       return Math.max((schema.minimum as number | undefined) ?? 1, Math.min(1, (schema.maximum as number | undefined) ?? 1));
     case 'boolean':
       return true;
     case 'string':
-      return sampleString(schema, name, inPath);
+      return sampleString(schema, name);
     default:
       return 'example';
   }
 }
 
-const sampleOf = (schema: z.ZodType | undefined, inPath = false): Record<string, unknown> =>
-  schema ? (sampleValue(jsonSchema(schema, 'input'), '', inPath) as Record<string, unknown>) : {};
+/** The minimal sample, or the one with every property when only that one satisfies the schema's refinements. */
+function sampleOf(schema: z.ZodType): unknown {
+  const json = jsonSchema(schema, 'input');
+  const minimal = sampleValue(json);
+  if (schema.safeParse(minimal).success) return minimal;
+  const full = sampleValue(json, '', true);
+  return schema.safeParse(full).success ? full : minimal;
+}
 
 /** Path parameters of the route's template: the contract's sample where it declares them, else a plain word. */
 export function sampleParams(route: Route): Record<string, string> {
-  const declared = sampleOf(route.contract.params, true);
+  const declared = (route.contract.params ? sampleOf(route.contract.params) : {}) as Record<string, unknown>;
   const params: Record<string, string> = {};
   for (const [, name, greedy] of route.path.matchAll(/\{(\w+)(\+)?\}/g)) {
     params[name] = String(declared[name] ?? (greedy ? 'notes/example.md' : 'example'));
@@ -84,11 +93,12 @@ export function sampleParams(route: Route): Record<string, string> {
 }
 
 export function sampleBody(route: Route): unknown {
-  return route.contract.body ? sampleValue(jsonSchema(route.contract.body, 'input')) : undefined;
+  return route.contract.body ? sampleOf(route.contract.body) : undefined;
 }
 
 export function sampleQuery(route: Route): Record<string, string> {
-  return Object.fromEntries(Object.entries(sampleOf(route.contract.query)).map(([k, v]) => [k, String(v)]));
+  const query = (route.contract.query ? sampleOf(route.contract.query) : {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)]));
 }
 
 export function sampleEvent(route: Route): HttpEvent {
