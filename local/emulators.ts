@@ -59,7 +59,7 @@ export async function startDynamo(options: { dbPath?: string; port?: number } = 
       return res.status > 0;
     }, 'DynamoDB Local', 120000);
   } catch (error) {
-    await stopChild(child);
+    await stopChild(child); // no orphan Java process when start-up fails
     throw error;
   }
   return {

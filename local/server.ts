@@ -62,7 +62,7 @@ export function matchRoute(table: CompiledRoute[], method: string, path: string)
 }
 
 const handlers = new Map<string, LambdaHandler>();
-function loadHandler(module: string): LambdaHandler {
+export function loadHandler(module: string): LambdaHandler {
   let handler = handlers.get(module);
   if (!handler) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,7 +72,7 @@ function loadHandler(module: string): LambdaHandler {
   return handler;
 }
 
-function lambdaContext(route: Route | undefined, requestId: string): Context {
+export function lambdaContext(route: Route | undefined, requestId: string): Context {
   const name = route ? functionName(route) : 'Authorizer';
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -94,11 +94,24 @@ function isText(contentType: string | undefined): boolean {
   return !contentType || /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json))/i.test(contentType);
 }
 
-export function buildEvent(req: { method: string; url: string; headers: Record<string, string>; body?: Buffer }, route: Route, params: Record<string, string>): HttpEvent {
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** API Gateway's `requestContext.time`: `01/Jan/2026:00:00:00 +0000`. */
+function gatewayTime(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+/** `at` fixes the request id and time, so the sample events in events/ are reproducible. */
+export function buildEvent(
+  req: { method: string; url: string; headers: Record<string, string>; body?: Buffer },
+  route: Route,
+  params: Record<string, string>,
+  at: { requestId: string; now: Date } = { requestId: randomUUID(), now: new Date() },
+): HttpEvent {
   const url = new URL(req.url, 'http://local');
   const query: Record<string, string> = {};
   url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
-  const now = new Date();
+  const now = at.now;
   const text = isText(req.headers['content-type']);
   const routeKey = `${route.method} ${route.path}`;
   return {
@@ -113,12 +126,12 @@ export function buildEvent(req: { method: string; url: string; headers: Record<s
       accountId: '000000000000',
       apiId: 'local',
       domainName: req.headers.host ?? 'localhost',
-      domainPrefix: 'local',
+      domainPrefix: (req.headers.host ?? 'localhost').split('.')[0],
       http: { method: req.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
-      requestId: randomUUID(),
+      requestId: at.requestId,
       routeKey,
       stage: '$default',
-      time: now.toISOString(),
+      time: gatewayTime(now),
       timeEpoch: now.getTime(),
       authorizer: { lambda: {} },
     },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDeployments } from './commands/deployments';
 import { registerFiles } from './commands/files';
+import { registerKeys } from './commands/keys';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -8,9 +9,10 @@ const program = new Command()
   .description('Durable storage for AI agents: keys, workspace sync, memory, items, deployment files')
   .showHelpAfterError();
 
-// command groups register themselves here, e.g. registerKeys(program)
+// command groups register themselves here
 registerDeployments(program);
 registerFiles(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);

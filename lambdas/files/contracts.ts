@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contract } from '../kit/contract';
 import { DEPLOYMENT_ID, FILE_ID, fileNameProblem, parseStoragePath } from './names';
 

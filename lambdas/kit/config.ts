@@ -15,6 +15,8 @@ function optional(name: string): string | undefined {
 
 export const config = {
   tableName: (id: TableId): string => required(tableEnvVar(id)),
+  /** A table's name when its variable is set; the CLI falls back to the local runtime's names. */
+  configuredTableName: (id: TableId): string | undefined => optional(tableEnvVar(id)),
   get bucketName(): string {
     return required(BUCKET_ENV_VAR);
   },
@@ -107,6 +109,11 @@ export const config = {
   /** Hours a stopped sandbox keeps its Desktop folder before the expiry job terminates it. */
   get sandboxRetentionHours(): number {
     return Number(optional('SATCHEL_SANDBOX_RETENTION_HOURS') ?? 24);
+  },
+  /** Static files of the API reference (`GET /docs`): set in AWS, where they are copied into the bundle;
+   * locally the installed swagger-ui-dist folder. */
+  get swaggerUiDir(): string | undefined {
+    return optional('SWAGGER_UI_DIR');
   },
   /** State of the local runtime (embedded vector index, sandboxes): `.satchel/` unless set. */
   get home(): string {

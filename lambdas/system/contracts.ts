@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contract } from '../kit/contract';
 
 export const health = contract({
@@ -14,5 +14,5 @@ export const docs = contract({ surface: 'system', summary: 'Interactive API refe
 export const docsAsset = contract({
   surface: 'system',
   summary: 'Static asset of the API reference (no auth)',
-  params: z.object({ asset: z.string() }),
+  params: z.object({ asset: z.string().meta({ examples: ['swagger-ui.css'] }) }),
 });

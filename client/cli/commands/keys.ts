@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { parseSurfaces, type ApiKeyRecord } from '../../../lambdas/auth/keys';
+import { openKeyTarget, type KeyTarget, type TargetOptions } from '../key-target';
+
+/** `satchel keys create|list|revoke`: API keys of the local runtime (default) or of a deployed stack. */
+export function registerKeys(program: Command): void {
+  const keys = program
+    .command('keys')
+    .description('Create, list and revoke API keys (local runtime by default; --stack for a deployed one)')
+    .option('--stack <name>', 'deployed stack whose outputs name the apiKeys table')
+    .option('--region <region>', 'AWS region of the stack (default: AWS_REGION / your AWS profile)');
+
+  keys
+    .command('create')
+    .description('Create an API key; the secret is printed once')
+    .requiredOption('--tenant <tenant>', 'tenant the key belongs to')
+    .option('--agent <agent>', 'bind the key to one agent (it may act for that agent only)')
+    .option('--surfaces <list>', 'comma-separated surfaces the key may use (default: all)')
+    .action((opts: { tenant: string; agent?: string; surfaces?: string }, command: Command) => {
+      const surfaces = parseSurfaces(opts.surfaces);
+      return withTarget(command, async (target) => {
+        const { key, record } = await target.store.create({ tenant: opts.tenant, agent: opts.agent, surfaces });
+        console.log(`API key (shown once, store it now):\n  ${key}\n`);
+        console.log(describe(record));
+      });
+    });
+
+  keys
+    .command('list')
+    .description('List API keys (never their secrets)')
+    .option('--tenant <tenant>', 'only the keys of this tenant')
+    .action((opts: { tenant?: string }, command: Command) =>
+      withTarget(command, async (target) => {
+        const records = await target.store.list(opts.tenant);
+        if (!records.length) return console.log(`No API keys${opts.tenant ? ` for tenant ${opts.tenant}` : ''} in ${target.where}.`);
+        printTable(records);
+      }),
+    );
+
+  keys
+    .command('revoke')
+    .description('Revoke an API key by its id (see `keys list`)')
+    .argument('<id>', 'key id, e.g. key_0123456789abcdef')
+    .action((id: string, _opts: unknown, command: Command) =>
+      withTarget(command, async (target) => {
+        if (!(await target.store.revoke(id))) {
+          throw new Error(`No key ${id} in ${target.where}: \`satchel keys list\` shows the key ids`);
+        }
+        const when = target.local ? 'at once' : 'within the authorizer cache TTL of the deployed API';
+        console.log(`Revoked ${id}; it stops working ${when}.`);
+      }),
+    );
+}
+
+async function withTarget(command: Command, run: (target: KeyTarget) => Promise<void>): Promise<void> {
+  const target = await openKeyTarget(command.optsWithGlobals<TargetOptions>(), (line) => console.error(line));
+  try {
+    await run(target);
+  } finally {
+    await target.close();
+  }
+}
+
+function describe(record: ApiKeyRecord): string {
+  return [
+    `key id:   ${record.keyId}`,
+    `tenant:   ${record.tenant}`,
+    `agent:    ${record.agent ?? '(any)'}`,
+    `surfaces: ${record.surfaces.join(', ')}`,
+  ].join('\n');
+}
+
+function printTable(records: ApiKeyRecord[]): void {
+  const rows = [
+    ['KEY ID', 'TENANT', 'AGENT', 'SURFACES', 'CREATED', 'REVOKED'],
+    ...records.map((r) => [r.keyId, r.tenant, r.agent ?? '-', r.surfaces.join(','), r.createdAt, r.revokedAt ?? '-']),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+}

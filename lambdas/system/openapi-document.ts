@@ -1,0 +1,137 @@
+import * as z from 'zod';
+import { version } from '../../package.json';
+import { ROUTES, functionName, type Route } from '../../lib/routes';
+import { config } from '../kit/config';
+import { AppError } from '../kit/errors';
+import { ENVELOPES, type EnvelopeKind } from '../kit/surfaces';
+
+/**
+ * The OpenAPI 3.1 document of the route table: every row, with its contract's zod schemas as
+ * JSON Schema (draft 2020-12, which OpenAPI 3.1 uses as is) and its surface's envelope.
+ */
+export type JsonSchema = Record<string, unknown>;
+
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** Stands for the payload while an envelope is probed for its shape. */
+const PAYLOAD = Symbol('payload');
+
+/** The JSON Schema of a value an envelope produced, with the payload's schema where the payload went. */
+function shapeOf(value: unknown, payload: JsonSchema): JsonSchema {
+  if (value === PAYLOAD) return payload;
+  if (typeof value === 'boolean') return { const: value };
+  if (typeof value === 'string') return { type: 'string' };
+  if (typeof value === 'number') return { type: 'number' };
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return {
+      type: 'object',
+      properties: Object.fromEntries(entries.map(([k, v]) => [k, shapeOf(v, payload)])),
+      required: entries.map(([k]) => k),
+    };
+  }
+  return {};
+}
+
+const successShape = (surface: EnvelopeKind, payload: JsonSchema) => shapeOf(ENVELOPES[surface].success(PAYLOAD), payload);
+const errorShape = (surface: EnvelopeKind, status: number) =>
+  shapeOf(ENVELOPES[surface].error(new AppError(status, 'ERROR_CODE', 'What is wrong'), 'request-id'), {});
+
+/** API Gateway answers these itself, before any function runs. */
+const GATEWAY_ERROR: JsonSchema = { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] };
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+/** `{path+}` (API Gateway's greedy parameter) is `{path}` in OpenAPI, which has no greedy form. */
+export const openApiPath = (path: string): string => path.replace(/\{(\w+)\+\}/g, '{$1}');
+
+function parameters(route: Route): JsonSchema[] {
+  const out: JsonSchema[] = [];
+  const params = route.contract.params ? jsonSchema(route.contract.params, 'input') : undefined;
+  for (const [, name, greedy] of route.path.matchAll(/\{(\w+)(\+)?\}/g)) {
+    const schema = (params?.properties as Record<string, JsonSchema> | undefined)?.[name] ?? { type: 'string' };
+    out.push({
+      name,
+      in: 'path',
+      required: true,
+      schema,
+      ...(greedy ? { description: 'The rest of the path; may contain `/`.' } : {}),
+    });
+  }
+  if (route.contract.query) {
+    const query = jsonSchema(route.contract.query, 'input');
+    const required = new Set((query.required as string[] | undefined) ?? []);
+    for (const [name, schema] of Object.entries((query.properties ?? {}) as Record<string, JsonSchema>)) {
+      out.push({ name, in: 'query', required: required.has(name), schema });
+    }
+  }
+  return out;
+}
+
+function responses(route: Route): Record<string, unknown> {
+  const c = route.contract;
+  const status = c.successStatus ?? 200;
+  const out: Record<string, unknown> = {
+    [status]: status === 204 || !c.response
+      ? { description: 'Success' }
+      : { description: 'Success', content: json(successShape(c.surface, jsonSchema(c.response, 'output'))) },
+  };
+  const error = (code: number, description: string) => ({ description, content: json(errorShape(c.surface, code)) });
+  if (c.params || c.query || c.body) out[400] = error(400, 'Invalid request: the message names the failing field');
+  if (route.auth) {
+    out[401] = { description: 'No API key (answered by API Gateway)', content: json(GATEWAY_ERROR) };
+    out[403] = {
+      description: 'Unknown or revoked API key (API Gateway), or a key that may not use this surface',
+      content: json({ oneOf: [GATEWAY_ERROR, errorShape(c.surface, 403)] }),
+    };
+  }
+  if (c.params) out[404] = error(404, 'Not found (ids of other tenants are not found either)');
+  if (c.body) out[413] = error(413, `Body over ${c.maxBodyBytes ?? config.maxBodyBytes} bytes`);
+  out[500] = error(500, 'Internal error; the body carries the request id of the logs');
+  out.default = error(409, 'Other refusals (e.g. 409 conflict) in the same envelope');
+  return out;
+}
+
+function operation(route: Route): JsonSchema {
+  const c = route.contract;
+  const name = functionName(route);
+  return {
+    operationId: name.charAt(0).toLowerCase() + name.slice(1),
+    summary: c.summary,
+    tags: [c.surface],
+    parameters: parameters(route),
+    ...(c.body
+      ? { requestBody: { required: !c.body.safeParse(undefined).success, content: json(jsonSchema(c.body, 'input')) } }
+      : {}),
+    responses: responses(route),
+    security: route.auth ? [{ apiKey: [] }] : [],
+  };
+}
+
+export function buildOpenApiDocument(routes: Route[] = ROUTES): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    (paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Satchel',
+      version,
+      description:
+        'Durable storage for AI agents: workspace sync, memory sync, workspace registry, scoped items with ' +
+        'vector search, deployment files. Each surface answers in its own envelope (see docs/api.md).',
+    },
+    servers: [{ url: '/' }],
+    tags: [...new Set(routes.map((r) => r.contract.surface))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key `sk-…` (`npx satchel keys create`)' },
+      },
+    },
+  };
+}
