@@ -12,17 +12,21 @@ const problemCheck = (problemOf: (value: string) => string | undefined) => (valu
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 };
 
-const deploymentId = z.string().regex(DEPLOYMENT_ID, 'must be a deployment id (dep_ followed by 20 letters or digits)');
-const fileName = z.string().superRefine(problemCheck(fileNameProblem));
+const deploymentId = z
+  .string()
+  .regex(DEPLOYMENT_ID, 'must be a deployment id (dep_ followed by 20 letters or digits)')
+  .meta({ examples: ['dep_0123456789abcdefghij'] });
+const fileName = z.string().superRefine(problemCheck(fileNameProblem)).meta({ examples: ['data.csv'] });
 const storagePath = z.string().max(2048).superRefine(problemCheck((v) => {
   const parsed = parseStoragePath(v);
   return 'problem' in parsed ? parsed.problem : undefined;
-}));
+})).meta({ examples: ['deployments/dep_0123456789abcdefghij/data.csv'] });
 const fileSize = z.number().int('must be a whole number of bytes').min(0).max(MAX_FILE_SIZE, `must be at most ${MAX_FILE_SIZE} bytes (5 GiB)`);
 const mimeType = z
   .string()
   .max(255)
-  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;[\x20-\x7e]*)?$/i, 'must be a media type such as text/csv');
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;[\x20-\x7e]*)?$/i, 'must be a media type such as text/csv')
+  .meta({ examples: ['text/csv'] });
 
 export const deploymentStatus = z.enum(['provisioning', 'running', 'stopped', 'terminated']);
 
@@ -109,7 +113,7 @@ export const recordUpload = contract({
 export const downloadFile = contract({
   surface: 'files',
   summary: 'Get a short-lived presigned download URL for a file',
-  query: z.object({ fileId: z.string().regex(FILE_ID, 'must be a file id (file_…)') }),
+  query: z.object({ fileId: z.string().regex(FILE_ID, 'must be a file id (file_…)').meta({ examples: ['file_0123456789abcdefghijklmnop'] }) }),
   response: z.object({ downloadUrl: z.string(), expiresAt: z.string() }),
 });
 
