@@ -40,7 +40,7 @@ const isDocsRoute = (route: Route) => route.path === '/docs' || route.path.start
 const isItemsHandler = (handler: string) => handler.startsWith('items/');
 
 /** Copies swagger-ui-dist's assets next to the bundle: the docs page is served offline, from the function. */
-const swaggerUiHooks: ICommandHooks = {
+export const swaggerUiHooks: ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (inputDir, outputDir) => [

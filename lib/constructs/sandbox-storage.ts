@@ -123,11 +123,20 @@ export class SandboxStorage extends Construct {
 
     if (settings.sandboxLauncher) {
       // No NAT: the launcher reaches ECS, and tasks pull images and ship logs, through interface endpoints.
-      const subnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
-      this.vpc.addInterfaceEndpoint('EcsEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.ECS, subnets });
-      this.vpc.addInterfaceEndpoint('EcrApiEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.ECR, subnets });
-      this.vpc.addInterfaceEndpoint('EcrDockerEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, subnets });
-      this.vpc.addInterfaceEndpoint('LogsEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS, subnets });
+      const endpoints: [string, ec2.InterfaceVpcEndpointAwsService, ec2.SecurityGroup][] = [
+        ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS, this.functionSecurityGroup],
+        ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR, this.taskSecurityGroup],
+        ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, this.taskSecurityGroup],
+        ['LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS, this.taskSecurityGroup],
+      ];
+      for (const [endpointId, service, client] of endpoints) {
+        const endpoint = this.vpc.addInterfaceEndpoint(endpointId, {
+          service,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          open: false,
+        });
+        endpoint.connections.allowDefaultPortFrom(client);
+      }
     }
   }
 

@@ -207,8 +207,7 @@ export class VectorSearch extends Construct {
       policy: JSON.stringify([{ Rules: [collectionRule], AllowFromPublic: true }]),
     });
     const collection = new aoss.CfnCollection(this, 'Collection', { name, type: 'VECTORSEARCH', standbyReplicas: 'DISABLED' });
-    collection.addDependency(encryption);
-    collection.addDependency(network);
+    collection.node.addDependency(encryption, network);
     collection.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     const indexResource = [`index/${name}/*`];

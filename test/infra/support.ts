@@ -15,25 +15,25 @@ import * as system from '../../lambdas/system/contracts';
  */
 export const FIXTURE_ROUTES: Route[] = [
   {
-    method: 'POST', path: '/fixture/search', handler: 'fixture/search-items', contract: system.health, auth: true,
+    method: 'POST', path: '/fixture/search', handler: 'items/fixture-search', contract: system.health, auth: true,
     access: { tables: { manifests: 'read' }, bucket: 'read', search: 'read', embed: true },
   },
   {
-    method: 'POST', path: '/fixture/items', handler: 'fixture/add-item', contract: system.health, auth: true,
+    method: 'POST', path: '/fixture/items', handler: 'items/fixture-add', contract: system.health, auth: true,
     access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true },
   },
   {
-    method: 'POST', path: '/fixture/deployments/{id}/sync', handler: 'fixture/sync-desktop', contract: system.health, auth: true,
+    method: 'POST', path: '/fixture/deployments/{id}/sync', handler: 'files/fixture-sync', contract: system.health, auth: true,
     access: { tables: { deployments: 'read' }, bucket: 'read', sandbox: true },
   },
 ];
 export const FIXTURE_JOBS: Job[] = [
   {
-    handler: 'fixture/expire-items', description: 'fixture stream consumer', trigger: { stream: 'manifests' },
+    handler: 'items/fixture-expire', description: 'fixture stream consumer', trigger: { stream: 'manifests' },
     access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write' },
   },
   {
-    handler: 'fixture/sweep', description: 'fixture schedule', trigger: { schedule: 'rate(5 minutes)' },
+    handler: 'files/fixture-sweep', description: 'fixture schedule', trigger: { schedule: 'rate(5 minutes)' },
     access: { tables: { deployments: 'write' } },
   },
 ];
@@ -66,7 +66,7 @@ function stubLambdas(): string {
 
 /** Builds both stacks over the real rows + the fixtures, bundling skipped; `context` adds CDK context options. */
 export function buildApp(context: Record<string, string> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true, ...context } });
   const built = buildSatchel(app, { lambdasRoot: stubLambdas(), functionTables: TABLES_UNDER_TEST });
   return { app, ...built };
 }
