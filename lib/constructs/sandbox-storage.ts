@@ -69,6 +69,8 @@ export class SandboxStorage extends Construct {
       vpc: this.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       encrypted: true,
+      // File system policy: every mount is IAM-authorised (the functions' and tasks' roles), never anonymous.
+      allowAnonymousAccess: false,
       enableAutomaticBackups: true,
       throughputMode: efs.ThroughputMode.ELASTIC,
       lifecyclePolicy: efs.LifecyclePolicy.AFTER_30_DAYS,
