@@ -1,3 +1,4 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 
 /** The scopes of seed 003 whose lifetime a deployment may change (see `scopeTtlSeconds` in lambdas/kit/config.ts). */
@@ -61,14 +62,23 @@ export function readSettings(node: Node): Settings {
     const seconds = nonNegativeInteger(node, ttlContextKey(scope));
     if (seconds !== undefined) scopeTtlSeconds[scope] = seconds;
   }
+  const vectorStoreName = text(node, 'vectorStoreName') ?? 'satchel-vectors';
+  // Domain names allow 28 characters, serverless policy names 32 including our `-data` suffix.
+  if (!/^[a-z][a-z0-9-]{2,26}$/.test(vectorStoreName)) {
+    throw new Error(`Context vectorStoreName must be 3-27 lowercase letters, digits or hyphens, starting with a letter, not ${vectorStoreName}`);
+  }
+  const logRetentionDays = nonNegativeInteger(node, 'logRetentionDays') ?? 30;
+  if (!Object.values(RetentionDays).includes(logRetentionDays)) {
+    throw new Error(`Context logRetentionDays must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …), not ${logRetentionDays}`);
+  }
   return {
     vectorBackend: backend,
     embeddingDimension: dimension as Settings['embeddingDimension'],
     sandboxLauncher: flag(node, 'sandboxLauncher'),
     sandboxImage: text(node, 'sandboxImage') ?? 'public.ecr.aws/docker/library/node:22-slim',
     scopeTtlSeconds,
-    vectorStoreName: text(node, 'vectorStoreName') ?? 'satchel-vectors',
+    vectorStoreName,
     openSearchInstanceType: text(node, 'openSearchInstanceType') ?? 't3.small.search',
-    logRetentionDays: nonNegativeInteger(node, 'logRetentionDays') ?? 30,
+    logRetentionDays,
   };
 }
