@@ -63,9 +63,9 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
     reason: 'Every revision of the sandbox task family (one is registered per deployment), on the sandbox cluster only.',
   },
   {
-    actions: /^ecs:(StopTask|DescribeTasks)$/,
+    actions: /^ecs:(StopTask|DescribeTasks|TagResource)$/,
     resources: /task\/.+\/\*$/,
-    reason: 'Tasks of the sandbox cluster only; task ids are created at launch.',
+    reason: 'Tasks of the sandbox cluster only; task ids are created at launch (tagging only within RunTask).',
   },
   {
     actions: /^ecs:(DescribeTaskDefinition|RegisterTaskDefinition)$/,

@@ -171,9 +171,13 @@ export class SandboxStorage extends Construct {
       resources: [taskDefinitions],
       conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
     }));
+    const tasks = ecsArn('task', `${this.cluster.clusterName}/*`);
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:StopTask', 'ecs:DescribeTasks'], resources: [tasks] }));
+    // RunTask with `tags` (tenant, deployment) needs this; only while creating the task.
     principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
-      resources: [ecsArn('task', `${this.cluster.clusterName}/*`)],
+      actions: ['ecs:TagResource'],
+      resources: [tasks],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
     }));
     // Per-deployment revisions (see the class comment); these two actions take no resource ARN.
     principal.addToPrincipalPolicy(new iam.PolicyStatement({

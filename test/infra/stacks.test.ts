@@ -310,6 +310,11 @@ describe('API stack', () => {
     }
   });
 
+  test('each stack stays under CloudFormation\'s 500-resource limit (about 7 resources per route)', () => {
+    expect(Object.keys(resources(api)).length).toBeLessThan(500);
+    expect(Object.keys(resources(data)).length).toBeLessThan(500);
+  });
+
   test('outputs: API URL, every table name and the bucket name under their stable names', () => {
     api.hasOutput(API_URL_OUTPUT, {});
     for (const id of tableIds) api.hasOutput(tableOutput(id), {});
