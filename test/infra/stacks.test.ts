@@ -6,7 +6,7 @@ import { jobFunction, routeFunction, type FunctionSpec } from '../../lib/functio
 import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput } from '../../lib/outputs';
 import { functionName, type Route } from '../../lib/routes';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
-import { buildApp, TABLES_UNDER_TEST } from './support';
+import { buildApp, removeStubs, TABLES_UNDER_TEST } from './support';
 
 // Synthesis of both stacks takes tens of seconds on a shared machine: build each variant once.
 jest.setTimeout(600_000);
@@ -27,6 +27,7 @@ beforeAll(() => {
   data = Template.fromStack(built.data);
   api = Template.fromStack(built.api);
 });
+afterAll(removeStubs);
 
 const resources = (t: Template): Resources => t.toJSON().Resources;
 const cdkPath = (r: Resources[string]) => r.Metadata?.['aws:cdk:path'] ?? '';

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -62,6 +62,12 @@ function stubLambdas(): string {
     writeFileSync(file, 'export const handler = async () => ({});\n');
   }
   return stubRoot;
+}
+
+/** Call in `afterAll` of a file that used `buildApp`. */
+export function removeStubs(): void {
+  if (stubRoot) rmSync(stubRoot, { recursive: true, force: true });
+  stubRoot = undefined;
 }
 
 /** Builds both stacks over the real rows + the fixtures, bundling skipped; `context` adds CDK context options. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { jobFunction, routeFunction } from '../../lib/functions';
-import { buildApp, TABLES_UNDER_TEST } from './support';
+import { buildApp, removeStubs, TABLES_UNDER_TEST } from './support';
 
 jest.setTimeout(600_000);
 
@@ -20,6 +20,7 @@ beforeAll(() => {
   const report = JSON.parse(readFileSync(`${assembly.directory}/validation-report.json`, 'utf8'));
   nagViolations = report.pluginReports.find((p: { pluginName: string }) => p.pluginName === 'AwsSolutions').violations;
 });
+afterAll(removeStubs);
 
 const functionsWith = (predicate: (variables: Record<string, unknown>) => boolean) =>
   Object.values(api.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
