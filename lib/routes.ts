@@ -97,7 +97,7 @@ export const ROUTES: Route[] = [
 
 
 /** Stable name of a route's function: `registry/get-workspace` -> `RegistryGetWorkspace`. */
-export const functionName = (r: Route): string =>
+export const functionName = (r: Pick<Route, 'handler'>): string =>
   r.handler.split(/[/-]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 
 /** The file in events/ holding the route's sample event. */

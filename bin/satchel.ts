@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { buildSatchel } from '../lib/app';
+
+buildSatchel(new App());

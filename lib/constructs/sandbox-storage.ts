@@ -1,0 +1,193 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Settings } from '../settings';
+
+/** Folder on the file system that holds every desktop: `<EFS_ROOT>/<tenant>/<deploymentId>/Desktop`. */
+export const SANDBOX_EFS_ROOT = '/sandboxes';
+/** Where the sandbox file functions see EFS_ROOT (SATCHEL_SANDBOX_ROOT). */
+export const SANDBOX_LAMBDA_MOUNT = '/mnt/sandboxes';
+/** The working folder of a sandbox, as seed 004 has it. */
+export const SANDBOX_DESKTOP = '/home/user/Desktop';
+export const SANDBOX_CONTAINER_NAME = 'sandbox';
+/** uid/gid the functions write as (access point) and the sandbox container runs as. */
+const SANDBOX_USER = '1000';
+
+export interface SandboxStorageProps {
+  settings: Settings;
+}
+
+/**
+ * Sandbox desktops: a VPC without NAT (isolated subnets; S3 and DynamoDB gateway endpoints), an
+ * encrypted EFS file system, the access point the sandbox file functions mount, and an ECS Fargate
+ * task definition for the sandbox itself.
+ *
+ * Isolation: the functions (our code) mount `/sandboxes` and compute `<tenant>/<deploymentId>/Desktop`
+ * from the authorised tenant. A sandbox (untrusted code) must only ever see its own Desktop, and ECS
+ * can neither mount a sub-folder of a volume per container nor override volumes in RunTask, so the
+ * launcher registers a revision of this task definition per deployment whose EFS `rootDirectory` is
+ * `/sandboxes/<tenant>/<deploymentId>/Desktop`. The revision defined here points at a folder that never
+ * exists: started as-is, its mount fails instead of exposing every desktop.
+ */
+export class SandboxStorage extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly fileSystem: efs.FileSystem;
+  readonly accessPoint: efs.AccessPoint;
+  /** Security group of the functions that mount the file system. */
+  readonly functionSecurityGroup: ec2.SecurityGroup;
+  readonly cluster: ecs.Cluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly taskSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: SandboxStorageProps) {
+    super(scope, id);
+    const { settings } = props;
+    const retention = settings.logRetentionDays as logs.RetentionDays;
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+    this.vpc.addFlowLog('FlowLogs', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogGroup', {
+        retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      })),
+    });
+
+    this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
+      vpc: this.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      encrypted: true,
+      // File system policy: every mount is IAM-authorised (the functions' and tasks' roles), never anonymous.
+      allowAnonymousAccess: false,
+      enableAutomaticBackups: true,
+      throughputMode: efs.ThroughputMode.ELASTIC,
+      lifecyclePolicy: efs.LifecyclePolicy.AFTER_30_DAYS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.accessPoint = this.fileSystem.addAccessPoint('FunctionAccessPoint', {
+      path: SANDBOX_EFS_ROOT,
+      createAcl: { ownerUid: SANDBOX_USER, ownerGid: SANDBOX_USER, permissions: '750' },
+      posixUser: { uid: SANDBOX_USER, gid: SANDBOX_USER },
+    });
+    this.functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Satchel sandbox file functions (EFS clients)',
+    });
+    this.taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Satchel sandbox tasks (EFS clients)',
+    });
+    this.fileSystem.connections.allowDefaultPortFrom(this.functionSecurityGroup, 'sandbox file functions');
+    this.fileSystem.connections.allowDefaultPortFrom(this.taskSecurityGroup, 'sandbox tasks');
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.taskDefinition.addVolume({
+      name: 'desktop',
+      efsVolumeConfiguration: {
+        fileSystemId: this.fileSystem.fileSystemId,
+        rootDirectory: `${SANDBOX_EFS_ROOT}/.unassigned`,
+        transitEncryption: 'ENABLED',
+        authorizationConfig: { iam: 'ENABLED' },
+      },
+    });
+    this.fileSystem.grant(this.taskDefinition.taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite');
+    const container = this.taskDefinition.addContainer(SANDBOX_CONTAINER_NAME, {
+      image: ecs.ContainerImage.fromRegistry(settings.sandboxImage),
+      user: `${SANDBOX_USER}:${SANDBOX_USER}`,
+      workingDirectory: SANDBOX_DESKTOP,
+      command: ['sleep', 'infinity'],
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'sandbox',
+        logGroup: new logs.LogGroup(this, 'TaskLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
+      }),
+    });
+    container.addMountPoints({ sourceVolume: 'desktop', containerPath: SANDBOX_DESKTOP, readOnly: false });
+
+    if (settings.sandboxLauncher) {
+      // No NAT: the launcher reaches ECS, and tasks pull images and ship logs, through interface endpoints.
+      const endpoints: [string, ec2.InterfaceVpcEndpointAwsService, ec2.SecurityGroup][] = [
+        ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS, this.functionSecurityGroup],
+        ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR, this.taskSecurityGroup],
+        ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, this.taskSecurityGroup],
+        ['LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS, this.taskSecurityGroup],
+      ];
+      for (const [endpointId, service, client] of endpoints) {
+        const endpoint = this.vpc.addInterfaceEndpoint(endpointId, {
+          service,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          open: false,
+        });
+        endpoint.connections.allowDefaultPortFrom(client);
+      }
+    }
+  }
+
+  /** How a function mounts the desktops: through the access point, at SANDBOX_LAMBDA_MOUNT. */
+  lambdaFileSystem(): lambda.FileSystem {
+    return lambda.FileSystem.fromEfsAccessPoint(this.accessPoint, SANDBOX_LAMBDA_MOUNT);
+  }
+
+  /** Env and grants of a function that starts and stops sandbox tasks (context `sandboxLauncher=true`). */
+  launcherEnvironment(): Record<string, string> {
+    return {
+      SANDBOX_LAUNCHER: 'ecs',
+      SANDBOX_CLUSTER_ARN: this.cluster.clusterArn,
+      SANDBOX_TASK_DEFINITION_ARN: this.taskDefinition.taskDefinitionArn,
+      SANDBOX_CONTAINER_NAME: SANDBOX_CONTAINER_NAME,
+      SANDBOX_EFS_ROOT: SANDBOX_EFS_ROOT,
+      SANDBOX_SUBNET_IDS: this.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
+      SANDBOX_SECURITY_GROUP_ID: this.taskSecurityGroup.securityGroupId,
+    };
+  }
+
+  grantLaunch(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    const stack = Stack.of(this);
+    const ecsArn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'ecs', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const taskDefinitions = ecsArn('task-definition', `${this.taskDefinition.family}:*`);
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: [taskDefinitions],
+      conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
+    }));
+    const tasks = ecsArn('task', `${this.cluster.clusterName}/*`);
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:StopTask', 'ecs:DescribeTasks'], resources: [tasks] }));
+    // RunTask with `tags` (tenant, deployment) needs this; only while creating the task.
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: [tasks],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    }));
+    // Per-deployment revisions (see the class comment); these two actions take no resource ARN.
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+    }));
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
+  }
+}

@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag';
+
+/** Repository root: package-lock.json lives here, esbuild runs from here. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const LAMBDAS_ROOT = path.join(PROJECT_ROOT, 'lambdas');
+
+export interface SatchelFunctionProps {
+  /** Module under `lambdasRoot`, without extension; it exports `handler`. */
+  handler: string;
+  description: string;
+  environment: Record<string, string>;
+  logRetentionDays: number;
+  /** Where handler modules live; tests point it at stubs when bundling is skipped. */
+  lambdasRoot?: string;
+  timeout?: Duration;
+  memorySize?: number;
+  /** A role made elsewhere (the vector search clients' roles live with the search domain); else one is made here. */
+  role?: iam.IRole;
+  filesystem?: lambda.FileSystem;
+  vpc?: lambda.FunctionProps['vpc'];
+  vpcSubnets?: lambda.FunctionProps['vpcSubnets'];
+  securityGroups?: lambda.FunctionProps['securityGroups'];
+  commandHooks?: ICommandHooks;
+}
+
+/**
+ * One Lambda function the way every Satchel function is built: esbuild locally (never Docker),
+ * minified CommonJS with source maps, ARM64 on Node.js 22, X-Ray tracing, Powertools settings, and
+ * its own log group with retention. Its role starts empty apart from writing to that log group:
+ * everything else is granted from the route's `access`.
+ */
+export class SatchelFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: SatchelFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = props.role ?? new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Satchel ${props.handler}`,
+    });
+    logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(props.lambdasRoot ?? LAMBDAS_ROOT, `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role: this.role,
+      filesystem: props.filesystem,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'satchel',
+        POWERTOOLS_METRICS_NAMESPACE: 'Satchel',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        format: OutputFormat.CJS,
+        target: 'node22',
+        // Bundle the AWS SDK too: the versions in package-lock.json are the ones tested locally.
+        externalModules: [],
+        forceDockerBundling: false,
+        commandHooks: props.commandHooks,
+      },
+    });
+    acknowledge(this.function, 'AwsSolutions-L1', 'Node.js 22 is the runtime the design pins; the local runtime and the '
+      + 'tests run the same major, so moving to a newer one is a deliberate, tested upgrade.');
+    if (props.vpc) {
+      acknowledge(this.role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        'Lambda needs ec2:Create/Describe/DeleteNetworkInterface (no resource-level permissions) to attach to the VPC; '
+        + 'the AWS managed policy is exactly that set.');
+    }
+  }
+}

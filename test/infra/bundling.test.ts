@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { SatchelFunction } from '../../lib/constructs/satchel-function';
+import { swaggerUiHooks } from '../../lib/stateless-stack';
+
+jest.setTimeout(300_000);
+
+/**
+ * Real bundling of one function, the way `cdk synth` does it: local esbuild (this machine has no
+ * Docker, so a fallback to Docker would fail the test), minified with a source map, AWS SDK included,
+ * and the swagger-ui assets copied next to the bundle by the docs functions' hook.
+ */
+test('a function bundles locally with esbuild, source map and the swagger-ui assets', () => {
+  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'BundlingTest');
+  new SatchelFunction(stack, 'Health', {
+    handler: 'system/health',
+    description: 'bundling test',
+    environment: {},
+    logRetentionDays: 30,
+    commandHooks: swaggerUiHooks,
+  });
+  const assembly = app.synth();
+  const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as {
+    Metadata: Record<string, string>;
+  };
+  const assetDir = join(assembly.directory, fn.Metadata['aws:asset:path']);
+  const bundle = readFileSync(join(assetDir, 'index.js'), 'utf8');
+  expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(1000); // minified: few, very long lines
+  expect(bundle).toContain('sourceMappingURL=index.js.map');
+  expect(existsSync(join(assetDir, 'index.js.map'))).toBe(true);
+  expect(bundle).not.toMatch(/require\("@aws-sdk\//); // bundled, pinned by package-lock.json
+  for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css', 'swagger-ui-standalone-preset.js']) {
+    expect(existsSync(join(assetDir, 'swagger-ui', file))).toBe(true);
+  }
+});

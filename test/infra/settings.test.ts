@@ -1,0 +1,33 @@
+import { App } from 'aws-cdk-lib';
+import { readSettings } from '../../lib/settings';
+
+const settings = (context: Record<string, string>) => readSettings(new App({ context }).node);
+
+test('defaults: managed domain, 1024 dimensions, no launcher, kit TTLs', () => {
+  expect(settings({})).toMatchObject({
+    vectorBackend: 'domain',
+    embeddingDimension: 1024,
+    sandboxLauncher: false,
+    scopeTtlSeconds: {},
+    vectorStoreName: 'satchel-vectors',
+    logRetentionDays: 30,
+  });
+});
+
+test('context options are parsed', () => {
+  expect(settings({ vectorBackend: 'serverless', embeddingDimension: '256', sandboxLauncher: 'true', ttlSessionSeconds: '0', ttlAgentSeconds: '90' }))
+    .toMatchObject({ vectorBackend: 'serverless', embeddingDimension: 256, sandboxLauncher: true, scopeTtlSeconds: { session: 0, agent: 90 } });
+});
+
+test.each([
+  [{ vectorBackend: 'elastic' }, /vectorBackend must be domain or serverless/],
+  [{ embeddingDimension: '768' }, /embeddingDimension must be one of 256, 512, 1024/],
+  [{ sandboxLauncher: 'yes' }, /sandboxLauncher must be true or false/],
+  [{ ttlAgentSeconds: '-5' }, /ttlAgentSeconds must be a whole number/],
+  [{ ttlTemporarySeconds: '1.5' }, /ttlTemporarySeconds must be a whole number/],
+  [{ vectorStoreName: 'Satchel_Vectors' }, /vectorStoreName must be 3-27 lowercase/],
+  [{ logRetentionDays: '31' }, /logRetentionDays must be a CloudWatch Logs retention/],
+  [{ vectorStoreName: 'a-name-that-is-far-too-long-for-it' }, /vectorStoreName must be 3-27 lowercase/],
+])('refuses %j', (context, message) => {
+  expect(() => settings(context as Record<string, string>)).toThrow(message);
+});

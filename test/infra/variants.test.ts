@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { jobFunction, routeFunction } from '../../lib/functions';
+import { buildApp, removeStubs, TABLES_UNDER_TEST } from './support';
+
+jest.setTimeout(600_000);
+
+const specs = [...TABLES_UNDER_TEST.routes.map(routeFunction), ...TABLES_UNDER_TEST.jobs.map(jobFunction)];
+
+/** OpenSearch Serverless + the sandbox launcher + a 512-dimension embedder, in one synthesis. */
+let data: Template;
+let api: Template;
+let nagViolations: unknown[];
+
+beforeAll(() => {
+  const built = buildApp({ vectorBackend: 'serverless', sandboxLauncher: 'true', embeddingDimension: '512' });
+  data = Template.fromStack(built.data);
+  api = Template.fromStack(built.api);
+  const assembly = built.app.synth();
+  const report = JSON.parse(readFileSync(`${assembly.directory}/validation-report.json`, 'utf8'));
+  nagViolations = report.pluginReports.find((p: { pluginName: string }) => p.pluginName === 'AwsSolutions').violations;
+});
+afterAll(removeStubs);
+
+const functionsWith = (predicate: (variables: Record<string, unknown>) => boolean) =>
+  Object.values(api.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>)
+    .filter((r) => r.Type === 'AWS::Lambda::Function' && predicate(r.Properties.Environment?.Variables ?? {}));
+
+test('vectorBackend=serverless: a vector collection with encryption, network and data access policies, no domain', () => {
+  data.resourceCountIs('AWS::OpenSearchService::Domain', 0);
+  data.hasResource('AWS::OpenSearchServerless::Collection', { DeletionPolicy: 'Retain', Properties: { Name: 'satchel-vectors', Type: 'VECTORSEARCH', StandbyReplicas: 'DISABLED' } });
+  data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'encryption', Policy: Match.stringLikeRegexp('"AWSOwnedKey":true') });
+  data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'network' });
+  data.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', { Type: 'data' });
+  data.hasResourceProperties('Custom::SatchelVectorIndex', { dimension: 512 });
+  const searchers = functionsWith((v) => v.SATCHEL_VECTOR_BACKEND === 'opensearch');
+  expect(searchers).toHaveLength(specs.filter((s) => s.access.search).length);
+  for (const fn of searchers) expect(fn.Properties.Environment.Variables).toMatchObject({ OPENSEARCH_SERVERLESS: 'true' });
+  api.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'aoss:APIAccessAll' })]) },
+  });
+  for (const fn of functionsWith((v) => v.SATCHEL_EMBEDDER === 'bedrock')) {
+    expect(fn.Properties.Environment.Variables.EMBEDDING_DIMENSION).toBe('512');
+  }
+});
+
+test('sandboxLauncher=true: sandbox functions get the launcher settings and may run and stop tasks, nothing more', () => {
+  const sandboxed = functionsWith((v) => v.SATCHEL_SANDBOX_ROOT !== undefined);
+  expect(sandboxed).toHaveLength(specs.filter((s) => s.access.sandbox).length);
+  for (const fn of sandboxed) {
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      SANDBOX_LAUNCHER: 'ecs',
+      SANDBOX_CLUSTER_ARN: expect.anything(),
+      SANDBOX_TASK_DEFINITION_ARN: expect.anything(),
+      SANDBOX_SUBNET_IDS: expect.anything(),
+      SANDBOX_SECURITY_GROUP_ID: expect.anything(),
+    });
+  }
+  expect(functionsWith((v) => v.SANDBOX_LAUNCHER !== undefined)).toHaveLength(sandboxed.length);
+  api.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([
+      Match.objectLike({ Action: 'ecs:RunTask', Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } } }),
+      Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
+    ]) },
+  });
+  // no NAT: the launcher and the tasks reach ECS, ECR and Logs through interface endpoints
+  data.resourceCountIs('AWS::EC2::NatGateway', 0);
+  data.resourceCountIs('AWS::EC2::VPCEndpoint', 6);
+});
+
+test('cdk-nag finds nothing unsuppressed in this variant either', () => {
+  expect(nagViolations).toEqual([]);
+});
