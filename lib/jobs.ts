@@ -21,4 +21,16 @@ export interface Job {
 
 export const JOBS: Job[] = [
   // rows are added by the surfaces that need them (item expiry clean-up, sandbox expiry, …)
+  {
+    handler: 'items/sweep-expired',
+    description: 'Scoped items: deletes expired entries with their bytes and index documents (DynamoDB TTL may lag by days)',
+    trigger: { schedule: 'rate(15 minutes)' },
+    access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write' },
+  },
+  {
+    handler: 'items/on-manifests-change',
+    description: 'Scoped items: cleans up after TTL deletions; fetches and indexes fileUrl items accepted for background ingestion',
+    trigger: { stream: 'manifests' },
+    access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true },
+  },
 ];
