@@ -34,7 +34,7 @@ describe('Bedrock Titan Text Embeddings V2 adapter', () => {
   it('refuses an answer of the wrong dimension and a dimension Titan does not offer', async () => {
     const embedder = new BedrockEmbedder(async () => ({ body: new TextEncoder().encode('{"embedding":[1,2]}') as never }), 'm', 512);
     await expect(embedder.embed(['x'])).rejects.toThrow(/512-dimensional/);
-    expect(() => new BedrockEmbedder(async () => ({ body: undefined }), 'm', 300)).toThrow(/256, 512 or 1024/);
+    expect(() => new BedrockEmbedder(async () => ({ body: undefined as never }), 'm', 300)).toThrow(/256, 512 or 1024/);
   });
 });
 
