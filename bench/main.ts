@@ -1,0 +1,14 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** `npm run bench -- <name> [args]`: runs bench/<name>.ts, which exports `run(args)`. */
+const [name, ...args] = process.argv.slice(2);
+if (!name || !/^[\w-]+$/.test(name) || name === 'main' || !existsSync(join(__dirname, `${name}.ts`))) {
+  console.error('usage: npm run bench -- <name> [args], where <name> is a file of bench/, e.g. files');
+  process.exit(1);
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+(require(`./${name}`) as { run(args: string[]): Promise<void> }).run(args).catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
