@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalise } from '../lambdas/adapters/embedder';
 import { LexicalEmbedder } from '../lambdas/adapters/lexical-embedder';
 import { LocalVectorIndex } from '../lambdas/adapters/local-vector-index';
 import { chunkText, titleOf } from '../lambdas/items/content';
@@ -94,9 +95,18 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
     await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', vector, limit: 10, minScore: 0, now });
     everything.push(performance.now() - t0);
   }
+  // a dense query (every dimension non-zero, like Bedrock or OpenAI vectors) scans every column
+  const dense: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const vector = normalise(Array.from({ length: dimension }, () => random() - 0.5));
+    const t0 = performance.now();
+    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', vector, limit: 10, minScore: 0.7, now });
+    dense.push(performance.now() - t0);
+  }
   console.log(`  ${latencyLine('search (index only)', searchOnly)}`);
   console.log(`  ${latencyLine('search (query embedding + index)', withEmbedding)}`);
   console.log(`  ${latencyLine('search with minScore 0 (index only)', everything)}`);
+  console.log(`  ${latencyLine('dense query vector (index only)', dense)}`);
 }
 
 async function throughRuntime(sizes: number[], queryCount: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSatchelClient, SatchelError } from '../../client/sdk';
 import { startTestApi, type TestApi } from '../support/api';
 import { SEED_DOCUMENTS, SEED_QUERY } from '../fixtures/seed-documents';
@@ -38,17 +38,23 @@ it('the CLI adds a file and from stdin, lists, gets, moves, searches and removes
   const file = join(dir, 'authentication.md');
   writeFileSync(file, SEED_DOCUMENTS[0].content);
   const env = { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: key };
-  const satchel = (args: string[], input?: string) => {
-    const run = spawnSync(process.execPath, ['client/cli/bin.cjs', 'items', ...args], { env, input, encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`satchel ${args.join(' ')} failed: ${run.stderr}`);
-    return run.stdout;
-  };
-  expect(JSON.parse(satchel(['add', '/docs/authentication.md', file, '-s', 'company']))).toMatchObject({ success: true });
-  expect(JSON.parse(satchel(['add', '/notes/stdin.txt', '-s', 'company', '-t', 'text/plain'], 'from stdin'))).toMatchObject({ success: true });
-  expect(satchel(['list', '-s', 'company'])).toMatch(/\/docs\/authentication\.md[\s\S]*\/notes\/stdin\.txt/);
-  expect(satchel(['get', '/notes/stdin.txt', '-s', 'company', '--raw'])).toBe('from stdin');
-  satchel(['mv', '/notes/stdin.txt', '/notes/moved.txt', '-s', 'company']);
-  expect(JSON.parse(satchel(['search', SEED_QUERY, '-s', 'company'])).results[0].path).toBe('/docs/authentication.md');
-  expect(JSON.parse(satchel(['rm', '/notes/moved.txt', '-s', 'company']))).toMatchObject({ success: true });
-  expect(satchel(['list', '-s', 'company'])).not.toMatch(/moved/);
+  // asynchronous: the API answering the CLI runs in this process
+  const satchel = (args: string[], input?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['client/cli/bin.cjs', 'items', ...args], { env: { ...env, } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`satchel ${args.join(' ')} failed: ${stderr}`))));
+      child.stdin.end(input ?? '');
+    });
+  expect(JSON.parse(await satchel(['add', '/docs/authentication.md', file, '-s', 'company']))).toMatchObject({ success: true });
+  expect(JSON.parse(await satchel(['add', '/notes/stdin.txt', '-s', 'company', '-t', 'text/plain'], 'from stdin'))).toMatchObject({ success: true });
+  expect(await satchel(['list', '-s', 'company'])).toMatch(/\/docs\/authentication\.md[\s\S]*\/notes\/stdin\.txt/);
+  expect(await satchel(['get', '/notes/stdin.txt', '-s', 'company', '--raw'])).toBe('from stdin');
+  await satchel(['mv', '/notes/stdin.txt', '/notes/moved.txt', '-s', 'company']);
+  expect(JSON.parse(await satchel(['search', SEED_QUERY, '-s', 'company'])).results[0].path).toBe('/docs/authentication.md');
+  expect(JSON.parse(await satchel(['rm', '/notes/moved.txt', '-s', 'company']))).toMatchObject({ success: true });
+  expect(await satchel(['list', '-s', 'company'])).not.toMatch(/moved/);
 });
