@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** `npm run bench -- <name> [args]`: runs bench/<name>.ts, which exports `run(args)`. */
 const [name, ...args] = process.argv.slice(2);
 if (!name || !/^[\w-]+$/.test(name) || name === 'main' || !existsSync(join(__dirname, `${name}.ts`))) {
