@@ -24,6 +24,8 @@ export interface OpenedUrl {
   contentType?: string;
   contentLength?: number;
   body: IncomingMessage;
+  /** Ends the fetch at its time limit. */
+  signal: AbortSignal;
 }
 
 interface Target {
@@ -92,10 +94,11 @@ function send(url: URL, target: Target, signal: AbortSignal): Promise<IncomingMe
   });
 }
 
-function describe(error: unknown, url: URL, timeoutSeconds: number): AppError {
+export function describeFetchError(error: unknown, url: URL, signal: AbortSignal): AppError {
   if (error instanceof AppError) return error;
   const e = error as NodeJS.ErrnoException;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return fetchFailed(`no complete answer within ${timeoutSeconds} s`);
+  // an abort mid-body surfaces as a reset connection
+  if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError') return fetchFailed(`${url.host} did not answer completely within the time limit`);
   return fetchFailed(`${url.host}: ${e.code ?? e.message}`);
 }
 
@@ -107,7 +110,7 @@ export async function openUrl(raw: string, signal: AbortSignal): Promise<OpenedU
     try {
       response = await send(url, await resolveTarget(url), signal);
     } catch (error) {
-      throw describe(error, url, config.fetchTimeoutSeconds);
+      throw describeFetchError(error, url, signal);
     }
     const status = response.statusCode ?? 0;
     if (REDIRECT_STATUS.has(status)) {
@@ -128,7 +131,7 @@ export async function openUrl(raw: string, signal: AbortSignal): Promise<OpenedU
       response.destroy();
       throw fetchRefused(`the file is ${contentLength} bytes; the limit is ${config.fetchMaxBytes} bytes`);
     }
-    return { url: url.toString(), contentType: response.headers['content-type'] || undefined, contentLength, body: response };
+    return { url: url.toString(), contentType: response.headers['content-type'] || undefined, contentLength, body: response, signal };
   }
 }
 
@@ -144,10 +147,14 @@ export async function readCapped(opened: OpenedUrl, maxBytes: number): Promise<B
     }
   } catch (error) {
     opened.body.destroy();
-    throw describe(error, new URL(opened.url), config.fetchTimeoutSeconds);
+    throw describeFetchError(error, new URL(opened.url), opened.signal);
   }
   return Buffer.concat(parts);
 }
 
-/** The signal that ends a fetch after the configured time. */
-export const fetchDeadline = (): AbortSignal => AbortSignal.timeout(config.fetchTimeoutSeconds * 1000);
+/** Within an API request: API Gateway gives up after 30 s, so answer before that. */
+const IN_REQUEST_SECONDS = 20;
+
+/** The signal that ends a fetch: the configured limit in the background, 20 s at most within a request. */
+export const fetchDeadline = (withinRequest: boolean): AbortSignal =>
+  AbortSignal.timeout(Math.min(config.fetchTimeoutSeconds, withinRequest ? IN_REQUEST_SECONDS : Infinity) * 1000);

@@ -4,7 +4,7 @@ import { logger } from '../kit/observability';
 import { deleteBlob, newBlobKey, putStream } from './blobs';
 import { contentTypeOf, isTextItem, looksLikeText, MAX_INDEXED_CHARS } from './content';
 import { expiryShard, finishPending, readEntry, type ItemEntry } from './entries';
-import { fetchDeadline, openUrl } from './fetch-url';
+import { describeFetchError, fetchDeadline, openUrl } from './fetch-url';
 import { embedChunks, indexedItem } from './indexing';
 import { expiryFor, nowSeconds, parseScopePk } from './scope';
 
@@ -33,9 +33,11 @@ export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>): Promise<
   const blobKey = newBlobKey(ref);
   let indexed = false;
   try {
-    const opened = await openUrl(entry.sourceUrl, fetchDeadline());
+    const opened = await openUrl(entry.sourceUrl, fetchDeadline(false));
     const declared = entry.contentType ?? opened.contentType;
-    const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, MAX_INDEXED_CHARS * 4);
+    const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, MAX_INDEXED_CHARS * 4).catch(
+      (error: unknown) => Promise.reject(describeFetchError(error, new URL(opened.url), opened.signal)),
+    );
     const contentType = contentTypeOf(entry.sk, declared, head);
     const chunks = isTextItem(contentType, head) ? await embedChunks(entry.sk, new TextDecoder().decode(head)) : [];
     const expiresAt = expiryFor(ref.scope);

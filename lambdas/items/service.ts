@@ -146,7 +146,7 @@ export async function addItem(auth: AuthContext, input: AddInput): Promise<AddRe
     const existing = await readEntry(ref, path);
     if (existing && isLive(existing.expiresAt) && existing.status !== 'failed') throw itemExists(path);
   }
-  const opened = await openUrl(input.fileUrl, fetchDeadline());
+  const opened = await openUrl(input.fileUrl, fetchDeadline(true));
   if (opened.contentLength !== undefined && opened.contentLength <= config.fetchSyncMaxBytes) {
     const bytes = await readCapped(opened, config.fetchSyncMaxBytes);
     await storeItem(ref, path, bytes, { ...options, contentType: options.contentType ?? opened.contentType });

@@ -40,6 +40,10 @@ beforeAll(async () => {
       res.write(SEED_DOCUMENTS[0].content.slice(0, 50));
       return res.end(SEED_DOCUMENTS[0].content.slice(50));
     }
+    if (url.pathname === '/stalling.txt') {
+      res.writeHead(200, { 'content-length': 100 });
+      return res.write('only part of it'); // and never the rest
+    }
     if (url.pathname === '/huge.bin') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 10_000_000 });
       return res.end();
@@ -68,6 +72,7 @@ afterEach(() => {
   delete process.env.SATCHEL_FETCH_ALLOWED_HOSTS;
   delete process.env.SATCHEL_FETCH_SYNC_MAX_BYTES;
   delete process.env.SATCHEL_FETCH_MAX_BYTES;
+  delete process.env.SATCHEL_FETCH_TIMEOUT_SECONDS;
 });
 
 const newClient = async () => itemsClient(api.url, (await api.key({ surfaces: ['items'] })).key);
@@ -140,6 +145,15 @@ describe('fileUrl with the file server allow-listed', () => {
     expect(loop.body.error).toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/redirects/) });
     const huge = await items.add({ ...at, fileUrl: `${filesUrl}/huge.bin` });
     expect(huge.body.error).toMatchObject({ code: 'FETCH_REFUSED', message: expect.stringMatching(/limit is 1000000 bytes/) });
+    expect((await items.get(at)).status).toBe(404);
+  });
+
+  it('gives up on a server that stalls, with 400 after the time limit', async () => {
+    process.env.SATCHEL_FETCH_TIMEOUT_SECONDS = '1';
+    const items = await newClient();
+    const res = await items.add({ ...at, fileUrl: `${filesUrl}/stalling.txt` });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/time limit/) });
     expect((await items.get(at)).status).toBe(404);
   });
 
