@@ -38,7 +38,17 @@ const sk: KeyAttribute = { name: 'sk', type: 'S' };
 
 export const TABLES: Record<TableId, TableDef> = {
   /** File entries of every namespace: agent workspaces, scoped items, deployment files. */
-  manifests: { id: 'manifests', partitionKey: pk, sortKey: sk, ttlAttribute: 'expiresAt', stream: 'OLD_IMAGE', globalIndexes: [] },
+  manifests: {
+    id: 'manifests',
+    partitionKey: pk,
+    sortKey: sk,
+    ttlAttribute: 'expiresAt',
+    stream: 'OLD_IMAGE',
+    globalIndexes: [
+      /** Sparse: scoped items that expire, by expiry, in 16 shards; the sweeper queries `expiresAt < now`. */
+      { name: 'itemsByExpiry', partitionKey: { name: 'expiryShard', type: 'S' }, sortKey: { name: 'expiresAt', type: 'N' }, include: ['itemId', 'blobKey'] },
+    ],
+  },
   /** Memory records (current state and change log) of seed 001. */
   syncRecords: { id: 'syncRecords', partitionKey: pk, sortKey: sk, globalIndexes: [] },
   /** Workspace registry of seed 002: workspaces, their uniqueness guards, agents, skills, providers. */

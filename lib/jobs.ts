@@ -27,4 +27,16 @@ export const JOBS: Job[] = [
     trigger: { schedule: 'rate(5 minutes)' },
     access: { tables: { deployments: 'write' }, sandbox: true },
   },
+  {
+    handler: 'items/sweep-expired',
+    description: 'Scoped items: deletes expired entries with their bytes and index documents (DynamoDB TTL may lag by days)',
+    trigger: { schedule: 'rate(15 minutes)' },
+    access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write' },
+  },
+  {
+    handler: 'items/on-manifests-change',
+    description: 'Scoped items: cleans up after TTL deletions; fetches and indexes fileUrl items accepted for background ingestion',
+    trigger: { stream: 'manifests' },
+    access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true },
+  },
 ];

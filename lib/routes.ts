@@ -8,6 +8,7 @@ import type { Contract } from '../lambdas/kit/contract';
 import * as system from '../lambdas/system/contracts';
 import * as registry from '../lambdas/registry/contracts';
 import * as files from '../lambdas/files/contracts';
+import * as items from '../lambdas/items/contracts';
 import type { TableId } from './data-model';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -50,6 +51,9 @@ const workspacesWrite: Access = { tables: { workspaces: 'write' } };
 const registryRead: Access = { tables: { workspaces: 'read', sessions: 'read' } };
 /** Session writes also move the workspace's open-session counter; deleting a workspace removes its sessions. */
 const registryWrite: Access = { tables: { workspaces: 'write', sessions: 'write' } };
+const itemsRead: Access = { tables: { manifests: 'read' }, bucket: 'read' };
+/** Writes also index (embed + vector index) and remove replaced generations' index documents. */
+const itemsWrite: Access = { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true };
 
 export const ROUTES: Route[] = [
   // ---- system (no auth) ----
@@ -81,6 +85,13 @@ export const ROUTES: Route[] = [
   // ---- memory sync (seed 001) ----
 
   // ---- scoped items + vector search (seed 003) ----
+  route('GET', '/api/workspace/items', 'items/list-items', items.listItems, itemsRead),
+  route('GET', '/api/workspace/items/get', 'items/get-item', items.getItem, itemsRead),
+  route('GET', '/api/workspace/items/status', 'items/item-status', items.itemStatus, { tables: { manifests: 'read' } }),
+  route('POST', '/api/workspace/items', 'items/add-item', items.addItem, itemsWrite),
+  route('DELETE', '/api/workspace/items', 'items/delete-item', items.deleteItem, itemsWrite),
+  route('POST', '/api/workspace/items/move', 'items/move-item', items.moveItem, itemsWrite),
+  route('POST', '/api/workspace/search', 'items/search', items.search, { tables: { manifests: 'read' }, search: 'read', embed: true }),
 
   // ---- deployment files + sandboxes (seed 004) ----
   route('POST', '/api/deployments', 'files/create-deployment', files.createDeployment, { tables: { deployments: 'write' }, sandbox: true }),

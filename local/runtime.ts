@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { KeyStore } from '../lambdas/auth/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
+import { sweepExpired } from '../lambdas/items/expiry';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
 import { startDynamo, startS3 } from './emulators';
@@ -53,6 +54,10 @@ export async function startLocalSatchel(options: { home: string; port: number; a
     step('starting the API');
     const server = await startServer({ port: options.port });
     stops.unshift(server.close);
+    // DynamoDB Local has no TTL deletion and no stream consumers: sweep expired items on an interval
+    const sweeper = setInterval(() => void sweepExpired().catch((error: Error) => console.error('item sweep failed', error)), config.itemSweepIntervalSeconds * 1000);
+    sweeper.unref();
+    stops.unshift(async () => clearInterval(sweeper));
     const info: LocalRuntimeInfo = { url: server.url, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint, pid: process.pid };
     writeFileSync(runtimeFile(options.home), JSON.stringify(info, null, 2));
     return {

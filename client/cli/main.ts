@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDeployments } from './commands/deployments';
 import { registerFiles } from './commands/files';
 import { registerKeys } from './commands/keys';
+import { registerItems } from './commands/items';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
 registerDeployments(program);
 registerFiles(program);
 registerKeys(program);
+registerItems(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);

@@ -1,6 +1,7 @@
 import { filesMethods } from './files';
 import { SatchelHttp, type SatchelClientOptions } from './http';
 import { registryMethods } from './registry';
+import { itemsMethods } from './items';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
 
@@ -14,6 +15,7 @@ export function createSatchelClient(options: SatchelClientOptions) {
     http,
     ...registryMethods(http),
     ...filesMethods(http),
+    ...itemsMethods(http),
   };
 }
 

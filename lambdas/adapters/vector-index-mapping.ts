@@ -19,6 +19,8 @@ export function vectorIndexDefinition(dimension: number) {
         scope: { type: 'keyword' },
         scopeId: { type: 'keyword' },
         path: { type: 'keyword' },
+        /** The item generation a chunk belongs to (new on every add; kept by a move). */
+        itemId: { type: 'keyword' },
         chunk: { type: 'integer' },
         content: { type: 'text', index: false },
         metadata: { type: 'object', enabled: false },

@@ -124,6 +124,32 @@ export const config = {
     const defaults = { agent: 7 * 86400, session: 86400, company: 0, temporary: 600 };
     return Number(optional(`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`) ?? defaults[scope]);
   },
+  /** True inside AWS Lambda: background work goes to jobs there, in-process in the local runtime. */
+  get inLambda(): boolean {
+    return optional('AWS_LAMBDA_FUNCTION_NAME') !== undefined;
+  },
+  /** Addresses or CIDR ranges (comma-separated) a server-side fetch may reach although private or
+   * loopback, and over plain http; empty by default (e.g. `127.0.0.1` for local tests). */
+  get fetchAllowedHosts(): string[] {
+    return (optional('SATCHEL_FETCH_ALLOWED_HOSTS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  },
+  /** Largest file a `fileUrl` may deliver, bytes (default 100 MiB). */
+  get fetchMaxBytes(): number {
+    return Number(optional('SATCHEL_FETCH_MAX_BYTES') ?? 100 * 1024 * 1024);
+  },
+  /** Time limit of one server-side fetch, seconds, redirects and body included (default 300). */
+  get fetchTimeoutSeconds(): number {
+    return Number(optional('SATCHEL_FETCH_TIMEOUT_SECONDS') ?? 300);
+  },
+  /** A `fileUrl` announcing at most this many bytes is fetched within the request; larger or unknown
+   * sizes are accepted (202) and fetched in the background (default 8 MiB). */
+  get fetchSyncMaxBytes(): number {
+    return Number(optional('SATCHEL_FETCH_SYNC_MAX_BYTES') ?? 8 * 1024 * 1024);
+  },
+  /** Local runtime: seconds between sweeps that remove expired items (default 60). */
+  get itemSweepIntervalSeconds(): number {
+    return Number(optional('SATCHEL_ITEM_SWEEP_SECONDS') ?? 60);
+  },
   /** Lifetime of presigned URLs, seconds (at most 15 minutes). */
   get presignTtlSeconds(): number {
     return Math.min(Number(optional('SATCHEL_PRESIGN_TTL_SECONDS') ?? 900), 900);

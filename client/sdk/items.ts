@@ -1,0 +1,98 @@
+import type { SatchelHttp } from './http';
+
+/** Scoped workspace items and vector search (seed 003). Bodies are the seed's, flat. */
+export type ItemScope = 'agent' | 'session' | 'company' | 'temporary';
+
+export interface ScopeArgs {
+  /** Default `agent`. */
+  scope?: ItemScope;
+  /** Agent id (agent) or session id (session); not used for company and temporary. */
+  scopeId?: string;
+}
+
+export interface ItemSummary {
+  path: string;
+  contentType: string;
+  size: number;
+  createdAt: string;
+  expiresAt: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface Item extends ItemSummary {
+  /** Text as is; binary base64 (encoding `base64`); null above 1 MiB (use downloadUrl). */
+  content: string | null;
+  encoding: 'utf8' | 'base64';
+  downloadUrl?: string;
+}
+
+export interface AddItemInput extends ScopeArgs {
+  itemPath: string;
+  content?: string;
+  encoding?: 'utf8' | 'base64';
+  fileUrl?: string;
+  /** `contentType` sets the type; `overwrite: true` replaces an existing item. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface MoveItemInput {
+  fromScope?: ItemScope;
+  fromScopeId?: string;
+  fromPath: string;
+  toPath?: string;
+  toScope?: ItemScope;
+  toScopeId?: string;
+}
+
+export interface SearchInput extends ScopeArgs {
+  query: string;
+  /** Default 10, max 50. */
+  limit?: number;
+  /** Default 0.7. */
+  minScore?: number;
+}
+
+export interface SearchResult {
+  path: string;
+  content: string;
+  score: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface ItemStatus {
+  path: string;
+  status: 'ready' | 'pending' | 'failed';
+  contentType?: string;
+  size?: number;
+  indexedChunks?: number;
+  error?: string;
+}
+
+const ITEMS = '/api/workspace/items';
+
+export function itemsMethods(http: SatchelHttp) {
+  return {
+    listItems: (args: ScopeArgs & { prefix?: string; limit?: number; cursor?: string } = {}) =>
+      http.request<{ items: ItemSummary[]; nextCursor?: string }>('GET', ITEMS, { query: { ...args } }),
+    /** Every page of a listing. */
+    listAllItems: async (args: ScopeArgs & { prefix?: string } = {}): Promise<ItemSummary[]> => {
+      const all: ItemSummary[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await http.request<{ items: ItemSummary[]; nextCursor?: string }>('GET', ITEMS, { query: { ...args, limit: 1000, cursor } });
+        all.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return all;
+    },
+    getItem: (args: ScopeArgs & { itemPath: string }) => http.request<Item>('GET', `${ITEMS}/get`, { query: { ...args } }),
+    itemStatus: (args: ScopeArgs & { itemPath: string }) => http.request<ItemStatus>('GET', `${ITEMS}/status`, { query: { ...args } }),
+    /** Resolves when stored (`status: ready`) or accepted for background fetching (`status: pending`). */
+    addItem: (input: AddItemInput) =>
+      http.request<{ success: true; path: string; message: string; status: 'ready' | 'pending' }>('POST', ITEMS, { body: input, idempotent: false }),
+    deleteItem: (args: ScopeArgs & { itemPath: string }) => http.request<{ success: true; message: string }>('DELETE', ITEMS, { body: args }),
+    moveItem: (input: MoveItemInput) => http.request<{ success: true; path: string; message: string }>('POST', `${ITEMS}/move`, { body: input, idempotent: false }),
+    searchItems: (input: SearchInput) =>
+      http.request<{ results: SearchResult[]; query: string; totalResults: number }>('POST', '/api/workspace/search', { body: input, idempotent: true }),
+  };
+}

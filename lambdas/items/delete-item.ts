@@ -1,0 +1,8 @@
+import { httpHandler } from '../kit/http';
+import { deleteItem } from './contracts';
+import * as items from './service';
+
+export const handler = httpHandler(deleteItem, async ({ auth, body }) => {
+  await items.deleteItem(auth, body ?? {});
+  return { success: true, message: 'Item deleted' };
+});

@@ -1,0 +1,34 @@
+import { embedder } from '../adapters/embedder';
+import { vectorIndex, type IndexedChunk, type IndexedItem } from '../adapters/vector-index';
+import { logger } from '../kit/observability';
+import { deleteBlob } from './blobs';
+import { chunkText, titleOf } from './content';
+import type { ItemEntry } from './entries';
+
+/** Chunks and embeds an item's text; each chunk is embedded under a heading made of the file name. */
+export async function embedChunks(path: string, text: string): Promise<IndexedChunk[]> {
+  const chunks = chunkText(text);
+  if (!chunks.length) return [];
+  const title = titleOf(path);
+  const vectors = await (await embedder()).embed(chunks.map((chunk) => `${title}\n${chunk}`));
+  return chunks.map((content, i) => ({ content, vector: vectors[i] }));
+}
+
+export const indexedItem = (entry: ItemEntry): IndexedItem => ({
+  itemId: entry.itemId,
+  tenant: entry.tenant,
+  scope: entry.scope,
+  scopeId: entry.scopeId,
+  path: entry.sk,
+  expiresAt: entry.expiresAt,
+});
+
+/** Removes what a gone generation left: its bytes and its index documents. Failures are logged (garbage, never visible). */
+export async function discard(entry: Pick<ItemEntry, 'itemId' | 'blobKey'>): Promise<void> {
+  await Promise.all([
+    deleteBlob(entry.blobKey).catch((error: Error) => logger.warn('could not delete item bytes', { blobKey: entry.blobKey, error })),
+    vectorIndex()
+      .then((index) => index.deleteItem(entry.itemId))
+      .catch((error: Error) => logger.warn('could not delete index documents', { itemId: entry.itemId, error })),
+  ]);
+}

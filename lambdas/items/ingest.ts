@@ -1,0 +1,66 @@
+import { vectorIndex } from '../adapters/vector-index';
+import { config } from '../kit/config';
+import { logger } from '../kit/observability';
+import { deleteBlob, newBlobKey, putStream } from './blobs';
+import { contentTypeOf, isTextItem, looksLikeText, MAX_INDEXED_CHARS } from './content';
+import { expiryShard, finishPending, readEntry, type ItemEntry } from './entries';
+import { describeFetchError, fetchDeadline, openUrl } from './fetch-url';
+import { embedChunks, indexedItem } from './indexing';
+import { expiryFor, nowSeconds, parseScopePk } from './scope';
+
+/** How long a failed background fetch stays visible (status endpoint) before its marker expires. */
+const FAILED_MARKER_SECONDS = 86400;
+
+/**
+ * Starts the background fetch of an accepted `fileUrl`. Locally it runs in this process; in AWS
+ * the manifests stream consumer (items/on-manifests-change) runs `ingestPending` for the new entry.
+ */
+export function startIngestion(entry: ItemEntry): void {
+  if (config.inLambda) return;
+  ingestPending(entry).catch((error: Error) => logger.error('background ingestion failed', { path: entry.sk, error }));
+}
+
+/**
+ * Fetches a pending item (all SSRF checks again), streams it to S3, indexes its text and marks it
+ * ready, or marks it failed with the reason. Only the generation that is still pending is
+ * finished: one deleted, overwritten or finished meanwhile is left alone and our bytes removed.
+ */
+export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>): Promise<void> {
+  const ref = parseScopePk(key.pk);
+  if (!ref) return;
+  const entry = await readEntry(ref, key.sk);
+  if (!entry || entry.status !== 'pending' || !entry.sourceUrl) return;
+  const blobKey = newBlobKey(ref);
+  let indexed = false;
+  try {
+    const opened = await openUrl(entry.sourceUrl, fetchDeadline(false));
+    const declared = entry.contentType ?? opened.contentType;
+    const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, MAX_INDEXED_CHARS * 4).catch(
+      (error: unknown) => Promise.reject(describeFetchError(error, new URL(opened.url), opened.signal)),
+    );
+    const contentType = contentTypeOf(entry.sk, declared, head);
+    const chunks = isTextItem(contentType, head) ? await embedChunks(entry.sk, new TextDecoder().decode(head)) : [];
+    const expiresAt = expiryFor(ref.scope);
+    const ready: Partial<ItemEntry> = {
+      status: 'ready',
+      blobKey,
+      size,
+      contentType,
+      binary: !looksLikeText(head),
+      chunks: chunks.length,
+      ...(expiresAt === undefined ? {} : { expiresAt, expiryShard: expiryShard(entry.itemId) }),
+    };
+    if (chunks.length) {
+      await (await vectorIndex()).putItem(indexedItem({ ...entry, ...ready } as ItemEntry), chunks);
+      indexed = true;
+    }
+    const finished = await finishPending(entry, ready, expiresAt === undefined ? ['sourceUrl', 'expiresAt', 'expiryShard'] : ['sourceUrl']);
+    if (!finished) throw new Error('superseded');
+  } catch (error) {
+    await deleteBlob(blobKey).catch(() => undefined);
+    if (indexed) await (await vectorIndex()).deleteItem(entry.itemId).catch(() => undefined);
+    const reason = (error as Error).message;
+    if (reason === 'superseded') return;
+    await finishPending(entry, { status: 'failed', error: reason, expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS), expiryShard: expiryShard(entry.itemId) });
+  }
+}

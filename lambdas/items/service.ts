@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { embedder, isZero } from '../adapters/embedder';
+import { vectorIndex } from '../adapters/vector-index';
+import type { AuthContext } from '../kit/auth-context';
+import { config } from '../kit/config';
+import { badRequest, tooLarge } from '../kit/errors';
+import { logger } from '../kit/observability';
+import { copyBlob, deleteBlob, getBlob, newBlobKey, presignGet, putBlob } from './blobs';
+import { contentTypeOf, isTextItem, looksLikeText } from './content';
+import {
+  deleteEntry,
+  entriesAt,
+  entryKey,
+  expiryShard,
+  liveEntry,
+  listEntries,
+  moveEntry,
+  putEntry,
+  readEntry,
+  type ItemEntry,
+} from './entries';
+import { itemExists, itemNotFound } from './errors';
+import { fetchDeadline, openUrl, readCapped } from './fetch-url';
+import { discard, embedChunks, indexedItem } from './indexing';
+import { startIngestion } from './ingest';
+import { itemPath, pathPrefix } from './paths';
+import { expiryFor, isLive, nowSeconds, resolveScope, type ScopeRef } from './scope';
+
+/**
+ * Scoped workspace items with TTLs and vector search (seed 003). Entries live in the manifests
+ * table (./entries.ts), bytes in S3 (./blobs.ts), chunk vectors in the vector index port.
+ */
+export const INLINE_MAX_BYTES = 1024 * 1024;
+const METADATA_MAX_BYTES = 16 * 1024;
+/** A pending background fetch gives up its path after the fetch time limit plus this margin. */
+const PENDING_GRACE_SECONDS = 3600;
+
+export interface ItemSummary {
+  path: string;
+  contentType: string;
+  size: number;
+  createdAt: string;
+  /** ISO time the item expires, null when permanent. */
+  expiresAt: string | null;
+  metadata: Record<string, unknown>;
+}
+
+const summary = (entry: ItemEntry): ItemSummary => ({
+  path: entry.sk,
+  contentType: entry.contentType ?? 'application/octet-stream',
+  size: entry.size ?? 0,
+  createdAt: entry.createdAt,
+  expiresAt: entry.expiresAt === undefined ? null : new Date(entry.expiresAt * 1000).toISOString(),
+  metadata: entry.metadata ?? {},
+});
+
+/** Expiry fields of an entry written now: both or neither (the sparse index needs both). */
+function expiryFields(scope: ScopeRef['scope'], itemId: string): Pick<ItemEntry, 'expiresAt' | 'expiryShard'> {
+  const expiresAt = expiryFor(scope);
+  return expiresAt === undefined ? {} : { expiresAt, expiryShard: expiryShard(itemId) };
+}
+
+// ---- list / get ----
+
+export async function listItems(auth: AuthContext, query: { scope?: string; scopeId?: string; prefix?: string; limit?: number; cursor?: string }) {
+  const ref = resolveScope(auth, query.scope, query.scopeId);
+  const page = await listEntries(ref, pathPrefix(query.prefix), query.limit ?? 100, query.cursor);
+  return { items: page.entries.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+}
+
+export async function getItem(auth: AuthContext, query: { scope?: string; scopeId?: string; itemPath?: string }) {
+  const ref = resolveScope(auth, query.scope, query.scopeId);
+  const entry = await liveEntry(ref, itemPath(query.itemPath));
+  const encoding = entry.binary ? ('base64' as const) : ('utf8' as const);
+  const base = { ...summary(entry), encoding };
+  if ((entry.size ?? 0) > INLINE_MAX_BYTES) return { ...base, content: null, downloadUrl: await presignGet(entry.blobKey as string) };
+  const bytes = await getBlob(entry.blobKey as string);
+  return { ...base, content: bytes.toString(encoding === 'base64' ? 'base64' : 'utf8') };
+}
+
+export async function itemStatus(auth: AuthContext, query: { scope?: string; scopeId?: string; itemPath?: string }) {
+  const ref = resolveScope(auth, query.scope, query.scopeId);
+  const path = itemPath(query.itemPath);
+  const entry = await readEntry(ref, path);
+  if (!entry || !isLive(entry.expiresAt)) throw itemNotFound(path);
+  return {
+    path,
+    status: entry.status,
+    ...(entry.status === 'ready' ? { contentType: entry.contentType, size: entry.size, indexedChunks: entry.chunks ?? 0 } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+  };
+}
+
+// ---- add ----
+
+export interface AddInput {
+  scope?: string;
+  scopeId?: string;
+  itemPath?: string;
+  content?: string;
+  encoding?: 'utf8' | 'base64';
+  fileUrl?: string;
+  metadata?: Record<string, unknown>;
+}
+
+interface ItemOptions {
+  contentType?: string;
+  metadata: Record<string, unknown>;
+  overwrite: boolean;
+}
+
+/** `metadata.contentType` names the type, `metadata.overwrite: true` replaces an existing item; the rest is stored as given. */
+function itemOptions(metadata: Record<string, unknown> | undefined): ItemOptions {
+  const { contentType, overwrite, ...rest } = metadata ?? {};
+  if (contentType !== undefined && (typeof contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+(\s*;.{0,200})?$/.test(contentType))) {
+    throw badRequest('metadata.contentType must be a media type such as text/markdown');
+  }
+  if (overwrite !== undefined && typeof overwrite !== 'boolean') throw badRequest('metadata.overwrite must be true or false');
+  if (Buffer.byteLength(JSON.stringify(rest), 'utf8') > METADATA_MAX_BYTES) throw badRequest(`metadata is larger than ${METADATA_MAX_BYTES} bytes`);
+  return { contentType, metadata: rest, overwrite: overwrite === true };
+}
+
+function decodeContent(content: string, encoding: 'utf8' | 'base64'): Buffer {
+  if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(content.replace(/\s+/g, ''))) throw badRequest('content is not valid base64');
+  const bytes = Buffer.from(content, encoding);
+  if (bytes.length > INLINE_MAX_BYTES) {
+    throw tooLarge(`content is ${bytes.length} bytes; inline content is limited to ${INLINE_MAX_BYTES} bytes (1 MiB): use fileUrl for larger files`);
+  }
+  return bytes;
+}
+
+export type AddResult = { outcome: 'created' | 'pending'; path: string };
+
+export async function addItem(auth: AuthContext, input: AddInput): Promise<AddResult> {
+  const ref = resolveScope(auth, input.scope, input.scopeId);
+  const path = itemPath(input.itemPath);
+  const options = itemOptions(input.metadata);
+  if (input.content !== undefined && input.fileUrl !== undefined) throw badRequest('Give content or fileUrl, not both');
+  if (input.content !== undefined) {
+    await storeItem(ref, path, decodeContent(input.content, input.encoding ?? 'utf8'), options);
+    return { outcome: 'created', path };
+  }
+  if (input.fileUrl === undefined) throw badRequest('content or fileUrl is required');
+  if (!options.overwrite) {
+    // not authoritative (the conditional write is): saves fetching a file that cannot be stored
+    const existing = await readEntry(ref, path);
+    if (existing && isLive(existing.expiresAt) && existing.status !== 'failed') throw itemExists(path);
+  }
+  const opened = await openUrl(input.fileUrl, fetchDeadline(true));
+  if (opened.contentLength !== undefined && opened.contentLength <= config.fetchSyncMaxBytes) {
+    const bytes = await readCapped(opened, config.fetchSyncMaxBytes);
+    await storeItem(ref, path, bytes, { ...options, contentType: options.contentType ?? opened.contentType });
+    return { outcome: 'created', path };
+  }
+  // large or of unknown size: accept now, fetch in the background (API Gateway answers within 30 s)
+  opened.body.destroy();
+  await acceptForIngestion(ref, path, input.fileUrl, options);
+  return { outcome: 'pending', path };
+}
+
+/** Stores bytes as a new generation at a path; nothing remains when any step fails. */
+async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: ItemOptions): Promise<void> {
+  const contentType = contentTypeOf(path, options.contentType, bytes);
+  const indexed = isTextItem(contentType, bytes);
+  const chunks = indexed ? await embedChunks(path, bytes.toString('utf8')) : [];
+  const itemId = randomUUID();
+  const entry: ItemEntry = {
+    ...entryKey(ref, path),
+    ...ref,
+    itemId,
+    status: 'ready',
+    createdAt: new Date().toISOString(),
+    contentType,
+    size: bytes.length,
+    binary: !looksLikeText(bytes),
+    chunks: chunks.length,
+    blobKey: newBlobKey(ref),
+    metadata: options.metadata,
+    ...expiryFields(ref.scope, itemId),
+  };
+  await putBlob(entry.blobKey as string, bytes, contentType);
+  let replaced: ItemEntry | undefined;
+  try {
+    replaced = await putEntry(entry, options.overwrite);
+  } catch (error) {
+    await deleteBlob(entry.blobKey);
+    throw error;
+  }
+  try {
+    if (chunks.length) await (await vectorIndex()).putItem(indexedItem(entry), chunks);
+  } catch (error) {
+    await deleteEntry(entry);
+    await discard(entry);
+    throw error;
+  }
+  if (replaced) await discard(replaced);
+}
+
+async function acceptForIngestion(ref: ScopeRef, path: string, fileUrl: string, options: ItemOptions): Promise<void> {
+  const itemId = randomUUID();
+  const entry: ItemEntry = {
+    ...entryKey(ref, path),
+    ...ref,
+    itemId,
+    status: 'pending',
+    createdAt: new Date().toISOString(),
+    ...(options.contentType ? { contentType: options.contentType } : {}),
+    metadata: options.metadata,
+    sourceUrl: fileUrl,
+    expiresAt: Math.ceil(nowSeconds() + config.fetchTimeoutSeconds + PENDING_GRACE_SECONDS),
+    expiryShard: expiryShard(itemId),
+  };
+  const replaced = await putEntry(entry, options.overwrite);
+  if (replaced) await discard(replaced);
+  startIngestion(entry);
+}
+
+// ---- delete / move ----
+
+export async function deleteItem(auth: AuthContext, input: { scope?: string; scopeId?: string; itemPath?: string }): Promise<void> {
+  const ref = resolveScope(auth, input.scope, input.scopeId);
+  const path = itemPath(input.itemPath);
+  const entry = await liveEntry(ref, path, ['ready', 'pending']);
+  if (!(await deleteEntry(entry))) throw itemNotFound(path);
+  await discard(entry);
+}
+
+export interface MoveInput {
+  fromScope?: string;
+  fromScopeId?: string;
+  fromPath?: string;
+  toPath?: string;
+  toScope?: string;
+  toScopeId?: string;
+}
+
+/**
+ * Moves an item: copy its bytes under the destination scope, then one transaction deletes the
+ * source entry and creates the destination entry (lifetime restarted). The index follows; search
+ * checks hits against the table, so a lagging index never shows the old place.
+ */
+export async function moveItem(auth: AuthContext, input: MoveInput): Promise<{ path: string }> {
+  const from = resolveScope(auth, input.fromScope, input.fromScopeId, { scope: 'fromScope', scopeId: 'fromScopeId' });
+  const fromPath = itemPath(input.fromPath, 'fromPath');
+  const sameScope = input.toScope === undefined || input.toScope === from.scope;
+  const to = resolveScope(auth, input.toScope ?? from.scope, input.toScopeId ?? (sameScope ? input.fromScopeId : undefined), { scope: 'toScope', scopeId: 'toScopeId' });
+  const toPath = input.toPath === undefined ? fromPath : itemPath(input.toPath, 'toPath');
+  if (from.scope === to.scope && from.scopeId === to.scopeId && fromPath === toPath) throw badRequest('Source and destination are the same item');
+
+  const source = await liveEntry(from, fromPath);
+  const occupant = await readEntry(to, toPath);
+  if (occupant && isLive(occupant.expiresAt) && occupant.status !== 'failed') throw itemExists(toPath);
+
+  const destination: ItemEntry = { ...source, ...entryKey(to, toPath), ...to, blobKey: newBlobKey(to), expiresAt: undefined, expiryShard: undefined, ...expiryFields(to.scope, source.itemId) };
+  await copyBlob(source.blobKey as string, destination.blobKey as string);
+  try {
+    await moveEntry(source, destination);
+  } catch (error) {
+    await deleteBlob(destination.blobKey);
+    throw error;
+  }
+  await deleteBlob(source.blobKey).catch((error: Error) => logger.warn('could not delete moved item bytes', { error }));
+  await (await vectorIndex())
+    .moveItem(source.itemId, { scope: to.scope, scopeId: to.scopeId, path: toPath, expiresAt: destination.expiresAt })
+    .catch((error: Error) => logger.error('could not move index documents', { itemId: source.itemId, error }));
+  if (occupant && occupant.itemId !== source.itemId) await discard(occupant);
+  return { path: toPath };
+}
+
+// ---- search ----
+
+export interface SearchInput {
+  query: string;
+  scope?: string;
+  scopeId?: string;
+  limit?: number;
+  minScore?: number;
+}
+
+export async function searchItems(auth: AuthContext, input: SearchInput) {
+  const ref = resolveScope(auth, input.scope, input.scopeId);
+  const limit = input.limit ?? 10;
+  const minScore = input.minScore ?? 0.7;
+  const [vector] = await (await embedder()).embed([input.query]);
+  if (isZero(vector)) return { results: [], query: input.query, totalResults: 0 };
+  // a few more than asked: hits whose entry is gone or replaced are dropped below
+  const hits = await (await vectorIndex()).search({ ...ref, vector, limit: limit + 10, minScore, now: nowSeconds() });
+  const entries = await entriesAt(ref, hits.map((hit) => hit.path));
+  const results = hits
+    .filter((hit) => {
+      const entry = entries.get(hit.path);
+      return entry && entry.itemId === hit.itemId && entry.status === 'ready' && isLive(entry.expiresAt);
+    })
+    .slice(0, limit)
+    .map((hit) => {
+      const entry = entries.get(hit.path) as ItemEntry;
+      return { path: hit.path, content: hit.content, score: hit.score, metadata: { contentType: entry.contentType, ...entry.metadata } };
+    });
+  return { results, query: input.query, totalResults: results.length };
+}

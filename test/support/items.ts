@@ -1,0 +1,33 @@
+import { call } from './api';
+
+/** Small helpers over the items endpoints, for the integration tests. */
+export function itemsClient(url: string, key: string) {
+  const qs = (query: Record<string, string | number | undefined>) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const s = params.toString();
+    return s ? `?${s}` : '';
+  };
+  return {
+    add: (body: Record<string, unknown>) => call(url, 'POST', '/api/workspace/items', { key, body }),
+    get: (query: Record<string, string | number | undefined>) => call(url, 'GET', `/api/workspace/items/get${qs(query)}`, { key }),
+    status: (query: Record<string, string | number | undefined>) => call(url, 'GET', `/api/workspace/items/status${qs(query)}`, { key }),
+    list: (query: Record<string, string | number | undefined> = {}) => call(url, 'GET', `/api/workspace/items${qs(query)}`, { key }),
+    remove: (body: Record<string, unknown>) => call(url, 'DELETE', '/api/workspace/items', { key, body }),
+    move: (body: Record<string, unknown>) => call(url, 'POST', '/api/workspace/items/move', { key, body }),
+    search: (body: Record<string, unknown>) => call(url, 'POST', '/api/workspace/search', { key, body }),
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` returns a value (not undefined), at most `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}

@@ -1,0 +1,136 @@
+import { OpenSearchVectorIndex, type SearchTransport } from '../../../lambdas/adapters/opensearch-vector-index';
+
+/** A transport that records requests and answers from a queue. */
+function fakeTransport(answers: unknown[] = []) {
+  const requests: Parameters<SearchTransport['request']>[] = [];
+  const transport: SearchTransport = {
+    async request(params, options) {
+      requests.push([params, options]);
+      return { body: answers.shift() ?? { errors: false, items: [] }, statusCode: 200 };
+    },
+  };
+  return { transport, requests };
+}
+
+const item = { itemId: 'item-1', tenant: 't1', scope: 'agent', scopeId: 'a1', path: '/docs/a.md', expiresAt: 1_900_000_000 };
+const vector = (...values: number[]) => Float32Array.from(values);
+
+describe('OpenSearch vector index adapter', () => {
+  it('indexes the chunks of an item with one bulk request (managed domain: ids, refresh wait_for)', async () => {
+    const { transport, requests } = fakeTransport();
+    await new OpenSearchVectorIndex(transport, 'satchel-items', false).putItem(item, [
+      { content: 'first', vector: vector(0.6, 0.8) },
+      { content: 'second', vector: vector(1, 0) },
+    ]);
+    expect(requests).toEqual([
+      [
+        {
+          method: 'POST',
+          path: '/_bulk',
+          querystring: { refresh: 'wait_for' },
+          bulkBody: [
+            { index: { _index: 'satchel-items', _id: 'item-1:0' } },
+            { itemId: 'item-1', tenant: 't1', scope: 'agent', scopeId: 'a1', path: '/docs/a.md', chunk: 0, content: 'first', expiresAt: 1_900_000_000, embedding: [expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)] },
+            { index: { _index: 'satchel-items', _id: 'item-1:1' } },
+            { itemId: 'item-1', tenant: 't1', scope: 'agent', scopeId: 'a1', path: '/docs/a.md', chunk: 1, content: 'second', expiresAt: 1_900_000_000, embedding: [1, 0] },
+          ],
+        },
+        undefined,
+      ],
+    ]);
+  });
+
+  it('on OpenSearch Serverless lets the service assign ids and sends no refresh', async () => {
+    const { transport, requests } = fakeTransport();
+    await new OpenSearchVectorIndex(transport, 'idx', true).putItem({ ...item, expiresAt: undefined }, [{ content: 'c', vector: vector(1, 0) }]);
+    expect(requests[0][0]).toEqual({
+      method: 'POST',
+      path: '/_bulk',
+      bulkBody: [{ index: { _index: 'idx' } }, { itemId: 'item-1', tenant: 't1', scope: 'agent', scopeId: 'a1', path: '/docs/a.md', chunk: 0, content: 'c', embedding: [1, 0] }],
+    });
+  });
+
+  it('throws when the bulk answer reports an error', async () => {
+    const { transport } = fakeTransport([{ errors: true, items: [{ index: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad dimension' } } }] }]);
+    await expect(new OpenSearchVectorIndex(transport, 'idx', false).putItem(item, [{ content: 'c', vector: vector(1) }])).rejects.toThrow(/mapper_parsing_exception: bad dimension/);
+  });
+
+  it('sends a filtered k-NN query and reads one hit per item, best score first, ties by path', async () => {
+    const hit = (itemId: string, path: string, score: number, content: string) => ({ _id: `${itemId}:0`, _score: score, _source: { itemId, path, content } });
+    const { transport, requests } = fakeTransport([
+      {
+        hits: {
+          hits: [
+            hit('i2', '/b.md', 0.9, 'b best'),
+            hit('i1', '/a.md', 0.9, 'a best'),
+            hit('i2', '/b.md', 0.8, 'b second'),
+            hit('i3', '/c.md', 0.6, 'below minScore'),
+          ],
+        },
+      },
+    ]);
+    const hits = await new OpenSearchVectorIndex(transport, 'idx', false).search({
+      tenant: 't1', scope: 'session', scopeId: 's1', vector: vector(0, 1), limit: 2, minScore: 0.7, now: 1_800_000_000.5,
+    });
+    expect(requests[0][0]).toEqual({
+      method: 'POST',
+      path: '/idx/_search',
+      body: {
+        size: 50,
+        _source: { excludes: ['embedding'] },
+        query: {
+          knn: {
+            embedding: {
+              vector: [0, 1],
+              k: 50,
+              filter: {
+                bool: {
+                  filter: [
+                    { term: { tenant: 't1' } },
+                    { term: { scope: 'session' } },
+                    { term: { scopeId: 's1' } },
+                    { bool: { should: [{ range: { expiresAt: { gt: 1_800_000_000 } } }, { bool: { must_not: { exists: { field: 'expiresAt' } } } }], minimum_should_match: 1 } },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(hits).toEqual([
+      { itemId: 'i1', path: '/a.md', content: 'a best', score: 0.9 },
+      { itemId: 'i2', path: '/b.md', content: 'b best', score: 0.9 },
+    ]);
+  });
+
+  it('deletes an item by looking up its chunk ids, then one bulk delete', async () => {
+    const { transport, requests } = fakeTransport([{ hits: { hits: [{ _id: 'item-1:0' }, { _id: 'item-1:1' }] } }]);
+    await new OpenSearchVectorIndex(transport, 'idx', false).deleteItem('item-1');
+    expect(requests.map(([params]) => params)).toEqual([
+      { method: 'POST', path: '/idx/_search', body: { size: 2000, _source: false, query: { term: { itemId: 'item-1' } } } },
+      { method: 'POST', path: '/_bulk', querystring: { refresh: 'wait_for' }, bulkBody: [{ delete: { _index: 'idx', _id: 'item-1:0' } }, { delete: { _index: 'idx', _id: 'item-1:1' } }] },
+    ]);
+  });
+
+  it('moves an item by rewriting its chunks with the new scope, path and expiry', async () => {
+    const source = { itemId: 'item-1', tenant: 't1', scope: 'session', scopeId: 's1', path: '/old.md', chunk: 0, content: 'c', expiresAt: 5, embedding: [1, 0] };
+    const managed = fakeTransport([{ hits: { hits: [{ _id: 'item-1:0', _source: source }] } }]);
+    await new OpenSearchVectorIndex(managed.transport, 'idx', false).moveItem('item-1', { scope: 'company', scopeId: '-', path: '/new.md' });
+    expect(managed.requests[1][0]).toEqual({
+      method: 'POST',
+      path: '/_bulk',
+      querystring: { refresh: 'wait_for' },
+      bulkBody: [{ index: { _index: 'idx', _id: 'item-1:0' } }, { ...source, scope: 'company', scopeId: '-', path: '/new.md', expiresAt: undefined }].map((x) =>
+        JSON.parse(JSON.stringify(x)),
+      ),
+    });
+    const serverless = fakeTransport([{ hits: { hits: [{ _id: 'auto-1', _source: source }] } }]);
+    await new OpenSearchVectorIndex(serverless.transport, 'idx', true).moveItem('item-1', { scope: 'agent', scopeId: 'a1', path: '/new.md', expiresAt: 9 });
+    expect(serverless.requests[1][0].bulkBody).toEqual([
+      { index: { _index: 'idx' } },
+      { ...source, scope: 'agent', scopeId: 'a1', path: '/new.md', expiresAt: 9 },
+      { delete: { _index: 'idx', _id: 'auto-1' } },
+    ]);
+  });
+});

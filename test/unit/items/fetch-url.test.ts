@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+
+// DNS is faked here: `rebind.test` first resolves to the allow-listed 127.0.0.2, and to a
+// forbidden address on every later lookup, like a DNS rebinding attack.
+const lookups: string[] = [];
+jest.mock('node:dns/promises', () => ({
+  lookup: async (host: string) => {
+    lookups.push(host);
+    if (host === 'rebind.test') return lookups.length === 1 ? [{ address: '127.0.0.2', family: 4 }] : [{ address: '127.0.0.1', family: 4 }];
+    if (host === 'mixed.test') return [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }];
+    throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+  },
+}));
+
+// loaded after the mock is in place (the esbuild transform does not hoist jest.mock)
+let openUrl: typeof import('../../../lambdas/items/fetch-url').openUrl;
+let readCapped: typeof import('../../../lambdas/items/fetch-url').readCapped;
+let server: Server;
+let port: number;
+const hits: string[] = [];
+beforeAll(async () => {
+  ({ openUrl, readCapped } = await import('../../../lambdas/items/fetch-url'));
+  server = createServer((req, res) => {
+    hits.push(`${req.socket.localAddress} ${req.headers.host}`);
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+  port = (server.address() as { port: number }).port;
+  process.env.SATCHEL_FETCH_ALLOWED_HOSTS = '127.0.0.2';
+});
+afterAll(async () => {
+  delete process.env.SATCHEL_FETCH_ALLOWED_HOSTS;
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('guarded fetch', () => {
+  it('connects to exactly the address it checked: one lookup, no second resolution to rebind', async () => {
+    const opened = await openUrl(`http://rebind.test:${port}/file`, AbortSignal.timeout(5000));
+    expect((await readCapped(opened, 100)).toString()).toBe('ok');
+    expect(lookups).toEqual(['rebind.test']);
+    expect(hits).toEqual([`127.0.0.2 rebind.test:${port}`]);
+  });
+
+  it('refuses a host when any of its addresses is private', async () => {
+    await expect(openUrl('https://mixed.test/file', AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'FETCH_REFUSED', message: expect.stringMatching(/10\.0\.0\.5/) });
+  });
+
+  it('reports an unknown host as a failed fetch', async () => {
+    await expect(openUrl('https://nowhere.test/file', AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/ENOTFOUND/) });
+  });
+
+  it('refuses a body larger than the cap', async () => {
+    const opened = await openUrl(`http://127.0.0.2:${port}/file`, AbortSignal.timeout(5000));
+    await expect(readCapped(opened, 1)).rejects.toMatchObject({ code: 'FETCH_REFUSED' });
+  });
+});

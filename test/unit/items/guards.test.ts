@@ -1,0 +1,72 @@
+import { allowList, isAllowed, isBlockedAddress } from '../../../lambdas/items/address-guard';
+import { chunkText, CHUNK_SIZE, contentTypeOf, isTextItem, MAX_INDEXED_CHARS } from '../../../lambdas/items/content';
+import { itemPath, pathPrefix } from '../../../lambdas/items/paths';
+
+describe('address guard', () => {
+  it.each([
+    '127.0.0.1', '127.1.2.3', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1',
+    '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe', '64:ff9b::10.0.0.1', 'not-an-ip',
+  ])('blocks %s', (address) => expect(isBlockedAddress(address)).toBe(true));
+
+  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (address) =>
+    expect(isBlockedAddress(address)).toBe(false),
+  );
+
+  it('reads the allow-list: addresses and CIDR ranges', () => {
+    const list = allowList(['127.0.0.1', '10.1.0.0/16', '::1']);
+    expect(isAllowed(list, '127.0.0.1')).toBe(true);
+    expect(isAllowed(list, '127.0.0.2')).toBe(false);
+    expect(isAllowed(list, '10.1.200.3')).toBe(true);
+    expect(isAllowed(list, '::1')).toBe(true);
+    expect(() => allowList(['localhost'])).toThrow(/not an IP address/);
+  });
+});
+
+describe('item paths', () => {
+  it('normalises to a leading slash without empty segments', () => {
+    expect(itemPath('docs//a.md')).toBe('/docs/a.md');
+    expect(itemPath('/docs/a.md')).toBe('/docs/a.md');
+    expect(pathPrefix('docs/')).toBe('/docs/');
+    expect(pathPrefix(undefined)).toBeUndefined();
+  });
+
+  it.each([
+    [undefined, 'PATH_REQUIRED'],
+    ['', 'PATH_REQUIRED'],
+    ['/', 'PATH_REQUIRED'],
+    ['/a/../b', 'INVALID_REQUEST'],
+    ['/a/./b', 'INVALID_REQUEST'],
+    ['/a\nb', 'INVALID_REQUEST'],
+    ['/a\\b', 'INVALID_REQUEST'],
+    [`/${'é'.repeat(600)}`, 'INVALID_REQUEST'],
+  ])('refuses %j with %s', (value, code) => expect(() => itemPath(value)).toThrow(expect.objectContaining({ code })));
+});
+
+describe('content', () => {
+  it('chunks text at boundaries with overlap, within the size, up to the indexing cap', () => {
+    const sentence = 'Every sentence here is about twelve words long, more or less, for the test. ';
+    const text = sentence.repeat(100);
+    const chunks = chunkText(text);
+    expect(chunks.length).toBeGreaterThan(5);
+    for (const c of chunks) expect(c.length).toBeLessThanOrEqual(CHUNK_SIZE);
+    expect(chunks[0].endsWith('.')).toBe(true);
+    // consecutive chunks overlap
+    expect(chunks[1].startsWith(chunks[0].slice(-100).trim().split(' ').slice(1, 4).join(' ')) || chunks[0].includes(chunks[1].slice(0, 40))).toBe(true);
+    expect(chunkText('short')).toEqual(['short']);
+    expect(chunkText('   ')).toEqual([]);
+    const capped = chunkText('word '.repeat(MAX_INDEXED_CHARS));
+    expect(capped.join('').length).toBeLessThan(MAX_INDEXED_CHARS * 1.5);
+  });
+
+  it('infers content types and tells text from binary', () => {
+    expect(contentTypeOf('/a.md', undefined, Buffer.from('x'))).toBe('text/markdown');
+    expect(contentTypeOf('/a', 'application/x-custom', Buffer.from('x'))).toBe('application/x-custom');
+    expect(contentTypeOf('/a', undefined, Buffer.from('plain words'))).toBe('text/plain');
+    expect(contentTypeOf('/a', undefined, Buffer.from([0, 1, 2, 255]))).toBe('application/octet-stream');
+    expect(isTextItem('application/json', Buffer.from('{}'))).toBe(true);
+    expect(isTextItem('image/png', Buffer.from('PNG'))).toBe(false);
+    expect(isTextItem('application/octet-stream', Buffer.from('hello'))).toBe(true);
+    expect(isTextItem('application/octet-stream', Buffer.from([0xff, 0xfe, 0]))).toBe(false);
+  });
+});
