@@ -1,4 +1,13 @@
-import { ECSClient, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type RunTaskCommandInput,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { config } from '../kit/config';
 
 /**
@@ -12,12 +21,41 @@ export interface SandboxLauncher {
   stop(taskArn: string, reason: string): Promise<void>;
 }
 
-type Send = (command: RunTaskCommand | StopTaskCommand) => Promise<{ tasks?: { taskArn?: string }[]; failures?: { reason?: string; arn?: string }[] }>;
+type Command = DescribeTaskDefinitionCommand | RegisterTaskDefinitionCommand | RunTaskCommand | StopTaskCommand;
+interface Answer {
+  taskDefinition?: TaskDefinition;
+  tasks?: { taskArn?: string }[];
+  failures?: { reason?: string; arn?: string }[];
+}
+type Send = (command: Command) => Promise<Answer>;
 
-export function runTaskInput(sandbox: { tenant: string; deploymentId: string; desktopSubpath: string }): RunTaskCommandInput {
+/**
+ * ECS can neither mount a sub-folder of a volume per container nor override volumes in RunTask, so
+ * each sandbox runs its own revision of the base task definition whose EFS root is its own Desktop:
+ * a sandbox never sees another deployment's (or tenant's) files.
+ */
+export function registerInput(base: TaskDefinition, rootDirectory: string, deploymentId: string): RegisterTaskDefinitionCommandInput {
+  return {
+    family: base.family,
+    taskRoleArn: base.taskRoleArn,
+    executionRoleArn: base.executionRoleArn,
+    networkMode: base.networkMode,
+    requiresCompatibilities: base.requiresCompatibilities,
+    cpu: base.cpu,
+    memory: base.memory,
+    runtimePlatform: base.runtimePlatform,
+    containerDefinitions: base.containerDefinitions,
+    volumes: base.volumes?.map((volume) =>
+      volume.efsVolumeConfiguration ? { ...volume, efsVolumeConfiguration: { ...volume.efsVolumeConfiguration, rootDirectory } } : volume,
+    ),
+    tags: [{ key: 'satchel:deployment', value: deploymentId }],
+  };
+}
+
+export function runTaskInput(sandbox: { tenant: string; deploymentId: string; desktopSubpath: string }, taskDefinition: string): RunTaskCommandInput {
   return {
     cluster: config.sandboxClusterArn,
-    taskDefinition: config.sandboxTaskDefinitionArn,
+    taskDefinition,
     launchType: 'FARGATE',
     count: 1,
     startedBy: sandbox.deploymentId,
@@ -50,7 +88,12 @@ export function runTaskInput(sandbox: { tenant: string; deploymentId: string; de
 export function ecsLauncher(send: Send): SandboxLauncher {
   return {
     async start(sandbox) {
-      const result = await send(new RunTaskCommand(runTaskInput(sandbox)));
+      const { taskDefinition: base } = await send(new DescribeTaskDefinitionCommand({ taskDefinition: config.sandboxTaskDefinitionArn }));
+      if (!base) throw new Error(`Task definition ${config.sandboxTaskDefinitionArn} not found`);
+      const rootDirectory = `${config.sandboxEfsRoot}/${sandbox.desktopSubpath}`;
+      const { taskDefinition: own } = await send(new RegisterTaskDefinitionCommand(registerInput(base, rootDirectory, sandbox.deploymentId)));
+      if (!own?.taskDefinitionArn) throw new Error(`Could not register the task definition of ${sandbox.deploymentId}`);
+      const result = await send(new RunTaskCommand(runTaskInput(sandbox, own.taskDefinitionArn)));
       const taskArn = result.tasks?.[0]?.taskArn;
       if (!taskArn) {
         const reason = result.failures?.map((f) => f.reason).filter(Boolean).join('; ') || 'no task was started';
@@ -75,7 +118,7 @@ export function sandboxLauncher(): SandboxLauncher {
   if (!launcher) {
     if (config.sandboxLauncher === 'ecs') {
       const client = new ECSClient({ region: config.region });
-      launcher = ecsLauncher((command) => (command instanceof RunTaskCommand ? client.send(command) : client.send(command).then(() => ({}))));
+      launcher = ecsLauncher((command) => client.send(command as RunTaskCommand) as Promise<Answer>);
     } else {
       launcher = folderOnly;
     }

@@ -95,6 +95,10 @@ export const config = {
   get sandboxSubnetIds(): string[] {
     return required('SANDBOX_SUBNET_IDS').split(',').map((s) => s.trim()).filter(Boolean);
   },
+  /** Folder of the file system that holds the desktops, as the sandbox tasks' EFS volume sees it. */
+  get sandboxEfsRoot(): string {
+    return optional('SANDBOX_EFS_ROOT') ?? '/sandboxes';
+  },
   get sandboxSecurityGroupId(): string {
     return required('SANDBOX_SECURITY_GROUP_ID');
   },

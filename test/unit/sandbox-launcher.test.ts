@@ -1,4 +1,4 @@
-import { RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { ecsLauncher } from '../../lambdas/adapters/sandbox-launcher';
 
 const env = {
@@ -13,19 +13,40 @@ describe('ECS sandbox launcher', () => {
   beforeEach(() => Object.assign(process.env, env));
   afterEach(() => (process.env = { ...saved }));
 
-  it('starts one Fargate task in the private subnets, told which Desktop is its own', async () => {
+  const base = {
+    family: 'satchel-sandbox',
+    taskRoleArn: 'arn:aws:iam::123456789012:role/task',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+    networkMode: 'awsvpc' as const,
+    requiresCompatibilities: ['FARGATE' as const],
+    cpu: '512',
+    memory: '1024',
+    containerDefinitions: [{ name: 'sandbox', image: 'img' }],
+    volumes: [{ name: 'desktop', efsVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: '/sandboxes/.unassigned', transitEncryption: 'ENABLED' as const } }],
+  };
+  const ownArn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/satchel-sandbox:4';
+
+  it('runs the deployment in its own task definition revision whose EFS root is its own Desktop', async () => {
     const sent: unknown[] = [];
     const launcher = ecsLauncher(async (command) => {
       sent.push(command);
+      if (command instanceof DescribeTaskDefinitionCommand) return { taskDefinition: base };
+      if (command instanceof RegisterTaskDefinitionCommand) return { taskDefinition: { taskDefinitionArn: ownArn } };
       return { tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/satchel-sandboxes/abc' }] };
     });
     const taskArn = await launcher.start({ tenant: 'acme', deploymentId: 'dep_aaaaaaaaaaaaaaaaaaaa', desktopSubpath: 'acme/dep_aaaaaaaaaaaaaaaaaaaa/Desktop' });
     expect(taskArn).toBe('arn:aws:ecs:eu-west-1:123456789012:task/satchel-sandboxes/abc');
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toBeInstanceOf(RunTaskCommand);
-    expect((sent[0] as RunTaskCommand).input).toEqual({
+    expect(sent.map((c) => c!.constructor)).toEqual([DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand]);
+    expect((sent[0] as DescribeTaskDefinitionCommand).input).toEqual({ taskDefinition: env.SANDBOX_TASK_DEFINITION_ARN });
+    const registered = (sent[1] as RegisterTaskDefinitionCommand).input;
+    expect(registered.family).toBe('satchel-sandbox');
+    expect(registered.containerDefinitions).toEqual(base.containerDefinitions);
+    expect(registered.volumes).toEqual([
+      { name: 'desktop', efsVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: '/sandboxes/acme/dep_aaaaaaaaaaaaaaaaaaaa/Desktop', transitEncryption: 'ENABLED' } },
+    ]);
+    expect((sent[2] as RunTaskCommand).input).toEqual({
       cluster: env.SANDBOX_CLUSTER_ARN,
-      taskDefinition: env.SANDBOX_TASK_DEFINITION_ARN,
+      taskDefinition: ownArn,
       launchType: 'FARGATE',
       count: 1,
       startedBy: 'dep_aaaaaaaaaaaaaaaaaaaa',
@@ -50,7 +71,11 @@ describe('ECS sandbox launcher', () => {
   });
 
   it('fails with ECS’s reasons when no task starts', async () => {
-    const launcher = ecsLauncher(async () => ({ tasks: [], failures: [{ reason: 'RESOURCE:ENI' }] }));
+    const launcher = ecsLauncher(async (command) => {
+      if (command instanceof DescribeTaskDefinitionCommand) return { taskDefinition: base };
+      if (command instanceof RegisterTaskDefinitionCommand) return { taskDefinition: { taskDefinitionArn: ownArn } };
+      return { tasks: [], failures: [{ reason: 'RESOURCE:ENI' }] };
+    });
     await expect(launcher.start({ tenant: 'acme', deploymentId: 'dep_aaaaaaaaaaaaaaaaaaaa', desktopSubpath: 'x' })).rejects.toThrow(/RESOURCE:ENI/);
   });
 
@@ -62,7 +87,7 @@ describe('ECS sandbox launcher', () => {
   });
 
   it('names the missing setting when the launcher is not configured', async () => {
-    delete process.env.SANDBOX_CLUSTER_ARN;
-    await expect(ecsLauncher(async () => ({})).start({ tenant: 'a', deploymentId: 'dep_aaaaaaaaaaaaaaaaaaaa', desktopSubpath: 'x' })).rejects.toThrow(/SANDBOX_CLUSTER_ARN/);
+    delete process.env.SANDBOX_TASK_DEFINITION_ARN;
+    await expect(ecsLauncher(async () => ({})).start({ tenant: 'a', deploymentId: 'dep_aaaaaaaaaaaaaaaaaaaa', desktopSubpath: 'x' })).rejects.toThrow(/SANDBOX_TASK_DEFINITION_ARN/);
   });
 });
