@@ -7,6 +7,7 @@
 import type { Contract } from '../lambdas/kit/contract';
 import * as system from '../lambdas/system/contracts';
 import * as registry from '../lambdas/registry/contracts';
+import * as memory from '../lambdas/memory/contracts';
 import type { TableId } from './data-model';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -45,6 +46,8 @@ const route = (method: Method, path: string, handler: string, c: Contract, acces
 
 const registryRead: Access = { tables: { workspaces: 'read', sessions: 'read' } };
 const registryWrite: Access = { tables: { workspaces: 'write', sessions: 'read' } };
+const memoryRead: Access = { tables: { syncRecords: 'read' } };
+const memoryWrite: Access = { tables: { syncRecords: 'write' } };
 
 export const ROUTES: Route[] = [
   // ---- system (no auth) ----
@@ -65,6 +68,11 @@ export const ROUTES: Route[] = [
   // ---- workspace sync (seed 000) ----
 
   // ---- memory sync (seed 001) ----
+  route('GET', '/sync/status', 'memory/sync-status', memory.syncStatus, memoryRead),
+  route('POST', '/sync/push', 'memory/sync-push', memory.syncPush, memoryWrite),
+  // a pull writes too: the caller's cursor, the frontier hint, void markers for abandoned sequence numbers
+  route('POST', '/sync/pull', 'memory/sync-pull', memory.syncPull, memoryWrite),
+  route('POST', '/sync/full', 'memory/sync-full', memory.syncFull, memoryWrite),
 
   // ---- scoped items + vector search (seed 003) ----
 

@@ -1,0 +1,290 @@
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { AgentScope } from './agent';
+import { allocateSequence, voidSequence } from './changelog';
+import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
+import { MAX_RECORD_BYTES, canonicalTable, contentHash, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
+import { db, mapLimit, sleep, tableName } from './table';
+
+/** One operation as clients send it; checked one by one so a bad operation fails alone. */
+const operationSchema = z.object({
+  table: z.string().min(1).max(64),
+  record_id: z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  operation: z.enum(['upsert', 'update', 'insert', 'delete']),
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  local_updated_at: z.string().optional(),
+  version: z.unknown().optional(),
+});
+
+export type PushStatus = 'synced' | 'conflict' | 'error';
+
+export interface PushResult {
+  record_id: string;
+  table: string;
+  status: PushStatus;
+  remote_id?: string;
+  /** The change's position in the agent's change log (new writes only). */
+  server_seq?: number;
+  /** Conflict: the timestamp of the version that won. */
+  server_local_updated_at?: string;
+  error?: string;
+}
+
+interface Operation {
+  table: MemoryTable;
+  recordId: string;
+  insertOnly: boolean;
+  deleted: boolean;
+  data: Record<string, unknown> | null;
+  dataJson: string | undefined;
+  version: Version;
+  localUpdatedAt: string;
+  clientVersion: unknown;
+}
+
+/** What the state item holds besides the record itself. */
+interface CurrentState {
+  ts: number;
+  h: string;
+  del: boolean;
+  seq: number;
+  lua: string;
+}
+
+const WRITE_CONCURRENCY = 16;
+const MAX_ATTEMPTS = 20;
+const STATE_ATTRIBUTES = 'sk, ts, h, del, seq, lua';
+
+function parseOperation(raw: unknown): Operation | string {
+  const parsed = operationSchema.safeParse(raw);
+  if (!parsed.success) {
+    return parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ');
+  }
+  const op = parsed.data;
+  const table = canonicalTable(op.table);
+  if (!table) return `unknown table ${op.table}`;
+  const deleted = op.operation === 'delete';
+  const data = op.data ?? null;
+  if (!deleted && !data) return `${op.operation} needs data`;
+  const stamp = op.local_updated_at ?? (typeof data?.local_updated_at === 'string' ? data.local_updated_at : undefined);
+  if (stamp === undefined) return 'local_updated_at is required (on the operation or in data)';
+  const ts = timestampMicros(stamp);
+  if (ts === undefined) return `local_updated_at is not an ISO 8601 timestamp: ${stamp}`;
+  const dataJson = data ? JSON.stringify(data) : undefined;
+  if (dataJson && Buffer.byteLength(dataJson) > MAX_RECORD_BYTES) {
+    return `record is ${Buffer.byteLength(dataJson)} bytes; the limit is ${MAX_RECORD_BYTES} bytes (DynamoDB item size)`;
+  }
+  return {
+    table,
+    recordId: op.record_id,
+    insertOnly: op.operation === 'insert',
+    deleted,
+    data,
+    dataJson,
+    version: { ts, hash: contentHash(deleted, data) },
+    localUpdatedAt: stamp,
+    clientVersion: op.version,
+  };
+}
+
+/** Sequence numbers taken in blocks; numbers left unused are voided at the end. */
+class SequencePool {
+  private free: number[] = [];
+  constructor(private readonly pk: string) {}
+
+  async reserve(count: number): Promise<void> {
+    if (count <= 0) return;
+    const first = await allocateSequence(this.pk, count);
+    for (let i = 0; i < count; i++) this.free.push(first + i);
+  }
+
+  async take(): Promise<number> {
+    return this.free.shift() ?? allocateSequence(this.pk, 1);
+  }
+
+  /** A number whose transaction did not commit and that nobody voided: another write may use it. */
+  giveBack(seq: number): void {
+    this.free.push(seq);
+    this.free.sort((a, b) => a - b);
+  }
+
+  async voidUnused(): Promise<void> {
+    const unused = this.free.splice(0);
+    await mapLimit(unused, WRITE_CONCURRENCY, (seq) => voidSequence(this.pk, seq));
+  }
+}
+
+async function readStates(pk: string, keys: string[]): Promise<Map<string, CurrentState>> {
+  const states = new Map<string, CurrentState>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  await mapLimit(chunks, 4, async (chunk) => {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+      [tableName()]: { Keys: chunk.map((sk) => ({ pk, sk })), ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES },
+    };
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      const out = await db().send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[tableName()] ?? []) states.set(item.sk as string, item as unknown as CurrentState);
+      request = out.UnprocessedKeys as typeof request;
+      if (request && Object.keys(request).length) await sleep(Math.min(1000, 25 * 2 ** attempt));
+    }
+  });
+  return states;
+}
+
+async function readState(pk: string, sk: string): Promise<CurrentState | undefined> {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES }));
+  return out.Item as CurrentState | undefined;
+}
+
+type Decision = { status: 'synced' | 'conflict' | 'error'; current?: CurrentState; error?: string } | 'write';
+
+function decide(op: Operation, current: CurrentState | undefined): Decision {
+  if (current && current.ts === op.version.ts && current.h === op.version.hash) return { status: 'synced', current };
+  if (op.insertOnly && current && !current.del) return { status: 'error', error: 'insert: the record already exists (use upsert or update)' };
+  if (current && newerThan({ ts: current.ts, hash: current.h }, op.version)) return { status: 'conflict', current };
+  return 'write';
+}
+
+const cancellationCodes = (error: unknown): string[] | undefined =>
+  (error as { name?: string }).name === 'TransactionCanceledException'
+    ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None')
+    : undefined;
+
+/**
+ * Applies one operation with last-write-wins, atomically: the state item is replaced only if the
+ * operation is newer than what is stored AND its sequence number is higher than the stored one,
+ * so that, per record, the change log lists states in the order the record took them.
+ */
+async function applyOperation(scope: AgentScope, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<{ result: Omit<PushResult, 'record_id' | 'table'>; state?: CurrentState }> {
+  const sk = recordKey(op.table, op.recordId);
+  let current = initial;
+  let seq: number | undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const decision = decide(op, current);
+    if (decision !== 'write') {
+      if (seq !== undefined) pool.giveBack(seq);
+      if (decision.status === 'synced') return { result: { status: 'synced', remote_id: op.recordId }, state: current };
+      if (decision.status === 'conflict') {
+        return {
+          result: { status: 'conflict', server_local_updated_at: decision.current!.lua, error: `the server holds a newer version (local_updated_at ${decision.current!.lua})` },
+          state: current,
+        };
+      }
+      return { result: { status: 'error', error: decision.error } };
+    }
+    seq ??= await pool.take();
+    const at = Date.now();
+    const change = {
+      tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
+      seq, at, data: op.dataJson, ver: op.clientVersion,
+    };
+    const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
+    try {
+      await db().send(new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName(),
+              Item: { pk: scope.pk, sk, ...change },
+              ConditionExpression: `attribute_not_exists(pk) OR (${newer}${op.insertOnly ? ' AND del = :true' : ''})`,
+              ExpressionAttributeValues: { ':ts': op.version.ts, ':h': op.version.hash, ':seq': seq, ...(op.insertOnly ? { ':true': true } : {}) },
+            },
+          },
+          { Put: { TableName: tableName(), Item: { pk: scope.pk, sk: changeKey(seq), ...change }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      }));
+      const state: CurrentState = { ts: op.version.ts, h: op.version.hash, del: op.deleted, seq, lua: op.localUpdatedAt };
+      return { result: { status: 'synced', remote_id: op.recordId, server_seq: seq }, state };
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) {
+        if ((error as { name?: string }).name === 'ValidationException' && /size/i.test((error as Error).message)) {
+          pool.giveBack(seq);
+          return { result: { status: 'error', error: `record too large for one DynamoDB item: ${(error as Error).message}` } };
+        }
+        throw error;
+      }
+      if (codes[1] === 'ConditionalCheckFailed') {
+        // a puller voided our number while we were late: that number is spent, take another
+        seq = undefined;
+      }
+      if (codes[0] === 'ConditionalCheckFailed') {
+        current = await readState(scope.pk, sk);
+        if (seq !== undefined && current && current.seq > seq) {
+          pool.giveBack(seq);
+          seq = undefined;
+        }
+      }
+      if (codes.includes('TransactionConflict')) await sleep(Math.random() * 20 * (attempt + 1));
+    }
+  }
+  if (seq !== undefined) pool.giveBack(seq);
+  return { result: { status: 'error', error: 'too much contention on this record; retry the operation' } };
+}
+
+export interface PushOutcome {
+  pushed: number;
+  failed: number;
+  conflicts: number;
+  remaining: number;
+  results: PushResult[];
+  tables: MemoryTable[];
+}
+
+export async function pushOperations(scope: AgentScope, rawOperations: unknown[], limit?: number): Promise<PushOutcome> {
+  const batch = rawOperations.slice(0, limit ?? rawOperations.length);
+  const parsed = batch.map(parseOperation);
+  const results: PushResult[] = batch.map((raw, i) => {
+    const r = (raw ?? {}) as { record_id?: unknown; table?: unknown };
+    const base = { record_id: typeof r.record_id === 'string' ? r.record_id : '', table: typeof r.table === 'string' ? r.table : '' };
+    const p = parsed[i];
+    return typeof p === 'string' ? { ...base, status: 'error', error: p } : { ...base, status: 'synced' };
+  });
+
+  // operations on the same record run in request order; different records run in parallel
+  const groups = new Map<string, number[]>();
+  parsed.forEach((p, i) => {
+    if (typeof p === 'string') return;
+    const sk = recordKey(p.table, p.recordId);
+    groups.set(sk, [...(groups.get(sk) ?? []), i]);
+  });
+  const states = await readStates(scope.pk, [...groups.keys()]);
+  const pool = new SequencePool(scope.pk);
+  const likelyWrites = [...groups.values()].reduce((n, idx) => n + idx.filter((i) => decide(parsed[i] as Operation, states.get(recordKey((parsed[i] as Operation).table, (parsed[i] as Operation).recordId))) === 'write').length, 0);
+  await pool.reserve(likelyWrites);
+  try {
+    await mapLimit([...groups.entries()], WRITE_CONCURRENCY, async ([sk, indexes]) => {
+      let state = states.get(sk);
+      for (const i of indexes) {
+        const outcome = await applyOperation(scope, parsed[i] as Operation, state, pool);
+        results[i] = { ...results[i], ...outcome.result };
+        if (outcome.state) state = outcome.state;
+      }
+    });
+  } finally {
+    await pool.voidUnused();
+  }
+
+  const written = new Set<MemoryTable>();
+  results.forEach((r, i) => r.server_seq !== undefined && written.add((parsed[i] as Operation).table));
+  await recordPush(scope, new Date());
+  return {
+    pushed: results.filter((r) => r.status === 'synced').length,
+    failed: results.filter((r) => r.status === 'error').length,
+    conflicts: results.filter((r) => r.status === 'conflict').length,
+    remaining: rawOperations.length - batch.length,
+    results,
+    tables: [...written],
+  };
+}
+
+async function recordPush(scope: AgentScope, at: Date): Promise<void> {
+  const update = (sk: string) => db().send(new UpdateCommand({
+    TableName: tableName(),
+    Key: { pk: scope.pk, sk },
+    UpdateExpression: 'SET last_push = :at',
+    ExpressionAttributeValues: { ':at': at.toISOString() },
+  }));
+  await Promise.all([update(META_KEY), update(deviceKey(scope.device))]);
+}
