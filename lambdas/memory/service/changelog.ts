@@ -137,7 +137,7 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
     const page = await db().send(new QueryCommand({
       TableName: tableName(),
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(expected), ':to': CHANGE_END },
+      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
       ...(options.keysOnly ? { ProjectionExpression: 'pk, sk, seq, #at, #void', ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
       ConsistentRead: true,
       Limit: Math.min(1000, options.maxChanges - changes.length + 50),

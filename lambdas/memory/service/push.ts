@@ -99,7 +99,12 @@ class SequencePool {
   }
 
   async take(): Promise<number> {
-    return this.free.shift() ?? allocateSequence(this.pk, 1);
+    return this.free.shift() ?? this.fresh();
+  }
+
+  /** A number above every number taken so far (e.g. above the one a record's state already holds). */
+  fresh(): Promise<number> {
+    return allocateSequence(this.pk, 1);
   }
 
   /** A number whose transaction did not commit and that nobody voided: another write may use it. */
@@ -160,6 +165,7 @@ async function applyOperation(scope: AgentScope, op: Operation, initial: Current
   const sk = recordKey(op.table, op.recordId);
   let current = initial;
   let seq: number | undefined;
+  let needFresh = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const decision = decide(op, current);
     if (decision !== 'write') {
@@ -173,7 +179,7 @@ async function applyOperation(scope: AgentScope, op: Operation, initial: Current
       }
       return { result: { status: 'error', error: decision.error } };
     }
-    seq ??= await pool.take();
+    seq ??= await (needFresh ? pool.fresh() : pool.take());
     const at = Date.now();
     const change = {
       tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
@@ -214,9 +220,10 @@ async function applyOperation(scope: AgentScope, op: Operation, initial: Current
         if (seq !== undefined && current && current.seq > seq) {
           pool.giveBack(seq);
           seq = undefined;
+          needFresh = true;
         }
       }
-      if (codes.includes('TransactionConflict')) await sleep(Math.random() * 20 * (attempt + 1));
+      if (codes.includes('TransactionConflict')) await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 6));
     }
   }
   if (seq !== undefined) pool.giveBack(seq);
