@@ -1,6 +1,8 @@
 import { SatchelHttp, type SatchelClientOptions } from './http';
+import { memoryMethods } from './memory';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
+export type { MemoryOperation, PulledOperation } from './memory';
 
 /**
  * The typed Satchel SDK: one flat client whose methods carry the seeds' names
@@ -11,6 +13,7 @@ export function createSatchelClient(options: SatchelClientOptions) {
   return {
     http,
     // surfaces spread their methods here, e.g. ...registryMethods(http)
+    ...memoryMethods(http),
   };
 }
 

@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambdas/kit/aws';
 import { config } from '../../lambdas/kit/config';
 import { markKey, partitionKey } from '../../lambdas/memory/service/keys';
+import { createSatchelClient } from '../../client/sdk';
 import { call, startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -338,5 +339,27 @@ describe('the shipping Kernle client', () => {
     const since = new Date(Date.now() - 15 * 60_000).toISOString();
     const res = await call(api.url, 'POST', '/sync/pull', { key: newKey, body: { stack_id: 'claire', since } });
     expect(res.body.operations.map((o: any) => o.record_id)).toEqual(['after']);
+  });
+});
+
+describe('SDK', () => {
+  it('pushes, reads status and iterates a paged pull with for await', async () => {
+    const client = createSatchelClient({ baseUrl: api.url, apiKey: await memoryKey(), retries: 0 });
+    const pushed = await client.syncPush({
+      agent_id: 'sdk',
+      operations: Array.from({ length: 5 }, (_, i) => ({ table: 'notes', record_id: `s${i}`, operation: 'upsert' as const, data: { i }, local_updated_at: '2024-01-15T10:00:00Z' })),
+    });
+    expect(pushed.pushed).toBe(5);
+    expect((await client.syncStatus({ agent_id: 'sdk' })).remote_changes_available).toBe(5);
+
+    const pages: number[] = [];
+    for await (const page of client.pullAll({ agent_id: 'sdk', limit: 2 })) pages.push(page.pulled);
+    expect(pages).toEqual([2, 2, 1]);
+
+    const ids: string[] = [];
+    for await (const op of client.pullOperations({ agent_id: 'sdk', full: true, limit: 3 })) ids.push(op.record_id);
+    expect(ids.sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
+
+    await expect(client.syncPull({ agent_id: 'sdk', cursor: 'garbage' })).rejects.toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
   });
 });
