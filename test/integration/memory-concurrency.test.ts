@@ -8,9 +8,9 @@ beforeAll(async () => (api = await startTestApi()));
 afterAll(() => api.close());
 
 const WRITERS = 8;
-const BATCHES = 6;
-const BATCH_SIZE = 25;
-const RECORDS = 30;
+const BATCHES = 4;
+const BATCH_SIZE = 20;
+const RECORDS = 40;
 
 interface SentOp {
   table: string;

@@ -51,7 +51,8 @@ interface CurrentState {
   lua: string;
 }
 
-const WRITE_CONCURRENCY = 16;
+/** Transactions one push keeps in flight. */
+const WRITE_CONCURRENCY = 8;
 const MAX_ATTEMPTS = 20;
 const STATE_ATTRIBUTES = 'sk, ts, h, del, seq, lua';
 
@@ -156,12 +157,52 @@ const cancellationCodes = (error: unknown): string[] | undefined =>
     ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None')
     : undefined;
 
+const isSizeError = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'ValidationException' && /size/i.test((error as Error).message);
+
+type Outcome = { result: Omit<PushResult, 'record_id' | 'table'>; state?: CurrentState };
+
+function settled(op: Operation, decision: Exclude<Decision, 'write'>, current: CurrentState | undefined): Outcome {
+  if (decision.status === 'synced') return { result: { status: 'synced', remote_id: op.recordId }, state: current };
+  if (decision.status === 'conflict') {
+    const winner = decision.current!.lua;
+    return { result: { status: 'conflict', server_local_updated_at: winner, error: `the server holds a newer version (local_updated_at ${winner})` }, state: current };
+  }
+  return { result: { status: 'error', error: decision.error } };
+}
+
+const written = (op: Operation, seq: number): Outcome => ({
+  result: { status: 'synced', remote_id: op.recordId, server_seq: seq },
+  state: { ts: op.version.ts, h: op.version.hash, del: op.deleted, seq, lua: op.localUpdatedAt },
+});
+
 /**
- * Applies one operation with last-write-wins, atomically: the state item is replaced only if the
- * operation is newer than what is stored AND its sequence number is higher than the stored one,
- * so that, per record, the change log lists states in the order the record took them.
+ * The two writes of an accepted operation, for one transaction: the state item, replaced only if
+ * the operation is newer than what is stored AND its sequence number is higher than the stored
+ * one (so that, per record, the change log lists states in the order the record took them), and
+ * the change item, which must not exist yet (a puller may have voided a late number).
  */
-async function applyOperation(scope: AgentScope, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<{ result: Omit<PushResult, 'record_id' | 'table'>; state?: CurrentState }> {
+function writeItems(scope: AgentScope, op: Operation, seq: number) {
+  const change = {
+    tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
+    seq, at: Date.now(), data: op.dataJson, ver: op.clientVersion,
+  };
+  const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
+  return [
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { pk: scope.pk, sk: recordKey(op.table, op.recordId), ...change },
+        ConditionExpression: `attribute_not_exists(pk) OR (${newer}${op.insertOnly ? ' AND del = :true' : ''})`,
+        ExpressionAttributeValues: { ':ts': op.version.ts, ':h': op.version.hash, ':seq': seq, ...(op.insertOnly ? { ':true': true } : {}) },
+      },
+    },
+    { Put: { TableName: tableName(), Item: { pk: scope.pk, sk: changeKey(seq), ...change }, ConditionExpression: 'attribute_not_exists(pk)' } },
+  ];
+}
+
+/** Applies one operation with last-write-wins, atomically, retrying until its outcome is final. */
+async function applyOperation(scope: AgentScope, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<Outcome> {
   const sk = recordKey(op.table, op.recordId);
   let current = initial;
   let seq: number | undefined;
@@ -170,46 +211,18 @@ async function applyOperation(scope: AgentScope, op: Operation, initial: Current
     const decision = decide(op, current);
     if (decision !== 'write') {
       if (seq !== undefined) pool.giveBack(seq);
-      if (decision.status === 'synced') return { result: { status: 'synced', remote_id: op.recordId }, state: current };
-      if (decision.status === 'conflict') {
-        return {
-          result: { status: 'conflict', server_local_updated_at: decision.current!.lua, error: `the server holds a newer version (local_updated_at ${decision.current!.lua})` },
-          state: current,
-        };
-      }
-      return { result: { status: 'error', error: decision.error } };
+      return settled(op, decision, current);
     }
     seq ??= await (needFresh ? pool.fresh() : pool.take());
-    const at = Date.now();
-    const change = {
-      tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
-      seq, at, data: op.dataJson, ver: op.clientVersion,
-    };
-    const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
     try {
-      await db().send(new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName(),
-              Item: { pk: scope.pk, sk, ...change },
-              ConditionExpression: `attribute_not_exists(pk) OR (${newer}${op.insertOnly ? ' AND del = :true' : ''})`,
-              ExpressionAttributeValues: { ':ts': op.version.ts, ':h': op.version.hash, ':seq': seq, ...(op.insertOnly ? { ':true': true } : {}) },
-            },
-          },
-          { Put: { TableName: tableName(), Item: { pk: scope.pk, sk: changeKey(seq), ...change }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        ],
-      }));
-      const state: CurrentState = { ts: op.version.ts, h: op.version.hash, del: op.deleted, seq, lua: op.localUpdatedAt };
-      return { result: { status: 'synced', remote_id: op.recordId, server_seq: seq }, state };
+      await db().send(new TransactWriteCommand({ TransactItems: writeItems(scope, op, seq) }));
+      return written(op, seq);
     } catch (error) {
       const codes = cancellationCodes(error);
       if (!codes) {
-        if ((error as { name?: string }).name === 'ValidationException' && /size/i.test((error as Error).message)) {
-          pool.giveBack(seq);
-          return { result: { status: 'error', error: `record too large for one DynamoDB item: ${(error as Error).message}` } };
-        }
-        throw error;
+        if (!isSizeError(error)) throw error;
+        pool.giveBack(seq);
+        return { result: { status: 'error', error: `record too large for one DynamoDB item: ${(error as Error).message}` } };
       }
       if (codes[1] === 'ConditionalCheckFailed') {
         // a puller voided our number while we were late: that number is spent, take another
@@ -228,6 +241,57 @@ async function applyOperation(scope: AgentScope, op: Operation, initial: Current
   }
   if (seq !== undefined) pool.giveBack(seq);
   return { result: { status: 'error', error: 'too much contention on this record; retry the operation' } };
+}
+
+/** Operations per transaction on the fast path (2 items each; DynamoDB allows 100 items and 4 MB). */
+const CHUNK_OPERATIONS = 25;
+const CHUNK_BYTES = 3 * 1024 * 1024;
+
+function chunksOf(ops: { op: Operation; index: number }[]): { op: Operation; index: number }[][] {
+  const chunks: { op: Operation; index: number }[][] = [];
+  let current: { op: Operation; index: number }[] = [];
+  let bytes = 0;
+  for (const entry of ops) {
+    const size = 2 * (entry.op.dataJson?.length ?? 0) + 1024;
+    if (current.length && (current.length >= CHUNK_OPERATIONS || bytes + size > CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Fast path: operations on distinct records that are expected to win go into one transaction
+ * per chunk. When a chunk is cancelled, the operations that caused it (a lost race, a number a
+ * puller voided) are applied one by one and the innocent rest is retried as a chunk, a few times.
+ */
+async function applyChunk(scope: AgentScope, chunk: { op: Operation; index: number }[], states: Map<string, CurrentState>, pool: SequencePool, retries = 3): Promise<Outcome[]> {
+  const seqs = await Promise.all(chunk.map(() => pool.take()));
+  try {
+    await db().send(new TransactWriteCommand({ TransactItems: chunk.flatMap(({ op }, j) => writeItems(scope, op, seqs[j])) }));
+    return chunk.map(({ op }, j) => written(op, seqs[j]));
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (!codes && !isSizeError(error)) throw error;
+    chunk.forEach((_, j) => codes?.[2 * j + 1] !== 'ConditionalCheckFailed' && pool.giveBack(seqs[j]));
+    const innocent = (j: number) => codes !== undefined && retries > 0 && codes[2 * j] === 'None' && codes[2 * j + 1] === 'None';
+    const retried = chunk.filter((_, j) => innocent(j));
+    const single = chunk.filter((_, j) => !innocent(j));
+    const [retriedOutcomes, singleOutcomes] = await Promise.all([
+      retried.length ? applyChunk(scope, retried, states, pool, retries - 1) : [],
+      mapLimit(single, 4, async ({ op }, j) => {
+        const stale = codes?.[2 * chunk.indexOf(single[j])] === 'ConditionalCheckFailed';
+        const sk = recordKey(op.table, op.recordId);
+        return applyOperation(scope, op, stale ? await readState(scope.pk, sk) : states.get(sk), pool);
+      }),
+    ]);
+    return chunk.map((entry) => (retried.includes(entry) ? retriedOutcomes[retried.indexOf(entry)] : singleOutcomes[single.indexOf(entry)]));
+  }
 }
 
 export interface PushOutcome {
@@ -249,32 +313,45 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
     return typeof p === 'string' ? { ...base, status: 'error', error: p } : { ...base, status: 'synced' };
   });
 
-  // operations on the same record run in request order; different records run in parallel
-  const groups = new Map<string, number[]>();
+  // operations on the same record run in request order: the k-th operation of each record goes in round k
+  const perRecord = new Map<string, number[]>();
   parsed.forEach((p, i) => {
     if (typeof p === 'string') return;
     const sk = recordKey(p.table, p.recordId);
-    groups.set(sk, [...(groups.get(sk) ?? []), i]);
+    perRecord.set(sk, [...(perRecord.get(sk) ?? []), i]);
   });
-  const states = await readStates(scope.pk, [...groups.keys()]);
+  const rounds: number[][] = [];
+  for (const indexes of perRecord.values()) indexes.forEach((i, k) => (rounds[k] ??= []).push(i));
+
+  const states = await readStates(scope.pk, [...perRecord.keys()]);
   const pool = new SequencePool(scope.pk);
-  const likelyWrites = [...groups.values()].reduce((n, idx) => n + idx.filter((i) => decide(parsed[i] as Operation, states.get(recordKey((parsed[i] as Operation).table, (parsed[i] as Operation).recordId))) === 'write').length, 0);
-  await pool.reserve(likelyWrites);
+  const record = (index: number, outcome: Outcome) => {
+    const op = parsed[index] as Operation;
+    results[index] = { ...results[index], ...outcome.result };
+    if (outcome.state) states.set(recordKey(op.table, op.recordId), outcome.state);
+  };
   try {
-    await mapLimit([...groups.entries()], WRITE_CONCURRENCY, async ([sk, indexes]) => {
-      let state = states.get(sk);
-      for (const i of indexes) {
-        const outcome = await applyOperation(scope, parsed[i] as Operation, state, pool);
-        results[i] = { ...results[i], ...outcome.result };
-        if (outcome.state) state = outcome.state;
+    for (const round of rounds) {
+      const writes: { op: Operation; index: number }[] = [];
+      for (const index of round) {
+        const op = parsed[index] as Operation;
+        const current = states.get(recordKey(op.table, op.recordId));
+        const decision = decide(op, current);
+        if (decision === 'write') writes.push({ op, index });
+        else record(index, settled(op, decision, current));
       }
-    });
+      await pool.reserve(writes.length);
+      await mapLimit(chunksOf(writes), WRITE_CONCURRENCY, async (chunk) => {
+        const outcomes = await applyChunk(scope, chunk, states, pool);
+        chunk.forEach(({ index }, j) => record(index, outcomes[j]));
+      });
+    }
   } finally {
     await pool.voidUnused();
   }
 
-  const written = new Set<MemoryTable>();
-  results.forEach((r, i) => r.server_seq !== undefined && written.add((parsed[i] as Operation).table));
+  const tables = new Set<MemoryTable>();
+  results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
   await recordPush(scope, new Date());
   return {
     pushed: results.filter((r) => r.status === 'synced').length,
@@ -282,7 +359,7 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
     conflicts: results.filter((r) => r.status === 'conflict').length,
     remaining: rawOperations.length - batch.length,
     results,
-    tables: [...written],
+    tables: [...tables],
   };
 }
 
