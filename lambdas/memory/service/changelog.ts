@@ -179,6 +179,27 @@ export async function raiseFrontierHint(pk: string, seq: number): Promise<void> 
   }
 }
 
+/**
+ * Moves the hint from `previous` to `last` when it stands exactly at `previous`: the caller settled
+ * every number in (previous, last] itself (a writer's block: each committed or voided), so the
+ * hint keeps its meaning. A writer whose block does not follow the hint leaves it to pullers.
+ */
+export async function advanceFrontierHint(pk: string, previous: number, last: number): Promise<boolean> {
+  try {
+    await db().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk, sk: FRONTIER_KEY },
+      UpdateExpression: 'SET seq = :last',
+      ConditionExpression: previous === 0 ? 'attribute_not_exists(seq) OR seq = :previous' : 'seq = :previous',
+      ExpressionAttributeValues: { ':previous': previous, ':last': last },
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** The highest sequence whose predecessors are all settled, walking forward from the hint. */
 export async function settledFrontier(pk: string): Promise<number> {
   let through = await readFrontierHint(pk);

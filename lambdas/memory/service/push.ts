@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AgentScope } from './agent';
-import { allocateSequence, voidSequence } from './changelog';
+import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
 import { MAX_RECORD_BYTES, canonicalTable, contentHash, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
 import { db, mapLimit, sleep, tableName } from './table';
@@ -91,11 +91,13 @@ function parseOperation(raw: unknown): Operation | string {
 /** Sequence numbers taken in blocks; numbers left unused are voided at the end. */
 class SequencePool {
   private free: number[] = [];
+  private readonly blocks: { first: number; last: number }[] = [];
   constructor(private readonly pk: string) {}
 
   async reserve(count: number): Promise<void> {
     if (count <= 0) return;
     const first = await allocateSequence(this.pk, count);
+    this.blocks.push({ first, last: first + count - 1 });
     for (let i = 0; i < count; i++) this.free.push(first + i);
   }
 
@@ -117,6 +119,11 @@ class SequencePool {
   async voidUnused(): Promise<void> {
     const unused = this.free.splice(0);
     await mapLimit(unused, WRITE_CONCURRENCY, (seq) => voidSequence(this.pk, seq));
+  }
+
+  /** Once every number is settled: spares pullers the walk over our blocks when they follow the frontier hint. */
+  async advanceHint(): Promise<void> {
+    for (const block of this.blocks) if (!(await advanceFrontierHint(this.pk, block.first - 1, block.last))) return;
   }
 }
 
@@ -349,6 +356,7 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
   } finally {
     await pool.voidUnused();
   }
+  await pool.advanceHint();
 
   const tables = new Set<MemoryTable>();
   results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
