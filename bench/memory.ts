@@ -1,10 +1,11 @@
 import { cpus, loadavg } from 'node:os';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createSatchelClient } from '../client/sdk';
 import type { MemoryOperation } from '../client/sdk';
 import { KeyStore } from '../lambdas/auth/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
+import { partitionKey } from '../lambdas/memory/service/keys';
 import { ensureTables, localEnvironment } from '../local/bootstrap';
 import { startDynamo } from '../local/emulators';
 import { startServer } from '../local/server';
@@ -58,6 +59,26 @@ async function floor(count: number, concurrency: number): Promise<number> {
   return count / seconds;
 }
 
+/** The read floor: a bare paged Query over the agent's state items (what a full pull reads). */
+async function readFloor(tenant: string, agent: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  const { seconds } = await timed(async () => {
+    do {
+      const page = await documentClient().send(new QueryCommand({
+        TableName: config.tableName('syncRecords'),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':r': 'R#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }));
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  });
+  return count / seconds;
+}
+
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} records/s`;
 
 /** `npm run bench -- memory [records]` (default 10,000). */
@@ -96,6 +117,7 @@ export async function run(args: string[]): Promise<void> {
         return cursor;
       });
       figures.push([`full pull of ${RECORDS} records (pages of 1,000)`, rate(RECORDS / full.seconds)]);
+      figures.push([`floor: bare paged Query of the same ${RECORDS} state items`, rate(await readFloor('bench', 'bench'))]);
 
       await client.syncPush({ agent_id: 'bench', operations: operations('ep', 0, 100, '2024-01-16T10:00:00Z') });
       const incremental = await timed(async () => {

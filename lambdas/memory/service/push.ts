@@ -251,7 +251,7 @@ async function applyOperation(scope: AgentScope, op: Operation, initial: Current
 }
 
 /** Operations per transaction on the fast path (2 items each; DynamoDB allows 100 items and 4 MB). */
-const CHUNK_OPERATIONS = 25;
+const CHUNK_OPERATIONS = 50;
 const CHUNK_BYTES = 3 * 1024 * 1024;
 
 function chunksOf(ops: { op: Operation; index: number }[]): { op: Operation; index: number }[][] {
