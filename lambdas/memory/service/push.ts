@@ -12,7 +12,7 @@ const operationSchema = z.object({
   record_id: z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
   operation: z.enum(['upsert', 'update', 'insert', 'delete']),
   data: z.record(z.string(), z.unknown()).nullable().optional(),
-  local_updated_at: z.string().optional(),
+  local_updated_at: z.string().nullish(),
   version: z.unknown().optional(),
 });
 
