@@ -87,6 +87,10 @@ export const config = {
     const defaults = { agent: 7 * 86400, session: 86400, company: 0, temporary: 600 };
     return Number(optional(`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`) ?? defaults[scope]);
   },
+  /** Memory sync: how old a gap in an agent's change log must be before a puller voids it (ms). */
+  get memoryGapGraceMs(): number {
+    return Number(optional('SATCHEL_MEMORY_GAP_GRACE_MS') ?? 5000);
+  },
   /** Lifetime of presigned URLs, seconds (at most 15 minutes). */
   get presignTtlSeconds(): number {
     return Math.min(Number(optional('SATCHEL_PRESIGN_TTL_SECONDS') ?? 900), 900);

@@ -1,4 +1,4 @@
-import { allocateSequence, GAP_GRACE_MS, voidSequence } from '../../lambdas/memory/service/changelog';
+import { allocateSequence, voidSequence } from '../../lambdas/memory/service/changelog';
 import { partitionKey } from '../../lambdas/memory/service/keys';
 import { contentHash, timestampMicros } from '../../lambdas/memory/service/records';
 import { call, startTestApi, type TestApi } from '../support/api';
@@ -40,6 +40,10 @@ async function pullPage(key: string, body: Record<string, unknown>) {
   expect(res.status).toBe(200);
   return res.body.data;
 }
+
+afterEach(() => {
+  delete process.env.SATCHEL_MEMORY_GAP_GRACE_MS;
+});
 
 describe('memory sync under concurrency', () => {
   it('converges on the per-record maximum and a concurrent puller sees every change exactly once', async () => {
@@ -112,7 +116,7 @@ describe('memory sync under concurrency', () => {
     }
     const replayedLive = [...replayed.entries()].filter(([, c]) => c.operation === 'upsert').map(([id, c]) => [id, c.data]).sort();
     expect(replayedLive).toEqual(expectedLive);
-  });
+  }, 300_000);
 
   it('waits for a sequence number taken by a writer that has not committed, and voids it once it is old', async () => {
     const { key, tenant } = await api.key({ surfaces: ['memory'] });
@@ -122,12 +126,14 @@ describe('memory sync under concurrency', () => {
     const later = await call(api.url, 'POST', '/sync/push', { key, body: { agent_id: 'shared', operations: [{ table: 'notes', record_id: 'b', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }] } });
     expect(later.body.data.results[0].server_seq).toBe(stalled + 1);
 
-    // while the gap is young the puller stops before it and says there is more
+    // while the gap is young (grace: 10 minutes here) the puller stops before it and says there is more
+    process.env.SATCHEL_MEMORY_GAP_GRACE_MS = String(600_000);
     const blocked = await pullPage(key, {});
     expect(blocked.operations.map((c: any) => c.record_id)).toEqual(['a']);
     expect(blocked.has_more).toBe(true);
 
-    await new Promise((resolve) => setTimeout(resolve, GAP_GRACE_MS + 200));
+    // once the gap is older than the grace (0 here), the puller voids the number and moves on
+    process.env.SATCHEL_MEMORY_GAP_GRACE_MS = '0';
     const passed = await pullPage(key, {});
     expect(passed.operations.map((c: any) => c.record_id)).toEqual(['b']);
     expect(passed.has_more).toBe(false);

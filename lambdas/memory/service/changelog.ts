@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../../kit/config';
 import { isConditionFailure } from '../../kit/errors';
 import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, changeKey } from './keys';
 import { db, sleep, tableName } from './table';
@@ -12,7 +13,7 @@ import { db, sleep, tableName } from './table';
  * ends in exactly one of two ways, decided by DynamoDB's conditional write on `C#<seq>`:
  *   - the writer's transaction commits the change, or
  *   - someone writes a void marker there first: the writer itself when its write lost (LWW) or
- *     was not needed, or a puller that found the gap older than GAP_GRACE_MS behind a later
+ *     was not needed, or a puller that found the gap older than config.memoryGapGraceMs behind a later
  *     committed change (the writer then fails its condition and retries with a new number).
  * So a sequence number carries at most one change, ever, and once a puller has passed it
  * (committed or void) it can never fill later. Pullers return changes strictly in sequence order
@@ -20,8 +21,6 @@ import { db, sleep, tableName } from './table';
  * hence no miss, and the cursor makes every change come back once, hence no duplicate.
  */
 
-/** How long a gap behind a later committed change may stay open before a puller voids it. */
-export const GAP_GRACE_MS = 5_000;
 /** How long a pull waits on a young gap before answering with what it has (has_more = true). */
 const GAP_WAIT_MS = 1_500;
 const GAP_POLL_MS = 50;
@@ -88,7 +87,7 @@ async function readChange(pk: string, seq: number): Promise<ChangeItem | undefin
 async function settleGap(pk: string, seq: number, later: ChangeItem, wait: boolean): Promise<ChangeItem | undefined> {
   const deadline = Date.now() + (wait ? GAP_WAIT_MS : 0);
   for (;;) {
-    if (Date.now() - later.at > GAP_GRACE_MS) {
+    if (Date.now() - later.at > config.memoryGapGraceMs) {
       if (await voidSequence(pk, seq)) return { pk, sk: changeKey(seq), seq, at: Date.now(), void: true };
       return readChange(pk, seq);
     }
