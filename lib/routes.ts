@@ -9,6 +9,7 @@ import * as system from '../lambdas/system/contracts';
 import * as registry from '../lambdas/registry/contracts';
 import * as files from '../lambdas/files/contracts';
 import * as items from '../lambdas/items/contracts';
+import * as memory from '../lambdas/memory/contracts';
 import type { TableId } from './data-model';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,6 +55,8 @@ const registryWrite: Access = { tables: { workspaces: 'write', sessions: 'write'
 const itemsRead: Access = { tables: { manifests: 'read' }, bucket: 'read' };
 /** Writes also index (embed + vector index) and remove replaced generations' index documents. */
 const itemsWrite: Access = { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true };
+const memoryRead: Access = { tables: { syncRecords: 'read' } };
+const memoryWrite: Access = { tables: { syncRecords: 'write' } };
 
 export const ROUTES: Route[] = [
   // ---- system (no auth) ----
@@ -83,6 +86,11 @@ export const ROUTES: Route[] = [
   // ---- workspace sync (seed 000) ----
 
   // ---- memory sync (seed 001) ----
+  route('GET', '/sync/status', 'memory/sync-status', memory.syncStatus, memoryRead),
+  route('POST', '/sync/push', 'memory/sync-push', memory.syncPush, memoryWrite),
+  // a pull writes too: the caller's cursor, the frontier hint, void markers for abandoned sequence numbers
+  route('POST', '/sync/pull', 'memory/sync-pull', memory.syncPull, memoryWrite),
+  route('POST', '/sync/full', 'memory/sync-full', memory.syncFull, memoryWrite),
 
   // ---- scoped items + vector search (seed 003) ----
   route('GET', '/api/workspace/items', 'items/list-items', items.listItems, itemsRead),

@@ -3,6 +3,7 @@ import { registerDeployments } from './commands/deployments';
 import { registerFiles } from './commands/files';
 import { registerKeys } from './commands/keys';
 import { registerItems } from './commands/items';
+import { registerMemory } from './commands/memory';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -15,6 +16,7 @@ registerDeployments(program);
 registerFiles(program);
 registerKeys(program);
 registerItems(program);
+registerMemory(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);

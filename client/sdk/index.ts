@@ -2,8 +2,10 @@ import { filesMethods } from './files';
 import { SatchelHttp, type SatchelClientOptions } from './http';
 import { registryMethods } from './registry';
 import { itemsMethods } from './items';
+import { memoryMethods } from './memory';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
+export type { MemoryOperation, PulledOperation } from './memory';
 
 /**
  * The typed Satchel SDK: one flat client whose methods carry the seeds' names
@@ -16,6 +18,7 @@ export function createSatchelClient(options: SatchelClientOptions) {
     ...registryMethods(http),
     ...filesMethods(http),
     ...itemsMethods(http),
+    ...memoryMethods(http),
   };
 }
 

@@ -154,6 +154,10 @@ export const config = {
   get itemSweepIntervalSeconds(): number {
     return Number(optional('SATCHEL_ITEM_SWEEP_SECONDS') ?? 60);
   },
+  /** Memory sync: how old a gap in an agent's change log must be before a puller voids it (ms). */
+  get memoryGapGraceMs(): number {
+    return Number(optional('SATCHEL_MEMORY_GAP_GRACE_MS') ?? 5000);
+  },
   /** Lifetime of presigned URLs, seconds (at most 15 minutes). */
   get presignTtlSeconds(): number {
     return Math.min(Number(optional('SATCHEL_PRESIGN_TTL_SECONDS') ?? 900), 900);

@@ -33,6 +33,8 @@ export class Reply {
     readonly headers: Record<string, string> = {},
     /** Send `body` as is (a string), outside the envelope: HTML, assets. */
     readonly raw = false,
+    /** Fields sent beside the envelope, at the top level (clients of an older wire shape read them there). */
+    readonly topLevel: Record<string, unknown> = {},
   ) {}
 }
 
@@ -94,7 +96,8 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
       const result = await fn(request);
       if (result instanceof Reply) {
         if (result.raw) return { statusCode: result.status, headers: result.headers, body: result.body as string };
-        return respond(result.status, result.body === undefined ? undefined : envelope.success(result.body), result.headers);
+        const body = result.body === undefined ? undefined : { ...(envelope.success(result.body) as object), ...result.topLevel };
+        return respond(result.status, body, result.headers);
       }
       const status = c.successStatus ?? 200;
       return respond(status, status === 204 ? undefined : envelope.success(result));

@@ -1,0 +1,151 @@
+import { cpus, loadavg } from 'node:os';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createSatchelClient } from '../client/sdk';
+import type { MemoryOperation } from '../client/sdk';
+import { KeyStore } from '../lambdas/auth/keys';
+import { documentClient } from '../lambdas/kit/aws';
+import { config } from '../lambdas/kit/config';
+import { partitionKey } from '../lambdas/memory/service/keys';
+import { ensureTables, localEnvironment } from '../local/bootstrap';
+import { startDynamo } from '../local/emulators';
+import { startServer } from '../local/server';
+
+/**
+ * Memory sync through the local runtime (HTTP server + handlers + DynamoDB Local in memory):
+ * push 10,000 records in batches of 100, pull them back (full, then incremental after 100
+ * changes), 8 concurrent writers; next to the floor, a bare loop of conditional PutItem calls
+ * against the same DynamoDB Local at the same client concurrency (1 loop, 8 loops).
+ */
+const BATCH = 100;
+const WRITERS = 8;
+/** The floor's rate is measured on this many writes (a sample: a bare sequential loop is slow). */
+const FLOOR_SAMPLE = 2_000;
+
+const record = (i: number, at: string) => ({
+  objective: `episode ${i}`,
+  outcome: 'success',
+  lessons: ['Check logs first', 'Write the test before the fix'],
+  body: 'x'.repeat(200),
+  local_updated_at: at,
+});
+
+const operations = (prefix: string, from: number, count: number, at: string): MemoryOperation[] =>
+  Array.from({ length: count }, (_, i) => ({ table: 'episodes', record_id: `${prefix}${from + i}`, operation: 'upsert', data: record(from + i, at) }));
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - start) / 1000, value };
+}
+
+/** Conditional PutItem of items shaped like the state items, `concurrency` in flight. */
+async function floor(count: number, concurrency: number): Promise<number> {
+  const table = config.tableName('syncRecords');
+  const pk = `BENCH#floor#${concurrency}`;
+  let next = 0;
+  const { seconds } = await timed(() =>
+    Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await documentClient().send(new PutCommand({
+          TableName: table,
+          Item: { pk, sk: `R#episodes#f${i}`, ts: i, h: 'x', del: false, seq: i, data: JSON.stringify(record(i, '2024-01-15T10:00:00Z')) },
+          ConditionExpression: 'attribute_not_exists(pk) OR ts < :ts',
+          ExpressionAttributeValues: { ':ts': i },
+        }));
+      }
+    })),
+  );
+  return count / seconds;
+}
+
+/** The read floor: a bare paged Query over the agent's state items (what a full pull reads). */
+async function readFloor(tenant: string, agent: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  const { seconds } = await timed(async () => {
+    do {
+      const page = await documentClient().send(new QueryCommand({
+        TableName: config.tableName('syncRecords'),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':r': 'R#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }));
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  });
+  return count / seconds;
+}
+
+const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} records/s`;
+
+/** `npm run bench -- memory [records]` (default 10,000). */
+export async function run(args: string[]): Promise<void> {
+  const RECORDS = Number(args[0] ?? 10_000);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  const dynamo = await startDynamo();
+  try {
+    await ensureTables(dynamo.endpoint);
+    // memory sync never touches S3
+    Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: 'http://127.0.0.1:9' }));
+    const server = await startServer();
+    try {
+      const keys = new KeyStore(documentClient(), config.tableName('apiKeys'));
+      const { key } = await keys.create({ tenant: 'bench', surfaces: ['memory'] });
+      const client = createSatchelClient({ baseUrl: server.url, apiKey: key });
+      const figures: [string, string][] = [];
+
+      const push = await timed(async () => {
+        for (let i = 0; i < RECORDS; i += BATCH) {
+          const res = await client.syncPush({ agent_id: 'bench', operations: operations('ep', i, BATCH, '2024-01-15T10:00:00Z') });
+          if (res.pushed !== BATCH) throw new Error(`push: ${res.pushed} of ${BATCH} synced`);
+        }
+      });
+      figures.push([`push ${RECORDS} records, batches of ${BATCH}, one client`, rate(RECORDS / push.seconds)]);
+
+      const full = await timed(async () => {
+        let count = 0;
+        let cursor = '';
+        for await (const page of client.pullAll({ agent_id: 'bench', full: true, limit: 1000 })) {
+          count += page.pulled;
+          cursor = page.cursor;
+        }
+        if (count !== RECORDS) throw new Error(`full pull returned ${count}`);
+        return cursor;
+      });
+      figures.push([`full pull of ${RECORDS} records (pages of 1,000)`, rate(RECORDS / full.seconds)]);
+      figures.push([`floor: bare paged Query of the same ${RECORDS} state items`, rate(await readFloor('bench', 'bench'))]);
+
+      await client.syncPush({ agent_id: 'bench', operations: operations('ep', 0, 100, '2024-01-16T10:00:00Z') });
+      const incremental = await timed(async () => {
+        let count = 0;
+        for await (const page of client.pullAll({ agent_id: 'bench', cursor: full.value })) count += page.pulled;
+        if (count !== 100) throw new Error(`incremental pull returned ${count}`);
+      });
+      figures.push(['incremental pull after 100 changes', `${rate(100 / incremental.seconds)} (${Math.round(incremental.seconds * 1000)} ms)`]);
+
+      const concurrent = await timed(() =>
+        Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
+          for (let i = 0; i < RECORDS / WRITERS; i += BATCH) {
+            await client.syncPush({ agent_id: 'bench-shared', operations: operations(`w${w}-`, i, BATCH, '2024-01-15T10:00:00Z') });
+          }
+        })),
+      );
+      figures.push([`${WRITERS} concurrent writers, ${RECORDS} records in all, batches of ${BATCH}`, rate(RECORDS / concurrent.seconds)]);
+
+      figures.push(['floor: bare loop of conditional PutItem, 1 loop', rate(await floor(FLOOR_SAMPLE, 1))]);
+      figures.push([`floor: bare loop of conditional PutItem, ${WRITERS} loops`, rate(await floor(FLOOR_SAMPLE, WRITERS))]);
+
+      const width = Math.max(...figures.map(([label]) => label.length));
+      console.log(`\nmemory sync (local runtime, DynamoDB Local in memory; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs)`);
+      for (const [label, value] of figures) console.log(`  ${label.padEnd(width)}  ${value}`);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await dynamo.stop();
+  }
+}

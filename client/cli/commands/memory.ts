@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createSatchelClient } from '../../sdk';
+import type { MemoryOperation } from '../../sdk';
+
+/** `satchel memory status|push|pull`: an agent's memory records (seed 001). */
+
+interface Options {
+  url?: string;
+  apiKey?: string;
+  agent?: string;
+  device?: string;
+}
+
+function client(command: Command) {
+  const options = command.optsWithGlobals<Options>();
+  return createSatchelClient({
+    baseUrl: options.url ?? process.env.SATCHEL_URL ?? 'http://127.0.0.1:3000',
+    apiKey: options.apiKey ?? process.env.SATCHEL_API_KEY,
+  });
+}
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+function withAgent(command: Command): Command {
+  return command
+    .option('-a, --agent <id>', 'agent id (optional with an agent-bound key)')
+    .option('-d, --device <id>', 'device whose pull cursor to use (default: this API key)')
+    .option('--url <url>', 'API base URL (SATCHEL_URL, default http://127.0.0.1:3000)')
+    .option('--api-key <key>', 'API key (SATCHEL_API_KEY)');
+}
+
+const ids = (o: Options) => ({ agent_id: o.agent, device_id: o.device });
+
+export function registerMemory(program: Command): void {
+  const memory = program.command('memory').description('Agent memory: push and pull records, last-write-wins');
+
+  withAgent(memory.command('status'))
+    .description('Sync status of the agent, relative to this key or device')
+    .action(async (o: Options, command: Command) => print(await client(command).syncStatus(ids(o))));
+
+  withAgent(memory.command('push [file]'))
+    .description('Push operations from a JSON file or stdin: an array of {table, record_id, operation, data, local_updated_at}')
+    .action(async (file: string | undefined, o: Options, command: Command) => {
+      const parsed = JSON.parse(readFileSync(file && file !== '-' ? file : 0, 'utf8')) as MemoryOperation[] | { operations: MemoryOperation[] };
+      const operations = Array.isArray(parsed) ? parsed : parsed.operations;
+      print(await client(command).syncPush({ ...ids(o), operations }));
+    });
+
+  withAgent(memory.command('pull'))
+    .description('Pull every change after the last pull (or --cursor), or every live record with --full; prints them and the cursor to resume from')
+    .option('--full', 'every live record instead of changes')
+    .option('--cursor <cursor>', 'resume after this cursor')
+    .action(async (o: Options & { full?: boolean; cursor?: string }, command: Command) => {
+      const operations: unknown[] = [];
+      let cursor = o.cursor;
+      for await (const page of client(command).pullAll({ ...ids(o), full: o.full, cursor })) {
+        operations.push(...(page.operations ?? []));
+        cursor = page.cursor;
+      }
+      print({ pulled: operations.length, cursor, operations });
+    });
+}

@@ -1,0 +1,236 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../../kit/config';
+import { isConditionFailure } from '../../kit/errors';
+import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, changeKey } from './keys';
+import { db, sleep, tableName } from './table';
+
+/**
+ * The per-agent change log and the guarantee pulls rely on.
+ *
+ * A writer takes sequence numbers from the agent's counter (atomic ADD), then writes the record's
+ * state item and the change item `C#<seq>` in ONE transaction, the change item under
+ * `attribute_not_exists`. A number taken but not (yet) used leaves a gap in the log. Every gap
+ * ends in exactly one of two ways, decided by DynamoDB's conditional write on `C#<seq>`:
+ *   - the writer's transaction commits the change, or
+ *   - someone writes a void marker there first: the writer itself when its write lost (LWW) or
+ *     was not needed, or a puller that found the gap older than config.memoryGapGraceMs behind a later
+ *     committed change (the writer then fails its condition and retries with a new number).
+ * So a sequence number carries at most one change, ever, and once a puller has passed it
+ * (committed or void) it can never fill later. Pullers return changes strictly in sequence order
+ * and stop at the first gap they may not void: nothing behind the cursor can appear afterwards,
+ * hence no miss, and the cursor makes every change come back once, hence no duplicate.
+ */
+
+/** How long a pull waits on a young gap before answering with what it has (has_more = true). */
+const GAP_WAIT_MS = 1_500;
+const GAP_POLL_MS = 50;
+
+export interface ChangeItem {
+  pk: string;
+  sk: string;
+  seq: number;
+  /** Server time the writer took its sequence number (ms since epoch). */
+  at: number;
+  void?: true;
+  tbl?: string;
+  rid?: string;
+  del?: boolean;
+  ts?: number;
+  lua?: string;
+  h?: string;
+  data?: string;
+  ver?: unknown;
+}
+
+/** Takes `count` consecutive sequence numbers; returns the first. */
+export async function allocateSequence(pk: string, count: number): Promise<number> {
+  const out = await db().send(new UpdateCommand({
+    TableName: tableName(),
+    Key: { pk, sk: COUNTER_KEY },
+    UpdateExpression: 'ADD n :count',
+    ExpressionAttributeValues: { ':count': count },
+    ReturnValues: 'UPDATED_NEW',
+  }));
+  return (out.Attributes!.n as number) - count + 1;
+}
+
+export async function allocatedUpTo(pk: string): Promise<number> {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: COUNTER_KEY }, ConsistentRead: true }));
+  return (out.Item?.n as number | undefined) ?? 0;
+}
+
+/** Marks a sequence number as carrying no change; false when a change (or void) is already there. */
+export async function voidSequence(pk: string, seq: number): Promise<boolean> {
+  try {
+    await db().send(new PutCommand({
+      TableName: tableName(),
+      Item: { pk, sk: changeKey(seq), seq, at: Date.now(), void: true },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+async function readChange(pk: string, seq: number): Promise<ChangeItem | undefined> {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: changeKey(seq) }, ConsistentRead: true }));
+  return out.Item as ChangeItem | undefined;
+}
+
+/**
+ * Settles the gap at `seq`, which a committed change `later` follows: waits briefly for the
+ * writer, voids the number once the gap is old enough. Returns the item now at `seq` (a change or
+ * a void marker), or undefined when the gap is still legitimately open.
+ */
+async function settleGap(pk: string, seq: number, later: ChangeItem, wait: boolean): Promise<ChangeItem | undefined> {
+  const deadline = Date.now() + (wait ? GAP_WAIT_MS : 0);
+  for (;;) {
+    if (Date.now() - later.at > config.memoryGapGraceMs) {
+      if (await voidSequence(pk, seq)) return { pk, sk: changeKey(seq), seq, at: Date.now(), void: true };
+      return readChange(pk, seq);
+    }
+    const found = await readChange(pk, seq);
+    if (found || Date.now() >= deadline) return found;
+    await sleep(GAP_POLL_MS);
+  }
+}
+
+export interface WalkOptions {
+  /** Return changes with sequence > after. */
+  after: number;
+  /** Stop after this many changes. */
+  maxChanges: number;
+  /** Stop once the changes' data add up to this many bytes. */
+  maxBytes: number;
+  /** Skip the record data (frontier walks). */
+  keysOnly?: boolean;
+  /** Wait briefly for young gaps (pulls) instead of stopping at once (frontier walks). */
+  waitOnGaps?: boolean;
+}
+
+export interface WalkResult {
+  changes: ChangeItem[];
+  /** Every sequence number up to here is settled and its change (if any) is in `changes` or before `after`. */
+  through: number;
+  /** Stopped on a limit or an open gap; a later walk from `through` may return more. */
+  hasMore: boolean;
+}
+
+/** Reads the change log in sequence order from `after`, stopping at the first gap that may still fill. */
+export async function walkChanges(pk: string, options: WalkOptions): Promise<WalkResult> {
+  const changes: ChangeItem[] = [];
+  let expected = options.after + 1;
+  let bytes = 0;
+  let startKey: Record<string, unknown> | undefined;
+  const full = () => changes.length >= options.maxChanges || bytes >= options.maxBytes;
+  const take = (item: ChangeItem) => {
+    if (!item.void) {
+      changes.push(item);
+      bytes += (item.data?.length ?? 0) + 200;
+    }
+    expected = item.seq + 1;
+  };
+  for (;;) {
+    const page = await db().send(new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
+      ...(options.keysOnly ? { ProjectionExpression: 'pk, sk, seq, #at, #void', ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
+      ConsistentRead: true,
+      Limit: Math.min(1000, options.maxChanges - changes.length + 50),
+      ExclusiveStartKey: startKey,
+    }));
+    for (const item of (page.Items ?? []) as ChangeItem[]) {
+      if (full()) return { changes, through: expected - 1, hasMore: true };
+      while (item.seq > expected) {
+        const settled = await settleGap(pk, expected, item, options.waitOnGaps ?? false);
+        if (!settled) return { changes, through: expected - 1, hasMore: true };
+        take(settled);
+        if (full()) return { changes, through: expected - 1, hasMore: true };
+      }
+      take(item);
+    }
+    if (!page.LastEvaluatedKey) return { changes, through: expected - 1, hasMore: false };
+    if (full()) return { changes, through: expected - 1, hasMore: true };
+    startKey = page.LastEvaluatedKey;
+  }
+}
+
+export async function readFrontierHint(pk: string): Promise<number> {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: FRONTIER_KEY }, ConsistentRead: true }));
+  return (out.Item?.seq as number | undefined) ?? 0;
+}
+
+/** Raises the frontier hint (never lowers it). */
+export async function raiseFrontierHint(pk: string, seq: number): Promise<void> {
+  try {
+    await db().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk, sk: FRONTIER_KEY },
+      UpdateExpression: 'SET seq = :seq',
+      ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
+      ExpressionAttributeValues: { ':seq': seq },
+    }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/**
+ * Moves the hint from `previous` to `last` when it stands exactly at `previous`: the caller settled
+ * every number in (previous, last] itself (a writer's block: each committed or voided), so the
+ * hint keeps its meaning. A writer whose block does not follow the hint leaves it to pullers.
+ */
+export async function advanceFrontierHint(pk: string, previous: number, last: number): Promise<boolean> {
+  try {
+    await db().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk, sk: FRONTIER_KEY },
+      UpdateExpression: 'SET seq = :last',
+      ConditionExpression: previous === 0 ? 'attribute_not_exists(seq) OR seq = :previous' : 'seq = :previous',
+      ExpressionAttributeValues: { ':previous': previous, ':last': last },
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The highest sequence whose predecessors are all settled, walking forward from the hint. */
+export async function settledFrontier(pk: string): Promise<number> {
+  let through = await readFrontierHint(pk);
+  for (;;) {
+    const walk = await walkChanges(pk, { after: through, maxChanges: 10_000, maxBytes: Infinity, keysOnly: true });
+    through = walk.through;
+    if (!walk.hasMore || walk.changes.length === 0) break;
+  }
+  await raiseFrontierHint(pk, through);
+  return through;
+}
+
+/** Committed changes and void markers after `after` (for status). */
+export async function countAfter(pk: string, after: number): Promise<{ changes: number; voids: number }> {
+  let changes = 0;
+  let scanned = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: 'attribute_not_exists(#void)',
+      ExpressionAttributeNames: { '#void': 'void' },
+      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(after + 1), ':to': CHANGE_END },
+      Select: 'COUNT',
+      ConsistentRead: true,
+      ExclusiveStartKey: startKey,
+    }));
+    changes += page.Count ?? 0;
+    scanned += page.ScannedCount ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { changes, voids: scanned - changes };
+}
+

@@ -1,0 +1,382 @@
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { AgentScope } from './agent';
+import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
+import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
+import { MAX_RECORD_BYTES, canonicalTable, contentHash, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
+import { db, mapLimit, sleep, tableName } from './table';
+
+/** One operation as clients send it; checked one by one so a bad operation fails alone. */
+const operationSchema = z.object({
+  table: z.string().min(1).max(64),
+  record_id: z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  operation: z.enum(['upsert', 'update', 'insert', 'delete']),
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  local_updated_at: z.string().nullish(),
+  version: z.unknown().optional(),
+});
+
+export type PushStatus = 'synced' | 'conflict' | 'error';
+
+export interface PushResult {
+  record_id: string;
+  table: string;
+  status: PushStatus;
+  remote_id?: string;
+  /** The change's position in the agent's change log (new writes only). */
+  server_seq?: number;
+  /** Conflict: the timestamp of the version that won. */
+  server_local_updated_at?: string;
+  error?: string;
+}
+
+interface Operation {
+  table: MemoryTable;
+  recordId: string;
+  insertOnly: boolean;
+  deleted: boolean;
+  data: Record<string, unknown> | null;
+  dataJson: string | undefined;
+  version: Version;
+  localUpdatedAt: string;
+  clientVersion: unknown;
+}
+
+/** What the state item holds besides the record itself. */
+interface CurrentState {
+  ts: number;
+  h: string;
+  del: boolean;
+  seq: number;
+  lua: string;
+}
+
+/** Transactions one push keeps in flight. */
+const WRITE_CONCURRENCY = 8;
+const MAX_ATTEMPTS = 20;
+const STATE_ATTRIBUTES = 'sk, ts, h, del, seq, lua';
+
+function parseOperation(raw: unknown): Operation | string {
+  const parsed = operationSchema.safeParse(raw);
+  if (!parsed.success) {
+    return parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ');
+  }
+  const op = parsed.data;
+  const table = canonicalTable(op.table);
+  if (!table) return `unknown table ${op.table}`;
+  const deleted = op.operation === 'delete';
+  const data = op.data ?? null;
+  if (!deleted && !data) return `${op.operation} needs data`;
+  const stamp = op.local_updated_at ?? (typeof data?.local_updated_at === 'string' ? data.local_updated_at : undefined);
+  if (stamp === undefined) return 'local_updated_at is required (on the operation or in data)';
+  const ts = timestampMicros(stamp);
+  if (ts === undefined) return `local_updated_at is not an ISO 8601 timestamp: ${stamp}`;
+  const dataJson = data ? JSON.stringify(data) : undefined;
+  if (dataJson && Buffer.byteLength(dataJson) > MAX_RECORD_BYTES) {
+    return `record is ${Buffer.byteLength(dataJson)} bytes; the limit is ${MAX_RECORD_BYTES} bytes (DynamoDB item size)`;
+  }
+  return {
+    table,
+    recordId: op.record_id,
+    insertOnly: op.operation === 'insert',
+    deleted,
+    data,
+    dataJson,
+    version: { ts, hash: contentHash(deleted, data) },
+    localUpdatedAt: stamp,
+    clientVersion: op.version,
+  };
+}
+
+/** Sequence numbers taken in blocks; numbers left unused are voided at the end. */
+class SequencePool {
+  private free: number[] = [];
+  private readonly blocks: { first: number; last: number }[] = [];
+  constructor(private readonly pk: string) {}
+
+  async reserve(count: number): Promise<void> {
+    if (count <= 0) return;
+    const first = await allocateSequence(this.pk, count);
+    this.blocks.push({ first, last: first + count - 1 });
+    for (let i = 0; i < count; i++) this.free.push(first + i);
+  }
+
+  async take(): Promise<number> {
+    return this.free.shift() ?? this.fresh();
+  }
+
+  /** A number above every number taken so far (e.g. above the one a record's state already holds). */
+  fresh(): Promise<number> {
+    return allocateSequence(this.pk, 1);
+  }
+
+  /** A number whose transaction did not commit and that nobody voided: another write may use it. */
+  giveBack(seq: number): void {
+    this.free.push(seq);
+    this.free.sort((a, b) => a - b);
+  }
+
+  async voidUnused(): Promise<void> {
+    const unused = this.free.splice(0);
+    await mapLimit(unused, WRITE_CONCURRENCY, (seq) => voidSequence(this.pk, seq));
+  }
+
+  /** Once every number is settled: spares pullers the walk over our blocks when they follow the frontier hint. */
+  async advanceHint(): Promise<void> {
+    for (const block of this.blocks) if (!(await advanceFrontierHint(this.pk, block.first - 1, block.last))) return;
+  }
+}
+
+async function readStates(pk: string, keys: string[]): Promise<Map<string, CurrentState>> {
+  const states = new Map<string, CurrentState>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  await mapLimit(chunks, 4, async (chunk) => {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+      [tableName()]: { Keys: chunk.map((sk) => ({ pk, sk })), ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES },
+    };
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      const out = await db().send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[tableName()] ?? []) states.set(item.sk as string, item as unknown as CurrentState);
+      request = out.UnprocessedKeys as typeof request;
+      if (request && Object.keys(request).length) await sleep(Math.min(1000, 25 * 2 ** attempt));
+    }
+  });
+  return states;
+}
+
+async function readState(pk: string, sk: string): Promise<CurrentState | undefined> {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES }));
+  return out.Item as CurrentState | undefined;
+}
+
+type Decision = { status: 'synced' | 'conflict' | 'error'; current?: CurrentState; error?: string } | 'write';
+
+function decide(op: Operation, current: CurrentState | undefined): Decision {
+  if (current && current.ts === op.version.ts && current.h === op.version.hash) return { status: 'synced', current };
+  if (op.insertOnly && current && !current.del) return { status: 'error', error: 'insert: the record already exists (use upsert or update)' };
+  if (current && newerThan({ ts: current.ts, hash: current.h }, op.version)) return { status: 'conflict', current };
+  return 'write';
+}
+
+const cancellationCodes = (error: unknown): string[] | undefined =>
+  (error as { name?: string }).name === 'TransactionCanceledException'
+    ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None')
+    : undefined;
+
+const isSizeError = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'ValidationException' && /size/i.test((error as Error).message);
+
+type Outcome = { result: Omit<PushResult, 'record_id' | 'table'>; state?: CurrentState };
+
+function settled(op: Operation, decision: Exclude<Decision, 'write'>, current: CurrentState | undefined): Outcome {
+  if (decision.status === 'synced') return { result: { status: 'synced', remote_id: op.recordId }, state: current };
+  if (decision.status === 'conflict') {
+    const winner = decision.current!.lua;
+    return { result: { status: 'conflict', server_local_updated_at: winner, error: `the server holds a newer version (local_updated_at ${winner})` }, state: current };
+  }
+  return { result: { status: 'error', error: decision.error } };
+}
+
+const written = (op: Operation, seq: number): Outcome => ({
+  result: { status: 'synced', remote_id: op.recordId, server_seq: seq },
+  state: { ts: op.version.ts, h: op.version.hash, del: op.deleted, seq, lua: op.localUpdatedAt },
+});
+
+/**
+ * The two writes of an accepted operation, for one transaction: the state item, replaced only if
+ * the operation is newer than what is stored AND its sequence number is higher than the stored
+ * one (so that, per record, the change log lists states in the order the record took them), and
+ * the change item, which must not exist yet (a puller may have voided a late number).
+ */
+function writeItems(scope: AgentScope, op: Operation, seq: number) {
+  const change = {
+    tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
+    seq, at: Date.now(), data: op.dataJson, ver: op.clientVersion,
+  };
+  const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
+  return [
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { pk: scope.pk, sk: recordKey(op.table, op.recordId), ...change },
+        ConditionExpression: `attribute_not_exists(pk) OR (${newer}${op.insertOnly ? ' AND del = :true' : ''})`,
+        ExpressionAttributeValues: { ':ts': op.version.ts, ':h': op.version.hash, ':seq': seq, ...(op.insertOnly ? { ':true': true } : {}) },
+      },
+    },
+    { Put: { TableName: tableName(), Item: { pk: scope.pk, sk: changeKey(seq), ...change }, ConditionExpression: 'attribute_not_exists(pk)' } },
+  ];
+}
+
+/** Applies one operation with last-write-wins, atomically, retrying until its outcome is final. */
+async function applyOperation(scope: AgentScope, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<Outcome> {
+  const sk = recordKey(op.table, op.recordId);
+  let current = initial;
+  let seq: number | undefined;
+  let needFresh = false;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const decision = decide(op, current);
+    if (decision !== 'write') {
+      if (seq !== undefined) pool.giveBack(seq);
+      return settled(op, decision, current);
+    }
+    seq ??= await (needFresh ? pool.fresh() : pool.take());
+    try {
+      await db().send(new TransactWriteCommand({ TransactItems: writeItems(scope, op, seq) }));
+      return written(op, seq);
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) {
+        if (!isSizeError(error)) throw error;
+        pool.giveBack(seq);
+        return { result: { status: 'error', error: `record too large for one DynamoDB item: ${(error as Error).message}` } };
+      }
+      if (codes[1] === 'ConditionalCheckFailed') {
+        // a puller voided our number while we were late: that number is spent, take another
+        seq = undefined;
+      }
+      if (codes[0] === 'ConditionalCheckFailed') {
+        current = await readState(scope.pk, sk);
+        if (seq !== undefined && current && current.seq > seq) {
+          pool.giveBack(seq);
+          seq = undefined;
+          needFresh = true;
+        }
+      }
+      if (codes.includes('TransactionConflict')) await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 6));
+    }
+  }
+  if (seq !== undefined) pool.giveBack(seq);
+  return { result: { status: 'error', error: 'too much contention on this record; retry the operation' } };
+}
+
+/** Operations per transaction on the fast path (2 items each; DynamoDB allows 100 items and 4 MB). */
+const CHUNK_OPERATIONS = 50;
+const CHUNK_BYTES = 3 * 1024 * 1024;
+
+function chunksOf(ops: { op: Operation; index: number }[]): { op: Operation; index: number }[][] {
+  const chunks: { op: Operation; index: number }[][] = [];
+  let current: { op: Operation; index: number }[] = [];
+  let bytes = 0;
+  for (const entry of ops) {
+    const size = 2 * (entry.op.dataJson?.length ?? 0) + 1024;
+    if (current.length && (current.length >= CHUNK_OPERATIONS || bytes + size > CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Fast path: operations on distinct records that are expected to win go into one transaction
+ * per chunk. When a chunk is cancelled, the operations that caused it (a lost race, a number a
+ * puller voided) are applied one by one and the innocent rest is retried as a chunk, a few times.
+ */
+async function applyChunk(scope: AgentScope, chunk: { op: Operation; index: number }[], states: Map<string, CurrentState>, pool: SequencePool, retries = 3): Promise<Outcome[]> {
+  const seqs = await Promise.all(chunk.map(() => pool.take()));
+  try {
+    await db().send(new TransactWriteCommand({ TransactItems: chunk.flatMap(({ op }, j) => writeItems(scope, op, seqs[j])) }));
+    return chunk.map(({ op }, j) => written(op, seqs[j]));
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (!codes && !isSizeError(error)) throw error;
+    chunk.forEach((_, j) => codes?.[2 * j + 1] !== 'ConditionalCheckFailed' && pool.giveBack(seqs[j]));
+    const innocent = (j: number) => codes !== undefined && retries > 0 && codes[2 * j] === 'None' && codes[2 * j + 1] === 'None';
+    const retried = chunk.filter((_, j) => innocent(j));
+    const single = chunk.filter((_, j) => !innocent(j));
+    const [retriedOutcomes, singleOutcomes] = await Promise.all([
+      retried.length ? applyChunk(scope, retried, states, pool, retries - 1) : [],
+      mapLimit(single, 4, async ({ op }, j) => {
+        const stale = codes?.[2 * chunk.indexOf(single[j])] === 'ConditionalCheckFailed';
+        const sk = recordKey(op.table, op.recordId);
+        return applyOperation(scope, op, stale ? await readState(scope.pk, sk) : states.get(sk), pool);
+      }),
+    ]);
+    return chunk.map((entry) => (retried.includes(entry) ? retriedOutcomes[retried.indexOf(entry)] : singleOutcomes[single.indexOf(entry)]));
+  }
+}
+
+export interface PushOutcome {
+  pushed: number;
+  failed: number;
+  conflicts: number;
+  remaining: number;
+  results: PushResult[];
+  tables: MemoryTable[];
+}
+
+export async function pushOperations(scope: AgentScope, rawOperations: unknown[], limit?: number): Promise<PushOutcome> {
+  const batch = rawOperations.slice(0, limit ?? rawOperations.length);
+  const parsed = batch.map(parseOperation);
+  const results: PushResult[] = batch.map((raw, i) => {
+    const r = (raw ?? {}) as { record_id?: unknown; table?: unknown };
+    const base = { record_id: typeof r.record_id === 'string' ? r.record_id : '', table: typeof r.table === 'string' ? r.table : '' };
+    const p = parsed[i];
+    return typeof p === 'string' ? { ...base, status: 'error', error: p } : { ...base, status: 'synced' };
+  });
+
+  // operations on the same record run in request order: the k-th operation of each record goes in round k
+  const perRecord = new Map<string, number[]>();
+  parsed.forEach((p, i) => {
+    if (typeof p === 'string') return;
+    const sk = recordKey(p.table, p.recordId);
+    perRecord.set(sk, [...(perRecord.get(sk) ?? []), i]);
+  });
+  const rounds: number[][] = [];
+  for (const indexes of perRecord.values()) indexes.forEach((i, k) => (rounds[k] ??= []).push(i));
+
+  const states = await readStates(scope.pk, [...perRecord.keys()]);
+  const pool = new SequencePool(scope.pk);
+  const record = (index: number, outcome: Outcome) => {
+    const op = parsed[index] as Operation;
+    results[index] = { ...results[index], ...outcome.result };
+    if (outcome.state) states.set(recordKey(op.table, op.recordId), outcome.state);
+  };
+  try {
+    for (const round of rounds) {
+      const writes: { op: Operation; index: number }[] = [];
+      for (const index of round) {
+        const op = parsed[index] as Operation;
+        const current = states.get(recordKey(op.table, op.recordId));
+        const decision = decide(op, current);
+        if (decision === 'write') writes.push({ op, index });
+        else record(index, settled(op, decision, current));
+      }
+      await pool.reserve(writes.length);
+      await mapLimit(chunksOf(writes), WRITE_CONCURRENCY, async (chunk) => {
+        const outcomes = await applyChunk(scope, chunk, states, pool);
+        chunk.forEach(({ index }, j) => record(index, outcomes[j]));
+      });
+    }
+  } finally {
+    await pool.voidUnused();
+  }
+  await pool.advanceHint();
+
+  const tables = new Set<MemoryTable>();
+  results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
+  await recordPush(scope, new Date());
+  return {
+    pushed: results.filter((r) => r.status === 'synced').length,
+    failed: results.filter((r) => r.status === 'error').length,
+    conflicts: results.filter((r) => r.status === 'conflict').length,
+    remaining: rawOperations.length - batch.length,
+    results,
+    tables: [...tables],
+  };
+}
+
+async function recordPush(scope: AgentScope, at: Date): Promise<void> {
+  const update = (sk: string) => db().send(new UpdateCommand({
+    TableName: tableName(),
+    Key: { pk: scope.pk, sk },
+    UpdateExpression: 'SET last_push = :at',
+    ExpressionAttributeValues: { ':at': at.toISOString() },
+  }));
+  await Promise.all([update(META_KEY), update(deviceKey(scope.device))]);
+}
