@@ -7,6 +7,7 @@
 import type { Contract } from '../lambdas/kit/contract';
 import * as system from '../lambdas/system/contracts';
 import * as registry from '../lambdas/registry/contracts';
+import * as sync from '../lambdas/sync/contracts';
 import type { TableId } from './data-model';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -63,6 +64,17 @@ export const ROUTES: Route[] = [
   // registry: agents, skills, providers, sessions (beyond the seed) — rows added by the registry work
 
   // ---- workspace sync (seed 000) ----
+  route('POST', '/agent/sync/register', 'sync/register', sync.register, { tables: { manifests: 'write' } }),
+  route('GET', '/agent/sync/manifest', 'sync/get-manifest', sync.getManifest, { tables: { manifests: 'read' } }),
+  route('POST', '/agent/sync/presign', 'sync/presign', sync.presign, { tables: { manifests: 'read' }, bucket: 'write' }),
+  route('POST', '/agent/sync/confirm', 'sync/confirm', sync.confirm, { tables: { manifests: 'write' }, bucket: 'read' }),
+  route('POST', '/agent/sync/multipart/complete', 'sync/complete-multipart', sync.completeMultipart, { bucket: 'write' }),
+  route('POST', '/agent/sync/reconstruct', 'sync/reconstruct', sync.reconstruct, { tables: { manifests: 'read' }, bucket: 'read' }),
+  route('GET', '/agent/sync/files', 'sync/list-files', sync.listFiles, { tables: { manifests: 'read' } }),
+  route('DELETE', '/agent/sync/files/{filePath+}', 'sync/delete-file', sync.deleteFile, { tables: { manifests: 'write' }, bucket: 'write' }),
+  route('GET', '/agent/sync/stats', 'sync/get-stats', sync.getStats, { tables: { manifests: 'read' } }),
+  route('GET', '/agent/sync/sessions', 'sync/list-sessions', sync.listSessions, { tables: { manifests: 'read' } }),
+  route('GET', '/agent/sync/sessions/{sessionId}', 'sync/get-session', sync.getSession, { tables: { manifests: 'read' }, bucket: 'read' }),
 
   // ---- memory sync (seed 001) ----
 

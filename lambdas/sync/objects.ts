@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { s3Client } from '../kit/aws';
+import { config } from '../kit/config';
+import type { AgentRef } from './store';
+
+/** S3 allows keys of at most 1,024 bytes. */
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * Where a workspace file's bytes live: `sync/<tenant>/<agentId>/f/<path>`, or, when that key
+ * would pass S3's 1,024-byte limit (paths may be 1,024 bytes themselves),
+ * `sync/<tenant>/<agentId>/h/<sha256 of the path>`. The two folders cannot collide.
+ */
+export function objectKey(a: AgentRef, path: string): string {
+  const prefix = `sync/${a.tenant}/${a.agentId}/`;
+  const plain = `${prefix}f/${path}`;
+  if (Buffer.byteLength(plain, 'utf8') <= MAX_KEY_BYTES) return plain;
+  return `${prefix}h/${createHash('sha256').update(path, 'utf8').digest('hex')}`;
+}
+
+export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
+
+export interface SignedRequest {
+  method: 'PUT' | 'GET';
+  url: string;
+  /** Headers the client must send exactly as given (they are part of the signature). */
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+const expiresAt = () => new Date(Date.now() + config.presignTtlSeconds * 1000).toISOString();
+
+/**
+ * A put URL for one key. With a declared hash and size, `x-amz-checksum-sha256` and
+ * `content-length` are signed headers (not hoisted into the query), so S3 refuses other bytes.
+ */
+export async function presignPut(key: string, options: { contentType?: string; hash?: string; size?: number }): Promise<SignedRequest> {
+  const checksum = options.hash ? hexToBase64(options.hash) : undefined;
+  const command = new PutObjectCommand({
+    Bucket: config.bucketName,
+    Key: key,
+    ...(options.contentType ? { ContentType: options.contentType } : {}),
+    ...(checksum ? { ChecksumSHA256: checksum } : {}),
+    ...(options.size !== undefined ? { ContentLength: options.size } : {}),
+  });
+  const url = await getSignedUrl(s3Client(), command, {
+    expiresIn: config.presignTtlSeconds,
+    unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-sdk-checksum-algorithm']),
+    signableHeaders: new Set(['content-length', 'content-type']),
+  });
+  const headers: Record<string, string> = {};
+  if (options.contentType) headers['content-type'] = options.contentType;
+  if (checksum) headers['x-amz-checksum-sha256'] = checksum;
+  if (options.size !== undefined) headers['content-length'] = String(options.size);
+  return { method: 'PUT', url, headers, expiresAt: expiresAt() };
+}
+
+export async function presignGet(key: string, versionId?: string): Promise<SignedRequest> {
+  const command = new GetObjectCommand({ Bucket: config.bucketName, Key: key, ...(versionId ? { VersionId: versionId } : {}) });
+  const url = await getSignedUrl(s3Client(), command, { expiresIn: config.presignTtlSeconds });
+  return { method: 'GET', url, headers: {}, expiresAt: expiresAt() };
+}
+
+export type Verification = { ok: true; versionId?: string } | { ok: false; reason: string };
+
+/**
+ * Checks the stored object against the declared size and SHA-256: S3's stored full-object
+ * checksum when it has one, otherwise the object streamed through a hash (the local emulator
+ * stores no checksums; multipart objects carry a checksum of checksums).
+ */
+export async function verifyObject(key: string, expected: { hash: string; size: number }): Promise<Verification> {
+  let res;
+  try {
+    res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return { ok: false, reason: 'no uploaded object (upload it with the presigned URL first)' };
+    throw error;
+  }
+  const body = res.Body as Readable;
+  const versionId = res.VersionId && res.VersionId !== 'null' ? res.VersionId : undefined;
+  if (res.ContentLength !== expected.size) {
+    body.destroy();
+    return { ok: false, reason: `the uploaded object is ${res.ContentLength} bytes, not ${expected.size}` };
+  }
+  const stored = res.ChecksumSHA256;
+  if (stored && !stored.includes('-') && res.ChecksumType !== 'COMPOSITE') {
+    body.destroy();
+    return stored === hexToBase64(expected.hash) ? { ok: true, versionId } : { ok: false, reason: 'the uploaded object has another SHA-256' };
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of body) hash.update(chunk as Buffer);
+  return hash.digest('hex') === expected.hash ? { ok: true, versionId } : { ok: false, reason: 'the uploaded object has another SHA-256' };
+}
+
+export async function deleteObject(key: string): Promise<void> {
+  await s3Client().send(new DeleteObjectCommand({ Bucket: config.bucketName, Key: key }));
+}
+
+export async function readObjectText(key: string, versionId?: string): Promise<string> {
+  const res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+  return (await res.Body?.transformToString('utf8')) ?? '';
+}
+
+export interface PartUrl {
+  partNumber: number;
+  size: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Part size that keeps an upload within S3's 10,000 parts: the configured size, grown in whole MiB. */
+export function partSizeFor(size: number): number {
+  const mib = 1024 * 1024;
+  return Math.max(config.syncPartSizeBytes, Math.ceil(size / 10000 / mib) * mib);
+}
+
+/** Starts a multipart upload and signs one URL per part (each signs its exact content-length). */
+export async function presignMultipart(key: string, options: { contentType?: string; size: number }) {
+  const { UploadId } = await s3Client().send(
+    new CreateMultipartUploadCommand({ Bucket: config.bucketName, Key: key, ...(options.contentType ? { ContentType: options.contentType } : {}) }),
+  );
+  const uploadId = UploadId as string;
+  const partSize = partSizeFor(options.size);
+  const count = Math.max(1, Math.ceil(options.size / partSize));
+  const parts: PartUrl[] = [];
+  for (let partNumber = 1; partNumber <= count; partNumber++) {
+    const size = partNumber < count ? partSize : options.size - partSize * (count - 1);
+    const command = new UploadPartCommand({ Bucket: config.bucketName, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: size });
+    const url = await getSignedUrl(s3Client(), command, { expiresIn: config.presignTtlSeconds, signableHeaders: new Set(['content-length']) });
+    parts.push({ partNumber, size, url, headers: { 'content-length': String(size) } });
+  }
+  return { uploadId, partSize, parts, expiresAt: expiresAt() };
+}
+
+export async function completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
+  await s3Client().send(
+    new CompleteMultipartUploadCommand({
+      Bucket: config.bucketName,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+    }),
+  );
+}
