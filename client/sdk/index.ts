@@ -1,4 +1,5 @@
 import { SatchelHttp, type SatchelClientOptions } from './http';
+import { syncMethods } from './sync';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
 
@@ -11,6 +12,7 @@ export function createSatchelClient(options: SatchelClientOptions) {
   return {
     http,
     // surfaces spread their methods here, e.g. ...registryMethods(http)
+    ...syncMethods(http),
   };
 }
 
