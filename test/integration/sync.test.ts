@@ -236,3 +236,145 @@ describe('workspace sync: bad input', () => {
     expect(dup.body.error.message).toMatch(/twice/);
   });
 });
+
+async function store(key: string, path: string, bytes: Buffer) {
+  await upload(key, path, bytes);
+  const res = await confirm(key, path, bytes);
+  expect(res.status).toBe(200);
+}
+
+describe('workspace sync: listing, stats, sessions, delete', () => {
+  it('lists files under a prefix page by page and keeps stats', async () => {
+    const { key } = await agentKey();
+    const paths = ['notes/a.md', 'notes/b.md', 'notes/c/d.md', 'other.md'];
+    for (const p of paths) await store(key, p, Buffer.from(p));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await call(api.url, 'GET', `/agent/sync/files?prefix=notes/&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.files.map((f: { path: string }) => f.path));
+      cursor = res.body.data.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['notes/a.md', 'notes/b.md', 'notes/c/d.md']);
+    const stats = (await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data;
+    expect(stats).toMatchObject({ agentId: 'agt_alpha', fileCount: 4, totalSize: paths.join('').length, sessionCount: 0, version: 4 });
+    expect(stats.lastSyncAt).toEqual(stats.lastConfirmAt);
+  });
+
+  it('pages the manifest and removes files from manifest and bucket', async () => {
+    const { key } = await agentKey();
+    for (const p of ['dir/one two.md', 'dir/ünï.md', 'z.bin']) await store(key, p, Buffer.from(p));
+    const page = (await call(api.url, 'GET', '/agent/sync/manifest?limit=2', { key })).body.data;
+    expect(Object.keys(page.files)).toEqual(['dir/one two.md', 'dir/ünï.md']);
+    const rest = (await call(api.url, 'GET', `/agent/sync/manifest?cursor=${page.nextCursor}`, { key })).body.data;
+    expect(Object.keys(rest.files)).toEqual(['z.bin']);
+    expect(rest.nextCursor).toBeUndefined();
+    const getUrl = (await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'dir/ünï.md', operation: 'get' }] } })).body.data.urls[0].url;
+    const removed = await call(api.url, 'DELETE', `/agent/sync/files/${encodeURIComponent('dir/ünï.md')}`, { key });
+    expect(removed.body.data).toEqual({ removed: true });
+    expect((await call(api.url, 'DELETE', '/agent/sync/files/dir/ünï.md', { key })).body.data).toEqual({ removed: false });
+    expect((await fetch(getUrl)).status).toBe(404);
+    const after = await manifest(key);
+    expect(Object.keys(after.files)).toEqual(['dir/one two.md', 'z.bin']);
+    expect(after.version).toBe(4);
+    expect((await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data).toMatchObject({ fileCount: 2 });
+  });
+
+  it('lists saved sessions newest first, returns their text, and 413 with a URL when large', async () => {
+    const { key } = await agentKey();
+    await store(key, 'sessions/s-1.jsonl', Buffer.from('{"turn":1}\n'));
+    await store(key, 'sessions/s-2.md', Buffer.from('# session two'));
+    await store(key, 'sessions/nested/not-a-session.md', Buffer.from('x'));
+    const big = Buffer.alloc(40, 'b');
+    await store(key, 'sessions/big.txt', big);
+    const { sessions } = (await call(api.url, 'GET', '/agent/sync/sessions', { key })).body.data;
+    expect(sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(['big', 's-2', 's-1']);
+    expect(sessions[1]).toMatchObject({ path: 'sessions/s-2.md', size: 13 });
+    const one = await call(api.url, 'GET', '/agent/sync/sessions/s-2', { key });
+    expect(one.body.data).toMatchObject({ sessionId: 's-2', content: '# session two' });
+    expect((await call(api.url, 'GET', '/agent/sync/sessions/nope', { key })).status).toBe(404);
+    process.env.SATCHEL_SYNC_SESSION_INLINE_MAX_BYTES = '32';
+    try {
+      const large = await call(api.url, 'GET', '/agent/sync/sessions/big', { key });
+      expect(large.status).toBe(413);
+      expect(large.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', size: 40 });
+      expect(Buffer.from(await (await fetch(large.body.error.url)).arrayBuffer())).toEqual(big);
+    } finally {
+      delete process.env.SATCHEL_SYNC_SESSION_INLINE_MAX_BYTES;
+    }
+    expect((await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data.sessionCount).toBe(3);
+  });
+});
+
+describe('workspace sync: reconstruct modes', () => {
+  const files = ['MEMORY.md', 'memory/facts.md', 'notes/MEMORY.md', 'notes/topic.memory.md', 'notes/plain.md', 'src/app.ts', 'sessions/old.jsonl', 'sessions/mid.jsonl', 'sessions/new.jsonl'];
+  const restored = async (key: string, mode: string) => {
+    const res = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode } });
+    expect(res.status).toBe(200);
+    return res.body.data.files.map((f: { path: string }) => f.path).sort();
+  };
+
+  it('full = everything, memory = memory patterns, active = memory + recent sessions + recently changed files', async () => {
+    const { key } = await agentKey();
+    for (const p of files) await store(key, p, Buffer.from(p));
+    expect(await restored(key, 'full')).toEqual([...files].sort());
+    const memory = ['MEMORY.md', 'memory/facts.md', 'notes/MEMORY.md', 'notes/topic.memory.md'];
+    expect(await restored(key, 'memory')).toEqual(memory);
+    // everything was backed up just now: inside the default 72-hour window
+    expect(await restored(key, 'active')).toEqual([...files].sort());
+    process.env.SATCHEL_SYNC_ACTIVE_WINDOW_HOURS = '0';
+    process.env.SATCHEL_SYNC_ACTIVE_SESSIONS = '2';
+    try {
+      expect(await restored(key, 'active')).toEqual([...memory, 'sessions/mid.jsonl', 'sessions/new.jsonl'].sort());
+    } finally {
+      delete process.env.SATCHEL_SYNC_ACTIVE_WINDOW_HOURS;
+      delete process.env.SATCHEL_SYNC_ACTIVE_SESSIONS;
+    }
+    const bundle = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'memory' } })).body.data;
+    const entry = bundle.files.find((f: { path: string }) => f.path === 'MEMORY.md');
+    expect(entry).toMatchObject({ hash: sha256('MEMORY.md'), size: 9 });
+    expect(await (await fetch(entry.url)).text()).toBe('MEMORY.md');
+  });
+
+  it('pages a bundle with a cursor', async () => {
+    const { key } = await agentKey();
+    for (const p of ['a', 'b', 'c']) await store(key, p, Buffer.from(p));
+    const first = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2 } })).body.data;
+    expect(first.files.map((f: { path: string }) => f.path)).toEqual(['a', 'b']);
+    const second = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2, cursor: first.nextCursor } })).body.data;
+    expect(second.files.map((f: { path: string }) => f.path)).toEqual(['c']);
+    expect(second.nextCursor).toBeUndefined();
+  });
+});
+
+describe('workspace sync: multipart', () => {
+  it('uploads parts to presigned URLs, completes, and confirms the whole object', async () => {
+    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * 1024 * 1024);
+    try {
+      const { key } = await agentKey();
+      const bytes = Buffer.alloc(11 * 1024 * 1024 + 3, 7);
+      const res = await call(api.url, 'POST', '/agent/sync/presign', {
+        key,
+        body: { files: [{ path: 'big/blob.bin', operation: 'multipart', hash: sha256(bytes), size: bytes.length }] },
+      });
+      expect(res.status).toBe(200);
+      const plan = res.body.data.urls[0];
+      expect(plan.parts.map((p: { size: number }) => p.size)).toEqual([5242880, 5242880, 1048579]);
+      const parts = [];
+      for (const part of plan.parts) {
+        const start = (part.partNumber - 1) * plan.partSize;
+        const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: bytes.subarray(start, start + part.size) });
+        expect(put.status).toBe(200);
+        parts.push({ partNumber: part.partNumber, etag: put.headers.get('etag') });
+      }
+      expect((await confirm(key, 'big/blob.bin', bytes)).status).toBe(409);
+      const done = await call(api.url, 'POST', '/agent/sync/multipart/complete', { key, body: { path: 'big/blob.bin', uploadId: plan.uploadId, parts } });
+      expect(done.status).toBe(200);
+      expect((await confirm(key, 'big/blob.bin', bytes)).status).toBe(200);
+      expect((await manifest(key)).files['big/blob.bin'].size).toBe(bytes.length);
+    } finally {
+      delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;
+    }
+  });
+});
