@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerSync } from './commands/sync';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -7,6 +8,7 @@ const program = new Command()
   .showHelpAfterError();
 
 // command groups register themselves here, e.g. registerKeys(program)
+registerSync(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);

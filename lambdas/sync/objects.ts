@@ -46,10 +46,12 @@ const expiresAt = () => new Date(Date.now() + config.presignTtlSeconds * 1000).t
  */
 export async function presignPut(key: string, options: { contentType?: string; hash?: string; size?: number }): Promise<SignedRequest> {
   const checksum = options.hash ? hexToBase64(options.hash) : undefined;
+  // always signed: the SDK would otherwise sign a content type of its own choosing
+  const contentType = options.contentType ?? 'application/octet-stream';
   const command = new PutObjectCommand({
     Bucket: config.bucketName,
     Key: key,
-    ...(options.contentType ? { ContentType: options.contentType } : {}),
+    ContentType: contentType,
     ...(checksum ? { ChecksumSHA256: checksum } : {}),
     ...(options.size !== undefined ? { ContentLength: options.size } : {}),
   });
@@ -58,8 +60,7 @@ export async function presignPut(key: string, options: { contentType?: string; h
     unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-sdk-checksum-algorithm']),
     signableHeaders: new Set(['content-length', 'content-type']),
   });
-  const headers: Record<string, string> = {};
-  if (options.contentType) headers['content-type'] = options.contentType;
+  const headers: Record<string, string> = { 'content-type': contentType };
   if (checksum) headers['x-amz-checksum-sha256'] = checksum;
   if (options.size !== undefined) headers['content-length'] = String(options.size);
   return { method: 'PUT', url, headers, expiresAt: expiresAt() };

@@ -1,0 +1,238 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { mapLimit } from '../../../lambdas/sync/map-limit';
+import type { SatchelClient } from '../../sdk';
+import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
+import { scanTree, TEMP_MARKER, type LocalFile, type Scan } from './local-tree';
+import { silentProgress, type Progress } from './progress';
+
+/** Files above this size go up as S3 multipart uploads. */
+export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+const PRESIGN_BATCH = 1000;
+const CONFIRM_BATCH = 250;
+
+export interface SyncOptions extends AgentOption {
+  /** Transfers in flight at once (default 16). */
+  concurrency?: number;
+  progress?: Progress;
+  /** Receives warnings (skipped local names, conflicts). */
+  warn?: (message: string) => void;
+}
+
+export interface PushPlan {
+  upload: LocalFile[];
+  remove: string[];
+  skipped: { path: string; reason: string }[];
+  unchanged: number;
+}
+
+const sameContent = (local: LocalFile, remote: Manifest['files'][string] | undefined) =>
+  remote !== undefined && remote.hash === local.hash && remote.size === local.size;
+
+function diff(scan: Scan, manifest: Manifest, withDelete: boolean | undefined): PushPlan {
+  const upload = scan.files.filter((f) => !sameContent(f, manifest.files[f.path]));
+  const local = new Set(scan.files.map((f) => f.path));
+  const remove = withDelete ? Object.keys(manifest.files).filter((p) => !local.has(p)) : [];
+  return { upload, remove, skipped: scan.skipped, unchanged: scan.files.length - upload.length };
+}
+
+/** What a push would do: new and changed files to upload, remote-only files to delete (with `--delete`). */
+export async function planPush(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<PushPlan> {
+  const [scan, manifest] = await Promise.all([scanTree(dir), client.syncGetManifest(options)]);
+  return diff(scan, manifest, options.delete);
+}
+
+async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts || (error as { permanent?: boolean }).permanent) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 200 * 2 ** attempt));
+    }
+  }
+}
+
+async function httpSend(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Response> {
+  const res = await fetch(url, { method, headers, body });
+  if (res.ok) return res;
+  const text = await res.text();
+  const error = new Error(`${method} ${new URL(url).pathname} answered ${res.status}: ${text.slice(0, 300)}`);
+  (error as Error & { permanent?: boolean }).permanent = res.status < 500 && res.status !== 429;
+  throw error;
+}
+
+async function readRange(absolute: string, start: number, length: number): Promise<Buffer> {
+  const handle = await open(absolute, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await handle.read(buffer, read, length - read, start + read);
+      if (bytesRead === 0) throw new Error(`${absolute} changed while uploading`);
+      read += bytesRead;
+    }
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function uploadSmall(file: LocalFile, signed: SignedUrl): Promise<void> {
+  await withRetries(async () => httpSend('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size)));
+}
+
+async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: MultipartUrls, concurrency: number, o: AgentOption): Promise<void> {
+  const parts = await mapLimit(plan.parts, Math.min(concurrency, 4), async (part) => {
+    const res = await withRetries(async () =>
+      httpSend('PUT', part.url, part.headers, await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size)),
+    );
+    return { partNumber: part.partNumber, etag: res.headers.get('etag') ?? '' };
+  });
+  await client.syncCompleteMultipart({ path: file.path, uploadId: plan.uploadId, parts }, o);
+}
+
+export interface PushResult extends PushPlan {
+  uploadedBytes: number;
+  conflicts: string[];
+}
+
+/**
+ * Uploads new and changed files (parallel, bounded), confirms them in batches, and with
+ * `delete` removes remote files gone locally. A re-run after an interruption uploads only what
+ * the manifest does not hold yet.
+ */
+export async function push(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<PushResult> {
+  const plan = await planPush(client, dir, options);
+  const progress = options.progress ?? silentProgress;
+  const concurrency = options.concurrency ?? 16;
+  const o: AgentOption = { agentId: options.agentId };
+  for (const s of plan.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
+  const conflicts: string[] = [];
+  let uploadedBytes = 0;
+  let pending: Confirmation[] = [];
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (!batch.length) return;
+    const { results } = await client.syncConfirmUpload({ files: batch }, o);
+    for (const r of results) if (r.status === 'conflict') (conflicts.push(r.filePath), options.warn?.(r.error.message));
+  };
+  progress.start(plan.upload.length, plan.upload.reduce((n, f) => n + f.size, 0));
+  try {
+    for (let i = 0; i < plan.upload.length; i += PRESIGN_BATCH) {
+      const batch = plan.upload.slice(i, i + PRESIGN_BATCH);
+      const { urls } = await client.syncPresign(
+        { files: batch.map((f) => ({ path: f.path, operation: f.size > MULTIPART_THRESHOLD ? 'multipart' : 'put', hash: f.hash, size: f.size })) },
+        o,
+      );
+      await mapLimit(batch, concurrency, async (file, index) => {
+        const signed = urls[index];
+        if (signed.operation === 'multipart') await uploadMultipart(client, file, signed as MultipartUrls, concurrency, o);
+        else await uploadSmall(file, signed as SignedUrl);
+        uploadedBytes += file.size;
+        progress.done(file.path, file.size);
+        pending.push({ filePath: file.path, hash: file.hash, size: file.size });
+        if (pending.length >= CONFIRM_BATCH) await flush();
+      });
+      await flush();
+    }
+    await mapLimit(plan.remove, concurrency, (path) => client.syncDeleteFile(path, o));
+  } finally {
+    progress.stop();
+  }
+  return { ...plan, uploadedBytes, conflicts };
+}
+
+export interface PullPlanEntry {
+  path: string;
+  hash: string;
+  size: number;
+  url: string;
+}
+
+async function download(root: string, entry: PullPlanEntry): Promise<void> {
+  const target = join(root, ...entry.path.split('/'));
+  await mkdir(dirname(target), { recursive: true });
+  const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
+  try {
+    await withRetries(async () => {
+      const res = await httpSend('GET', entry.url, {});
+      const hash = createHash('sha256');
+      let size = 0;
+      const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+      body.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length)));
+      await pipeline(body, createWriteStream(temp));
+      const digest = hash.digest('hex');
+      if (digest !== entry.hash || size !== entry.size) {
+        throw Object.assign(new Error(`${entry.path}: downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`), {
+          permanent: true,
+        });
+      }
+    });
+    await rename(temp, target);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+export interface PullResult {
+  downloaded: number;
+  downloadedBytes: number;
+  unchanged: number;
+}
+
+/**
+ * Downloads the files of a restore bundle that differ locally, verifies every hash, and writes
+ * each through a temporary file renamed into place. Local files the bundle lacks are kept.
+ */
+export async function pull(client: SatchelClient, dir: string, options: SyncOptions & { mode?: RestoreMode } = {}): Promise<PullResult> {
+  const progress = options.progress ?? silentProgress;
+  const local = new Map((await scanTree(dir)).files.map((f) => [f.path, f]));
+  const o: AgentOption = { agentId: options.agentId };
+  let downloaded = 0;
+  let downloadedBytes = 0;
+  let unchanged = 0;
+  await mkdir(dir, { recursive: true });
+  try {
+    for await (const page of client.syncReconstructPages({ mode: options.mode ?? 'full' }, o)) {
+      const wanted = page.files.filter((f) => {
+        const mine = local.get(f.path);
+        return !(mine && mine.hash === f.hash && mine.size === f.size);
+      });
+      unchanged += page.files.length - wanted.length;
+      progress.start(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
+      await mapLimit(wanted, options.concurrency ?? 16, async (f) => {
+        await download(dir, f);
+        downloaded++;
+        downloadedBytes += f.size;
+        progress.done(f.path, f.size);
+      });
+    }
+  } finally {
+    progress.stop();
+  }
+  return { downloaded, downloadedBytes, unchanged };
+}
+
+export interface Status extends PushPlan {
+  /** Remote files that differ from (or are missing in) the local tree: what a full pull would fetch. */
+  download: string[];
+}
+
+/** What would move, in both directions, without moving anything. */
+export async function status(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<Status> {
+  const [scan, manifest] = await Promise.all([scanTree(dir), client.syncGetManifest(options)]);
+  const local = new Map(scan.files.map((f) => [f.path, f]));
+  const download = Object.entries(manifest.files)
+    .filter(([path, remote]) => {
+      const mine = local.get(path);
+      return !mine || !sameContent(mine, remote);
+    })
+    .map(([path]) => path);
+  return { ...diff(scan, manifest, options.delete), download };
+}
