@@ -5,10 +5,10 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  PutObjectCommand,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { formatUrl } from '@aws-sdk/core/util';
+import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { HttpRequest } from '@smithy/core/protocols';
 import { s3Client } from '../kit/aws';
 import { config } from '../kit/config';
 import type { AgentRef } from './store';
@@ -40,35 +40,76 @@ export interface SignedRequest {
 
 const expiresAt = () => new Date(Date.now() + config.presignTtlSeconds * 1000).toISOString();
 
+interface UrlSigner {
+  presigner: S3RequestPresigner;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  /** `/` (virtual-hosted, AWS) or `/<bucket>/` (path style, local). */
+  pathPrefix: string;
+}
+
+let signer: Promise<UrlSigner> | undefined;
+
+/**
+ * Resolves the bucket's endpoint once with getSignedUrl, then signs each URL directly: running S3's
+ * endpoint rules and middleware stack per URL made presigning 1,000 files take seconds.
+ */
+function urlSigner(): Promise<UrlSigner> {
+  signer ??= (async () => {
+    const probeKey = 'probe';
+    const probe = new URL(await getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.bucketName, Key: probeKey }), { expiresIn: 60 }));
+    return {
+      presigner: new S3RequestPresigner({ ...s3Client().config, signingName: 's3' }),
+      protocol: probe.protocol,
+      hostname: probe.hostname,
+      ...(probe.port ? { port: Number(probe.port) } : {}),
+      pathPrefix: probe.pathname.slice(0, -probeKey.length),
+    };
+  })().catch((error) => {
+    signer = undefined;
+    throw error;
+  });
+  return signer;
+}
+
+/** S3's key encoding (the SDK's extendedEncodeURIComponent per segment; slashes kept). */
+const encodeKey = (key: string) =>
+  key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+
+async function sign(
+  method: 'GET' | 'PUT',
+  key: string,
+  query: Record<string, string>,
+  headers: Record<string, string>,
+  options: { signableHeaders?: Set<string>; unhoistableHeaders?: Set<string> } = {},
+): Promise<string> {
+  const s = await urlSigner();
+  const host = s.port ? `${s.hostname}:${s.port}` : s.hostname;
+  const request = new HttpRequest({ method, protocol: s.protocol, hostname: s.hostname, port: s.port, path: s.pathPrefix + encodeKey(key), query, headers: { host, ...headers } });
+  return formatUrl(await s.presigner.presign(request, { expiresIn: config.presignTtlSeconds, ...options }));
+}
+
 /**
  * A put URL for one key. With a declared hash and size, `x-amz-checksum-sha256` and
  * `content-length` are signed headers (not hoisted into the query), so S3 refuses other bytes.
  */
 export async function presignPut(key: string, options: { contentType?: string; hash?: string; size?: number }): Promise<SignedRequest> {
-  const checksum = options.hash ? hexToBase64(options.hash) : undefined;
-  // always signed: the SDK would otherwise sign a content type of its own choosing
-  const contentType = options.contentType ?? 'application/octet-stream';
-  const command = new PutObjectCommand({
-    Bucket: config.bucketName,
-    Key: key,
-    ContentType: contentType,
-    ...(checksum ? { ChecksumSHA256: checksum } : {}),
-    ...(options.size !== undefined ? { ContentLength: options.size } : {}),
-  });
-  const url = await getSignedUrl(s3Client(), command, {
-    expiresIn: config.presignTtlSeconds,
-    unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-sdk-checksum-algorithm']),
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
+  if (options.hash) headers['x-amz-checksum-sha256'] = hexToBase64(options.hash);
+  if (options.size !== undefined) headers['content-length'] = String(options.size);
+  const url = await sign('PUT', key, { 'x-id': 'PutObject' }, headers, {
+    unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
     signableHeaders: new Set(['content-length', 'content-type']),
   });
-  const headers: Record<string, string> = { 'content-type': contentType };
-  if (checksum) headers['x-amz-checksum-sha256'] = checksum;
-  if (options.size !== undefined) headers['content-length'] = String(options.size);
   return { method: 'PUT', url, headers, expiresAt: expiresAt() };
 }
 
 export async function presignGet(key: string, versionId?: string): Promise<SignedRequest> {
-  const command = new GetObjectCommand({ Bucket: config.bucketName, Key: key, ...(versionId ? { VersionId: versionId } : {}) });
-  const url = await getSignedUrl(s3Client(), command, { expiresIn: config.presignTtlSeconds });
+  const url = await sign('GET', key, { 'x-id': 'GetObject', ...(versionId ? { versionId } : {}) }, {});
   return { method: 'GET', url, headers: {}, expiresAt: expiresAt() };
 }
 
@@ -137,9 +178,10 @@ export async function presignMultipart(key: string, options: { contentType?: str
   const parts: PartUrl[] = [];
   for (let partNumber = 1; partNumber <= count; partNumber++) {
     const size = partNumber < count ? partSize : options.size - partSize * (count - 1);
-    const command = new UploadPartCommand({ Bucket: config.bucketName, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: size });
-    const url = await getSignedUrl(s3Client(), command, { expiresIn: config.presignTtlSeconds, signableHeaders: new Set(['content-length']) });
-    parts.push({ partNumber, size, url, headers: { 'content-length': String(size) } });
+    const headers = { 'content-length': String(size) };
+    const query = { 'x-id': 'UploadPart', partNumber: String(partNumber), uploadId };
+    const url = await sign('PUT', key, query, headers, { signableHeaders: new Set(['content-length']) });
+    parts.push({ partNumber, size, url, headers });
   }
   return { uploadId, partSize, parts, expiresAt: expiresAt() };
 }
