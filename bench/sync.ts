@@ -1,7 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -9,8 +8,8 @@ import { KeyStore } from '../lambdas/auth/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
-import { freePort, startDynamo, startS3 } from '../local/emulators';
-import { startServer } from '../local/server';
+import { startDynamo } from '../local/emulators';
+import { startServer, type RunningServer } from '../local/server';
 
 /**
  * `npm run bench -- sync`: `satchel sync` against `rclone sync` and `aws s3 sync`, on the local
@@ -24,23 +23,22 @@ interface Counter {
   server: number;
 }
 
-/** Forwards to the S3 emulator unchanged (the Host header too: it is signed) and counts. */
-async function countingProxy(target: string, counter: Counter): Promise<{ url: string; server: Server }> {
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    if (/aws-sdk-js/.test(req.headers['user-agent'] ?? '')) counter.server++;
-    else counter.client++;
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+/** The S3 emulator and its counting proxy, in a child process (see bench/sync-s3.ts). */
+async function startCountingS3(directory: string) {
+  const child = fork(join(__dirname, 'sync-s3.ts'), [directory], { execArgv: ['--openssl-legacy-provider', '--import', 'tsx'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`the S3 emulator exited with ${code}`)));
   });
-  server.keepAliveTimeout = 65000;
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}`, server };
+  return {
+    url,
+    counts: () =>
+      new Promise<Counter>((resolve) => {
+        child.once('message', (m: { counts: Counter }) => resolve({ ...m.counts }));
+        child.send('counts');
+      }),
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
+  };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -70,7 +68,9 @@ function writeFiles(dir: string, count: number, size: number, prefix = 'f'): voi
 interface Row {
   scenario: string;
   tool: string;
+  /** NaN when the tool failed. */
   seconds: number;
+  failure?: string;
   requests: number;
   serverS3?: number;
 }
@@ -78,12 +78,23 @@ interface Row {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'satchel-bench-'));
   const dynamo = await startDynamo();
-  const s3 = await startS3({ directory: join(work, 's3'), bucket: LOCAL_BUCKET });
+  const s3 = await startCountingS3(join(work, 's3'));
   await ensureTables(dynamo.endpoint);
-  const counter: Counter = { client: 0, server: 0 };
-  const proxy = await countingProxy(s3.endpoint, counter);
-  Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: proxy.url }), { SATCHEL_HOME: join(work, 'home') });
+  Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.url }), { SATCHEL_HOME: join(work, 'home') });
   const api = await startServer();
+  try {
+    await compare(api, s3, work);
+  } finally {
+    await api.close();
+    await s3.stop();
+    await dynamo.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs every scenario with every installed tool and prints the table. */
+async function compare(api: RunningServer, s3: { url: string; counts(): Promise<Counter> }, work: string): Promise<void> {
+  const proxyUrl = s3.url;
   let apiRequests = 0;
   api.server.on('request', () => apiRequests++);
   const keys = new KeyStore(documentClient(), config.tableName('apiKeys'));
@@ -100,7 +111,7 @@ async function main(): Promise<void> {
     ...baseEnv,
     RCLONE_CONFIG_BENCH_TYPE: 's3',
     RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
-    RCLONE_CONFIG_BENCH_ENDPOINT: proxy.url,
+    RCLONE_CONFIG_BENCH_ENDPOINT: proxyUrl,
     RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: 'S3RVER',
     RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: 'S3RVER',
     RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
@@ -121,8 +132,8 @@ async function main(): Promise<void> {
     {
       name: 'aws s3 sync',
       ok: available('aws'),
-      push: (src, dest) => run('aws', ['--endpoint-url', proxy.url, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
-      pull: (dest, dir) => run('aws', ['--endpoint-url', proxy.url, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
+      push: (src, dest) => run('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
+      pull: (dest, dir) => run('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
     },
   ];
   const agentKeys = new Map<string, string>();
@@ -140,11 +151,24 @@ async function main(): Promise<void> {
   writeFiles(large, 20, 8 * 1024 * 1024, 'big');
   const rows: Row[] = [];
   const measure = async (scenario: string, tool: string, fn: () => Promise<number>) => {
-    const before = { ...counter, api: apiRequests };
-    const seconds = await fn();
-    rows.push({ scenario, tool, seconds, requests: counter.client - before.client + (apiRequests - before.api), serverS3: counter.server - before.server });
-    console.error(`${scenario} / ${tool}: ${seconds.toFixed(2)} s`);
+    const before = { ...(await s3.counts()), api: apiRequests };
+    let seconds = NaN;
+    let failure: string | undefined;
+    try {
+      seconds = await fn();
+    } catch (error) {
+      failure = (error as Error).message.split('\n').find((line) => /error/i.test(line))?.slice(0, 160) ?? 'failed';
+    }
+    const after = await s3.counts();
+    rows.push({ scenario, tool, seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
+    console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
   };
+  // the API runs warm in production: let DynamoDB Local's JVM and the handlers warm up first
+  const warm = join(work, 'warm');
+  writeFiles(warm, 300, 1024);
+  await tools[0].push(warm, 'warmup');
+  await tools[0].pull('warmup', join(work, 'warm-restore'));
+
   for (const t of tools.filter((t) => t.ok)) {
     await measure('push 2,000 × 4 KiB', t.name, () => t.push(small, 'small'));
     await measure('re-push, nothing changed', t.name, () => t.push(small, 'small'));
@@ -157,12 +181,6 @@ async function main(): Promise<void> {
     await measure('restore 2,000 files into an empty dir', t.name, () => t.pull('small', target));
   }
   printTable(rows);
-
-  await api.close();
-  proxy.server.close();
-  await s3.stop();
-  await dynamo.stop();
-  rmSync(work, { recursive: true, force: true });
 }
 
 function printTable(rows: Row[]): void {
@@ -170,9 +188,10 @@ function printTable(rows: Row[]): void {
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const rclone = rows.find((x) => x.scenario === r.scenario && x.tool === 'rclone sync');
-    const ratio = (a: number, b?: number) => (b ? (a / b).toFixed(2) : 'n/a');
+    const ratio = (a: number, b?: number) => (b && Number.isFinite(b) ? (a / b).toFixed(2) : 'n/a');
     const server = r.tool === 'satchel sync' ? String(r.serverS3) : '–';
-    console.log(`| ${r.scenario} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.requests} | ${ratio(r.seconds, rclone?.seconds)} | ${ratio(r.requests, rclone?.requests)} | ${server} |`);
+    if (r.failure) console.log(`| ${r.scenario} | ${r.tool} | failed: ${r.failure} | ${r.requests} | n/a | n/a | – |`);
+    else console.log(`| ${r.scenario} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.requests} | ${ratio(r.seconds, rclone?.seconds)} | ${ratio(r.requests, rclone?.requests)} | ${server} |`);
   }
 }
 

@@ -115,12 +115,18 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
   const conflicts: string[] = [];
   let uploadedBytes = 0;
   let pending: Confirmation[] = [];
-  const flush = async () => {
+  // confirms run one after another in the background while uploads continue
+  let confirming: Promise<void> = Promise.resolve();
+  const flush = () => {
     const batch = pending;
     pending = [];
     if (!batch.length) return;
-    const { results } = await client.syncConfirmUpload({ files: batch }, o);
-    for (const r of results) if (r.status === 'conflict') (conflicts.push(r.filePath), options.warn?.(r.error.message));
+    confirming = confirming.then(async () => {
+      const { results } = await client.syncConfirmUpload({ files: batch }, o);
+      for (const r of results) if (r.status === 'conflict') (conflicts.push(r.filePath), options.warn?.(r.error.message));
+    });
+    // awaited after the uploads; this only keeps an early failure from being reported as unhandled
+    confirming.catch(() => undefined);
   };
   progress.start(plan.upload.length, plan.upload.reduce((n, f) => n + f.size, 0));
   try {
@@ -137,10 +143,11 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
         uploadedBytes += file.size;
         progress.done(file.path, file.size);
         pending.push({ filePath: file.path, hash: file.hash, size: file.size });
-        if (pending.length >= CONFIRM_BATCH) await flush();
+        if (pending.length >= CONFIRM_BATCH) flush();
       });
-      await flush();
+      flush();
     }
+    await confirming;
     await mapLimit(plan.remove, concurrency, (path) => client.syncDeleteFile(path, o));
   } finally {
     progress.stop();
