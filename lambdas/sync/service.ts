@@ -24,7 +24,10 @@ const MANIFEST_PAGE_BYTES = 4 * 1024 * 1024;
 const RESTORE_PAGE_FILES = 1000;
 /** Objects checked at once by a batch confirm. */
 const VERIFY_CONCURRENCY = 16;
+/** Attempts at a manifest transaction before giving up with 409 (concurrent writers of one agent). */
+const WRITE_ATTEMPTS = 8;
 const now = () => new Date().toISOString();
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, attempt === 0 ? 0 : Math.random() * 25 * 2 ** attempt));
 
 function agentView(h: AgentHeader) {
   return {
@@ -151,7 +154,8 @@ export async function confirmUploads(agent: AgentRef, files: Confirmation[]): Pr
 
 /** One transaction per chunk; re-read and retried when another writer changed a file meanwhile. */
 async function recordChunk(agent: AgentRef, chunk: FileEntry[], modified: string): Promise<ConfirmResult[]> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const previous = await getEntries(agent, chunk.map((e) => e.path));
     const unchanged = (e: FileEntry) => {
       const p = previous.get(e.path);
@@ -245,7 +249,8 @@ export async function getSession(agent: AgentRef, sessionId: string) {
 
 /** Removes the manifest entry first, then the object: a failure in between leaves only unreferenced bytes. */
 export async function deleteFile(agent: AgentRef, path: string) {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const previous = (await getEntries(agent, [path])).get(path);
     if (!previous) return { removed: false };
     if (await applyChanges(agent, [{ path, previous }], now(), false)) {

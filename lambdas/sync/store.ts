@@ -162,7 +162,8 @@ export const FILES_PER_TRANSACTION = 99;
 
 /**
  * Applies changes of up to 99 files and the header counters in one transaction. False when a
- * file changed since it was read (the caller re-reads and retries); nothing is written then.
+ * file changed since it was read or a concurrent transaction held an item (the caller re-reads
+ * and retries); nothing is written then.
  */
 export async function applyChanges(a: AgentRef, changes: EntryChange[], now: string, confirmed: boolean): Promise<boolean> {
   if (changes.length === 0) return true;
@@ -194,7 +195,14 @@ export async function applyChanges(a: AgentRef, changes: EntryChange[], now: str
     await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error) || isTransactionConflict(error)) return false;
     throw error;
   }
+}
+
+/** Another transaction held the header (concurrent confirms of one agent): retrying is safe. */
+function isTransactionConflict(error: unknown): boolean {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
+  if (e?.name === 'TransactionConflictException') return true;
+  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
 }

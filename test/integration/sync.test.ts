@@ -94,6 +94,20 @@ describe('workspace sync: upload, confirm, manifest', () => {
   });
 });
 
+describe('workspace sync: concurrent writers', () => {
+  it('keeps the header counters exact when many confirms and deletes of one agent race', async () => {
+    const { key } = await agentKey();
+    const files = Array.from({ length: 12 }, (_, i) => ({ path: `race/${i}.txt`, bytes: Buffer.from(`file ${i}`) }));
+    for (const f of files) await upload(key, f.path, f.bytes);
+    const confirms = await Promise.all(files.map((f) => confirm(key, f.path, f.bytes)));
+    expect(confirms.map((r) => r.status)).toEqual(files.map(() => 200));
+    const deletes = await Promise.all(files.slice(0, 4).map((f) => call(api.url, 'DELETE', `/agent/sync/files/${f.path}`, { key })));
+    expect(deletes.map((r) => r.body.data.removed)).toEqual([true, true, true, true]);
+    const stats = (await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data;
+    expect(stats).toMatchObject({ fileCount: 8, totalSize: files.slice(4).reduce((n, f) => n + f.bytes.length, 0), version: 16 });
+  });
+});
+
 describe('workspace sync: presigned URLs', () => {
   it('signs the checksum and length as headers, and a put URL cannot write another path', async () => {
     const { key } = await agentKey();
