@@ -1,19 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/sync/map-limit';
 import type { SatchelClient } from '../../sdk';
-import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
+import type { AgentOption, Confirmation, Manifest, MultipartUrls, PresignEntry, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { scanTree, TEMP_MARKER, type LocalFile, type Scan } from './local-tree';
 import { silentProgress, type Progress } from './progress';
 
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 const PRESIGN_BATCH = 1000;
+/** Files above this size upload at most 4 at a time. */
+const LARGE_FILE = 1024 * 1024;
 const CONFIRM_BATCH = 250;
+/** A confirm batch is also sent once it holds this many bytes, so the server's checks overlap the uploads. */
+const CONFIRM_BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface SyncOptions extends AgentOption {
   /** Transfers in flight at once (default 16). */
@@ -136,15 +140,20 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
         { files: batch.map((f) => ({ path: f.path, operation: f.size > MULTIPART_THRESHOLD ? 'multipart' : 'put', hash: f.hash, size: f.size })) },
         o,
       );
-      await mapLimit(batch, concurrency, async (file, index) => {
-        const signed = urls[index];
+      const uploadOne = async ({ file, signed }: { file: LocalFile; signed: PresignEntry }) => {
         if (signed.operation === 'multipart') await uploadMultipart(client, file, signed as MultipartUrls, concurrency, o);
         else await uploadSmall(file, signed as SignedUrl);
         uploadedBytes += file.size;
         progress.done(file.path, file.size);
         pending.push({ filePath: file.path, hash: file.hash, size: file.size });
-        if (pending.length >= CONFIRM_BATCH) flush();
-      });
+        if (pending.length >= CONFIRM_BATCH || pending.reduce((n, c) => n + c.size, 0) >= CONFIRM_BATCH_BYTES) flush();
+      };
+      const jobs = batch.map((file, index) => ({ file, signed: urls[index] }));
+      // many small files in parallel; large ones a few at a time, as S3 clients do by default
+      await Promise.all([
+        mapLimit(jobs.filter((j) => j.file.size <= LARGE_FILE), concurrency, uploadOne),
+        mapLimit(jobs.filter((j) => j.file.size > LARGE_FILE), Math.min(concurrency, 4), uploadOne),
+      ]);
       flush();
     }
     await confirming;
@@ -162,28 +171,43 @@ export interface PullPlanEntry {
   url: string;
 }
 
-async function download(root: string, entry: PullPlanEntry): Promise<void> {
+/** Downloads up to this size are hashed and written from memory; larger ones are streamed. */
+const BUFFERED_DOWNLOAD_MAX = 8 * 1024 * 1024;
+
+function checkDownload(entry: PullPlanEntry, digest: string, size: number): void {
+  if (digest !== entry.hash || size !== entry.size) {
+    throw Object.assign(new Error(`${entry.path}: downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`), {
+      permanent: true,
+    });
+  }
+}
+
+/** Writes into a temporary file beside the target, renamed into place once its hash is right. */
+async function download(root: string, entry: PullPlanEntry, folders: Set<string>): Promise<void> {
   const target = join(root, ...entry.path.split('/'));
-  await mkdir(dirname(target), { recursive: true });
-  const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
+  const folder = dirname(target);
+  if (!folders.has(folder)) (await mkdir(folder, { recursive: true }), folders.add(folder));
+  const temp = join(folder, `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
   try {
     await withRetries(async () => {
       const res = await httpSend('GET', entry.url, {});
+      if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
+        const bytes = Buffer.from(await res.arrayBuffer());
+        checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
+        await writeFile(temp, bytes);
+        return;
+      }
       const hash = createHash('sha256');
       let size = 0;
       const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
       body.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length)));
       await pipeline(body, createWriteStream(temp));
-      const digest = hash.digest('hex');
-      if (digest !== entry.hash || size !== entry.size) {
-        throw Object.assign(new Error(`${entry.path}: downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`), {
-          permanent: true,
-        });
-      }
+      checkDownload(entry, hash.digest('hex'), size);
     });
     await rename(temp, target);
-  } finally {
+  } catch (error) {
     await rm(temp, { force: true });
+    throw error;
   }
 }
 
@@ -205,6 +229,7 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   let downloadedBytes = 0;
   let unchanged = 0;
   await mkdir(dir, { recursive: true });
+  const folders = new Set<string>([dir]);
   try {
     for await (const page of client.syncReconstructPages({ mode: options.mode ?? 'full' }, o)) {
       const wanted = page.files.filter((f) => {
@@ -214,7 +239,7 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
       unchanged += page.files.length - wanted.length;
       progress.start(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
       await mapLimit(wanted, options.concurrency ?? 16, async (f) => {
-        await download(dir, f);
+        await download(dir, f, folders);
         downloaded++;
         downloadedBytes += f.size;
         progress.done(f.path, f.size);
