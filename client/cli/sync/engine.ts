@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/sync/map-limit';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, PresignEntry, RestoreMode, SignedUrl } from '../../sdk/sync';
+import { readBody, transfer } from './transfer';
 import { scanTree, TEMP_MARKER, type LocalFile, type Scan } from './local-tree';
 import { silentProgress, type Progress } from './progress';
 
@@ -61,15 +61,6 @@ async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
-async function httpSend(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Response> {
-  const res = await fetch(url, { method, headers, body });
-  if (res.ok) return res;
-  const text = await res.text();
-  const error = new Error(`${method} ${new URL(url).pathname} answered ${res.status}: ${text.slice(0, 300)}`);
-  (error as Error & { permanent?: boolean }).permanent = res.status < 500 && res.status !== 429;
-  throw error;
-}
-
 async function readRange(absolute: string, start: number, length: number): Promise<Buffer> {
   const handle = await open(absolute, 'r');
   try {
@@ -87,15 +78,17 @@ async function readRange(absolute: string, start: number, length: number): Promi
 }
 
 async function uploadSmall(file: LocalFile, signed: SignedUrl): Promise<void> {
-  await withRetries(async () => httpSend('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size)));
+  await withRetries(async () => readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size))));
 }
 
 async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: MultipartUrls, concurrency: number, o: AgentOption): Promise<void> {
   const parts = await mapLimit(plan.parts, Math.min(concurrency, 4), async (part) => {
-    const res = await withRetries(async () =>
-      httpSend('PUT', part.url, part.headers, await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size)),
-    );
-    return { partNumber: part.partNumber, etag: res.headers.get('etag') ?? '' };
+    const etag = await withRetries(async () => {
+      const res = await transfer('PUT', part.url, part.headers, await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size));
+      await readBody(res);
+      return String(res.headers.etag ?? '');
+    });
+    return { partNumber: part.partNumber, etag };
   });
   await client.syncCompleteMultipart({ path: file.path, uploadId: plan.uploadId, parts }, o);
 }
@@ -190,18 +183,17 @@ async function download(root: string, entry: PullPlanEntry, folders: Set<string>
   const temp = join(folder, `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
   try {
     await withRetries(async () => {
-      const res = await httpSend('GET', entry.url, {});
+      const res = await transfer('GET', entry.url, {});
       if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
-        const bytes = Buffer.from(await res.arrayBuffer());
+        const bytes = await readBody(res);
         checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
         await writeFile(temp, bytes);
         return;
       }
       const hash = createHash('sha256');
       let size = 0;
-      const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-      body.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length)));
-      await pipeline(body, createWriteStream(temp));
+      res.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length)));
+      await pipeline(res, createWriteStream(temp));
       checkDownload(entry, hash.digest('hex'), size);
     });
     await rename(temp, target);
