@@ -23,7 +23,7 @@ import {
 const MANIFEST_PAGE_BYTES = 4 * 1024 * 1024;
 const RESTORE_PAGE_FILES = 1000;
 /** Objects checked at once by a batch confirm. */
-const VERIFY_CONCURRENCY = 16;
+const VERIFY_CONCURRENCY = 32;
 /** Attempts at a manifest transaction before giving up with 409 (concurrent writers of one agent). */
 const WRITE_ATTEMPTS = 8;
 const now = () => new Date().toISOString();

@@ -15,7 +15,7 @@ export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 const PRESIGN_BATCH = 1000;
 /** Files above this size upload at most 4 at a time. */
 const LARGE_FILE = 1024 * 1024;
-const CONFIRM_BATCH = 250;
+const CONFIRM_BATCH = 200;
 /** A confirm batch is also sent once it holds this many bytes, so the server's checks overlap the uploads. */
 const CONFIRM_BATCH_BYTES = 64 * 1024 * 1024;
 
@@ -125,7 +125,7 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     // awaited after the uploads; this only keeps an early failure from being reported as unhandled
     confirming.catch(() => undefined);
   };
-  progress.start(plan.upload.length, plan.upload.reduce((n, f) => n + f.size, 0));
+  progress.add(plan.upload.length, plan.upload.reduce((n, f) => n + f.size, 0));
   try {
     for (let i = 0; i < plan.upload.length; i += PRESIGN_BATCH) {
       const batch = plan.upload.slice(i, i + PRESIGN_BATCH);
@@ -222,6 +222,9 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   let unchanged = 0;
   await mkdir(dir, { recursive: true });
   const folders = new Set<string>([dir]);
+  // one pool across pages: the next page is fetched while the last downloads of this one run
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
   try {
     for await (const page of client.syncReconstructPages({ mode: options.mode ?? 'full' }, o)) {
       const wanted = page.files.filter((f) => {
@@ -229,14 +232,24 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
         return !(mine && mine.hash === f.hash && mine.size === f.size);
       });
       unchanged += page.files.length - wanted.length;
-      progress.start(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
-      await mapLimit(wanted, options.concurrency ?? 16, async (f) => {
-        await download(dir, f, folders);
-        downloaded++;
-        downloadedBytes += f.size;
-        progress.done(f.path, f.size);
-      });
+      progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
+      for (const f of wanted) {
+        while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
+        if (failure) break;
+        const task: Promise<void> = download(dir, f, folders)
+          .then(() => {
+            downloaded++;
+            downloadedBytes += f.size;
+            progress.done(f.path, f.size);
+          })
+          .catch((error: unknown) => void (failure ??= error))
+          .finally(() => running.delete(task));
+        running.add(task);
+      }
+      if (failure) break;
     }
+    await Promise.all(running);
+    if (failure) throw failure;
   } finally {
     progress.stop();
   }

@@ -2,7 +2,8 @@ import { SingleBar } from 'cli-progress';
 
 /** Reports a transfer: a bar with files, bytes, rate and ETA on a TTY, one plain line per file otherwise. */
 export interface Progress {
-  start(files: number, bytes: number): void;
+  /** More work became known (a pull learns its files page by page); the first call starts the clock. */
+  add(files: number, bytes: number): void;
   done(path: string, bytes: number): void;
   stop(): void;
 }
@@ -15,12 +16,12 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-export const silentProgress: Progress = { start: () => undefined, done: () => undefined, stop: () => undefined };
+export const silentProgress: Progress = { add: () => undefined, done: () => undefined, stop: () => undefined };
 
 export function createProgress(verb: string, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) {
     return {
-      start: (files, bytes) => stream.write(`${verb} ${files} files (${formatBytes(bytes)})\n`),
+      add: (files, bytes) => void (files && stream.write(`${verb} ${files} files (${formatBytes(bytes)})\n`)),
       done: (path, bytes) => stream.write(`${verb} ${path} (${formatBytes(bytes)})\n`),
       stop: () => undefined,
     };
@@ -28,29 +29,31 @@ export function createProgress(verb: string, stream: NodeJS.WriteStream = proces
   let files = 0;
   let totalFiles = 0;
   let bytes = 0;
-  let startedAt = Date.now();
+  let totalBytes = 0;
+  let startedAt = 0;
   const bar = new SingleBar({
     stream,
     format: `${verb} [{bar}] {percentage}% | {files}/{totalFiles} files | {done}/{total} | {rate}/s | ETA {eta_formatted}`,
     hideCursor: true,
     etaBuffer: 50,
   });
-  const payload = (total: number) => {
+  const payload = () => {
     const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
-    return { files, totalFiles, done: formatBytes(bytes), total: formatBytes(total), rate: formatBytes(bytes / seconds) };
+    return { files, totalFiles, done: formatBytes(bytes), total: formatBytes(totalBytes), rate: formatBytes(bytes / seconds) };
   };
-  let totalBytes = 0;
   return {
-    start(count, size) {
-      totalFiles = count;
-      totalBytes = size;
-      startedAt = Date.now();
-      bar.start(Math.max(size, 1), 0, payload(size));
+    add(count, size) {
+      totalFiles += count;
+      totalBytes += size;
+      if (!startedAt) {
+        startedAt = Date.now();
+        bar.start(Math.max(totalBytes, 1), 0, payload());
+      } else bar.setTotal(Math.max(totalBytes, 1));
     },
     done(_path, size) {
       files++;
       bytes += size;
-      bar.update(bytes, payload(totalBytes));
+      bar.update(bytes, payload());
     },
     stop: () => bar.stop(),
   };
