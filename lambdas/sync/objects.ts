@@ -161,11 +161,16 @@ export interface PartUrl {
   headers: Record<string, string>;
 }
 
-/** Part size that keeps an upload within S3's 10,000 parts: the configured size, grown in whole MiB. */
+/** Parts of one upload at most (S3 allows 10,000; fewer keep a plan's answer small). 5 TiB needs parts of 2.6 GiB. */
+export const MAX_PARTS = 2000;
+
+/** The configured part size, grown in whole MiB until the upload needs at most MAX_PARTS parts. */
 export function partSizeFor(size: number): number {
   const mib = 1024 * 1024;
-  return Math.max(config.syncPartSizeBytes, Math.ceil(size / 10000 / mib) * mib);
+  return Math.max(config.syncPartSizeBytes, Math.ceil(size / MAX_PARTS / mib) * mib);
 }
+
+export const partCount = (size: number): number => Math.max(1, Math.ceil(size / partSizeFor(size)));
 
 /** Starts a multipart upload and signs one URL per part (each signs its exact content-length). */
 export async function presignMultipart(key: string, options: { contentType?: string; size: number }) {
@@ -174,7 +179,7 @@ export async function presignMultipart(key: string, options: { contentType?: str
   );
   const uploadId = UploadId as string;
   const partSize = partSizeFor(options.size);
-  const count = Math.max(1, Math.ceil(options.size / partSize));
+  const count = partCount(options.size);
   const parts: PartUrl[] = [];
   for (let partNumber = 1; partNumber <= count; partNumber++) {
     const size = partNumber < count ? partSize : options.size - partSize * (count - 1);

@@ -2,7 +2,7 @@ import { config } from '../kit/config';
 import { badRequest, conflict, notFound, tooLarge } from '../kit/errors';
 import { mapLimit } from './map-limit';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
-import { completeMultipart, deleteObject, objectKey, presignGet, presignMultipart, presignPut, readObjectText, verifyObject } from './objects';
+import { completeMultipart, deleteObject, objectKey, partCount, presignGet, presignMultipart, presignPut, readObjectText, verifyObject } from './objects';
 import { checkPath, checkPrefix } from './paths';
 import {
   applyChanges,
@@ -22,6 +22,8 @@ import {
 /** Manifest pages stay well under Lambda's 6 MB response limit. */
 const MANIFEST_PAGE_BYTES = 4 * 1024 * 1024;
 const RESTORE_PAGE_FILES = 1000;
+/** Part URLs one presign call signs (~600 bytes each: the answer stays far below Lambda's 6 MB). */
+const MAX_PART_URLS = 4000;
 /** Objects checked at once by a batch confirm. */
 const VERIFY_CONCURRENCY = 32;
 /** Attempts at a manifest transaction before giving up with 409 (concurrent writers of one agent). */
@@ -80,10 +82,14 @@ export interface PresignRequest {
 }
 
 export async function presign(agent: AgentRef, files: PresignRequest[]) {
+  let parts = 0;
   for (const f of files) {
-    if (f.operation === 'multipart' && (f.size === undefined || f.hash === undefined)) {
-      throw badRequest(`files: multipart upload of ${JSON.stringify(f.path)} needs its size and hash`);
-    }
+    if (f.operation !== 'multipart') continue;
+    if (f.size === undefined || f.hash === undefined) throw badRequest(`files: multipart upload of ${JSON.stringify(f.path)} needs its size and hash`);
+    parts += partCount(f.size);
+  }
+  if (parts > MAX_PART_URLS) {
+    throw badRequest(`files: these multipart uploads need ${parts} part URLs; one call signs at most ${MAX_PART_URLS} (presign large files in separate calls)`);
   }
   const gets = files.filter((f) => f.operation === 'get').map((f) => f.path);
   const entries = gets.length ? await getEntries(agent, gets) : new Map<string, FileEntry>();

@@ -116,6 +116,25 @@ describe('satchel sync push / pull', () => {
     expect(tree(target).size).toBe(0);
   });
 
+  it('pushes large files as multipart uploads and pulls them back intact', async () => {
+    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * 1024 * 1024);
+    try {
+      const { client } = await clientFor('multipart');
+      const dir = join(work, 'multipart');
+      const big = randomBytes(11 * 1024 * 1024 + 5);
+      write(dir, 'big/video.bin', big);
+      write(dir, 'small.txt', 'small');
+      const result = await push(client, dir, { multipartThreshold: 6 * 1024 * 1024 });
+      expect(result.conflicts).toEqual([]);
+      expect((await client.syncGetManifest()).files['big/video.bin'].size).toBe(big.length);
+      const target = join(work, 'multipart-restored');
+      await pull(client, target);
+      expect(readFileSync(join(target, 'big', 'video.bin')).equals(big)).toBe(true);
+    } finally {
+      delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;
+    }
+  });
+
   it('runs as the satchel command with SATCHEL_URL and SATCHEL_API_KEY', async () => {
     const { key, client } = await clientFor('command');
     const dir = join(work, 'command');

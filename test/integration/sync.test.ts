@@ -228,6 +228,13 @@ describe('workspace sync: bad input', () => {
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'move' }] }, /operation/],
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', hash: 'abc' }] }, /SHA-256/],
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'multipart' }] }, /size and hash/],
+      [
+        'POST',
+        '/agent/sync/presign',
+        { files: ['a', 'b', 'c'].map((path) => ({ path, operation: 'multipart', hash: sha256(path), size: 5 * 1024 ** 4 })) },
+        /6000 part URLs/,
+      ],
+      ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', size: 5 * 1024 ** 4 + 1 }] }, /size/],
       ['POST', '/agent/sync/confirm', { filePath: 'a', hash: sha256('a'), size: -1 }, /size/],
       ['POST', '/agent/sync/confirm', { filePath: 'a' }, /either/],
       ['POST', '/agent/sync/confirm', '{not json', /JSON/],

@@ -1,7 +1,7 @@
 import { pathProblem, checkPrefix } from '../../lambdas/sync/paths';
 import { globMatcher } from '../../lambdas/sync/glob';
 import { sessionOf } from '../../lambdas/sync/modes';
-import { objectKey } from '../../lambdas/sync/objects';
+import { MAX_PARTS, objectKey, partCount, partSizeFor } from '../../lambdas/sync/objects';
 
 describe('workspace paths', () => {
   it.each(['a', 'notes/todo.md', 'dir/ünï cødé 🚀.md', '.hidden/.env', 'a..b/c...', 'x'.repeat(1024), 'é'.repeat(512)])('accepts %s', (p) => {
@@ -57,5 +57,14 @@ describe('globs, sessions and object keys', () => {
     expect(objectKey(agent, 'notes/a.md')).toBe('sync/t1/agt_a/f/notes/a.md');
     const long = objectKey(agent, 'x'.repeat(1024));
     expect(long).toMatch(/^sync\/t1\/agt_a\/h\/[0-9a-f]{64}$/);
+  });
+
+  it('sizes multipart parts within S3 limits up to 5 TiB', () => {
+    const mib = 1024 * 1024;
+    expect(partSizeFor(100 * mib)).toBe(64 * mib);
+    expect(partCount(100 * mib)).toBe(2);
+    const max = 5 * 1024 ** 4;
+    expect(partCount(max)).toBeLessThanOrEqual(MAX_PARTS);
+    expect(partSizeFor(max)).toBeLessThanOrEqual(5 * 1024 ** 3);
   });
 });

@@ -20,6 +20,8 @@ const CONFIRM_BATCH = 200;
 const CONFIRM_BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface SyncOptions extends AgentOption {
+  /** Files above this many bytes upload as multipart (default 64 MiB). */
+  multipartThreshold?: number;
   /** Transfers in flight at once (default 16). */
   concurrency?: number;
   progress?: Progress;
@@ -129,23 +131,28 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
   try {
     for (let i = 0; i < plan.upload.length; i += PRESIGN_BATCH) {
       const batch = plan.upload.slice(i, i + PRESIGN_BATCH);
-      const { urls } = await client.syncPresign(
-        { files: batch.map((f) => ({ path: f.path, operation: f.size > MULTIPART_THRESHOLD ? 'multipart' : 'put', hash: f.hash, size: f.size })) },
-        o,
-      );
-      const uploadOne = async ({ file, signed }: { file: LocalFile; signed: PresignEntry }) => {
-        if (signed.operation === 'multipart') await uploadMultipart(client, file, signed as MultipartUrls, concurrency, o);
-        else await uploadSmall(file, signed as SignedUrl);
+      // a large file is presigned on its own, just before its upload: its URLs then last for it alone
+      const single = batch.filter((f) => f.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD));
+      const { urls } = single.length
+        ? await client.syncPresign({ files: single.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o)
+        : { urls: [] as PresignEntry[] };
+      const signedUrls = new Map(single.map((f, i) => [f.path, urls[i] as SignedUrl]));
+      const uploadOne = async (file: LocalFile) => {
+        const signed = signedUrls.get(file.path);
+        if (signed) await uploadSmall(file, signed);
+        else {
+          const plan = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size }] }, o);
+          await uploadMultipart(client, file, plan.urls[0] as MultipartUrls, concurrency, o);
+        }
         uploadedBytes += file.size;
         progress.done(file.path, file.size);
         pending.push({ filePath: file.path, hash: file.hash, size: file.size });
         if (pending.length >= CONFIRM_BATCH || pending.reduce((n, c) => n + c.size, 0) >= CONFIRM_BATCH_BYTES) flush();
       };
-      const jobs = batch.map((file, index) => ({ file, signed: urls[index] }));
       // many small files in parallel; large ones a few at a time, as S3 clients do by default
       await Promise.all([
-        mapLimit(jobs.filter((j) => j.file.size <= LARGE_FILE), concurrency, uploadOne),
-        mapLimit(jobs.filter((j) => j.file.size > LARGE_FILE), Math.min(concurrency, 4), uploadOne),
+        mapLimit(batch.filter((f) => f.size <= LARGE_FILE), concurrency, uploadOne),
+        mapLimit(batch.filter((f) => f.size > LARGE_FILE), Math.min(concurrency, 4), uploadOne),
       ]);
       flush();
     }
