@@ -7,16 +7,14 @@ import { freePort, startS3 } from '../local/emulators';
  * loop (S3 is a service of its own in AWS). Started with --openssl-legacy-provider: s3rver's
  * ListObjectsV2 continuation tokens use DES, which Node 20's OpenSSL 3 only offers as legacy,
  * so `aws s3 sync` over more than 1,000 objects fails without it.
- * Requests by the AWS SDK for JavaScript (the API's own functions) are counted apart.
  */
 async function main(): Promise<void> {
   const directory = process.argv[2];
   const s3 = await startS3({ directory, bucket: LOCAL_BUCKET });
   const upstream = new URL(s3.endpoint);
-  const counts = { client: 0, server: 0 };
+  let requests = 0;
   const proxy = createServer((req, res) => {
-    if (/aws-sdk-js/.test(req.headers['user-agent'] ?? '')) counts.server++;
-    else counts.client++;
+    requests++;
     // forwarded unchanged, the Host header too: it is part of every signature
     const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -29,7 +27,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
   process.on('message', async (message: string) => {
-    if (message === 'counts') process.send?.({ counts });
+    if (message === 'counts') process.send?.({ requests });
     if (message === 'stop') {
       proxy.closeAllConnections();
       proxy.close();
@@ -37,7 +35,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }
   });
-  process.send?.({ url: `http://127.0.0.1:${port}` });
+  process.send?.({ url: `http://127.0.0.1:${port}`, emulatorUrl: s3.endpoint });
 }
 
 main().catch((error: Error) => {

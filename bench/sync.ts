@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { KeyStore } from '../lambdas/auth/keys';
-import { documentClient } from '../lambdas/kit/aws';
+import { documentClient, s3Client } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
 import { startDynamo } from '../local/emulators';
@@ -13,9 +13,9 @@ import { startServer, type RunningServer } from '../local/server';
 
 /**
  * `npm run bench -- sync`: `satchel sync` against `rclone sync` and `aws s3 sync`, on the local
- * runtime and the same local S3 endpoint, each tool with its default settings. Every S3 request
- * goes through a counting proxy; requests the API's own functions make to S3 (verifying uploads)
- * are counted apart, by their user agent.
+ * runtime and the same local S3 endpoint, each tool with its default settings. The tools' S3
+ * requests go through a counting proxy (presigned URLs point at it); the API's own functions reach
+ * the emulator directly and their requests (verifying uploads) are counted in the AWS SDK.
  */
 
 interface Counter {
@@ -23,18 +23,19 @@ interface Counter {
   server: number;
 }
 
-/** The S3 emulator and its counting proxy, in a child process (see bench/sync-s3.ts). */
+/** The S3 emulator and the proxy counting clients' requests, in a child process (see bench/sync-s3.ts). */
 async function startCountingS3(directory: string) {
   const child = fork(join(__dirname, 'sync-s3.ts'), [directory], { execArgv: ['--openssl-legacy-provider', '--import', 'tsx'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { url: string }) => resolve(m.url));
+  const { url, emulatorUrl } = await new Promise<{ url: string; emulatorUrl: string }>((resolve, reject) => {
+    child.once('message', (m: { url: string; emulatorUrl: string }) => resolve(m));
     child.once('exit', (code) => reject(new Error(`the S3 emulator exited with ${code}`)));
   });
   return {
     url,
+    emulatorUrl,
     counts: () =>
-      new Promise<Counter>((resolve) => {
-        child.once('message', (m: { counts: Counter }) => resolve({ ...m.counts }));
+      new Promise<number>((resolve) => {
+        child.once('message', (m: { requests: number }) => resolve(m.requests));
         child.send('counts');
       }),
     stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
@@ -80,7 +81,11 @@ async function main(): Promise<void> {
   const dynamo = await startDynamo();
   const s3 = await startCountingS3(join(work, 's3'));
   await ensureTables(dynamo.endpoint);
-  Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.url }), { SATCHEL_HOME: join(work, 'home') });
+  // the API reaches the emulator directly; presigned URLs (what clients use) point at the proxy
+  Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.emulatorUrl }), {
+    SATCHEL_HOME: join(work, 'home'),
+    SATCHEL_S3_PUBLIC_ENDPOINT: s3.url,
+  });
   const api = await startServer();
   try {
     await compare(api, s3, work);
@@ -93,8 +98,11 @@ async function main(): Promise<void> {
 }
 
 /** Runs every scenario with every installed tool and prints the table. */
-async function compare(api: RunningServer, s3: { url: string; counts(): Promise<Counter> }, work: string): Promise<void> {
-  const proxyUrl = s3.url;
+async function compare(api: RunningServer, proxy: { url: string; counts(): Promise<number> }, work: string): Promise<void> {
+  const proxyUrl = proxy.url;
+  let apiToS3 = 0;
+  s3Client().middlewareStack.add((next) => (args) => (apiToS3++, next(args)), { step: 'finalizeRequest', name: 'benchCounter' });
+  const counts = async (): Promise<Counter> => ({ client: await proxy.counts(), server: apiToS3 });
   let apiRequests = 0;
   api.server.on('request', () => apiRequests++);
   const keys = new KeyStore(documentClient(), config.tableName('apiKeys'));
@@ -151,7 +159,7 @@ async function compare(api: RunningServer, s3: { url: string; counts(): Promise<
   writeFiles(large, 20, 8 * 1024 * 1024, 'big');
   const rows: Row[] = [];
   const measure = async (scenario: string, tool: string, fn: () => Promise<number>) => {
-    const before = { ...(await s3.counts()), api: apiRequests };
+    const before = { ...(await counts()), api: apiRequests };
     let seconds = NaN;
     let failure: string | undefined;
     try {
@@ -159,7 +167,7 @@ async function compare(api: RunningServer, s3: { url: string; counts(): Promise<
     } catch (error) {
       failure = (error as Error).message.split('\n').find((line) => /error/i.test(line))?.slice(0, 160) ?? 'failed';
     }
-    const after = await s3.counts();
+    const after = await counts();
     rows.push({ scenario, tool, seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
     console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
   };

@@ -59,6 +59,13 @@ function urlSigner(): Promise<UrlSigner> {
   signer ??= (async () => {
     const probeKey = 'probe';
     const probe = new URL(await getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.bucketName, Key: probeKey }), { expiresIn: 60 }));
+    // clients may reach S3 at another address than the functions do (config.s3PublicEndpoint)
+    const publicEndpoint = config.s3PublicEndpoint;
+    if (publicEndpoint) {
+      const base = new URL(publicEndpoint);
+      probe.protocol = base.protocol;
+      probe.host = base.host;
+    }
     return {
       presigner: new S3RequestPresigner({ ...s3Client().config, signingName: 's3' }),
       protocol: probe.protocol,
