@@ -18,6 +18,7 @@ const LARGE_FILE = 1024 * 1024;
 const CONFIRM_BATCH = 200;
 /** A confirm batch is also sent once it holds this many bytes, so the server's checks overlap the uploads. */
 const CONFIRM_BATCH_BYTES = 64 * 1024 * 1024;
+const CONFIRMS_IN_FLIGHT = 2;
 
 export interface SyncOptions extends AgentOption {
   /** Files above this many bytes upload as multipart (default 64 MiB). */
@@ -114,18 +115,20 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
   const conflicts: string[] = [];
   let uploadedBytes = 0;
   let pending: Confirmation[] = [];
-  // confirms run one after another in the background while uploads continue
-  let confirming: Promise<void> = Promise.resolve();
-  const flush = () => {
+  // confirms run in the background while uploads continue, two at a time: one is checked
+  // against S3 while the other is written to the manifest
+  const confirming: Promise<void>[] = [];
+  const flush = async () => {
     const batch = pending;
     pending = [];
     if (!batch.length) return;
-    confirming = confirming.then(async () => {
-      const { results } = await client.syncConfirmUpload({ files: batch }, o);
+    if (confirming.length >= CONFIRMS_IN_FLIGHT) await confirming.shift();
+    const done = client.syncConfirmUpload({ files: batch }, o).then(({ results }) => {
       for (const r of results) if (r.status === 'conflict') (conflicts.push(r.filePath), options.warn?.(r.error.message));
     });
-    // awaited after the uploads; this only keeps an early failure from being reported as unhandled
-    confirming.catch(() => undefined);
+    // awaited later; this only keeps an early failure from being reported as unhandled
+    done.catch(() => undefined);
+    confirming.push(done);
   };
   progress.add(plan.upload.length, plan.upload.reduce((n, f) => n + f.size, 0));
   try {
@@ -147,16 +150,16 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
         uploadedBytes += file.size;
         progress.done(file.path, file.size);
         pending.push({ filePath: file.path, hash: file.hash, size: file.size });
-        if (pending.length >= CONFIRM_BATCH || pending.reduce((n, c) => n + c.size, 0) >= CONFIRM_BATCH_BYTES) flush();
+        if (pending.length >= CONFIRM_BATCH || pending.reduce((n, c) => n + c.size, 0) >= CONFIRM_BATCH_BYTES) await flush();
       };
       // many small files in parallel; large ones a few at a time, as S3 clients do by default
       await Promise.all([
         mapLimit(batch.filter((f) => f.size <= LARGE_FILE), concurrency, uploadOne),
         mapLimit(batch.filter((f) => f.size > LARGE_FILE), Math.min(concurrency, 4), uploadOne),
       ]);
-      flush();
+      await flush();
     }
-    await confirming;
+    await Promise.all(confirming);
     await mapLimit(plan.remove, concurrency, (path) => client.syncDeleteFile(path, o));
   } finally {
     progress.stop();
