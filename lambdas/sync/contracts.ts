@@ -12,11 +12,8 @@ const workspacePath = z.string().superRefine((path, ctx) => {
   const problem = pathProblem(path);
   if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(path)} ${problem}` });
 });
-/** Lowercase hex SHA-256 of the file's bytes; uppercase is accepted and lowered. */
-const sha256Hex = z
-  .string()
-  .regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the contents as 64 hexadecimal digits')
-  .transform((h) => h.toLowerCase());
+/** Lowercase hex SHA-256 of the file's bytes; uppercase is accepted (the service lowers it). */
+const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the contents as 64 hexadecimal digits');
 const fileSize = z.number().int().min(0).max(MAX_FILE_BYTES);
 const contentType = z.string().min(1).max(256).regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be printable ASCII');
 /** Tenant-wide keys may name the agent here instead of the X-Satchel-Agent header. */

@@ -132,7 +132,8 @@ export type ConfirmResult =
  * Records uploads after checking each stored object; a file whose object is missing or differs
  * gets a conflict result and leaves its manifest entry as it was. Confirming twice is harmless.
  */
-export async function confirmUploads(agent: AgentRef, files: Confirmation[]): Promise<{ version: number; results: ConfirmResult[] }> {
+export async function confirmUploads(agent: AgentRef, requested: Confirmation[]): Promise<{ version: number; results: ConfirmResult[] }> {
+  const files = requested.map((f) => ({ ...f, hash: f.hash.toLowerCase() }));
   const seen = new Set<string>();
   for (const f of files) {
     if (seen.has(f.filePath)) throw badRequest(`files: ${JSON.stringify(f.filePath)} appears twice`);

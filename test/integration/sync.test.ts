@@ -56,6 +56,8 @@ describe('workspace sync: upload, confirm, manifest', () => {
     expect(m.files['notes/todo.md']).toMatchObject({ hash: sha256(bytes), size: bytes.length });
     const again = await confirm(key, 'notes/todo.md', bytes);
     expect(again.body.data.status).toBe('unchanged');
+    const upper = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'notes/todo.md', hash: sha256(bytes).toUpperCase(), size: bytes.length } });
+    expect(upper.body.data).toMatchObject({ status: 'unchanged', hash: sha256(bytes) });
     expect((await manifest(key)).version).toBe(1);
     const second = await call(api.url, 'POST', '/agent/sync/register', { key, body: {} });
     expect(second.body.data.agent).toMatchObject({ displayName: 'My Agent', status: 'synced', fileCount: 1, totalSize: bytes.length });
