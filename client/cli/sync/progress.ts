@@ -33,13 +33,13 @@ export function createProgress(verb: string, stream: NodeJS.WriteStream = proces
   let startedAt = 0;
   const bar = new SingleBar({
     stream,
-    format: `${verb} [{bar}] {percentage}% | {files}/{totalFiles} files | {done}/{total} | {rate}/s | ETA {eta_formatted}`,
+    format: `${verb} [{bar}] {percentage}% | {files}/{totalFiles} files | {bytesDone}/{bytesTotal} | {rate}/s | ETA {eta_formatted}`,
     hideCursor: true,
     etaBuffer: 50,
   });
   const payload = () => {
     const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
-    return { files, totalFiles, done: formatBytes(bytes), total: formatBytes(totalBytes), rate: formatBytes(bytes / seconds) };
+    return { files, totalFiles, bytesDone: formatBytes(bytes), bytesTotal: formatBytes(totalBytes), rate: formatBytes(bytes / seconds) };
   };
   return {
     add(count, size) {
