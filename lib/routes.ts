@@ -10,6 +10,7 @@ import * as registry from '../lambdas/registry/contracts';
 import * as files from '../lambdas/files/contracts';
 import * as items from '../lambdas/items/contracts';
 import * as memory from '../lambdas/memory/contracts';
+import * as sync from '../lambdas/sync/contracts';
 import type { TableId } from './data-model';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -84,6 +85,17 @@ export const ROUTES: Route[] = [
   route('PATCH', '/api/workspaces/{id}/sessions/{sessionId}', 'registry/update-session', registry.updateSession, registryWrite),
 
   // ---- workspace sync (seed 000) ----
+  route('POST', '/agent/sync/register', 'sync/register', sync.register, { tables: { manifests: 'write' } }),
+  route('GET', '/agent/sync/manifest', 'sync/get-manifest', sync.getManifest, { tables: { manifests: 'read' } }),
+  route('POST', '/agent/sync/presign', 'sync/presign', sync.presign, { tables: { manifests: 'read' }, bucket: 'write' }),
+  route('POST', '/agent/sync/confirm', 'sync/confirm', sync.confirm, { tables: { manifests: 'write' }, bucket: 'read' }),
+  route('POST', '/agent/sync/multipart/complete', 'sync/complete-multipart', sync.completeMultipart, { bucket: 'write' }),
+  route('POST', '/agent/sync/reconstruct', 'sync/reconstruct', sync.reconstruct, { tables: { manifests: 'read' }, bucket: 'read' }),
+  route('GET', '/agent/sync/files', 'sync/list-files', sync.listFiles, { tables: { manifests: 'read' } }),
+  route('DELETE', '/agent/sync/files/{filePath+}', 'sync/delete-file', sync.deleteFile, { tables: { manifests: 'write' }, bucket: 'write' }),
+  route('GET', '/agent/sync/stats', 'sync/get-stats', sync.getStats, { tables: { manifests: 'read' } }),
+  route('GET', '/agent/sync/sessions', 'sync/list-sessions', sync.listSessions, { tables: { manifests: 'read' } }),
+  route('GET', '/agent/sync/sessions/{sessionId}', 'sync/get-session', sync.getSession, { tables: { manifests: 'read' }, bucket: 'read' }),
 
   // ---- memory sync (seed 001) ----
   route('GET', '/sync/status', 'memory/sync-status', memory.syncStatus, memoryRead),

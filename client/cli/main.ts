@@ -4,6 +4,7 @@ import { registerFiles } from './commands/files';
 import { registerKeys } from './commands/keys';
 import { registerItems } from './commands/items';
 import { registerMemory } from './commands/memory';
+import { registerSync } from './commands/sync';
 
 /** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/. */
 const program = new Command()
@@ -17,6 +18,7 @@ registerFiles(program);
 registerKeys(program);
 registerItems(program);
 registerMemory(program);
+registerSync(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`satchel: ${error.message}`);

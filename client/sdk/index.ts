@@ -3,6 +3,7 @@ import { SatchelHttp, type SatchelClientOptions } from './http';
 import { registryMethods } from './registry';
 import { itemsMethods } from './items';
 import { memoryMethods } from './memory';
+import { syncMethods } from './sync';
 
 export { SatchelError, SatchelHttp, type SatchelClientOptions } from './http';
 export type { MemoryOperation, PulledOperation } from './memory';
@@ -19,6 +20,7 @@ export function createSatchelClient(options: SatchelClientOptions) {
     ...filesMethods(http),
     ...itemsMethods(http),
     ...memoryMethods(http),
+    ...syncMethods(http),
   };
 }
 

@@ -162,4 +162,25 @@ export const config = {
   get presignTtlSeconds(): number {
     return Math.min(Number(optional('SATCHEL_PRESIGN_TTL_SECONDS') ?? 900), 900);
   },
+  /** Workspace sync `memory` files: comma-separated globs over workspace paths (see docs/sync.md). */
+  get syncMemoryPatterns(): string[] {
+    const value = optional('SATCHEL_SYNC_MEMORY_PATTERNS') ?? '**/MEMORY.md,memory/**,**/*.memory.md';
+    return value.split(',').map((p) => p.trim()).filter(Boolean);
+  },
+  /** Workspace sync `active` restore: how many of the most recent saved sessions it includes. */
+  get syncActiveSessions(): number {
+    return Number(optional('SATCHEL_SYNC_ACTIVE_SESSIONS') ?? 5);
+  },
+  /** Workspace sync `active` restore: files backed up within this many hours are included. */
+  get syncActiveWindowHours(): number {
+    return Number(optional('SATCHEL_SYNC_ACTIVE_WINDOW_HOURS') ?? 72);
+  },
+  /** A saved session larger than this (bytes) is answered with 413 and a presigned URL instead of inline content. */
+  get syncSessionInlineMaxBytes(): number {
+    return Number(optional('SATCHEL_SYNC_SESSION_INLINE_MAX_BYTES') ?? 1024 * 1024);
+  },
+  /** Part size of multipart uploads, bytes (S3: at least 5 MiB, at most 10,000 parts; grown to fit). */
+  get syncPartSizeBytes(): number {
+    return Math.max(Number(optional('SATCHEL_SYNC_PART_SIZE_BYTES') ?? 64 * 1024 * 1024), 5 * 1024 * 1024);
+  },
 };

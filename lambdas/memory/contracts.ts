@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contract } from '../kit/contract';
 
 /** Push bodies carry up to 1,000 records; the kit's default 1 MiB would refuse a full batch of ordinary records. */

@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentScope } from './agent';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';

@@ -1,0 +1,209 @@
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { KeyStore } from '../lambdas/auth/keys';
+import { documentClient, s3Client } from '../lambdas/kit/aws';
+import { config } from '../lambdas/kit/config';
+import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
+import { startDynamo } from '../local/emulators';
+import { startServer, type RunningServer } from '../local/server';
+
+/**
+ * `npm run bench -- sync`: `satchel sync` against `rclone sync` and `aws s3 sync`, on the local
+ * runtime and the same local S3 endpoint, each tool with its default settings. The tools' S3
+ * requests go through a counting proxy (presigned URLs point at it); the API's own functions reach
+ * the emulator directly and their requests (verifying uploads) are counted in the AWS SDK.
+ */
+
+interface Counter {
+  client: number;
+  server: number;
+}
+
+/** The S3 emulator and the proxy counting clients' requests, in a child process (see bench/sync-s3.ts). */
+async function startCountingS3(directory: string) {
+  const child = fork(join(__dirname, 'sync-s3.ts'), [directory], { execArgv: ['--openssl-legacy-provider', '--import', 'tsx'] });
+  const { url, emulatorUrl } = await new Promise<{ url: string; emulatorUrl: string }>((resolve, reject) => {
+    child.once('message', (m: { url: string; emulatorUrl: string }) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`the S3 emulator exited with ${code}`)));
+  });
+  return {
+    url,
+    emulatorUrl,
+    counts: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m: { requests: number }) => resolve(m.requests));
+        child.send('counts');
+      }),
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
+  };
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`));
+      else resolve(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  });
+}
+
+const available = (command: string) => !spawnSync(command, ['--version'], { stdio: 'ignore' }).error;
+
+function writeFiles(dir: string, count: number, size: number, prefix = 'f'): void {
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `d${i % 20}`);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `${prefix}${i}.bin`), randomBytes(size));
+  }
+}
+
+interface Row {
+  scenario: string;
+  tool: string;
+  /** NaN when the tool failed. */
+  seconds: number;
+  failure?: string;
+  requests: number;
+  serverS3?: number;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'satchel-bench-'));
+  const dynamo = await startDynamo();
+  const s3 = await startCountingS3(join(work, 's3'));
+  await ensureTables(dynamo.endpoint);
+  // the API reaches the emulator directly; presigned URLs (what clients use) point at the proxy
+  Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.emulatorUrl }), {
+    SATCHEL_HOME: join(work, 'home'),
+    SATCHEL_S3_PUBLIC_ENDPOINT: s3.url,
+  });
+  const api = await startServer();
+  try {
+    await compare(api, s3, work);
+  } finally {
+    await api.close();
+    await s3.stop();
+    await dynamo.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs every scenario with every installed tool and prints the table. */
+async function compare(api: RunningServer, proxy: { url: string; counts(): Promise<number> }, work: string): Promise<void> {
+  const proxyUrl = proxy.url;
+  let apiToS3 = 0;
+  s3Client().middlewareStack.add((next) => (args) => (apiToS3++, next(args)), { step: 'finalizeRequest', name: 'benchCounter' });
+  const counts = async (): Promise<Counter> => ({ client: await proxy.counts(), server: apiToS3 });
+  let apiRequests = 0;
+  api.server.on('request', () => apiRequests++);
+  const keys = new KeyStore(documentClient(), config.tableName('apiKeys'));
+  const keyFor = async (agent: string) => (await keys.create({ tenant: 'bench', agent, surfaces: ['sync'] })).key;
+
+  // the CLI as it ships: one bundled file run by node (no TypeScript compilation at start-up)
+  const cli = join(work, 'satchel.cjs');
+  buildSync({ entryPoints: [join(__dirname, '..', 'client', 'cli', 'main.ts')], bundle: true, platform: 'node', target: 'node20', outfile: cli, logLevel: 'error' });
+
+  // the endpoint is plain HTTP; a CA bundle from the environment only makes rclone fail
+  const { AWS_CA_BUNDLE: _caBundle, ...baseEnv } = process.env;
+  const s3Env = { ...baseEnv, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1' };
+  const rcloneEnv = {
+    ...baseEnv,
+    RCLONE_CONFIG_BENCH_TYPE: 's3',
+    RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+    RCLONE_CONFIG_BENCH_ENDPOINT: proxyUrl,
+    RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: 'S3RVER',
+    RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: 'S3RVER',
+    RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
+  };
+  const tools: { name: string; ok: boolean; push(src: string, dest: string): Promise<number>; pull(dest: string, dir: string): Promise<number> }[] = [
+    {
+      name: 'satchel sync',
+      ok: true,
+      push: async (src, dest) => run('node', [cli, 'sync', 'push', src], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
+      pull: async (dest, dir) => run('node', [cli, 'sync', 'pull', dir], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
+    },
+    {
+      name: 'rclone sync',
+      ok: available('rclone'),
+      push: (src, dest) => run('rclone', ['sync', src, `bench:${LOCAL_BUCKET}/rclone/${dest}`], rcloneEnv),
+      pull: (dest, dir) => run('rclone', ['sync', `bench:${LOCAL_BUCKET}/rclone/${dest}`, dir], rcloneEnv),
+    },
+    {
+      name: 'aws s3 sync',
+      ok: available('aws'),
+      push: (src, dest) => run('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
+      pull: (dest, dir) => run('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
+    },
+  ];
+  const agentKeys = new Map<string, string>();
+  async function keyOf(dest: string): Promise<string> {
+    if (!agentKeys.has(dest)) agentKeys.set(dest, await keyFor(dest));
+    return agentKeys.get(dest) as string;
+  }
+  for (const t of tools.filter((t) => !t.ok)) {
+    console.log(`${t.name}: not installed, skipped (Debian: apt-get install ${t.name.split(' ')[0] === 'aws' ? 'awscli' : 'rclone'})`);
+  }
+
+  const small = join(work, 'small');
+  const large = join(work, 'large');
+  writeFiles(small, 2000, 4096);
+  writeFiles(large, 20, 8 * 1024 * 1024, 'big');
+  const rows: Row[] = [];
+  const measure = async (scenario: string, tool: string, fn: () => Promise<number>) => {
+    const before = { ...(await counts()), api: apiRequests };
+    let seconds = NaN;
+    let failure: string | undefined;
+    try {
+      seconds = await fn();
+    } catch (error) {
+      failure = (error as Error).message.split('\n').find((line) => /error/i.test(line))?.slice(0, 160) ?? 'failed';
+    }
+    const after = await counts();
+    rows.push({ scenario, tool, seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
+    console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
+  };
+  // the API runs warm in production: let DynamoDB Local's JVM and the handlers warm up first
+  const warm = join(work, 'warm');
+  writeFiles(warm, 300, 1024);
+  await tools[0].push(warm, 'warmup');
+  await tools[0].pull('warmup', join(work, 'warm-restore'));
+
+  for (const t of tools.filter((t) => t.ok)) {
+    await measure('push 2,000 × 4 KiB', t.name, () => t.push(small, 'small'));
+    await measure('re-push, nothing changed', t.name, () => t.push(small, 'small'));
+  }
+  writeFileSync(join(small, 'd7', 'f7.bin'), randomBytes(4096));
+  for (const t of tools.filter((t) => t.ok)) await measure('re-push, 1 file changed', t.name, () => t.push(small, 'small'));
+  for (const t of tools.filter((t) => t.ok)) await measure('push 20 × 8 MiB', t.name, () => t.push(large, 'large'));
+  for (const t of tools.filter((t) => t.ok)) {
+    const target = join(work, `restore-${t.name.split(' ')[0]}`);
+    await measure('restore 2,000 files into an empty dir', t.name, () => t.pull('small', target));
+  }
+  printTable(rows);
+}
+
+function printTable(rows: Row[]): void {
+  console.log('\n| scenario | tool | wall time (s) | HTTP requests | time ÷ rclone | requests ÷ rclone | API→S3 checks |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const rclone = rows.find((x) => x.scenario === r.scenario && x.tool === 'rclone sync');
+    const ratio = (a: number, b?: number) => (b && Number.isFinite(b) ? (a / b).toFixed(2) : 'n/a');
+    const server = r.tool === 'satchel sync' ? String(r.serverS3) : '–';
+    if (r.failure) console.log(`| ${r.scenario} | ${r.tool} | failed: ${r.failure} | ${r.requests} | n/a | n/a | – |`);
+    else console.log(`| ${r.scenario} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.requests} | ${ratio(r.seconds, rclone?.seconds)} | ${ratio(r.requests, rclone?.requests)} | ${server} |`);
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { createSatchelClient } from '../../sdk';
+import type { RestoreMode } from '../../sdk/sync';
+import { pull, push, status } from '../sync/engine';
+import { createProgress, formatBytes } from '../sync/progress';
+
+interface ConnectionFlags {
+  url?: string;
+  apiKey?: string;
+  agent?: string;
+  concurrency: string;
+}
+
+function connect(flags: ConnectionFlags) {
+  const client = createSatchelClient({
+    baseUrl: flags.url ?? process.env.SATCHEL_URL ?? 'http://127.0.0.1:3000',
+    apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY,
+  });
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be a whole number from 1 to 256');
+  return { client, options: { agentId: flags.agent ?? process.env.SATCHEL_AGENT, concurrency, warn: (m: string) => console.error(`warning: ${m}`) } };
+}
+
+const withConnection = (command: Command) =>
+  command
+    .option('--url <url>', 'API base URL (default $SATCHEL_URL or http://127.0.0.1:3000)')
+    .option('--api-key <key>', 'API key (default $SATCHEL_API_KEY)')
+    .option('--agent <agentId>', 'agent to act for, with a tenant-wide key (default $SATCHEL_AGENT)')
+    .option('--concurrency <n>', 'transfers in flight', '16');
+
+/** `satchel sync push|pull|status <dir>`: back up and restore an agent's workspace. */
+export function registerSync(program: Command): void {
+  const sync = program.command('sync').description("Back up and restore an agent's workspace (files and saved sessions)");
+
+  withConnection(sync.command('push <dir>'))
+    .description('Upload new and changed files (ignores .git/, node_modules/ and .satchelignore patterns)')
+    .option('--delete', 'also remove remote files that are gone locally')
+    .action(async (dir: string, flags: ConnectionFlags & { delete?: boolean }) => {
+      const { client, options } = connect(flags);
+      const result = await push(client, resolve(dir), { ...options, delete: flags.delete, progress: createProgress('upload') });
+      console.log(
+        `pushed ${result.upload.length - result.conflicts.length} files (${formatBytes(result.uploadedBytes)}), ` +
+          `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped`,
+      );
+      if (result.conflicts.length) throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
+    });
+
+  withConnection(sync.command('pull <dir>'))
+    .description('Download what differs locally, verify every hash, write atomically')
+    .addOption(new Option('--mode <mode>', 'what to restore').choices(['full', 'active', 'memory']).default('full'))
+    .action(async (dir: string, flags: ConnectionFlags & { mode: RestoreMode }) => {
+      const { client, options } = connect(flags);
+      const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, progress: createProgress('download') });
+      console.log(`pulled ${result.downloaded} files (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date`);
+    });
+
+  withConnection(sync.command('status <dir>'))
+    .description('Show what push and pull would move')
+    .option('--delete', 'include remote files that push --delete would remove')
+    .action(async (dir: string, flags: ConnectionFlags & { delete?: boolean }) => {
+      const { client, options } = connect(flags);
+      const s = await status(client, resolve(dir), { ...options, delete: flags.delete });
+      for (const f of s.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
+      for (const p of s.remove) console.log(`delete  ${p}`);
+      for (const p of s.download) console.log(`pull    ${p}`);
+      for (const k of s.skipped) console.log(`skip    ${k.path}: ${k.reason}`);
+      console.log(`${s.upload.length} to push, ${s.remove.length} to delete, ${s.download.length} to pull, ${s.unchanged} unchanged`);
+    });
+}

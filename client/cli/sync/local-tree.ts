@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { globToRegExp } from '../../../lambdas/sync/glob';
+import { mapLimit } from '../../../lambdas/sync/map-limit';
+import { pathProblem } from '../../../lambdas/sync/paths';
+
+/** Always skipped, at any depth. */
+const ALWAYS_IGNORED = ['.git', 'node_modules'];
+/** Temporary files of an interrupted pull. */
+export const TEMP_MARKER = '.satchel-tmp-';
+export const IGNORE_FILE = '.satchelignore';
+
+export interface LocalFile {
+  /** Workspace path: relative POSIX, NFC. */
+  path: string;
+  absolute: string;
+  size: number;
+  hash: string;
+}
+
+/**
+ * `.satchelignore` in the root, gitignore-like: one glob per line, `#` comments; a pattern with
+ * a `/` (other than a trailing one) is anchored at the root, otherwise it matches a name at any
+ * depth; a trailing `/` matches folders only; `!` patterns are not supported.
+ */
+export function ignoreRules(root: string): (path: string, isDir: boolean) => boolean {
+  const file = join(root, IGNORE_FILE);
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split(/\r?\n/) : [];
+  const rules = lines
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((line) => {
+      const dirOnly = line.endsWith('/');
+      const body = line.replace(/\/+$/, '');
+      const anchored = body.includes('/');
+      return { dirOnly, regexp: globToRegExp(anchored ? body.replace(/^\//, '') : `**/${body}`) };
+    });
+  return (path, isDir) => rules.some((r) => (!r.dirOnly || isDir) && r.regexp.test(path));
+}
+
+export interface Scan {
+  files: LocalFile[];
+  /** Local names that cannot be workspace paths, with the reason. */
+  skipped: { path: string; reason: string }[];
+}
+
+/** Every regular file under `root` that is not ignored, hashed (SHA-256, lowercase hex). Symlinks are skipped. */
+export async function scanTree(root: string): Promise<Scan> {
+  const ignored = ignoreRules(root);
+  const found: { path: string; absolute: string }[] = [];
+  const skipped: Scan['skipped'] = [];
+  const walk = async (dir: string, prefix: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = (prefix + entry.name).normalize('NFC');
+      const absolute = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!ALWAYS_IGNORED.includes(entry.name) && !ignored(path, true)) await walk(absolute, `${path}/`);
+      } else if (entry.isFile() && !entry.name.includes(TEMP_MARKER) && !ignored(path, false)) {
+        const problem = pathProblem(path);
+        if (problem) skipped.push({ path, reason: problem });
+        else found.push({ path, absolute });
+      }
+    }
+  };
+  if (existsSync(root)) await walk(root, '');
+  const files = await mapLimit(found, 8, async (f) => ({ ...f, size: (await stat(f.absolute)).size, hash: await hashFile(f.absolute) }));
+  return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped };
+}
+
+export async function hashFile(absolute: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(absolute)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,41 @@
+import { badRequest } from '../kit/errors';
+
+/** Longest workspace path, in bytes of UTF-8. */
+export const MAX_PATH_BYTES = 1024;
+
+/**
+ * Why a client path cannot be a workspace path, or undefined when it can. A workspace path is
+ * relative POSIX (`notes/todo.md`): no leading `/`, no empty, `.` or `..` segments, no
+ * backslash or control characters, NFC-normalised, at most 1,024 bytes of UTF-8.
+ */
+export function pathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'is empty';
+  if (path !== path.normalize('NFC')) return 'is not NFC-normalised';
+  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes of UTF-8`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) return 'contains a control character';
+  if (path.includes('\\')) return 'contains a backslash (use "/" between segments)';
+  if (path.startsWith('/')) return 'is absolute (it must be relative, without a leading "/")';
+  if (path.endsWith('/')) return 'ends with "/" (it must name a file)';
+  for (const segment of path.split('/')) {
+    if (segment === '') return 'contains an empty segment ("//")';
+    if (segment === '.' || segment === '..') return `contains a "${segment}" segment`;
+  }
+  if (/[\ud800-\udfff]/.test(path.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'contains a lone surrogate';
+  return undefined;
+}
+
+/** The path itself when valid; otherwise a 400 naming the path and the reason. */
+export function checkPath(path: string, field = 'path'): string {
+  const problem = pathProblem(path);
+  if (problem) throw badRequest(`${field} ${JSON.stringify(path)} ${problem}`);
+  return path;
+}
+
+/** A listing prefix: like a path, but may be empty or end with "/" (a folder) or with a partial name. */
+export function checkPrefix(prefix: string): string {
+  if (prefix === '') return prefix;
+  const problem = pathProblem(prefix.endsWith('/') ? `${prefix}x` : prefix);
+  if (problem) throw badRequest(`prefix ${JSON.stringify(prefix)} ${problem}`);
+  return prefix;
+}

@@ -1,0 +1,208 @@
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../kit/aws';
+import { config } from '../kit/config';
+import { isConditionFailure } from '../kit/errors';
+
+/**
+ * Workspace sync in the `manifests` table, one partition per agent:
+ *   pk `T#<tenant>#SYNC#<agentId>`, sk `H`          header: displayName, version, fileCount, totalSize, lastSync, …
+ *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   one file: h (hex SHA-256), s (size), m (modified), v (S3 version id)
+ * File items hold short attribute names so a 1 MB Query page carries thousands of entries; the
+ * header changes in the same transaction as the files, so its counters never drift.
+ */
+
+export interface AgentRef {
+  tenant: string;
+  agentId: string;
+}
+
+export interface FileEntry {
+  path: string;
+  hash: string;
+  size: number;
+  modified: string;
+  versionId?: string;
+}
+
+export interface AgentHeader {
+  agentId: string;
+  displayName?: string;
+  version: number;
+  fileCount: number;
+  totalSize: number;
+  lastSync?: string;
+  lastConfirmAt?: string;
+  registeredAt?: string;
+}
+
+const FILE = 'F#';
+const HEADER = 'H';
+const table = () => config.tableName('manifests');
+const partition = (a: AgentRef) => `T#${a.tenant}#SYNC#${a.agentId}`;
+const fileKey = (a: AgentRef, path: string) => ({ pk: partition(a), sk: FILE + path });
+
+function toEntry(item: Record<string, unknown>): FileEntry {
+  return {
+    path: (item.sk as string).slice(FILE.length),
+    hash: item.h as string,
+    size: item.s as number,
+    modified: item.m as string,
+    ...(item.v ? { versionId: item.v as string } : {}),
+  };
+}
+
+export async function getHeader(a: AgentRef): Promise<AgentHeader> {
+  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: { pk: partition(a), sk: HEADER }, ConsistentRead: true }));
+  return {
+    agentId: a.agentId,
+    version: 0,
+    fileCount: 0,
+    totalSize: 0,
+    ...(Item ? stripKeys(Item) : {}),
+  } as AgentHeader;
+}
+
+function stripKeys({ pk: _pk, sk: _sk, ...rest }: Record<string, unknown>) {
+  return rest;
+}
+
+/** Creates the header or renames the agent; counters start at zero and are never reset. */
+export async function registerAgent(a: AgentRef, displayName: string | undefined, now: string): Promise<AgentHeader> {
+  const { Attributes } = await documentClient().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: { pk: partition(a), sk: HEADER },
+      UpdateExpression:
+        'SET agentId = :a, registeredAt = if_not_exists(registeredAt, :now), version = if_not_exists(version, :zero), ' +
+        'fileCount = if_not_exists(fileCount, :zero), totalSize = if_not_exists(totalSize, :zero)' +
+        (displayName === undefined ? ', displayName = if_not_exists(displayName, :a)' : ', displayName = :name'),
+      ExpressionAttributeValues: { ':a': a.agentId, ':now': now, ':zero': 0, ...(displayName === undefined ? {} : { ':name': displayName }) },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return stripKeys(Attributes ?? {}) as unknown as AgentHeader;
+}
+
+export async function getEntries(a: AgentRef, paths: string[]): Promise<Map<string, FileEntry>> {
+  const found = new Map<string, FileEntry>();
+  const unique = [...new Set(paths)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((p) => fileKey(a, p));
+    for (let attempt = 0; keys?.length; attempt++) {
+      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of res.Responses?.[table()] ?? []) {
+        const entry = toEntry(item);
+        found.set(entry.path, entry);
+      }
+      keys = res.UnprocessedKeys?.[table()]?.Keys;
+      if (keys?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+    }
+  }
+  return found;
+}
+
+export interface EntryPage {
+  entries: FileEntry[];
+  /** The last path returned, when more may follow. */
+  lastPath?: string;
+}
+
+/**
+ * Entries in path order from `after` (exclusive), under `prefix`, until `limit` entries or
+ * `budgetBytes` of estimated JSON: one paginated Query, never a round trip per file.
+ */
+export async function queryEntries(
+  a: AgentRef,
+  options: { prefix?: string; after?: string; limit?: number; budgetBytes?: number },
+): Promise<EntryPage> {
+  const limit = options.limit ?? Infinity;
+  const budget = options.budgetBytes ?? Infinity;
+  const entries: FileEntry[] = [];
+  let used = 0;
+  let startKey: Record<string, unknown> | undefined = options.after === undefined ? undefined : fileKey(a, options.after);
+  do {
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition(a), ':prefix': FILE + (options.prefix ?? '') },
+        ExclusiveStartKey: startKey,
+        ...(Number.isFinite(limit) ? { Limit: Math.min(limit - entries.length, 10000) } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const entry = toEntry(item);
+      entries.push(entry);
+      used += Buffer.byteLength(entry.path) + 140;
+      if (entries.length >= limit || used >= budget) return { entries, lastPath: entry.path };
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { entries };
+}
+
+export interface EntryChange {
+  path: string;
+  /** The entry read before the change: the write only happens while it is still current. */
+  previous?: FileEntry;
+  /** The new entry, or undefined to remove the file. */
+  next?: FileEntry;
+}
+
+/** DynamoDB allows 100 items per transaction: 99 files + the header. */
+export const FILES_PER_TRANSACTION = 99;
+
+/**
+ * Applies changes of up to 99 files and the header counters in one transaction. False when a
+ * file changed since it was read or a concurrent transaction held an item (the caller re-reads
+ * and retries); nothing is written then.
+ */
+export async function applyChanges(a: AgentRef, changes: EntryChange[], now: string, confirmed: boolean): Promise<boolean> {
+  if (changes.length === 0) return true;
+  if (changes.length > FILES_PER_TRANSACTION) throw new Error(`applyChanges takes at most ${FILES_PER_TRANSACTION} files`);
+  let countDelta = 0;
+  let sizeDelta = 0;
+  const items: NonNullable<TransactWriteCommandInput['TransactItems']> = changes.map((c) => {
+    countDelta += (c.next ? 1 : 0) - (c.previous ? 1 : 0);
+    sizeDelta += (c.next?.size ?? 0) - (c.previous?.size ?? 0);
+    const condition = c.previous
+      ? { ConditionExpression: 'h = :h AND s = :s', ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size } }
+      : { ConditionExpression: 'attribute_not_exists(sk)' };
+    if (!c.next) return { Delete: { TableName: table(), Key: fileKey(a, c.path), ...condition } };
+    const item = { ...fileKey(a, c.path), h: c.next.hash, s: c.next.size, m: c.next.modified, ...(c.next.versionId ? { v: c.next.versionId } : {}) };
+    return { Put: { TableName: table(), Item: item, ...condition } };
+  });
+  items.push({
+    Update: {
+      TableName: table(),
+      Key: { pk: partition(a), sk: HEADER },
+      UpdateExpression:
+        'SET agentId = :a, version = if_not_exists(version, :zero) + :one, fileCount = if_not_exists(fileCount, :zero) + :dc, ' +
+        'totalSize = if_not_exists(totalSize, :zero) + :ds, lastSync = :now, registeredAt = if_not_exists(registeredAt, :now), ' +
+        'displayName = if_not_exists(displayName, :a)' + (confirmed ? ', lastConfirmAt = :now' : ''),
+      ExpressionAttributeValues: { ':a': a.agentId, ':zero': 0, ':one': 1, ':dc': countDelta, ':ds': sizeDelta, ':now': now },
+    },
+  });
+  try {
+    await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error) || isTransactionConflict(error)) return false;
+    throw error;
+  }
+}
+
+/** Another transaction held the header (concurrent confirms of one agent): retrying is safe. */
+function isTransactionConflict(error: unknown): boolean {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
+  if (e?.name === 'TransactionConflictException') return true;
+  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+}

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { createSatchelClient } from '../../client/sdk';
+import { pull, push, status } from '../../client/cli/sync/engine';
+import { startTestApi, type TestApi } from '../support/api';
+
+let api: TestApi;
+let work: string;
+beforeAll(async () => {
+  api = await startTestApi();
+  work = mkdtempSync(join(tmpdir(), 'satchel-sync-cli-'));
+});
+afterAll(async () => {
+  await api.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function write(root: string, path: string, bytes: Buffer | string) {
+  const target = join(root, ...path.split('/'));
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, bytes);
+}
+
+/** Every file under root, path -> bytes. */
+function tree(root: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (dir: string, prefix: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${prefix}${e.name}/`);
+      else out.set(prefix + e.name, readFileSync(join(dir, e.name)));
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+async function clientFor(agent: string) {
+  const { key } = await api.key({ agent, surfaces: ['sync'] });
+  return { key, client: createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 1 }) };
+}
+
+describe('satchel sync push / pull', () => {
+  it('round-trips 200 files (nested, empty, unicode, binary) byte-identically; re-runs move nothing', async () => {
+    const { client } = await clientFor('roundtrip');
+    const source = join(work, 'source');
+    const expected = new Map<string, Buffer>();
+    const add = (path: string, bytes: Buffer | string) => (write(source, path, bytes), expected.set(path, Buffer.from(bytes)));
+    add('empty.txt', '');
+    add('binary.bin', randomBytes(300 * 1024));
+    add('ünïcødé/日本語 ファイル.md', '# こんにちは\n');
+    add('emoji/🚀 launch.txt', 'to the moon');
+    add('MEMORY.md', 'remember this');
+    add('sessions/s1.jsonl', '{"a":1}\n');
+    add('.satchelignore', 'build/\n*.log\n');
+    for (let i = 0; expected.size < 200; i++) add(`deep/d${i % 7}/n${i % 3}/file-${i}.txt`, `content ${i}\n`.repeat(i % 50));
+    write(source, '.git/HEAD', 'ref: refs/heads/main');
+    write(source, 'node_modules/x/index.js', 'module.exports = 1');
+    write(source, 'build/out.js', 'generated');
+    write(source, 'logs/a.log', 'noise');
+
+    const first = await push(client, source);
+    expect(first.upload).toHaveLength(200);
+    expect(first.conflicts).toEqual([]);
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual([...expected.keys()].sort());
+
+    const again = await push(client, source);
+    expect(again.upload).toEqual([]);
+    expect(again.unchanged).toBe(200);
+
+    const target = join(work, 'restored');
+    const pulled = await pull(client, target);
+    expect(pulled.downloaded).toBe(200);
+    const restored = tree(target);
+    expect([...restored.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, bytes] of expected) expect([path, restored.get(path)?.equals(bytes)]).toEqual([path, true]);
+
+    expect((await pull(client, target)).downloaded).toBe(0);
+  });
+
+  it('uploads only what changed or is missing, deletes with --delete, and status shows what would move', async () => {
+    const { client } = await clientFor('changes');
+    const dir = join(work, 'changes');
+    for (let i = 0; i < 10; i++) write(dir, `f${i}.txt`, `v1 ${i}`);
+    await push(client, dir);
+    write(dir, 'f3.txt', 'v2');
+    rmSync(join(dir, 'f7.txt'));
+    write(dir, 'new.txt', 'new');
+    const s = await status(client, dir, { delete: true });
+    expect(s.upload.map((f) => f.path).sort()).toEqual(['f3.txt', 'new.txt']);
+    expect(s.remove).toEqual(['f7.txt']);
+    expect(s.download.sort()).toEqual(['f3.txt', 'f7.txt']);
+    const kept = await push(client, dir);
+    expect(kept.upload.map((f) => f.path).sort()).toEqual(['f3.txt', 'new.txt']);
+    expect(Object.keys((await client.syncGetManifest()).files)).toContain('f7.txt');
+    const pruned = await push(client, dir, { delete: true });
+    expect(pruned.upload).toEqual([]);
+    expect(pruned.remove).toEqual(['f7.txt']);
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual([...Array(10).keys()].filter((i) => i !== 7).map((i) => `f${i}.txt`).concat('new.txt').sort());
+  });
+
+  it('pull refuses bytes that do not match the manifest and leaves no partial file', async () => {
+    const { client } = await clientFor('tampered');
+    const dir = join(work, 'tampered-src');
+    write(dir, 'a.txt', 'original');
+    await push(client, dir);
+    // overwrite the stored object behind the manifest's back (no checksum declared at presign)
+    const { urls } = await client.syncPresign({ files: [{ path: 'a.txt', operation: 'put' }] });
+    const signed = urls[0] as { url: string; headers: Record<string, string> };
+    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'tampered' })).status).toBe(200);
+    const target = join(work, 'tampered-dst');
+    await expect(pull(client, target)).rejects.toThrow(/expected 8 bytes/);
+    expect(tree(target).size).toBe(0);
+  });
+
+  it('pushes large files as multipart uploads and pulls them back intact', async () => {
+    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * 1024 * 1024);
+    try {
+      const { client } = await clientFor('multipart');
+      const dir = join(work, 'multipart');
+      const big = randomBytes(11 * 1024 * 1024 + 5);
+      write(dir, 'big/video.bin', big);
+      write(dir, 'small.txt', 'small');
+      const result = await push(client, dir, { multipartThreshold: 6 * 1024 * 1024 });
+      expect(result.conflicts).toEqual([]);
+      expect((await client.syncGetManifest()).files['big/video.bin'].size).toBe(big.length);
+      const target = join(work, 'multipart-restored');
+      await pull(client, target);
+      expect(readFileSync(join(target, 'big', 'video.bin')).equals(big)).toBe(true);
+    } finally {
+      delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;
+    }
+  });
+
+  it('runs as the satchel command with SATCHEL_URL and SATCHEL_API_KEY', async () => {
+    const { key, client } = await clientFor('command');
+    const dir = join(work, 'command');
+    write(dir, 'hello.md', 'hi');
+    const run = promisify(execFile);
+    const env = { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: key };
+    const cli = join(__dirname, '..', '..', 'client', 'cli', 'main.ts');
+    const tsx = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const pushed = await run(tsx, [cli, 'sync', 'push', dir], { env });
+    expect(pushed.stdout).toMatch(/pushed 1 files/);
+    expect(pushed.stderr).toMatch(/upload hello.md/);
+    const st = await run(tsx, [cli, 'sync', 'status', dir], { env });
+    expect(st.stdout).toMatch(/0 to push, 0 to delete, 0 to pull, 1 unchanged/);
+    expect(Object.keys((await client.syncGetManifest()).files)).toEqual(['hello.md']);
+  });
+});

@@ -1,0 +1,403 @@
+import { createHash } from 'node:crypto';
+import { call, startTestApi, type TestApi } from '../support/api';
+
+let api: TestApi;
+beforeAll(async () => (api = await startTestApi()));
+afterAll(() => api.close());
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+async function agentKey(agent = 'alpha', tenant?: string) {
+  return (await api.key({ agent, tenant, surfaces: ['sync'] }));
+}
+
+async function presignPut(key: string, path: string, bytes: Buffer) {
+  const res = await call(api.url, 'POST', '/agent/sync/presign', {
+    key,
+    body: { files: [{ path, operation: 'put', contentType: 'application/octet-stream', hash: sha256(bytes), size: bytes.length }] },
+  });
+  expect(res.status).toBe(200);
+  return res.body.data.urls[0] as { url: string; headers: Record<string, string> };
+}
+
+function put(signed: { url: string; headers: Record<string, string> }, bytes: Buffer, headers = signed.headers) {
+  return fetch(signed.url, { method: 'PUT', headers, body: bytes });
+}
+
+async function upload(key: string, path: string, bytes: Buffer) {
+  const res = await put(await presignPut(key, path, bytes), bytes);
+  expect(res.status).toBe(200);
+}
+
+async function confirm(key: string, path: string, bytes: Buffer) {
+  return call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: path, hash: sha256(bytes), size: bytes.length } });
+}
+
+async function manifest(key: string) {
+  const res = await call(api.url, 'GET', '/agent/sync/manifest', { key });
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+describe('workspace sync: upload, confirm, manifest', () => {
+  it('registers repeatedly, records a confirmed upload and bumps the version', async () => {
+    const { key } = await agentKey();
+    const first = await call(api.url, 'POST', '/agent/sync/register', { key, body: { displayName: 'My Agent' } });
+    expect(first.status).toBe(200);
+    expect(first.body.data.agent).toMatchObject({ agentId: 'agt_alpha', displayName: 'My Agent', status: 'registered', fileCount: 0, totalSize: 0, lastSync: null });
+    const bytes = Buffer.from('# todo\n');
+    await upload(key, 'notes/todo.md', bytes);
+    const confirmed = await confirm(key, 'notes/todo.md', bytes);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.data).toMatchObject({ filePath: 'notes/todo.md', status: 'confirmed', size: bytes.length });
+    const m = await manifest(key);
+    expect(m.version).toBe(1);
+    expect(m.agentId).toBe('agt_alpha');
+    expect(m.files['notes/todo.md']).toMatchObject({ hash: sha256(bytes), size: bytes.length });
+    const again = await confirm(key, 'notes/todo.md', bytes);
+    expect(again.body.data.status).toBe('unchanged');
+    const upper = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'notes/todo.md', hash: sha256(bytes).toUpperCase(), size: bytes.length } });
+    expect(upper.body.data).toMatchObject({ status: 'unchanged', hash: sha256(bytes) });
+    expect((await manifest(key)).version).toBe(1);
+    const second = await call(api.url, 'POST', '/agent/sync/register', { key, body: {} });
+    expect(second.body.data.agent).toMatchObject({ displayName: 'My Agent', status: 'synced', fileCount: 1, totalSize: bytes.length });
+  });
+
+  it('refuses a confirm without upload, with a wrong hash or size (409), leaving the manifest unchanged', async () => {
+    const { key } = await agentKey();
+    const bytes = Buffer.from('hello');
+    const missing = await confirm(key, 'a.txt', bytes);
+    expect(missing.status).toBe(409);
+    expect(missing.body.error.message).toMatch(/no uploaded object/);
+    await upload(key, 'a.txt', bytes);
+    await confirm(key, 'a.txt', bytes);
+    const before = await manifest(key);
+    const wrongHash = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'a.txt', hash: sha256('other'), size: bytes.length } });
+    expect(wrongHash.status).toBe(409);
+    expect(wrongHash.body.error.message).toMatch(/SHA-256/);
+    const wrongSize = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'a.txt', hash: sha256(bytes), size: 6 } });
+    expect(wrongSize.status).toBe(409);
+    expect(wrongSize.body.error.message).toMatch(/5 bytes, not 6/);
+    expect(await manifest(key)).toEqual(before);
+  });
+
+  it('confirms a batch with per-file results', async () => {
+    const { key } = await agentKey();
+    const a = Buffer.from('a');
+    const b = Buffer.from('b');
+    await upload(key, 'x/a', a);
+    const res = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { files: [{ filePath: 'x/a', hash: sha256(a), size: 1 }, { filePath: 'x/b', hash: sha256(b), size: 1 }] },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.data.results.map((r: { status: string }) => r.status)).toEqual(['confirmed', 'conflict']);
+    expect(Object.keys((await manifest(key)).files)).toEqual(['x/a']);
+  });
+});
+
+describe('workspace sync: concurrent writers', () => {
+  it('keeps the header counters exact when many confirms and deletes of one agent race', async () => {
+    const { key } = await agentKey();
+    const files = Array.from({ length: 12 }, (_, i) => ({ path: `race/${i}.txt`, bytes: Buffer.from(`file ${i}`) }));
+    for (const f of files) await upload(key, f.path, f.bytes);
+    const confirms = await Promise.all(files.map((f) => confirm(key, f.path, f.bytes)));
+    expect(confirms.map((r) => r.status)).toEqual(files.map(() => 200));
+    const deletes = await Promise.all(files.slice(0, 4).map((f) => call(api.url, 'DELETE', `/agent/sync/files/${f.path}`, { key })));
+    expect(deletes.map((r) => r.body.data.removed)).toEqual([true, true, true, true]);
+    const stats = (await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data;
+    expect(stats).toMatchObject({ fileCount: 8, totalSize: files.slice(4).reduce((n, f) => n + f.bytes.length, 0), version: 16 });
+  });
+});
+
+describe('workspace sync: presigned URLs', () => {
+  it('signs the checksum and length as headers, and a put URL cannot write another path', async () => {
+    const { key } = await agentKey();
+    const bytes = Buffer.from('bound to one path');
+    const signed = await presignPut(key, 'one.txt', bytes);
+    const query = new URL(signed.url).searchParams;
+    expect(query.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'x-amz-checksum-sha256', 'host']));
+    expect(signed.headers['x-amz-checksum-sha256']).toBe(Buffer.from(sha256(bytes), 'hex').toString('base64'));
+    const other = signed.url.replace('/f/one.txt?', '/f/two.txt?');
+    expect(other).not.toBe(signed.url);
+    expect((await put({ ...signed, url: other }, bytes)).status).toBe(403);
+    const longer = Buffer.from('bound to one path!');
+    expect((await put(signed, longer, { ...signed.headers, 'content-length': String(longer.length) })).status).toBe(403);
+    expect((await confirm(key, 'two.txt', bytes)).status).toBe(409);
+  });
+
+  it('an expired URL is refused by the emulator', async () => {
+    const { key } = await agentKey();
+    const bytes = Buffer.from('late');
+    process.env.SATCHEL_PRESIGN_TTL_SECONDS = '1';
+    try {
+      const signed = await presignPut(key, 'late.txt', bytes);
+      await new Promise((r) => setTimeout(r, 2100));
+      const res = await put(signed, bytes);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toMatch(/expired/i);
+    } finally {
+      delete process.env.SATCHEL_PRESIGN_TTL_SECONDS;
+    }
+  });
+
+  it('gives get URLs only for paths in the manifest', async () => {
+    const { key } = await agentKey();
+    const bytes = Buffer.from('readable');
+    await upload(key, 'r.txt', bytes);
+    await confirm(key, 'r.txt', bytes);
+    const res = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'r.txt', operation: 'get' }, { path: 'nope.txt', operation: 'get' }] } });
+    const [found, missing] = res.body.data.urls;
+    expect(found).toMatchObject({ path: 'r.txt', method: 'GET', hash: sha256(bytes), size: bytes.length });
+    expect(Buffer.from(await (await fetch(found.url)).arrayBuffer())).toEqual(bytes);
+    expect(missing).toMatchObject({ path: 'nope.txt', status: 404 });
+  });
+});
+
+describe('workspace sync: isolation', () => {
+  it("agent A's key cannot presign, read, confirm, list or delete agent B's files; other tenants get 404", async () => {
+    const { key: keyB, tenant } = await agentKey('bravo');
+    const { key: keyA } = await agentKey('alpha', tenant);
+    const { key: tenantWide } = await api.key({ tenant, surfaces: ['sync'] });
+    const { key: stranger } = await api.key({ surfaces: ['sync'] });
+    const bytes = Buffer.from('secret of bravo');
+    await upload(keyB, 'secret.md', bytes);
+    expect((await confirm(keyB, 'secret.md', bytes)).status).toBe(200);
+
+    const asB = { 'x-satchel-agent': 'agt_bravo' };
+    const attempts: [string, string, unknown?][] = [
+      ['GET', '/agent/sync/manifest'],
+      ['GET', '/agent/sync/files'],
+      ['GET', '/agent/sync/stats'],
+      ['GET', '/agent/sync/sessions'],
+      ['POST', '/agent/sync/presign', { files: [{ path: 'secret.md', operation: 'get' }] }],
+      ['POST', '/agent/sync/confirm', { filePath: 'secret.md', hash: sha256(bytes), size: bytes.length }],
+      ['POST', '/agent/sync/reconstruct', { mode: 'full' }],
+      ['DELETE', '/agent/sync/files/secret.md'],
+    ];
+    for (const [method, path, body] of attempts) {
+      expect([method, path, (await call(api.url, method, path, { key: keyA, body, headers: asB })).status]).toEqual([method, path, 404]);
+      const query = path.includes('?') ? '&' : '?';
+      expect((await call(api.url, method, `${path}${query}agentId=bravo`, { key: keyA, body })).status).toBe(404);
+    }
+    // A's own view holds nothing of B's
+    expect((await manifest(keyA)).files).toEqual({});
+    const presigned = await call(api.url, 'POST', '/agent/sync/presign', { key: keyA, body: { files: [{ path: 'secret.md', operation: 'get' }] } });
+    expect(presigned.body.data.urls[0].status).toBe(404);
+    expect((await call(api.url, 'DELETE', '/agent/sync/files/secret.md', { key: keyA })).body.data).toEqual({ removed: false });
+    // another tenant's key, even naming the agent, sees nothing
+    const foreign = await call(api.url, 'GET', '/agent/sync/manifest', { key: stranger, headers: asB });
+    expect(foreign.body.data.files).toEqual({});
+    // the tenant-wide key names the agent and sees its files; without a name it is told how
+    expect(Object.keys((await call(api.url, 'GET', '/agent/sync/manifest', { key: tenantWide, headers: asB })).body.data.files)).toEqual(['secret.md']);
+    const unnamed = await call(api.url, 'GET', '/agent/sync/manifest', { key: tenantWide });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.error.message).toMatch(/x-satchel-agent/);
+    expect(Object.keys((await manifest(keyB)).files)).toEqual(['secret.md']);
+  });
+});
+
+describe('workspace sync: bad input', () => {
+  const badPaths: [string, RegExp][] = [
+    ['/abs.md', /absolute/],
+    ['a/../b.md', /"\.\." segment/],
+    ['./a.md', /"\." segment/],
+    ['a//b.md', /empty segment/],
+    ['a\u0001b', /control character/],
+    ['dir/', /ends with/],
+    ['', /empty/],
+    ['e\u0301.md', /NFC/],
+    ['x'.repeat(1025), /1024 bytes/],
+    ['é'.repeat(513), /1024 bytes/],
+    ['a\\b', /backslash/],
+  ];
+  it.each(badPaths.map(([path, reason]) => [JSON.stringify(path).slice(0, 24), path, reason] as const))('refuses the path %s with 400 naming it', async (_label, path, reason) => {
+    const { key } = await agentKey();
+    const res = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path, operation: 'put' }] } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(reason);
+    expect(res.body.error.message).toContain(JSON.stringify(path).slice(0, 40));
+    const confirmRes = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: path, hash: sha256(''), size: 0 } });
+    expect(confirmRes.status).toBe(400);
+    expect(confirmRes.body.error.message).toMatch(reason);
+  });
+
+  it('refuses other malformed requests with the reason', async () => {
+    const { key } = await agentKey();
+    const cases: [string, string, unknown, RegExp][] = [
+      ['POST', '/agent/sync/presign', { files: [] }, /files/],
+      ['POST', '/agent/sync/presign', { files: Array.from({ length: 1001 }, (_, i) => ({ path: `f${i}`, operation: 'put' })) }, /files/],
+      ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'move' }] }, /operation/],
+      ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', hash: 'abc' }] }, /SHA-256/],
+      ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'multipart' }] }, /size and hash/],
+      [
+        'POST',
+        '/agent/sync/presign',
+        { files: ['a', 'b', 'c'].map((path) => ({ path, operation: 'multipart', hash: sha256(path), size: 5 * 1024 ** 4 })) },
+        /6000 part URLs/,
+      ],
+      ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', size: 5 * 1024 ** 4 + 1 }] }, /size/],
+      ['POST', '/agent/sync/confirm', { filePath: 'a', hash: sha256('a'), size: -1 }, /size/],
+      ['POST', '/agent/sync/confirm', { filePath: 'a' }, /either/],
+      ['POST', '/agent/sync/confirm', '{not json', /JSON/],
+      ['POST', '/agent/sync/reconstruct', { mode: 'everything' }, /mode/],
+      ['GET', '/agent/sync/files?cursor=%%%', undefined, /cursor|percent/],
+      ['GET', '/agent/sync/files?limit=0', undefined, /limit/],
+      ['GET', '/agent/sync/manifest?cursor=bad!', undefined, /cursor/],
+      ['DELETE', '/agent/sync/files/a%2F%2E%2E%2Fb', undefined, /segment/],
+    ];
+    for (const [method, path, body, reason] of cases) {
+      const res = await call(api.url, method, path, { key, body });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.body.error.message).toMatch(reason);
+    }
+    const dup = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { files: [{ filePath: 'a', hash: sha256('a'), size: 1 }, { filePath: 'a', hash: sha256('a'), size: 1 }] },
+    });
+    expect(dup.status).toBe(400);
+    expect(dup.body.error.message).toMatch(/twice/);
+  });
+});
+
+async function store(key: string, path: string, bytes: Buffer) {
+  await upload(key, path, bytes);
+  const res = await confirm(key, path, bytes);
+  expect(res.status).toBe(200);
+}
+
+describe('workspace sync: listing, stats, sessions, delete', () => {
+  it('lists files under a prefix page by page and keeps stats', async () => {
+    const { key } = await agentKey();
+    const paths = ['notes/a.md', 'notes/b.md', 'notes/c/d.md', 'other.md'];
+    for (const p of paths) await store(key, p, Buffer.from(p));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await call(api.url, 'GET', `/agent/sync/files?prefix=notes/&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.files.map((f: { path: string }) => f.path));
+      cursor = res.body.data.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['notes/a.md', 'notes/b.md', 'notes/c/d.md']);
+    const stats = (await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data;
+    expect(stats).toMatchObject({ agentId: 'agt_alpha', fileCount: 4, totalSize: paths.join('').length, sessionCount: 0, version: 4 });
+    expect(stats.lastSyncAt).toEqual(stats.lastConfirmAt);
+  });
+
+  it('pages the manifest and removes files from manifest and bucket', async () => {
+    const { key } = await agentKey();
+    for (const p of ['dir/one two.md', 'dir/ünï.md', 'z.bin']) await store(key, p, Buffer.from(p));
+    const page = (await call(api.url, 'GET', '/agent/sync/manifest?limit=2', { key })).body.data;
+    expect(Object.keys(page.files)).toEqual(['dir/one two.md', 'dir/ünï.md']);
+    const rest = (await call(api.url, 'GET', `/agent/sync/manifest?cursor=${page.nextCursor}`, { key })).body.data;
+    expect(Object.keys(rest.files)).toEqual(['z.bin']);
+    expect(rest.nextCursor).toBeUndefined();
+    const getUrl = (await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'dir/ünï.md', operation: 'get' }] } })).body.data.urls[0].url;
+    const removed = await call(api.url, 'DELETE', `/agent/sync/files/${encodeURIComponent('dir/ünï.md')}`, { key });
+    expect(removed.body.data).toEqual({ removed: true });
+    expect((await call(api.url, 'DELETE', '/agent/sync/files/dir/ünï.md', { key })).body.data).toEqual({ removed: false });
+    expect((await fetch(getUrl)).status).toBe(404);
+    const after = await manifest(key);
+    expect(Object.keys(after.files)).toEqual(['dir/one two.md', 'z.bin']);
+    expect(after.version).toBe(4);
+    expect((await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data).toMatchObject({ fileCount: 2 });
+  });
+
+  it('lists saved sessions newest first, returns their text, and 413 with a URL when large', async () => {
+    const { key } = await agentKey();
+    await store(key, 'sessions/s-1.jsonl', Buffer.from('{"turn":1}\n'));
+    await store(key, 'sessions/s-2.md', Buffer.from('# session two'));
+    await store(key, 'sessions/nested/not-a-session.md', Buffer.from('x'));
+    const big = Buffer.alloc(40, 'b');
+    await store(key, 'sessions/big.txt', big);
+    const { sessions } = (await call(api.url, 'GET', '/agent/sync/sessions', { key })).body.data;
+    expect(sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(['big', 's-2', 's-1']);
+    expect(sessions[1]).toMatchObject({ path: 'sessions/s-2.md', size: 13 });
+    const one = await call(api.url, 'GET', '/agent/sync/sessions/s-2', { key });
+    expect(one.body.data).toMatchObject({ sessionId: 's-2', content: '# session two' });
+    expect((await call(api.url, 'GET', '/agent/sync/sessions/nope', { key })).status).toBe(404);
+    process.env.SATCHEL_SYNC_SESSION_INLINE_MAX_BYTES = '32';
+    try {
+      const large = await call(api.url, 'GET', '/agent/sync/sessions/big', { key });
+      expect(large.status).toBe(413);
+      expect(large.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', size: 40 });
+      expect(Buffer.from(await (await fetch(large.body.error.url)).arrayBuffer())).toEqual(big);
+    } finally {
+      delete process.env.SATCHEL_SYNC_SESSION_INLINE_MAX_BYTES;
+    }
+    expect((await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data.sessionCount).toBe(3);
+  });
+});
+
+describe('workspace sync: reconstruct modes', () => {
+  const files = ['MEMORY.md', 'memory/facts.md', 'notes/MEMORY.md', 'notes/topic.memory.md', 'notes/plain.md', 'src/app.ts', 'sessions/old.jsonl', 'sessions/mid.jsonl', 'sessions/new.jsonl'];
+  const restored = async (key: string, mode: string) => {
+    const res = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode } });
+    expect(res.status).toBe(200);
+    return res.body.data.files.map((f: { path: string }) => f.path).sort();
+  };
+
+  it('full = everything, memory = memory patterns, active = memory + recent sessions + recently changed files', async () => {
+    const { key } = await agentKey();
+    for (const p of files) await store(key, p, Buffer.from(p));
+    expect(await restored(key, 'full')).toEqual([...files].sort());
+    const memory = ['MEMORY.md', 'memory/facts.md', 'notes/MEMORY.md', 'notes/topic.memory.md'];
+    expect(await restored(key, 'memory')).toEqual(memory);
+    // everything was backed up just now: inside the default 72-hour window
+    expect(await restored(key, 'active')).toEqual([...files].sort());
+    process.env.SATCHEL_SYNC_ACTIVE_WINDOW_HOURS = '0';
+    process.env.SATCHEL_SYNC_ACTIVE_SESSIONS = '2';
+    try {
+      expect(await restored(key, 'active')).toEqual([...memory, 'sessions/mid.jsonl', 'sessions/new.jsonl'].sort());
+    } finally {
+      delete process.env.SATCHEL_SYNC_ACTIVE_WINDOW_HOURS;
+      delete process.env.SATCHEL_SYNC_ACTIVE_SESSIONS;
+    }
+    const bundle = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'memory' } })).body.data;
+    const entry = bundle.files.find((f: { path: string }) => f.path === 'MEMORY.md');
+    expect(entry).toMatchObject({ hash: sha256('MEMORY.md'), size: 9 });
+    expect(await (await fetch(entry.url)).text()).toBe('MEMORY.md');
+  });
+
+  it('pages a bundle with a cursor', async () => {
+    const { key } = await agentKey();
+    for (const p of ['a', 'b', 'c']) await store(key, p, Buffer.from(p));
+    const first = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2 } })).body.data;
+    expect(first.files.map((f: { path: string }) => f.path)).toEqual(['a', 'b']);
+    const second = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2, cursor: first.nextCursor } })).body.data;
+    expect(second.files.map((f: { path: string }) => f.path)).toEqual(['c']);
+    expect(second.nextCursor).toBeUndefined();
+  });
+});
+
+describe('workspace sync: multipart', () => {
+  it('uploads parts to presigned URLs, completes, and confirms the whole object', async () => {
+    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * 1024 * 1024);
+    try {
+      const { key } = await agentKey();
+      const bytes = Buffer.alloc(11 * 1024 * 1024 + 3, 7);
+      const res = await call(api.url, 'POST', '/agent/sync/presign', {
+        key,
+        body: { files: [{ path: 'big/blob.bin', operation: 'multipart', hash: sha256(bytes), size: bytes.length }] },
+      });
+      expect(res.status).toBe(200);
+      const plan = res.body.data.urls[0];
+      expect(plan.parts.map((p: { size: number }) => p.size)).toEqual([5242880, 5242880, 1048579]);
+      const parts = [];
+      for (const part of plan.parts) {
+        const start = (part.partNumber - 1) * plan.partSize;
+        const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: bytes.subarray(start, start + part.size) });
+        expect(put.status).toBe(200);
+        parts.push({ partNumber: part.partNumber, etag: put.headers.get('etag') });
+      }
+      expect((await confirm(key, 'big/blob.bin', bytes)).status).toBe(409);
+      const done = await call(api.url, 'POST', '/agent/sync/multipart/complete', { key, body: { path: 'big/blob.bin', uploadId: plan.uploadId, parts } });
+      expect(done.status).toBe(200);
+      expect((await confirm(key, 'big/blob.bin', bytes)).status).toBe(200);
+      expect((await manifest(key)).files['big/blob.bin'].size).toBe(bytes.length);
+    } finally {
+      delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;
+    }
+  });
+});
