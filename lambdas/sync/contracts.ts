@@ -90,7 +90,8 @@ export const confirm = contract({
       if (body.files ? single > 0 : single < 3) {
         ctx.addIssue({ code: 'custom', message: 'send either {filePath, hash, size} or {files: [{filePath, hash, size}, …]}' });
       }
-    }),
+    })
+    .meta({ examples: [{ filePath: 'notes/todo.md', hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0 }] }),
   response: z.record(z.string(), z.unknown()),
   maxBodyBytes: BATCH_BODY_BYTES,
 });
