@@ -76,7 +76,7 @@ function readBody(event: HttpEvent, limit: number): unknown {
  */
 export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): LambdaHandler {
   const envelope = ENVELOPES[c.surface];
-  const core = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+  const answer = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {
       const auth = authFromEvent(event);
@@ -111,6 +111,12 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
       return respond(failure.status, envelope.error(failure, requestId));
     }
   };
+  const core = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    const result = await answer(event, context);
+    const status = result.statusCode ?? 200;
+    metrics.addMetric(status >= 500 ? 'ServerError' : status >= 400 ? 'ClientError' : 'Success', MetricUnit.Count, 1);
+    return result;
+  };
   const handler = middy(core)
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger))
@@ -120,7 +126,6 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
 }
 
 function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  metrics.addMetric(statusCode >= 500 ? 'ServerError' : statusCode >= 400 ? 'ClientError' : 'Success', MetricUnit.Count, 1);
   if (body === undefined) return { statusCode, headers };
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
