@@ -1,6 +1,7 @@
 import { BedrockRuntimeClient, InvokeModelCommand, type InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { config } from '../kit/config';
-import { mapLimited, normalise, type Embedder } from './embedder';
+import { mapLimit } from '../kit/map-limit';
+import { normalise, type Embedder } from './embedder';
 
 /** Titan Text Embeddings V2 takes one text per call and at most 50,000 characters. */
 const MAX_INPUT_CHARS = 50_000;
@@ -19,7 +20,7 @@ export class BedrockEmbedder implements Embedder {
   }
 
   embed(texts: string[]): Promise<Float32Array[]> {
-    return mapLimited(texts, PARALLEL_CALLS, (text) => this.embedOne(text));
+    return mapLimit(texts, PARALLEL_CALLS, (text) => this.embedOne(text));
   }
 
   private async embedOne(text: string): Promise<Float32Array> {

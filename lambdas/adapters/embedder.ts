@@ -18,20 +18,6 @@ export function normalise(vector: ArrayLike<number>): Float32Array {
 
 export const isZero = (vector: Float32Array): boolean => vector.every((v) => v === 0);
 
-/** Runs `fn` over `items` with at most `limit` calls in flight, keeping the order of results. */
-export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 let instance: Promise<Embedder> | undefined;
 
 /** The configured embedder, created once per process. */

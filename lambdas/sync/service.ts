@@ -1,6 +1,6 @@
 import { config } from '../kit/config';
 import { badRequest, conflict, notFound, tooLarge } from '../kit/errors';
-import { mapLimit } from './map-limit';
+import { mapLimit } from '../kit/map-limit';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
 import { completeMultipart, deleteObject, objectKey, partCount, presignGet, presignMultipart, presignPut, readObjectText, verifyObject } from './objects';
 import { checkPath, checkPrefix } from './paths';

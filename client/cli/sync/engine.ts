@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { mapLimit } from '../../../lambdas/sync/map-limit';
+import { mapLimit } from '../../../lambdas/kit/map-limit';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, PresignEntry, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { readBody, transfer } from './transfer';

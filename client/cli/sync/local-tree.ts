@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { globToRegExp } from '../../../lambdas/sync/glob';
-import { mapLimit } from '../../../lambdas/sync/map-limit';
+import { mapLimit } from '../../../lambdas/kit/map-limit';
 import { pathProblem } from '../../../lambdas/sync/paths';
 
 /** Always skipped, at any depth. */

@@ -4,7 +4,8 @@ import type { AgentScope } from './agent';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
 import { MAX_RECORD_BYTES, canonicalTable, contentHash, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
-import { db, mapLimit, sleep, tableName } from './table';
+import { mapLimit } from '../../kit/map-limit';
+import { db, sleep, tableName } from './table';
 
 /** One operation as clients send it; checked one by one so a bad operation fails alone. */
 const operationSchema = z.object({
