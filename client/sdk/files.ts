@@ -1,3 +1,5 @@
+import type * as z from 'zod';
+import type { deploymentSchema, deploymentStatus, fileRecordSchema } from '../../lambdas/files/contracts';
 import type { SatchelHttp } from './http';
 
 /**
@@ -5,31 +7,9 @@ import type { SatchelHttp } from './http';
  * Method names say "deployment" or "sandbox" so they cannot clash with the workspace-file methods of other surfaces.
  */
 
-export type DeploymentStatus = 'provisioning' | 'running' | 'stopped' | 'terminated';
-
-export interface Deployment {
-  id: string;
-  name: string;
-  status: DeploymentStatus;
-  agent?: string;
-  sandbox: { state: DeploymentStatus; desktopPath: string; expiresAt: string };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface DeploymentFile {
-  _id: string;
-  id: string;
-  deploymentId: string;
-  userId: string;
-  fileName: string;
-  fileSize: number;
-  mimeType: string;
-  storagePath: string;
-  status: 'ready';
-  createdAt: string;
-  updatedAt: string;
-}
+export type DeploymentStatus = z.output<typeof deploymentStatus>;
+export type Deployment = z.output<typeof deploymentSchema>;
+export type DeploymentFile = z.output<typeof fileRecordSchema>;
 
 export interface UploadDeclaration {
   deploymentId: string;

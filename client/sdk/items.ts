@@ -1,3 +1,4 @@
+import type { ItemSummary } from '../../lambdas/items/service';
 import type { SatchelHttp } from './http';
 
 /** Scoped workspace items and vector search (seed 003). Bodies are the seed's, flat. */
@@ -10,14 +11,7 @@ export interface ScopeArgs {
   scopeId?: string;
 }
 
-export interface ItemSummary {
-  path: string;
-  contentType: string;
-  size: number;
-  createdAt: string;
-  expiresAt: string | null;
-  metadata: Record<string, unknown>;
-}
+export type { ItemSummary };
 
 export interface Item extends ItemSummary {
   /** Text as is; binary base64 (encoding `base64`); null above 1 MiB (use downloadUrl). */

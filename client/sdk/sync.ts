@@ -1,5 +1,6 @@
 import type * as contracts from '../../lambdas/sync/contracts';
 import type { ResponseOf } from '../../lambdas/kit/contract';
+import type { Confirmation, ConfirmResult } from '../../lambdas/sync/service';
 import type { SatchelHttp } from './http';
 
 /** Workspace sync (seed 000): the methods carry the seed's names and return its shapes (the `data` of `{ data }`). */
@@ -48,15 +49,7 @@ export interface PresignFile {
   size?: number;
 }
 
-export interface Confirmation {
-  filePath: string;
-  hash: string;
-  size: number;
-}
-
-export type ConfirmResult =
-  | { filePath: string; status: 'confirmed' | 'unchanged'; hash: string; size: number; modified: string }
-  | { filePath: string; status: 'conflict'; error: { code: string; message: string } };
+export type { Confirmation, ConfirmResult };
 
 export type Manifest = Omit<ResponseOf<typeof contracts.getManifest>, 'nextCursor'>;
 export type RestoreMode = 'full' | 'memory' | 'active';
