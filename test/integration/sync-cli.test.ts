@@ -13,6 +13,7 @@ let work: string;
 beforeAll(async () => {
   api = await startTestApi();
   work = mkdtempSync(join(tmpdir(), 'satchel-sync-cli-'));
+  process.env.XDG_CACHE_HOME = join(work, 'cache'); // where pushes keep their resume journal
 });
 afterAll(async () => {
   await api.close();
@@ -100,6 +101,23 @@ describe('satchel sync push / pull', () => {
     expect(pruned.upload).toEqual([]);
     expect(pruned.remove).toEqual(['f7.txt']);
     expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual([...Array(10).keys()].filter((i) => i !== 7).map((i) => `f${i}.txt`).concat('new.txt').sort());
+  });
+
+  it('a push interrupted after its uploads confirms them on the next run instead of uploading again', async () => {
+    const { client } = await clientFor('interrupted');
+    const dir = join(work, 'interrupted');
+    for (let i = 0; i < 5; i++) write(dir, `doc${i}.md`, `content ${i}`);
+    const failingConfirm = { ...client, syncConfirmUpload: async () => Promise.reject(new Error('connection lost')) };
+    await expect(push(failingConfirm, dir)).rejects.toThrow('connection lost');
+    expect(Object.keys((await client.syncGetManifest()).files)).toEqual([]);
+    write(dir, 'doc4.md', 'changed after the interruption');
+
+    const resumed = await push(client, dir);
+    expect(resumed.upload.map((f) => f.path)).toEqual(['doc4.md']);
+    expect(resumed.uploadedBytes).toBe(Buffer.byteLength('changed after the interruption'));
+    const files = (await client.syncGetManifest()).files;
+    expect(Object.keys(files).sort()).toEqual(['doc0.md', 'doc1.md', 'doc2.md', 'doc3.md', 'doc4.md']);
+    expect((await push(client, dir)).upload).toEqual([]);
   });
 
   it('pull refuses bytes that do not match the manifest and leaves no partial file', async () => {

@@ -9,6 +9,7 @@ import type { AgentOption, Confirmation, Manifest, MultipartUrls, PresignEntry, 
 import { readBody, transfer } from './transfer';
 import { scanTree, TEMP_MARKER, type LocalFile, type Scan } from './local-tree';
 import { silentProgress, type Progress } from './progress';
+import { PushJournal } from './push-journal';
 
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
@@ -107,10 +108,12 @@ export interface PushResult extends PushPlan {
  * the manifest does not hold yet.
  */
 export async function push(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<PushResult> {
-  const plan = await planPush(client, dir, options);
+  const planned = await planPush(client, dir, options);
   const progress = options.progress ?? silentProgress;
   const concurrency = options.concurrency ?? 16;
   const o: AgentOption = { agentId: options.agentId };
+  const journal = PushJournal.for(client.http.options.baseUrl, dir, options.agentId);
+  const plan = { ...planned, upload: await withoutResumed(client, planned.upload, await journal.uploaded(), o) };
   for (const s of plan.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
   const conflicts: string[] = [];
   let uploadedBytes = 0;
@@ -149,7 +152,9 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
         }
         uploadedBytes += file.size;
         progress.done(file.path, file.size);
-        pending.push({ filePath: file.path, hash: file.hash, size: file.size });
+        const upload = { filePath: file.path, hash: file.hash, size: file.size };
+        await journal.record(upload);
+        pending.push(upload);
         if (pending.length >= CONFIRM_BATCH || pending.reduce((n, c) => n + c.size, 0) >= CONFIRM_BATCH_BYTES) await flush();
       };
       // many small files in parallel; large ones a few at a time, as S3 clients do by default
@@ -160,11 +165,25 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
       await flush();
     }
     await Promise.all(confirming);
+    await journal.clear();
     await mapLimit(plan.remove, concurrency, (path) => client.syncDeleteFile(path, o));
   } finally {
     progress.stop();
   }
   return { ...plan, uploadedBytes, conflicts };
+}
+
+/** Confirms what an interrupted push had already uploaded; returns the files that still need uploading. */
+async function withoutResumed(client: SatchelClient, upload: LocalFile[], uploaded: Confirmation[], o: AgentOption): Promise<LocalFile[]> {
+  const key = (c: Confirmation) => `${c.filePath}\0${c.hash}\0${c.size}`;
+  const wanted = new Set(upload.map((f) => key({ filePath: f.path, hash: f.hash, size: f.size })));
+  const candidates = uploaded.filter((c) => wanted.has(key(c)));
+  const confirmed = new Set<string>();
+  for (let i = 0; i < candidates.length; i += CONFIRM_BATCH) {
+    const { results } = await client.syncConfirmUpload({ files: candidates.slice(i, i + CONFIRM_BATCH) }, o);
+    for (const r of results) if (r.status !== 'conflict') confirmed.add(r.filePath);
+  }
+  return upload.filter((f) => !confirmed.has(f.path));
 }
 
 export interface PullPlanEntry {

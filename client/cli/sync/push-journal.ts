@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Confirmation } from '../../sdk/sync';
+
+/**
+ * Uploads a push has made but not yet confirmed, kept outside the pushed folder (in the user's cache)
+ * so an interrupted push can confirm them on its next run instead of uploading the bytes again.
+ */
+export class PushJournal {
+  private constructor(private readonly file: string) {}
+
+  static for(baseUrl: string, dir: string, agentId: string | undefined): PushJournal {
+    const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+    const id = createHash('sha256').update(`${baseUrl}\0${resolve(dir)}\0${agentId ?? ''}`).digest('hex').slice(0, 32);
+    return new PushJournal(join(cache, 'satchel', 'push', `${id}.jsonl`));
+  }
+
+  /** The uploads recorded by an earlier, unfinished push. */
+  async uploaded(): Promise<Confirmation[]> {
+    const text = await readFile(this.file, 'utf8').catch(() => '');
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Confirmation];
+        } catch {
+          return []; // a line cut short by the interruption
+        }
+      });
+  }
+
+  async record(upload: Confirmation): Promise<void> {
+    await mkdir(join(this.file, '..'), { recursive: true });
+    await appendFile(this.file, `${JSON.stringify(upload)}\n`);
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+}
