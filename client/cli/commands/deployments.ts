@@ -1,19 +1,6 @@
 import type { Command } from 'commander';
-import { createSatchelClient } from '../../sdk';
 import type { Deployment } from '../../sdk/files';
-
-export interface ConnectionFlags {
-  url?: string;
-  apiKey?: string;
-}
-
-export const connect = (flags: ConnectionFlags) =>
-  createSatchelClient({ baseUrl: flags.url ?? process.env.SATCHEL_URL ?? 'http://127.0.0.1:3000', apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
-
-export const withConnection = (command: Command) =>
-  command
-    .option('--url <url>', 'API base URL (default $SATCHEL_URL or http://127.0.0.1:3000)')
-    .option('--api-key <key>', 'API key (default $SATCHEL_API_KEY)');
+import { connect, withConnection, type ConnectionFlags } from '../connection';
 
 const describe = (d: Deployment) =>
   `${d.id}  ${d.status.padEnd(12)} ${d.name}\n  Desktop: ${d.sandbox.desktopPath}\n  expires: ${d.sandbox.expiresAt}`;

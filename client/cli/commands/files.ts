@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { mimeTypeOf } from '../../../lambdas/files/mime-types';
 import type { FailedFile } from '../../sdk/files';
-import { connect, withConnection, type ConnectionFlags } from './deployments';
+import { connect, withConnection, type ConnectionFlags } from '../connection';
 
 /** A byte counter that moves a progress bar on stderr (silent when stderr is not a terminal). */
 function progress(label: string, total: number) {

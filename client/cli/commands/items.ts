@@ -1,36 +1,23 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createSatchelClient } from '../../sdk';
+import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { ItemScope } from '../../sdk/items';
 
 /** `satchel items add|get|list|rm|mv|search|status`: scoped workspace items (seed 003). */
-
-interface ConnectionOptions {
-  url?: string;
-  apiKey?: string;
-}
 
 interface ScopeOptions {
   scope?: ItemScope;
   scopeId?: string;
 }
 
-function client(command: Command) {
-  const options = command.optsWithGlobals<ConnectionOptions>();
-  return createSatchelClient({
-    baseUrl: options.url ?? process.env.SATCHEL_URL ?? 'http://127.0.0.1:3000',
-    apiKey: options.apiKey ?? process.env.SATCHEL_API_KEY,
-  });
-}
+const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 function withScope(command: Command): Command {
-  return command
+  return withConnection(command)
     .option('-s, --scope <scope>', 'agent (default), session, company or temporary')
-    .option('-i, --scope-id <id>', 'agent id (scope agent) or session id (scope session)')
-    .option('--url <url>', 'API base URL (SATCHEL_URL, default http://127.0.0.1:3000)')
-    .option('--api-key <key>', 'API key (SATCHEL_API_KEY)');
+    .option('-i, --scope-id <id>', 'agent id (scope agent) or session id (scope session)');
 }
 
 const scopeOf = (o: ScopeOptions) => ({ scope: o.scope, scopeId: o.scopeId });

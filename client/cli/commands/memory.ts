@@ -1,33 +1,23 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createSatchelClient } from '../../sdk';
+import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { MemoryOperation } from '../../sdk';
 
 /** `satchel memory status|push|pull`: an agent's memory records (seed 001). */
 
-interface Options {
-  url?: string;
-  apiKey?: string;
+interface Options extends ConnectionFlags {
   agent?: string;
   device?: string;
 }
 
-function client(command: Command) {
-  const options = command.optsWithGlobals<Options>();
-  return createSatchelClient({
-    baseUrl: options.url ?? process.env.SATCHEL_URL ?? 'http://127.0.0.1:3000',
-    apiKey: options.apiKey ?? process.env.SATCHEL_API_KEY,
-  });
-}
+const client = (command: Command) => connect(command.optsWithGlobals<Options>());
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 function withAgent(command: Command): Command {
-  return command
+  return withConnection(command)
     .option('-a, --agent <id>', 'agent id (optional with an agent-bound key)')
-    .option('-d, --device <id>', 'device whose pull cursor to use (default: this API key)')
-    .option('--url <url>', 'API base URL (SATCHEL_URL, default http://127.0.0.1:3000)')
-    .option('--api-key <key>', 'API key (SATCHEL_API_KEY)');
+    .option('-d, --device <id>', 'device whose pull cursor to use (default: this API key)');
 }
 
 const ids = (o: Options) => ({ agent_id: o.agent, device_id: o.device });

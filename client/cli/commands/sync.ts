@@ -1,31 +1,24 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createSatchelClient } from '../../sdk';
+import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { RestoreMode } from '../../sdk/sync';
 import { pull, push, status } from '../sync/engine';
 import { createProgress, formatBytes } from '../sync/progress';
 
-interface ConnectionFlags {
-  url?: string;
-  apiKey?: string;
+interface SyncFlags extends ConnectionFlags {
   agent?: string;
   concurrency: string;
 }
 
-function connect(flags: ConnectionFlags) {
-  const client = createSatchelClient({
-    baseUrl: flags.url ?? process.env.SATCHEL_URL ?? 'http://127.0.0.1:3000',
-    apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY,
-  });
+function connectSync(flags: SyncFlags) {
+  const client = connect(flags);
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be a whole number from 1 to 256');
   return { client, options: { agentId: flags.agent ?? process.env.SATCHEL_AGENT, concurrency, warn: (m: string) => console.error(`warning: ${m}`) } };
 }
 
-const withConnection = (command: Command) =>
-  command
-    .option('--url <url>', 'API base URL (default $SATCHEL_URL or http://127.0.0.1:3000)')
-    .option('--api-key <key>', 'API key (default $SATCHEL_API_KEY)')
+const withSyncOptions = (command: Command) =>
+  withConnection(command)
     .option('--agent <agentId>', 'agent to act for, with a tenant-wide key (default $SATCHEL_AGENT)')
     .option('--concurrency <n>', 'transfers in flight', '16');
 
@@ -33,11 +26,11 @@ const withConnection = (command: Command) =>
 export function registerSync(program: Command): void {
   const sync = program.command('sync').description("Back up and restore an agent's workspace (files and saved sessions)");
 
-  withConnection(sync.command('push <dir>'))
+  withSyncOptions(sync.command('push <dir>'))
     .description('Upload new and changed files (ignores .git/, node_modules/ and .satchelignore patterns)')
     .option('--delete', 'also remove remote files that are gone locally')
-    .action(async (dir: string, flags: ConnectionFlags & { delete?: boolean }) => {
-      const { client, options } = connect(flags);
+    .action(async (dir: string, flags: SyncFlags & { delete?: boolean }) => {
+      const { client, options } = connectSync(flags);
       const result = await push(client, resolve(dir), { ...options, delete: flags.delete, progress: createProgress('upload') });
       console.log(
         `pushed ${result.upload.length - result.conflicts.length} files (${formatBytes(result.uploadedBytes)}), ` +
@@ -46,20 +39,20 @@ export function registerSync(program: Command): void {
       if (result.conflicts.length) throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
     });
 
-  withConnection(sync.command('pull <dir>'))
+  withSyncOptions(sync.command('pull <dir>'))
     .description('Download what differs locally, verify every hash, write atomically')
     .addOption(new Option('--mode <mode>', 'what to restore').choices(['full', 'active', 'memory']).default('full'))
-    .action(async (dir: string, flags: ConnectionFlags & { mode: RestoreMode }) => {
-      const { client, options } = connect(flags);
+    .action(async (dir: string, flags: SyncFlags & { mode: RestoreMode }) => {
+      const { client, options } = connectSync(flags);
       const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, progress: createProgress('download') });
       console.log(`pulled ${result.downloaded} files (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date`);
     });
 
-  withConnection(sync.command('status <dir>'))
+  withSyncOptions(sync.command('status <dir>'))
     .description('Show what push and pull would move')
     .option('--delete', 'include remote files that push --delete would remove')
-    .action(async (dir: string, flags: ConnectionFlags & { delete?: boolean }) => {
-      const { client, options } = connect(flags);
+    .action(async (dir: string, flags: SyncFlags & { delete?: boolean }) => {
+      const { client, options } = connectSync(flags);
       const s = await status(client, resolve(dir), { ...options, delete: flags.delete });
       for (const f of s.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
       for (const p of s.remove) console.log(`delete  ${p}`);

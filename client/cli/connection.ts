@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { createSatchelClient } from '../sdk';
+
+/** Where every command finds the API: flags first, then SATCHEL_URL / SATCHEL_API_KEY, then the local runtime. */
+export interface ConnectionFlags {
+  url?: string;
+  apiKey?: string;
+}
+
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
+
+export const connect = (flags: ConnectionFlags) =>
+  createSatchelClient({ baseUrl: flags.url ?? process.env.SATCHEL_URL ?? DEFAULT_URL, apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
+
+export const withConnection = (command: Command) =>
+  command
+    .option('--url <url>', `API base URL (default $SATCHEL_URL or ${DEFAULT_URL})`)
+    .option('--api-key <key>', 'API key (default $SATCHEL_API_KEY)');
