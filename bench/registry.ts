@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSatchelClient } from '../client/sdk';
 import { startLocalSatchel } from '../local/runtime';
+import { percentile } from './support';
 
 /**
  * Warm latency of the registry through the local runtime (real authorizer, handlers, DynamoDB
@@ -10,10 +11,6 @@ import { startLocalSatchel } from '../local/runtime';
  * one client, after a warm-up; figures in ms.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function measure(label: string, rounds: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < Math.min(30, rounds); i++) await fn(-1 - i);

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { normalise } from '../lambdas/adapters/embedder';
 import { LexicalEmbedder } from '../lambdas/adapters/lexical-embedder';
 import { LocalVectorIndex } from '../lambdas/adapters/local-vector-index';
 import { chunkText, titleOf } from '../lambdas/items/content';
+import { createSatchelClient } from '../client/sdk';
+import { percentile, withLocalApi } from './support';
 
 /**
  * `npm run bench -- search [--sizes 10000,100000] [--queries 200] [--skip-runtime] [--skip-in-process]`
@@ -44,10 +43,6 @@ const document = (bytes: number) => {
 const queries = (n: number) => Array.from({ length: n }, () => Array.from({ length: 3 + Math.floor(random() * 3) }, word).join(' '));
 
 const ITEM_BYTES = 100_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 function latencyLine(label: string, samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -110,56 +105,32 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
 }
 
 async function throughRuntime(sizes: number[], queryCount: number): Promise<void> {
-  const { ensureTables, localEnvironment, LOCAL_BUCKET } = await import('../local/bootstrap');
-  const { startDynamo, startS3 } = await import('../local/emulators');
-  const dir = mkdtempSync(join(tmpdir(), 'satchel-bench-search-'));
-  const dynamo = await startDynamo();
-  const s3 = await startS3({ directory: join(dir, 's3'), bucket: LOCAL_BUCKET });
-  try {
-    await ensureTables(dynamo.endpoint);
-    Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), { SATCHEL_HOME: join(dir, 'home') });
-    const { startServer } = await import('../local/server');
-    const { KeyStore } = await import('../lambdas/auth/keys');
-    const { documentClient } = await import('../lambdas/kit/aws');
-    const { config } = await import('../lambdas/kit/config');
-    const { createSatchelClient } = await import('../client/sdk');
-    const server = await startServer();
-    try {
-      const { key } = await new KeyStore(documentClient(), config.tableName('apiKeys')).create({ tenant: 'bench', surfaces: ['items'] });
-      const satchel = createSatchelClient({ baseUrl: server.url, apiKey: key });
-      let chunks = 0;
-      let item = 0;
-      let indexingSeconds = 0;
-      for (const size of sizes) {
-        const started = performance.now();
-        const before = chunks;
-        while (chunks < size) {
-          const content = document(ITEM_BYTES);
-          const path = `/bench/doc-${item++}.txt`;
-          await satchel.addItem({ scope: 'company', itemPath: path, content });
-          chunks += chunkText(content).length;
-        }
-        indexingSeconds = (performance.now() - started) / 1000;
-        console.log(
-          `local runtime, ${chunks.toLocaleString('en')} chunks (${item} items of ~100 KB via POST /api/workspace/items): ` +
-            `indexing ${Math.round((chunks - before) / indexingSeconds).toLocaleString('en')} chunks/s`,
-        );
-        const samples: number[] = [];
-        for (const q of queries(queryCount)) {
-          const t0 = performance.now();
-          await satchel.searchItems({ scope: 'company', query: q });
-          samples.push(performance.now() - t0);
-        }
-        console.log(`  ${latencyLine('POST /api/workspace/search', samples)}`);
+  await withLocalApi(async (api) => {
+    const satchel = createSatchelClient({ baseUrl: api.url, apiKey: await api.key(['items']) });
+    let chunks = 0;
+    let item = 0;
+    for (const size of sizes) {
+      const started = performance.now();
+      const before = chunks;
+      while (chunks < size) {
+        const content = document(ITEM_BYTES);
+        await satchel.addItem({ scope: 'company', itemPath: `/bench/doc-${item++}.txt`, content });
+        chunks += chunkText(content).length;
       }
-    } finally {
-      await server.close();
+      const indexingSeconds = (performance.now() - started) / 1000;
+      console.log(
+        `local runtime, ${chunks.toLocaleString('en')} chunks (${item} items of ~100 KB via POST /api/workspace/items): ` +
+          `indexing ${Math.round((chunks - before) / indexingSeconds).toLocaleString('en')} chunks/s`,
+      );
+      const samples: number[] = [];
+      for (const q of queries(queryCount)) {
+        const t0 = performance.now();
+        await satchel.searchItems({ scope: 'company', query: q });
+        samples.push(performance.now() - t0);
+      }
+      console.log(`  ${latencyLine('POST /api/workspace/search', samples)}`);
     }
-  } finally {
-    await s3.stop();
-    await dynamo.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function run(args: string[]): Promise<void> {
