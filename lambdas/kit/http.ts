@@ -2,14 +2,13 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { authFromEvent, requireSurface, type AuthContext, type AuthorizerContext } from './auth-context';
 import { config } from './config';
 import type { BodyOf, Contract, ParamsOf, QueryOf } from './contract';
 import { AppError, badRequest, tooLarge } from './errors';
-import { logger, metrics, tracer } from './observability';
+import { logger, metrics, tracingMiddleware } from './observability';
 import { ENVELOPES } from './surfaces';
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthorizerContext>>;
@@ -117,10 +116,10 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
     metrics.addMetric(status >= 500 ? 'ServerError' : status >= 400 ? 'ClientError' : 'Success', MetricUnit.Count, 1);
     return result;
   };
-  const handler = middy(core)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)) as unknown as LambdaHandler;
+  const stack = middy(core);
+  const tracing = tracingMiddleware();
+  if (tracing) stack.use(tracing);
+  const handler = stack.use(injectLambdaContext(logger)).use(logMetrics(metrics)) as unknown as LambdaHandler;
   handler.contract = c;
   return handler;
 }

@@ -1,8 +1,23 @@
+import type { MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /** Powertools singletons; service name, namespace and switches come from POWERTOOLS_* variables. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'satchel' });
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Satchel' });
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'satchel' });
+
+let tracer: import('@aws-lambda-powertools/tracer').Tracer | undefined;
+
+/**
+ * The Powertools tracer's middleware, or nothing when tracing is off (POWERTOOLS_TRACE_ENABLED=false,
+ * as in the local runtime). Required only when needed: loading aws-xray-sdk-core installs an
+ * async hook (cls-hooked) that tracks every promise of the process, which cost the local runtime
+ * ~10% of its CPU under load.
+ */
+export function tracingMiddleware(): MiddlewareObj | undefined {
+  if (process.env.POWERTOOLS_TRACE_ENABLED === 'false') return undefined;
+  const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
+  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
+  tracer ??= new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'satchel' });
+  return captureLambdaHandler(tracer, { captureResponse: false });
+}

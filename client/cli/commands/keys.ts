@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
-import { parseSurfaces, type ApiKeyRecord } from '../../../lambdas/auth/keys';
-import { openKeyTarget, type KeyTarget, type TargetOptions } from '../key-target';
+import type { ApiKeyRecord } from '../../../lambdas/auth/keys';
+import type { KeyTarget, TargetOptions } from '../key-target';
+
+/**
+ * Loaded by the keys commands only: they bring the DynamoDB and CloudFormation clients and the
+ * local emulators, ~0.4 s of start-up every other command would pay.
+ */
+const keyStore = () => require('../../../lambdas/auth/keys') as typeof import('../../../lambdas/auth/keys');
+const keyTarget = () => require('../key-target') as typeof import('../key-target');
 
 /** `satchel keys create|list|revoke`: API keys of the local runtime (default) or of a deployed stack. */
 export function registerKeys(program: Command): void {
@@ -17,7 +24,7 @@ export function registerKeys(program: Command): void {
     .option('--agent <agent>', 'bind the key to one agent (it may act for that agent only)')
     .option('--surfaces <list>', 'comma-separated surfaces the key may use (default: all)')
     .action((opts: { tenant: string; agent?: string; surfaces?: string }, command: Command) => {
-      const surfaces = parseSurfaces(opts.surfaces);
+      const surfaces = keyStore().parseSurfaces(opts.surfaces);
       return withTarget(command, async (target) => {
         const { key, record } = await target.store.create({ tenant: opts.tenant, agent: opts.agent, surfaces });
         console.log(`API key (shown once, store it now):\n  ${key}\n`);
@@ -53,7 +60,7 @@ export function registerKeys(program: Command): void {
 }
 
 async function withTarget(command: Command, run: (target: KeyTarget) => Promise<void>): Promise<void> {
-  const target = await openKeyTarget(command.optsWithGlobals<TargetOptions>(), (line) => console.error(line));
+  const target = await keyTarget().openKeyTarget(command.optsWithGlobals<TargetOptions>(), (line) => console.error(line));
   try {
     await run(target);
   } finally {

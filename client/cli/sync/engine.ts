@@ -16,9 +16,10 @@ export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 const PRESIGN_BATCH = 1000;
 /** Files above this size upload at most 4 at a time. */
 const LARGE_FILE = 1024 * 1024;
-const CONFIRM_BATCH = 200;
+/** Two full manifest transactions on the server (99 files each). */
+const CONFIRM_BATCH = 198;
 /** A confirm batch is also sent once it holds this many bytes, so the server's checks overlap the uploads. */
-const CONFIRM_BATCH_BYTES = 64 * 1024 * 1024;
+const CONFIRM_BATCH_BYTES = 16 * 1024 * 1024;
 const CONFIRMS_IN_FLIGHT = 2;
 
 export interface SyncOptions extends AgentOption {
@@ -68,7 +69,7 @@ async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
 async function readRange(absolute: string, start: number, length: number): Promise<Buffer> {
   const handle = await open(absolute, 'r');
   try {
-    const buffer = Buffer.alloc(length);
+    const buffer = Buffer.allocUnsafe(length); // filled below, or thrown away
     let read = 0;
     while (read < length) {
       const { bytesRead } = await handle.read(buffer, read, length - read, start + read);
@@ -168,6 +169,7 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     await journal.clear();
     await mapLimit(plan.remove, concurrency, (path) => client.syncDeleteFile(path, o));
   } finally {
+    await journal.close();
     progress.stop();
   }
   return { ...plan, uploadedBytes, conflicts };

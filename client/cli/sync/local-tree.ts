@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { globToRegExp } from '../../../lambdas/sync/glob';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
@@ -65,12 +65,31 @@ export async function scanTree(root: string): Promise<Scan> {
     }
   };
   if (existsSync(root)) await walk(root, '');
-  const files = await mapLimit(found, 8, async (f) => ({ ...f, size: (await stat(f.absolute)).size, hash: await hashFile(f.absolute) }));
+  const files = await mapLimit(found, 16, async (f) => ({ ...f, ...(await hashFile(f.absolute)) }));
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped };
 }
 
-export async function hashFile(absolute: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(absolute)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** Files up to this size are read in one call: most of a workspace, and much cheaper than a stream. */
+const READ_WHOLE_MAX = 1024 * 1024;
+
+/** Size and SHA-256 (lowercase hex) of a file. */
+async function hashFile(absolute: string): Promise<{ size: number; hash: string }> {
+  const handle = await open(absolute, 'r');
+  try {
+    const { size } = await handle.stat();
+    const hash = createHash('sha256');
+    if (size <= READ_WHOLE_MAX) {
+      const bytes = await handle.readFile();
+      return { size: bytes.length, hash: hash.update(bytes).digest('hex') };
+    }
+    let read = 0;
+    // 1 MiB reads: a sixteenth of the calls (and garbage) of a stream's 64 KiB
+    for await (const chunk of handle.createReadStream({ highWaterMark: READ_WHOLE_MAX, autoClose: false })) {
+      hash.update(chunk as Buffer);
+      read += (chunk as Buffer).length;
+    }
+    return { size: read, hash: hash.digest('hex') };
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Confirmation } from '../../sdk/sync';
@@ -9,6 +9,9 @@ import type { Confirmation } from '../../sdk/sync';
  * so an interrupted push can confirm them on its next run instead of uploading the bytes again.
  */
 export class PushJournal {
+  /** Opened on the first record and kept open: one write per upload, not an open and close. */
+  private handle?: Promise<FileHandle>;
+
   private constructor(private readonly file: string) {}
 
   static for(baseUrl: string, dir: string, agentId: string | undefined): PushJournal {
@@ -33,11 +36,20 @@ export class PushJournal {
   }
 
   async record(upload: Confirmation): Promise<void> {
-    await mkdir(join(this.file, '..'), { recursive: true });
-    await appendFile(this.file, `${JSON.stringify(upload)}\n`);
+    this.handle ??= mkdir(join(this.file, '..'), { recursive: true }).then(() => open(this.file, 'a'));
+    await (await this.handle).appendFile(`${JSON.stringify(upload)}\n`);
   }
 
+  /** Closes the file, keeping what it holds for the next push. */
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await (await handle)?.close();
+  }
+
+  /** Forgets the uploads: they are all confirmed. */
   async clear(): Promise<void> {
+    await this.close();
     await rm(this.file, { force: true });
   }
 }
