@@ -42,7 +42,7 @@ async function startCountingS3(directory: string) {
   };
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -66,17 +66,26 @@ function writeFiles(dir: string, count: number, size: number, prefix = 'f'): voi
   }
 }
 
-interface Row {
-  scenario: string;
-  tool: string;
+interface Sample {
   /** NaN when the tool failed. */
   seconds: number;
   failure?: string;
   requests: number;
-  serverS3?: number;
+  serverS3: number;
 }
 
-async function main(): Promise<void> {
+/** One table row: a scenario and a tool over every run. */
+interface Row {
+  scenario: string;
+  tool: string;
+  samples: Sample[];
+}
+
+/** `npm run bench -- sync [--runs 3]`: each scenario runs `runs` times; the table shows medians. */
+export async function run(args: string[]): Promise<void> {
+  const at = args.indexOf('--runs');
+  const runs = at >= 0 ? Number(args[at + 1]) : 3;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of at least 1');
   const work = mkdtempSync(join(tmpdir(), 'satchel-bench-'));
   const dynamo = await startDynamo();
   const s3 = await startCountingS3(join(work, 's3'));
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
   });
   const api = await startServer();
   try {
-    await compare(api, s3, work);
+    await compare(api, s3, work, runs);
   } finally {
     await api.close();
     await s3.stop();
@@ -98,7 +107,7 @@ async function main(): Promise<void> {
 }
 
 /** Runs every scenario with every installed tool and prints the table. */
-async function compare(api: RunningServer, proxy: { url: string; counts(): Promise<number> }, work: string): Promise<void> {
+async function compare(api: RunningServer, proxy: { url: string; counts(): Promise<number> }, work: string, runs: number): Promise<void> {
   const proxyUrl = proxy.url;
   let apiToS3 = 0;
   s3Client().middlewareStack.add((next) => (args) => (apiToS3++, next(args)), { step: 'finalizeRequest', name: 'benchCounter' });
@@ -137,20 +146,20 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
     {
       name: 'satchel sync',
       ok: true,
-      push: async (src, dest) => run('node', [cli, 'sync', 'push', src], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
-      pull: async (dest, dir) => run('node', [cli, 'sync', 'pull', dir], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
+      push: async (src, dest) => timed('node', [cli, 'sync', 'push', src], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
+      pull: async (dest, dir) => timed('node', [cli, 'sync', 'pull', dir], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
     },
     {
       name: 'rclone sync',
       ok: available('rclone'),
-      push: (src, dest) => run('rclone', ['sync', src, `bench:${LOCAL_BUCKET}/rclone/${dest}`], rcloneEnv),
-      pull: (dest, dir) => run('rclone', ['sync', `bench:${LOCAL_BUCKET}/rclone/${dest}`, dir], rcloneEnv),
+      push: (src, dest) => timed('rclone', ['sync', src, `bench:${LOCAL_BUCKET}/rclone/${dest}`], rcloneEnv),
+      pull: (dest, dir) => timed('rclone', ['sync', `bench:${LOCAL_BUCKET}/rclone/${dest}`, dir], rcloneEnv),
     },
     {
       name: 'aws s3 sync',
       ok: available('aws'),
-      push: (src, dest) => run('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
-      pull: (dest, dir) => run('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
+      push: (src, dest) => timed('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
+      pull: (dest, dir) => timed('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
     },
   ];
   const agentKeys = new Map<string, string>();
@@ -177,7 +186,9 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
       failure = (error as Error).message.split('\n').find((line) => /error/i.test(line))?.slice(0, 160) ?? 'failed';
     }
     const after = await counts();
-    rows.push({ scenario, tool, seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
+    let row = rows.find((r) => r.scenario === scenario && r.tool === tool);
+    if (!row) rows.push((row = { scenario, tool, samples: [] }));
+    row.samples.push({ seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
     console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
   };
   // the API runs warm in production: a push and a restore of as many files as the scenarios move
@@ -187,33 +198,56 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
   await tools[0].push(warm, 'warmup');
   await tools[0].pull('warmup', join(work, 'warm-restore'));
 
-  for (const t of tools.filter((t) => t.ok)) {
-    await measure('push 2,000 × 4 KiB', t.name, () => t.push(small, 'small'));
-    await measure('re-push, nothing changed', t.name, () => t.push(small, 'small'));
+  const installed = tools.filter((t) => t.ok);
+  // every run pushes into fresh destinations (a new agent for satchel), so each initial push starts empty
+  for (let run = 1; run <= runs; run++) {
+    for (const t of installed) {
+      await measure('push 2,000 × 4 KiB', t.name, () => t.push(small, `small-${run}`));
+      await measure('re-push, nothing changed', t.name, () => t.push(small, `small-${run}`));
+    }
+    writeFileSync(join(small, 'd7', `f${7 + 20 * run}.bin`), randomBytes(4096));
+    for (const t of installed) await measure('re-push, 1 file changed', t.name, () => t.push(small, `small-${run}`));
+    for (const t of installed) await measure('push 20 × 8 MiB', t.name, () => t.push(large, `large-${run}`));
+    for (const t of installed) {
+      const target = join(work, `restore-${t.name.split(' ')[0]}-${run}`);
+      await measure('restore 2,000 files into an empty dir', t.name, () => t.pull(`small-${run}`, target));
+    }
   }
-  writeFileSync(join(small, 'd7', 'f7.bin'), randomBytes(4096));
-  for (const t of tools.filter((t) => t.ok)) await measure('re-push, 1 file changed', t.name, () => t.push(small, 'small'));
-  for (const t of tools.filter((t) => t.ok)) await measure('push 20 × 8 MiB', t.name, () => t.push(large, 'large'));
-  for (const t of tools.filter((t) => t.ok)) {
-    const target = join(work, `restore-${t.name.split(' ')[0]}`);
-    await measure('restore 2,000 files into an empty dir', t.name, () => t.pull('small', target));
-  }
-  printTable(rows);
+  printTable(rows, runs);
 }
 
-function printTable(rows: Row[]): void {
-  console.log('\n| scenario | tool | wall time (s) | HTTP requests | time ÷ rclone | requests ÷ rclone | API→S3 checks |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function printTable(rows: Row[], runs: number): void {
+  const summary = (r: Row) => {
+    const ok = r.samples.filter((x) => !x.failure);
+    return {
+      failure: ok.length ? undefined : r.samples[0].failure,
+      seconds: median(ok.map((x) => x.seconds)),
+      range: ok.length > 1 ? `${Math.min(...ok.map((x) => x.seconds)).toFixed(2)}–${Math.max(...ok.map((x) => x.seconds)).toFixed(2)}` : '',
+      requests: median(r.samples.map((x) => x.requests)),
+      serverS3: median(r.samples.map((x) => x.serverS3)),
+    };
+  };
+  console.log(`\nMedians of ${runs} run${runs === 1 ? '' : 's'}.`);
+  console.log('\n| scenario | tool | wall time (s) | range (s) | HTTP requests | time ÷ rclone | requests ÷ rclone | API→S3 checks |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    const rclone = rows.find((x) => x.scenario === r.scenario && x.tool === 'rclone sync');
+    const m = summary(r);
+    const rcloneRow = rows.find((x) => x.scenario === r.scenario && x.tool === 'rclone sync');
+    const rclone = rcloneRow && summary(rcloneRow);
     const ratio = (a: number, b?: number) => (b && Number.isFinite(b) ? (a / b).toFixed(2) : 'n/a');
-    const server = r.tool === 'satchel sync' ? String(r.serverS3) : '–';
-    if (r.failure) console.log(`| ${r.scenario} | ${r.tool} | failed: ${r.failure} | ${r.requests} | n/a | n/a | – |`);
-    else console.log(`| ${r.scenario} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.requests} | ${ratio(r.seconds, rclone?.seconds)} | ${ratio(r.requests, rclone?.requests)} | ${server} |`);
+    const server = r.tool === 'satchel sync' ? String(m.serverS3) : '–';
+    if (m.failure) console.log(`| ${r.scenario} | ${r.tool} | failed: ${m.failure} | | ${m.requests} | n/a | n/a | – |`);
+    else {
+      console.log(
+        `| ${r.scenario} | ${r.tool} | ${m.seconds.toFixed(2)} | ${m.range} | ${m.requests} | ${ratio(m.seconds, rclone?.seconds)} | ` +
+          `${ratio(m.requests, rclone?.requests)} | ${server} |`,
+      );
+    }
   }
 }
-
-main().catch((error: Error) => {
-  console.error(error);
-  process.exit(1);
-});

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
 import type { SatchelClient } from '../../sdk';
-import type { AgentOption, Confirmation, Manifest, MultipartUrls, PresignEntry, RestoreMode, SignedUrl } from '../../sdk/sync';
+import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { readBody, transfer } from './transfer';
-import { scanTree, TEMP_MARKER, type LocalFile, type Scan } from './local-tree';
+import { hashFile, hashFiles, listTree, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
 import { silentProgress, type Progress } from './progress';
 import { PushJournal } from './push-journal';
 
@@ -42,18 +42,11 @@ export interface PushPlan {
 const sameContent = (local: LocalFile, remote: Manifest['files'][string] | undefined) =>
   remote !== undefined && remote.hash === local.hash && remote.size === local.size;
 
-function diff(scan: Scan, manifest: Manifest, withDelete: boolean | undefined): PushPlan {
-  const upload = scan.files.filter((f) => !sameContent(f, manifest.files[f.path]));
-  const local = new Set(scan.files.map((f) => f.path));
-  const remove = withDelete ? Object.keys(manifest.files).filter((p) => !local.has(p)) : [];
-  return { upload, remove, skipped: scan.skipped, unchanged: scan.files.length - upload.length };
-}
-
-/** What a push would do: new and changed files to upload, remote-only files to delete (with `--delete`). */
-export async function planPush(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<PushPlan> {
-  const [scan, manifest] = await Promise.all([scanTree(dir), client.syncGetManifest(options)]);
-  return diff(scan, manifest, options.delete);
-}
+/** Remote files gone locally: what `--delete` removes. */
+const remoteOnly = (local: { path: string }[], manifest: Manifest) => {
+  const present = new Set(local.map((f) => f.path));
+  return Object.keys(manifest.files).filter((p) => !present.has(p));
+};
 
 async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -104,75 +97,125 @@ export interface PushResult extends PushPlan {
 }
 
 /**
+ * Confirms uploads in batches while the uploads go on, two batches at a time: one is checked
+ * against S3 while the other is written to the manifest. A full pipeline makes the uploader wait.
+ */
+class ConfirmQueue {
+  readonly conflicts: string[] = [];
+  private pending: Confirmation[] = [];
+  private pendingBytes = 0;
+  private readonly inFlight: Promise<void>[] = [];
+
+  constructor(
+    private readonly client: SatchelClient,
+    private readonly o: AgentOption,
+    private readonly warn?: (message: string) => void,
+  ) {}
+
+  async add(upload: Confirmation): Promise<void> {
+    this.pending.push(upload);
+    this.pendingBytes += upload.size;
+    if (this.pending.length >= CONFIRM_BATCH || this.pendingBytes >= CONFIRM_BATCH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!batch.length) return;
+    if (this.inFlight.length >= CONFIRMS_IN_FLIGHT) await this.inFlight.shift();
+    const done = this.client.syncConfirmUpload({ files: batch }, this.o).then(({ results }) => {
+      for (const r of results) if (r.status === 'conflict') (this.conflicts.push(r.filePath), this.warn?.(r.error.message));
+    });
+    // awaited in drain(); this only keeps an early failure from being reported as unhandled
+    done.catch(() => undefined);
+    this.inFlight.push(done);
+  }
+
+  async drain(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.inFlight);
+  }
+}
+
+/**
  * Uploads new and changed files (parallel, bounded), confirms them in batches, and with
- * `delete` removes remote files gone locally. A re-run after an interruption uploads only what
- * the manifest does not hold yet.
+ * `delete` removes remote files gone locally. Small files are hashed together and presigned
+ * 1,000 per call; each large one is hashed, presigned and uploaded on its own as soon as a
+ * slot is free, so uploading starts without waiting for the whole tree to be hashed. A re-run
+ * after an interruption uploads only what the manifest does not hold yet.
  */
 export async function push(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<PushResult> {
-  const planned = await planPush(client, dir, options);
+  const o: AgentOption = { agentId: options.agentId };
+  const [listing, manifest] = await Promise.all([listTree(dir), client.syncGetManifest(o)]);
+  for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
   const progress = options.progress ?? silentProgress;
   const concurrency = options.concurrency ?? 16;
-  const o: AgentOption = { agentId: options.agentId };
   const journal = PushJournal.for(client.http.options.baseUrl, dir, options.agentId);
-  const plan = { ...planned, upload: await withoutResumed(client, planned.upload, await journal.uploaded(), o) };
-  for (const s of plan.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
-  const conflicts: string[] = [];
+  const resumable = await journal.uploaded();
+  const confirms = new ConfirmQueue(client, o, options.warn);
+  const upload: LocalFile[] = [];
+  let unchanged = 0;
   let uploadedBytes = 0;
-  let pending: Confirmation[] = [];
-  // confirms run in the background while uploads continue, two at a time: one is checked
-  // against S3 while the other is written to the manifest
-  const confirming: Promise<void>[] = [];
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    if (!batch.length) return;
-    if (confirming.length >= CONFIRMS_IN_FLIGHT) await confirming.shift();
-    const done = client.syncConfirmUpload({ files: batch }, o).then(({ results }) => {
-      for (const r of results) if (r.status === 'conflict') (conflicts.push(r.filePath), options.warn?.(r.error.message));
-    });
-    // awaited later; this only keeps an early failure from being reported as unhandled
-    done.catch(() => undefined);
-    confirming.push(done);
+
+  /** The hashed files that differ from the manifest and were not uploaded by an interrupted push. */
+  const toUpload = async (hashed: LocalFile[]) => {
+    const changed = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
+    unchanged += hashed.length - changed.length;
+    const wanted = await withoutResumed(client, changed, resumable, o);
+    upload.push(...wanted);
+    progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
+    return wanted;
   };
-  progress.add(plan.upload.length, plan.upload.reduce((n, f) => n + f.size, 0));
-  try {
-    for (let i = 0; i < plan.upload.length; i += PRESIGN_BATCH) {
-      const batch = plan.upload.slice(i, i + PRESIGN_BATCH);
-      // a large file is presigned on its own, just before its upload: its URLs then last for it alone
-      const single = batch.filter((f) => f.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD));
-      const { urls } = single.length
-        ? await client.syncPresign({ files: single.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o)
-        : { urls: [] as PresignEntry[] };
-      const signedUrls = new Map(single.map((f, i) => [f.path, urls[i] as SignedUrl]));
-      const uploadOne = async (file: LocalFile) => {
-        const signed = signedUrls.get(file.path);
-        if (signed) await uploadSmall(file, signed);
-        else {
-          const plan = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size }] }, o);
-          await uploadMultipart(client, file, plan.urls[0] as MultipartUrls, concurrency, o);
-        }
-        uploadedBytes += file.size;
-        progress.done(file.path, file.size);
-        const upload = { filePath: file.path, hash: file.hash, size: file.size };
-        await journal.record(upload);
-        pending.push(upload);
-        if (pending.length >= CONFIRM_BATCH || pending.reduce((n, c) => n + c.size, 0) >= CONFIRM_BATCH_BYTES) await flush();
-      };
-      // many small files in parallel; large ones a few at a time, as S3 clients do by default
-      await Promise.all([
-        mapLimit(batch.filter((f) => f.size <= LARGE_FILE), concurrency, uploadOne),
-        mapLimit(batch.filter((f) => f.size > LARGE_FILE), Math.min(concurrency, 4), uploadOne),
-      ]);
-      await flush();
+  const uploaded = async (file: LocalFile) => {
+    uploadedBytes += file.size;
+    progress.done(file.path, file.size);
+    const confirmation = { filePath: file.path, hash: file.hash, size: file.size };
+    await journal.record(confirmation);
+    await confirms.add(confirmation);
+  };
+  const presignPut = async (files: LocalFile[]) =>
+    (await client.syncPresign({ files: files.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o)).urls as SignedUrl[];
+
+  const pushSmall = async (files: ListedFile[]) => {
+    const wanted = await toUpload(await hashFiles(files));
+    for (let i = 0; i < wanted.length; i += PRESIGN_BATCH) {
+      const batch = wanted.slice(i, i + PRESIGN_BATCH);
+      const urls = await presignPut(batch);
+      await mapLimit(batch, concurrency, async (file, j) => (await uploadSmall(file, urls[j]), await uploaded(file)));
     }
-    await Promise.all(confirming);
+  };
+  // a large file is presigned just before its upload: its URLs then last for it alone
+  const pushLarge = async (listed: ListedFile) => {
+    const [file] = await toUpload([await hashFile(listed)]);
+    if (!file) return;
+    if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) await uploadSmall(file, (await presignPut([file]))[0]);
+    else {
+      const plan = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size }] }, o);
+      await uploadMultipart(client, file, plan.urls[0] as MultipartUrls, concurrency, o);
+    }
+    await uploaded(file);
+  };
+
+  const remove = options.delete ? remoteOnly(listing.files, manifest) : [];
+  try {
+    // many small files in parallel; large ones a few at a time, as S3 clients do by default
+    await Promise.all([
+      pushSmall(listing.files.filter((f) => f.size <= LARGE_FILE)),
+      mapLimit(
+        listing.files.filter((f) => f.size > LARGE_FILE),
+        Math.min(concurrency, 4),
+        pushLarge,
+      ),
+    ]);
+    await confirms.drain();
     await journal.clear();
-    await mapLimit(plan.remove, concurrency, (path) => client.syncDeleteFile(path, o));
+    await mapLimit(remove, concurrency, (path) => client.syncDeleteFile(path, o));
   } finally {
     await journal.close();
     progress.stop();
   }
-  return { ...plan, uploadedBytes, conflicts };
+  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, conflicts: confirms.conflicts };
 }
 
 /** Confirms what an interrupted push had already uploaded; returns the files that still need uploading. */
@@ -302,5 +345,7 @@ export async function status(client: SatchelClient, dir: string, options: SyncOp
       return !mine || !sameContent(mine, remote);
     })
     .map(([path]) => path);
-  return { ...diff(scan, manifest, options.delete), download };
+  const upload = scan.files.filter((f) => !sameContent(f, manifest.files[f.path]));
+  const remove = options.delete ? remoteOnly(scan.files, manifest) : [];
+  return { upload, remove, skipped: scan.skipped, unchanged: scan.files.length - upload.length, download };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { globToRegExp } from '../../../lambdas/sync/glob';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
@@ -40,17 +40,22 @@ export function ignoreRules(root: string): (path: string, isDir: boolean) => boo
   return (path, isDir) => rules.some((r) => (!r.dirOnly || isDir) && r.regexp.test(path));
 }
 
-export interface Scan {
-  files: LocalFile[];
+/** A file found by the walk, before it is hashed. */
+export type ListedFile = Omit<LocalFile, 'hash'>;
+
+export interface Listing<F = ListedFile> {
+  files: F[];
   /** Local names that cannot be workspace paths, with the reason. */
   skipped: { path: string; reason: string }[];
 }
 
-/** Every regular file under `root` that is not ignored, hashed (SHA-256, lowercase hex). Symlinks are skipped. */
-export async function scanTree(root: string): Promise<Scan> {
+export type Scan = Listing<LocalFile>;
+
+/** Every regular file under `root` that is not ignored, with its size, sorted by path. Symlinks are skipped. */
+export async function listTree(root: string): Promise<Listing> {
   const ignored = ignoreRules(root);
   const found: { path: string; absolute: string }[] = [];
-  const skipped: Scan['skipped'] = [];
+  const skipped: Listing['skipped'] = [];
   const walk = async (dir: string, prefix: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = (prefix + entry.name).normalize('NFC');
@@ -65,22 +70,30 @@ export async function scanTree(root: string): Promise<Scan> {
     }
   };
   if (existsSync(root)) await walk(root, '');
-  const files = await mapLimit(found, 16, async (f) => ({ ...f, ...(await hashFile(f.absolute)) }));
+  const files = await mapLimit(found, 16, async (f) => ({ ...f, size: (await stat(f.absolute)).size }));
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped };
 }
+
+/** Every file of listTree, hashed (SHA-256, lowercase hex). */
+export async function scanTree(root: string): Promise<Scan> {
+  const listing = await listTree(root);
+  return { ...listing, files: await hashFiles(listing.files) };
+}
+
+export const hashFiles = (files: ListedFile[]): Promise<LocalFile[]> => mapLimit(files, 16, hashFile);
 
 /** Files up to this size are read in one call: most of a workspace, and much cheaper than a stream. */
 const READ_WHOLE_MAX = 1024 * 1024;
 
-/** Size and SHA-256 (lowercase hex) of a file. */
-async function hashFile(absolute: string): Promise<{ size: number; hash: string }> {
-  const handle = await open(absolute, 'r');
+/** The file with its SHA-256 (lowercase hex) and its size as read. */
+export async function hashFile(file: ListedFile): Promise<LocalFile> {
+  const handle = await open(file.absolute, 'r');
   try {
     const { size } = await handle.stat();
     const hash = createHash('sha256');
     if (size <= READ_WHOLE_MAX) {
       const bytes = await handle.readFile();
-      return { size: bytes.length, hash: hash.update(bytes).digest('hex') };
+      return { ...file, size: bytes.length, hash: hash.update(bytes).digest('hex') };
     }
     let read = 0;
     // 1 MiB reads: a sixteenth of the calls (and garbage) of a stream's 64 KiB
@@ -88,7 +101,7 @@ async function hashFile(absolute: string): Promise<{ size: number; hash: string 
       hash.update(chunk as Buffer);
       read += (chunk as Buffer).length;
     }
-    return { size: read, hash: hash.digest('hex') };
+    return { ...file, size: read, hash: hash.digest('hex') };
   } finally {
     await handle.close();
   }
