@@ -120,6 +120,32 @@ describe('satchel sync push / pull', () => {
     expect((await push(client, dir)).upload).toEqual([]);
   });
 
+  it('large files go up one by one beside the small ones, and an interrupted push resumes them as well', async () => {
+    const { client } = await clientFor('large-resume');
+    const dir = join(work, 'large-resume');
+    const large = [randomBytes(2 * 1024 * 1024), randomBytes(3 * 1024 * 1024 + 7), randomBytes(1024 * 1024 + 1)];
+    large.forEach((bytes, i) => write(dir, `media/clip${i}.bin`, bytes));
+    for (let i = 0; i < 3; i++) write(dir, `notes/n${i}.md`, `note ${i}`);
+    const failingConfirm = { ...client, syncConfirmUpload: async () => Promise.reject(new Error('connection lost')) };
+    await expect(push(failingConfirm, dir)).rejects.toThrow('connection lost');
+    expect(Object.keys((await client.syncGetManifest()).files)).toEqual([]);
+
+    const resumed = await push(client, dir);
+    expect(resumed.upload).toEqual([]);
+    expect(resumed.uploadedBytes).toBe(0);
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual([
+      'media/clip0.bin',
+      'media/clip1.bin',
+      'media/clip2.bin',
+      'notes/n0.md',
+      'notes/n1.md',
+      'notes/n2.md',
+    ]);
+    const target = join(work, 'large-resume-restored');
+    await pull(client, target);
+    large.forEach((bytes, i) => expect(readFileSync(join(target, 'media', `clip${i}.bin`)).equals(bytes)).toBe(true));
+  });
+
   it('pull refuses bytes that do not match the manifest and leaves no partial file', async () => {
     const { client } = await clientFor('tampered');
     const dir = join(work, 'tampered-src');
