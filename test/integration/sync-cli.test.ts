@@ -146,6 +146,27 @@ describe('satchel sync push / pull', () => {
     large.forEach((bytes, i) => expect(readFileSync(join(target, 'media', `clip${i}.bin`)).equals(bytes)).toBe(true));
   });
 
+  it('pull with delete makes the folder the backup, leaving ignored files alone; partial modes refuse it', async () => {
+    const { client } = await clientFor('pull-delete');
+    const source = join(work, 'pull-delete-src');
+    write(source, 'keep.md', 'kept');
+    write(source, 'sub/also.md', 'also kept');
+    await push(client, source);
+    const dir = join(work, 'pull-delete-dst');
+    write(dir, 'keep.md', 'edited locally');
+    write(dir, 'stray.md', 'not in the backup');
+    write(dir, 'sub/stray.bin', 'nor this');
+    write(dir, 'node_modules/pkg/index.js', 'ignored');
+
+    await expect(pull(client, dir, { mode: 'memory', delete: true })).rejects.toThrow(/needs a full restore/);
+    expect(tree(dir).has('stray.md')).toBe(true);
+
+    const result = await pull(client, dir, { delete: true });
+    expect(result.removed.sort()).toEqual(['stray.md', 'sub/stray.bin']);
+    expect([...tree(dir).keys()].sort()).toEqual(['keep.md', 'node_modules/pkg/index.js', 'sub/also.md']);
+    expect(readFileSync(join(dir, 'keep.md'), 'utf8')).toBe('kept');
+  });
+
   it('pull refuses bytes that do not match the manifest and leaves no partial file', async () => {
     const { client } = await clientFor('tampered');
     const dir = join(work, 'tampered-src');

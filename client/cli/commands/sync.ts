@@ -42,10 +42,14 @@ export function registerSync(program: Command): void {
   withSyncOptions(sync.command('pull <dir>'))
     .description('Download what differs locally, verify every hash, write atomically')
     .addOption(new Option('--mode <mode>', 'what to restore').choices(['full', 'active', 'memory']).default('full'))
-    .action(async (dir: string, flags: SyncFlags & { mode: RestoreMode }) => {
+    .option('--delete', 'also remove local files the backup does not have (full restores only)')
+    .action(async (dir: string, flags: SyncFlags & { mode: RestoreMode; delete?: boolean }) => {
       const { client, options } = connectSync(flags);
-      const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, progress: createProgress('download') });
-      console.log(`pulled ${result.downloaded} files (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date`);
+      const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, delete: flags.delete, progress: createProgress('download') });
+      console.log(
+        `pulled ${result.downloaded} files (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +
+          (flags.delete ? `, ${result.removed.length} removed` : ''),
+      );
     });
 
   withSyncOptions(sync.command('status <dir>'))

@@ -281,15 +281,22 @@ export interface PullResult {
   downloaded: number;
   downloadedBytes: number;
   unchanged: number;
+  /** Local files removed because the backup lacks them (`delete`). */
+  removed: string[];
 }
 
 /**
  * Downloads the files of a restore bundle that differ locally, verifies every hash, and writes
- * each through a temporary file renamed into place. Local files the bundle lacks are kept.
+ * each through a temporary file renamed into place. Local files the bundle lacks are kept, or
+ * with `delete` (full restores only, once every download succeeded) removed, so the folder ends
+ * up as the backup. Ignored files (.git/, node_modules/, .satchelignore) are never touched.
  */
-export async function pull(client: SatchelClient, dir: string, options: SyncOptions & { mode?: RestoreMode } = {}): Promise<PullResult> {
+export async function pull(client: SatchelClient, dir: string, options: SyncOptions & { mode?: RestoreMode; delete?: boolean } = {}): Promise<PullResult> {
+  const mode = options.mode ?? 'full';
+  if (options.delete && mode !== 'full') throw new Error(`delete (--delete) needs a full restore (--mode full): the ${mode} mode restores only part of the backup`);
   const progress = options.progress ?? silentProgress;
   const local = new Map((await scanTree(dir)).files.map((f) => [f.path, f]));
+  const inBackup = new Set<string>();
   const o: AgentOption = { agentId: options.agentId };
   let downloaded = 0;
   let downloadedBytes = 0;
@@ -300,7 +307,8 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   const running = new Set<Promise<void>>();
   let failure: unknown;
   try {
-    for await (const page of client.syncReconstructPages({ mode: options.mode ?? 'full' }, o)) {
+    for await (const page of client.syncReconstructPages({ mode }, o)) {
+      for (const f of page.files) inBackup.add(f.path);
       const wanted = page.files.filter((f) => {
         const mine = local.get(f.path);
         return !(mine && mine.hash === f.hash && mine.size === f.size);
@@ -327,7 +335,9 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   } finally {
     progress.stop();
   }
-  return { downloaded, downloadedBytes, unchanged };
+  const removed = options.delete ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
+  for (const path of removed) await rm(local.get(path)?.absolute as string, { force: true });
+  return { downloaded, downloadedBytes, unchanged, removed };
 }
 
 export interface Status extends PushPlan {
