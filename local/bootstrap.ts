@@ -12,7 +12,13 @@ import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableDef } from '../lib/data-
 export const localTableName = (def: TableDef): string => `satchel-${def.id}`;
 export const LOCAL_BUCKET = 'satchel-local';
 
-/** The CreateTable request of a table definition; the CDK builds the same table from the same definition. */
+/**
+ * The CreateTable request of a table definition; the CDK builds the same table from the same
+ * definition, less the stream: nothing reads streams locally (the local runtime does the stream
+ * consumers' work in-process and sweeps expired items on an interval), and DynamoDB Local makes
+ * every write to a table with both a stream and a global index ~3.5× as expensive (measured:
+ * a 100-item transaction 117–132 ms of CPU instead of 32–41 ms).
+ */
 export function createTableInput(def: TableDef, tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, AttributeDefinition>();
   const add = (a: { name: string; type: 'S' | 'N' } | undefined) => a && attributes.set(a.name, { AttributeName: a.name, AttributeType: a.type });
@@ -28,7 +34,6 @@ export function createTableInput(def: TableDef, tableName: string): CreateTableC
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes.values()],
     KeySchema: keySchema(def.partitionKey, def.sortKey),
-    ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
     ...(def.globalIndexes.length
       ? {
           GlobalSecondaryIndexes: def.globalIndexes.map((g) => ({
