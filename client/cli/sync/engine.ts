@@ -295,7 +295,8 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   const mode = options.mode ?? 'full';
   if (options.delete && mode !== 'full') throw new Error(`delete (--delete) needs a full restore (--mode full): the ${mode} mode restores only part of the backup`);
   const progress = options.progress ?? silentProgress;
-  const local = new Map((await scanTree(dir)).files.map((f) => [f.path, f]));
+  // hashed only where a backup file of the same path and size could already be here
+  const local = new Map((await listTree(dir)).files.map((f) => [f.path, f]));
   const inBackup = new Set<string>();
   const o: AgentOption = { agentId: options.agentId };
   let downloaded = 0;
@@ -309,10 +310,11 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   try {
     for await (const page of client.syncReconstructPages({ mode }, o)) {
       for (const f of page.files) inBackup.add(f.path);
-      const wanted = page.files.filter((f) => {
+      const present = await mapLimit(page.files, 16, async (f) => {
         const mine = local.get(f.path);
-        return !(mine && mine.hash === f.hash && mine.size === f.size);
+        return mine !== undefined && mine.size === f.size && (await hashFile(mine)).hash === f.hash;
       });
+      const wanted = page.files.filter((_, i) => !present[i]);
       unchanged += page.files.length - wanted.length;
       progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
       for (const f of wanted) {
