@@ -1,3 +1,4 @@
+import '../local/powertools-env';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 

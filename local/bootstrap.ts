@@ -7,6 +7,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableDef } from '../lib/data-model';
+import { LOCAL_POWERTOOLS_ENV } from './powertools-env';
 
 /** Physical names of the local tables and bucket. */
 export const localTableName = (def: TableDef): string => `satchel-${def.id}`;
@@ -74,11 +75,8 @@ export function localEnvironment(endpoints: { dynamo: string; s3: string }): Rec
     SATCHEL_S3_ENDPOINT: endpoints.s3,
     [BUCKET_ENV_VAR]: LOCAL_BUCKET,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    POWERTOOLS_SERVICE_NAME: 'satchel',
-    POWERTOOLS_METRICS_NAMESPACE: 'Satchel',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    ...LOCAL_POWERTOOLS_ENV,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? LOCAL_POWERTOOLS_ENV.POWERTOOLS_LOG_LEVEL,
   };
   for (const def of Object.values(TABLES)) env[tableEnvVar(def.id)] = localTableName(def);
   return env;

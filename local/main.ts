@@ -1,3 +1,4 @@
+import './powertools-env';
 import { JAVA_HELP, javaAvailable } from './emulators';
 import { satchelHome, startLocalSatchel } from './runtime';
 
