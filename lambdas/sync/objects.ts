@@ -5,6 +5,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
 } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
@@ -122,34 +123,56 @@ export async function presignGet(key: string, versionId?: string): Promise<Signe
 
 export type Verification = { ok: true; versionId?: string } | { ok: false; reason: string };
 
+const MISSING: Verification = { ok: false, reason: 'no uploaded object (upload it with the presigned URL first)' };
+const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has another SHA-256' };
+const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
+const versionOf = (v: string | undefined) => (v && v !== 'null' ? v : undefined);
+
 /**
- * Checks the stored object against the declared size and SHA-256: S3's stored full-object
- * checksum when it has one, otherwise the object streamed through a hash (the local emulator
- * stores no checksums; multipart objects carry a checksum of checksums).
+ * Whether this S3 stores checksums. S3 gives every new object at least a CRC64NVME checksum; a
+ * store that answers with none for a single-part object (the local emulator) keeps none, and
+ * from then on objects are hashed straight away instead of asked about first.
+ */
+let storesChecksums = true;
+
+/**
+ * Checks the stored object against the declared size and SHA-256. S3 answers a HEAD with the
+ * SHA-256 it checked and stored at upload: no bytes move and the connection stays open. Where
+ * there is none (a store without checksums, a multipart object's checksum of checksums, an upload
+ * presigned without a hash) the object is streamed through a hash.
  */
 export async function verifyObject(key: string, expected: { hash: string; size: number }): Promise<Verification> {
+  if (storesChecksums) {
+    let head;
+    try {
+      head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
+    } catch (error) {
+      if (isMissing(error)) return MISSING;
+      throw error;
+    }
+    if (head.ContentLength !== expected.size) return { ok: false, reason: `the uploaded object is ${head.ContentLength} bytes, not ${expected.size}` };
+    const stored = head.ChecksumSHA256;
+    if (stored && head.ChecksumType !== 'COMPOSITE' && !stored.includes('-')) {
+      return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId) } : OTHER_HASH;
+    }
+    const anyChecksum = head.ChecksumSHA256 ?? head.ChecksumCRC64NVME ?? head.ChecksumCRC32 ?? head.ChecksumCRC32C ?? head.ChecksumSHA1;
+    if (!anyChecksum && !head.ETag?.includes('-')) storesChecksums = false;
+  }
   let res;
   try {
-    res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
+    res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return { ok: false, reason: 'no uploaded object (upload it with the presigned URL first)' };
+    if (isMissing(error)) return MISSING;
     throw error;
   }
   const body = res.Body as Readable;
-  const versionId = res.VersionId && res.VersionId !== 'null' ? res.VersionId : undefined;
   if (res.ContentLength !== expected.size) {
     body.destroy();
     return { ok: false, reason: `the uploaded object is ${res.ContentLength} bytes, not ${expected.size}` };
   }
-  const stored = res.ChecksumSHA256;
-  if (stored && !stored.includes('-') && res.ChecksumType !== 'COMPOSITE') {
-    body.destroy();
-    return stored === hexToBase64(expected.hash) ? { ok: true, versionId } : { ok: false, reason: 'the uploaded object has another SHA-256' };
-  }
   const hash = createHash('sha256');
   for await (const chunk of body) hash.update(chunk as Buffer);
-  return hash.digest('hex') === expected.hash ? { ok: true, versionId } : { ok: false, reason: 'the uploaded object has another SHA-256' };
+  return hash.digest('hex') === expected.hash ? { ok: true, versionId: versionOf(res.VersionId) } : OTHER_HASH;
 }
 
 export async function deleteObject(key: string): Promise<void> {
