@@ -21,7 +21,7 @@ export const silentProgress: Progress = { add: () => undefined, done: () => unde
 export function createProgress(verb: string, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) {
     return {
-      add: (files, bytes) => void (files && stream.write(`${verb} ${files} files (${formatBytes(bytes)})\n`)),
+      add: (files, bytes) => void (files && stream.write(`${verb} ${files} file${files === 1 ? '' : 's'} (${formatBytes(bytes)})\n`)),
       done: (path, bytes) => stream.write(`${verb} ${path} (${formatBytes(bytes)})\n`),
       stop: () => undefined,
     };
