@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import S3rver from '@20minutes/s3rver';
 
@@ -55,7 +55,8 @@ function dynamoHome(): string {
  * is on by default and, measured on 2 cores, made every 100-item transaction cost ~1.6× the CPU.
  */
 function dynamoArguments(port: number, dbPath: string | undefined): string[] {
-  const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
+  // the jar runs in its own folder: a relative path must not resolve there
+  const storage = dbPath ? ['-dbPath', resolve(dbPath)] : ['-inMemory'];
   return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', ...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)];
 }
 

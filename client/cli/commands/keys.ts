@@ -4,7 +4,7 @@ import type { KeyTarget, TargetOptions } from '../key-target';
 
 /**
  * Loaded by the keys commands only: they bring the DynamoDB and CloudFormation clients and the
- * local emulators, ~0.4 s of start-up every other command would pay.
+ * local emulators, ~0.3 s of start-up every other command would pay.
  */
 const keyStore = () => require('../../../lambdas/auth/keys') as typeof import('../../../lambdas/auth/keys');
 const keyTarget = () => require('../key-target') as typeof import('../key-target');
