@@ -16,3 +16,9 @@ export const withConnection = (command: Command) =>
   command
     .option('--url <url>', `API base URL (default $SATCHEL_URL or ${DEFAULT_URL})`)
     .option('--api-key <key>', 'API key (default $SATCHEL_API_KEY)');
+
+/** The client for a subcommand, from its own and its parents' connection flags. */
+export const connectFrom = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
+
+/** Prints an API answer as indented JSON. */
+export const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));

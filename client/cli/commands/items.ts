@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { connect, withConnection, type ConnectionFlags } from '../connection';
+import { connectFrom, printJson, withConnection } from '../connection';
 import type { ItemScope } from '../../sdk/items';
 
 /** `satchel items add|get|list|rm|mv|search|status`: scoped workspace items (seed 003). */
@@ -9,10 +9,6 @@ interface ScopeOptions {
   scope?: ItemScope;
   scopeId?: string;
 }
-
-const client = (command: Command) => connect(command.optsWithGlobals<ConnectionFlags>());
-
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 function withScope(command: Command): Command {
   return withConnection(command)
@@ -45,7 +41,7 @@ export function registerItems(program: Command): void {
         ...(o.overwrite ? { overwrite: true } : {}),
       };
       const source = o.fileUrl ? { fileUrl: o.fileUrl } : readContent(file);
-      print(await client(command).addItem({ ...scopeOf(o), itemPath, ...source, metadata }));
+      printJson(await connectFrom(command).addItem({ ...scopeOf(o), itemPath, ...source, metadata }));
     });
 
   withScope(items.command('get <itemPath>'))
@@ -53,8 +49,8 @@ export function registerItems(program: Command): void {
     .option('--raw', 'print only the content')
     .option('-o, --out <file>', 'write the content to a file')
     .action(async (itemPath: string, o: ScopeOptions & { raw?: boolean; out?: string }, command: Command) => {
-      const item = await client(command).getItem({ ...scopeOf(o), itemPath });
-      if (!o.raw && !o.out) return print(item);
+      const item = await connectFrom(command).getItem({ ...scopeOf(o), itemPath });
+      if (!o.raw && !o.out) return printJson(item);
       if (item.content === null) throw new Error(`The item is larger than 1 MiB: download it from ${item.downloadUrl}`);
       const bytes = Buffer.from(item.content, item.encoding === 'base64' ? 'base64' : 'utf8');
       if (o.out) writeFileSync(o.out, bytes);
@@ -66,21 +62,21 @@ export function registerItems(program: Command): void {
     .option('-p, --prefix <prefix>', 'only paths starting with this')
     .option('-l, --long', 'all fields, as JSON')
     .action(async (o: ScopeOptions & { prefix?: string; long?: boolean }, command: Command) => {
-      const all = await client(command).listAllItems({ ...scopeOf(o), prefix: o.prefix });
-      if (o.long) return print(all);
+      const all = await connectFrom(command).listAllItems({ ...scopeOf(o), prefix: o.prefix });
+      if (o.long) return printJson(all);
       for (const item of all) console.log(`${String(item.size).padStart(10)}  ${item.expiresAt ?? 'permanent'.padEnd(24)}  ${item.path}`);
     });
 
   withScope(items.command('rm <itemPath>'))
     .description('Delete an item')
-    .action(async (itemPath: string, o: ScopeOptions, command: Command) => print(await client(command).deleteItem({ ...scopeOf(o), itemPath })));
+    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).deleteItem({ ...scopeOf(o), itemPath })));
 
   withScope(items.command('mv <fromPath> <toPath>'))
     .description('Move or rename an item, within or across scopes (--to-scope, --to-scope-id)')
     .option('--to-scope <scope>', 'destination scope (default: the source scope)')
     .option('--to-scope-id <id>', 'destination agent or session id')
     .action(async (fromPath: string, toPath: string, o: ScopeOptions & { toScope?: ItemScope; toScopeId?: string }, command: Command) =>
-      print(await client(command).moveItem({ fromScope: o.scope, fromScopeId: o.scopeId, fromPath, toPath, toScope: o.toScope, toScopeId: o.toScopeId })),
+      printJson(await connectFrom(command).moveItem({ fromScope: o.scope, fromScopeId: o.scopeId, fromPath, toPath, toScope: o.toScope, toScopeId: o.toScopeId })),
     );
 
   withScope(items.command('search <query>'))
@@ -88,10 +84,10 @@ export function registerItems(program: Command): void {
     .option('-n, --limit <n>', 'results (default 10, max 50)', Number)
     .option('--min-score <score>', 'minimum score 0..1 (default 0.7)', Number)
     .action(async (query: string, o: ScopeOptions & { limit?: number; minScore?: number }, command: Command) =>
-      print(await client(command).searchItems({ ...scopeOf(o), query, limit: o.limit, minScore: o.minScore })),
+      printJson(await connectFrom(command).searchItems({ ...scopeOf(o), query, limit: o.limit, minScore: o.minScore })),
     );
 
   withScope(items.command('status <itemPath>'))
     .description('State of an item: ready, pending (being fetched) or failed')
-    .action(async (itemPath: string, o: ScopeOptions, command: Command) => print(await client(command).itemStatus({ ...scopeOf(o), itemPath })));
+    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).itemStatus({ ...scopeOf(o), itemPath })));
 }

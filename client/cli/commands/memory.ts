@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { connect, withConnection, type ConnectionFlags } from '../connection';
+import { connectFrom, printJson, withConnection, type ConnectionFlags } from '../connection';
 import type { MemoryOperation } from '../../sdk';
 
 /** `satchel memory status|push|pull`: an agent's memory records (seed 001). */
@@ -9,10 +9,6 @@ interface Options extends ConnectionFlags {
   agent?: string;
   device?: string;
 }
-
-const client = (command: Command) => connect(command.optsWithGlobals<Options>());
-
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 function withAgent(command: Command): Command {
   return withConnection(command)
@@ -27,14 +23,14 @@ export function registerMemory(program: Command): void {
 
   withAgent(memory.command('status'))
     .description('Sync status of the agent, relative to this key or device')
-    .action(async (o: Options, command: Command) => print(await client(command).syncStatus(ids(o))));
+    .action(async (o: Options, command: Command) => printJson(await connectFrom(command).syncStatus(ids(o))));
 
   withAgent(memory.command('push [file]'))
     .description('Push operations from a JSON file or stdin: an array of {table, record_id, operation, data, local_updated_at}')
     .action(async (file: string | undefined, o: Options, command: Command) => {
       const parsed = JSON.parse(readFileSync(file && file !== '-' ? file : 0, 'utf8')) as MemoryOperation[] | { operations: MemoryOperation[] };
       const operations = Array.isArray(parsed) ? parsed : parsed.operations;
-      print(await client(command).syncPush({ ...ids(o), operations }));
+      printJson(await connectFrom(command).syncPush({ ...ids(o), operations }));
     });
 
   withAgent(memory.command('pull'))
@@ -44,10 +40,10 @@ export function registerMemory(program: Command): void {
     .action(async (o: Options & { full?: boolean; cursor?: string }, command: Command) => {
       const operations: unknown[] = [];
       let cursor = o.cursor;
-      for await (const page of client(command).pullAll({ ...ids(o), full: o.full, cursor })) {
+      for await (const page of connectFrom(command).pullAll({ ...ids(o), full: o.full, cursor })) {
         operations.push(...(page.operations ?? []));
         cursor = page.cursor;
       }
-      print({ pulled: operations.length, cursor, operations });
+      printJson({ pulled: operations.length, cursor, operations });
     });
 }
