@@ -9,8 +9,21 @@ export interface ConnectionFlags {
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 
-export const connect = (flags: ConnectionFlags) =>
-  createSatchelClient({ baseUrl: flags.url ?? process.env.SATCHEL_URL ?? DEFAULT_URL, apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
+/** The base URL, checked: `127.0.0.1:3000` would otherwise fail later as "Invalid URL". */
+export function baseUrlOf(flags: ConnectionFlags): string {
+  const [url, source] = flags.url ? [flags.url, '--url'] : process.env.SATCHEL_URL ? [process.env.SATCHEL_URL, 'SATCHEL_URL'] : [DEFAULT_URL, 'the default URL'];
+  if (!/^https?:\/\//i.test(url)) {
+    throw new Error(`${source} ${JSON.stringify(url)} has no scheme: add http:// (or https://), e.g. http://${url.replace(/^\/+/, '')}`);
+  }
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`${source} ${JSON.stringify(url)} is not a URL: give one like ${DEFAULT_URL}`);
+  }
+  return url;
+}
+
+export const connect = (flags: ConnectionFlags) => createSatchelClient({ baseUrl: baseUrlOf(flags), apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
 
 export const withConnection = (command: Command) =>
   command

@@ -209,7 +209,7 @@ describe('satchel sync push / pull', () => {
     const cli = join(__dirname, '..', '..', 'client', 'cli', 'main.ts');
     const tsx = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
     const pushed = await run(tsx, [cli, 'sync', 'push', dir], { env });
-    expect(pushed.stdout).toMatch(/pushed 1 files/);
+    expect(pushed.stdout).toMatch(/pushed 1 file /);
     expect(pushed.stderr).toMatch(/upload hello.md/);
     const st = await run(tsx, [cli, 'sync', 'status', dir], { env });
     expect(st.stdout).toMatch(/0 to push, 0 to delete, 0 to pull, 1 unchanged/);

@@ -1,32 +1,45 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { mimeTypeOf } from '../../../lambdas/files/mime-types';
 import type { FailedFile } from '../../sdk/files';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
+import { createProgress, formatBytes, plural, type Progress } from '../progress';
 
-/** A byte counter that moves a progress bar on stderr (silent when stderr is not a terminal). */
-function progress(label: string, total: number) {
-  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total} bytes`, stream: process.stderr, hideCursor: true });
-  bar.start(total, 0);
-  let done = 0;
-  const counter = new Transform({
+/** Passes bytes through, reporting each chunk to the progress as it streams. */
+const counter = (progress: Progress, name: string) =>
+  new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      done += chunk.length;
-      bar.update(done);
+      progress.advance(name, chunk.length);
       callback(null, chunk);
     },
   });
-  return { counter, stop: () => bar.stop() };
+
+/** A one-file transfer on the shared progress display. */
+function oneFile(verb: string, size: number | undefined) {
+  const progress = createProgress({ verb, resumeHint: 'nothing was recorded; run the same command again to start over' });
+  progress.add(1, size ?? 0);
+  if (size !== undefined) progress.scanned();
+  return progress;
 }
 
-function reportFailures(failed: FailedFile[]): void {
+/** Where a download goes, as `cp` decides it: an existing folder (or a path ending in /) gets the file inside it. */
+async function destination(dest: string | undefined, name: string): Promise<string> {
+  if (dest === undefined) return resolve(name);
+  const target = resolve(dest);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing?.isDirectory()) return join(target, name);
+  if (dest.endsWith('/') || dest.endsWith(sep)) throw new Error(`no folder ${dest}: create it first, or name the file to write`);
+  return target;
+}
+
+/** Prints what failed, one line each, and ends with a one-line summary and a non-zero exit. */
+function failIfAny(failed: FailedFile[], total: number, verb: string): void {
   for (const f of failed) console.error(`failed  ${f.file}: ${f.reason} (${f.code})`);
-  if (failed.length) process.exitCode = 1;
+  if (failed.length) throw new Error(`${failed.length} of ${plural(total, 'file')} could not be ${verb}: ${failed.map((f) => f.file).join(', ')}`);
 }
 
 /** `satchel files list|upload|download|sync|pull`: a deployment's files and its sandbox Desktop. */
@@ -47,43 +60,48 @@ export function registerFiles(program: Command): void {
     .option('--type <mimeType>', 'media type; default: from the extension')
     .action(async (deploymentId: string, path: string, flags: ConnectionFlags & { name?: string; type?: string }) => {
       const source = resolve(path);
-      const { size } = await stat(source);
+      const info = await stat(source);
+      if (info.isDirectory()) throw new Error(`${path} is a folder: upload its files one by one (satchel files upload ${deploymentId} <file>)`);
+      const client = connect(flags);
       const fileName = flags.name ?? basename(source);
-      const bar = progress(`upload ${fileName}`, size);
-      const stream = createReadStream(source).pipe(bar.counter);
+      const progress = oneFile('upload', info.size);
       try {
-        const file = await connect(flags).uploadDeploymentFile({
+        const file = await client.uploadDeploymentFile({
           deploymentId,
           fileName,
-          fileSize: size,
+          fileSize: info.size,
           mimeType: flags.type ?? mimeTypeOf(fileName),
-          body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+          body: Readable.toWeb(createReadStream(source).pipe(counter(progress, fileName))) as ReadableStream<Uint8Array>,
         });
-        bar.stop();
-        console.log(`${file.id}  ${file.storagePath} (${file.fileSize} bytes)`);
+        progress.done(fileName, info.size);
+        progress.stop();
+        console.log(`${file.id}  ${file.storagePath} (${formatBytes(file.fileSize)})`);
       } catch (error) {
-        bar.stop();
+        progress.stop();
         throw error;
       }
     });
 
   withConnection(files.command('download <fileId> [dest]'))
-    .description('Download a file (default destination: its name in the current folder)')
+    .description('Download a file: to its own name here, to [dest], or into [dest] when that is a folder (as cp does)')
     .action(async (fileId: string, dest: string | undefined, flags: ConnectionFlags) => {
       const { downloadUrl } = await connect(flags).fileDownloadUrl(fileId);
+      const name = decodeURIComponent(basename(new URL(downloadUrl).pathname));
+      const target = await destination(dest, name);
       const res = await fetch(downloadUrl);
-      if (!res.ok || !res.body) throw new Error(`Download failed: HTTP ${res.status}`);
-      const target = resolve(dest ?? decodeURIComponent(basename(new URL(downloadUrl).pathname)));
+      if (!res.ok || !res.body) throw new Error(`the download failed (storage answered HTTP ${res.status}); try again`);
+      const length = res.headers.get('content-length');
       const temp = `${target}.satchel-part`;
-      const bar = progress(`download ${basename(target)}`, Number(res.headers.get('content-length') ?? 0));
+      const progress = oneFile('download', length === null ? undefined : Number(length));
       try {
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), bar.counter, createWriteStream(temp));
+        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter(progress, basename(target)), createWriteStream(temp));
         await rename(temp, target);
+        progress.done(basename(target), (await stat(target)).size);
       } catch (error) {
         await unlink(temp).catch(() => undefined);
         throw error;
       } finally {
-        bar.stop();
+        progress.stop();
       }
       console.log(target);
     });
@@ -93,16 +111,16 @@ export function registerFiles(program: Command): void {
     .action(async (deploymentId: string, paths: string[], flags: ConnectionFlags) => {
       const storagePaths = paths.map((p) => (p.startsWith('deployments/') ? p : `deployments/${deploymentId}/${p}`));
       const result = await connect(flags).syncFilesToSandbox(deploymentId, storagePaths);
-      for (const f of result.syncedFiles) console.log(`synced  ${f.fileName} (${f.fileSize} bytes)`);
-      reportFailures(result.failedFiles);
+      for (const f of result.syncedFiles) console.log(`synced  ${f.fileName} (${formatBytes(f.fileSize)})`);
       console.log(result.message);
+      failIfAny(result.failedFiles, storagePaths.length, 'copied to the Desktop');
     });
 
   withConnection(files.command('pull <deploymentId> <fileName...>'))
     .description('Copy files from the sandbox’s Desktop into storage and register them')
     .action(async (deploymentId: string, fileNames: string[], flags: ConnectionFlags) => {
       const result = await connect(flags).pullFilesFromSandbox(deploymentId, fileNames);
-      for (const f of result.pulledFiles) console.log(`pulled  ${f.fileId}  ${f.storagePath} (${f.fileSize} bytes)`);
-      reportFailures(result.failedFiles);
+      for (const f of result.pulledFiles) console.log(`pulled  ${f.fileId}  ${f.storagePath} (${formatBytes(f.fileSize)})`);
+      failIfAny(result.failedFiles, fileNames.length, 'pulled from the Desktop');
     });
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { RestoreMode } from '../../sdk/sync';
 import { pull, push, status } from '../sync/engine';
-import { createProgress, formatBytes } from '../sync/progress';
+import { createProgress, formatBytes, plural } from '../progress';
 
 interface SyncFlags extends ConnectionFlags {
   agent?: string;
@@ -31,9 +31,9 @@ export function registerSync(program: Command): void {
     .option('--delete', 'also remove remote files that are gone locally')
     .action(async (dir: string, flags: SyncFlags & { delete?: boolean }) => {
       const { client, options } = connectSync(flags);
-      const result = await push(client, resolve(dir), { ...options, delete: flags.delete, progress: createProgress('upload') });
+      const result = await push(client, resolve(dir), { ...options, delete: flags.delete, progress: createProgress({ verb: 'upload', resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again` }) });
       console.log(
-        `pushed ${result.upload.length - result.conflicts.length} files (${formatBytes(result.uploadedBytes)}), ` +
+        `pushed ${plural(result.upload.length - result.conflicts.length, 'file')} (${formatBytes(result.uploadedBytes)}), ` +
           `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped`,
       );
       if (result.conflicts.length) throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
@@ -45,9 +45,9 @@ export function registerSync(program: Command): void {
     .option('--delete', 'also remove local files the backup does not have (full restores only)')
     .action(async (dir: string, flags: SyncFlags & { mode: RestoreMode; delete?: boolean }) => {
       const { client, options } = connectSync(flags);
-      const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, delete: flags.delete, progress: createProgress('download') });
+      const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, delete: flags.delete, progress: createProgress({ verb: 'download', resumeHint: `run \`satchel sync pull ${dir}\` again: files already restored are not downloaded again` }) });
       console.log(
-        `pulled ${result.downloaded} files (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +
+        `pulled ${plural(result.downloaded, 'file')} (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +
           (flags.delete ? `, ${result.removed.length} removed` : ''),
       );
     });

@@ -8,7 +8,7 @@ import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { readBody, transfer } from './transfer';
 import { hashFile, hashFiles, listTree, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
-import { silentProgress, type Progress } from './progress';
+import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
 
 /** Files above this size go up as S3 multipart uploads. */
@@ -157,6 +157,7 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
   const upload: LocalFile[] = [];
   let unchanged = 0;
   let uploadedBytes = 0;
+  let unhashed = listing.files.length;
 
   /** The hashed files that differ from the manifest and were not uploaded by an interrupted push. */
   const toUpload = async (hashed: LocalFile[]) => {
@@ -165,6 +166,8 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     const wanted = await withoutResumed(client, changed, resumable, o);
     upload.push(...wanted);
     progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
+    unhashed -= hashed.length;
+    if (!unhashed) progress.scanned();
     return wanted;
   };
   const uploaded = async (file: LocalFile) => {
@@ -332,6 +335,7 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
       }
       if (failure) break;
     }
+    progress.scanned();
     await Promise.all(running);
     if (failure) throw failure;
   } finally {

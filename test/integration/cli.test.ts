@@ -1,0 +1,110 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../client/cli/program';
+import { version } from '../../package.json';
+import { startTestApi, type TestApi } from '../support/api';
+import { runSatchel, STACK_LINE } from '../support/cli';
+
+/** The `satchel` binary as a newcomer meets it: exit codes, one-line errors in CLI terms, cp-like destinations. */
+let api: TestApi;
+let work: string;
+beforeAll(async () => {
+  api = await startTestApi();
+  work = mkdtempSync(join(tmpdir(), 'satchel-cli-'));
+});
+afterAll(async () => {
+  await api.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function tenantEnv(surfaces: ('sync' | 'memory' | 'items' | 'files' | 'registry')[], agent?: string) {
+  const { key } = await api.key({ surfaces, agent });
+  return { SATCHEL_URL: api.url, SATCHEL_API_KEY: key, SATCHEL_AGENT: '' };
+}
+
+/** A failure as the CLI must report it: non-zero, one line on stderr, no stack trace. */
+function expectOneLineFailure(result: { code: number | null; stderr: string }, message: RegExp) {
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).not.toMatch(STACK_LINE);
+  expect(result.stderr.trim().split('\n').at(-1)).toMatch(message);
+}
+
+describe('satchel, small things', () => {
+  it('--version prints the package version', async () => {
+    const result = await runSatchel(['--version']);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('every --help fits in 80 columns', () => {
+    const pending = [buildProgram()];
+    let seen = 0;
+    while (pending.length) {
+      const command = pending.pop()!;
+      const lines = command.helpInformation({ error: false }).split('\n');
+      for (const line of lines) expect([command.name(), line.length <= 80 ? 'fits' : line]).toEqual([command.name(), 'fits']);
+      pending.push(...command.commands);
+      seen++;
+    }
+    expect(seen).toBeGreaterThan(20);
+  });
+
+  it('a URL without a scheme is met with "add http://"', async () => {
+    const result = await runSatchel(['deployments', 'list'], { env: { SATCHEL_URL: '127.0.0.1:3000', SATCHEL_API_KEY: 'sk-x' } });
+    expectOneLineFailure(result, /^satchel: SATCHEL_URL "127\.0\.0\.1:3000" has no scheme: add http:\/\/.*http:\/\/127\.0\.0\.1:3000$/);
+    const flag = await runSatchel(['deployments', 'list', '--url', 'localhost:3000']);
+    expectOneLineFailure(flag, /^satchel: --url "localhost:3000" has no scheme: add http:\/\//);
+  });
+});
+
+describe('satchel files and deployments', () => {
+  let env: Record<string, string>;
+  let deployment: string;
+  beforeAll(async () => {
+    env = await tenantEnv(['files']);
+    const created = await runSatchel(['deployments', 'create', 'newcomer'], { env });
+    expect(created.code).toBe(0);
+    deployment = /^(\S+)/.exec(created.stdout)![1];
+  });
+
+  it('server validation messages name the option, not the wire field', async () => {
+    const result = await runSatchel(['deployments', 'create', 'long', '--duration', '99999'], { env });
+    expectOneLineFailure(result, /^satchel: --duration: /);
+    expect(result.stderr).not.toMatch(/body\.|durationMinutes/);
+  });
+
+  it('uploading a folder is one clear line, not a stack trace', async () => {
+    const folder = join(work, 'somefolder');
+    mkdirSync(folder, { recursive: true });
+    expectOneLineFailure(await runSatchel(['files', 'upload', deployment, folder], { env }), /^satchel: .*somefolder is a folder/);
+    expectOneLineFailure(await runSatchel(['files', 'upload', deployment, join(work, 'missing.csv')], { env }), /^satchel: no such file or folder: .*missing\.csv$/);
+  });
+
+  it('downloads into an existing folder as cp does, and to a named file', async () => {
+    const file = join(work, 'data.csv');
+    writeFileSync(file, 'a,b\n1,2\n');
+    const uploaded = await runSatchel(['files', 'upload', deployment, file], { env });
+    expect(uploaded.code).toBe(0);
+    expect(uploaded.stderr).toMatch(/^upload data\.csv \(8 B\)\nupload: 1 file, 8 B in /); // not a TTY: plain lines and a summary
+    const fileId = /^(\S+)/.exec(uploaded.stdout)![1];
+
+    const folder = join(work, 'dl');
+    mkdirSync(folder);
+    const into = await runSatchel(['files', 'download', fileId, `${folder}/`], { env });
+    expect(into.code).toBe(0);
+    expect(readFileSync(join(folder, 'data.csv'), 'utf8')).toBe('a,b\n1,2\n');
+    const bare = await runSatchel(['files', 'download', fileId, folder], { env });
+    expect(bare.code).toBe(0);
+    expect(bare.stdout.trim()).toBe(join(folder, 'data.csv'));
+    const named = await runSatchel(['files', 'download', fileId, join(folder, 'copy.csv')], { env });
+    expect(named.code).toBe(0);
+    expect(readFileSync(join(folder, 'copy.csv'), 'utf8')).toBe('a,b\n1,2\n');
+    expectOneLineFailure(await runSatchel(['files', 'download', fileId, join(work, 'nowhere') + '/'], { env }), /^satchel: no folder .*nowhere\/: create it first/);
+  });
+
+  it('a sync with a failed file exits non-zero with a one-line summary', async () => {
+    const result = await runSatchel(['files', 'sync', deployment, 'data.csv', 'absent.csv'], { env });
+    expectOneLineFailure(result, /^satchel: 1 of 2 files could not be copied to the Desktop: .*absent\.csv$/);
+    expect(result.stdout).toMatch(/synced  data\.csv/);
+  });
+});
