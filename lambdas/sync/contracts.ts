@@ -1,9 +1,8 @@
 import * as z from 'zod';
 import { contract } from '../kit/contract';
+import { MAX_FILE_BYTES } from './limits';
 import { pathProblem } from './paths';
 
-/** Largest object S3 stores: 5 TiB. */
-export const MAX_FILE_BYTES = 5 * 1024 ** 4;
 export const MAX_PRESIGN_FILES = 1000;
 export const MAX_CONFIRM_FILES = 1000;
 const BATCH_BODY_BYTES = 4 * 1024 * 1024;

@@ -2,13 +2,24 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { RestoreMode } from '../../sdk/sync';
-import { pull, push, status } from '../sync/engine';
+import { deletesNeedForce, pull, push, status } from '../sync/engine';
 import { createProgress, formatBytes, plural } from '../progress';
 
 interface SyncFlags extends ConnectionFlags {
   agent?: string;
   concurrency: string;
 }
+
+interface SafetyFlags {
+  delete?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+const safety = (flags: SafetyFlags) => ({ delete: flags.delete, force: flags.force, dryRun: flags.dryRun });
+
+const forceNote = (removing: number, total: number, flags: SafetyFlags) =>
+  !flags.force && deletesNeedForce(removing, total) ? ' (the deletes need --force)' : '';
 
 function connectSync(flags: SyncFlags) {
   const client = connect(flags);
@@ -29,9 +40,17 @@ export function registerSync(program: Command): void {
   withSyncOptions(sync.command('push <dir>'))
     .description('Upload new and changed files (ignores .git/, node_modules/ and .satchelignore patterns)')
     .option('--delete', 'also remove remote files that are gone locally')
-    .action(async (dir: string, flags: SyncFlags & { delete?: boolean }) => {
+    .option('--force', 'with --delete: remove even every file of the backup, or more than a quarter of it')
+    .option('--dry-run', 'show what would be uploaded and removed; change nothing')
+    .action(async (dir: string, flags: SyncFlags & SafetyFlags) => {
       const { client, options } = connectSync(flags);
-      const result = await push(client, resolve(dir), { ...options, delete: flags.delete, progress: createProgress({ verb: 'upload', resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again` }) });
+      const result = await push(client, resolve(dir), { ...options, ...safety(flags), progress: createProgress({ verb: 'upload', resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again` }) });
+      if (flags.dryRun) {
+        for (const f of result.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
+        for (const p of result.remove) console.log(`delete  ${p}`);
+        console.log(`would push ${plural(result.upload.length, 'file')}, remove ${result.remove.length}; ${result.unchanged} unchanged${forceNote(result.remove.length, result.backupFiles, flags)}`);
+        return;
+      }
       console.log(
         `pushed ${plural(result.upload.length - result.conflicts.length, 'file')} (${formatBytes(result.uploadedBytes)}), ` +
           `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped`,
@@ -43,13 +62,29 @@ export function registerSync(program: Command): void {
     .description('Download what differs locally, verify every hash, write atomically')
     .addOption(new Option('--mode <mode>', 'what to restore').choices(['full', 'active', 'memory']).default('full'))
     .option('--delete', 'also remove local files the backup does not have (full restores only)')
-    .action(async (dir: string, flags: SyncFlags & { mode: RestoreMode; delete?: boolean }) => {
+    .option('--force', 'with --delete: remove even every local file, or more than a quarter of them')
+    .option('--dry-run', 'show what would be downloaded and removed; change nothing')
+    .action(async (dir: string, flags: SyncFlags & SafetyFlags & { mode: RestoreMode }) => {
       const { client, options } = connectSync(flags);
-      const result = await pull(client, resolve(dir), { ...options, mode: flags.mode, delete: flags.delete, progress: createProgress({ verb: 'download', resumeHint: `run \`satchel sync pull ${dir}\` again: files already restored are not downloaded again` }) });
-      console.log(
-        `pulled ${plural(result.downloaded, 'file')} (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +
-          (flags.delete ? `, ${result.removed.length} removed` : ''),
-      );
+      const result = await pull(client, resolve(dir), { ...options, ...safety(flags), mode: flags.mode, progress: createProgress({ verb: 'download', resumeHint: `run \`satchel sync pull ${dir}\` again: files already restored are not downloaded again` }) });
+      for (const r of result.refused) console.error(`refused ${JSON.stringify(r.path)}: ${r.reason}`);
+      if (flags.dryRun) {
+        for (const p of result.wouldDownload) console.log(`pull    ${p}`);
+        for (const p of result.removed) console.log(`delete  ${p}`);
+        console.log(`would pull ${plural(result.wouldDownload.length, 'file')}, remove ${result.removed.length}; ${result.unchanged} already up to date`);
+      } else {
+        console.log(
+          `pulled ${plural(result.downloaded, 'file')} (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +
+            (flags.delete ? `, ${result.removed.length} removed` : ''),
+        );
+      }
+      if (result.refused.length) {
+        throw new Error(
+          `refused ${result.refused.length} entries of the server's answer (listed above)` +
+            (flags.delete ? '; nothing was removed' : '') +
+            ': the rest was restored. Check the server address (--url) and the backup',
+        );
+      }
     });
 
   withSyncOptions(sync.command('status <dir>'))

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
@@ -10,6 +10,7 @@ import { readBody, transfer } from './transfer';
 import { hashFile, hashFiles, listTree, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
+import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-target';
 
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
@@ -37,6 +38,36 @@ export interface PushPlan {
   remove: string[];
   skipped: { path: string; reason: string }[];
   unchanged: number;
+}
+
+export interface DeleteSafety {
+  /** Remove even when the deletes pass the safety limit (all files, or more than a quarter of them). */
+  force?: boolean;
+  /** Plan only: report what would move and be removed, change nothing. */
+  dryRun?: boolean;
+}
+
+/** Up to this many deletes need no --force (unless they are every file). */
+const FREE_DELETES = 10;
+/** Above FREE_DELETES, deletes of more than this share of the files need --force. */
+const FORCE_SHARE = 0.25;
+
+/**
+ * Deletes that need --force: every file of a non-empty side, or more than FREE_DELETES files when
+ * they are more than a quarter of it. A mistyped folder or a wrong server then stops instead of
+ * emptying a backup or a folder.
+ */
+export function deletesNeedForce(removing: number, total: number): boolean {
+  return removing > 0 && (removing >= total || (removing > FREE_DELETES && removing > total * FORCE_SHARE));
+}
+
+function checkDeletes(what: string, removing: string[], total: number, force: boolean | undefined): void {
+  if (force || !deletesNeedForce(removing.length, total)) return;
+  const share = removing.length >= total ? `every one of the ${total} files` : `${removing.length} of ${total} files`;
+  throw new Error(
+    `--delete would remove ${share} ${what} (${removing.slice(0, 3).join(', ')}${removing.length > 3 ? ', …' : ''}). ` +
+      'Nothing was removed. Check the folder, list the deletes with --dry-run, and add --force to remove them.',
+  );
 }
 
 const sameContent = (local: LocalFile, remote: Manifest['files'][string] | undefined) =>
@@ -94,6 +125,8 @@ async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: Mul
 export interface PushResult extends PushPlan {
   uploadedBytes: number;
   conflicts: string[];
+  /** Files the backup held before the push. */
+  backupFiles: number;
 }
 
 /**
@@ -145,10 +178,18 @@ class ConfirmQueue {
  * slot is free, so uploading starts without waiting for the whole tree to be hashed. A re-run
  * after an interruption uploads only what the manifest does not hold yet.
  */
-export async function push(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<PushResult> {
+export async function push(client: SatchelClient, dir: string, options: SyncOptions & DeleteSafety & { delete?: boolean } = {}): Promise<PushResult> {
   const o: AgentOption = { agentId: options.agentId };
   const [listing, manifest] = await Promise.all([listTree(dir), client.syncGetManifest(o)]);
   for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
+  const remove = options.delete ? remoteOnly(listing.files, manifest) : [];
+  const backupFiles = Object.keys(manifest.files).length;
+  checkDeletes('of the backup', remove, backupFiles, options.force || options.dryRun);
+  if (options.dryRun) {
+    const hashed = await hashFiles(listing.files);
+    const changed = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
+    return { upload: changed, remove, skipped: listing.skipped, unchanged: hashed.length - changed.length, uploadedBytes: 0, conflicts: [], backupFiles };
+  }
   const progress = options.progress ?? silentProgress;
   const concurrency = options.concurrency ?? 16;
   const journal = PushJournal.for(client.http.options.baseUrl, dir, options.agentId);
@@ -200,7 +241,6 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     await uploaded(file);
   };
 
-  const remove = options.delete ? remoteOnly(listing.files, manifest) : [];
   try {
     // many small files in parallel; large ones a few at a time, as S3 clients do by default
     await Promise.all([
@@ -218,7 +258,7 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     await journal.close();
     progress.stop();
   }
-  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, conflicts: confirms.conflicts };
+  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, conflicts: confirms.conflicts, backupFiles };
 }
 
 /** Confirms what an interrupted push had already uploaded; returns the files that still need uploading. */
@@ -234,12 +274,7 @@ async function withoutResumed(client: SatchelClient, upload: LocalFile[], upload
   return upload.filter((f) => !confirmed.has(f.path));
 }
 
-export interface PullPlanEntry {
-  path: string;
-  hash: string;
-  size: number;
-  url: string;
-}
+type PullPlanEntry = CheckedEntry;
 
 /** Downloads up to this size are hashed and written from memory; larger ones are streamed. */
 const BUFFERED_DOWNLOAD_MAX = 8 * 1024 * 1024;
@@ -284,41 +319,71 @@ export interface PullResult {
   downloaded: number;
   downloadedBytes: number;
   unchanged: number;
-  /** Local files removed because the backup lacks them (`delete`). */
+  /** Local files removed because the backup lacks them (`delete`); with `dryRun`, what would be. */
   removed: string[];
+  /** With `dryRun`: what would be downloaded. */
+  wouldDownload: string[];
+  /** Entries of the server's answer that the CLI refused to write, with the reason. */
+  refused: { path: string; reason: string }[];
 }
 
 /**
  * Downloads the files of a restore bundle that differ locally, verifies every hash, and writes
- * each through a temporary file renamed into place. Local files the bundle lacks are kept, or
- * with `delete` (full restores only, once every download succeeded) removed, so the folder ends
- * up as the backup. Ignored files (.git/, node_modules/, .satchelignore) are never touched.
+ * each through a temporary file renamed into place. Nothing the server sends is trusted: an
+ * entry whose path breaks the upload rules, leaves the folder or passes through a symlinked
+ * folder is refused (reported in `refused`) and the rest is restored. Local files the bundle
+ * lacks are kept, or with `delete` (full restores only, once every download succeeded and nothing
+ * was refused) removed, so the folder ends up as the backup; removing every local file or more
+ * than a quarter of them needs `force`. Ignored files (.git/, node_modules/, .satchelignore) are
+ * never touched.
  */
-export async function pull(client: SatchelClient, dir: string, options: SyncOptions & { mode?: RestoreMode; delete?: boolean } = {}): Promise<PullResult> {
+export async function pull(
+  client: SatchelClient,
+  dir: string,
+  options: SyncOptions & DeleteSafety & { mode?: RestoreMode; delete?: boolean } = {},
+): Promise<PullResult> {
   const mode = options.mode ?? 'full';
   if (options.delete && mode !== 'full') throw new Error(`delete (--delete) needs a full restore (--mode full): the ${mode} mode restores only part of the backup`);
-  const progress = options.progress ?? silentProgress;
+  const progress = options.dryRun ? silentProgress : (options.progress ?? silentProgress);
+  // a restore may create its folder; one that exists must be readable
+  const exists = await stat(dir).then(
+    () => true,
+    () => false,
+  );
   // hashed only where a backup file of the same path and size could already be here
-  const local = new Map((await listTree(dir)).files.map((f) => [f.path, f]));
+  const local = new Map((exists ? (await listTree(dir)).files : []).map((f) => [f.path, f]));
   const inBackup = new Set<string>();
+  const refused: PullResult['refused'] = [];
+  const wouldDownload: string[] = [];
   const o: AgentOption = { agentId: options.agentId };
   let downloaded = 0;
   let downloadedBytes = 0;
   let unchanged = 0;
-  await mkdir(dir, { recursive: true });
+  if (!options.dryRun) await mkdir(dir, { recursive: true });
   const folders = new Set<string>([dir]);
   // one pool across pages: the next page is fetched while the last downloads of this one run
   const running = new Set<Promise<void>>();
   let failure: unknown;
   try {
     for await (const page of client.syncReconstructPages({ mode }, o)) {
-      for (const f of page.files) inBackup.add(f.path);
-      const present = await mapLimit(page.files, 16, async (f) => {
+      const accepted: CheckedEntry[] = [];
+      for (const f of page.files as unknown[]) {
+        const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+        const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string));
+        if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
+        else if (inBackup.has(entry.path as string)) refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
+        else (accepted.push(entry as unknown as CheckedEntry), inBackup.add(entry.path as string));
+      }
+      const present = await mapLimit(accepted, 16, async (f) => {
         const mine = local.get(f.path);
         return mine !== undefined && mine.size === f.size && (await hashFile(mine)).hash === f.hash;
       });
-      const wanted = page.files.filter((_, i) => !present[i]);
-      unchanged += page.files.length - wanted.length;
+      const wanted = accepted.filter((_, i) => !present[i]);
+      unchanged += accepted.length - wanted.length;
+      if (options.dryRun) {
+        wouldDownload.push(...wanted.map((f) => f.path));
+        continue;
+      }
       progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
       for (const f of wanted) {
         while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
@@ -341,9 +406,10 @@ export async function pull(client: SatchelClient, dir: string, options: SyncOpti
   } finally {
     progress.stop();
   }
-  const removed = options.delete ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
-  for (const path of removed) await rm(local.get(path)?.absolute as string, { force: true });
-  return { downloaded, downloadedBytes, unchanged, removed };
+  const removed = options.delete && refused.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
+  checkDeletes('of the folder', removed, local.size, options.force || options.dryRun);
+  if (!options.dryRun) for (const path of removed) await rm(local.get(path)?.absolute as string, { force: true });
+  return { downloaded, downloadedBytes, unchanged, removed, wouldDownload, refused };
 }
 
 export interface Status extends PushPlan {

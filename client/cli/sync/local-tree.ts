@@ -6,8 +6,8 @@ import { globToRegExp } from '../../../lambdas/sync/glob';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
 import { pathProblem } from '../../../lambdas/sync/paths';
 
-/** Always skipped, at any depth. */
-const ALWAYS_IGNORED = ['.git', 'node_modules'];
+/** Always skipped, at any depth: push never sends them, pull never writes into them. */
+export const ALWAYS_IGNORED = ['.git', 'node_modules'];
 /** Temporary files of an interrupted pull. */
 export const TEMP_MARKER = '.satchel-tmp-';
 export const IGNORE_FILE = '.satchelignore';
@@ -51,8 +51,27 @@ export interface Listing<F = ListedFile> {
 
 export type Scan = Listing<LocalFile>;
 
-/** Every regular file under `root` that is not ignored, with its size, sorted by path. Symlinks are skipped. */
+/**
+ * Throws unless `root` is a folder this process can list: a mistyped or unreadable folder must
+ * never look like an empty one (a push --delete would then remove the whole backup).
+ */
+export async function checkFolder(root: string): Promise<void> {
+  const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new Error(`${root} does not exist: check the folder's name (nothing was sent)`);
+    throw new Error(`cannot read ${root}: ${error.message}`);
+  });
+  if (!info.isDirectory()) throw new Error(`${root} is not a folder: give the folder to sync`);
+  await readdir(root).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read the folder ${root} (${error.code ?? error.message}): check its permissions (nothing was sent)`);
+  });
+}
+
+/**
+ * Every regular file under `root` that is not ignored, with its size, sorted by path. Symlinks are
+ * skipped. `root` must be a readable folder (checkFolder); an unreadable folder inside it fails the walk.
+ */
 export async function listTree(root: string): Promise<Listing> {
+  await checkFolder(root);
   const ignored = ignoreRules(root);
   const found: { path: string; absolute: string }[] = [];
   const skipped: Listing['skipped'] = [];
@@ -69,7 +88,7 @@ export async function listTree(root: string): Promise<Listing> {
       }
     }
   };
-  if (existsSync(root)) await walk(root, '');
+  await walk(root, '');
   const files = await mapLimit(found, 16, async (f) => ({ ...f, size: (await stat(f.absolute)).size }));
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped };
 }

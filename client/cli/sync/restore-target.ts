@@ -1,0 +1,57 @@
+import { lstat } from 'node:fs/promises';
+import { join, relative, isAbsolute, sep } from 'node:path';
+import { pathProblem } from '../../../lambdas/sync/paths';
+import { MAX_FILE_BYTES } from '../../../lambdas/sync/limits';
+import { ALWAYS_IGNORED, TEMP_MARKER } from './local-tree';
+
+/** One file of a restore bundle, as the server sent it: nothing in it is trusted yet. */
+export interface BundleEntry {
+  path: unknown;
+  hash: unknown;
+  size: unknown;
+  url: unknown;
+}
+
+export interface CheckedEntry {
+  path: string;
+  hash: string;
+  size: number;
+  url: string;
+}
+
+/**
+ * Why the CLI refuses to write a bundle entry, or undefined when it may: the path must be a
+ * workspace path by the same rules as uploads, outside `.git/` and `node_modules/`, and resolve
+ * inside the folder; hash, size and URL must have their documented forms.
+ */
+export function entryProblem(root: string, entry: BundleEntry): string | undefined {
+  if (typeof entry.path !== 'string') return 'the path is not a string';
+  const problem = pathProblem(entry.path);
+  if (problem) return `the path ${problem}`;
+  const segments = entry.path.split('/');
+  if (segments.some((s) => ALWAYS_IGNORED.includes(s))) return `the path is inside ${ALWAYS_IGNORED.join('/ or ')}/, which satchel never writes`;
+  if (segments.some((s) => s.includes(TEMP_MARKER))) return 'the path names a temporary file of satchel';
+  const inside = relative(root, join(root, ...segments));
+  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) return 'the path resolves outside the folder';
+  if (typeof entry.hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.hash)) return 'the hash is not a lowercase hexadecimal SHA-256';
+  if (typeof entry.size !== 'number' || !Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > MAX_FILE_BYTES) return 'the size is not a valid byte count';
+  if (typeof entry.url !== 'string' || !/^https?:\/\//i.test(entry.url)) return 'the URL is not an http(s) URL';
+  return undefined;
+}
+
+/**
+ * Refuses a target whose existing parent folders include a symlink: writing through it could land
+ * outside the folder. Folders that do not exist yet are created as real folders later.
+ */
+export async function symlinkedParent(root: string, path: string): Promise<string | undefined> {
+  const segments = path.split('/').slice(0, -1);
+  let current = root;
+  for (const segment of segments) {
+    current = join(current, segment);
+    const info = await lstat(current).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.isSymbolicLink()) return `its folder ${relative(root, current)} is a symbolic link`;
+    if (!info.isDirectory()) return `${relative(root, current)} is a file, not a folder`;
+  }
+  return undefined;
+}
