@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { ROUTES, functionName, type Route } from '../lib/routes';
 import type { HttpEvent, LambdaHandler } from '../lambdas/kit/http';
@@ -203,6 +204,19 @@ export async function handle(table: CompiledRoute[], req: IncomingMessage, res: 
   send(res, result);
 }
 
+/**
+ * A request Node cannot parse (a malformed request line or header, headers too large) never
+ * reaches `handle`: answer it as API Gateway does, with its JSON body, instead of Node's empty 400.
+ */
+function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+  const [status, message] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 export interface RunningServer {
   url: string;
   server: Server;
@@ -219,6 +233,7 @@ export async function startServer(options: { port?: number; host?: string; route
       else res.destroy();
     });
   });
+  server.on('clientError', answerUnparsable);
   server.keepAliveTimeout = 65000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

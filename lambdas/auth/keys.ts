@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { agentIdProblem } from '../kit/auth-context';
 import { SURFACES, type Surface } from '../kit/surfaces';
 
 /** `sk-` and at least 32 URL-safe characters; generated keys carry 32 random bytes (43 characters). */
@@ -42,7 +43,8 @@ export class KeyStore {
   /** Creates a key (or registers a given one, e.g. SATCHEL_API_KEY); returns the secret once. */
   async create(input: { tenant: string; agent?: string; surfaces?: Surface[]; key?: string }): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!TENANT_FORMAT.test(input.tenant)) throw new Error(`Tenant "${input.tenant}" must be 1-64 letters, digits, '.', '_' or '-'`);
-    if (input.agent !== undefined && !TENANT_FORMAT.test(input.agent)) throw new Error(`Agent "${input.agent}" must be 1-64 letters, digits, '.', '_' or '-'`);
+    const agentProblem = input.agent === undefined ? undefined : agentIdProblem(input.agent);
+    if (agentProblem) throw new Error(`Agent "${input.agent}" ${agentProblem}`);
     const key = input.key ?? generateKey();
     if (!KEY_FORMAT.test(key)) throw new Error('An API key is "sk-" followed by at least 32 letters, digits, "-" or "_"');
     const hash = hashKey(key);

@@ -4,7 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AuthContext } from '../kit/auth-context';
 import { documentClient, s3Client } from '../kit/aws';
 import { config } from '../kit/config';
-import { badRequest, conflict, notFound } from '../kit/errors';
+import { badRequest, conflict, isMissingObject, notFound } from '../kit/errors';
 import { getDeployment } from './deployments';
 import { fileIdOf, objectKeyOf, storagePathOf } from './names';
 
@@ -115,8 +115,7 @@ export async function storedSize(tenant: string, deploymentId: string, fileName:
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(tenant, deploymentId, fileName) }));
     return head.ContentLength ?? 0;
   } catch (error) {
-    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+    if (isMissingObject(error)) return undefined;
     throw error;
   }
 }

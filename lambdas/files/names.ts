@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { hasLoneSurrogate } from '../kit/text';
 
 /**
  * Names and keys of the files surface. A `fileName` is a relative path inside a sandbox's
@@ -41,6 +42,7 @@ export const fileIdOf = (tenant: string, deploymentId: string, fileName: string)
 /** Why a fileName is refused, or undefined when it is a plain name or relative path inside the Desktop. */
 export function fileNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
+  if (hasLoneSurrogate(name)) return 'must be valid Unicode (it holds a lone surrogate)';
   if (Buffer.byteLength(name) > MAX_FILE_NAME_BYTES) return `must be at most ${MAX_FILE_NAME_BYTES} bytes`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not contain control characters';

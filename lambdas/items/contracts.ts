@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { contract } from '../kit/contract';
+import { storableJson } from '../kit/storable';
 
 /**
  * Seed 003. Scope, scopeId and paths are plain strings here and checked by the service, so their
@@ -69,8 +70,7 @@ export const addItem = contract({
     content: z.string().optional(),
     encoding: z.enum(['utf8', 'base64']).optional().describe('Of content; default utf8'),
     fileUrl: z.string().max(8192).optional(),
-    metadata: z
-      .record(z.string(), z.unknown())
+    metadata: storableJson(z.record(z.string(), z.unknown()), 0)
       .optional()
       .describe('Stored as given; contentType sets the type, overwrite: true replaces an existing item'),
   }).optional(),

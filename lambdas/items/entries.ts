@@ -189,7 +189,8 @@ export async function listEntries(ref: ScopeRef, prefix: string | undefined, lim
   if (cursor) {
     try {
       const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-      if (!sk.startsWith('/')) throw new Error();
+      // DynamoDB refuses a start key outside the key condition: a cursor of another prefix is the client's mistake
+      if (!sk.startsWith(prefix ?? '/')) throw new Error();
       ExclusiveStartKey = { pk: scopePk(ref), sk };
     } catch {
       throw badRequest('cursor is not one this endpoint returned');

@@ -1,5 +1,6 @@
 import { vectorIndex } from '../adapters/vector-index';
 import { config } from '../kit/config';
+import { AppError, isAwsError } from '../kit/errors';
 import { logger } from '../kit/observability';
 import { deleteBlob, newBlobKey, putStream } from './blobs';
 import { contentTypeOf, isTextItem, looksLikeText, MAX_INDEXED_CHARS } from './content';
@@ -36,7 +37,8 @@ export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>): Promise<
     const opened = await openUrl(entry.sourceUrl, fetchDeadline(false));
     const declared = entry.contentType ?? opened.contentType;
     const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, MAX_INDEXED_CHARS * 4).catch(
-      (error: unknown) => Promise.reject(describeFetchError(error, new URL(opened.url), opened.signal)),
+      // S3's own failures are ours, not the fetched server's: they stay raw for the log below
+      (error: unknown) => Promise.reject(isAwsError(error) ? error : describeFetchError(error, new URL(opened.url), opened.signal)),
     );
     const contentType = contentTypeOf(entry.sk, declared, head);
     const chunks = isTextItem(contentType, head) ? await embedChunks(entry.sk, new TextDecoder().decode(head)) : [];
@@ -59,8 +61,17 @@ export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>): Promise<
   } catch (error) {
     await deleteBlob(blobKey).catch(() => undefined);
     if (indexed) await (await vectorIndex()).deleteItem(entry.itemId).catch(() => undefined);
-    const reason = (error as Error).message;
-    if (reason === 'superseded') return;
-    await finishPending(entry, { status: 'failed', error: reason, expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS), expiryShard: expiryShard(entry.itemId) });
+    if ((error as Error).message === 'superseded') return;
+    await finishPending(entry, { status: 'failed', error: failureReason(entry, error), expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS), expiryShard: expiryShard(entry.itemId) });
   }
+}
+
+/**
+ * What the status endpoint tells the client: the fetch's own refusals and failures as they are;
+ * anything else (S3, the embedder, the vector index) is logged in full and stored as a safe message.
+ */
+function failureReason(entry: ItemEntry, error: unknown): string {
+  if (error instanceof AppError && error.status < 500) return error.message;
+  logger.error('background ingestion failed', { path: entry.sk, itemId: entry.itemId, error: error as Error });
+  return 'The item could not be stored or indexed (an internal error); add it again';
 }

@@ -1,4 +1,5 @@
 import { badRequest } from '../kit/errors';
+import { hasLoneSurrogate } from '../kit/text';
 import { pathRequired } from './errors';
 
 const MAX_PATH_BYTES = 1024;
@@ -9,6 +10,7 @@ function clean(value: unknown, field: string, allowTrailingSlash: boolean): stri
   if (value === undefined || value === null || value === '') throw pathRequired(field);
   if (typeof value !== 'string') throw badRequest(`${field} must be a string`);
   if (CONTROL.test(value)) throw badRequest(`${field} must not contain control characters`);
+  if (hasLoneSurrogate(value)) throw badRequest(`${field} must be valid Unicode (it holds a lone surrogate)`);
   if (value.includes('\\')) throw badRequest(`${field} must use '/' as separator, not '\\'`);
   const segments = value.split('/').filter(Boolean);
   if (segments.some((s) => s === '.' || s === '..')) throw badRequest(`${field} must not contain '.' or '..' segments`);

@@ -3,7 +3,7 @@ import { embedder, isZero } from '../adapters/embedder';
 import { vectorIndex } from '../adapters/vector-index';
 import type { AuthContext } from '../kit/auth-context';
 import { config } from '../kit/config';
-import { badRequest, tooLarge } from '../kit/errors';
+import { badRequest, isMissingObject, tooLarge } from '../kit/errors';
 import { logger } from '../kit/observability';
 import { copyBlob, deleteBlob, getBlob, newBlobKey, presignGet, putBlob } from './blobs';
 import { contentTypeOf, isTextItem, looksLikeText } from './content';
@@ -74,7 +74,8 @@ export async function getItem(auth: AuthContext, query: { scope?: string; scopeI
   const encoding = entry.binary ? ('base64' as const) : ('utf8' as const);
   const base = { ...summary(entry), encoding };
   if ((entry.size ?? 0) > INLINE_MAX_BYTES) return { ...base, content: null, downloadUrl: await presignGet(entry.blobKey as string) };
-  const bytes = await getBlob(entry.blobKey as string);
+  // a concurrent move or delete can take the bytes between reading the entry and reading them
+  const bytes = await getBlob(entry.blobKey as string).catch(missingAs(itemNotFound(entry.sk)));
   return { ...base, content: bytes.toString(encoding === 'base64' ? 'base64' : 'utf8') };
 }
 
@@ -215,6 +216,11 @@ async function acceptForIngestion(ref: ScopeRef, path: string, fileUrl: string, 
   startIngestion(entry);
 }
 
+/** Turns S3's "no such object" into `error`; other failures pass through. */
+const missingAs = (error: Error) => (cause: unknown): never => {
+  throw isMissingObject(cause) ? error : cause;
+};
+
 // ---- delete / move ----
 
 export async function deleteItem(auth: AuthContext, input: { scope?: string; scopeId?: string; itemPath?: string }): Promise<void> {
@@ -252,7 +258,8 @@ export async function moveItem(auth: AuthContext, input: MoveInput): Promise<{ p
   if (occupant && isLive(occupant.expiresAt) && occupant.status !== 'failed') throw itemExists(toPath);
 
   const destination: ItemEntry = { ...source, ...entryKey(to, toPath), ...to, blobKey: newBlobKey(to), expiresAt: undefined, expiryShard: undefined, ...expiryFields(to.scope, source.itemId) };
-  await copyBlob(source.blobKey as string, destination.blobKey as string);
+  // a concurrent move of the same item may have taken the bytes since the entry was read
+  await copyBlob(source.blobKey as string, destination.blobKey as string).catch(missingAs(itemNotFound(fromPath)));
   try {
     await moveEntry(source, destination);
   } catch (error) {

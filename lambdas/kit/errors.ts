@@ -39,3 +39,12 @@ export function isConditionFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/** S3's answer for an object (or a copy source) that is not there. */
+export function isMissingObject(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.Code === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** An error answered by an AWS service (or its local twin) through the SDK. */
+export const isAwsError = (error: unknown): boolean => typeof error === 'object' && error !== null && '$metadata' in error;

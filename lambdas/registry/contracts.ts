@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { contract } from '../kit/contract';
+import { storableJson, storableNumber } from '../kit/storable';
 
 /**
  * The registry's wire shapes (seed 002). Request bodies are closed (unknown fields are 400);
@@ -11,7 +12,7 @@ const longText = z.string().max(100_000);
 const path = z.string().max(4096);
 const timestamp = z.string();
 const names = z.array(text).max(256);
-const stringMap = z.record(z.string().max(256), z.string().max(16_384));
+const stringMap = z.record(z.string().min(1).max(256), z.string().max(16_384));
 /** Names of agents, skills, providers and workspaces; they become key segments and URL path segments. */
 const componentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit');
 
@@ -104,8 +105,8 @@ const acpCaps = z.strictObject({
 
 const activity = z.strictObject({
   current_tool: text.optional(),
-  elapsed_seconds: z.number().min(0).optional(),
-  idle_seconds: z.number().min(0).optional(),
+  elapsed_seconds: storableNumber().min(0).optional(),
+  idle_seconds: storableNumber().min(0).optional(),
   iteration_current: count.optional(),
   iteration_max: count.optional(),
   last_activity_at: timestamp.optional(),
@@ -146,7 +147,7 @@ const sandbox = z.strictObject({
   last_sync_error: longText.optional(),
   profile: text.optional(),
   /** Opaque to Satchel: whatever JSON the sandbox provider keeps. */
-  provider_state_json: z.unknown().optional(),
+  provider_state_json: storableJson(z.unknown(), 1).optional(),
   sandbox_id: text.optional(),
   state: text.optional(),
 });

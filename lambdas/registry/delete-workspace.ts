@@ -2,4 +2,4 @@ import { httpHandler } from '../kit/http';
 import { deleteWorkspace } from './contracts';
 import * as registry from './service';
 
-export const handler = httpHandler(deleteWorkspace, ({ auth, params }) => registry.deleteWorkspace(auth.tenant, params.id));
+export const handler = httpHandler(deleteWorkspace, ({ auth, params }) => registry.deleteWorkspace(auth, params.id));

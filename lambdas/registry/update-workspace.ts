@@ -3,5 +3,5 @@ import { updateWorkspace } from './contracts';
 import * as registry from './service';
 
 export const handler = httpHandler(updateWorkspace, async ({ auth, params, body }) => ({
-  workspace: await registry.updateWorkspace(auth.tenant, params.id, body),
+  workspace: await registry.updateWorkspace(auth, params.id, body),
 }));

@@ -1,4 +1,5 @@
 import { badRequest } from '../kit/errors';
+import { hasLoneSurrogate } from '../kit/text';
 
 /** Longest workspace path, in bytes of UTF-8. */
 export const MAX_PATH_BYTES = 1024;
@@ -21,7 +22,7 @@ export function pathProblem(path: string): string | undefined {
     if (segment === '') return 'contains an empty segment ("//")';
     if (segment === '.' || segment === '..') return `contains a "${segment}" segment`;
   }
-  if (/[\ud800-\udfff]/.test(path.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) return 'contains a lone surrogate';
+  if (hasLoneSurrogate(path)) return 'contains a lone surrogate';
   return undefined;
 }
 

@@ -44,7 +44,7 @@ describe('workspace sync: upload, confirm, manifest', () => {
     const { key } = await agentKey();
     const first = await call(api.url, 'POST', '/agent/sync/register', { key, body: { displayName: 'My Agent' } });
     expect(first.status).toBe(200);
-    expect(first.body.data.agent).toMatchObject({ agentId: 'agt_alpha', displayName: 'My Agent', status: 'registered', fileCount: 0, totalSize: 0, lastSync: null });
+    expect(first.body.data.agent).toMatchObject({ agentId: 'alpha', displayName: 'My Agent', status: 'registered', fileCount: 0, totalSize: 0, lastSync: null });
     const bytes = Buffer.from('# todo\n');
     await upload(key, 'notes/todo.md', bytes);
     const confirmed = await confirm(key, 'notes/todo.md', bytes);
@@ -52,7 +52,7 @@ describe('workspace sync: upload, confirm, manifest', () => {
     expect(confirmed.body.data).toMatchObject({ filePath: 'notes/todo.md', status: 'confirmed', size: bytes.length });
     const m = await manifest(key);
     expect(m.version).toBe(1);
-    expect(m.agentId).toBe('agt_alpha');
+    expect(m.agentId).toBe('alpha');
     expect(m.files['notes/todo.md']).toMatchObject({ hash: sha256(bytes), size: bytes.length });
     const again = await confirm(key, 'notes/todo.md', bytes);
     expect(again.body.data.status).toBe('unchanged');
@@ -164,7 +164,7 @@ describe('workspace sync: isolation', () => {
     await upload(keyB, 'secret.md', bytes);
     expect((await confirm(keyB, 'secret.md', bytes)).status).toBe(200);
 
-    const asB = { 'x-satchel-agent': 'agt_bravo' };
+    const asB = { 'x-satchel-agent': 'bravo' };
     const attempts: [string, string, unknown?][] = [
       ['GET', '/agent/sync/manifest'],
       ['GET', '/agent/sync/files'],
@@ -281,7 +281,7 @@ describe('workspace sync: listing, stats, sessions, delete', () => {
     } while (cursor);
     expect(seen).toEqual(['notes/a.md', 'notes/b.md', 'notes/c/d.md']);
     const stats = (await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data;
-    expect(stats).toMatchObject({ agentId: 'agt_alpha', fileCount: 4, totalSize: paths.join('').length, sessionCount: 0, version: 4 });
+    expect(stats).toMatchObject({ agentId: 'alpha', fileCount: 4, totalSize: paths.join('').length, sessionCount: 0, version: 4 });
     expect(stats.lastSyncAt).toEqual(stats.lastConfirmAt);
   });
 

@@ -1,4 +1,4 @@
-import { actingAgent, type AuthContext } from '../../kit/auth-context';
+import { actingAgent, requireTenantWide, type AuthContext } from '../../kit/auth-context';
 import { badRequest, notFound } from '../../kit/errors';
 import { REDACTED, type Agent, type Provider, type Skill } from '../contracts';
 import { assertFits, getItem, keys, publicFields, tables, transact, type Item } from './store';
@@ -16,9 +16,15 @@ type Body<K extends ComponentKind> = Omit<ComponentOf[K], 'name'> & { name?: str
 const componentNotFound = (kind: ComponentKind, name: string, workspace: string) =>
   notFound(`No ${kind} named "${name}" in workspace "${workspace}"`);
 
-/** An agent-bound key manages its own agent's definition only; skills and providers are shared. */
+/**
+ * An agent-bound key manages its own agent's definition only (another agent's is not found);
+ * skills and providers belong to the whole tenant, so only tenant-wide keys change them.
+ */
 function actingName(auth: AuthContext, kind: ComponentKind, name: string, workspace: string): string {
-  if (kind !== 'agent') return name;
+  if (kind !== 'agent') {
+    requireTenantWide(auth, `change or delete a ${kind}`);
+    return name;
+  }
   return actingAgent(auth, name, () => componentNotFound(kind, name, workspace)) ?? name;
 }
 
@@ -56,11 +62,15 @@ export interface Components {
   providers: Provider[];
 }
 
-/** Every component of a workspace, as answered (secrets redacted), sorted by name. */
-export function splitComponents(items: Item[]): Components {
+/**
+ * The components of a workspace a key may read, as answered (secrets redacted), sorted by name:
+ * an agent-bound key reads its own agent's definition and the shared skills and providers.
+ */
+export function splitComponents(auth: AuthContext, items: Item[]): Components {
   const of = <K extends ComponentKind>(kind: K) =>
     items
       .filter((item) => (item.sk as string).startsWith(`${kind.toUpperCase()}#`))
+      .filter((item) => kind !== 'agent' || auth.agent === undefined || item.name === auth.agent)
       .map((item) => present(kind, publicFields<ComponentOf[K]>(item)))
       .sort((a, b) => a.name.localeCompare(b.name));
   return { agents: of('agent'), skills: of('skill'), providers: of('provider') };

@@ -15,5 +15,5 @@ export async function getWorkspaceDetail(auth: AuthContext, ref: string): Promis
   const workspace = await requireWorkspace(auth.tenant, ref);
   const pk = keys.children(auth.tenant, workspace.id);
   const [components, sessions] = await Promise.all([queryAll(tables.workspaces(), pk), queryAll(tables.sessions(), pk, 'S#')]);
-  return { workspace: toWorkspace(workspace), ...splitComponents(components), sessions: presentSessions(auth, sessions) };
+  return { workspace: toWorkspace(workspace), ...splitComponents(auth, components), sessions: presentSessions(auth, sessions) };
 }

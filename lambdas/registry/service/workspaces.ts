@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { requireTenantWide, type AuthContext } from '../../kit/auth-context';
 import { badRequest, conflict, notFound } from '../../kit/errors';
 import { logger } from '../../kit/observability';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '../contracts';
@@ -163,7 +164,9 @@ export async function resolveWorkspace(tenant: string, rawPath: string): Promise
   throw busy();
 }
 
-export async function updateWorkspace(tenant: string, ref: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+export async function updateWorkspace(auth: AuthContext, ref: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+  requireTenantWide(auth, 'change a workspace');
+  const { tenant } = auth;
   const newName = input.name === undefined ? undefined : checkName(input.name);
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
     const current = await requireWorkspace(tenant, ref);
@@ -224,7 +227,9 @@ function optionalSet(next: Workspace): string {
  * Deletes the workspace and its guards in one transaction that holds only while no session is
  * open (the `open_sessions` counter sessions keep in step with their state), then its children.
  */
-export async function deleteWorkspace(tenant: string, ref: string): Promise<void> {
+export async function deleteWorkspace(auth: AuthContext, ref: string): Promise<void> {
+  requireTenantWide(auth, 'delete a workspace');
+  const { tenant } = auth;
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
     const current = await requireWorkspace(tenant, ref);
     if (current.open_sessions) {
