@@ -4,6 +4,7 @@ import { registerDeployments } from './commands/deployments';
 import { registerFiles } from './commands/files';
 import { registerKeys } from './commands/keys';
 import { registerItems } from './commands/items';
+import { registerMcp } from './commands/mcp';
 import { registerMemory } from './commands/memory';
 import { registerSync } from './commands/sync';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerFiles(program);
   registerKeys(program);
   registerItems(program);
+  registerMcp(program);
   registerMemory(program);
   registerSync(program);
   return program;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { syncFull, syncPull, syncPush, syncStatus } from '../../lambdas/memory/contracts';
+import type { memoryOperation, syncFull, syncPull, syncPush, syncStatus } from '../../lambdas/memory/contracts';
 import type { SatchelHttp } from './http';
 
 /** Memory sync (seed 001): answers come as `{ success: true, data }`; these methods return `data`. */
@@ -13,14 +13,7 @@ export type SyncFullResult = z.output<NonNullable<typeof syncFull.response>>;
 export type PulledOperation = NonNullable<SyncPullResult['operations']>[number];
 
 /** A memory operation to push; `local_updated_at` (here or in `data`) decides last-write-wins. */
-export interface MemoryOperation {
-  table: string;
-  record_id: string;
-  operation: 'upsert' | 'update' | 'insert' | 'delete';
-  data?: Record<string, unknown> | null;
-  local_updated_at?: string;
-  version?: unknown;
-}
+export type MemoryOperation = z.input<typeof memoryOperation>;
 
 const unwrap = <T>(body: { data: T }): T => body.data;
 

@@ -10,6 +10,7 @@ import { storableJson } from '../kit/storable';
 const scope = z.string().max(64).optional().describe('agent (default), session, company or temporary');
 const scopeId = z.string().max(256).optional().describe('Agent id (scope agent) or session id (scope session); ignored for company and temporary');
 const path = z.string().max(4096).optional();
+const itemPath = path.describe('Path of the item in its scope, e.g. /docs/guide.md');
 
 const itemSummary = z.object({
   path: z.string(),
@@ -38,7 +39,7 @@ export const listItems = contract({
 export const getItem = contract({
   surface: 'items',
   summary: 'Get an item with its content (text as is, binary base64 with encoding "base64"; over 1 MiB: downloadUrl)',
-  query: z.object({ scope, scopeId, itemPath: path }),
+  query: z.object({ scope, scopeId, itemPath }),
   response: itemSummary.extend({
     encoding: z.enum(['utf8', 'base64']),
     content: z.string().nullable(),
@@ -49,7 +50,7 @@ export const getItem = contract({
 export const itemStatus = contract({
   surface: 'items',
   summary: 'State of an item: ready, pending (fileUrl being fetched in the background) or failed (with the reason)',
-  query: z.object({ scope, scopeId, itemPath: path }),
+  query: z.object({ scope, scopeId, itemPath }),
   response: z.object({
     path: z.string(),
     status: z.enum(['ready', 'pending', 'failed']),
@@ -66,7 +67,7 @@ export const addItem = contract({
   body: z.object({
     scope,
     scopeId,
-    itemPath: path,
+    itemPath,
     content: z.string().optional(),
     encoding: z.enum(['utf8', 'base64']).optional().describe('Of content; default utf8'),
     fileUrl: z.string().max(8192).optional(),
@@ -82,7 +83,7 @@ export const addItem = contract({
 export const deleteItem = contract({
   surface: 'items',
   summary: 'Delete an item (JSON body)',
-  body: z.object({ scope, scopeId, itemPath: path }).optional(),
+  body: z.object({ scope, scopeId, itemPath }).optional(),
   response: done,
 });
 
@@ -92,7 +93,7 @@ export const moveItem = contract({
   body: z.object({
     fromScope: scope,
     fromScopeId: scopeId,
-    fromPath: path,
+    fromPath: path.describe('Path of the item to move'),
     toPath: path.describe('Default: fromPath'),
     toScope: scope.describe('Default: fromScope'),
     toScopeId: scopeId.describe('Default: fromScopeId when the scope stays'),

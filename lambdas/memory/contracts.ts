@@ -7,7 +7,21 @@ export const MAX_PUSH_OPERATIONS = 1000;
 
 const id = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 /** `stack_id` is the shipping Kernle client's name for `agent_id`; `device_id` names whose pull cursor to use. */
-const agentIds = { agent_id: id.optional(), stack_id: id.optional(), device_id: id.optional() };
+const agentIds = {
+  agent_id: id.optional().describe('The agent whose memory this is (default: the agent of an agent-bound key)'),
+  stack_id: id.optional().describe('Alias of agent_id (the Kernle client)'),
+  device_id: id.optional().describe("Whose pull position to use and move (default: the API key's own)"),
+};
+
+/** One operation as clients send it; the service checks them one by one, so a bad operation fails alone. */
+export const memoryOperation = z.object({
+  table: z.string().min(1).max(64),
+  record_id: z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  operation: z.enum(['upsert', 'update', 'insert', 'delete']),
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  local_updated_at: z.string().nullish(),
+  version: z.unknown().optional(),
+});
 
 const operations = z
   .array(z.unknown())

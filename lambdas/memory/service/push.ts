@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import { memoryOperation } from '../contracts';
 import type { AgentScope } from './agent';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
@@ -7,15 +7,6 @@ import { MAX_RECORD_BYTES, canonicalTable, contentHash, newerThan, timestampMicr
 import { mapLimit } from '../../kit/map-limit';
 import { db, sleep, tableName } from './table';
 
-/** One operation as clients send it; checked one by one so a bad operation fails alone. */
-const operationSchema = z.object({
-  table: z.string().min(1).max(64),
-  record_id: z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
-  operation: z.enum(['upsert', 'update', 'insert', 'delete']),
-  data: z.record(z.string(), z.unknown()).nullable().optional(),
-  local_updated_at: z.string().nullish(),
-  version: z.unknown().optional(),
-});
 
 export type PushStatus = 'synced' | 'conflict' | 'error';
 
@@ -58,7 +49,7 @@ const MAX_ATTEMPTS = 20;
 const STATE_ATTRIBUTES = 'sk, ts, h, del, seq, lua';
 
 function parseOperation(raw: unknown): Operation | string {
-  const parsed = operationSchema.safeParse(raw);
+  const parsed = memoryOperation.safeParse(raw);
   if (!parsed.success) {
     return parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ');
   }
