@@ -79,6 +79,14 @@ it('workspace sync tools back up and restore a folder with the CLI\'s rules', as
   expect(await refused(first, 'sync_pull', { dir: target, mode: 'memory', delete: true })).toMatch(/full/);
   expect(await refused(first, 'sync_pull', { dir: target, mode: 'everything' })).toMatch(/mode/);
   expect(readFileSync(join(target, 'local-only.txt'), 'utf8')).toBe('mine');
+
+  // the CLI's delete safety, in tool terms: a push of an empty folder does not empty the backup without force
+  const empty = join(work, 'empty');
+  mkdirSync(empty);
+  expect(await refused(first, 'sync_push', { dir: empty, delete: true })).toMatch(/every one of the 2 files.*force: true/);
+  expect((await ok(first, 'sync_status', { dir: target })).pull.count).toBe(0);
+  expect(await ok(first, 'sync_push', { dir: empty, delete: true, force: true })).toMatchObject({ removed: { count: 2 } });
+  expect(await refused(first, 'sync_push', { dir: join(work, 'missing') })).toMatch(/missing/);
 });
 
 it('a second tenant sees none of the first one\'s data through any tool', async () => {

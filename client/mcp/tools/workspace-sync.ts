@@ -18,6 +18,27 @@ const dir = z.string().min(1).max(4096).describe("The folder: absolute, or relat
 const agentId = contracts.presign.query.shape.agentId.describe('Agent whose backup this is (optional with an agent-bound key or SATCHEL_AGENT)');
 const options = (args: { agentId?: string }, context: ToolContext) => ({ agentId: args.agentId ?? context.agent });
 const IGNORED = 'Ignores .git/, node_modules/ and the patterns of the folder\'s .satchelignore.';
+const force = z.boolean().optional().describe('Remove even when the removals are every file or more than a quarter of them (check sync_status first)');
+const SAFETY =
+  'A delete that would remove every file, or more than 10 files and over a quarter of them, is refused without force: true ' +
+  '(nothing is removed; a mistyped folder must not empty a backup or a folder).';
+
+/** The engine speaks the CLI's options; a model calls with arguments. */
+const inToolTerms = (error: unknown): Error =>
+  new Error(
+    (error instanceof Error ? error.message : String(error))
+      .replace(/--force/g, 'force: true')
+      .replace(/--delete/g, 'delete: true')
+      .replace(/--mode (\w+)/g, 'mode: "$1"')
+      .replace(/list the deletes with --dry-run/g, 'list them with sync_status (delete: true)'),
+  );
+const withToolTerms = async <T>(work: Promise<T>): Promise<T> => {
+  try {
+    return await work;
+  } catch (error) {
+    throw inToolTerms(error);
+  }
+};
 
 export const WORKSPACE_SYNC_TOOLS = [
   tool({
@@ -29,7 +50,7 @@ export const WORKSPACE_SYNC_TOOLS = [
     input: z.object({ dir, agentId, delete: z.boolean().optional().describe('Also list backup files that are gone locally') }),
     annotations: READ_ONLY,
     async run(args, context) {
-      const s = await status(context.client, resolve(args.dir), { ...options(args, context), delete: args.delete });
+      const s = await withToolTerms(status(context.client, resolve(args.dir), { ...options(args, context), delete: args.delete }));
       const data = {
         dir: resolve(args.dir),
         push: listed(s.upload.map((f) => f.path)),
@@ -46,12 +67,14 @@ export const WORKSPACE_SYNC_TOOLS = [
     title: 'Back up a folder',
     description:
       "Uploads the new and changed files of a local folder to the agent's workspace backup; every upload is checked (SHA-256 and size) " +
-      `before the backup records it, and an interrupted push resumes. With delete: true, backup files gone locally are removed from the backup. ${IGNORED}`,
-    input: z.object({ dir, agentId, delete: z.boolean().optional().describe('Also remove backup files that are gone locally') }),
+      `before the backup records it, and an interrupted push resumes. With delete: true, backup files gone locally are removed from the backup. ${SAFETY} ${IGNORED}`,
+    input: z.object({ dir, agentId, delete: z.boolean().optional().describe('Also remove backup files that are gone locally'), force }),
     annotations: WRITES,
     async run(args, context) {
       const warnings: string[] = [];
-      const r = await push(context.client, resolve(args.dir), { ...options(args, context), delete: args.delete, warn: (m) => warnings.push(m) });
+      const r = await withToolTerms(
+        push(context.client, resolve(args.dir), { ...options(args, context), delete: args.delete, force: args.force, warn: (m) => warnings.push(m) }),
+      );
       if (r.conflicts.length) throw new Error(`${r.conflicts.length} uploads could not be confirmed (the files changed while uploading?): ${r.conflicts.slice(0, 5).join(', ')}; run sync_push again`);
       const data = {
         dir: resolve(args.dir),
@@ -72,16 +95,17 @@ export const WORKSPACE_SYNC_TOOLS = [
       "Restores the agent's workspace backup into a local folder: downloads only files that differ, verifies every hash and writes each " +
       'file atomically; local files the backup lacks are kept. mode: "full" (everything, default), "memory" (memory files only) or ' +
       '"active" (memory files, recent sessions, recently changed files). delete: true (full mode only) also removes local files the ' +
-      `backup does not have, so the folder becomes the backup. ${IGNORED}`,
+      `backup does not have, so the folder becomes the backup. ${SAFETY} ${IGNORED}`,
     input: z.object({
       dir,
       agentId,
       mode: contracts.reconstruct.body.shape.mode,
       delete: z.boolean().optional().describe('Also remove local files the backup lacks (full mode only)'),
+      force,
     }),
     annotations: { ...WRITES, destructiveHint: true },
     async run(args, context) {
-      const r = await pull(context.client, resolve(args.dir), { ...options(args, context), mode: args.mode, delete: args.delete });
+      const r = await withToolTerms(pull(context.client, resolve(args.dir), { ...options(args, context), mode: args.mode, delete: args.delete, force: args.force }));
       const data = { dir: resolve(args.dir), downloaded: r.downloaded, downloadedBytes: r.downloadedBytes, unchanged: r.unchanged, removed: listed(r.removed) };
       return { data, text: `pulled ${r.downloaded} file(s) (${r.downloadedBytes} bytes), ${r.unchanged} already up to date, ${r.removed.length} removed` };
     },
