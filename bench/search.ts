@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { normalise } from '../lambdas/adapters/embedder';
 import { LexicalEmbedder } from '../lambdas/adapters/lexical-embedder';
 import { LocalVectorIndex } from '../lambdas/adapters/local-vector-index';
@@ -53,7 +56,8 @@ const dimension = Number(process.env.EMBEDDING_DIMENSION ?? 1024);
 
 async function inProcess(size: number, queryCount: number): Promise<void> {
   const embedder = new LexicalEmbedder(dimension);
-  const index = new LocalVectorIndex();
+  const dir = mkdtempSync(join(tmpdir(), 'satchel-bench-index-'));
+  const index = await LocalVectorIndex.open(dir);
   let chunks = 0;
   let item = 0;
   let embedMs = 0;
@@ -77,7 +81,7 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
     const t0 = performance.now();
     const [vector] = await embedder.embed([q]);
     const t1 = performance.now();
-    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', vector, limit: 10, minScore: 0.7, now });
+    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', text: q, vector, candidates: 60, now });
     const t2 = performance.now();
     searchOnly.push(t2 - t1);
     withEmbedding.push(t2 - t0);
@@ -87,7 +91,7 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
   for (const q of queries(Math.min(queryCount, 50))) {
     const [vector] = await embedder.embed([q]);
     const t0 = performance.now();
-    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', vector, limit: 10, minScore: 0, now });
+    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', text: q, vector, candidates: 60, now });
     everything.push(performance.now() - t0);
   }
   // a dense query (every dimension non-zero, like Bedrock or OpenAI vectors) scans every column
@@ -95,7 +99,7 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
   for (let i = 0; i < 20; i++) {
     const vector = normalise(Array.from({ length: dimension }, () => random() - 0.5));
     const t0 = performance.now();
-    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', vector, limit: 10, minScore: 0.7, now });
+    await index.search({ tenant: 'bench', scope: 'company', scopeId: '-', text: 'x', vector, candidates: 60, now });
     dense.push(performance.now() - t0);
   }
   console.log(`  ${latencyLine('search (index only)', searchOnly)}`);

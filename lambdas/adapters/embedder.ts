@@ -4,7 +4,12 @@ import { config } from '../kit/config';
 export interface Embedder {
   /** One unit-length vector per text, in order. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** The vector of a search query, where the embedder treats queries apart (e.g. expands them); else embed([query]). */
+  embedQuery?(query: string): Promise<Float32Array>;
 }
+
+export const queryVector = async (embedder: Embedder, query: string): Promise<Float32Array> =>
+  embedder.embedQuery ? embedder.embedQuery(query) : (await embedder.embed([query]))[0];
 
 /** Scales a vector to unit length (zero vectors stay zero: they match nothing). */
 export function normalise(vector: ArrayLike<number>): Float32Array {

@@ -1,4 +1,5 @@
 import { type Embedder } from './embedder';
+import { contentWords, stem } from './text-terms';
 
 /**
  * An offline embedder with no model: hashed features of stemmed content words and of their
@@ -8,33 +9,6 @@ import { type Embedder } from './embedder';
  * It matches words and word forms (authenticate ~ authentication), not meaning (login !~
  * authenticate): configure an `openai-compatible` embedder for semantic vectors.
  */
-const STOPWORDS = new Set(
-  `a about above after again against all am an and any are as at be because been before being below between both but by
-  can could did do does doing down during each few for from further had has have having he her here hers herself him himself
-  his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours
-  ourselves out over own same she should so some such than that the their theirs them themselves then there these they this
-  those through to too under until up very was we were what when where which while who whom why will with would you your
-  yours yourself yourselves also may might must shall use using used get got make made via etc md txt`.split(/\s+/),
-);
-
-/** Suffixes stripped (longest first) while a stem of at least 4 letters remains. */
-const SUFFIXES = [
-  'izations', 'ization', 'ational', 'fulness', 'iveness', 'ations', 'ation', 'ments', 'ement', 'ment', 'ingly', 'ities',
-  'ity', 'ness', 'ings', 'ing', 'ions', 'ion', 'ated', 'ates', 'ate', 'ers', 'er', 'ies', 'ied', 'ed', 'ly', 'es', 's',
-];
-
-export function stem(word: string): string {
-  for (const suffix of SUFFIXES) {
-    if (word.length - suffix.length >= 4 && word.endsWith(suffix)) {
-      const base = word.slice(0, -suffix.length);
-      if (suffix === 'ies' || suffix === 'ied') return `${base}y`;
-      // logging -> logg -> log, running -> runn -> run
-      return /([^aeiouylsz])\1$/.test(base) ? base.slice(0, -1) : base;
-    }
-  }
-  return word;
-}
-
 const HEADING_WEIGHT = 3;
 const TRIGRAM_WEIGHT = 0.25;
 
@@ -61,8 +35,7 @@ export class LexicalEmbedder implements Embedder {
     const counts = new Map<string, number>();
     for (const line of text.split('\n')) {
       const weight = /^\s{0,3}#/.test(line) ? HEADING_WEIGHT : 1;
-      for (const token of line.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
-        if (token.length < 2 || STOPWORDS.has(token)) continue;
+      for (const token of contentWords(line)) {
         const word = stem(token);
         counts.set(`w:${word}`, (counts.get(`w:${word}`) ?? 0) + weight);
         const padded = `<${word}>`;

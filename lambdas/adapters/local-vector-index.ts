@@ -1,296 +1,197 @@
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { byScoreThenPath, scoreOf, type IndexedChunk, type IndexedItem, type VectorHit, type VectorIndex, type VectorQuery } from './vector-index';
+import { connect, Index, type Connection, type Table } from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
+import { logger } from '../kit/observability';
+import type { Candidate } from './ranking';
+import type { IndexedChunk, IndexedItem, SearchQuery, VectorIndex } from './vector-index';
 
 /**
- * The embedded vector index of the local runtime: exact search over contiguous Float32 storage,
- * one partition per tenant + scope + scopeId (a query only scans its own partition).
+ * The search index of the local runtime on LanceDB (embedded, persisted under
+ * `<home>/search-index/`): one table of chunks per vector dimension, a full-text (BM25) index
+ * with English stemming and stop words on the content, a vector index (IVF-HNSW, cosine) once the
+ * table is large enough for it to pay, and every query filtered by tenant, scope, scopeId and expiry.
  *
- * Storage is column-major (all values of dimension j side by side), so a query multiplies only
- * its non-zero dimensions over sequential memory: a lexical query touches a few dozen of the
- * 1,024 columns. Persisted as an append-only journal under `<home>/vector-index/`, replayed at
- * start and compacted when most of it is garbage. One process per home.
+ * LanceDB searches rows not yet in an index exhaustively, so a write is searchable at once;
+ * maintenance (compaction, index updates) runs in the background after enough writes.
  */
-
-interface ItemRecord extends IndexedItem {
-  partition: Partition;
-  /** Rows of this item in its partition (kept up to date when rows are swapped on removal). */
-  rows: number[];
+interface ChunkRow {
+  item_id: string;
+  tenant: string;
+  scope: string;
+  scope_id: string;
+  path: string;
+  chunk: number;
+  content: string;
+  /** Epoch seconds; null = never expires. */
+  expires_at: number | null;
+  vector: Float32Array;
 }
 
-class Partition {
-  private capacity = 0;
-  size = 0;
-  private data = new Float32Array(0);
-  private readonly rowItem: ItemRecord[] = [];
-  private readonly rowContent: string[] = [];
+/** Rows below which a vector index does not pay (an exhaustive scan of a partition is fast). */
+export const VECTOR_INDEX_MIN_ROWS = 20_000;
+/** Rows written since the last maintenance that trigger the next one. */
+const MAINTENANCE_ROWS = 5_000;
+const MAINTENANCE_WRITES = 200;
 
-  constructor(private readonly dim: number) {}
+/** A string literal of LanceDB's SQL filter language. */
+export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
-  add(item: ItemRecord, content: string, vector: Float32Array): void {
-    if (this.size === this.capacity) this.grow(Math.max(16, this.capacity * 2));
-    const { dim, capacity, data, size } = this;
-    for (let j = 0; j < dim; j++) data[j * capacity + size] = vector[j];
-    this.rowItem[size] = item;
-    this.rowContent[size] = content;
-    item.rows.push(size);
-    this.size++;
-  }
+const schema = (dimension: number) =>
+  new Schema([
+    new Field('item_id', new Utf8(), false),
+    new Field('tenant', new Utf8(), false),
+    new Field('scope', new Utf8(), false),
+    new Field('scope_id', new Utf8(), false),
+    new Field('path', new Utf8(), false),
+    new Field('chunk', new Int32(), false),
+    new Field('content', new Utf8(), false),
+    new Field('expires_at', new Float64(), true),
+    new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+  ]);
 
-  /** Removes one row by moving the last row into its place. */
-  remove(row: number): void {
-    const last = this.size - 1;
-    if (row !== last) {
-      const { dim, capacity, data } = this;
-      for (let j = 0; j < dim; j++) data[j * capacity + row] = data[j * capacity + last];
-      const moved = this.rowItem[last];
-      moved.rows[moved.rows.indexOf(last)] = row;
-      this.rowItem[row] = moved;
-      this.rowContent[row] = this.rowContent[last];
-    }
-    this.rowItem.length = last;
-    this.rowContent.length = last;
-    this.size = last;
-  }
+/** A row as a query returns it (the vector as an Arrow vector). */
+type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content'> & { vector: { toArray(): Float32Array } };
 
-  vector(row: number): Float32Array {
-    const out = new Float32Array(this.dim);
-    for (let j = 0; j < this.dim; j++) out[j] = this.data[j * this.capacity + row];
-    return out;
-  }
-
-  content(row: number): string {
-    return this.rowContent[row];
-  }
-
-  /** Best row per item with cosine >= minCosine, items not expired at `now`. */
-  search(query: Float32Array, minCosine: number, now: number): Map<ItemRecord, { row: number; cosine: number }> {
-    const { size, capacity, data } = this;
-    const scores = new Float32Array(size);
-    for (let j = 0; j < this.dim; j++) {
-      const q = query[j];
-      if (q === 0) continue;
-      const base = j * capacity;
-      for (let i = 0; i < size; i++) scores[i] += q * data[base + i];
-    }
-    const best = new Map<ItemRecord, { row: number; cosine: number }>();
-    for (let i = 0; i < size; i++) {
-      const cosine = scores[i];
-      if (cosine < minCosine) continue;
-      const item = this.rowItem[i];
-      if (item.expiresAt !== undefined && item.expiresAt <= now) continue;
-      const previous = best.get(item);
-      if (!previous || cosine > previous.cosine) best.set(item, { row: i, cosine });
-    }
-    return best;
-  }
-
-  private grow(capacity: number): void {
-    const next = new Float32Array(this.dim * capacity);
-    for (let j = 0; j < this.dim; j++) next.set(this.data.subarray(j * this.capacity, j * this.capacity + this.size), j * capacity);
-    this.data = next;
-    this.capacity = capacity;
-  }
-}
-
-type JournalOp =
-  | { op: 'put'; item: IndexedItem; contents: string[]; dim: number }
-  | { op: 'del'; itemId: string }
-  | { op: 'move'; itemId: string; to: Omit<IndexedItem, 'itemId' | 'tenant'> };
-
-const partitionKey = (item: { tenant: string; scope: string; scopeId: string }) => `${item.tenant}\u0000${item.scope}\u0000${item.scopeId}`;
+const RESULT_COLUMNS = ['item_id', 'chunk', 'path', 'content', 'vector'];
 
 export class LocalVectorIndex implements VectorIndex {
-  private readonly partitions = new Map<string, Partition>();
-  private readonly items = new Map<string, ItemRecord>();
-  private dim: number | undefined;
-  private fd: number | undefined;
-  private liveRows = 0;
-  /** Rows written to the journal since it was last compacted. */
-  private journalRows = 0;
+  private readonly tables = new Map<number, Promise<Table>>();
+  private writesSinceMaintenance = 0;
+  private rowsSinceMaintenance = 0;
+  private maintenance: Promise<void> | undefined;
 
-  /** `dir` undefined: in memory only (benchmarks). */
-  constructor(private readonly dir?: string) {}
+  private constructor(private readonly db: Connection) {}
 
-  get chunkCount(): number {
-    return this.liveRows;
-  }
-
-  open(): this {
-    if (!this.dir) return this;
-    mkdirSync(this.dir, { recursive: true });
-    const file = this.journalFile;
-    if (existsSync(file)) this.replay(file);
-    this.fd = openSync(file, 'a');
-    this.compactIfWasteful();
-    return this;
+  static async open(dir: string): Promise<LocalVectorIndex> {
+    return new LocalVectorIndex(await connect(dir));
   }
 
   async putItem(item: IndexedItem, chunks: IndexedChunk[]): Promise<void> {
     if (!chunks.length) return;
-    const dim = this.checkDimension(chunks[0].vector.length);
-    this.applyPut(item, chunks);
-    const vectors = Buffer.alloc(chunks.length * dim * 4);
-    chunks.forEach((c, i) => Buffer.from(c.vector.buffer, c.vector.byteOffset, dim * 4).copy(vectors, i * dim * 4));
-    this.append({ op: 'put', item: plainItem(item), contents: chunks.map((c) => c.content), dim }, vectors);
-    this.journalRows += chunks.length;
+    const table = await this.table(chunks[0].vector.length, true);
+    const rows: ChunkRow[] = chunks.map((chunk, i) => ({
+      item_id: item.itemId,
+      tenant: item.tenant,
+      scope: item.scope,
+      scope_id: item.scopeId,
+      path: item.path,
+      chunk: i,
+      content: chunk.content,
+      expires_at: item.expiresAt ?? null,
+      vector: chunk.vector,
+    }));
+    await table.add(rows as unknown as Record<string, unknown>[]); // Arrow takes typed arrays for vector columns
+    this.wrote(rows.length);
   }
 
   async deleteItem(itemId: string): Promise<void> {
-    if (!this.items.has(itemId)) return;
-    this.applyDelete(itemId);
-    this.append({ op: 'del', itemId });
-    this.compactIfWasteful();
+    for (const table of await this.openTables()) await table.delete(`item_id = ${sqlString(itemId)}`);
+    this.wrote(0);
   }
 
   async moveItem(itemId: string, to: Omit<IndexedItem, 'itemId' | 'tenant'>): Promise<void> {
-    if (!this.items.has(itemId)) return;
-    this.applyMove(itemId, to);
-    this.append({ op: 'move', itemId, to });
+    const values = { scope: sqlString(to.scope), scope_id: sqlString(to.scopeId), path: sqlString(to.path), expires_at: to.expiresAt === undefined ? 'NULL' : String(to.expiresAt) };
+    for (const table of await this.openTables()) await table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values });
+    this.wrote(0);
   }
 
-  async search(query: VectorQuery): Promise<VectorHit[]> {
-    const partition = this.partitions.get(partitionKey(query));
-    if (!partition || partition.size === 0) return [];
-    this.checkDimension(query.vector.length);
-    const best = partition.search(query.vector, 2 * query.minScore - 1, query.now);
-    const hits: VectorHit[] = [];
-    for (const [item, { row, cosine }] of best) {
-      const score = Math.min(1, Math.max(0, scoreOf(cosine)));
-      if (score >= query.minScore) hits.push({ itemId: item.itemId, path: item.path, content: partition.content(row), score });
+  async search(query: SearchQuery): Promise<Candidate[]> {
+    const table = await this.table(query.vector.length, false);
+    if (!table) return [];
+    const filter =
+      `tenant = ${sqlString(query.tenant)} AND scope = ${sqlString(query.scope)} AND scope_id = ${sqlString(query.scopeId)}` +
+      ` AND (expires_at IS NULL OR expires_at > ${Math.floor(query.now)})`;
+    const [nearest, lexical] = await Promise.all([
+      table.query().nearestTo(query.vector).distanceType('cosine').where(filter).select([...RESULT_COLUMNS, '_distance']).limit(query.candidates).toArray(),
+      this.fullText(table, query.text, filter, query.candidates),
+    ]);
+    const byRow = new Map<string, Candidate>();
+    for (const row of nearest) {
+      byRow.set(`${row.item_id}:${row.chunk}`, { itemId: row.item_id, path: row.path, content: row.content, cosine: 1 - row._distance, bm25: 0 });
     }
-    return hits.sort(byScoreThenPath).slice(0, query.limit);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-
-  private get journalFile(): string {
-    return join(this.dir as string, 'journal.bin');
-  }
-
-  private checkDimension(dim: number): number {
-    this.dim ??= dim;
-    if (dim !== this.dim) {
-      throw new Error(
-        `The local vector index holds ${this.dim}-dimensional vectors but got ${dim}: the embedder or EMBEDDING_DIMENSION changed. ` +
-          `Remove ${this.dir ?? 'the index'} to rebuild it (items added before must be re-added to be searchable).`,
-      );
+    for (const row of lexical) {
+      const key = `${row.item_id}:${row.chunk}`;
+      const known = byRow.get(key);
+      if (known) known.bm25 = row._score;
+      else byRow.set(key, { itemId: row.item_id, path: row.path, content: row.content, cosine: dot(query.vector, row.vector.toArray()), bm25: row._score });
     }
-    return dim;
+    return [...byRow.values()];
   }
 
-  private applyPut(item: IndexedItem, chunks: IndexedChunk[]): void {
-    if (this.items.has(item.itemId)) this.applyDelete(item.itemId);
-    const key = partitionKey(item);
-    let partition = this.partitions.get(key);
-    if (!partition) this.partitions.set(key, (partition = new Partition(this.dim as number)));
-    const record: ItemRecord = { ...plainItem(item), partition, rows: [] };
-    for (const chunk of chunks) partition.add(record, chunk.content, chunk.vector);
-    this.items.set(item.itemId, record);
-    this.liveRows += chunks.length;
+  /** Waits for background maintenance, then closes the connection. */
+  async close(): Promise<void> {
+    await this.maintenance;
+    this.db.close();
   }
 
-  private applyDelete(itemId: string): void {
-    const record = this.items.get(itemId);
-    if (!record) return;
-    // highest row first: the row swapped into a hole never belongs to this item then
-    for (const row of [...record.rows].sort((a, b) => b - a)) record.partition.remove(row);
-    this.liveRows -= record.rows.length;
-    this.items.delete(itemId);
-  }
-
-  private applyMove(itemId: string, to: Omit<IndexedItem, 'itemId' | 'tenant'>): void {
-    const record = this.items.get(itemId);
-    if (!record) return;
-    const target = { tenant: record.tenant, ...to, itemId };
-    if (partitionKey(target) === partitionKey(record)) {
-      record.path = to.path;
-      record.expiresAt = to.expiresAt;
-      return;
-    }
-    const chunks = record.rows.map((row) => ({ content: record.partition.content(row), vector: record.partition.vector(row) }));
-    this.applyPut(target, chunks); // replaces the record: deletes the old rows first
-  }
-
-  private append(op: JournalOp, vectors: Buffer = Buffer.alloc(0)): void {
-    if (this.fd === undefined) return;
-    writeSync(this.fd, encodeRecord(op, vectors));
-  }
-
-  private replay(file: string): void {
-    const bytes = readFileSync(file);
-    let offset = 0;
-    while (offset + 8 <= bytes.length) {
-      const headerLength = bytes.readUInt32LE(offset);
-      const vectorLength = bytes.readUInt32LE(offset + 4);
-      const end = offset + 8 + headerLength + vectorLength;
-      if (end > bytes.length) break;
-      const op = JSON.parse(bytes.toString('utf8', offset + 8, offset + 8 + headerLength)) as JournalOp;
-      if (op.op === 'put') {
-        this.checkDimension(op.dim);
-        const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset + 8 + headerLength, bytes.byteOffset + end));
-        const chunks = op.contents.map((content, i) => ({ content, vector: floats.subarray(i * op.dim, (i + 1) * op.dim) }));
-        this.applyPut(op.item, chunks);
-        this.journalRows += chunks.length;
-      } else if (op.op === 'del') this.applyDelete(op.itemId);
-      else this.applyMove(op.itemId, op.to);
-      offset = end;
-    }
-    if (offset < bytes.length) {
-      // a torn last record (crash mid-write): drop it
-      const fd = openSync(file, 'r+');
-      ftruncateSync(fd, offset);
-      closeSync(fd);
-    }
-  }
-
-  /** Rewrites the journal as one put per live item when most of it describes dead rows. */
-  private compactIfWasteful(): void {
-    if (!this.dir || this.journalRows <= 2 * this.liveRows + 10_000) return;
-    const temporary = `${this.journalFile}.compacting`;
-    const fd = openSync(temporary, 'w');
-    try {
-      for (const record of this.items.values()) {
-        const dim = this.dim as number;
-        const vectors = Buffer.alloc(record.rows.length * dim * 4);
-        record.rows.forEach((row, i) => {
-          const v = record.partition.vector(row);
-          Buffer.from(v.buffer, v.byteOffset, dim * 4).copy(vectors, i * dim * 4);
-        });
-        const contents = record.rows.map((row) => record.partition.content(row));
-        writeSync(fd, encodeRecord({ op: 'put', item: plainItem(record), contents, dim }, vectors));
+  /** Compacts, brings the indexes up to date and creates the ones that pay now (also run in the background). */
+  async maintain(): Promise<void> {
+    for (const table of await this.openTables()) {
+      await table.optimize({ cleanupOlderThan: new Date() });
+      const indexed = (await table.listIndices()).some((index) => index.columns[0] === 'vector');
+      if (!indexed && (await table.countRows()) >= VECTOR_INDEX_MIN_ROWS) {
+        await table.createIndex('vector', { config: Index.hnswSq({ distanceType: 'cosine' }) });
       }
-    } finally {
-      closeSync(fd);
     }
-    this.close();
-    renameSync(temporary, this.journalFile);
-    this.fd = openSync(this.journalFile, 'a');
-    this.journalRows = this.liveRows;
+  }
+
+  private async fullText(table: Table, text: string, filter: string, limit: number): Promise<(ResultRow & { _score: number })[]> {
+    return (await table.query().fullTextSearch(text, { columns: ['content'] }).where(filter).select([...RESULT_COLUMNS, '_score']).limit(limit).toArray()) as never;
+  }
+
+  private wrote(rows: number): void {
+    this.writesSinceMaintenance++;
+    this.rowsSinceMaintenance += rows;
+    if (this.maintenance || (this.writesSinceMaintenance < MAINTENANCE_WRITES && this.rowsSinceMaintenance < MAINTENANCE_ROWS)) return;
+    this.writesSinceMaintenance = 0;
+    this.rowsSinceMaintenance = 0;
+    this.maintenance = this.maintain()
+      .catch((error: Error) => logger.warn('search index maintenance failed', { error }))
+      .finally(() => (this.maintenance = undefined));
+  }
+
+  private async openTables(): Promise<Table[]> {
+    const names = (await this.db.tableNames()).filter((name) => /^chunks_\d+$/.test(name));
+    return Promise.all(names.map((name) => this.table(Number(name.slice('chunks_'.length)), true)));
+  }
+
+  /** The table of `dimension`-sized vectors; created when `create`, else undefined when absent. */
+  private table(dimension: number, create: true): Promise<Table>;
+  private table(dimension: number, create: false): Promise<Table | undefined>;
+  private async table(dimension: number, create: boolean): Promise<Table | undefined> {
+    const cached = this.tables.get(dimension);
+    if (cached) return cached;
+    const name = `chunks_${dimension}`;
+    const exists = (await this.db.tableNames()).includes(name);
+    if (!exists && !create) return undefined;
+    if (!this.tables.has(dimension)) {
+      this.tables.set(dimension, exists ? this.db.openTable(name) : this.createTable(name, dimension));
+    }
+    return this.tables.get(dimension);
+  }
+
+  /** A new table with its full-text index (LanceDB refuses a full-text search without one). */
+  private async createTable(name: string, dimension: number): Promise<Table> {
+    const table = await this.db.createEmptyTable(name, schema(dimension), { existOk: true });
+    if (!(await table.listIndices()).some((index) => index.columns[0] === 'content')) {
+      await table.createIndex('content', { config: Index.fts({ stem: true, language: 'English', removeStopWords: true }) });
+    }
+    return table;
   }
 }
 
-function plainItem(item: IndexedItem): IndexedItem {
-  return { itemId: item.itemId, tenant: item.tenant, scope: item.scope, scopeId: item.scopeId, path: item.path, expiresAt: item.expiresAt };
+function dot(a: Float32Array, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
 }
 
-function encodeRecord(op: JournalOp, vectors: Buffer): Buffer {
-  const header = Buffer.from(JSON.stringify(op), 'utf8');
-  const prefix = Buffer.alloc(8);
-  prefix.writeUInt32LE(header.length, 0);
-  prefix.writeUInt32LE(vectors.length, 4);
-  return Buffer.concat([prefix, header, vectors]);
-}
+const opened = new Map<string, Promise<LocalVectorIndex>>();
 
-const opened = new Map<string, LocalVectorIndex>();
-
-/** The index persisted under `<home>/vector-index`, one instance per home and process. */
-export function openLocalVectorIndex(home: string): LocalVectorIndex {
-  const dir = join(home, 'vector-index');
+/** The index persisted under `<home>/search-index`, one instance per home and process. */
+export function openLocalVectorIndex(home: string): Promise<LocalVectorIndex> {
+  const dir = join(home, 'search-index');
   let index = opened.get(dir);
-  if (!index) opened.set(dir, (index = new LocalVectorIndex(dir).open()));
+  if (!index) opened.set(dir, (index = LocalVectorIndex.open(dir)));
   return index;
 }

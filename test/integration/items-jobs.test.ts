@@ -51,7 +51,7 @@ describe('manifests stream consumer', () => {
     const keys = entryKey(ref, '/docs/authentication.md');
     const image = { pk: keys.pk, sk: keys.sk, itemId: entry?.itemId as string, blobKey: entry?.blobKey as string };
     const [vector] = await (await embedder()).embed([SEED_QUERY]);
-    const indexed = async () => (await vectorIndex()).search({ ...ref, vector, limit: 10, minScore: 0, now: 0 });
+    const indexed = async () => (await vectorIndex()).search({ ...ref, text: SEED_QUERY, vector, candidates: 10, now: 0 });
 
     await onManifestsChange(streamEvent(record('REMOVE', keys, image)));
     expect(await indexed()).toHaveLength(1);

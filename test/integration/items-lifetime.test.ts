@@ -61,7 +61,7 @@ describe.each(SCOPES)('lifetime of the %s scope (configured to 4 s)', (scope) =>
         () => true,
         (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
       );
-      const index = await (await vectorIndex()).search({ tenant, scope, scopeId: entry?.scopeId ?? '-', vector, limit: 10, minScore: 0, now: 0 });
+      const index = await (await vectorIndex()).search({ tenant, scope, scopeId: entry?.scopeId ?? '-', text: SEED_QUERY, vector, candidates: 10, now: 0 });
       return { bytes, indexHits: index.length };
     };
     await sweepExpired();

@@ -55,53 +55,67 @@ describe('OpenSearch vector index adapter', () => {
     await expect(new OpenSearchVectorIndex(transport, 'idx', false).putItem(item, [{ content: 'c', vector: vector(1) }])).rejects.toThrow(/mapper_parsing_exception: bad dimension/);
   });
 
-  it('sends a filtered k-NN query and reads one hit per item, best score first, ties by path', async () => {
-    const hit = (itemId: string, path: string, score: number, content: string) => ({ _id: `${itemId}:0`, _score: score, _source: { itemId, path, content } });
+  it('runs k-NN and BM25 in one bool query with the partition filter and reads each half\'s score from the named clauses', async () => {
+    const hit = (itemId: string, path: string, content: string, matched: Record<string, number>) => ({ _id: `${itemId}:0`, _score: 1, _source: { itemId, path, content }, matched_queries: matched });
     const { transport, requests } = fakeTransport([
       {
         hits: {
           hits: [
-            hit('i2', '/b.md', 0.9, 'b best'),
-            hit('i1', '/a.md', 0.9, 'a best'),
-            hit('i2', '/b.md', 0.8, 'b second'),
-            hit('i3', '/c.md', 0.6, 'below minScore'),
+            hit('i1', '/a.md', 'both halves', { vector: 0.9, lexical: 7.5 }),
+            hit('i2', '/b.md', 'vector only', { vector: 0.7 }),
+            hit('i3', '/c.md', 'words only', { lexical: 2 }),
           ],
         },
       },
     ]);
-    const hits = await new OpenSearchVectorIndex(transport, 'idx', false).search({
-      tenant: 't1', scope: 'session', scopeId: 's1', vector: vector(0, 1), limit: 2, minScore: 0.7, now: 1_800_000_000.5,
+    const candidates = await new OpenSearchVectorIndex(transport, 'idx', false).search({
+      tenant: 't1', scope: 'session', scopeId: 's1', text: 'rotate the keys', vector: vector(0, 1), candidates: 30, now: 1_800_000_000.5,
     });
+    const partition = [
+      { term: { tenant: 't1' } },
+      { term: { scope: 'session' } },
+      { term: { scopeId: 's1' } },
+      { bool: { should: [{ range: { expiresAt: { gt: 1_800_000_000 } } }, { bool: { must_not: { exists: { field: 'expiresAt' } } } }], minimum_should_match: 1 } },
+    ];
     expect(requests[0][0]).toEqual({
       method: 'POST',
       path: '/idx/_search',
+      querystring: { include_named_queries_score: true },
       body: {
-        size: 50,
+        size: 60,
         _source: { excludes: ['embedding'] },
         query: {
-          knn: {
-            embedding: {
-              vector: [0, 1],
-              k: 50,
-              filter: {
-                bool: {
-                  filter: [
-                    { term: { tenant: 't1' } },
-                    { term: { scope: 'session' } },
-                    { term: { scopeId: 's1' } },
-                    { bool: { should: [{ range: { expiresAt: { gt: 1_800_000_000 } } }, { bool: { must_not: { exists: { field: 'expiresAt' } } } }], minimum_should_match: 1 } },
-                  ],
-                },
-              },
-            },
+          bool: {
+            filter: partition,
+            should: [
+              { knn: { embedding: { vector: [0, 1], k: 30, filter: { bool: { filter: partition } }, _name: 'vector' } } },
+              { match: { content: { query: 'rotate the keys', _name: 'lexical' } } },
+            ],
+            minimum_should_match: 1,
           },
         },
       },
     });
-    expect(hits).toEqual([
-      { itemId: 'i1', path: '/a.md', content: 'a best', score: 0.9 },
-      { itemId: 'i2', path: '/b.md', content: 'b best', score: 0.9 },
+    // cosinesimil score s = (1 + cosine) / 2; a chunk the k-NN half did not return gets the lowest cosine it returned
+    expect(candidates).toEqual([
+      { itemId: 'i1', path: '/a.md', content: 'both halves', cosine: expect.closeTo(0.8, 6), bm25: 7.5 },
+      { itemId: 'i2', path: '/b.md', content: 'vector only', cosine: expect.closeTo(0.4, 6), bm25: 0 },
+      { itemId: 'i3', path: '/c.md', content: 'words only', cosine: expect.closeTo(0.4, 6), bm25: 2 },
     ]);
+  });
+
+  it('splits bulk bodies under the byte budget, keeping each action with its document', async () => {
+    const { transport, requests } = fakeTransport();
+    const chunks = Array.from({ length: 10 }, (_, i) => ({ content: `chunk ${i} ${'x'.repeat(1000)}`, vector: vector(1, 0) }));
+    await new OpenSearchVectorIndex(transport, 'idx', false, 3500).putItem(item, chunks);
+    const bodies = requests.map(([params]) => params.bulkBody as unknown[]);
+    expect(bodies.length).toBeGreaterThan(3);
+    for (const body of bodies) {
+      expect(body.reduce<number>((sum, line) => sum + Buffer.byteLength(JSON.stringify(line)) + 1, 0)).toBeLessThanOrEqual(3500);
+      expect(body.length % 2).toBe(0);
+    }
+    expect(bodies.flat().filter((_, i) => i % 2 === 1).map((doc) => (doc as { chunk: number }).chunk)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await expect(new OpenSearchVectorIndex(transport, 'idx', false, 500).putItem(item, chunks)).rejects.toThrow(/over the 500-byte request budget/);
   });
 
   it('deletes an item by looking up its chunk ids, then one bulk delete', async () => {

@@ -48,21 +48,32 @@ describe('create-vector-index custom resource', () => {
     expect(t.sleeps()).toBe(2);
     expect(t.endpoints).toEqual(['search-x.eu-west-1.es.amazonaws.com']);
     expect(t.requests).toEqual([
-      { method: 'HEAD', path: '/satchel-items', options: { ignore: [404] } },
-      { method: 'PUT', path: '/satchel-items', body: vectorIndexDefinition(512), options: { ignore: [400] } },
+      { method: 'HEAD', path: '/satchel-items-v2-d512', options: { ignore: [404] } },
+      { method: 'PUT', path: '/satchel-items-v2-d512', body: vectorIndexDefinition(512), options: { ignore: [400] } },
     ]);
     expect(vectorIndexDefinition(512).mappings.properties.embedding).toMatchObject({ type: 'knn_vector', dimension: 512, method: { engine: 'lucene', space_type: 'cosinesimil' } });
-    expect(result).toEqual({ PhysicalResourceId: 'vector-index:satchel-items', Data: { IndexName: 'satchel-items', Endpoint: 'search-x.eu-west-1.es.amazonaws.com' } });
+    expect(vectorIndexDefinition(512).mappings.properties.content).toEqual({ type: 'text', analyzer: 'english' });
+    expect(result).toEqual({ PhysicalResourceId: 'vector-index:satchel-items-v2-d512', Data: { IndexName: 'satchel-items-v2-d512', Endpoint: 'search-x.eu-west-1.es.amazonaws.com' } });
   });
 
   it('leaves an existing index alone (update) and accepts losing a creation race', async () => {
     const existing = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 200 }]);
     await onEvent(event('Update'), existing.d);
-    expect(existing.requests).toEqual([{ method: 'HEAD', path: '/satchel-items', options: { ignore: [404] } }]);
+    expect(existing.requests).toEqual([{ method: 'HEAD', path: '/satchel-items-v2-d512', options: { ignore: [404] } }]);
     const race = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 404 }, { statusCode: 400, body: { error: { type: 'resource_already_exists_exception' } } }]);
-    await expect(onEvent(event('Create'), race.d)).resolves.toMatchObject({ PhysicalResourceId: 'vector-index:satchel-items' });
+    await expect(onEvent(event('Create'), race.d)).resolves.toMatchObject({ PhysicalResourceId: 'vector-index:satchel-items-v2-d512' });
     const bad = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 404 }, { statusCode: 400, body: { error: { type: 'illegal_argument_exception' } } }]);
     await expect(onEvent(event('Create'), bad.d)).rejects.toThrow(/illegal_argument_exception/);
+  });
+
+  it('creates a new index when embeddingDimension changes (a new physical id: the old index is left as it is)', async () => {
+    process.env.EMBEDDING_DIMENSION = '1024';
+    const t = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 404 }, { statusCode: 200 }]);
+    await expect(onEvent(event('Update'), t.d)).resolves.toMatchObject({ PhysicalResourceId: 'vector-index:satchel-items-v2-d1024' });
+    expect(t.requests).toEqual([
+      { method: 'HEAD', path: '/satchel-items-v2-d1024', options: { ignore: [404] } },
+      { method: 'PUT', path: '/satchel-items-v2-d1024', body: vectorIndexDefinition(1024), options: { ignore: [400] } },
+    ]);
   });
 
   it('uses OPENSEARCH_ENDPOINT for a serverless collection without describing a domain', async () => {
