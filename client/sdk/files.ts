@@ -32,13 +32,16 @@ export interface FailedFile {
   reason: string;
 }
 
+/** `success` is false (HTTP 207) when any file failed; `failedFiles` says why. */
 export interface SyncResult {
+  success: boolean;
   message: string;
   syncedFiles: { storagePath: string; fileName: string; fileSize: number }[];
   failedFiles: FailedFile[];
 }
 
 export interface PullResult {
+  success: boolean;
   pulledFiles: { fileName: string; storagePath: string; fileSize: number; fileId: string }[];
   failedFiles: FailedFile[];
 }
@@ -47,6 +50,8 @@ export interface PullResult {
 export type UploadBody = Blob | Uint8Array | ReadableStream<Uint8Array>;
 
 type Envelope<T> = { success: true; data: T };
+/** Sync and pull: `success: false` with status 207 when some or all files failed. */
+type TransferEnvelope<T> = { success: boolean; message?: string; data: T };
 
 export function filesMethods(http: SatchelHttp) {
   const data = <T>(method: string, path: string, options: Parameters<SatchelHttp['request']>[2] = {}) =>
@@ -68,14 +73,19 @@ export function filesMethods(http: SatchelHttp) {
 
     /** Seed 004 puts `message` beside `data`; both are returned. */
     syncFilesToSandbox: async (deploymentId: string, storagePaths: string[]): Promise<SyncResult> => {
-      const res = await http.request<Envelope<Omit<SyncResult, 'message'>> & { message: string }>('POST', `${deployment(deploymentId)}/files/sync`, {
+      const res = await http.request<TransferEnvelope<Omit<SyncResult, 'message' | 'success'>>>('POST', `${deployment(deploymentId)}/files/sync`, {
         body: { files: storagePaths },
         idempotent: true,
       });
-      return { message: res.message, ...res.data };
+      return { success: res.success, message: res.message ?? '', ...res.data };
     },
-    pullFilesFromSandbox: (deploymentId: string, fileNames: string[]) =>
-      data<PullResult>('POST', `${deployment(deploymentId)}/files/pull`, { body: { files: fileNames }, idempotent: true }),
+    pullFilesFromSandbox: async (deploymentId: string, fileNames: string[]): Promise<PullResult> => {
+      const res = await http.request<TransferEnvelope<Omit<PullResult, 'success'>>>('POST', `${deployment(deploymentId)}/files/pull`, {
+        body: { files: fileNames },
+        idempotent: true,
+      });
+      return { success: res.success, ...res.data };
+    },
 
     /** The two-step upload in one call: presign, PUT the bytes to S3, record. */
     uploadDeploymentFile: async (input: UploadDeclaration & { body: UploadBody }): Promise<DeploymentFile> => {

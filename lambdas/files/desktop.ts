@@ -119,7 +119,8 @@ export async function writeIntoDesktop(tenant: string, deploymentId: string, fil
   const { folders, base } = split(fileName);
   const dirs = await walk(tenant, deploymentId, folders, true);
   const parent = dirs.at(-1)!;
-  const temp = `.${base.slice(0, 200)}.${randomBytes(6).toString('hex')}.satchel-part`;
+  // not derived from `base`: any name of up to 255 bytes must leave room for the temporary one
+  const temp = `.satchel-part-${randomBytes(6).toString('hex')}`;
   let file: FileHandle | undefined;
   try {
     // O_EXCL with O_CREAT never follows a symlink, whatever sits at the temporary name

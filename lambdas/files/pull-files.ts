@@ -1,5 +1,9 @@
 import { httpHandler } from '../kit/http';
 import { pullFiles } from './contracts';
+import { transferReply } from './transfer-reply';
 import { pullFromDesktop } from './transfers';
 
-export const handler = httpHandler(pullFiles, async ({ auth, params, body }) => pullFromDesktop(auth, params.id, body.files));
+export const handler = httpHandler(pullFiles, async ({ auth, params, body, requestId }) => {
+  const data = await pullFromDesktop(auth, params.id, body.files, requestId);
+  return transferReply(data, data.pulledFiles.length, 'pulled from sandbox Desktop');
+});

@@ -1,10 +1,10 @@
-import { httpHandler, Reply } from '../kit/http';
+import { httpHandler } from '../kit/http';
 import { syncFiles } from './contracts';
+import { transferReply } from './transfer-reply';
 import { syncToDesktop } from './transfers';
 
 // seed 004 answers sync with a top-level `message`; the per-file results ride along in `data`
-export const handler = httpHandler(syncFiles, async ({ auth, params, body }) => {
-  const data = await syncToDesktop(auth, params.id, body.files);
-  const message = data.failedFiles.length ? `${data.syncedFiles.length} of ${data.syncedFiles.length + data.failedFiles.length} files synced to sandbox Desktop` : 'Files synced to sandbox Desktop';
-  return new Reply(200, JSON.stringify({ success: true, message, data }), { 'content-type': 'application/json; charset=utf-8' }, true);
+export const handler = httpHandler(syncFiles, async ({ auth, params, body, requestId }) => {
+  const data = await syncToDesktop(auth, params.id, body.files, requestId);
+  return transferReply(data, data.syncedFiles.length, 'synced to sandbox Desktop', 'Files synced to sandbox Desktop');
 });

@@ -34,10 +34,11 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function failure(file: string, error: unknown): FailedFile {
+/** A refusal says what is wrong with the file; anything else is logged and answered without its text (no errno, no path). */
+function failure(file: string, error: unknown, requestId: string): FailedFile {
   if (error instanceof DesktopRefusal) return { file, code: error.code, reason: error.message };
-  logger.error('file copy failed', { file, error: error as Error });
-  return { file, code: 'INTERNAL_ERROR', reason: `Copy failed: ${(error as Error).message}` };
+  logger.error('file copy failed', { file, requestId, error: error as Error });
+  return { file, code: 'INTERNAL_ERROR', reason: `The copy failed on the server (request id ${requestId}); try again, and report the request id if it keeps failing` };
 }
 
 async function requireStatus(auth: AuthContext, deploymentId: string, allowed: DeploymentStatus[], action: string): Promise<void> {
@@ -45,7 +46,7 @@ async function requireStatus(auth: AuthContext, deploymentId: string, allowed: D
   if (!allowed.includes(status)) throw conflict(`The sandbox of deployment ${deploymentId} is ${status}; ${action}`);
 }
 
-export async function syncToDesktop(auth: AuthContext, deploymentId: string, storagePaths: string[]) {
+export async function syncToDesktop(auth: AuthContext, deploymentId: string, storagePaths: string[], requestId: string) {
   const fileNames = [...new Set(storagePaths)].map((path) => {
     const parsed = parseStoragePath(path);
     if ('problem' in parsed) throw badRequest(`body.files: ${path} ${parsed.problem}`);
@@ -61,7 +62,7 @@ export async function syncToDesktop(auth: AuthContext, deploymentId: string, sto
       const fileSize = await copyObjectToDesktop(auth, deploymentId, fileName);
       syncedFiles.push({ storagePath, fileName, fileSize });
     } catch (error) {
-      failedFiles.push(failure(storagePath, error));
+      failedFiles.push(failure(storagePath, error, requestId));
     }
   });
   return { syncedFiles, failedFiles };
@@ -86,7 +87,7 @@ async function copyObjectToDesktop(auth: AuthContext, deploymentId: string, file
   }
 }
 
-export async function pullFromDesktop(auth: AuthContext, deploymentId: string, fileNames: string[]) {
+export async function pullFromDesktop(auth: AuthContext, deploymentId: string, fileNames: string[], requestId: string) {
   // a stopped sandbox keeps its Desktop until it is terminated, so its results can still be pulled
   await requireStatus(auth, deploymentId, ['running', 'stopped'], 'pull needs a running or stopped sandbox whose Desktop still exists');
   const pulledFiles: { fileName: string; storagePath: string; fileSize: number; fileId: string }[] = [];
@@ -97,7 +98,7 @@ export async function pullFromDesktop(auth: AuthContext, deploymentId: string, f
       const record = await registerFile(auth, { deploymentId, fileName, fileSize, mimeType: mimeTypeOf(fileName) });
       pulledFiles.push({ fileName, storagePath: record.storagePath, fileSize, fileId: record.id });
     } catch (error) {
-      failedFiles.push(failure(fileName, error));
+      failedFiles.push(failure(fileName, error, requestId));
     }
   });
   return { pulledFiles, failedFiles };
