@@ -4,7 +4,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { config } from '../kit/config';
 import { AppError } from '../kit/errors';
-import { allowList, isAllowed, isBlockedAddress } from './address-guard';
+import { allowList, blockedBy, isAllowed } from './address-guard';
 
 /**
  * Server-side fetch of a client's `fileUrl`, guarded against SSRF: https only (plain http only to
@@ -59,9 +59,9 @@ async function resolveTarget(url: URL): Promise<Target> {
   }
   if (!addresses.length) throw fetchFailed(`${host} has no address`);
   for (const { address } of addresses) {
-    if (isBlockedAddress(address) && !isAllowed(allowed, address)) {
-      throw fetchRefused(`${host} resolves to ${address}, a loopback, private, link-local or otherwise non-public address`);
-    }
+    const rule = blockedBy(address);
+    // the rule, never the address: a refusal must not tell what a host name resolves to
+    if (rule && !isAllowed(allowed, address)) throw fetchRefused(`${host} is not a public address (rule: ${rule})`);
   }
   if (url.protocol === 'http:' && !addresses.every(({ address }) => isAllowed(allowed, address))) {
     throw fetchRefused(`only https URLs are accepted (${url.origin})`);
@@ -99,7 +99,8 @@ export function describeFetchError(error: unknown, url: URL, signal: AbortSignal
   const e = error as NodeJS.ErrnoException;
   // an abort mid-body surfaces as a reset connection
   if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError') return fetchFailed(`${url.host} did not answer completely within the time limit`);
-  return fetchFailed(`${url.host}: ${e.code ?? e.message}`);
+  // the code only: a message may carry the address connected to
+  return fetchFailed(`${url.host}: ${e.code ?? 'the connection failed'}`);
 }
 
 /** Opens a URL (following redirects) up to the response headers; the caller reads or destroys `body`. */

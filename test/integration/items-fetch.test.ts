@@ -110,7 +110,7 @@ describe('SSRF guard (default settings)', () => {
     const res = await items.add({ ...at, fileUrl: `${filesUrl}/redirect?to=${encodeURIComponent(target())}` });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('FETCH_REFUSED');
-    expect(res.body.error.message).toMatch(/non-public address/);
+    expect(res.body.error.message).toMatch(/is not a public address \(rule: /);
     expect((await items.get(at)).status).toBe(404);
   });
 });

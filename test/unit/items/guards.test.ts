@@ -1,4 +1,4 @@
-import { allowList, isAllowed, isBlockedAddress } from '../../../lambdas/items/address-guard';
+import { allowList, blockedBy, isAllowed, isBlockedAddress } from '../../../lambdas/items/address-guard';
 import { chunkText, CHUNK_SIZE, contentTypeOf, isTextItem, MAX_INDEXED_CHARS } from '../../../lambdas/items/content';
 import { itemPath, pathPrefix } from '../../../lambdas/items/paths';
 
@@ -11,6 +11,38 @@ describe('address guard', () => {
 
   it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (address) =>
     expect(isBlockedAddress(address)).toBe(false),
+  );
+
+  // every IPv6 form that embeds or translates an IPv4 address is judged by the address inside
+  it.each([
+    ['::7f00:1', 'loopback, inside an IPv4-compatible'],
+    ['::127.0.0.1', 'loopback, inside an IPv4-compatible'],
+    ['::a9fe:a9fe', 'link-local (cloud metadata included), inside an IPv4-compatible'],
+    ['::ffff:7f00:1', 'loopback, inside an IPv4-mapped'],
+    ['0:0:0:0:0:ffff:a00:1', 'private network, inside an IPv4-mapped'],
+    ['::ffff:0:127.0.0.1', 'loopback, inside an IPv4-translated'],
+    ['::ffff:0:a9fe:a9fe', 'link-local (cloud metadata included), inside an IPv4-translated'],
+    ['64:ff9b::7f00:1', 'loopback, inside an NAT64'],
+    ['64:ff9b::192.168.1.1', 'private network, inside an NAT64'],
+    ['64:ff9b:1::7f00:1', '.*, inside an NAT64'], // a /96 inside the local-use prefix (its /48 reading is 0.0.0.0)
+    ['64:ff9b:1:808:8:808:7f00:1', 'loopback, inside an NAT64'], // public at /48, /56 and /64, loopback at /96
+    ['64:ff9b:1:7f00:1::', 'loopback, inside an NAT64'], // the /48 layout
+    ['64:ff9b:1::', 'unspecified address, inside an NAT64'],
+    ['2002:7f00:1::', 'loopback, inside an 6to4'],
+    ['2002:a9fe:a9fe::1', 'link-local (cloud metadata included), inside an 6to4'],
+    ['2001:0:808:808::80ff:fffe', 'loopback, inside an Teredo'], // client 127.0.0.1, inverted
+    ['2001:0:a00:1::f7f7:f7f7', 'private network, inside an Teredo'], // server 10.0.0.1
+    ['::1', 'loopback'],
+    ['::', 'unspecified address'],
+    ['fd00::1', 'private network (unique local)'],
+    ['fe80::1%eth0', 'link-local (cloud metadata included)'],
+    ['2001:db8::1', 'reserved or documentation range'],
+    ['4000::1', 'not global unicast IPv6'],
+  ])('judges %s by the rule "%s…"', (address, rule) => expect(blockedBy(address)).toMatch(new RegExp(`^${rule.replace(/[()]/g, '\\$&')}`)));
+
+  it.each(['::808:808', '::ffff:808:808', '::ffff:0:808:808', '64:ff9b::808:808', '64:ff9b::8.8.8.8', '2002:808:808::1', '2001:0:808:808::f7f7:f7f7', '64:ff9b:1:808:8:808:808:808', '2606:4700::1111'])(
+    'lets %s through: the IPv4 address inside is public',
+    (address) => expect(blockedBy(address)).toBeUndefined(),
   );
 
   it('reads the allow-list: addresses and CIDR ranges', () => {
