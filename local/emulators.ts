@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import S3rver from '@20minutes/s3rver';
+import S3rver, { type S3rverContext } from '@20minutes/s3rver';
 
 /** The local twins of DynamoDB and S3, started as the real things: DynamoDB Local (Java) and s3rver. */
 
@@ -92,7 +92,18 @@ export interface RunningS3 {
   stop(): Promise<void>;
 }
 
-/** s3rver (signature-checking fork) with the bucket created through its own configuration. */
+/**
+ * S3's answer to a request on a private bucket without a signature (XML, as S3 writes it). s3rver
+ * checks the signature of a signed request (a wrong one is SignatureDoesNotMatch or
+ * InvalidAccessKeyId, both 403; an expired presigned URL is AccessDenied) but serves unsigned ones.
+ */
+const ACCESS_DENIED = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+
+/** Header, SigV4 query (presigned URL) or SigV2 query: the three ways S3 accepts a signature. */
+const isSigned = (ctx: S3rverContext): boolean =>
+  ctx.headers.authorization !== undefined || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query;
+
+/** s3rver (signature-checking fork) with the bucket created through its own configuration, private like S3's. */
 export async function startS3(options: { directory: string; bucket: string; port?: number }): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -102,6 +113,13 @@ export async function startS3(options: { directory: string; bucket: string; port
     directory: options.directory,
     silent: true,
     configureBuckets: [{ name: options.bucket, configs: [] }],
+  });
+  // first in the chain, before routing: nothing unsigned reaches a bucket (CORS preflights stay open, as in S3)
+  server.middleware.unshift(async (ctx, next) => {
+    if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = ACCESS_DENIED;
   });
   await server.run();
   return {
