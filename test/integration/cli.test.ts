@@ -108,3 +108,55 @@ describe('satchel files and deployments', () => {
     expect(result.stdout).toMatch(/synced  data\.csv/);
   });
 });
+
+describe('one agent option: --agent <id> or SATCHEL_AGENT, and messages in CLI terms', () => {
+  const ASK_FOR_AGENT = /^satchel: this API key acts for a whole tenant: name the agent with --agent <id> \(or set SATCHEL_AGENT\)$/;
+  const WIRE_TERMS = /x-satchel-agent|agentId|agent_id|scopeId|header|query parameter/;
+
+  it('sync, memory and items ask for --agent with a tenant-wide key, and accept it or SATCHEL_AGENT', async () => {
+    const env = await tenantEnv(['sync', 'memory', 'items']);
+    const dir = join(work, 'ws');
+    mkdirSync(dir, { recursive: true });
+    for (const args of [['sync', 'status', dir], ['memory', 'status'], ['items', 'list']]) {
+      const refused = await runSatchel(args, { env });
+      expectOneLineFailure(refused, ASK_FOR_AGENT);
+      expect(refused.stderr).not.toMatch(WIRE_TERMS);
+      const flagged = await runSatchel([...args, '--agent', 'coder'], { env });
+      expect([args.join(' '), flagged.code, flagged.stderr]).toEqual([args.join(' '), 0, '']);
+      const viaEnv = await runSatchel(args, { env: { ...env, SATCHEL_AGENT: 'coder' } });
+      expect([args.join(' '), viaEnv.code]).toEqual([args.join(' '), 0]);
+    }
+  });
+
+  it('items of the agent scope: add with --agent, list with a header, move to another agent', async () => {
+    const env = { ...(await tenantEnv(['items'])), SATCHEL_AGENT: 'coder' };
+    const doc = join(work, 'doc.md');
+    writeFileSync(doc, '# Notes\n');
+    expect((await runSatchel(['items', 'add', '/docs/doc.md', doc], { env })).code).toBe(0);
+    const listed = await runSatchel(['items', 'list'], { env });
+    expect(listed.stdout).toMatch(/^SIZE\s+EXPIRES\s+PATH\n\s*8 B\s+\d{4}-\S+\s+\/docs\/doc\.md\n$/);
+    expect((await runSatchel(['items', 'list', '--agent', 'other'], { env })).stdout).toBe('No items in the agent scope.\n');
+    expect((await runSatchel(['items', 'mv', '/docs/doc.md', '/docs/doc.md', '--to-agent', 'other'], { env })).code).toBe(0);
+    expect((await runSatchel(['items', 'list', '--agent', 'other'], { env })).stdout).toMatch(/\/docs\/doc\.md/);
+    const session = await runSatchel(['items', 'list', '--scope', 'session'], { env });
+    expectOneLineFailure(session, /^satchel: the session scope needs a session: name it with --session <id>$/);
+    expect((await runSatchel(['items', 'list', '--session', 's1'], { env })).stdout).toBe('No items in the session scope.\n');
+    expectOneLineFailure(await runSatchel(['items', 'add', '/x.md', doc, '--metadata', '{oops'], { env }), /^satchel: --metadata must be a JSON object/);
+  });
+});
+
+describe('exit codes', () => {
+  it('memory push exits non-zero with a one-line summary when an operation failed', async () => {
+    const env = { ...(await tenantEnv(['memory'])), SATCHEL_AGENT: 'coder' };
+    const operations = [
+      { table: 'notes', record_id: 'n1', operation: 'upsert', data: { text: 'kept' }, local_updated_at: '2026-01-01T00:00:00Z' },
+      { table: 'bogus', record_id: 'b1', operation: 'upsert', data: {}, local_updated_at: '2026-01-01T00:00:00Z' },
+    ];
+    const result = await runSatchel(['memory', 'push'], { env, input: JSON.stringify(operations) });
+    expectOneLineFailure(result, /^satchel: 1 of 2 operations failed \(bogus\/b1: .*bogus.*\)$/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ pushed: 1, failed: 1 });
+    const good = await runSatchel(['memory', 'push'], { env, input: JSON.stringify(operations.slice(0, 1)) });
+    expect(good.code).toBe(0);
+    expectOneLineFailure(await runSatchel(['memory', 'push'], { env, input: '[{' }), /^satchel: stdin is not valid JSON/);
+  });
+});

@@ -1,22 +1,41 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { agentFrom, withAgent } from '../agent';
 import { connectFrom, printJson, withConnection } from '../connection';
-import type { ItemScope } from '../../sdk/items';
+import { formatBytes } from '../progress';
+import { printTable } from '../table';
+import type { ItemScope, ScopeArgs } from '../../sdk/items';
 
 /** `satchel items add|get|list|rm|mv|search|status`: scoped workspace items (seed 003). */
 
 interface ScopeOptions {
   scope?: ItemScope;
-  scopeId?: string;
+  session?: string;
 }
 
 function withScope(command: Command): Command {
-  return withConnection(command)
-    .option('-s, --scope <scope>', 'agent (default), session, company or temporary')
-    .option('-i, --scope-id <id>', 'agent id (scope agent) or session id (scope session)');
+  return withAgent(withConnection(command).option('-s, --scope <scope>', 'agent (default), session, company or temporary'), 'agent of the agent scope').option(
+    '--session <id>',
+    'session of the session scope (implies --scope session)',
+  );
 }
 
-const scopeOf = (o: ScopeOptions) => ({ scope: o.scope, scopeId: o.scopeId });
+/** The scope and its id: the agent from --agent/SATCHEL_AGENT, the session from --session. */
+function scopeOf(o: ScopeOptions, command: Command): ScopeArgs {
+  const scope = o.scope ?? (o.session ? 'session' : undefined);
+  if (o.session && scope !== 'session') throw new Error(`--session applies to the session scope, not --scope ${scope}`);
+  return { scope, scopeId: scope === 'session' ? o.session : scope === undefined || scope === 'agent' ? agentFrom(command) : undefined };
+}
+
+function parseMetadata(json: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new Error(`--metadata must be a JSON object, e.g. '{"team": "docs"}'`);
+}
 
 /** Reads a file, or stdin for `-` or no file: text stays text, anything else goes base64. */
 function readContent(file: string | undefined): { content: string; encoding: 'utf8' | 'base64' } {
@@ -36,12 +55,12 @@ export function registerItems(program: Command): void {
     .option('-f, --overwrite', 'replace an existing item')
     .action(async (itemPath: string, file: string | undefined, o: ScopeOptions & { fileUrl?: string; contentType?: string; metadata?: string; overwrite?: boolean }, command: Command) => {
       const metadata = {
-        ...(o.metadata ? (JSON.parse(o.metadata) as Record<string, unknown>) : {}),
+        ...(o.metadata ? parseMetadata(o.metadata) : {}),
         ...(o.contentType ? { contentType: o.contentType } : {}),
         ...(o.overwrite ? { overwrite: true } : {}),
       };
       const source = o.fileUrl ? { fileUrl: o.fileUrl } : readContent(file);
-      printJson(await connectFrom(command).addItem({ ...scopeOf(o), itemPath, ...source, metadata }));
+      printJson(await connectFrom(command).addItem({ ...scopeOf(o, command), itemPath, ...source, metadata }));
     });
 
   withScope(items.command('get <itemPath>'))
@@ -49,7 +68,7 @@ export function registerItems(program: Command): void {
     .option('--raw', 'print only the content')
     .option('-o, --out <file>', 'write the content to a file')
     .action(async (itemPath: string, o: ScopeOptions & { raw?: boolean; out?: string }, command: Command) => {
-      const item = await connectFrom(command).getItem({ ...scopeOf(o), itemPath });
+      const item = await connectFrom(command).getItem({ ...scopeOf(o, command), itemPath });
       if (!o.raw && !o.out) return printJson(item);
       if (item.content === null) throw new Error(`The item is larger than 1 MiB: download it from ${item.downloadUrl}`);
       const bytes = Buffer.from(item.content, item.encoding === 'base64' ? 'base64' : 'utf8');
@@ -62,32 +81,37 @@ export function registerItems(program: Command): void {
     .option('-p, --prefix <prefix>', 'only paths starting with this')
     .option('-l, --long', 'all fields, as JSON')
     .action(async (o: ScopeOptions & { prefix?: string; long?: boolean }, command: Command) => {
-      const all = await connectFrom(command).listAllItems({ ...scopeOf(o), prefix: o.prefix });
+      const all = await connectFrom(command).listAllItems({ ...scopeOf(o, command), prefix: o.prefix });
       if (o.long) return printJson(all);
-      for (const item of all) console.log(`${String(item.size).padStart(10)}  ${item.expiresAt ?? 'permanent'.padEnd(24)}  ${item.path}`);
+      if (!all.length) return console.log(`No items${o.prefix ? ` under ${o.prefix}` : ''} in the ${o.scope ?? (o.session ? 'session' : 'agent')} scope.`);
+      printTable(['SIZE', 'EXPIRES', 'PATH'], all.map((item) => [formatBytes(item.size), item.expiresAt ?? 'permanent', item.path]), [0]);
     });
 
   withScope(items.command('rm <itemPath>'))
     .description('Delete an item')
-    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).deleteItem({ ...scopeOf(o), itemPath })));
+    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).deleteItem({ ...scopeOf(o, command), itemPath })));
 
   withScope(items.command('mv <fromPath> <toPath>'))
-    .description('Move or rename an item, within or across scopes (--to-scope, --to-scope-id)')
+    .description('Move or rename an item, within or across scopes (--to-scope, --to-agent, --to-session)')
     .option('--to-scope <scope>', 'destination scope (default: the source scope)')
-    .option('--to-scope-id <id>', 'destination agent or session id')
-    .action(async (fromPath: string, toPath: string, o: ScopeOptions & { toScope?: ItemScope; toScopeId?: string }, command: Command) =>
-      printJson(await connectFrom(command).moveItem({ fromScope: o.scope, fromScopeId: o.scopeId, fromPath, toPath, toScope: o.toScope, toScopeId: o.toScopeId })),
-    );
+    .option('--to-agent <id>', 'destination agent (default: --agent / SATCHEL_AGENT)')
+    .option('--to-session <id>', 'destination session (implies --to-scope session)')
+    .action(async (fromPath: string, toPath: string, o: ScopeOptions & { toScope?: ItemScope; toAgent?: string; toSession?: string }, command: Command) => {
+      const from = scopeOf(o, command);
+      const toScope = o.toScope ?? (o.toSession ? 'session' : o.toAgent ? 'agent' : undefined);
+      const toScopeId = toScope === 'session' ? o.toSession : toScope === 'agent' ? (o.toAgent ?? agentFrom(command)) : undefined;
+      printJson(await connectFrom(command).moveItem({ fromScope: from.scope, fromScopeId: from.scopeId, fromPath, toPath, toScope, toScopeId }));
+    });
 
   withScope(items.command('search <query>'))
     .description('Semantic search in a scope')
     .option('-n, --limit <n>', 'results (default 10, max 50)', Number)
     .option('--min-score <score>', 'minimum score 0..1 (default 0.7)', Number)
     .action(async (query: string, o: ScopeOptions & { limit?: number; minScore?: number }, command: Command) =>
-      printJson(await connectFrom(command).searchItems({ ...scopeOf(o), query, limit: o.limit, minScore: o.minScore })),
+      printJson(await connectFrom(command).searchItems({ ...scopeOf(o, command), query, limit: o.limit, minScore: o.minScore })),
     );
 
   withScope(items.command('status <itemPath>'))
     .description('State of an item: ready, pending (being fetched) or failed')
-    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).itemStatus({ ...scopeOf(o), itemPath })));
+    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).itemStatus({ ...scopeOf(o, command), itemPath })));
 }

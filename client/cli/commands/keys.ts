@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiKeyRecord } from '../../../lambdas/auth/keys';
 import type { KeyTarget, TargetOptions } from '../key-target';
+import { printTable } from '../table';
 
 /**
  * Loaded by the keys commands only: they bring the DynamoDB and CloudFormation clients and the
@@ -40,7 +41,7 @@ export function registerKeys(program: Command): void {
       withTarget(command, async (target) => {
         const records = await target.store.list(opts.tenant);
         if (!records.length) return console.log(`No API keys${opts.tenant ? ` for tenant ${opts.tenant}` : ''} in ${target.where}.`);
-        printTable(records);
+        printKeys(records);
       }),
     );
 
@@ -77,11 +78,9 @@ function describe(record: ApiKeyRecord): string {
   ].join('\n');
 }
 
-function printTable(records: ApiKeyRecord[]): void {
-  const rows = [
+function printKeys(records: ApiKeyRecord[]): void {
+  printTable(
     ['KEY ID', 'TENANT', 'AGENT', 'SURFACES', 'CREATED', 'REVOKED'],
-    ...records.map((r) => [r.keyId, r.tenant, r.agent ?? '-', r.surfaces.join(','), r.createdAt, r.revokedAt ?? '-']),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+    records.map((r) => [r.keyId, r.tenant, r.agent ?? '-', r.surfaces.join(','), r.createdAt, r.revokedAt ?? '-']),
+  );
 }

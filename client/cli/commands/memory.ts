@@ -1,46 +1,70 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { agentFrom, withAgent } from '../agent';
 import { connectFrom, printJson, withConnection, type ConnectionFlags } from '../connection';
+import { plural } from '../progress';
 import type { MemoryOperation } from '../../sdk';
+import type { SyncPushResult } from '../../sdk/memory';
 
 /** `satchel memory status|push|pull`: an agent's memory records (seed 001). */
 
 interface Options extends ConnectionFlags {
-  agent?: string;
   device?: string;
 }
 
-function withAgent(command: Command): Command {
-  return withConnection(command)
-    .option('-a, --agent <id>', 'agent id (optional with an agent-bound key)')
-    .option('-d, --device <id>', 'device whose pull cursor to use (default: this API key)');
-}
+const withIds = (command: Command): Command =>
+  withAgent(withConnection(command), 'agent whose memory this is').option('-d, --device <id>', 'device whose pull cursor to use (default: this API key)');
 
-const ids = (o: Options) => ({ agent_id: o.agent, device_id: o.device });
+const ids = (o: Options, command: Command) => ({ agent_id: agentFrom(command), device_id: o.device });
+
+/** Fails the command when any operation failed: its results were printed, this is the one-line summary. */
+function failIfAny(result: SyncPushResult, total: number): void {
+  const errors = result.results.filter((r) => r.status === 'error');
+  if (!errors.length) return;
+  const first = errors.slice(0, 3).map((r) => `${r.table}/${r.record_id}: ${r.error ?? 'failed'}`);
+  throw new Error(`${errors.length} of ${plural(total, 'operation')} failed (${first.join('; ')}${errors.length > 3 ? '; …' : ''})`);
+}
 
 export function registerMemory(program: Command): void {
   const memory = program.command('memory').description('Agent memory: push and pull records, last-write-wins');
 
-  withAgent(memory.command('status'))
+  withIds(memory.command('status'))
     .description('Sync status of the agent, relative to this key or device')
-    .action(async (o: Options, command: Command) => printJson(await connectFrom(command).syncStatus(ids(o))));
+    .action(async (o: Options, command: Command) => printJson(await connectFrom(command).syncStatus(ids(o, command))));
 
-  withAgent(memory.command('push [file]'))
+  withIds(memory.command('push [file]'))
     .description('Push operations from a JSON file or stdin: an array of {table, record_id, operation, data, local_updated_at}')
     .action(async (file: string | undefined, o: Options, command: Command) => {
-      const parsed = JSON.parse(readFileSync(file && file !== '-' ? file : 0, 'utf8')) as MemoryOperation[] | { operations: MemoryOperation[] };
+      const text = readFileSync(file && file !== '-' ? file : 0, 'utf8');
+      let parsed: MemoryOperation[] | { operations: MemoryOperation[] };
+      try {
+        parsed = JSON.parse(text) as typeof parsed;
+      } catch (error) {
+        throw new Error(`${file && file !== '-' ? file : 'stdin'} is not valid JSON: ${(error as Error).message}`);
+      }
       const operations = Array.isArray(parsed) ? parsed : parsed.operations;
-      printJson(await connectFrom(command).syncPush({ ...ids(o), operations }));
+      if (!Array.isArray(operations)) throw new Error('the operations file must hold a JSON array of operations, or {"operations": [...]}');
+      const client = connectFrom(command);
+      // the server takes a bounded batch per call and says how many remain: send the rest after it
+      let result = await client.syncPush({ ...ids(o, command), operations });
+      while (result.remaining > 0) {
+        const before = result.remaining;
+        const next = await client.syncPush({ ...ids(o, command), operations: operations.slice(operations.length - result.remaining) });
+        result = { ...next, pushed: result.pushed + next.pushed, failed: result.failed + next.failed, conflicts: result.conflicts + next.conflicts, results: [...result.results, ...next.results] };
+        if (result.remaining >= before) throw new Error(`the server took none of the last ${plural(before, 'operation')}; nothing more was sent`);
+      }
+      printJson(result);
+      failIfAny(result, operations.length);
     });
 
-  withAgent(memory.command('pull'))
+  withIds(memory.command('pull'))
     .description('Pull every change after the last pull (or --cursor), or every live record with --full; prints them and the cursor to resume from')
     .option('--full', 'every live record instead of changes')
     .option('--cursor <cursor>', 'resume after this cursor')
     .action(async (o: Options & { full?: boolean; cursor?: string }, command: Command) => {
       const operations: unknown[] = [];
       let cursor = o.cursor;
-      for await (const page of connectFrom(command).pullAll({ ...ids(o), full: o.full, cursor })) {
+      for await (const page of connectFrom(command).pullAll({ ...ids(o, command), full: o.full, cursor })) {
         operations.push(...(page.operations ?? []));
         cursor = page.cursor;
       }
