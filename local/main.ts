@@ -1,6 +1,7 @@
 import './powertools-env';
 import { JAVA_HELP, javaAvailable } from './emulators';
-import { satchelHome, startLocalSatchel } from './runtime';
+import { startLocalSatchel } from './runtime';
+import { satchelHome } from './runtime-records';
 
 /** `npm start`: Satchel on this machine, against DynamoDB Local and a local S3 emulator. */
 async function main(): Promise<void> {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
 Satchel is running at ${satchel.url}
   state:    ${home}
   API docs: ${satchel.url}/docs
-  API key:  ${satchel.apiKey}${satchel.keyCreated ? '   (new key for tenant "local"; set SATCHEL_API_KEY to keep one across restarts)' : ''}
+  API key:  ${satchel.apiKey}${satchel.keyCreated ? '   (new key for tenant "local", kept in the state folder for the next start)' : ''}
 
 Try:  curl -H "Authorization: Bearer ${satchel.apiKey}" ${satchel.url}/api/workspaces
 Stop with Ctrl-C.`);

@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KeyStore } from '../lambdas/auth/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
@@ -7,16 +7,32 @@ import { sweepExpired } from '../lambdas/items/expiry';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
 import { startDynamo, startS3 } from './emulators';
+import { lockHome, removeRecords, writeRecords, type LocalRuntimeInfo } from './runtime-records';
 
-export const satchelHome = (): string => resolve(process.env.SATCHEL_HOME ?? '.satchel');
-/** Written while `npm start` runs, so the CLI can reach the same DynamoDB Local and API. */
-export const runtimeFile = (home: string): string => join(home, 'runtime.json');
+/** The `local` tenant's key of a state folder, kept across restarts, readable by the user only. */
+const keyFile = (home: string): string => join(home, 'local-api-key');
 
-export interface LocalRuntimeInfo {
-  url: string;
-  dynamoEndpoint: string;
-  s3Endpoint: string;
-  pid: number;
+/**
+ * The key `npm start` prints: SATCHEL_API_KEY when given (registered if new); else the one kept in
+ * the state folder while it is still valid; else a new one, kept for the next start.
+ */
+async function localKey(keys: KeyStore, home: string, given: string | undefined): Promise<{ apiKey: string; keyCreated: boolean }> {
+  if (given) {
+    if (!(await keys.findActive(given))) await keys.create({ tenant: 'local', key: given });
+    return { apiKey: given, keyCreated: false };
+  }
+  const file = keyFile(home);
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  if (kept) {
+    const record = await keys.find(kept);
+    if (record && !record.revokedAt) return { apiKey: kept, keyCreated: false };
+    // the tables were reset: register it again; a revoked one stays revoked and is replaced
+    if (!record) return { apiKey: (await keys.create({ tenant: 'local', key: kept })).key, keyCreated: false };
+  }
+  const apiKey = (await keys.create({ tenant: 'local' })).key;
+  writeFileSync(file, `${apiKey}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { apiKey, keyCreated: true };
 }
 
 export interface LocalSatchel extends LocalRuntimeInfo {
@@ -29,10 +45,12 @@ export interface LocalSatchel extends LocalRuntimeInfo {
 export async function startLocalSatchel(options: { home: string; port: number; apiKey?: string; onStep?: (step: string) => void }): Promise<LocalSatchel> {
   const step = options.onStep ?? (() => undefined);
   mkdirSync(options.home, { recursive: true });
-  step('starting DynamoDB Local');
-  const dynamo = await startDynamo({ dbPath: join(options.home, 'dynamodb') });
-  const stops: (() => Promise<void>)[] = [dynamo.stop];
+  const unlock = lockHome(options.home, options.port);
+  const stops: (() => Promise<void>)[] = [async () => unlock()];
   try {
+    step('starting DynamoDB Local');
+    const dynamo = await startDynamo({ dbPath: join(options.home, 'dynamodb') });
+    stops.unshift(dynamo.stop);
     step('starting the S3 emulator');
     const s3 = await startS3({ directory: join(options.home, 's3'), bucket: LOCAL_BUCKET });
     stops.unshift(s3.stop);
@@ -40,16 +58,7 @@ export async function startLocalSatchel(options: { home: string; port: number; a
     await ensureTables(dynamo.endpoint);
     Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), { SATCHEL_HOME: options.home });
 
-    const keys = new KeyStore(documentClient(), config.tableName('apiKeys'));
-    let apiKey = options.apiKey;
-    let keyCreated = false;
-    if (apiKey) {
-      const known = await keys.findActive(apiKey);
-      if (!known) await keys.create({ tenant: 'local', key: apiKey });
-    } else {
-      apiKey = (await keys.create({ tenant: 'local' })).key;
-      keyCreated = true;
-    }
+    const { apiKey, keyCreated } = await localKey(new KeyStore(documentClient(), config.tableName('apiKeys')), options.home, options.apiKey);
 
     step('starting the API');
     const server = await startServer({ port: options.port });
@@ -58,14 +67,14 @@ export async function startLocalSatchel(options: { home: string; port: number; a
     const sweeper = setInterval(() => void sweepExpired().catch((error: Error) => console.error('item sweep failed', error)), config.itemSweepIntervalSeconds * 1000);
     sweeper.unref();
     stops.unshift(async () => clearInterval(sweeper));
-    const info: LocalRuntimeInfo = { url: server.url, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint, pid: process.pid };
-    writeFileSync(runtimeFile(options.home), JSON.stringify(info, null, 2));
+    const info: LocalRuntimeInfo = { url: server.url, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint, pid: process.pid, home: options.home };
+    writeRecords(info);
+    stops.unshift(async () => removeRecords(info));
     return {
       ...info,
       apiKey,
       keyCreated,
       stop: async () => {
-        rmSync(runtimeFile(options.home), { force: true });
         for (const stop of stops) await stop().catch(() => undefined);
       },
     };

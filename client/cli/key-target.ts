@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,7 +8,7 @@ import { KeyStore } from '../../lambdas/auth/keys';
 import { config } from '../../lambdas/kit/config';
 import { ensureTables, localTableName } from '../../local/bootstrap';
 import { startDynamo } from '../../local/emulators';
-import { runtimeFile, satchelHome, type LocalRuntimeInfo } from '../../local/runtime';
+import { runningRuntimes, runtimeIn, type LocalRuntimeInfo } from '../../local/runtime-records';
 
 /** Where the keys CLI reads and writes API keys: the local runtime's DynamoDB Local, or a deployed stack's table. */
 export interface KeyTarget {
@@ -55,19 +55,6 @@ function localTarget(endpoint: string, where: string, stop: () => Promise<void> 
   };
 }
 
-/** runtime.json of a running `npm start`; ignored when the process that wrote it is gone. */
-function runningRuntime(home: string): LocalRuntimeInfo | undefined {
-  const file = runtimeFile(home);
-  if (!existsSync(file)) return undefined;
-  const info = JSON.parse(readFileSync(file, 'utf8')) as LocalRuntimeInfo;
-  try {
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
-}
-
 async function stackTarget(stack: string, region: string | undefined): Promise<KeyTarget> {
   const cloudFormation = new CloudFormationClient(region ? { region } : {});
   let outputs: Output[];
@@ -96,18 +83,44 @@ async function stackTarget(stack: string, region: string | undefined): Promise<K
   };
 }
 
+const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+const HOW_TO_POINT =
+  'start it with `npm start` in the Satchel checkout, or point to its state folder with SATCHEL_HOME=/path/to/.satchel ' +
+  '(to a deployed stack: --stack <name> --region <region>)';
+
+/** The running local runtime: in SATCHEL_HOME when set, else the one at SATCHEL_URL, else the only one running. */
+function findRuntime(): LocalRuntimeInfo | undefined {
+  if (process.env.SATCHEL_HOME) return runtimeIn(resolve(process.env.SATCHEL_HOME));
+  const running = runningRuntimes();
+  const url = process.env.SATCHEL_URL;
+  if (url) {
+    const match = running.find((r) => sameUrl(r.url, url));
+    if (match) return match;
+    if (running.length) throw new Error(`No local Satchel runs at SATCHEL_URL ${url}; running: ${running.map((r) => `${r.url} (${r.home})`).join(', ')}`);
+    return undefined;
+  }
+  if (running.length > 1) {
+    throw new Error(`${running.length} local Satchels are running: ${running.map((r) => `${r.url} (${r.home})`).join(', ')}. Pick one with SATCHEL_URL or SATCHEL_HOME`);
+  }
+  return running[0] ?? runtimeIn(resolve('.satchel'));
+}
+
 /**
  * Picks the key table: `--stack` → the deployed stack; else SATCHEL_DYNAMODB_ENDPOINT; else the
- * running local runtime (runtime.json); else DynamoDB Local started on the runtime's folder for this command only.
+ * running local runtime, found from any folder; else, when SATCHEL_HOME names a state folder (or
+ * ./.satchel holds one), DynamoDB Local started on it for this command. It never creates a state
+ * folder nobody asked for.
  */
 export async function openKeyTarget(options: TargetOptions, notice: (line: string) => void): Promise<KeyTarget> {
   if (options.stack) return stackTarget(options.stack, options.region);
   const explicit = config.dynamoEndpoint;
   if (explicit) return localTarget(explicit, `DynamoDB at ${explicit}`);
-  const home = satchelHome();
-  const runtime = runningRuntime(home);
+  const runtime = findRuntime();
   if (runtime) return localTarget(runtime.dynamoEndpoint, `local runtime at ${runtime.url}`);
 
+  const home = resolve(process.env.SATCHEL_HOME ?? '.satchel');
+  if (!process.env.SATCHEL_HOME && !existsSync(join(home, 'dynamodb'))) throw new Error(`Satchel is not running here: ${HOW_TO_POINT}`);
   notice(`Satchel is not running: starting DynamoDB Local on ${join(home, 'dynamodb')} for this command`);
   const dynamo = await startDynamo({ dbPath: join(home, 'dynamodb') });
   try {

@@ -59,12 +59,17 @@ export class KeyStore {
     return { key, record };
   }
 
-  /** The active key behind a secret, or undefined when unknown or revoked. */
-  async findActive(key: string): Promise<ApiKeyRecord | undefined> {
+  /** The key behind a secret, revoked or not; undefined when unknown. */
+  async find(key: string): Promise<ApiKeyRecord | undefined> {
     if (!KEY_FORMAT.test(key)) return undefined;
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: hashKey(key) } }));
-    if (!Item || Item.revokedAt) return undefined;
-    return strip(Item as StoredKey);
+    return Item ? strip(Item as StoredKey) : undefined;
+  }
+
+  /** The active key behind a secret, or undefined when unknown or revoked. */
+  async findActive(key: string): Promise<ApiKeyRecord | undefined> {
+    const record = await this.find(key);
+    return record?.revokedAt ? undefined : record;
   }
 
   async list(tenant?: string): Promise<ApiKeyRecord[]> {
@@ -84,22 +89,25 @@ export class KeyStore {
     return items.map(strip).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  /** Marks a key revoked; false when no such key id exists. */
-  async revoke(keyId: string): Promise<boolean> {
+  /** Revokes a key; says when it was revoked and whether it already was. undefined: no such key. */
+  async revoke(keyId: string): Promise<{ revokedAt: string; already: boolean } | undefined> {
     const { Items } = await this.db.send(
       new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :id', ExpressionAttributeValues: { ':id': keyId } }),
     );
     const hash = Items?.[0]?.pk as string | undefined;
-    if (!hash) return false;
-    await this.db.send(
+    if (!hash) return undefined;
+    const now = new Date().toISOString();
+    const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: hash },
         UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
-        ExpressionAttributeValues: { ':now': new Date().toISOString() },
+        ExpressionAttributeValues: { ':now': now },
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return true;
+    const before = Attributes?.revokedAt as string | undefined;
+    return { revokedAt: before ?? now, already: before !== undefined };
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../client/cli/program';
@@ -158,5 +158,48 @@ describe('exit codes', () => {
     const good = await runSatchel(['memory', 'push'], { env, input: JSON.stringify(operations.slice(0, 1)) });
     expect(good.code).toBe(0);
     expectOneLineFailure(await runSatchel(['memory', 'push'], { env, input: '[{' }), /^satchel: stdin is not valid JSON/);
+  });
+});
+
+describe('satchel keys from any folder', () => {
+  const secretOf = (out: string) => /\b(sk-[A-Za-z0-9_-]{43})\b/.exec(out)?.[1];
+  let elsewhere: string;
+  let state: string;
+  let env: Record<string, string | undefined>;
+  beforeEach(() => {
+    elsewhere = mkdtempSync(join(work, 'elsewhere-'));
+    state = mkdtempSync(join(work, 'xdg-state-'));
+    // as a user's shell: no test DynamoDB endpoint, no state folder named
+    env = { SATCHEL_DYNAMODB_ENDPOINT: undefined, SATCHEL_HOME: undefined, SATCHEL_URL: undefined, XDG_STATE_HOME: state };
+  });
+
+  it('finds the running runtime through the record it leaves in the user home, and creates nothing in the current folder', async () => {
+    const home = join(work, 'runtime-home');
+    mkdirSync(join(state, 'satchel', 'runtimes'), { recursive: true });
+    const record = { url: api.url, dynamoEndpoint: process.env.SATCHEL_DYNAMODB_ENDPOINT, s3Endpoint: '', pid: process.pid, home };
+    writeFileSync(join(state, 'satchel', 'runtimes', `${process.pid}.json`), JSON.stringify(record));
+    const created = await runSatchel(['keys', 'create', '--tenant', 'elsewhere'], { cwd: elsewhere, env });
+    expect(created.code).toBe(0);
+    const res = await fetch(`${api.url}/api/workspaces`, { headers: { authorization: `Bearer ${secretOf(created.stdout)}` } });
+    expect(res.status).toBe(200);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // SATCHEL_URL naming another server is not silently taken for this one
+    const other = await runSatchel(['keys', 'list'], { cwd: elsewhere, env: { ...env, SATCHEL_URL: 'http://127.0.0.1:1' } });
+    expectOneLineFailure(other, /^satchel: No local Satchel runs at SATCHEL_URL http:\/\/127\.0\.0\.1:1; running: /);
+  });
+
+  it('says how to point it when no runtime runs, without starting anything or creating .satchel/', async () => {
+    const result = await runSatchel(['keys', 'list'], { cwd: elsewhere, env });
+    expectOneLineFailure(result, /^satchel: Satchel is not running here: start it with `npm start` .*SATCHEL_HOME=/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('revoking a key twice says it already was', async () => {
+    const created = await runSatchel(['keys', 'create', '--tenant', 'twice']);
+    const keyId = /key id:\s+(key_\w+)/.exec(created.stdout)![1];
+    expect((await runSatchel(['keys', 'revoke', keyId])).stdout).toMatch(/^Revoked key_\w+; it stops working at once\.\n$/);
+    const again = await runSatchel(['keys', 'revoke', keyId]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^key_\w+ was already revoked at \d{4}-\d\d-\d\dT[\d:.]+Z; nothing changed\.\n$/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerKeys } from '../../client/cli/commands/keys';
 import { apiKeysTableFromOutputs } from '../../client/cli/key-target';
-import { runtimeFile } from '../../local/runtime';
+import { runtimeFile } from '../../local/runtime-records';
 import { call, startTestApi, uniqueTenant, type TestApi } from '../support/api';
 
 /** Runs `satchel <args>` in-process through commander; returns what it printed. */

@@ -51,9 +51,9 @@ export function registerKeys(program: Command): void {
     .argument('<id>', 'key id, e.g. key_0123456789abcdef')
     .action((id: string, _opts: unknown, command: Command) =>
       withTarget(command, async (target) => {
-        if (!(await target.store.revoke(id))) {
-          throw new Error(`No key ${id} in ${target.where}: \`satchel keys list\` shows the key ids`);
-        }
+        const revoked = await target.store.revoke(id);
+        if (!revoked) throw new Error(`No key ${id} in ${target.where}: \`satchel keys list\` shows the key ids`);
+        if (revoked.already) return console.log(`${id} was already revoked at ${revoked.revokedAt}; nothing changed.`);
         const when = target.local ? 'at once' : 'within the authorizer cache TTL of the deployed API';
         console.log(`Revoked ${id}; it stops working ${when}.`);
       }),
