@@ -37,7 +37,7 @@ export function memoryMethods(http: SatchelHttp) {
   }
 
   return {
-    syncStatus: async (input: { agent_id?: string; device_id?: string } = {}): Promise<SyncStatus> =>
+    syncStatus: async (input: { agent_id?: string; device_id?: string | null } = {}): Promise<SyncStatus> =>
       unwrap(await http.request<{ data: SyncStatus }>('GET', '/sync/status', { query: input })),
 
     /** Safe to resend (replaying a push changes nothing), so it is retried after timeouts and 5xx. */

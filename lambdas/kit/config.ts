@@ -163,6 +163,14 @@ export const config = {
   get memoryGapGraceMs(): number {
     return Number(optional('SATCHEL_MEMORY_GAP_GRACE_MS') ?? 5000);
   },
+  /** Memory sync: a pull with `since` starts at the change-log frontier this long before `since` (ms, default 10 minutes). */
+  get memorySinceMarginMs(): number {
+    return Number(optional('SATCHEL_MEMORY_SINCE_MARGIN_MS') ?? 10 * 60_000);
+  },
+  /** Memory sync: superseded changes older than this leave the change log (ms, default 24 hours). */
+  get memoryLogRetentionMs(): number {
+    return Number(optional('SATCHEL_MEMORY_LOG_RETENTION_MS') ?? 24 * 3_600_000);
+  },
   /** Lifetime of presigned URLs, seconds (at most 15 minutes). */
   get presignTtlSeconds(): number {
     return Math.min(Number(optional('SATCHEL_PRESIGN_TTL_SECONDS') ?? 900), 900);

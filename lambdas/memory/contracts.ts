@@ -6,17 +6,27 @@ export const MEMORY_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const MAX_PUSH_OPERATIONS = 1000;
 
 const id = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
-/** `stack_id` is the shipping Kernle client's name for `agent_id`; `device_id` names whose pull cursor to use. */
+/**
+ * `stack_id` is the shipping Kernle client's name for `agent_id`. `device_id` names the calling
+ * device: only a named device gets a server-side pull position.
+ */
 const agentIds = {
   agent_id: id.optional().describe('The agent whose memory this is (default: the agent of an agent-bound key)'),
   stack_id: id.optional().describe('Alias of agent_id (the Kernle client)'),
-  device_id: id.optional().describe("Whose pull position to use and move (default: the API key's own)"),
+  device_id: id.nullish().describe('This device: a named device keeps a pull position on the server, used when it pulls without since and cursor'),
 };
 
-/** One operation as clients send it; the service checks them one by one, so a bad operation fails alone. */
+/**
+ * One operation as clients send it; the service checks them one by one, so a bad operation fails
+ * alone (it also checks the record id's UTF-8 length and the JSON of data and version).
+ */
 export const memoryOperation = z.object({
   table: z.string().min(1).max(64),
-  record_id: z.string().min(1).max(1024).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  record_id: z
+    .string()
+    .min(1)
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+    .refine((recordId) => !/\p{Cs}/u.test(recordId), 'must be valid Unicode (no lone surrogates)'),
   operation: z.enum(['upsert', 'update', 'insert', 'delete']),
   data: z.record(z.string(), z.unknown()).nullable().optional(),
   local_updated_at: z.string().nullish(),
@@ -27,10 +37,11 @@ const operations = z
   .array(z.unknown())
   .max(MAX_PUSH_OPERATIONS, `at most ${MAX_PUSH_OPERATIONS} operations per request; split the batch`);
 
+/** Clients send `null` for "none" (Kernle's first `sync full` sends `since: null`). */
 const pullOptions = {
-  since: z.string().max(64).optional(),
-  cursor: z.string().max(2048).optional(),
-  limit: z.number().int().min(1).max(5000).optional(),
+  since: z.string().max(64).nullish(),
+  cursor: z.string().max(2048).nullish(),
+  limit: z.number().int().min(1).max(5000).nullish(),
 };
 
 const pushResult = z.object({
@@ -63,6 +74,7 @@ export const syncStatus = contract({
     last_push: z.string().nullable(),
     last_pull: z.string().nullable(),
     remote_changes_available: z.number(),
+    remote_changes_capped: z.boolean(),
     status: z.enum(['connected', 'syncing']),
   }),
 });
@@ -84,7 +96,7 @@ export const syncPush = contract({
 export const syncPull = contract({
   surface: 'memory',
   summary: 'Pull changes in server order (cursor paging), or every live record with full: true',
-  body: z.object({ ...agentIds, ...pullOptions, full: z.boolean().optional() }),
+  body: z.object({ ...agentIds, ...pullOptions, full: z.boolean().nullish() }),
   response: z.object({
     pulled: z.number(),
     tables: z.record(z.string(), z.number()),
@@ -92,6 +104,7 @@ export const syncPull = contract({
     server_time: z.string(),
     has_more: z.boolean(),
     cursor: z.string(),
+    full_resync: z.boolean(),
     operations: z.array(pulledOperation).optional(),
   }),
 });
@@ -99,9 +112,12 @@ export const syncPull = contract({
 export const syncFull = contract({
   surface: 'memory',
   summary: 'Pull then push in one call',
-  body: z.object({ ...agentIds, ...pullOptions, operations: operations.optional() }),
+  // an agent-bound key may send no body at all (seed 001 shows none)
+  body: z.object({ ...agentIds, ...pullOptions, operations: operations.optional() }).default({}),
   response: z.object({
-    pull: z.object({ records: z.number(), tables: z.array(z.string()), operations: z.array(pulledOperation), has_more: z.boolean(), cursor: z.string() }),
+    pull: z.object({
+      records: z.number(), tables: z.array(z.string()), operations: z.array(pulledOperation), has_more: z.boolean(), cursor: z.string(), full_resync: z.boolean(),
+    }),
     push: z.object({ records: z.number(), tables: z.array(z.string()), failed: z.number(), results: z.array(pushResult) }),
     conflicts_resolved: z.number(),
     sync_completed_at: z.string(),

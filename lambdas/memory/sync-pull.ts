@@ -1,8 +1,11 @@
 import { httpHandler } from '../kit/http';
 import { syncPull } from './contracts';
 import { agentScope } from './service/agent';
-import { pullChanges } from './service/pull';
+import { MAX_PULL_LIMIT, pullChanges } from './service/pull';
 import { isKernleShaped, pullReply } from './wire';
 
-export const handler = httpHandler(syncPull, async ({ auth, body }) =>
-  pullReply(isKernleShaped(body), await pullChanges(agentScope(auth, body), body)));
+/** Kernle reads one page per `sync pull`: its pages are as large as a response allows. */
+export const handler = httpHandler(syncPull, async ({ auth, body }) => {
+  const kernle = isKernleShaped(body);
+  return pullReply(kernle, await pullChanges(agentScope(auth, body), body, kernle ? MAX_PULL_LIMIT : undefined));
+});

@@ -57,12 +57,14 @@ export function pullReply(kernle: boolean, outcome: PullOutcome): Reply {
     server_time: serverTime,
     has_more: outcome.hasMore,
     cursor: outcome.cursor,
+    full_resync: outcome.fullResync,
   };
   if (!kernle) return new Reply(200, { ...summary, operations: outcome.changes.map(seedOperation) });
   return new Reply(200, summary, {}, false, {
     operations: outcome.changes.map(kernleOperation),
     server_time: serverTime,
     has_more: outcome.hasMore,
+    full_resync: outcome.fullResync,
   });
 }
 
@@ -73,6 +75,7 @@ export const fullReply = (result: FullSyncOutcome) => ({
     operations: result.pull.changes.map(seedOperation),
     has_more: result.pull.hasMore,
     cursor: result.pull.cursor,
+    full_resync: result.pull.fullResync,
   },
   push: { records: result.push.pushed, tables: result.push.tables, failed: result.push.failed, results: result.push.results },
   conflicts_resolved: result.push.conflicts,

@@ -134,7 +134,7 @@ describe('memory sync under concurrency', () => {
 
     // once the gap is older than the grace (0 here), the puller voids the number and moves on
     process.env.SATCHEL_MEMORY_GAP_GRACE_MS = '0';
-    const passed = await pullPage(key, {});
+    const passed = await pullPage(key, { cursor: blocked.cursor });
     expect(passed.operations.map((c: any) => c.record_id)).toEqual(['b']);
     expect(passed.has_more).toBe(false);
     // the stalled writer can no longer use its number: its conditional write on C#<seq> would fail

@@ -126,15 +126,15 @@ describe('push batches', () => {
     ];
     const first = await push(key, 'a', batch);
     expect(first.body.data.pushed).toBe(3);
-    const after = (await pull(key, { agent_id: 'a' })).body.data;
+    const after = (await pull(key, { agent_id: 'a', device_id: 'd' })).body.data;
     expect(after.operations).toHaveLength(3);
 
     const replay = await push(key, 'a', batch);
     expect(replay.body.data.results.map((r: any) => r.status)).toEqual(['synced', 'synced', 'synced']);
     expect(replay.body.data.results.every((r: any) => r.server_seq === undefined)).toBe(true);
-    const again = (await pull(key, { agent_id: 'a' })).body.data;
+    const again = (await pull(key, { agent_id: 'a', cursor: after.cursor })).body.data;
     expect(again.operations).toEqual([]);
-    const status = (await call(api.url, 'GET', '/sync/status?agent_id=a', { key })).body.data;
+    const status = (await call(api.url, 'GET', '/sync/status?agent_id=a&device_id=d', { key })).body.data;
     expect(status).toMatchObject({ remote_changes_available: 0, pending_operations: 0 });
   });
 
@@ -200,21 +200,6 @@ describe('pull', () => {
 
     const live = await liveRecords(key, 'a');
     expect([...live.keys()].sort()).toEqual(['notes/p1', 'notes/p2', 'notes/p3', 'notes/p4', 'notes/p5', 'notes/p6']);
-  });
-
-  it('continues from where the caller (API key or named device) last stopped when no cursor is given', async () => {
-    const key = await memoryKey();
-    await push(key, 'a', [upsert('x', '2024-01-15T10:00:00Z')]);
-    expect((await pull(key, { agent_id: 'a' })).body.data.pulled).toBe(1);
-    await push(key, 'a', [upsert('y', '2024-01-15T10:00:00Z')]);
-    const status = (await call(api.url, 'GET', '/sync/status?agent_id=a', { key })).body.data;
-    expect(status).toMatchObject({ agent_id: 'a', remote_changes_available: 1, pending_operations: 0, status: 'connected' });
-    expect(typeof status.last_push).toBe('string');
-    expect(typeof status.last_pull).toBe('string');
-    expect((await pull(key, { agent_id: 'a' })).body.data.operations.map((c: any) => c.record_id)).toEqual(['y']);
-    expect((await pull(key, { agent_id: 'a', device_id: 'laptop' })).body.data.pulled).toBe(2);
-    const laptop = (await call(api.url, 'GET', '/sync/status?agent_id=a&device_id=phone', { key })).body.data;
-    expect(laptop).toMatchObject({ remote_changes_available: 2, last_pull: null });
   });
 
   it('runs pull then push in /sync/full', async () => {
@@ -319,7 +304,8 @@ describe('the shipping Kernle client', () => {
     // another device pushes after our pull; its change carries an old local timestamp
     await push(key, 'claire', [upsert('second', '2024-01-15T09:00:00Z')]);
     const next = await call(api.url, 'POST', '/sync/pull', { key, body: { stack_id: 'claire', since } });
-    expect(next.body.operations.map((o: any) => o.record_id)).toEqual(['second']);
+    // changes inside the safety margin may come again; a last-write-wins client absorbs them
+    expect(next.body.operations.map((o: any) => o.record_id)).toContain('second');
   });
 
   it('maps since onto the server sequence for a key that never pulled, with a safety margin', async () => {

@@ -58,8 +58,9 @@ export const MEMORY_TOOLS = [
     name: 'memory_pull',
     title: 'Pull memory changes',
     description:
-      "Reads the changes to an agent's memory records in server order, one page per call: after this caller's last pull (or after " +
-      'cursor), or every live record with full: true. When has_more is true, call again with the returned cursor. Each operation ' +
+      "Reads the changes to an agent's memory records in server order, one page per call: after cursor, else where this device_id " +
+      'last stopped, else from the beginning; or every live record with full: true. When has_more is true, call again with the ' +
+      'returned cursor; full_resync: true means the page is a full snapshot (records missing from it were deleted). Each operation ' +
       `carries table, record_id, operation (upsert or delete), data and local_updated_at. limit: records per page (at most 5000). ${AGENT_HELP}`,
     input: contracts.syncPull.body.omit({ stack_id: true }),
     output: contracts.syncPull.response,

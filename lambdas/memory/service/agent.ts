@@ -8,12 +8,12 @@ export interface AgentScope {
   tenant: string;
   agent: string;
   pk: string;
-  /** Whose pull cursor and times a request reads and moves: the named device, else the API key. */
-  device: string;
+  /** The device the caller named (`device_id`): only a named device has a server-side pull position. */
+  device?: string;
 }
 
 /** `stack_id` is the shipping Kernle client's name for `agent_id`. */
-export function agentScope(auth: AuthContext, ids: { agent_id?: string; stack_id?: string; device_id?: string }): AgentScope {
+export function agentScope(auth: AuthContext, ids: { agent_id?: string; stack_id?: string; device_id?: string | null }): AgentScope {
   if (ids.agent_id !== undefined && ids.stack_id !== undefined && ids.agent_id !== ids.stack_id) {
     throw badRequest('agent_id and stack_id name different agents; send one of them');
   }
@@ -24,6 +24,6 @@ export function agentScope(auth: AuthContext, ids: { agent_id?: string; stack_id
     tenant: auth.tenant,
     agent,
     pk: partitionKey(auth.tenant, agent),
-    device: ids.device_id ? `device:${ids.device_id}` : `key:${auth.keyId}`,
+    ...(ids.device_id ? { device: ids.device_id } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
 import { isConditionFailure } from '../../kit/errors';
-import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, changeKey } from './keys';
+import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, HORIZON_KEY, changeKey } from './keys';
 import { db, sleep, tableName } from './table';
 
 /**
@@ -19,6 +19,9 @@ import { db, sleep, tableName } from './table';
  * (committed or void) it can never fill later. Pullers return changes strictly in sequence order
  * and stop at the first gap they may not void: nothing behind the cursor can appear afterwards,
  * hence no miss, and the cursor makes every change come back once, hence no duplicate.
+ *
+ * Compaction (compaction.ts) removes old change items at or below the agent's horizon; a missing
+ * number there is no gap, and a walk steps over it.
  */
 
 /** How long a pull waits on a young gap before answering with what it has (has_more = true). */
@@ -39,6 +42,9 @@ export interface ChangeItem {
   lua?: string;
   h?: string;
   data?: string;
+  /** The client's version, as JSON. */
+  verj?: string;
+  /** The client's version as a DynamoDB value (changes written before `verj`). */
   ver?: unknown;
 }
 
@@ -104,11 +110,20 @@ export interface WalkOptions {
   maxChanges: number;
   /** Stop once the changes' data add up to this many bytes. */
   maxBytes: number;
-  /** Skip the record data (frontier walks). */
-  keysOnly?: boolean;
+  /** What to read of each change: everything (pulls), its keys (frontier walks), or which record it is (compaction). */
+  fields?: 'record' | 'keys' | 'identity';
+  /** Return void markers as well (compaction removes them). */
+  includeVoids?: boolean;
+  /** Stop before the first item for which this is true (compaction stops at young changes). */
+  stopBefore?: (item: ChangeItem) => boolean;
   /** Wait briefly for young gaps (pulls) instead of stopping at once (frontier walks). */
   waitOnGaps?: boolean;
 }
+
+const PROJECTIONS = {
+  keys: 'pk, sk, seq, #at, #void',
+  identity: 'pk, sk, seq, #at, #void, tbl, rid, del',
+} as const;
 
 export interface WalkResult {
   changes: ChangeItem[];
@@ -124,26 +139,35 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
   let expected = options.after + 1;
   let bytes = 0;
   let startKey: Record<string, unknown> | undefined;
+  let horizon: number | undefined;
+  const fields = options.fields ?? 'record';
   const full = () => changes.length >= options.maxChanges || bytes >= options.maxBytes;
   const take = (item: ChangeItem) => {
-    if (!item.void) {
+    if (!item.void || options.includeVoids) {
       changes.push(item);
       bytes += (item.data?.length ?? 0) + 200;
     }
     expected = item.seq + 1;
+  };
+  /** Numbers up to the horizon were settled before compaction removed their items. */
+  const compacted = async (seq: number): Promise<boolean> => {
+    if (horizon !== undefined && seq <= horizon) return true;
+    horizon = await readHorizon(pk);
+    return seq <= horizon;
   };
   for (;;) {
     const page = await db().send(new QueryCommand({
       TableName: tableName(),
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
-      ...(options.keysOnly ? { ProjectionExpression: 'pk, sk, seq, #at, #void', ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
+      ...(fields !== 'record' ? { ProjectionExpression: PROJECTIONS[fields], ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
       ConsistentRead: true,
       Limit: Math.min(1000, options.maxChanges - changes.length + 50),
       ExclusiveStartKey: startKey,
     }));
     for (const item of (page.Items ?? []) as ChangeItem[]) {
-      if (full()) return { changes, through: expected - 1, hasMore: true };
+      if (full() || options.stopBefore?.(item)) return { changes, through: expected - 1, hasMore: true };
+      if (item.seq > expected && (await compacted(expected))) expected = Math.min(item.seq, horizon! + 1);
       while (item.seq > expected) {
         const settled = await settleGap(pk, expected, item, options.waitOnGaps ?? false);
         if (!settled) return { changes, through: expected - 1, hasMore: true };
@@ -155,6 +179,29 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
     if (!page.LastEvaluatedKey) return { changes, through: expected - 1, hasMore: false };
     if (full()) return { changes, through: expected - 1, hasMore: true };
     startKey = page.LastEvaluatedKey;
+  }
+}
+
+/** Sequence up to which the change log is compacted (0: never). */
+export async function readHorizon(pk: string): Promise<number> {
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: HORIZON_KEY }, ConsistentRead: true }));
+  return (out.Item?.seq as number | undefined) ?? 0;
+}
+
+/** Moves the horizon up (never down); false when another compaction got there first. */
+export async function raiseHorizon(pk: string, seq: number): Promise<boolean> {
+  try {
+    await db().send(new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk, sk: HORIZON_KEY },
+      UpdateExpression: 'SET seq = :seq',
+      ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
+      ExpressionAttributeValues: { ':seq': seq },
+    }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }
 
@@ -203,7 +250,7 @@ export async function advanceFrontierHint(pk: string, previous: number, last: nu
 export async function settledFrontier(pk: string): Promise<number> {
   let through = await readFrontierHint(pk);
   for (;;) {
-    const walk = await walkChanges(pk, { after: through, maxChanges: 10_000, maxBytes: Infinity, keysOnly: true });
+    const walk = await walkChanges(pk, { after: through, maxChanges: 10_000, maxBytes: Infinity, fields: 'keys' });
     through = walk.through;
     if (!walk.hasMore || walk.changes.length === 0) break;
   }
@@ -211,26 +258,20 @@ export async function settledFrontier(pk: string): Promise<number> {
   return through;
 }
 
-/** Committed changes and void markers after `after` (for status). */
-export async function countAfter(pk: string, after: number): Promise<{ changes: number; voids: number }> {
-  let changes = 0;
-  let scanned = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: 'attribute_not_exists(#void)',
-      ExpressionAttributeNames: { '#void': 'void' },
-      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(after + 1), ':to': CHANGE_END },
-      Select: 'COUNT',
-      ConsistentRead: true,
-      ExclusiveStartKey: startKey,
-    }));
-    changes += page.Count ?? 0;
-    scanned += page.ScannedCount ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return { changes, voids: scanned - changes };
-}
+/** Status counts at most this many change items: its work stays constant however long the log is. */
+export const STATUS_COUNT_LIMIT = 1000;
 
+/** Committed changes after `after`, counted over at most STATUS_COUNT_LIMIT items (`capped` when more may follow). */
+export async function countAfter(pk: string, after: number): Promise<{ changes: number; capped: boolean }> {
+  const page = await db().send(new QueryCommand({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    FilterExpression: 'attribute_not_exists(#void)',
+    ExpressionAttributeNames: { '#void': 'void' },
+    ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(after + 1), ':to': CHANGE_END },
+    Select: 'COUNT',
+    ConsistentRead: true,
+    Limit: STATUS_COUNT_LIMIT,
+  }));
+  return { changes: page.Count ?? 0, capped: page.LastEvaluatedKey !== undefined };
+}

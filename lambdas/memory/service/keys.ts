@@ -8,8 +8,10 @@ import type { MemoryTable } from './records';
  *                                sequence number that will never carry a change
  *        SEQ                     change sequence counter (atomic ADD)
  *        FRONTIER                highest sequence known to have every predecessor settled (a hint)
+ *        HORIZON                 the change log is compacted up to this sequence: a number at or below it
+ *                                without a change item is not a gap (its change was superseded or is old)
  *        META                    agent-wide last push / last pull
- *        D#<device>              a device's (or API key's) pull cursor and times
+ *        D#<device>              a named device's pull cursor and times
  *        M#<minute>              frontier observed at that server minute (maps Kernle `since` onto sequences)
  */
 export const partitionKey = (tenant: string, agent: string): string => `T#${tenant}#A#${agent}`;
@@ -22,6 +24,7 @@ export const changeKey = (seq: number): string => `${CHANGE_PREFIX}${String(seq)
 export const CHANGE_END = `${CHANGE_PREFIX}~`;
 export const COUNTER_KEY = 'SEQ';
 export const FRONTIER_KEY = 'FRONTIER';
+export const HORIZON_KEY = 'HORIZON';
 export const META_KEY = 'META';
 export const deviceKey = (device: string): string => `D#${device}`;
 export const MARK_PREFIX = 'M#';

@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { badRequest } from '../../kit/errors';
-import { isConditionFailure } from '../../kit/errors';
+import { config } from '../../kit/config';
+import { badRequest, isConditionFailure } from '../../kit/errors';
 import type { AgentScope } from './agent';
-import { raiseFrontierHint, settledFrontier, walkChanges, type ChangeItem } from './changelog';
+import { raiseFrontierHint, readHorizon, settledFrontier, walkChanges, type ChangeItem } from './changelog';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { MARK_PREFIX, META_KEY, RECORD_PREFIX, deviceKey, markKey } from './keys';
 import { timestampMicros, type MemoryTable } from './records';
 import { db, tableName } from './table';
@@ -19,11 +20,11 @@ export interface PulledChange {
 }
 
 export interface PullRequest {
-  cursor?: string;
-  /** ISO timestamp of the client's clock (Kernle): a hint, see resolveStart. */
-  since?: string;
-  full?: boolean;
-  limit?: number;
+  cursor?: string | null;
+  /** ISO timestamp of the client's clock (Kernle): mapped onto the change log with a safety margin. */
+  since?: string | null;
+  full?: boolean | null;
+  limit?: number | null;
 }
 
 export interface PullOutcome {
@@ -31,40 +32,24 @@ export interface PullOutcome {
   hasMore: boolean;
   cursor: string;
   serverTime: Date;
+  /** The answer is (a page of) a full snapshot: the pull started before the compacted part of the log. */
+  fullResync: boolean;
 }
 
 export const DEFAULT_PULL_LIMIT = 1000;
 export const MAX_PULL_LIMIT = 5000;
 /** Keeps a page well under Lambda's 6 MB response limit. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
-/** Clock skew (and delay) tolerated between a Kernle client's `since` and the server's clock. */
-export const SINCE_MARGIN_MS = 10 * 60_000;
-
-/** `s`: incremental, changes after sequence s. `f`/`w`: full pull, records after key f, snapshot at frontier w. */
-type Cursor = { s: number } | { f: string | null; w: number };
-
-const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (Number.isSafeInteger(c.s) && (c.s as number) >= 0) return { s: c.s as number };
-    if (Number.isSafeInteger(c.w) && (c.f === null || typeof c.f === 'string')) return { f: c.f as string | null, w: c.w as number };
-  } catch {
-    // fall through
-  }
-  throw badRequest('cursor: not a cursor this API returned');
-}
 
 interface DeviceState {
   pull_seq?: number;
-  last_since?: number;
   last_pull?: string;
-  last_push?: string;
 }
 
-export async function readDevice(scope: AgentScope): Promise<DeviceState> {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk: deviceKey(scope.device) }, ConsistentRead: true }));
+/** A named device's position and last pull; an unnamed caller has none. */
+export async function readPosition(scope: AgentScope): Promise<DeviceState> {
+  const sk = scope.device ? deviceKey(scope.device) : META_KEY;
+  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk }, ConsistentRead: true }));
   return (out.Item ?? {}) as DeviceState;
 }
 
@@ -82,32 +67,9 @@ async function frontierAt(pk: string, time: number): Promise<number> {
   return (out.Items?.[0]?.seq as number | undefined) ?? 0;
 }
 
-/**
- * Where an incremental pull starts (changes after the returned sequence):
- * - a cursor: exactly there;
- * - no cursor, no since: where this device (or API key) last stopped, else the beginning;
- * - a `since` (Kernle, from the client's clock): where this device last stopped when its `since`
- *   moved forward since its last pull (the same device continuing; its clock does not matter);
- *   otherwise (first pull with this key, or another device on the same key) the lower of that
- *   and the frontier the server had observed SINCE_MARGIN_MS before `since`.
- */
-async function resolveStart(scope: AgentScope, request: PullRequest, device: DeviceState): Promise<{ after: number; since?: number }> {
-  if (request.cursor) {
-    const cursor = decodeCursor(request.cursor);
-    if (!('s' in cursor)) throw badRequest('cursor: a full-pull cursor needs full: true');
-    return { after: cursor.s };
-  }
-  if (request.since === undefined) return { after: device.pull_seq ?? 0 };
-  const since = timestampMicros(request.since);
-  if (since === undefined) throw badRequest(`since: not an ISO 8601 timestamp: ${request.since}`);
-  if (device.pull_seq !== undefined && device.last_since !== undefined && since >= device.last_since) {
-    return { after: device.pull_seq, since };
-  }
-  const mapped = await frontierAt(scope.pk, since / 1000 - SINCE_MARGIN_MS);
-  return { after: Math.min(device.pull_seq ?? Infinity, mapped), since };
-}
-
-function toPulled(item: { seq: number; tbl?: string; rid?: string; del?: boolean; data?: string; lua?: string; ver?: unknown }): PulledChange {
+/** `verj` holds the client's version as JSON; records written before it hold `ver` as a DynamoDB value. */
+function toPulled(item: { seq: number; tbl?: string; rid?: string; del?: boolean; data?: string; lua?: string; ver?: unknown; verj?: string }): PulledChange {
+  const version = item.verj !== undefined ? JSON.parse(item.verj) : item.ver;
   return {
     seq: item.seq,
     table: item.tbl as MemoryTable,
@@ -115,26 +77,22 @@ function toPulled(item: { seq: number; tbl?: string; rid?: string; del?: boolean
     deleted: item.del ?? false,
     data: item.data === undefined ? null : (JSON.parse(item.data) as Record<string, unknown>),
     local_updated_at: item.lua!,
-    ...(item.ver !== undefined ? { version: item.ver } : {}),
+    ...(version !== undefined ? { version } : {}),
   };
 }
 
-async function recordPull(scope: AgentScope, at: Date, pulledThrough: number, since: number | undefined): Promise<void> {
-  const iso = at.toISOString();
-  await Promise.all([
-    db().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk: scope.pk, sk: deviceKey(scope.device) },
-      UpdateExpression: `SET pull_seq = :seq, last_pull = :at${since !== undefined ? ', last_since = :since' : ''}`,
-      ExpressionAttributeValues: { ':seq': pulledThrough, ':at': iso, ...(since !== undefined ? { ':since': since } : {}) },
-    })),
-    db().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk: scope.pk, sk: META_KEY },
-      UpdateExpression: 'SET last_pull = :at',
-      ExpressionAttributeValues: { ':at': iso },
-    })),
-  ]);
+/**
+ * Remembers where a pull ended: for a named device, its own position (used when it next pulls
+ * without `since` and `cursor`); for the agent, the last pull of any device (status).
+ */
+async function recordPull(scope: AgentScope, at: Date, through: number): Promise<void> {
+  const update = (sk: string) => db().send(new UpdateCommand({
+    TableName: tableName(),
+    Key: { pk: scope.pk, sk },
+    UpdateExpression: 'SET pull_seq = :seq, last_pull = :at',
+    ExpressionAttributeValues: { ':seq': through, ':at': at.toISOString() },
+  }));
+  await Promise.all([update(META_KEY), scope.device ? update(deviceKey(scope.device)) : undefined]);
 }
 
 /** Remembers the frontier seen in this minute (the first one, the lowest), for mapping `since`. */
@@ -150,41 +108,40 @@ async function markFrontier(pk: string, at: Date, frontier: number): Promise<voi
   }
 }
 
-async function pullIncremental(scope: AgentScope, request: PullRequest, limit: number): Promise<PullOutcome> {
-  const serverTime = new Date();
-  const device = await readDevice(scope);
-  const start = await resolveStart(scope, request, device);
-  const walk = await walkChanges(scope.pk, { after: start.after, maxChanges: limit, maxBytes: MAX_PAGE_BYTES, waitOnGaps: true });
-  await Promise.all([
-    recordPull(scope, serverTime, walk.through, start.since),
-    raiseFrontierHint(scope.pk, walk.through),
-    walk.hasMore ? undefined : markFrontier(scope.pk, serverTime, walk.through),
-  ]);
-  return { changes: walk.changes.map(toPulled), hasMore: walk.hasMore, cursor: encodeCursor({ s: walk.through }), serverTime };
+/**
+ * Where an incremental pull starts (changes after the returned sequence). Positions belong to
+ * the client: a cursor is followed exactly; a `since` (the client's clock) maps onto the frontier
+ * the server recorded a safety margin before it (a `since` ahead of the server counts as now);
+ * neither: the beginning, or where a named device last stopped.
+ */
+async function resolveStart(scope: AgentScope, request: PullRequest, serverTime: Date): Promise<number> {
+  if (request.since !== undefined && request.since !== null) {
+    const since = timestampMicros(request.since);
+    if (since === undefined) throw badRequest(`since: not an ISO 8601 timestamp: ${request.since}`);
+    return frontierAt(scope.pk, Math.min(since / 1000, serverTime.getTime()) - config.memorySinceMarginMs);
+  }
+  if (!scope.device) return 0;
+  return (await readPosition(scope)).pull_seq ?? 0;
+}
+
+/** One page of changes after `after`, in sequence order. */
+async function changesAfter(scope: AgentScope, after: number, limit: number, maxBytes: number) {
+  const walk = await walkChanges(scope.pk, { after, maxChanges: limit, maxBytes, waitOnGaps: true });
+  return { changes: walk.changes.map(toPulled), through: walk.through, hasMore: walk.hasMore };
 }
 
 /**
- * The current state of every live record, paged by record key. The snapshot is taken at a frontier
- * W fixed on the first page: every change up to W is reflected in the pages (or a newer state of the
- * record is); the last page's cursor continues incrementally after W, so nothing changed during
- * the paging is missed (a record changed meanwhile may come back once more as a change).
+ * A page of the current state of every live record, paged by record key, anchored at the
+ * frontier W fixed on the first page: every change up to W is reflected in the pages (or a newer
+ * state of the record is). `f` (full: true): the last page's cursor continues incrementally after
+ * W, each record comes once. `r` (full resync): the last page goes on with the changes after W.
  */
-async function pullFull(scope: AgentScope, request: PullRequest, limit: number): Promise<PullOutcome> {
-  const serverTime = new Date();
-  let after: string | null = null;
-  let frontier: number;
-  const cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
-  if (cursor && 'w' in cursor) {
-    after = cursor.f;
-    frontier = cursor.w;
-  } else {
-    frontier = await settledFrontier(scope.pk);
-  }
+async function snapshotPage(scope: AgentScope, kind: 'f' | 'r', from: { k: string | null; w: number } | undefined, limit: number): Promise<Omit<PullOutcome, 'serverTime' | 'fullResync'> & { through?: number }> {
+  const frontier = from?.w ?? (await settledFrontier(scope.pk));
   const records: PulledChange[] = [];
   let bytes = 0;
-  let startKey: Record<string, unknown> | undefined = after ? { pk: scope.pk, sk: after } : undefined;
-  let lastKey: string | null = after;
-  let exhausted = false;
+  let startKey: Record<string, unknown> | undefined = from?.k ? { pk: scope.pk, sk: from.k } : undefined;
+  let lastKey = from?.k ?? null;
   while (records.length < limit && bytes < MAX_PAGE_BYTES) {
     const page = await db().send(new QueryCommand({
       TableName: tableName(),
@@ -200,23 +157,42 @@ async function pullFull(scope: AgentScope, request: PullRequest, limit: number):
       bytes += (item.data?.length ?? 0) + 200;
     }
     startKey = page.LastEvaluatedKey;
-    if (startKey) lastKey = startKey.sk as string;
     if (!startKey) {
-      exhausted = true;
-      break;
+      if (kind === 'f') return { changes: records, hasMore: false, cursor: encodeCursor(scope.pk, { kind: 'c', s: frontier }), through: frontier };
+      const rest = await changesAfter(scope, frontier, Math.max(0, limit - records.length), MAX_PAGE_BYTES - bytes);
+      return { changes: [...records, ...rest.changes], hasMore: rest.hasMore, cursor: encodeCursor(scope.pk, { kind: 'c', s: rest.through }), through: rest.through };
     }
+    lastKey = startKey.sk as string;
   }
-  if (exhausted) await recordPull(scope, serverTime, frontier, undefined);
-  return {
-    changes: records,
-    hasMore: !exhausted,
-    cursor: encodeCursor(exhausted ? { s: frontier } : { f: lastKey, w: frontier }),
-    serverTime,
-  };
+  return { changes: records, hasMore: true, cursor: encodeCursor(scope.pk, { kind, k: lastKey, w: frontier }) };
 }
 
-export async function pullChanges(scope: AgentScope, request: PullRequest): Promise<PullOutcome> {
-  const limit = request.limit ?? DEFAULT_PULL_LIMIT;
-  if (request.full) return pullFull(scope, request, limit);
-  return pullIncremental(scope, request, limit);
+async function pull(scope: AgentScope, request: PullRequest, limit: number, serverTime: Date) {
+  const cursor = request.cursor ? decodeCursor(scope.pk, request.cursor) : undefined;
+  if (request.full) {
+    if (cursor && cursor.kind !== 'f') throw badRequest('cursor: this cursor continues a pull without full; send it without full: true');
+    return { ...(await snapshotPage(scope, 'f', cursor as Cursor & { kind: 'f' } | undefined, limit)), fullResync: false };
+  }
+  if (cursor?.kind === 'f') throw badRequest('cursor: a full-pull cursor needs full: true');
+  if (cursor?.kind === 'r') return { ...(await snapshotPage(scope, 'r', cursor, limit)), fullResync: true };
+  const [after, horizon] = await Promise.all([cursor?.kind === 'c' ? cursor.s : resolveStart(scope, request, serverTime), readHorizon(scope.pk)]);
+  const resync = async () => ({ ...(await snapshotPage(scope, 'r', undefined, limit)), fullResync: true });
+  if (after < horizon) return resync();
+  const page = await changesAfter(scope, after, limit, MAX_PAGE_BYTES);
+  // compaction may have passed our start while we walked: what it removed cannot be replayed
+  if ((await readHorizon(scope.pk)) > after) return resync();
+  return { changes: page.changes, hasMore: page.hasMore, cursor: encodeCursor(scope.pk, { kind: 'c', s: page.through }), through: page.through, fullResync: false };
+}
+
+export async function pullChanges(scope: AgentScope, request: PullRequest, defaultLimit = DEFAULT_PULL_LIMIT): Promise<PullOutcome> {
+  const serverTime = new Date();
+  const outcome = await pull(scope, request, request.limit ?? defaultLimit, serverTime);
+  if (outcome.through !== undefined) {
+    await Promise.all([
+      recordPull(scope, serverTime, outcome.through),
+      raiseFrontierHint(scope.pk, outcome.through),
+      outcome.hasMore ? undefined : markFrontier(scope.pk, serverTime, outcome.through),
+    ]);
+  }
+  return { changes: outcome.changes, hasMore: outcome.hasMore, cursor: outcome.cursor, serverTime, fullResync: outcome.fullResync };
 }

@@ -3,7 +3,8 @@ import { memoryOperation } from '../contracts';
 import type { AgentScope } from './agent';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
-import { MAX_RECORD_BYTES, canonicalTable, contentHash, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
+import { compactLog } from './compaction';
+import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
 import { mapLimit } from '../../kit/map-limit';
 import { db, sleep, tableName } from './table';
 
@@ -43,6 +44,8 @@ interface CurrentState {
   lua: string;
 }
 
+/** Change items a push that wrote something compacts at least (see compaction.ts). */
+const COMPACTION_MIN_BUDGET = 100;
 /** Transactions one push keeps in flight. */
 const WRITE_CONCURRENCY = 8;
 const MAX_ATTEMPTS = 20;
@@ -54,6 +57,8 @@ function parseOperation(raw: unknown): Operation | string {
     return parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ');
   }
   const op = parsed.data;
+  const idBytes = Buffer.byteLength(op.record_id);
+  if (idBytes > MAX_RECORD_ID_BYTES) return `record_id: ${idBytes} bytes in UTF-8; the limit is ${MAX_RECORD_ID_BYTES} bytes`;
   const table = canonicalTable(op.table);
   if (!table) return `unknown table ${op.table}`;
   const deleted = op.operation === 'delete';
@@ -63,6 +68,8 @@ function parseOperation(raw: unknown): Operation | string {
   if (stamp === undefined) return 'local_updated_at is required (on the operation or in data)';
   const ts = timestampMicros(stamp);
   if (ts === undefined) return `local_updated_at is not an ISO 8601 timestamp: ${stamp}`;
+  const problem = jsonProblem(data, 'data') ?? jsonProblem(op.version, 'version');
+  if (problem) return problem;
   const dataJson = data ? JSON.stringify(data) : undefined;
   if (dataJson && Buffer.byteLength(dataJson) > MAX_RECORD_BYTES) {
     return `record is ${Buffer.byteLength(dataJson)} bytes; the limit is ${MAX_RECORD_BYTES} bytes (DynamoDB item size)`;
@@ -184,7 +191,7 @@ const written = (op: Operation, seq: number): Outcome => ({
 function writeItems(scope: AgentScope, op: Operation, seq: number) {
   const change = {
     tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
-    seq, at: Date.now(), data: op.dataJson, ver: op.clientVersion,
+    seq, at: Date.now(), data: op.dataJson, ...(op.clientVersion !== undefined ? { verj: JSON.stringify(op.clientVersion) } : {}),
   };
   const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
   return [
@@ -353,6 +360,8 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
   const tables = new Set<MemoryTable>();
   results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
   await recordPush(scope, new Date());
+  // each write will one day supersede an older change: compacting twice as many keeps the log bounded
+  if (tables.size) await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length));
   return {
     pushed: results.filter((r) => r.status === 'synced').length,
     failed: results.filter((r) => r.status === 'error').length,
@@ -370,5 +379,5 @@ async function recordPush(scope: AgentScope, at: Date): Promise<void> {
     UpdateExpression: 'SET last_push = :at',
     ExpressionAttributeValues: { ':at': at.toISOString() },
   }));
-  await Promise.all([update(META_KEY), update(deviceKey(scope.device))]);
+  await Promise.all([update(META_KEY), scope.device ? update(deviceKey(scope.device)) : undefined]);
 }

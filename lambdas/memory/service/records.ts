@@ -24,6 +24,34 @@ export const kernleTableName = (table: MemoryTable): string => KERNLE_NAMES[tabl
  */
 export const MAX_RECORD_BYTES = 400 * 1024 - 2048;
 
+/** A record id's bytes (UTF-8): its state item's sort key `R#<table>#<record_id>` must fit DynamoDB's 1,024 bytes. */
+export const MAX_RECORD_ID_BYTES = 1000;
+/** Nesting of `data` and `version`, as deep as DynamoDB documents go (and far below the stack's limit). */
+export const MAX_JSON_DEPTH = 32;
+
+const fieldPath = (path: (string | number)[]): string => {
+  const shown = path.length > 6 ? [...path.slice(0, 5), '…'] : path;
+  return shown.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+};
+
+/**
+ * What makes a JSON value unstorable as a record, naming the field: nesting deeper than
+ * MAX_JSON_DEPTH, or a number JSON parsing turned into Infinity (a literal beyond ±1.8e308).
+ * Iterative, so no input can exhaust the stack.
+ */
+export function jsonProblem(value: unknown, field: string): string | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [field] }];
+  while (stack.length) {
+    const { value: v, path } = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) return `${fieldPath(path)}: number out of range`;
+    if (!v || typeof v !== 'object') continue;
+    if (path.length > MAX_JSON_DEPTH) return `${fieldPath(path)}: nested deeper than ${MAX_JSON_DEPTH} levels`;
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+    for (const [key, child] of entries) stack.push({ value: child, path: [...path, key] });
+  }
+  return undefined;
+}
+
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**

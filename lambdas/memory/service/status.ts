@@ -1,39 +1,47 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentScope } from './agent';
-import { allocatedUpTo, countAfter } from './changelog';
+import { STATUS_COUNT_LIMIT, allocatedUpTo, countAfter, raiseFrontierHint, readFrontierHint, walkChanges } from './changelog';
 import { META_KEY } from './keys';
-import { readDevice } from './pull';
+import { readPosition } from './pull';
 import { db, tableName } from './table';
 
 export interface SyncStatus {
   agent_id: string;
-  /** Writes the server has sequenced after the caller's cursor but not yet committed (in flight right now). */
+  /** Sequence numbers taken by writers and not yet settled (writes in flight right now). */
   pending_operations: number;
   /** Last push accepted for this agent, from any device. */
   last_push: string | null;
-  /** Last pull by the caller: the named device, else this API key. */
+  /** Last pull of the named device, else of any device of the agent. */
   last_pull: string | null;
-  /** Committed changes after the caller's pull cursor: what its next incremental pull returns. */
+  /** Committed changes after that pull's position, counted up to STATUS_COUNT_LIMIT. */
   remote_changes_available: number;
+  /** `remote_changes_available` stopped counting at the limit: there may be more. */
+  remote_changes_capped: boolean;
   /** `syncing` while writes are in flight, else `connected`. */
   status: 'connected' | 'syncing';
 }
 
+/** Constant work per call: a few single-item reads and two queries of bounded length, whatever the log holds. */
 export async function syncStatus(scope: AgentScope): Promise<SyncStatus> {
-  const [device, meta, allocated] = await Promise.all([
-    readDevice(scope),
+  const [position, meta, allocated, hint] = await Promise.all([
+    readPosition(scope),
     db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk: META_KEY }, ConsistentRead: true })),
     allocatedUpTo(scope.pk),
+    readFrontierHint(scope.pk),
   ]);
-  const cursor = device.pull_seq ?? 0;
-  const counted = await countAfter(scope.pk, cursor);
-  const pending = Math.max(0, allocated - cursor - counted.changes - counted.voids);
+  const [counted, settled] = await Promise.all([
+    countAfter(scope.pk, position.pull_seq ?? 0),
+    walkChanges(scope.pk, { after: hint, maxChanges: STATUS_COUNT_LIMIT, maxBytes: Infinity, fields: 'keys' }),
+  ]);
+  await raiseFrontierHint(scope.pk, settled.through);
+  const pending = Math.max(0, allocated - settled.through);
   return {
     agent_id: scope.agent,
     pending_operations: pending,
     last_push: (meta.Item?.last_push as string | undefined) ?? null,
-    last_pull: device.last_pull ?? null,
+    last_pull: position.last_pull ?? null,
     remote_changes_available: counted.changes,
+    remote_changes_capped: counted.capped,
     status: pending > 0 ? 'syncing' : 'connected',
   };
 }

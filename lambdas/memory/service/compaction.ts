@@ -1,0 +1,105 @@
+import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../../kit/config';
+import { mapLimit } from '../../kit/map-limit';
+import { raiseFrontierHint, raiseHorizon, readHorizon, walkChanges, type ChangeItem } from './changelog';
+import { MARK_PREFIX, changeKey, markKey, recordKey } from './keys';
+import type { MemoryTable } from './records';
+import { db, sleep, tableName } from './table';
+
+/**
+ * Change-log compaction. Settled changes older than the retention window leave the log when
+ * something newer replaced them: a superseded change of a record, a void marker, and a tombstone
+ * (its state item stays, so an older write still cannot resurrect the record). What stays is the
+ * latest change of every live record plus everything younger than the window, so the log grows
+ * with the live records, not with the writes.
+ *
+ * The horizon H is raised BEFORE anything at or below it is deleted: a walker that meets a
+ * missing number re-reads H and steps over it instead of taking it for a gap. A pull that would
+ * start below H cannot replay what was removed (a delete, for one) and is answered with a full
+ * resync instead (pull.ts).
+ */
+
+export interface CompactionResult {
+  /** Change items, void markers and frontier marks removed. */
+  removed: number;
+  horizon: number;
+}
+
+async function batchDelete(keys: { pk: string; sk: string }[]): Promise<void> {
+  const chunks: { pk: string; sk: string }[][] = [];
+  for (let i = 0; i < keys.length; i += 25) chunks.push(keys.slice(i, i + 25));
+  await mapLimit(chunks, 4, async (chunk) => {
+    let pending: Record<string, unknown>[] = chunk.map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; pending.length; attempt++) {
+      const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never } }));
+      pending = (out.UnprocessedItems?.[tableName()] ?? []) as Record<string, unknown>[];
+      if (pending.length) await sleep(Math.min(1000, 25 * 2 ** attempt));
+    }
+  });
+}
+
+/** Sequence number each record's current state holds, and whether it is a tombstone. */
+async function currentStates(pk: string, changes: ChangeItem[]): Promise<Map<string, { seq: number; del: boolean }>> {
+  const keys = [...new Set(changes.map((c) => recordKey(c.tbl as MemoryTable, c.rid!)))];
+  const states = new Map<string, { seq: number; del: boolean }>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  await mapLimit(chunks, 4, async (chunk) => {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+      [tableName()]: { Keys: chunk.map((sk) => ({ pk, sk })), ConsistentRead: true, ProjectionExpression: 'sk, seq, del' },
+    };
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      const out = await db().send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[tableName()] ?? []) states.set(item.sk as string, { seq: item.seq as number, del: item.del as boolean });
+      request = out.UnprocessedKeys as typeof request;
+      if (request && Object.keys(request).length) await sleep(Math.min(1000, 25 * 2 ** attempt));
+    }
+  });
+  return states;
+}
+
+/** Frontier marks too old to serve any `since` a pull may still be answered incrementally for. */
+async function oldMarks(pk: string, cutoff: number, limit: number): Promise<{ pk: string; sk: string }[]> {
+  const out = await db().send(new QueryCommand({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(cutoff - config.memorySinceMarginMs - 120_000)) },
+    ProjectionExpression: 'pk, sk',
+    ConsistentRead: true,
+    Limit: limit,
+  }));
+  return (out.Items ?? []) as { pk: string; sk: string }[];
+}
+
+/**
+ * Compacts at most `budget` change items after the horizon, oldest first (bounded work, so a
+ * push can afford it). Stops at the first change younger than the retention window or at a gap
+ * that may still fill.
+ */
+export async function compactLog(pk: string, budget: number, now = Date.now()): Promise<CompactionResult> {
+  const cutoff = now - config.memoryLogRetentionMs;
+  const horizon = await readHorizon(pk);
+  const walk = await walkChanges(pk, {
+    after: horizon,
+    maxChanges: budget,
+    maxBytes: Infinity,
+    fields: 'identity',
+    includeVoids: true,
+    stopBefore: (item) => item.at > cutoff,
+  });
+  const marks = await oldMarks(pk, cutoff, 25);
+  if (walk.through <= horizon) {
+    await batchDelete(marks);
+    return { removed: marks.length, horizon };
+  }
+  const states = await currentStates(pk, walk.changes.filter((c) => !c.void));
+  const removable = walk.changes.filter((c) => {
+    if (c.void) return true;
+    const state = states.get(recordKey(c.tbl as MemoryTable, c.rid!));
+    return !state || state.seq !== c.seq || state.del;
+  });
+  if (!(await raiseHorizon(pk, walk.through))) return { removed: 0, horizon: await readHorizon(pk) };
+  await raiseFrontierHint(pk, walk.through);
+  await batchDelete([...removable.map((c) => ({ pk, sk: changeKey(c.seq) })), ...marks]);
+  return { removed: removable.length + marks.length, horizon: walk.through };
+}
