@@ -189,12 +189,12 @@ describe('/sync/full', () => {
     await seedPush(bound, 'claire', [['n', { text: 'hello' }]]);
     const res = await fetch(`${api.url}/sync/full`, { method: 'POST', headers: { authorization: `Bearer ${bound}` } });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body).toMatchObject({ success: true, data: { pull: { records: 1, has_more: false, full_resync: false }, push: { records: 0 } } });
 
     const unbound = await memoryKey({ tenant });
     const refused = await fetch(`${api.url}/sync/full`, { method: 'POST', headers: { authorization: `Bearer ${unbound}` } });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error.message).toMatch(/agent_id/);
+    expect(((await refused.json()) as any).error.message).toMatch(/agent_id/);
   });
 });

@@ -92,14 +92,27 @@ export async function compactLog(pk: string, budget: number, now = Date.now()): 
     await batchDelete(marks);
     return { removed: marks.length, horizon };
   }
+  if (!(await raiseHorizon(pk, walk.through))) return { removed: 0, horizon: await readHorizon(pk) };
+  await raiseFrontierHint(pk, walk.through);
+  // states are read after the horizon moved: a write committed before that read is seen here, a
+  // later one sees the new horizon and removes what it superseded itself (removeSuperseded)
   const states = await currentStates(pk, walk.changes.filter((c) => !c.void));
   const removable = walk.changes.filter((c) => {
     if (c.void) return true;
     const state = states.get(recordKey(c.tbl as MemoryTable, c.rid!));
     return !state || state.seq !== c.seq || state.del;
   });
-  if (!(await raiseHorizon(pk, walk.through))) return { removed: 0, horizon: await readHorizon(pk) };
-  await raiseFrontierHint(pk, walk.through);
   await batchDelete([...removable.map((c) => ({ pk, sk: changeKey(c.seq) })), ...marks]);
   return { removed: removable.length + marks.length, horizon: walk.through };
+}
+
+/**
+ * A write supersedes the record's previous change. When that change is already behind the
+ * horizon, compaction has passed it (it was the latest then) and will not come back: the writer
+ * removes it, after its own commit.
+ */
+export async function removeSuperseded(pk: string, seqs: number[]): Promise<void> {
+  if (!seqs.length) return;
+  const horizon = await readHorizon(pk);
+  await batchDelete(seqs.filter((seq) => seq > 0 && seq <= horizon).map((seq) => ({ pk, sk: changeKey(seq) })));
 }

@@ -3,7 +3,7 @@ import { memoryOperation } from '../contracts';
 import type { AgentScope } from './agent';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
-import { compactLog } from './compaction';
+import { compactLog, removeSuperseded } from './compaction';
 import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
 import { mapLimit } from '../../kit/map-limit';
 import { db, sleep, tableName } from './table';
@@ -331,10 +331,14 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
 
   const states = await readStates(scope.pk, [...perRecord.keys()]);
   const pool = new SequencePool(scope.pk);
+  const superseded: number[] = [];
   const record = (index: number, outcome: Outcome) => {
     const op = parsed[index] as Operation;
+    const sk = recordKey(op.table, op.recordId);
     results[index] = { ...results[index], ...outcome.result };
-    if (outcome.state) states.set(recordKey(op.table, op.recordId), outcome.state);
+    const previous = states.get(sk);
+    if (previous && outcome.result.server_seq !== undefined) superseded.push(previous.seq);
+    if (outcome.state) states.set(sk, outcome.state);
   };
   try {
     for (const round of rounds) {
@@ -360,8 +364,11 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
   const tables = new Set<MemoryTable>();
   results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
   await recordPush(scope, new Date());
-  // each write will one day supersede an older change: compacting twice as many keeps the log bounded
-  if (tables.size) await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length));
+  if (tables.size) {
+    await removeSuperseded(scope.pk, superseded);
+    // compacting twice as many changes as were written keeps up with any write rate
+    await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length));
+  }
   return {
     pushed: results.filter((r) => r.status === 'synced').length,
     failed: results.filter((r) => r.status === 'error').length,
