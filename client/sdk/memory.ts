@@ -37,8 +37,8 @@ export function memoryMethods(http: SatchelHttp) {
   }
 
   return {
-    syncStatus: async (input: { agent_id?: string; device_id?: string | null } = {}): Promise<SyncStatus> =>
-      unwrap(await http.request<{ data: SyncStatus }>('GET', '/sync/status', { query: input })),
+    syncStatus: async ({ agent_id, device_id }: { agent_id?: string; device_id?: string | null } = {}): Promise<SyncStatus> =>
+      unwrap(await http.request<{ data: SyncStatus }>('GET', '/sync/status', { query: { agent_id, device_id: device_id ?? undefined } })),
 
     /** Safe to resend (replaying a push changes nothing), so it is retried after timeouts and 5xx. */
     syncPush: async (input: Omit<SyncPushInput, 'operations'> & { operations: MemoryOperation[] }): Promise<SyncPushResult> =>
