@@ -1,4 +1,4 @@
-import { Validations, type App } from 'aws-cdk-lib';
+import { CrossStackReferences, ReferenceStrength, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_FUNCTION_TABLES, type FunctionTables } from './functions';
 import { acknowledgeKnownWildcards } from './nag';
@@ -17,6 +17,8 @@ export interface SatchelAppOptions {
 /** Both stacks, environment-agnostic (no account or region lookups), checked by cdk-nag's AwsSolutions pack. */
 export function buildSatchel(app: App, options: SatchelAppOptions = {}) {
   const settings = readSettings(app.node);
+  // Weak references (Fn::GetStackOutput, no exports): nothing the API uses can block an update of the data stack.
+  CrossStackReferences.of(app).consume(ReferenceStrength.WEAK);
   const functionTables = options.functionTables ?? DEFAULT_FUNCTION_TABLES;
   const description = 'Satchel: durable storage for AI agents';
   const data = new SatchelDataStack(app, STACK_NAMES.data, {

@@ -43,7 +43,8 @@ export const TABLES: Record<TableId, TableDef> = {
     partitionKey: pk,
     sortKey: sk,
     ttlAttribute: 'expiresAt',
-    stream: 'OLD_IMAGE',
+    // new image: the stream consumer's filter sees pending fileUrl items; old image: what TTL removed
+    stream: 'NEW_AND_OLD_IMAGES',
     globalIndexes: [
       /** Sparse: scoped items that expire, by expiry, in 16 shards; the sweeper queries `expiresAt < now`. */
       { name: 'itemsByExpiry', partitionKey: { name: 'expiryShard', type: 'S' }, sortKey: { name: 'expiresAt', type: 'N' }, include: ['itemId', 'blobKey'] },
@@ -65,27 +66,86 @@ export const TABLES: Record<TableId, TableDef> = {
   deployments: { id: 'deployments', partitionKey: pk, sortKey: sk, globalIndexes: [] },
 };
 
+/** The scopes of seed 003 whose lifetime a deployment may change. */
+export const ITEM_SCOPES = ['agent', 'session', 'company', 'temporary'] as const;
+export type ItemScope = (typeof ITEM_SCOPES)[number];
+
+/** Lifetime of a scoped item when the deployment does not set one, seconds (0 = permanent). */
+export const DEFAULT_SCOPE_TTL_SECONDS: Record<ItemScope, number> = { agent: 7 * 86400, session: 86400, company: 0, temporary: 600 };
+
+const DAY_SECONDS = 86400;
+
+/**
+ * Every family of keys the code writes into the bucket, and how long its bytes must stay.
+ * `live`: a manifest entry may name the key for as long as the entry exists (never expired by age);
+ * `item`: bytes of a scoped item, which lives as long as its scope's TTL from its last write;
+ * `staged`: an upload that no entry names until a confirm copies it elsewhere.
+ */
+export type KeyLifetime = { kind: 'live' } | { kind: 'item'; scope: ItemScope } | { kind: 'staged' };
+
+export interface KeyFamily {
+  prefix: string;
+  lifetime: KeyLifetime;
+  /** Where the keys are made. */
+  writer: string;
+}
+
+export const KEY_FAMILIES: KeyFamily[] = [
+  { prefix: 'sync/', lifetime: { kind: 'live' }, writer: 'lambdas/sync (workspace files and saved sessions)' },
+  { prefix: 'deployments/', lifetime: { kind: 'live' }, writer: 'lambdas/files/names.ts objectKeyOf' },
+  ...ITEM_SCOPES.map((scope): KeyFamily => ({ prefix: `items/${scope}/`, lifetime: { kind: 'item', scope }, writer: 'lambdas/items/blobs.ts newBlobKey' })),
+  { prefix: 'incoming/', lifetime: { kind: 'staged' }, writer: 'lambdas/sync (uploads presigned without a hash, until confirmed)' },
+];
+
 export interface LifecycleRuleDef {
   id: string;
   prefix?: string;
   expirationDays?: number;
   abortIncompleteMultipartUploadDays?: number;
   noncurrentVersionExpirationDays?: number;
+  expiredObjectDeleteMarker?: boolean;
+}
+
+export interface BucketLifetimes {
+  /** Lifetime of each scope's items, seconds; 0 = permanent. */
+  scopeTtlSeconds: Record<ItemScope, number>;
+  /** Days S3 keeps replaced or deleted bytes (noncurrent versions) before removing them. */
+  noncurrentVersionDays: number;
+}
+
+/**
+ * Days after which S3 may expire an item's bytes: S3 counts from the object's creation and rounds up
+ * to the next midnight UTC, so it never fires before `days`; the extra day covers the time between
+ * writing the bytes and the entry whose TTL counts from it. Undefined: permanent, no rule.
+ */
+export const itemExpirationDays = (ttlSeconds: number): number | undefined =>
+  ttlSeconds > 0 ? Math.ceil(ttlSeconds / DAY_SECONDS) + 1 : undefined;
+
+/**
+ * The bucket's lifecycle rules, derived from the lifetimes the deployment sets. Reads enforce the
+ * exact TTL; these rules are the backstop behind the sweeper and never expire a `live` key.
+ */
+export function lifecycleRules(lifetimes: BucketLifetimes): LifecycleRuleDef[] {
+  const itemRules = KEY_FAMILIES.flatMap((family): LifecycleRuleDef[] => {
+    if (family.lifetime.kind !== 'item') return [];
+    const days = itemExpirationDays(lifetimes.scopeTtlSeconds[family.lifetime.scope]);
+    return days === undefined ? [] : [{ id: `items-${family.lifetime.scope}`, prefix: family.prefix, expirationDays: days }];
+  });
+  const stagedRules = KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged')
+    .map((f): LifecycleRuleDef => ({ id: 'unconfirmed-uploads', prefix: f.prefix, expirationDays: 1 }));
+  return [
+    ...itemRules,
+    ...stagedRules,
+    { id: 'abort-multipart', abortIncompleteMultipartUploadDays: 1 },
+    // Versioning turns deletes and expiries into delete markers; the bytes behind them go after this many days.
+    { id: 'noncurrent-versions', noncurrentVersionExpirationDays: lifetimes.noncurrentVersionDays },
+    // A delete marker whose versions are all gone hides nothing: remove it.
+    { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+  ];
 }
 
 /** Key layout: `<surface>/…/<tenant>/…`; item scopes come before the tenant so lifecycle prefixes can name them. */
-export const BUCKET = {
-  id: 'data',
-  versioned: true,
-  lifecycleRules: [
-    { id: 'items-agent', prefix: 'items/agent/', expirationDays: 7 },
-    { id: 'items-session', prefix: 'items/session/', expirationDays: 1 },
-    { id: 'items-temporary', prefix: 'items/temporary/', expirationDays: 1 },
-    { id: 'unconfirmed-uploads', prefix: 'incoming/', expirationDays: 1 },
-    { id: 'abort-multipart', abortIncompleteMultipartUploadDays: 1 },
-    { id: 'noncurrent-versions', noncurrentVersionExpirationDays: 30 },
-  ] satisfies LifecycleRuleDef[],
-} as const;
+export const BUCKET = { id: 'data', versioned: true } as const;
 
 /** Environment variable that carries a table's physical name into a function. */
 export const tableEnvVar = (id: TableId): string => `TABLE_${id.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -9,7 +9,15 @@ export type Trigger =
   /** EventBridge schedule expression, e.g. `rate(5 minutes)`. */
   | { schedule: string }
   /** DynamoDB stream of a table defined with `stream` in lib/data-model.ts. */
-  | { stream: TableId };
+  | StreamTrigger;
+
+export interface StreamTrigger {
+  stream: TableId;
+  /** Lambda event filter patterns (any one matches): records that match none never invoke the function. */
+  filters: Record<string, unknown>[];
+  /** Records per invocation at most. */
+  batchSize: number;
+}
 
 export interface Job {
   /** Module under lambdas/, without extension; it exports `handler`. */
@@ -17,7 +25,26 @@ export interface Job {
   description: string;
   trigger: Trigger;
   access: Access;
+  /** Lambda timeout (default 5 minutes). */
+  timeoutSeconds?: number;
+  /** Settings of the kit (lambdas/kit/config.ts) this job depends on. */
+  environment?: Record<string, string>;
 }
+
+/** A background fetch of a `fileUrl` may take this long (SATCHEL_FETCH_TIMEOUT_SECONDS, set on its job). */
+export const BACKGROUND_FETCH_DEADLINE_SECONDS = 300;
+
+/** A scoped item's entry removed by DynamoDB's TTL (its old image names the bytes and index documents). */
+const itemRemovedByTtl = {
+  eventName: ['REMOVE'],
+  userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+  dynamodb: { OldImage: { itemId: { S: [{ exists: true }] } } },
+};
+/** A scoped item accepted for background ingestion (`fileUrl` too large or of unknown size to fetch in the request). */
+const itemPendingIngestion = {
+  eventName: ['INSERT', 'MODIFY'],
+  dynamodb: { NewImage: { status: { S: ['pending'] }, sourceUrl: { S: [{ exists: true }] } } },
+};
 
 export const JOBS: Job[] = [
   // rows are added by the surfaces that need them (item expiry clean-up, sandbox expiry, …)
@@ -36,7 +63,10 @@ export const JOBS: Job[] = [
   {
     handler: 'items/on-manifests-change',
     description: 'Scoped items: cleans up after TTL deletions; fetches and indexes fileUrl items accepted for background ingestion',
-    trigger: { stream: 'manifests' },
+    trigger: { stream: 'manifests', filters: [itemRemovedByTtl, itemPendingIngestion], batchSize: 10 },
     access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true },
+    // Lambda's maximum, three fetch deadlines: a slow fetch cannot time out the batch it is in.
+    timeoutSeconds: 900,
+    environment: { SATCHEL_FETCH_TIMEOUT_SECONDS: String(BACKGROUND_FETCH_DEADLINE_SECONDS) },
   },
 ];

@@ -3,8 +3,8 @@
  * so a finding is acknowledged with `Validations.of(construct).acknowledge` under the pack's
  * namespace; each one carries the reason it is acceptable here.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   Stack, Validations, type IPolicyValidationContext, type IPolicyValidationPlugin, type PolicyValidationPluginReport, type Stage,
 } from 'aws-cdk-lib';
@@ -95,29 +95,31 @@ function wildcardFindings(statement: Statement): { actions: string[]; resources:
 
 /**
  * Runs as a validation plugin, next to cdk-nag, because only the synthesized templates spell
- * cross-stack ARNs the way cdk-nag reports them (`SatchelData:ExportsOutput…`); acknowledgements are
+ * cross-stack ARNs the way cdk-nag reports them (`Fn::GetStackOutput` of SatchelData); acknowledgements are
  * collected after every plugin has run, so adding them here is in time.
  */
 class AcknowledgeKnownWildcards implements IPolicyValidationPlugin {
   readonly name = 'Satchel-known-wildcards';
 
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const policies = new Map<string, iam.CfnPolicy>();
+    // Every stack's template, nested ones included (templatePaths lists only the top-level stacks).
+    const outdir = dirname(context.templatePaths[0] ?? '.');
+    const policies = new Map<string, iam.CfnPolicy[]>();
     for (const node of context.appConstruct.node.findAll()) {
       if (node instanceof iam.CfnPolicy) {
         const stack = Stack.of(node);
-        policies.set(`${stack.artifactId}/${stack.resolve(node.logicalId)}`, node);
+        policies.set(stack.templateFile, [...(policies.get(stack.templateFile) ?? []), node]);
       }
     }
-    for (const templatePath of context.templatePaths) {
-      const artifactId = basename(templatePath).replace(/\.template\.json$/, '');
+    for (const [templateFile, inTemplate] of policies) {
+      const templatePath = join(outdir, templateFile);
+      if (!existsSync(templatePath)) continue;
       const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
         Resources?: Record<string, { Type: string; Properties?: { PolicyDocument?: { Statement?: Statement[] } } }>;
       };
-      for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-        const policy = policies.get(`${artifactId}/${logicalId}`);
-        if (resource.Type !== 'AWS::IAM::Policy' || !policy) continue;
-        for (const statement of resource.Properties?.PolicyDocument?.Statement ?? []) acknowledgeStatement(policy, statement);
+      for (const policy of inTemplate) {
+        const resource = template.Resources?.[Stack.of(policy).resolve(policy.logicalId) as string];
+        for (const statement of resource?.Properties?.PolicyDocument?.Statement ?? []) acknowledgeStatement(policy, statement);
       }
     }
     return { success: true, violations: [] };

@@ -1,9 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-
-/** The scopes of seed 003 whose lifetime a deployment may change (see `scopeTtlSeconds` in lambdas/kit/config.ts). */
-export const ITEM_SCOPES = ['agent', 'session', 'company', 'temporary'] as const;
-export type ItemScope = (typeof ITEM_SCOPES)[number];
+import { DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, type ItemScope } from './data-model';
 
 /** Every CDK context option the app reads (`-c key=value` or cdk.json `context`), parsed once. */
 export interface Settings {
@@ -22,7 +19,18 @@ export interface Settings {
   openSearchInstanceType: string;
   /** Days of CloudWatch Logs retention for functions, the API access log and VPC flow logs. */
   logRetentionDays: number;
+  /** Stage throttling: steady requests per second and burst, across all routes and callers. */
+  apiRateLimit: number;
+  apiBurstLimit: number;
+  /** Origins browsers may call the API and the presigned S3 URLs from (`*` = any). */
+  corsOrigins: string[];
+  /** Days the bucket keeps replaced or deleted bytes (noncurrent versions). */
+  noncurrentVersionDays: number;
 }
+
+/** A scope's lifetime as the functions apply it: the deployment's setting, else the kit's default. */
+export const effectiveScopeTtlSeconds = (settings: Pick<Settings, 'scopeTtlSeconds'>): Record<ItemScope, number> =>
+  Object.fromEntries(ITEM_SCOPES.map((scope) => [scope, settings.scopeTtlSeconds[scope] ?? DEFAULT_SCOPE_TTL_SECONDS[scope]])) as Record<ItemScope, number>;
 
 const DIMENSIONS = [256, 512, 1024] as const;
 
@@ -71,6 +79,17 @@ export function readSettings(node: Node): Settings {
   if (!Object.values(RetentionDays).includes(logRetentionDays)) {
     throw new Error(`Context logRetentionDays must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …), not ${logRetentionDays}`);
   }
+  const apiRateLimit = nonNegativeInteger(node, 'apiRateLimit') ?? 50;
+  const apiBurstLimit = nonNegativeInteger(node, 'apiBurstLimit') ?? 100;
+  if (apiRateLimit < 1 || apiBurstLimit < 1) throw new Error('Context apiRateLimit and apiBurstLimit must be at least 1');
+  const corsOrigins = (text(node, 'corsOrigins') ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s*]+$/.test(origin)) {
+      throw new Error(`Context corsOrigins must be * or comma-separated origins like https://app.example.com, not ${origin}`);
+    }
+  }
+  const noncurrentVersionDays = nonNegativeInteger(node, 'noncurrentVersionDays') ?? 1;
+  if (noncurrentVersionDays < 1) throw new Error('Context noncurrentVersionDays must be at least 1 (S3 counts whole days)');
   return {
     vectorBackend: backend,
     embeddingDimension: dimension as Settings['embeddingDimension'],
@@ -80,5 +99,9 @@ export function readSettings(node: Node): Settings {
     vectorStoreName,
     openSearchInstanceType: text(node, 'openSearchInstanceType') ?? 't3.small.search',
     logRetentionDays,
+    apiRateLimit,
+    apiBurstLimit,
+    corsOrigins,
+    noncurrentVersionDays,
   };
 }

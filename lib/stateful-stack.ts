@@ -3,10 +3,10 @@ import { acknowledge } from './nag';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { BUCKET, TABLES, type KeyAttribute, type LifecycleRuleDef, type TableDef, type TableId } from './data-model';
+import { BUCKET, lifecycleRules, TABLES, type KeyAttribute, type TableDef, type TableId } from './data-model';
 import { BUCKET_NAME_OUTPUT, tableOutput, VECTOR_ENDPOINT_OUTPUT } from './outputs';
 import { searchClients, type FunctionTables } from './functions';
-import type { Settings } from './settings';
+import { effectiveScopeTtlSeconds, type Settings } from './settings';
 import { SandboxStorage } from './constructs/sandbox-storage';
 import { VectorSearch } from './constructs/vector-search';
 
@@ -39,7 +39,7 @@ export class SatchelDataStack extends Stack {
     this.tables = Object.fromEntries(
       Object.values(TABLES).map((def) => [def.id, this.table(def)]),
     ) as Record<TableId, dynamodb.Table>;
-    this.bucket = this.dataBucket();
+    this.bucket = this.dataBucket(props.settings);
     this.vectors = new VectorSearch(this, 'VectorSearch', {
       settings: props.settings,
       clients: searchClients(props.functionTables),
@@ -78,20 +78,30 @@ export class SatchelDataStack extends Stack {
     return table;
   }
 
-  private dataBucket(): s3.Bucket {
+  private dataBucket(settings: Settings): s3.Bucket {
+    const rules = lifecycleRules({ scopeTtlSeconds: effectiveScopeTtlSeconds(settings), noncurrentVersionDays: settings.noncurrentVersionDays });
     const bucket = new s3.Bucket(this, 'DataBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
       versioned: BUCKET.versioned,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: (BUCKET.lifecycleRules as readonly LifecycleRuleDef[]).map((rule) => ({
+      lifecycleRules: rules.map((rule) => ({
         id: rule.id,
         prefix: rule.prefix,
         expiration: days(rule.expirationDays),
         abortIncompleteMultipartUploadAfter: days(rule.abortIncompleteMultipartUploadDays),
         noncurrentVersionExpiration: days(rule.noncurrentVersionExpirationDays),
+        expiredObjectDeleteMarker: rule.expiredObjectDeleteMarker,
       })),
+      // Browser clients PUT and GET presigned URLs directly; multipart uploads read each part's ETag.
+      cors: [{
+        allowedOrigins: settings.corsOrigins,
+        allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.HEAD],
+        allowedHeaders: ['*'],
+        exposedHeaders: ['ETag', 'x-amz-version-id', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
+        maxAge: 3600,
+      }],
     });
     acknowledge(bucket, 'AwsSolutions-S1', 'Clients only reach objects through short-lived presigned URLs minted by the API, whose '
         + 'requests are logged per call (API access log + function logs); server access logs would need a '

@@ -1,4 +1,4 @@
-import { BUCKET_ENV_VAR, tableEnvVar, type TableId } from '../../lib/data-model';
+import { BUCKET_ENV_VAR, DEFAULT_SCOPE_TTL_SECONDS, tableEnvVar, type TableId } from '../../lib/data-model';
 
 /** Every environment variable Satchel reads is read here. Values are looked up lazily, so a
  * function only needs the variables of what it touches, and a missing one fails loudly. */
@@ -130,8 +130,7 @@ export const config = {
   },
   /** Lifetime of a scoped item, seconds; SATCHEL_TTL_<SCOPE>_SECONDS overrides (0 = permanent). */
   scopeTtlSeconds(scope: 'agent' | 'session' | 'company' | 'temporary'): number {
-    const defaults = { agent: 7 * 86400, session: 86400, company: 0, temporary: 600 };
-    return Number(optional(`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`) ?? defaults[scope]);
+    return Number(optional(`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`) ?? DEFAULT_SCOPE_TTL_SECONDS[scope]);
   },
   /** True inside AWS Lambda: background work goes to jobs there, in-process in the local runtime. */
   get inLambda(): boolean {

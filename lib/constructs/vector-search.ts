@@ -88,7 +88,8 @@ export class VectorSearch extends Construct {
       waitFor = collection;
     } else {
       const domain = this.domain(settings, clients, adminPrincipal.arn);
-      this.resourceArn = domain.domainArn;
+      // From the fixed name, not a reference: grants in other stacks then need no cross-stack value.
+      this.resourceArn = this.domainArn(settings);
       this.endpoint = `https://${domain.domainEndpoint}`;
       environment = { OPENSEARCH_SERVERLESS: 'false', OPENSEARCH_DOMAIN_NAME: domain.domainName };
       indexFunctionRole.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -144,6 +145,12 @@ export class VectorSearch extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   }
 
+  private domainArn(settings: Settings): string {
+    return Stack.of(this).formatArn({
+      service: 'es', resource: 'domain', resourceName: settings.vectorStoreName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
   private domain(settings: Settings, clients: { arn: string; level: AccessLevel }[], adminArn: string): opensearch.Domain {
     const domain = new opensearch.Domain(this, 'Domain', {
       domainName: settings.vectorStoreName,
@@ -163,9 +170,7 @@ export class VectorSearch extends Construct {
     });
     // Set on the L1 resource: the L2 `accessPolicies` would add a custom resource only to learn the ARN,
     // which is known from the fixed domain name.
-    const arn = Stack.of(this).formatArn({
-      service: 'es', resource: 'domain', resourceName: settings.vectorStoreName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    const arn = this.domainArn(settings);
     const statement = (principals: string[], actions: string[]) => new iam.PolicyStatement({
       principals: principals.map((p) => new iam.ArnPrincipal(p)),
       actions,

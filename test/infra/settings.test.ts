@@ -11,7 +11,16 @@ test('defaults: managed domain, 1024 dimensions, no launcher, kit TTLs', () => {
     scopeTtlSeconds: {},
     vectorStoreName: 'satchel-vectors',
     logRetentionDays: 30,
+    apiRateLimit: 50,
+    apiBurstLimit: 100,
+    corsOrigins: ['*'],
+    noncurrentVersionDays: 1,
   });
+});
+
+test('stage throttling, CORS origins and noncurrent-version days are parsed', () => {
+  expect(settings({ apiRateLimit: '5', apiBurstLimit: '10', corsOrigins: 'https://a.example.com, http://localhost:5173', noncurrentVersionDays: '30' }))
+    .toMatchObject({ apiRateLimit: 5, apiBurstLimit: 10, corsOrigins: ['https://a.example.com', 'http://localhost:5173'], noncurrentVersionDays: 30 });
 });
 
 test('context options are parsed', () => {
@@ -28,6 +37,11 @@ test.each([
   [{ vectorStoreName: 'Satchel_Vectors' }, /vectorStoreName must be 3-27 lowercase/],
   [{ logRetentionDays: '31' }, /logRetentionDays must be a CloudWatch Logs retention/],
   [{ vectorStoreName: 'a-name-that-is-far-too-long-for-it' }, /vectorStoreName must be 3-27 lowercase/],
+  [{ apiRateLimit: '0' }, /apiRateLimit and apiBurstLimit must be at least 1/],
+  [{ apiBurstLimit: 'lots' }, /apiBurstLimit must be a whole number/],
+  [{ corsOrigins: 'app.example.com' }, /corsOrigins must be \* or comma-separated origins/],
+  [{ corsOrigins: 'https://example.com/path' }, /corsOrigins must be/],
+  [{ noncurrentVersionDays: '0' }, /noncurrentVersionDays must be at least 1/],
 ])('refuses %j', (context, message) => {
   expect(() => settings(context as Record<string, string>)).toThrow(message);
 });

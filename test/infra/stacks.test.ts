@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BUCKET, BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableId } from '../../lib/data-model';
+import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableId } from '../../lib/data-model';
 import { jobFunction, routeFunction, type FunctionSpec } from '../../lib/functions';
+import { BACKGROUND_FETCH_DEADLINE_SECONDS, JOBS, type StreamTrigger } from '../../lib/jobs';
+import { surfaceOf, surfaceStackId } from '../../lib/surface-stack';
+import { VPC_ACCESS_POLICY } from '../../lib/constructs/satchel-function';
 import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput } from '../../lib/outputs';
-import { functionName, type Route } from '../../lib/routes';
+import type { Route } from '../../lib/routes';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
-import { buildApp, removeStubs, TABLES_UNDER_TEST } from './support';
+import { expectWithinLimits } from './limits';
+import { allResources, apiTemplates, buildApp, removeStubs, TABLES_UNDER_TEST, type Resources } from './support';
 
 // Synthesis of both stacks takes tens of seconds on a shared machine: build each variant once.
 jest.setTimeout(600_000);
@@ -15,35 +19,41 @@ const { routes, jobs } = TABLES_UNDER_TEST;
 const specs: FunctionSpec[] = [...routes.map(routeFunction), ...jobs.map(jobFunction)];
 const tableIds = Object.keys(TABLES) as TableId[];
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Metadata?: Record<string, string> }>;
-
 let app: ReturnType<typeof buildApp>['app'];
 let data: Template;
-let api: Template;
+/** The API stack (parent) and its surface stacks. */
+let apiStacks: Map<string, Template>;
+let parent: Template;
+/** Every resource of the API stack and its surface stacks. */
+let apiResources: Resources;
 
 beforeAll(() => {
-  const built = buildApp({ ttlAgentSeconds: '120', ttlTemporarySeconds: '30' });
+  const built = buildApp({ ttlAgentSeconds: '120', ttlTemporarySeconds: '30', apiRateLimit: '40', apiBurstLimit: '80' });
   app = built.app;
   data = Template.fromStack(built.data);
-  api = Template.fromStack(built.api);
+  apiStacks = apiTemplates(built.api);
+  parent = apiStacks.get('SatchelApi')!;
+  apiResources = allResources(apiStacks.values());
 });
 afterAll(removeStubs);
 
 const resources = (t: Template): Resources => t.toJSON().Resources;
 const cdkPath = (r: Resources[string]) => r.Metadata?.['aws:cdk:path'] ?? '';
+const ofType = (type: string) => Object.values(apiResources).filter((r) => r.Type === type);
+/** Where a route's or job's constructs live: its surface stack. */
+const home = (spec: FunctionSpec) => `SatchelApi/${surfaceStackId(surfaceOf(spec.handler))}`;
 
 /** The Lambda function of a route or job, by its stable name. */
-function lambdaOf(name: string) {
-  const found = Object.values(resources(api)).filter((r) => r.Type === 'AWS::Lambda::Function' && cdkPath(r) === `SatchelApi/${name}/Function/Resource`);
+function lambdaOf(spec: FunctionSpec) {
+  const found = ofType('AWS::Lambda::Function').filter((r) => cdkPath(r) === `${home(spec)}/${spec.name}/Function/Resource`);
   expect(found).toHaveLength(1);
   return found[0].Properties;
 }
 
 /** Every action granted to a function's role (its own role, or the search role imported from the data stack). */
-function actionsOf(name: string): string[] {
-  return Object.values(resources(api))
-    .filter((r) => r.Type === 'AWS::IAM::Policy'
-      && (cdkPath(r).startsWith(`SatchelApi/${name}/Role/`) || cdkPath(r).startsWith(`SatchelApi/${name}SearchRole/`)))
+function actionsOf(spec: FunctionSpec): string[] {
+  return ofType('AWS::IAM::Policy')
+    .filter((r) => cdkPath(r).startsWith(`${home(spec)}/${spec.name}/Role/`) || cdkPath(r).startsWith(`${home(spec)}/${spec.name}SearchRole/`))
     .flatMap((r) => r.Properties.PolicyDocument.Statement)
     .flatMap((s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 }
@@ -87,15 +97,22 @@ describe('data stack', () => {
         VersioningConfiguration: { Status: 'Enabled' },
       }),
     });
-    const rules = Object.values(resources(data)).find((r) => r.Type === 'AWS::S3::Bucket')!.Properties.LifecycleConfiguration.Rules;
-    expect(rules).toHaveLength(BUCKET.lifecycleRules.length);
-    expect(rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Id: 'items-agent', Prefix: 'items/agent/', ExpirationInDays: 7, Status: 'Enabled' }),
-      expect.objectContaining({ Id: 'items-session', Prefix: 'items/session/', ExpirationInDays: 1 }),
-      expect.objectContaining({ Id: 'items-temporary', Prefix: 'items/temporary/', ExpirationInDays: 1 }),
-      expect.objectContaining({ Id: 'unconfirmed-uploads', Prefix: 'incoming/', ExpirationInDays: 1 }),
-      expect.objectContaining({ Id: 'abort-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
-    ]));
+    const bucket = Object.values(resources(data)).find((r) => r.Type === 'AWS::S3::Bucket')!.Properties;
+    // ttlAgentSeconds=120 and ttlTemporarySeconds=30 in context, session 1 day and company permanent by default
+    expect(bucket.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'items-agent', Prefix: 'items/agent/', ExpirationInDays: 2, Status: 'Enabled' },
+      { Id: 'items-session', Prefix: 'items/session/', ExpirationInDays: 2, Status: 'Enabled' },
+      { Id: 'items-temporary', Prefix: 'items/temporary/', ExpirationInDays: 2, Status: 'Enabled' },
+      { Id: 'unconfirmed-uploads', Prefix: 'incoming/', ExpirationInDays: 1, Status: 'Enabled' },
+      { Id: 'abort-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Id: 'noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+      { Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+    ]);
+    expect(bucket.CorsConfiguration.CorsRules).toEqual([expect.objectContaining({
+      AllowedOrigins: ['*'],
+      AllowedMethods: ['GET', 'PUT', 'HEAD'],
+      ExposedHeaders: expect.arrayContaining(['ETag']),
+    })]);
     data.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
         Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -168,13 +185,35 @@ describe('data stack', () => {
     for (const id of tableIds) data.hasOutput(tableOutput(id), {});
     data.hasOutput(BUCKET_NAME_OUTPUT, {});
   });
+
+  test('retained resources keep their logical ids: a change of id would make CloudFormation replace (lose) the data', () => {
+    const retained = Object.entries(resources(data)).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id, r]) => `${r.Type} ${id}`);
+    expect(retained.sort()).toEqual([
+      'AWS::DynamoDB::Table ApiKeysTable9F4DC7E7',
+      'AWS::DynamoDB::Table DeploymentsTable5D087E52',
+      'AWS::DynamoDB::Table ManifestsTable38003827',
+      'AWS::DynamoDB::Table SessionsTable7C302024',
+      'AWS::DynamoDB::Table SyncRecordsTableDE98C61F',
+      'AWS::DynamoDB::Table WorkspacesTable4AC35086',
+      'AWS::EFS::FileSystem SandboxFileSystem35E89AC3',
+      'AWS::OpenSearchService::Domain VectorSearchDomain89BE157D',
+      'AWS::S3::Bucket DataBucketE3889A50',
+    ]);
+  });
+
+  test('the data stack exports nothing: the API reads its outputs by weak reference, so no export can block an update', () => {
+    expect(Object.values(data.toJSON().Outputs as Record<string, { Export?: unknown }>).filter((o) => o.Export)).toEqual([]);
+    const json = JSON.stringify([...apiStacks.values()].map((t) => t.toJSON()));
+    expect(json).not.toContain('Fn::ImportValue');
+    expect(json).toContain('"Fn::GetStackOutput":{"StackName":"SatchelData"');
+  });
 });
 
 describe('API stack', () => {
   test('one function per route and per job (+ the authorizer), all ARM64 on Node.js 22 with tracing and Powertools', () => {
-    const functions = Object.values(resources(api)).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const functions = ofType('AWS::Lambda::Function');
     expect(functions).toHaveLength(routes.length + jobs.length + 1);
-    for (const s of specs) lambdaOf(s.name);
+    for (const s of specs) lambdaOf(s);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -188,21 +227,29 @@ describe('API stack', () => {
         LoggingConfig: { LogGroup: expect.anything() },
       });
     }
-    api.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    for (const t of apiStacks.values()) t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('one nested stack per surface (handler folder) holds that surface\'s functions, routes and jobs', () => {
+    const surfaces = new Set(specs.map((s) => surfaceOf(s.handler)));
+    expect(surfaces.size).toBeGreaterThan(3);
+    parent.resourceCountIs('AWS::CloudFormation::Stack', surfaces.size);
+    parent.resourceCountIs('AWS::Lambda::Function', 1); // the authorizer
+    parent.resourceCountIs('AWS::ApiGatewayV2::Route', 0);
+    for (const s of specs) expect(apiStacks.has(home(s))).toBe(true);
   });
 
   test('one API route per row; the authorizer guards every protected route and none of the open ones', () => {
-    api.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
-    api.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+    expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(routes.length);
+    parent.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    parent.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization'],
       AuthorizerResultTtlInSeconds: 300,
       AuthorizerPayloadFormatVersion: '2.0',
     });
-    const byKey = new Map(Object.values(resources(api))
-      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
-      .map((r) => [r.Properties.RouteKey, r.Properties]));
+    const byKey = new Map(ofType('AWS::ApiGatewayV2::Route').map((r) => [r.Properties.RouteKey, r.Properties]));
     for (const route of routes) {
       const apiRoute = byKey.get(`${route.method} ${route.path}`);
       expect(apiRoute).toBeDefined();
@@ -212,9 +259,19 @@ describe('API stack', () => {
     expect(routes.some((r) => !r.auth)).toBe(true);
   });
 
+  test('stage throttling from context; CORS preflight for browser clients', () => {
+    parent.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
+    });
+    parent.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'], AllowHeaders: ['authorization', 'content-type'] }),
+    });
+  });
+
   test('each function gets the env vars of exactly the tables and bucket its row names', () => {
     for (const s of specs) {
-      const variables = lambdaOf(s.name).Environment.Variables as Record<string, unknown>;
+      const variables = lambdaOf(s).Environment.Variables as Record<string, unknown>;
       const tableVars = Object.keys(variables).filter((k) => k.startsWith('TABLE_')).sort();
       expect(tableVars).toEqual(Object.keys(s.access.tables ?? {}).map((id) => tableEnvVar(id as TableId)).sort());
       expect(BUCKET_ENV_VAR in variables).toBe(Boolean(s.access.bucket));
@@ -226,19 +283,18 @@ describe('API stack', () => {
       && s.access.bucket !== 'write' && s.access.search !== 'write' && !s.access.sandbox);
     expect(readOnly.length).toBeGreaterThan(1);
     for (const s of readOnly) {
-      const actions = actionsOf(s.name);
+      const actions = actionsOf(s);
       expect(actions).toContain('logs:PutLogEvents');
       if (s.access.tables) expect(actions).toContain('dynamodb:GetItem');
       expect(actions.filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
     }
-    const writer = actionsOf(functionName({ handler: 'items/fixture-add' }));
-    expect(writer).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'es:ESHttpPut']));
-    expect(actionsOf(functionName({ handler: 'items/fixture-search' }))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost', 's3:GetObject*']));
+    const spec = (handler: string) => specs.find((s) => s.handler === handler)!;
+    expect(actionsOf(spec('items/fixture-add'))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'es:ESHttpPut']));
+    expect(actionsOf(spec('items/fixture-search'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost', 's3:GetObject*']));
   });
 
   test('search and embed rows: OpenSearch env, Bedrock limited to the Titan V2 model', () => {
-    const name = functionName({ handler: 'items/fixture-search' });
-    expect(lambdaOf(name).Environment.Variables).toMatchObject({
+    expect(lambdaOf(specs.find((s) => s.handler === 'items/fixture-search')!).Environment.Variables).toMatchObject({
       SATCHEL_VECTOR_BACKEND: 'opensearch',
       OPENSEARCH_ENDPOINT: expect.anything(),
       OPENSEARCH_INDEX: 'satchel-items',
@@ -247,8 +303,7 @@ describe('API stack', () => {
       BEDROCK_MODEL_ID: 'amazon.titan-embed-text-v2:0',
       EMBEDDING_DIMENSION: '1024',
     });
-    const bedrock = Object.values(resources(api))
-      .filter((r) => r.Type === 'AWS::IAM::Policy')
+    const bedrock = ofType('AWS::IAM::Policy')
       .flatMap((r) => r.Properties.PolicyDocument.Statement)
       .filter((s: { Action: unknown }) => JSON.stringify(s.Action).includes('bedrock:'));
     expect(bedrock.length).toBe(specs.filter((s) => s.access.embed).length);
@@ -262,7 +317,7 @@ describe('API stack', () => {
     const items = specs.filter((s) => s.handler.startsWith('items/'));
     expect(items.length).toBeGreaterThan(0);
     for (const s of specs) {
-      const variables = lambdaOf(s.name).Environment.Variables;
+      const variables = lambdaOf(s).Environment.Variables;
       if (items.includes(s)) expect(variables).toMatchObject({ SATCHEL_TTL_AGENT_SECONDS: '120', SATCHEL_TTL_TEMPORARY_SECONDS: '30' });
       else expect(variables.SATCHEL_TTL_AGENT_SECONDS).toBeUndefined();
       expect(variables.SATCHEL_TTL_SESSION_SECONDS).toBeUndefined();
@@ -273,7 +328,7 @@ describe('API stack', () => {
     const sandboxed = specs.filter((s) => s.access.sandbox);
     expect(sandboxed.length).toBeGreaterThan(0);
     for (const s of specs) {
-      const fn = lambdaOf(s.name);
+      const fn = lambdaOf(s);
       if (!s.access.sandbox) {
         expect(fn.VpcConfig).toBeUndefined();
         continue;
@@ -281,45 +336,91 @@ describe('API stack', () => {
       expect(fn.VpcConfig.SubnetIds).toHaveLength(2);
       expect(fn.FileSystemConfigs).toEqual([expect.objectContaining({ LocalMountPath: SANDBOX_LAMBDA_MOUNT })]);
       expect(fn.Environment.Variables).toMatchObject({ SATCHEL_SANDBOX_ROOT: `${SANDBOX_LAMBDA_MOUNT}/`, SANDBOX_LAUNCHER: 'none' });
-      expect(actionsOf(s.name)).not.toContain('ecs:RunTask');
+      expect(actionsOf(s)).not.toContain('ecs:RunTask');
     }
   });
 
-  test('jobs: a schedule becomes an EventBridge rule, a stream an event source mapping on that table', () => {
+  test('every function with a VpcConfig can create its network interfaces before Lambda creates it', () => {
+    const vpcAccess = `:iam::aws:policy/${VPC_ACCESS_POLICY}`;
+    for (const t of apiStacks.values()) {
+      const own = resources(t);
+      for (const [id, fn] of Object.entries(own).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.VpcConfig)) {
+        const roleId = fn.Properties.Role['Fn::GetAtt']?.[0];
+        expect(own[roleId]?.Type).toBe('AWS::IAM::Role'); // its own role, in its own template
+        expect(JSON.stringify(own[roleId].Properties.ManagedPolicyArns)).toContain(vpcAccess);
+        expect(fn.DependsOn ?? []).toContain(roleId);
+        expect(id).toBeTruthy();
+      }
+    }
+    expect(specs.filter((s) => lambdaOf(s).VpcConfig)).toHaveLength(specs.filter((s) => s.access.sandbox).length);
+  });
+
+  test('deployment views show the Desktop as the sandbox sees it: every files function carries the sandbox path', () => {
+    for (const s of specs) {
+      const variables = lambdaOf(s).Environment.Variables;
+      if (s.handler.startsWith('files/')) expect(variables.SATCHEL_SANDBOX_DESKTOP_PATH).toBe(SANDBOX_DESKTOP);
+      else expect(variables.SATCHEL_SANDBOX_DESKTOP_PATH).toBeUndefined();
+    }
+  });
+
+  test('jobs: a schedule becomes an EventBridge rule, a stream a filtered, bounded event source mapping on that table', () => {
     const scheduled = jobs.filter((j) => 'schedule' in j.trigger);
     const streamed = jobs.filter((j) => 'stream' in j.trigger);
-    api.resourceCountIs('AWS::Events::Rule', scheduled.length);
-    api.resourceCountIs('AWS::Lambda::EventSourceMapping', streamed.length);
+    expect(ofType('AWS::Events::Rule')).toHaveLength(scheduled.length);
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(streamed.length);
     for (const job of scheduled) {
-      api.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: (job.trigger as { schedule: string }).schedule });
+      expect(ofType('AWS::Events::Rule').map((r) => r.Properties.ScheduleExpression)).toContain((job.trigger as { schedule: string }).schedule);
     }
     for (const job of streamed) {
-      const table = (job.trigger as { stream: TableId }).stream;
-      expect(TABLES[table].stream).toBeDefined();
-      api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp(`${table.charAt(0).toUpperCase()}${table.slice(1)}Table.*StreamArn`) },
-        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      const trigger = job.trigger as StreamTrigger;
+      expect(TABLES[trigger.stream].stream).toBeDefined();
+      const fn = lambdaOf(jobFunction(job));
+      const mapping = mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes(
+        Object.entries(apiResources).find(([, r]) => r.Properties === fn)![0]))!.Properties;
+      expect(JSON.stringify(mapping.EventSourceArn)).toMatch(new RegExp(`${trigger.stream.charAt(0).toUpperCase()}${trigger.stream.slice(1)}Table.*StreamArn`));
+      expect(mapping).toMatchObject({
+        BatchSize: trigger.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: trigger.filters.map((f) => ({ Pattern: JSON.stringify(f) })) },
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
       });
+      expect(trigger.batchSize).toBeLessThanOrEqual(10);
+      expect(trigger.filters.length).toBeGreaterThan(0);
     }
+  });
+
+  test('the manifests consumer is invoked for TTL removals of items and pending fileUrl items only, with time for a slow fetch', () => {
+    const consumer = JOBS.find((j) => j.handler === 'items/on-manifests-change')!;
+    const patterns = (consumer.trigger as StreamTrigger).filters.map((f) => JSON.stringify(f));
+    expect(patterns).toEqual([
+      expect.stringContaining('"principalId":["dynamodb.amazonaws.com"]'),
+      expect.stringContaining('"NewImage":{"status":{"S":["pending"]}'),
+    ]);
+    expect(TABLES.manifests.stream).toBe('NEW_AND_OLD_IMAGES'); // the pending filter reads the new image
+    const fn = lambdaOf(jobFunction(consumer));
+    expect(fn.Environment.Variables.SATCHEL_FETCH_TIMEOUT_SECONDS).toBe(String(BACKGROUND_FETCH_DEADLINE_SECONDS));
+    expect(fn.Timeout).toBeGreaterThanOrEqual(2 * BACKGROUND_FETCH_DEADLINE_SECONDS);
   });
 
   test('the docs functions find swagger-ui in their bundle', () => {
     const docs = routes.filter((r: Route) => r.path === '/docs' || r.path.startsWith('/docs/'));
     expect(docs.length).toBeGreaterThan(0);
     for (const route of docs) {
-      expect(lambdaOf(functionName(route)).Environment.Variables.SWAGGER_UI_DIR).toBe('/var/task/swagger-ui');
+      expect(lambdaOf(routeFunction(route)).Environment.Variables.SWAGGER_UI_DIR).toBe('/var/task/swagger-ui');
     }
   });
 
-  test('each stack stays under CloudFormation\'s 500-resource limit (about 7 resources per route)', () => {
-    expect(Object.keys(resources(api)).length).toBeLessThan(500);
-    expect(Object.keys(resources(data)).length).toBeLessThan(500);
-  });
-
   test('outputs: API URL, every table name and the bucket name under their stable names', () => {
-    api.hasOutput(API_URL_OUTPUT, {});
-    for (const id of tableIds) api.hasOutput(tableOutput(id), {});
-    api.hasOutput(BUCKET_NAME_OUTPUT, {});
+    parent.hasOutput(API_URL_OUTPUT, {});
+    for (const id of tableIds) parent.hasOutput(tableOutput(id), {});
+    parent.hasOutput(BUCKET_NAME_OUTPUT, {});
+  });
+});
+
+describe('AWS limits', () => {
+  test('every stack, template, policy and environment of this app stays under its limit with headroom', () => {
+    expectWithinLimits(app.synth());
   });
 });
 

@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../../lib/constructs/satchel-function';
 import { AUTHORIZER_HANDLER, VECTOR_INDEX_HANDLER, type FunctionTables } from '../../lib/functions';
 import { JOBS, type Job } from '../../lib/jobs';
 import { ROUTES, type Route } from '../../lib/routes';
+import type { SatchelApiStack } from '../../lib/stateless-stack';
 import * as system from '../../lambdas/system/contracts';
 
 /**
@@ -29,7 +30,7 @@ export const FIXTURE_ROUTES: Route[] = [
 ];
 export const FIXTURE_JOBS: Job[] = [
   {
-    handler: 'items/fixture-expire', description: 'fixture stream consumer', trigger: { stream: 'manifests' },
+    handler: 'items/fixture-expire', description: 'fixture stream consumer', trigger: { stream: 'manifests', filters: [{ eventName: ['REMOVE'] }], batchSize: 10 },
     access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write' },
   },
   {
@@ -48,13 +49,12 @@ let stubRoot: string | undefined;
  * A lambdas/ tree with an empty module for every handler the app references. Bundling is skipped in
  * these tests (the code is never read), and other engineers' handler files may not be on this branch.
  */
-function stubLambdas(): string {
-  if (stubRoot) return stubRoot;
+function stubLambdas(tables: FunctionTables): string {
   // Under the project root (NodejsFunction requires it); node_modules is ignored by git.
   const cache = join(PROJECT_ROOT, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
-  stubRoot = mkdtempSync(join(cache, 'satchel-infra-stubs-'));
-  const { routes, jobs } = TABLES_UNDER_TEST;
+  stubRoot ??= mkdtempSync(join(cache, 'satchel-infra-stubs-'));
+  const { routes, jobs } = tables;
   const handlers = [...routes.map((r) => r.handler), ...jobs.map((j) => j.handler), AUTHORIZER_HANDLER, VECTOR_INDEX_HANDLER];
   for (const handler of handlers) {
     const file = join(stubRoot, `${handler}.ts`);
@@ -70,14 +70,26 @@ export function removeStubs(): void {
   stubRoot = undefined;
 }
 
-/** Builds both stacks over the real rows + the fixtures, bundling skipped; `context` adds CDK context options. */
-export function buildApp(context: Record<string, string> = {}) {
+/** Builds both stacks over the real rows + the fixtures (or `tables`), bundling skipped; `context` adds CDK context options. */
+export function buildApp(context: Record<string, string> = {}, tables: FunctionTables = TABLES_UNDER_TEST) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true, ...context } });
-  const built = buildSatchel(app, { lambdasRoot: stubLambdas(), functionTables: TABLES_UNDER_TEST });
+  const built = buildSatchel(app, { lambdasRoot: stubLambdas(tables), functionTables: tables });
   return { app, ...built };
 }
 
-export function templates(context: Record<string, string> = {}) {
-  const { data, api } = buildApp(context);
-  return { data: Template.fromStack(data), api: Template.fromStack(api) };
+export type Resources = Record<string, {
+  Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]; Metadata?: Record<string, string>;
+}>;
+
+/** The API stack and each of its surface stacks, by construct path (`SatchelApi`, `SatchelApi/ItemsSurface`, …). */
+export function apiTemplates(api: SatchelApiStack): Map<string, Template> {
+  return new Map([
+    [api.node.path, Template.fromStack(api)],
+    ...[...api.surfaces.values()].map((surface): [string, Template] => [surface.node.path, Template.fromStack(surface)]),
+  ]);
+}
+
+/** Every resource of the API stack and its surface stacks (logical ids are unique enough across them for tests). */
+export function allResources(templates: Iterable<Template>): Resources {
+  return Object.assign({}, ...[...templates].map((t) => t.toJSON().Resources as Resources));
 }

@@ -1,0 +1,137 @@
+/**
+ * How a route's or job's Lambda function is made wherever it lives (the API stack or one of its
+ * surface stacks): its environment and exactly the grants its row's `access` names.
+ */
+import { Stack, type Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
+import { BUCKET_ENV_VAR, ITEM_SCOPES, tableEnvVar, type TableId } from './data-model';
+import type { FunctionSpec } from './functions';
+import type { Access } from './routes';
+import type { Settings } from './settings';
+import { SANDBOX_DESKTOP, SANDBOX_LAMBDA_MOUNT } from './constructs/sandbox-storage';
+import { SatchelFunction } from './constructs/satchel-function';
+import type { SatchelDataStack } from './stateful-stack';
+
+export const BEDROCK_EMBEDDING_MODEL = 'amazon.titan-embed-text-v2:0';
+/** Inside the bundle of the /docs functions (SWAGGER_UI_DIR). */
+const SWAGGER_UI_ASSETS = ['swagger-ui-bundle.js', 'swagger-ui.css', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png'];
+
+/** Copies swagger-ui-dist's assets next to the bundle: the docs page is served offline, from the function. */
+export const swaggerUiHooks: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => [
+    `mkdir -p "${outputDir}/swagger-ui"`,
+    ...SWAGGER_UI_ASSETS.map((file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/swagger-ui/"`),
+  ],
+};
+
+/** What every function of the app is built against. */
+export interface FunctionContext {
+  data: SatchelDataStack;
+  settings: Settings;
+  /** Where handler modules live (tests use stubs when bundling is skipped). */
+  lambdasRoot?: string;
+}
+
+export interface FunctionOptions {
+  timeout?: Duration;
+  swaggerUi?: boolean;
+  /** Settings beyond those the row's access implies (a job's own). */
+  environment?: Record<string, string>;
+}
+
+/** One Satchel function in `scope` (construct id = `spec.name`), granted exactly `spec.access`. */
+export function makeFunction(scope: Construct, ctx: FunctionContext, spec: FunctionSpec, options: FunctionOptions = {}): lambda.IFunction {
+  const { data, settings } = ctx;
+  const { access } = spec;
+  const sandbox = access.sandbox ? data.sandbox : undefined;
+  const searchRole = access.search
+    ? iam.Role.fromRoleArn(scope, `${spec.name}SearchRole`, data.vectors.roleArn(spec.name))
+    : undefined;
+  const made = new SatchelFunction(scope, spec.name, {
+    handler: spec.handler,
+    description: spec.description,
+    lambdasRoot: ctx.lambdasRoot,
+    logRetentionDays: settings.logRetentionDays,
+    timeout: options.timeout,
+    memorySize: sandbox ? 1024 : undefined,
+    role: searchRole,
+    environment: { ...functionEnvironment(ctx, spec, options.swaggerUi ?? false), ...options.environment },
+    commandHooks: options.swaggerUi ? swaggerUiHooks : undefined,
+    ...(sandbox && {
+      filesystem: sandbox.lambdaFileSystem(),
+      vpc: sandbox.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [sandbox.functionSecurityGroup],
+    }),
+  });
+  grant(ctx, made, access);
+  return made.function;
+}
+
+function functionEnvironment(ctx: FunctionContext, spec: FunctionSpec, swaggerUi: boolean): Record<string, string> {
+  const { data, settings } = ctx;
+  const { access } = spec;
+  const env: Record<string, string> = {};
+  for (const tableId of Object.keys(access.tables ?? {}) as TableId[]) {
+    env[tableEnvVar(tableId)] = data.tables[tableId].tableName;
+  }
+  if (access.bucket) env[BUCKET_ENV_VAR] = data.bucket.bucketName;
+  if (access.search) {
+    Object.assign(env, {
+      SATCHEL_VECTOR_BACKEND: 'opensearch',
+      OPENSEARCH_ENDPOINT: data.vectors.endpoint,
+      OPENSEARCH_INDEX: data.vectors.indexName,
+      OPENSEARCH_SERVERLESS: String(data.vectors.serverless),
+    });
+  }
+  if (access.embed) {
+    Object.assign(env, {
+      SATCHEL_EMBEDDER: 'bedrock',
+      BEDROCK_MODEL_ID: BEDROCK_EMBEDDING_MODEL,
+      EMBEDDING_DIMENSION: String(settings.embeddingDimension),
+    });
+  }
+  if (access.sandbox) {
+    env.SATCHEL_SANDBOX_ROOT = `${SANDBOX_LAMBDA_MOUNT}/`;
+    Object.assign(env, settings.sandboxLauncher ? data.sandbox.launcherEnvironment() : { SANDBOX_LAUNCHER: 'none' });
+  }
+  if (spec.handler.startsWith('files/')) {
+    // Every deployment view shows the Desktop as the sandbox sees it, not as a function mounts it.
+    env.SATCHEL_SANDBOX_DESKTOP_PATH = SANDBOX_DESKTOP;
+  }
+  if (spec.handler.startsWith('items/')) {
+    for (const scope of ITEM_SCOPES) {
+      const seconds = settings.scopeTtlSeconds[scope];
+      if (seconds !== undefined) env[`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`] = String(seconds);
+    }
+  }
+  if (swaggerUi) env.SWAGGER_UI_DIR = '/var/task/swagger-ui';
+  return env;
+}
+
+/** Least privilege: exactly what the row's `access` names, read-only where it says read. */
+function grant(ctx: FunctionContext, made: SatchelFunction, access: Access): void {
+  const { data, settings } = ctx;
+  const role = made.role;
+  for (const [tableId, level] of Object.entries(access.tables ?? {}) as [TableId, 'read' | 'write'][]) {
+    const table = data.tables[tableId];
+    if (level === 'write') table.grantReadWriteData(role);
+    else table.grantReadData(role);
+  }
+  if (access.bucket === 'write') data.bucket.grantReadWrite(role);
+  else if (access.bucket === 'read') data.bucket.grantRead(role);
+  if (access.search) data.vectors.grant(role, access.search);
+  if (access.embed) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['bedrock:InvokeModel'],
+      resources: [Stack.of(made).formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: BEDROCK_EMBEDDING_MODEL })],
+    }));
+  }
+  if (access.sandbox && settings.sandboxLauncher) data.sandbox.grantLaunch(role);
+}
