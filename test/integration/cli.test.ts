@@ -1,7 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../client/cli/program';
+import type { Progress } from '../../client/cli/progress';
+import { pull, push } from '../../client/cli/sync/engine';
+import { createSatchelClient } from '../../client/sdk';
 import { version } from '../../package.json';
 import { startTestApi, type TestApi } from '../support/api';
 import { runSatchel, STACK_LINE } from '../support/cli';
@@ -201,5 +205,73 @@ describe('satchel keys from any folder', () => {
     const again = await runSatchel(['keys', 'revoke', keyId]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^key_\w+ was already revoked at \d{4}-\d\d-\d\dT[\d:.]+Z; nothing changed\.\n$/);
+  });
+});
+
+describe('progress of real transfers', () => {
+  /** A Progress that records what it was told. */
+  function recorder() {
+    const events: [string, string | number, number?][] = [];
+    const progress: Progress = {
+      add: (files, bytes) => void events.push(['add', files, bytes]),
+      scanned: () => void events.push(['scanned', 0]),
+      advance: (path, bytes) => void events.push(['advance', path, bytes]),
+      done: (path, bytes) => void events.push(['done', path, bytes]),
+      stop: () => void events.push(['stop', 0]),
+    };
+    return { events, progress };
+  }
+
+  it('sync push and pull count the bytes of a large file as they stream, with the totals fixed first', async () => {
+    const { key } = await api.key({ surfaces: ['sync'], agent: 'streamer' });
+    const client = createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 1 });
+    const dir = join(work, 'stream-src');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'big.bin'), randomBytes(6 * 1024 * 1024));
+    for (const [name, run] of [
+      ['push', async (progress: Progress) => push(client, dir, { progress })],
+      ['pull', async (progress: Progress) => pull(client, join(work, 'stream-dst'), { progress })],
+    ] as const) {
+      const { events, progress } = recorder();
+      await run(progress);
+      const kinds = events.map((e) => e[0]);
+      // the totals are final before the first byte moves
+      expect([name, kinds.lastIndexOf('add') < kinds.indexOf('scanned'), kinds.indexOf('scanned') < kinds.indexOf('advance')]).toEqual([name, true, true]);
+      const streamed = events.filter((e) => e[0] === 'advance' && e[1] === 'big.bin');
+      expect([name, streamed.length > 4]).toEqual([name, true]); // several chunks before the file is done
+      expect(streamed.reduce((n, e) => n + (e[2] ?? 0), 0)).toBe(6 * 1024 * 1024);
+      expect(kinds.slice(-2)).toEqual(['done', 'stop']);
+    }
+  });
+
+  it('Ctrl-C during a push says how to resume, and the re-run sends only what is missing', async () => {
+    const env = { ...(await tenantEnv(['sync'])), SATCHEL_AGENT: 'interrupted', XDG_CACHE_HOME: join(work, 'cache') };
+    const dir = join(work, 'interrupt');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 80; i++) writeFileSync(join(dir, `f${String(i).padStart(2, '0')}.bin`), randomBytes(64 * 1024));
+    let sent = false;
+    const first = await runSatchel(['sync', 'push', dir, '--concurrency', '1'], {
+      env,
+      // with one transfer at a time, f00-f04 are uploaded and recorded once f05 is reported
+      onStderr: (text, child) => void (!sent && /^upload f05\.bin/m.test(text) && (sent = child.kill('SIGINT'))),
+    });
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(new RegExp(`upload interrupted \\(\\d+ of 80 files done\\): run \`satchel sync push ${dir}\` again: finished uploads are not sent again\\n$`));
+    const again = await runSatchel(['sync', 'push', dir], { env });
+    expect(again.code).toBe(0);
+    const pushed = Number(/^pushed (\d+) files?/m.exec(again.stdout)?.[1]);
+    expect(pushed).toBeGreaterThan(0);
+    expect(pushed).toBeLessThanOrEqual(80 - 5);
+  });
+
+  it('a push with nothing to do prints no progress at all', async () => {
+    const env = { ...(await tenantEnv(['sync'])), SATCHEL_AGENT: 'noop' };
+    const dir = join(work, 'noop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    expect((await runSatchel(['sync', 'push', dir], { env })).stderr).toBe('upload a.txt (1 B)\nupload: 1 file, 1 B in 0s\n');
+    const noop = await runSatchel(['sync', 'push', dir], { env });
+    expect(noop).toMatchObject({ code: 0, stderr: '' });
+    expect(noop.stdout).toBe('pushed 0 files (0 B), 1 unchanged, 0 removed, 0 skipped\n');
   });
 });

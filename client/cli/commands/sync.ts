@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { agentFrom, withAgent } from '../agent';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { RestoreMode } from '../../sdk/sync';
 import { deletesNeedForce, pull, push, status } from '../sync/engine';
 import { createProgress, formatBytes, plural } from '../progress';
 
 interface SyncFlags extends ConnectionFlags {
-  agent?: string;
   concurrency: string;
 }
 
@@ -21,17 +21,14 @@ const safety = (flags: SafetyFlags) => ({ delete: flags.delete, force: flags.for
 const forceNote = (removing: number, total: number, flags: SafetyFlags) =>
   !flags.force && deletesNeedForce(removing, total) ? ' (the deletes need --force)' : '';
 
-function connectSync(flags: SyncFlags) {
+function connectSync(flags: SyncFlags, command: Command) {
   const client = connect(flags);
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be a whole number from 1 to 256');
-  return { client, options: { agentId: flags.agent ?? process.env.SATCHEL_AGENT, concurrency, warn: (m: string) => console.error(`warning: ${m}`) } };
+  return { client, options: { agentId: agentFrom(command), concurrency, warn: (m: string) => console.error(`warning: ${m}`) } };
 }
 
-const withSyncOptions = (command: Command) =>
-  withConnection(command)
-    .option('--agent <agentId>', 'agent to act for, with a tenant-wide key (default $SATCHEL_AGENT)')
-    .option('--concurrency <n>', 'transfers in flight', '16');
+const withSyncOptions = (command: Command) => withAgent(withConnection(command), 'agent whose workspace this is').option('--concurrency <n>', 'transfers in flight', '16');
 
 /** `satchel sync push|pull|status <dir>`: back up and restore an agent's workspace. */
 export function registerSync(program: Command): void {
@@ -42,8 +39,8 @@ export function registerSync(program: Command): void {
     .option('--delete', 'also remove remote files that are gone locally')
     .option('--force', 'with --delete: remove even every file of the backup, or more than a quarter of it')
     .option('--dry-run', 'show what would be uploaded and removed; change nothing')
-    .action(async (dir: string, flags: SyncFlags & SafetyFlags) => {
-      const { client, options } = connectSync(flags);
+    .action(async (dir: string, flags: SyncFlags & SafetyFlags, command: Command) => {
+      const { client, options } = connectSync(flags, command);
       const result = await push(client, resolve(dir), { ...options, ...safety(flags), progress: createProgress({ verb: 'upload', resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again` }) });
       if (flags.dryRun) {
         for (const f of result.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
@@ -64,8 +61,8 @@ export function registerSync(program: Command): void {
     .option('--delete', 'also remove local files the backup does not have (full restores only)')
     .option('--force', 'with --delete: remove even every local file, or more than a quarter of them')
     .option('--dry-run', 'show what would be downloaded and removed; change nothing')
-    .action(async (dir: string, flags: SyncFlags & SafetyFlags & { mode: RestoreMode }) => {
-      const { client, options } = connectSync(flags);
+    .action(async (dir: string, flags: SyncFlags & SafetyFlags & { mode: RestoreMode }, command: Command) => {
+      const { client, options } = connectSync(flags, command);
       const result = await pull(client, resolve(dir), { ...options, ...safety(flags), mode: flags.mode, progress: createProgress({ verb: 'download', resumeHint: `run \`satchel sync pull ${dir}\` again: files already restored are not downloaded again` }) });
       for (const r of result.refused) console.error(`refused ${JSON.stringify(r.path)}: ${r.reason}`);
       if (flags.dryRun) {
@@ -90,8 +87,8 @@ export function registerSync(program: Command): void {
   withSyncOptions(sync.command('status <dir>'))
     .description('Show what push and pull would move')
     .option('--delete', 'include remote files that push --delete would remove')
-    .action(async (dir: string, flags: SyncFlags & { delete?: boolean }) => {
-      const { client, options } = connectSync(flags);
+    .action(async (dir: string, flags: SyncFlags & { delete?: boolean }, command: Command) => {
+      const { client, options } = connectSync(flags, command);
       const s = await status(client, resolve(dir), { ...options, delete: flags.delete });
       for (const f of s.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
       for (const p of s.remove) console.log(`delete  ${p}`);

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
-import { readBody, transfer } from './transfer';
+import { readBody, transfer, type OnBytes } from './transfer';
 import { hashFile, hashFiles, listTree, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
@@ -90,6 +90,17 @@ async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
+/** One attempt of a transfer, its bytes reported as they move; a failed attempt's bytes are taken back. */
+async function counted<T>(progress: Progress, path: string, attempt: (onBytes: OnBytes) => Promise<T>): Promise<T> {
+  let moved = 0;
+  try {
+    return await attempt((n) => ((moved += n), progress.advance(path, n)));
+  } catch (error) {
+    progress.advance(path, -moved);
+    throw error;
+  }
+}
+
 async function readRange(absolute: string, start: number, length: number): Promise<Buffer> {
   const handle = await open(absolute, 'r');
   try {
@@ -106,17 +117,21 @@ async function readRange(absolute: string, start: number, length: number): Promi
   }
 }
 
-async function uploadSmall(file: LocalFile, signed: SignedUrl): Promise<void> {
-  await withRetries(async () => readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size))));
+async function uploadSmall(file: LocalFile, signed: SignedUrl, progress: Progress): Promise<void> {
+  await withRetries(() =>
+    counted(progress, file.path, async (onBytes) => readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size), onBytes))),
+  );
 }
 
-async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: MultipartUrls, concurrency: number, o: AgentOption): Promise<void> {
+async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: MultipartUrls, concurrency: number, o: AgentOption, progress: Progress): Promise<void> {
   const parts = await mapLimit(plan.parts, Math.min(concurrency, 4), async (part) => {
-    const etag = await withRetries(async () => {
-      const res = await transfer('PUT', part.url, part.headers, await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size));
-      await readBody(res);
-      return String(res.headers.etag ?? '');
-    });
+    const etag = await withRetries(() =>
+      counted(progress, file.path, async (onBytes) => {
+        const res = await transfer('PUT', part.url, part.headers, await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size), onBytes);
+        await readBody(res);
+        return String(res.headers.etag ?? '');
+      }),
+    );
     return { partNumber: part.partNumber, etag };
   });
   await client.syncCompleteMultipart({ path: file.path, uploadId: plan.uploadId, parts }, o);
@@ -226,17 +241,17 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     for (let i = 0; i < wanted.length; i += PRESIGN_BATCH) {
       const batch = wanted.slice(i, i + PRESIGN_BATCH);
       const urls = await presignPut(batch);
-      await mapLimit(batch, concurrency, async (file, j) => (await uploadSmall(file, urls[j]), await uploaded(file)));
+      await mapLimit(batch, concurrency, async (file, j) => (await uploadSmall(file, urls[j], progress), await uploaded(file)));
     }
   };
   // a large file is presigned just before its upload: its URLs then last for it alone
   const pushLarge = async (listed: ListedFile) => {
     const [file] = await toUpload([await hashFile(listed)]);
     if (!file) return;
-    if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) await uploadSmall(file, (await presignPut([file]))[0]);
+    if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) await uploadSmall(file, (await presignPut([file]))[0], progress);
     else {
       const plan = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size }] }, o);
-      await uploadMultipart(client, file, plan.urls[0] as MultipartUrls, concurrency, o);
+      await uploadMultipart(client, file, plan.urls[0] as MultipartUrls, concurrency, o, progress);
     }
     await uploaded(file);
   };
@@ -288,26 +303,28 @@ function checkDownload(entry: PullPlanEntry, digest: string, size: number): void
 }
 
 /** Writes into a temporary file beside the target, renamed into place once its hash is right. */
-async function download(root: string, entry: PullPlanEntry, folders: Set<string>): Promise<void> {
+async function download(root: string, entry: PullPlanEntry, folders: Set<string>, progress: Progress): Promise<void> {
   const target = join(root, ...entry.path.split('/'));
   const folder = dirname(target);
   if (!folders.has(folder)) (await mkdir(folder, { recursive: true }), folders.add(folder));
   const temp = join(folder, `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
   try {
-    await withRetries(async () => {
-      const res = await transfer('GET', entry.url, {});
-      if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
-        const bytes = await readBody(res);
-        checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
-        await writeFile(temp, bytes);
-        return;
-      }
-      const hash = createHash('sha256');
-      let size = 0;
-      res.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length)));
-      await pipeline(res, createWriteStream(temp));
-      checkDownload(entry, hash.digest('hex'), size);
-    });
+    await withRetries(() =>
+      counted(progress, entry.path, async (onBytes) => {
+        const res = await transfer('GET', entry.url, {});
+        if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
+          const bytes = await readBody(res, onBytes);
+          checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
+          await writeFile(temp, bytes);
+          return;
+        }
+        const hash = createHash('sha256');
+        let size = 0;
+        res.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length), onBytes(chunk.length)));
+        await pipeline(res, createWriteStream(temp));
+        checkDownload(entry, hash.digest('hex'), size);
+      }),
+    );
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
@@ -388,7 +405,7 @@ export async function pull(
       for (const f of wanted) {
         while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
         if (failure) break;
-        const task: Promise<void> = download(dir, f, folders)
+        const task: Promise<void> = download(dir, f, folders, progress)
           .then(() => {
             downloaded++;
             downloadedBytes += f.size;

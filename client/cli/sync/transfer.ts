@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 
 /**
@@ -20,20 +20,40 @@ export class TransferError extends Error {
   }
 }
 
-export async function readBody(res: IncomingMessage): Promise<Buffer> {
+/** Receives the bytes of a transfer as they move, chunk by chunk. */
+export type OnBytes = (bytes: number) => void;
+
+export async function readBody(res: IncomingMessage, onBytes?: OnBytes): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
+  for await (const chunk of res) (chunks.push(chunk as Buffer), onBytes?.((chunk as Buffer).length));
   return Buffer.concat(chunks);
 }
 
+const CHUNK = 256 * 1024;
+
+/** Writes a body in chunks, each reported once the socket took it, waiting when the socket is full. */
+function send(req: ClientRequest, body: Buffer, onBytes: OnBytes): void {
+  let offset = 0;
+  const next = () => {
+    while (offset < body.length) {
+      const chunk = body.subarray(offset, offset + CHUNK);
+      offset += chunk.length;
+      if (!req.write(chunk, () => onBytes(chunk.length))) return void req.once('drain', next);
+    }
+    req.end();
+  };
+  next();
+}
+
 /** Sends one request; resolves with the response (body unread) when the status is 2xx, else throws. */
-export function transfer(method: 'GET' | 'PUT', url: string, headers: Record<string, string>, body?: Buffer): Promise<IncomingMessage> {
+export function transfer(method: 'GET' | 'PUT', url: string, headers: Record<string, string>, body?: Buffer, onBytes?: OnBytes): Promise<IncomingMessage> {
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = client.request(target, { method, headers, agent: agents[target.protocol] }, resolve);
     req.on('error', reject);
-    req.end(body);
+    if (body && onBytes) send(req, body, onBytes);
+    else req.end(body);
   }).then(async (res) => {
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return res;
