@@ -11,6 +11,11 @@ export interface SatchelClientOptions {
   retries?: number;
   /** First backoff delay, ms (default 200); doubles each retry, capped at 5 s, with full jitter. */
   backoffMs?: number;
+  /**
+   * Memory sync: this device's id, sent as `device_id` by memory pulls, status and full syncs that
+   * name none, so the server keeps this device's own pull position.
+   */
+  deviceId?: string;
   fetch?: typeof fetch;
 }
 

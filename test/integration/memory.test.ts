@@ -348,4 +348,17 @@ describe('SDK', () => {
 
     await expect(client.syncPull({ agent_id: 'sdk', cursor: 'garbage' })).rejects.toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
   });
+
+  it('sends its deviceId, so a pull without cursor continues where this device stopped', async () => {
+    const apiKey = await memoryKey();
+    const laptop = createSatchelClient({ baseUrl: api.url, apiKey, deviceId: 'laptop', retries: 0 });
+    const phone = createSatchelClient({ baseUrl: api.url, apiKey, deviceId: 'phone', retries: 0 });
+    await laptop.syncPush({ agent_id: 'sdk', operations: [{ table: 'notes', record_id: 'n', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }] });
+    expect((await laptop.syncPull({ agent_id: 'sdk' })).pulled).toBe(1);
+    expect((await laptop.syncPull({ agent_id: 'sdk' })).pulled).toBe(0);
+    expect(await laptop.syncStatus({ agent_id: 'sdk' })).toMatchObject({ remote_changes_available: 0 });
+    expect(await phone.syncStatus({ agent_id: 'sdk' })).toMatchObject({ remote_changes_available: 1, last_pull: null });
+    expect((await phone.syncFull({ agent_id: 'sdk' })).pull.records).toBe(1);
+    expect((await phone.syncPull({ agent_id: 'sdk' })).pulled).toBe(0);
+  });
 });

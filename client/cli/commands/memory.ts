@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { agentFrom, withAgent } from '../agent';
 import { connectFrom, printJson, withConnection, type ConnectionFlags } from '../connection';
+import { deviceId } from '../device';
 import { plural } from '../progress';
 import type { MemoryOperation } from '../../sdk';
 import type { SyncPushResult } from '../../sdk/memory';
@@ -13,9 +14,14 @@ interface Options extends ConnectionFlags {
 }
 
 const withIds = (command: Command): Command =>
-  withAgent(withConnection(command), 'agent whose memory this is').option('-d, --device <id>', 'device whose pull cursor to use (default: this API key)');
+  withAgent(withConnection(command), 'agent whose memory this is')
+    .option('-d, --device <id>', 'this device (default $SATCHEL_DEVICE_ID, else an id kept for this machine)');
 
-const ids = (o: Options, command: Command) => ({ agent_id: agentFrom(command), device_id: o.device });
+/** Pulls and status are this device's; a push names the device only when asked (no position moves on a push). */
+const ids = (o: Options, command: Command, ownDevice = true) => ({
+  agent_id: agentFrom(command),
+  device_id: ownDevice ? deviceId(o.device) : o.device || process.env.SATCHEL_DEVICE_ID || undefined,
+});
 
 /** Fails the command when any operation failed: its results were printed, this is the one-line summary. */
 function failIfAny(result: SyncPushResult, total: number): void {
@@ -29,7 +35,7 @@ export function registerMemory(program: Command): void {
   const memory = program.command('memory').description('Agent memory: push and pull records, last-write-wins');
 
   withIds(memory.command('status'))
-    .description('Sync status of the agent, relative to this key or device')
+    .description('Sync status of the agent, relative to this device')
     .action(async (o: Options, command: Command) => printJson(await connectFrom(command).syncStatus(ids(o, command))));
 
   withIds(memory.command('push [file]'))
@@ -46,10 +52,10 @@ export function registerMemory(program: Command): void {
       if (!Array.isArray(operations)) throw new Error('the operations file must hold a JSON array of operations, or {"operations": [...]}');
       const client = connectFrom(command);
       // the server takes a bounded batch per call and says how many remain: send the rest after it
-      let result = await client.syncPush({ ...ids(o, command), operations });
+      let result = await client.syncPush({ ...ids(o, command, false), operations });
       while (result.remaining > 0) {
         const before = result.remaining;
-        const next = await client.syncPush({ ...ids(o, command), operations: operations.slice(operations.length - result.remaining) });
+        const next = await client.syncPush({ ...ids(o, command, false), operations: operations.slice(operations.length - result.remaining) });
         result = { ...next, pushed: result.pushed + next.pushed, failed: result.failed + next.failed, conflicts: result.conflicts + next.conflicts, results: [...result.results, ...next.results] };
         if (result.remaining >= before) throw new Error(`the server took none of the last ${plural(before, 'operation')}; nothing more was sent`);
       }
@@ -58,16 +64,25 @@ export function registerMemory(program: Command): void {
     });
 
   withIds(memory.command('pull'))
-    .description('Pull every change after the last pull (or --cursor), or every live record with --full; prints them and the cursor to resume from')
+    .description(
+      "Pull the changes since this device's last pull (or --cursor), or every live record with --full; " +
+        'prints them and the cursor to resume from',
+    )
     .option('--full', 'every live record instead of changes')
     .option('--cursor <cursor>', 'resume after this cursor')
     .action(async (o: Options & { full?: boolean; cursor?: string }, command: Command) => {
       const operations: unknown[] = [];
       let cursor = o.cursor;
+      let fullResync = false;
+      const progress = process.stderr.isTTY;
       for await (const page of connectFrom(command).pullAll({ ...ids(o, command), full: o.full, cursor })) {
         operations.push(...(page.operations ?? []));
         cursor = page.cursor;
+        fullResync ||= page.full_resync;
+        if (progress && page.has_more) process.stderr.write(`\rpulled ${plural(operations.length, 'record')}…`);
       }
-      printJson({ pulled: operations.length, cursor, operations });
+      if (progress && operations.length) process.stderr.write('\r\x1b[K');
+      // full_resync: this device was away longer than the server keeps its change log; what it has that is not here was deleted
+      printJson({ pulled: operations.length, full_resync: fullResync, cursor, operations });
     });
 }
