@@ -9,6 +9,8 @@ import * as system from '../lambdas/system/contracts';
 import * as registry from '../lambdas/registry/contracts';
 import * as files from '../lambdas/files/contracts';
 import * as items from '../lambdas/items/contracts';
+import * as mcp from '../lambdas/mcp/contracts';
+import { MCP_TARGETS } from '../lambdas/mcp/targets';
 import * as memory from '../lambdas/memory/contracts';
 import * as sync from '../lambdas/sync/contracts';
 import type { TableId } from './data-model';
@@ -26,6 +28,11 @@ export interface Access {
   embed?: boolean;
   /** Mounts the sandbox file system (EFS in AWS, a local folder otherwise). */
   sandbox?: boolean;
+  /**
+   * Hands requests to these routes' handlers (handler modules): in AWS it may invoke their functions and
+   * nothing else, each doing its work with its own grants; locally they run in process.
+   */
+  invokes?: string[];
 }
 
 export interface Route {
@@ -124,6 +131,10 @@ export const ROUTES: Route[] = [
   route('GET', '/api/files/download', 'files/download-file', files.downloadFile, { tables: { deployments: 'read', manifests: 'read' }, bucket: 'read' }),
   route('POST', '/api/deployments/{id}/files/sync', 'files/sync-files', files.syncFiles, { tables: { deployments: 'read', manifests: 'read' }, bucket: 'read', sandbox: true }),
   route('POST', '/api/deployments/{id}/files/pull', 'files/pull-files', files.pullFiles, { tables: { deployments: 'read', manifests: 'write' }, bucket: 'write', sandbox: true }),
+
+  // ---- MCP over Streamable HTTP: tools whose calls go to the routes above with the caller's auth context ----
+  route('POST', '/mcp', 'mcp/serve', mcp.serve, { invokes: MCP_TARGETS }),
+  route('GET', '/mcp', 'mcp/stream', mcp.stream, {}),
 ];
 
 

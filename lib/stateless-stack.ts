@@ -1,12 +1,15 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { makeFunction, type FunctionContext } from './api-functions';
 import type { TableId } from './data-model';
-import { AUTHORIZER_HANDLER, type FunctionTables } from './functions';
+import { AUTHORIZER_HANDLER, routeFunction, type FunctionSpec, type FunctionTables } from './functions';
 import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput } from './outputs';
+import { functionName } from './routes';
 import type { Settings } from './settings';
 import type { SatchelDataStack } from './stateful-stack';
 import { SurfaceStack, surfaceOf, surfaceStackId } from './surface-stack';
@@ -81,11 +84,32 @@ export class SatchelApiStack extends Stack {
         jobs: props.functionTables.jobs.filter((j) => surfaceOf(j.handler) === surface),
       }));
     }
+    // once every surface exists: functions that hand requests to other routes' functions (POST /mcp)
+    for (const route of props.functionTables.routes) if (route.access.invokes) this.grantInvokes(routeFunction(route));
 
     new CfnOutput(this, API_URL_OUTPUT, { value: this.api.apiEndpoint });
     for (const [tableId, table] of Object.entries(data.tables)) {
       new CfnOutput(this, tableOutput(tableId as TableId), { value: table.tableName });
     }
     new CfnOutput(this, BUCKET_NAME_OUTPUT, { value: data.bucket.bucketName });
+  }
+
+  /** The function of a route or job, from its surface's nested stack. */
+  private functionOf(handler: string): lambda.IFunction | undefined {
+    return this.surfaces.get(surfaceOf(handler))?.functions.get(functionName({ handler }));
+  }
+
+  /** Lets a function invoke exactly the functions of the routes its row `invokes` (any surface), and tells it their names. */
+  private grantInvokes(spec: FunctionSpec): void {
+    const fn = this.functionOf(spec.handler) as lambda.Function;
+    const names: Record<string, string> = {};
+    const targets = (spec.access.invokes ?? []).map((handler) => {
+      const target = this.functionOf(handler);
+      if (!target) throw new Error(`${spec.name} invokes ${handler}, which no route of this app serves`);
+      names[handler] = target.functionName;
+      return target;
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: targets.map((t) => t.functionArn) }));
+    fn.addEnvironment('SATCHEL_ROUTE_FUNCTIONS', Stack.of(fn).toJsonString(names));
   }
 }

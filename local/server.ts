@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { ROUTES, functionName, type Route } from '../lib/routes';
-import type { HttpEvent, LambdaHandler } from '../lambdas/kit/http';
+import { buildEvent, compileRoutes, matchRoute, type CompiledRoute } from '../lambdas/kit/gateway';
+import type { HttpEvent } from '../lambdas/kit/http';
+import { loadHandler } from '../lambdas/adapters/local-route-invoker';
+
+export { buildEvent, compileRoutes, matchRoute, loadHandler };
 
 /**
  * The API Gateway of the local runtime: matches a request against the route table, builds
@@ -13,65 +15,6 @@ import type { HttpEvent, LambdaHandler } from '../lambdas/kit/http';
 
 /** API Gateway's own limit on a request body. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
-
-interface CompiledRoute {
-  route: Route;
-  pattern: RegExp;
-  names: string[];
-  /** More literal segments first, greedy parameters last: API Gateway picks the most specific route. */
-  rank: number[];
-}
-
-function compile(route: Route): CompiledRoute {
-  const names: string[] = [];
-  const segments = route.path.split('/').filter(Boolean);
-  const source = segments
-    .map((segment) => {
-      const greedy = /^\{(\w+)\+\}$/.exec(segment);
-      if (greedy) return names.push(greedy[1]), '/(.+)';
-      const param = /^\{(\w+)\}$/.exec(segment);
-      if (param) return names.push(param[1]), '/([^/]+)';
-      return '/' + segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  const literal = segments.filter((s) => !s.startsWith('{')).length;
-  const greedy = segments.some((s) => s.endsWith('+}')) ? 1 : 0;
-  return { route, pattern: new RegExp(`^${source || '/'}$`), names, rank: [greedy, -literal, -segments.length] };
-}
-
-export function compileRoutes(routes: Route[]): CompiledRoute[] {
-  return routes.map(compile).sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.rank[2] - b.rank[2]);
-}
-
-export function matchRoute(table: CompiledRoute[], method: string, path: string) {
-  let pathMatched = false;
-  for (const entry of table) {
-    const m = entry.pattern.exec(path);
-    if (!m) continue;
-    pathMatched = true;
-    if (entry.route.method !== method) continue;
-    const params: Record<string, string> = {};
-    // like an HTTP API, hand over path parameters percent-decoded
-    try {
-      entry.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
-    } catch {
-      return { pathMatched, malformed: true };
-    }
-    return { route: entry.route, params };
-  }
-  return { pathMatched };
-}
-
-const handlers = new Map<string, LambdaHandler>();
-export function loadHandler(module: string): LambdaHandler {
-  let handler = handlers.get(module);
-  if (!handler) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = (require(join(__dirname, '..', 'lambdas', module)) as { handler: LambdaHandler }).handler;
-    handlers.set(module, handler);
-  }
-  return handler;
-}
 
 export function lambdaContext(route: Route | undefined, requestId: string): Context {
   const name = route ? functionName(route) : 'Authorizer';
@@ -89,57 +32,6 @@ export function lambdaContext(route: Route | undefined, requestId: string): Cont
     fail: () => undefined,
     succeed: () => undefined,
   };
-}
-
-function isText(contentType: string | undefined): boolean {
-  return !contentType || /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json))/i.test(contentType);
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** API Gateway's `requestContext.time`: `01/Jan/2026:00:00:00 +0000`. */
-function gatewayTime(d: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
-}
-
-/** `at` fixes the request id and time, so the sample events in events/ are reproducible. */
-export function buildEvent(
-  req: { method: string; url: string; headers: Record<string, string>; body?: Buffer },
-  route: Route,
-  params: Record<string, string>,
-  at: { requestId: string; now: Date } = { requestId: randomUUID(), now: new Date() },
-): HttpEvent {
-  const url = new URL(req.url, 'http://local');
-  const query: Record<string, string> = {};
-  url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
-  const now = at.now;
-  const text = isText(req.headers['content-type']);
-  const routeKey = `${route.method} ${route.path}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers: req.headers,
-    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-    ...(Object.keys(params).length ? { pathParameters: params } : {}),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: req.headers.host ?? 'localhost',
-      domainPrefix: (req.headers.host ?? 'localhost').split('.')[0],
-      http: { method: req.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
-      requestId: at.requestId,
-      routeKey,
-      stage: '$default',
-      time: gatewayTime(now),
-      timeEpoch: now.getTime(),
-      authorizer: { lambda: {} },
-    },
-    ...(req.body && req.body.length
-      ? { body: text ? req.body.toString('utf8') : req.body.toString('base64'), isBase64Encoded: !text }
-      : { isBase64Encoded: false }),
-  } as HttpEvent;
 }
 
 async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProxyStructuredResultV2 | undefined> {

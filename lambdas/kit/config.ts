@@ -38,6 +38,14 @@ export const config = {
   get maxBodyBytes(): number {
     return Number(optional('SATCHEL_MAX_BODY_BYTES') ?? 1024 * 1024);
   },
+  /**
+   * The function of each route a function hands requests to (JSON: handler module -> function name), set
+   * by the stack on `POST /mcp`; unset locally, where those handlers run in process.
+   */
+  get routeFunctions(): Record<string, string> | undefined {
+    const value = optional('SATCHEL_ROUTE_FUNCTIONS');
+    return value === undefined ? undefined : (JSON.parse(value) as Record<string, string>);
+  },
   /** Vector index backend: `opensearch` in AWS, `local` (embedded, under SATCHEL_HOME) otherwise. */
   get vectorBackend(): 'opensearch' | 'local' {
     return optional('SATCHEL_VECTOR_BACKEND') === 'opensearch' ? 'opensearch' : 'local';

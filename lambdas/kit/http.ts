@@ -22,6 +22,8 @@ export interface Request<C extends Contract> {
   auth: AuthContext;
   requestId: string;
   headers: Record<string, string | undefined>;
+  /** The Lambda context, for handlers that run other routes' handlers (POST /mcp). */
+  context: Context;
 }
 
 /** A success answer with a status other than the contract's default, or extra headers. */
@@ -81,7 +83,7 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
       const auth = authFromEvent(event);
       if (c.surface !== 'system') {
         if (!auth) throw new AppError(401, 'UNAUTHORIZED', 'Missing or invalid API key');
-        requireSurface(auth, c.surface);
+        if (c.surface !== 'mcp') requireSurface(auth, c.surface);
       }
       const request = {
         // HTTP APIs hand over path parameters already percent-decoded
@@ -91,6 +93,7 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
         auth: auth as AuthContext,
         requestId,
         headers: event.headers ?? {},
+        context,
       } as Request<C>;
       const result = await fn(request);
       if (result instanceof Reply) {

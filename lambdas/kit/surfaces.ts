@@ -3,8 +3,11 @@ import type { AppError } from './errors';
 /** The API surfaces Satchel serves; an API key lists the ones it may use. */
 export const SURFACES = ['sync', 'memory', 'registry', 'items', 'files'] as const;
 export type Surface = (typeof SURFACES)[number];
-/** Routes outside every surface (health, API description) use the plain envelope. */
-export type EnvelopeKind = Surface | 'system';
+/**
+ * Routes outside every surface (health, API description) use the plain envelope; `POST /mcp` answers
+ * in JSON-RPC, and each of its tool calls is held to the surface of the route it reaches.
+ */
+export type EnvelopeKind = Surface | 'system' | 'mcp';
 
 interface Envelope {
   success(data: unknown): unknown;
@@ -43,4 +46,13 @@ export const ENVELOPES: Record<EnvelopeKind, Envelope> = {
   },
   files: successFlag,
   system: bare,
+  // refusals before the MCP server reads the message (no key, body too large, not JSON) as JSON-RPC errors
+  mcp: {
+    success: (data) => data,
+    error: (e, requestId) => ({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: e.status >= 500 ? -32603 : -32600, message: e.message, data: { code: e.code, ...(e.status >= 500 ? { requestId } : {}) } },
+    }),
+  },
 };

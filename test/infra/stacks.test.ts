@@ -7,7 +7,8 @@ import { BACKGROUND_FETCH_DEADLINE_SECONDS, JOBS, type StreamTrigger } from '../
 import { surfaceOf, surfaceStackId } from '../../lib/surface-stack';
 import { VPC_ACCESS_POLICY } from '../../lib/constructs/satchel-function';
 import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput } from '../../lib/outputs';
-import type { Route } from '../../lib/routes';
+import { functionName, type Route } from '../../lib/routes';
+import { MCP_TARGETS } from '../../lambdas/mcp/targets';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
 import { expectWithinLimits } from './limits';
 import { allResources, apiTemplates, buildApp, removeStubs, TABLES_UNDER_TEST, type Resources } from './support';
@@ -401,6 +402,28 @@ describe('API stack', () => {
     const fn = lambdaOf(jobFunction(consumer));
     expect(fn.Environment.Variables.SATCHEL_FETCH_TIMEOUT_SECONDS).toBe(String(BACKGROUND_FETCH_DEADLINE_SECONDS));
     expect(fn.Timeout).toBeGreaterThanOrEqual(2 * BACKGROUND_FETCH_DEADLINE_SECONDS);
+  });
+
+  test('POST /mcp touches no data itself: it may invoke exactly the functions of the routes its tools call, and knows their names', () => {
+    const serve = routeFunction(routes.find((r) => r.method === 'POST' && r.path === '/mcp')!);
+    expect(actionsOf(serve).filter((a) => !/^(logs|xray):/.test(a))).toEqual(['lambda:InvokeFunction']);
+    const [statement] = ofType('AWS::IAM::Policy')
+      .filter((r) => cdkPath(r).startsWith(`${home(serve)}/${serve.name}/Role/`))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement)
+      .filter((st: { Action: unknown }) => st.Action === 'lambda:InvokeFunction');
+    // each resource is the ARN of one target's function, handed over from its surface's stack
+    const arns = JSON.stringify(statement.Resource);
+    expect(statement.Resource).toHaveLength(MCP_TARGETS.length);
+    const variables = lambdaOf(serve).Environment.Variables;
+    const names = JSON.stringify(variables.SATCHEL_ROUTE_FUNCTIONS);
+    for (const handler of MCP_TARGETS) {
+      const target = `${surfaceStackId(surfaceOf(handler))}${functionName({ handler })}Function`;
+      expect(arns.match(new RegExp(`${target}[0-9A-F]{8}Arn`, 'g'))).toHaveLength(1);
+      expect(names).toContain(handler);
+      expect(names.match(new RegExp(`${target}[0-9A-F]{8}Ref`, 'g'))).toHaveLength(1);
+    }
+    expect(Object.keys(variables).filter((k) => k.startsWith('TABLE_') || k === BUCKET_ENV_VAR)).toEqual([]);
+    expect(lambdaOf(serve).VpcConfig).toBeUndefined();
   });
 
   test('the docs functions find swagger-ui in their bundle', () => {
