@@ -33,7 +33,8 @@ export const FILE_TOOLS = [
     output: contracts.syncFiles.response,
     annotations: { ...WRITES, idempotentHint: true },
     async run(args, context) {
-      const { message, ...data } = await context.client.syncFilesToSandbox(args.deploymentId, args.files);
+      // `success` (false when a file failed) is what failedFiles says
+      const { message, success: _allSynced, ...data } = await context.client.syncFilesToSandbox(args.deploymentId, args.files);
       return { data, text: `${message}${failures(data.failedFiles)}` };
     },
   }),
@@ -47,7 +48,7 @@ export const FILE_TOOLS = [
     output: contracts.pullFiles.response,
     annotations: { ...WRITES, idempotentHint: true },
     async run(args, context) {
-      const data = await context.client.pullFilesFromSandbox(args.deploymentId, args.files);
+      const { success: _allPulled, ...data } = await context.client.pullFilesFromSandbox(args.deploymentId, args.files);
       const pulled = data.pulledFiles.map((f) => f.fileName).join(', ');
       return { data, text: `pulled ${data.pulledFiles.length} file(s)${pulled ? `: ${pulled}` : ''}${failures(data.failedFiles)}` };
     },
