@@ -10,6 +10,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/after-env.ts'],
-  testTimeout: 60000,
+  // a timeout catches hangs, not slowness: integration tests spawn the CLI and emulators on 2 shared cores
+  testTimeout: 180000,
   maxWorkers: 2,
 };
