@@ -59,6 +59,13 @@ it('an agent-bound key acts for its own agent only; a key without a surface gets
 describe('the endpoint', () => {
   const list = { jsonrpc: '2.0', id: 7, method: 'tools/list' };
 
+  it('is described in the OpenAPI document, behind the API key', async () => {
+    const doc = (await call(api.url, 'GET', '/openapi.json')).body;
+    expect(doc.paths['/mcp'].post).toMatchObject({ operationId: 'mcpServe', security: [{ apiKey: [] }], tags: ['mcp'] });
+    expect(doc.paths['/mcp'].post.requestBody.content['application/json'].schema.required).toEqual(['jsonrpc']);
+    expect(doc.paths['/mcp'].get.responses).toHaveProperty('401');
+  });
+
   it('without a key: 401, a wrong key: 403, before any tool runs', async () => {
     expect((await call(api.url, 'POST', '/mcp', { body: list })).status).toBe(401);
     expect((await call(api.url, 'POST', '/mcp', { body: list, key: 'sk-not-a-key' })).status).toBe(403);
