@@ -3,8 +3,9 @@ import { sandboxLauncher } from '../adapters/sandbox-launcher';
 import type { AuthContext } from '../kit/auth-context';
 import { documentClient } from '../kit/aws';
 import { config } from '../kit/config';
-import { isConditionFailure, notFound } from '../kit/errors';
+import { isConditionFailure, notFound, tooManyRequests } from '../kit/errors';
 import { logger } from '../kit/observability';
+import { claimSlot, releaseSlot, type SlotPool } from '../kit/slots';
 import { desktopHostPath, ensureDesktop, removeSandboxFolder } from './desktop';
 import { newDeploymentId } from './names';
 
@@ -48,6 +49,8 @@ const tenantKey = (tenant: string) => `T#${tenant}`;
 const deploymentKey = (tenant: string, id: string) => ({ pk: tenantKey(tenant), sk: `DEP#${id}` });
 const table = () => config.tableName('deployments');
 const isLive = (status: DeploymentStatus) => status === 'provisioning' || status === 'running';
+/** A live sandbox holds one of its tenant's slots until it stops or expires. */
+const sandboxSlots = (): SlotPool => ({ table: table(), kind: 'sandboxes', cap: config.maxRunningSandboxes });
 
 /** The status as of `now`: a live sandbox past its expiry is stopped even before the job writes it. */
 export function effectiveStatus(item: Pick<DeploymentItem, 'status' | 'expiresAt'>, now = new Date()): DeploymentStatus {
@@ -95,14 +98,23 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  await documentClient().send(new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  const claim = await claimSlot(sandboxSlots(), auth.tenant, id, Math.ceil(Date.parse(item.expiresAt) / 1000));
+  if (!claim.claimed) {
+    throw tooManyRequests(
+      `This tenant already has ${config.maxRunningSandboxes} running sandboxes, the most it may have at once; stop one (POST /api/deployments/{id}/stop) or wait until one expires`,
+      claim.freeInSeconds,
+      'QUOTA_EXCEEDED',
+    );
+  }
   let taskArn: string | undefined;
   try {
+    await documentClient().send(new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     await ensureDesktop(auth.tenant, id);
     taskArn = await sandboxLauncher().start({ tenant: auth.tenant, deploymentId: id, desktopSubpath: `${auth.tenant}/${id}/Desktop` });
   } catch (error) {
-    // nothing half-made stays behind: no record of a sandbox that never started
+    // nothing half-made stays behind: no record of a sandbox that never started, no slot held for it
     await documentClient().send(new DeleteCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) })).catch(() => undefined);
+    await releaseSlot(sandboxSlots(), auth.tenant, id).catch((e: Error) => logger.warn('sandbox slot not released', { deploymentId: id, error: e }));
     throw error;
   }
   const running: DeploymentItem = { ...item, status: 'running', ...(taskArn ? { taskArn } : {}), updatedAt: new Date().toISOString() };
@@ -165,6 +177,7 @@ async function stopItem(tenant: string, item: DeploymentItem, reason: string): P
   if (item.taskArn) {
     await sandboxLauncher().stop(item.taskArn, reason).catch((error: Error) => logger.warn('StopTask failed', { deploymentId: item.id, error }));
   }
+  await releaseSlot(sandboxSlots(), tenant, item.id);
   return { ...item, status: 'stopped', stoppedAt, updatedAt: now };
 }
 

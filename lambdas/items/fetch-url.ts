@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { config } from '../kit/config';
 import { AppError } from '../kit/errors';
 import { allowList, blockedBy, isAllowed } from './address-guard';
@@ -24,8 +24,30 @@ export interface OpenedUrl {
   contentType?: string;
   contentLength?: number;
   body: IncomingMessage;
-  /** Ends the fetch at its time limit. */
+  /** Ends the fetch at its time limit, or when it falls below the minimum transfer rate. */
   signal: AbortSignal;
+}
+
+/** The reason a fetch was ended for sending too little, too slowly. */
+class TooSlow extends Error {}
+
+/**
+ * Ends a fetch that receives fewer than `fetchMinBytesPerSecond` on average over a window of
+ * `fetchRateWindowSeconds`, from the moment its connection opens (a server that never answers its
+ * headers, or trickles its body, is as slow as any). Bytes are read off the socket, headers included.
+ */
+function watchRate(socket: Socket, slow: AbortController): void {
+  const floor = config.fetchMinBytesPerSecond;
+  if (!floor) return;
+  const windowSeconds = config.fetchRateWindowSeconds;
+  let seen = socket.bytesRead;
+  const timer = setInterval(() => {
+    const read = socket.bytesRead - seen;
+    seen = socket.bytesRead;
+    if (read < floor * windowSeconds) slow.abort(new TooSlow(`received ${read} bytes in ${windowSeconds} s; the minimum is ${floor} bytes/s`));
+  }, windowSeconds * 1000);
+  timer.unref();
+  socket.once('close', () => clearInterval(timer));
 }
 
 interface Target {
@@ -69,7 +91,7 @@ async function resolveTarget(url: URL): Promise<Target> {
   return { address: addresses[0].address, family: addresses[0].family === 6 ? 6 : 4 };
 }
 
-function send(url: URL, target: Target, signal: AbortSignal): Promise<IncomingMessage> {
+function send(url: URL, target: Target, signal: AbortSignal, slow: AbortController): Promise<IncomingMessage> {
   const pinned: LookupFunction = (_hostname, options, callback) => {
     if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [target]);
     else callback(null, target.address, target.family);
@@ -88,6 +110,7 @@ function send(url: URL, target: Target, signal: AbortSignal): Promise<IncomingMe
       agent: false,
       signal,
     });
+    request.once('socket', (socket: Socket) => watchRate(socket, slow));
     request.once('response', resolve);
     request.once('error', reject);
     request.end();
@@ -98,18 +121,21 @@ export function describeFetchError(error: unknown, url: URL, signal: AbortSignal
   if (error instanceof AppError) return error;
   const e = error as NodeJS.ErrnoException;
   // an abort mid-body surfaces as a reset connection
+  if (signal.reason instanceof TooSlow) return fetchFailed(`${url.host} sent too slowly: ${signal.reason.message}`);
   if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError') return fetchFailed(`${url.host} did not answer completely within the time limit`);
   // the code only: a message may carry the address connected to
   return fetchFailed(`${url.host}: ${e.code ?? 'the connection failed'}`);
 }
 
 /** Opens a URL (following redirects) up to the response headers; the caller reads or destroys `body`. */
-export async function openUrl(raw: string, signal: AbortSignal): Promise<OpenedUrl> {
+export async function openUrl(raw: string, deadline: AbortSignal): Promise<OpenedUrl> {
   let url = parseUrl(raw, 'fileUrl');
+  const slow = new AbortController();
+  const signal = AbortSignal.any([deadline, slow.signal]);
   for (let hop = 0; ; hop++) {
     let response: IncomingMessage;
     try {
-      response = await send(url, await resolveTarget(url), signal);
+      response = await send(url, await resolveTarget(url), signal, slow);
     } catch (error) {
       throw describeFetchError(error, url, signal);
     }

@@ -1,10 +1,12 @@
 import { vectorIndex } from '../adapters/vector-index';
 import { config } from '../kit/config';
 import { AppError, isAwsError } from '../kit/errors';
+import { FairQueue } from '../kit/fair-queue';
 import { logger } from '../kit/observability';
 import { deleteBlob, newBlobKey, putStream } from './blobs';
 import { contentTypeOf, isTextItem, looksLikeText, MAX_INDEXED_CHARS } from './content';
 import { expiryShard, finishPending, readEntry, type ItemEntry } from './entries';
+import { releaseFetchSlot } from './fetch-slots';
 import { describeFetchError, fetchDeadline, openUrl } from './fetch-url';
 import { embedChunks, indexedItem } from './indexing';
 import { expiryFor, nowSeconds, parseScopePk } from './scope';
@@ -13,28 +15,49 @@ import { expiryFor, nowSeconds, parseScopePk } from './scope';
 const FAILED_MARKER_SECONDS = 86400;
 
 /**
+ * Background fetches of one process (the stream consumer's invocation, or the local runtime): up to
+ * `ingestConcurrency` at once, at most `ingestTenantConcurrency` of them for one tenant, so one
+ * tenant's slow servers cannot delay another tenant's items.
+ */
+export const ingestQueue = new FairQueue(
+  () => config.ingestConcurrency,
+  () => config.ingestTenantConcurrency,
+);
+
+/**
  * Starts the background fetch of an accepted `fileUrl`. Locally it runs in this process; in AWS
  * the manifests stream consumer (items/on-manifests-change) runs `ingestPending` for the new entry.
  */
 export function startIngestion(entry: ItemEntry): void {
   if (config.inLambda) return;
-  ingestPending(entry).catch((error: Error) => logger.error('background ingestion failed', { path: entry.sk, error }));
+  ingestQueue.run(entry.tenant, () => ingestPending(entry)).catch((error: Error) => logger.error('background ingestion failed', { path: entry.sk, error }));
 }
 
 /**
  * Fetches a pending item (all SSRF checks again), streams it to S3, indexes its text and marks it
  * ready, or marks it failed with the reason. Only the generation that is still pending is
  * finished: one deleted, overwritten or finished meanwhile is left alone and our bytes removed.
+ * Whatever the outcome, the item's pending-fetch slot is freed. `deadline` ends the fetch (default:
+ * the configured background time limit).
  */
-export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>): Promise<void> {
+export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>, deadline = fetchDeadline(false)): Promise<void> {
   const ref = parseScopePk(key.pk);
   if (!ref) return;
   const entry = await readEntry(ref, key.sk);
   if (!entry || entry.status !== 'pending' || !entry.sourceUrl) return;
+  try {
+    await fetchAndStore(entry, deadline);
+  } finally {
+    await releaseFetchSlot(ref.tenant, entry.itemId);
+  }
+}
+
+async function fetchAndStore(entry: ItemEntry, deadline: AbortSignal): Promise<void> {
+  const ref = { tenant: entry.tenant, scope: entry.scope, scopeId: entry.scopeId };
   const blobKey = newBlobKey(ref);
   let indexed = false;
   try {
-    const opened = await openUrl(entry.sourceUrl, fetchDeadline(false));
+    const opened = await openUrl(entry.sourceUrl as string, deadline);
     const declared = entry.contentType ?? opened.contentType;
     const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, MAX_INDEXED_CHARS * 4).catch(
       // S3's own failures are ours, not the fetched server's: they stay raw for the log below

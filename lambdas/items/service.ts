@@ -23,6 +23,7 @@ import {
 import { itemExists, itemNotFound } from './errors';
 import { fetchDeadline, openUrl, readCapped } from './fetch-url';
 import { discard, embedChunks, indexedItem } from './indexing';
+import { claimFetchSlot, releaseFetchSlot } from './fetch-slots';
 import { startIngestion } from './ingest';
 import { itemPath, pathPrefix } from './paths';
 import { expiryFor, isLive, nowSeconds, resolveScope, type ScopeRef } from './scope';
@@ -195,7 +196,7 @@ async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: It
     await discard(entry);
     throw error;
   }
-  if (replaced) await discard(replaced);
+  if (replaced) await dispose(replaced);
 }
 
 async function acceptForIngestion(ref: ScopeRef, path: string, fileUrl: string, options: ItemOptions): Promise<void> {
@@ -212,9 +213,22 @@ async function acceptForIngestion(ref: ScopeRef, path: string, fileUrl: string, 
     expiresAt: Math.ceil(nowSeconds() + config.fetchTimeoutSeconds + PENDING_GRACE_SECONDS),
     expiryShard: expiryShard(itemId),
   };
-  const replaced = await putEntry(entry, options.overwrite);
-  if (replaced) await discard(replaced);
+  await claimFetchSlot(ref.tenant, itemId, entry.expiresAt as number);
+  let replaced: ItemEntry | undefined;
+  try {
+    replaced = await putEntry(entry, options.overwrite);
+  } catch (error) {
+    await releaseFetchSlot(ref.tenant, itemId);
+    throw error;
+  }
+  if (replaced) await dispose(replaced);
   startIngestion(entry);
+}
+
+/** Frees what a deleted or superseded generation held: bytes, index documents, and a pending fetch's slot. */
+async function dispose(entry: ItemEntry): Promise<void> {
+  await discard(entry);
+  if (entry.status === 'pending') await releaseFetchSlot(entry.tenant, entry.itemId);
 }
 
 /** Turns S3's "no such object" into `error`; other failures pass through. */
@@ -229,7 +243,7 @@ export async function deleteItem(auth: AuthContext, input: { scope?: string; sco
   const path = itemPath(input.itemPath);
   const entry = await liveEntry(ref, path, ['ready', 'pending']);
   if (!(await deleteEntry(entry))) throw itemNotFound(path);
-  await discard(entry);
+  await dispose(entry);
 }
 
 export interface MoveInput {
@@ -271,7 +285,7 @@ export async function moveItem(auth: AuthContext, input: MoveInput): Promise<{ p
   await (await vectorIndex())
     .moveItem(source.itemId, { scope: to.scope, scopeId: to.scopeId, path: toPath, expiresAt: destination.expiresAt })
     .catch((error: Error) => logger.error('could not move index documents', { itemId: source.itemId, error }));
-  if (occupant && occupant.itemId !== source.itemId) await discard(occupant);
+  if (occupant && occupant.itemId !== source.itemId) await dispose(occupant);
   return { path: toPath };
 }
 

@@ -13,6 +13,15 @@ function optional(name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** A whole number ≥ `min` from the environment, or the default; anything else fails loudly. */
+function wholeNumber(name: string, fallback: number, min = 1): number {
+  const value = optional(name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) throw new Error(`${name} must be a whole number ≥ ${min}, not ${value}`);
+  return parsed;
+}
+
 export const config = {
   tableName: (id: TableId): string => required(tableEnvVar(id)),
   /** A table's name when its variable is set; the CLI falls back to the local runtime's names. */
@@ -161,6 +170,34 @@ export const config = {
    * sizes are accepted (202) and fetched in the background (default 8 MiB). */
   get fetchSyncMaxBytes(): number {
     return Number(optional('SATCHEL_FETCH_SYNC_MAX_BYTES') ?? 8 * 1024 * 1024);
+  },
+  /** A fetch slower than this on average over any window of `fetchRateWindowSeconds` is ended (bytes/s, 0 = no floor; default 16 KiB/s). */
+  get fetchMinBytesPerSecond(): number {
+    return wholeNumber('SATCHEL_FETCH_MIN_BYTES_PER_SECOND', 16 * 1024, 0);
+  },
+  /** Window of the minimum transfer rate, seconds (default 15): time to first byte counts too. */
+  get fetchRateWindowSeconds(): number {
+    return wholeNumber('SATCHEL_FETCH_RATE_WINDOW_SECONDS', 15);
+  },
+  /** Background fetches one process (the stream consumer, or the local runtime) runs at once (default 16). */
+  get ingestConcurrency(): number {
+    return wholeNumber('SATCHEL_INGEST_CONCURRENCY', 16);
+  },
+  /** Of those, how many one tenant may hold (default 4), so a tenant's slow servers cannot take every one. */
+  get ingestTenantConcurrency(): number {
+    return wholeNumber('SATCHEL_INGEST_TENANT_CONCURRENCY', 4);
+  },
+  /** Quota: `fileUrl` items one tenant may have pending (accepted, not yet fetched) at once (default 20). */
+  get maxPendingFetches(): number {
+    return wholeNumber('SATCHEL_MAX_PENDING_FETCHES', 20);
+  },
+  /** Quota: sandboxes (provisioning or running) one tenant may have at once (default 10). */
+  get maxRunningSandboxes(): number {
+    return wholeNumber('SATCHEL_MAX_RUNNING_SANDBOXES', 10);
+  },
+  /** Quota: multipart uploads one workspace-sync presign call may open (default 10). */
+  get maxMultipartUploadsPerCall(): number {
+    return wholeNumber('SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL', 10);
   },
   /** Local runtime: seconds between sweeps that remove expired items (default 60). */
   get itemSweepIntervalSeconds(): number {

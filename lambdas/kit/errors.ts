@@ -16,6 +16,8 @@ export class AppError extends Error {
     message: string,
     /** Extra fields the surface's envelope carries (e.g. a presigned URL with a 413). */
     readonly details?: Record<string, unknown>,
+    /** Response headers sent with the error (e.g. `Retry-After` with a 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -28,6 +30,9 @@ export const notFound = (message: string, code: ErrorCode = 'RESOURCE_NOT_FOUND'
 export const conflict = (message: string, code: ErrorCode = 'CONFLICT') => new AppError(409, code, message);
 export const tooLarge = (message: string, details?: Record<string, unknown>) =>
   new AppError(413, 'PAYLOAD_TOO_LARGE', message, details);
+/** A tenant over one of its caps: 429 with the seconds after which trying again may succeed. */
+export const tooManyRequests = (message: string, retryAfterSeconds: number, code: ErrorCode = 'TOO_MANY_REQUESTS') =>
+  new AppError(429, code, message, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 
 /** DynamoDB's failed condition, with or without a transaction around it. */
 export function isConditionFailure(error: unknown): boolean {

@@ -106,11 +106,11 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
     } catch (error) {
       if (error instanceof AppError && error.status < 500) {
         logger.info('request refused', { status: error.status, code: error.code, reason: error.message });
-        return respond(error.status, envelope.error(error, requestId));
+        return respond(error.status, envelope.error(error, requestId), error.headers);
       }
       logger.error('request failed', { requestId, error: error as Error });
       const failure = error instanceof AppError ? error : new AppError(500, 'INTERNAL_ERROR', `Internal error (request id ${requestId})`);
-      return respond(failure.status, envelope.error(failure, requestId));
+      return respond(failure.status, envelope.error(failure, requestId), failure.headers);
     }
   };
   const core = async (event: HttpEvent, context: Context): Promise<HttpResult> => {

@@ -1,5 +1,5 @@
 import { config } from '../kit/config';
-import { badRequest, conflict, notFound, tooLarge } from '../kit/errors';
+import { badRequest, conflict, notFound, tooLarge, tooManyRequests } from '../kit/errors';
 import { mapLimit } from '../kit/map-limit';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
 import { completeMultipart, deleteObject, objectKey, partCount, presignGet, presignMultipart, presignPut, readObjectText, verifyObject } from './objects';
@@ -82,6 +82,11 @@ export interface PresignRequest {
 }
 
 export async function presign(agent: AgentRef, files: PresignRequest[]) {
+  const multipart = files.filter((f) => f.operation === 'multipart').length;
+  if (multipart > config.maxMultipartUploadsPerCall) {
+    // each one is an open upload S3 keeps (and bills) until completed or aborted
+    throw tooManyRequests(`files: ${multipart} multipart uploads in one call; one call may open at most ${config.maxMultipartUploadsPerCall} (presign the others in later calls)`, 1);
+  }
   let parts = 0;
   for (const f of files) {
     if (f.operation !== 'multipart') continue;

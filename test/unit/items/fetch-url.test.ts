@@ -21,6 +21,12 @@ const hits: string[] = [];
 beforeAll(async () => {
   ({ openUrl, readCapped } = await import('../../../lambdas/items/fetch-url'));
   server = createServer((req, res) => {
+    if (req.url === '/silent') return; // never answers
+    if (req.url === '/trickle') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('.'), 100);
+      return res.once('close', () => clearInterval(timer));
+    }
     hits.push(`${req.socket.localAddress} ${req.headers.host}`);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
     res.end('ok');
@@ -31,6 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   delete process.env.SATCHEL_FETCH_ALLOWED_HOSTS;
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
@@ -55,5 +62,32 @@ describe('guarded fetch', () => {
   it('refuses a body larger than the cap', async () => {
     const opened = await openUrl(`http://127.0.0.2:${port}/file`, AbortSignal.timeout(5000));
     await expect(readCapped(opened, 1)).rejects.toMatchObject({ code: 'FETCH_REFUSED' });
+  });
+});
+
+describe('minimum transfer rate', () => {
+  beforeEach(() => {
+    process.env.SATCHEL_FETCH_MIN_BYTES_PER_SECOND = '1000';
+    process.env.SATCHEL_FETCH_RATE_WINDOW_SECONDS = '1';
+  });
+  afterEach(() => {
+    delete process.env.SATCHEL_FETCH_MIN_BYTES_PER_SECOND;
+    delete process.env.SATCHEL_FETCH_RATE_WINDOW_SECONDS;
+  });
+
+  it('ends a body that trickles below the floor, long before the time limit', async () => {
+    const started = Date.now();
+    const opened = await openUrl(`http://127.0.0.2:${port}/trickle`, AbortSignal.timeout(30_000));
+    await expect(readCapped(opened, 1_000_000)).rejects.toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/sent too slowly: received \d+ bytes in 1 s; the minimum is 1000 bytes\/s/) });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('ends a fetch whose server never answers its headers', async () => {
+    await expect(openUrl(`http://127.0.0.2:${port}/silent`, AbortSignal.timeout(30_000))).rejects.toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/sent too slowly/) });
+  });
+
+  it('lets a fast answer through', async () => {
+    const opened = await openUrl(`http://127.0.0.2:${port}/file`, AbortSignal.timeout(5000));
+    expect((await readCapped(opened, 100)).toString()).toBe('ok');
   });
 });
