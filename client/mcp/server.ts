@@ -13,6 +13,7 @@ const CODE_OF_STATUS: Record<number, string> = {
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_ERROR',
 };
 
 /**

@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { contract } from '../kit/contract';
-import { MEMORY_MAX_BODY_BYTES } from '../memory/contracts';
 
 /** The Model Context Protocol over Streamable HTTP, stateless: JSON-RPC in, JSON-RPC out (docs/mcp.md). */
+
+/** Largest `POST /mcp` body: base64 in the invocation of the tool's route, it stays under Lambda's 6 MB. */
+export const MCP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const id = z.union([z.string().max(256), z.number()]);
 /** The MCP server checks each message in full; this is the envelope a body must have to reach it. */
@@ -26,8 +28,8 @@ export const serve = contract({
   // one message per request: MCP 2025-06-18 dropped JSON-RPC batches
   body: message.meta({ examples: [{ jsonrpc: '2.0', id: 1, method: 'tools/list' }] }),
   response: reply,
-  // a tool call carries what its route takes (a memory push is the largest), wrapped in JSON-RPC
-  maxBodyBytes: MEMORY_MAX_BODY_BYTES + 64 * 1024,
+  // a tool call's arguments go on to one route in one synchronous Lambda invocation (at most 6 MB, body base64)
+  maxBodyBytes: MCP_MAX_BODY_BYTES,
 });
 
 export const stream = contract({

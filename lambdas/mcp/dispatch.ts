@@ -3,6 +3,7 @@ import { ROUTES } from '../../lib/routes';
 import type { RouteInvoker } from '../adapters/route-invoker';
 import { toAuthorizerContext, type AuthContext } from '../kit/auth-context';
 import { buildEvent, compileRoutes, matchRoute } from '../kit/gateway';
+import { logger } from '../kit/observability';
 import { MCP_TARGETS } from './targets';
 
 const table = compileRoutes(ROUTES.filter((r) => MCP_TARGETS.includes(r.handler)));
@@ -25,7 +26,14 @@ export function dispatchingFetch(auth: AuthContext, invoke: RouteInvoker, contex
     const body = typeof init?.body === 'string' ? Buffer.from(init.body) : undefined;
     const event = buildEvent({ method, url: url.pathname + url.search, headers, body }, match.route, match.params);
     event.requestContext.authorizer = { lambda: toAuthorizerContext(auth) };
-    const result = await invoke(match.route, event, context);
+    let result;
+    try {
+      result = await invoke(match.route, event, context);
+    } catch (error) {
+      // what API Gateway answers when a function fails: the tool reports an internal error, the log says which
+      logger.error('route invocation failed', { route: match.route.handler, error: error as Error });
+      return Response.json({ message: 'Internal Server Error' }, { status: 500 });
+    }
     const status = result.statusCode ?? 200;
     return new Response(status === 204 ? null : (result.body ?? null), { status, headers: result.headers as Record<string, string> | undefined });
   };
