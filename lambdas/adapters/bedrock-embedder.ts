@@ -1,6 +1,7 @@
 import { BedrockRuntimeClient, InvokeModelCommand, type InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { config } from '../kit/config';
 import { mapLimit } from '../kit/map-limit';
+import { bedrockError } from './dependency-errors';
 import { normalise, type Embedder } from './embedder';
 
 /** Titan Text Embeddings V2 takes one text per call and at most 50,000 characters. */
@@ -31,7 +32,7 @@ export class BedrockEmbedder implements Embedder {
         accept: 'application/json',
         body: JSON.stringify({ inputText: text.slice(0, MAX_INPUT_CHARS), dimensions: this.dimension, normalize: true }),
       }),
-    );
+    ).catch((error: unknown) => Promise.reject(bedrockError(error, this.modelId)));
     const parsed = JSON.parse(new TextDecoder().decode(response.body)) as { embedding?: number[] };
     if (!Array.isArray(parsed.embedding) || parsed.embedding.length !== this.dimension) {
       throw new Error(`Bedrock ${this.modelId} answered without a ${this.dimension}-dimensional embedding`);

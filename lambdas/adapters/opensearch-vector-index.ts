@@ -2,6 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { config } from '../kit/config';
 import { VECTOR_FIELD, vectorIndexName } from './vector-index-mapping';
+import { openSearchError } from './dependency-errors';
 import type { Candidate } from './ranking';
 import type { IndexedChunk, IndexedItem, SearchQuery, VectorIndex } from './vector-index';
 
@@ -89,7 +90,7 @@ export class OpenSearchVectorIndex implements VectorIndex {
         },
       },
     ];
-    const { body } = await this.transport.request({
+    const { body } = await this.request({
       method: 'POST',
       path: `/${this.index}/_search`,
       querystring: { include_named_queries_score: true },
@@ -144,12 +145,16 @@ export class OpenSearchVectorIndex implements VectorIndex {
   }
 
   private async chunksOf(itemId: string, withSource: boolean): Promise<{ _id: string; _source: ChunkSource }[]> {
-    const { body } = await this.transport.request({
+    const { body } = await this.request({
       method: 'POST',
       path: `/${this.index}/_search`,
       body: { size: MAX_CHUNKS_PER_ITEM, _source: withSource, query: { term: { itemId } } },
     });
     return body?.hits?.hits ?? [];
+  }
+
+  private request(params: Parameters<SearchTransport['request']>[0]): ReturnType<SearchTransport['request']> {
+    return this.transport.request(params).catch((error: unknown) => Promise.reject(openSearchError(error, this.index)));
   }
 
   /** Sends actions (each its lines: action and document) in `_bulk` requests of at most bulkMaxBytes each. */
@@ -171,7 +176,7 @@ export class OpenSearchVectorIndex implements VectorIndex {
   }
 
   private async sendBulk(bulkBody: unknown[]): Promise<void> {
-    const { body } = await this.transport.request({
+    const { body } = await this.request({
       method: 'POST',
       path: '/_bulk',
       bulkBody,

@@ -38,15 +38,25 @@ export interface Signals {
   bm25: number;
 }
 
-/** The query's distinct content stems (what coverage counts). */
-export const queryStems = (query: string): string[] => [...stemSet(query)];
+/** Words of a query as coverage counts them: each the stems that stand for it (itself, and its synonyms when given). */
+export type QueryTerms = string[][];
 
-/** Share of the query stems present in the chunk or in its file name. */
-export function coverage(stems: string[], content: string, path: string): number {
-  if (!stems.length) return 0;
+export function queryTerms(query: string, synonyms?: (word: string) => string[]): QueryTerms {
+  const terms = new Map<string, Set<string>>();
+  for (const word of contentWords(query)) {
+    const key = stem(word);
+    if (terms.has(key)) continue;
+    terms.set(key, new Set([key, ...(synonyms?.(word) ?? []).map(stem)]));
+  }
+  return [...terms.values()].map((alternatives) => [...alternatives]);
+}
+
+/** Share of the query terms present (any of their stems) in the chunk or in its file name. */
+export function coverage(terms: QueryTerms, content: string, path: string): number {
+  if (!terms.length) return 0;
   const present = stemSet(content);
   for (const word of contentWords(path.split('/').pop() ?? '')) present.add(stem(word));
-  return stems.filter((s) => present.has(s)).length / stems.length;
+  return terms.filter((alternatives) => alternatives.some((s) => present.has(s))).length / terms.length;
 }
 
 export function hybridScore(signals: Signals, calibration: Calibration): number {
@@ -59,11 +69,10 @@ export function hybridScore(signals: Signals, calibration: Calibration): number 
 export const byScoreThenPath = (a: VectorHit, b: VectorHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** Scores candidate chunks, keeps the best chunk per item with score >= minScore, best first, at most `limit`. */
-export function rankCandidates(query: string, candidates: Candidate[], calibration: Calibration, minScore: number, limit: number): VectorHit[] {
-  const stems = queryStems(query);
+export function rankCandidates(terms: QueryTerms, candidates: Candidate[], calibration: Calibration, minScore: number, limit: number): VectorHit[] {
   const best = new Map<string, VectorHit>();
   for (const candidate of candidates) {
-    const score = hybridScore({ cosine: candidate.cosine, coverage: coverage(stems, candidate.content, candidate.path), bm25: candidate.bm25 }, calibration);
+    const score = hybridScore({ cosine: candidate.cosine, coverage: coverage(terms, candidate.content, candidate.path), bm25: candidate.bm25 }, calibration);
     if (score < minScore) continue;
     const previous = best.get(candidate.itemId);
     if (!previous || score > previous.score) best.set(candidate.itemId, { itemId: candidate.itemId, path: candidate.path, content: candidate.content, score });
@@ -77,7 +86,7 @@ export function rankCandidates(query: string, candidates: Candidate[], calibrati
  * text and are weighted for Titan V2's documented behaviour, not measured here (no Bedrock access).
  */
 const CALIBRATIONS: Record<'lexical' | 'bedrock' | 'openai-compatible', Calibration> = {
-  lexical: { cosine: 4, coverage: 6, bm25: 2, bias: -6 },
+  lexical: { cosine: 2.63, coverage: 3.32, bm25: 5.32, bias: -3.8 },
   bedrock: { cosine: 12, coverage: 3, bm25: 1, bias: -6.5 },
   'openai-compatible': { cosine: 12, coverage: 3, bm25: 1, bias: -6.5 },
 };

@@ -11,23 +11,21 @@ const STOPWORDS = new Set(
   yours yourself yourselves also may might must shall use using used get got make made via etc md txt`.split(/\s+/),
 );
 
-/** Suffixes stripped (longest first) while a stem of at least 4 letters remains. */
-const SUFFIXES = [
-  'izations', 'ization', 'ational', 'fulness', 'iveness', 'ations', 'ation', 'ments', 'ement', 'ment', 'ingly', 'ities',
-  'ity', 'ness', 'ings', 'ing', 'ions', 'ion', 'ated', 'ates', 'ate', 'ers', 'er', 'ies', 'ied', 'ed', 'ly', 'es', 's',
-];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
 
+/** The Porter2 (Snowball English) stem of a lower-case word: the stemmer LanceDB's full-text index uses too. */
 export function stem(word: string): string {
-  for (const suffix of SUFFIXES) {
-    if (word.length - suffix.length >= 4 && word.endsWith(suffix)) {
-      const base = word.slice(0, -suffix.length);
-      if (suffix === 'ies' || suffix === 'ied') return `${base}y`;
-      // logging -> logg -> log, running -> runn -> run
-      return /([^aeiouylsz])\1$/.test(base) ? base.slice(0, -1) : base;
-    }
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    if (stems.size >= STEM_CACHE_SIZE) stems.clear();
+    stems.set(word, (stemmed = porter2(word)));
   }
-  return word;
+  return stemmed;
 }
+
+const STEM_CACHE_SIZE = 50_000;
+const stems = new Map<string, string>();
 
 /** Content words of a text, lower-cased, in order (not stemmed). */
 export function contentWords(text: string): string[] {

@@ -1,9 +1,13 @@
-import { embedder } from '../adapters/embedder';
-import { vectorIndex, type IndexedChunk, type IndexedItem } from '../adapters/vector-index';
+import { embedder, isZero, queryVector } from '../adapters/embedder';
+import { DEFAULT_LEXICAL_OPTIONS } from '../adapters/lexical-embedder';
+import { calibrationFor, queryTerms, rankCandidates } from '../adapters/ranking';
+import { vectorIndex, type IndexedChunk, type IndexedItem, type VectorHit } from '../adapters/vector-index';
+import { config } from '../kit/config';
 import { logger } from '../kit/observability';
 import { deleteBlob } from './blobs';
 import { chunkText, titleOf } from './content';
 import type { ItemEntry } from './entries';
+import type { ScopeRef } from './scope';
 
 /** Chunks and embeds an item's text; each chunk is embedded under a heading made of the file name. */
 export async function embedChunks(path: string, text: string): Promise<IndexedChunk[]> {
@@ -31,4 +35,13 @@ export async function discard(entry: Pick<ItemEntry, 'itemId' | 'blobKey'>): Pro
       .then((index) => index.deleteItem(entry.itemId))
       .catch((error: Error) => logger.warn('could not delete index documents', { itemId: entry.itemId, error })),
   ]);
+}
+
+/** Hybrid search in one scope: the best chunk per item with its absolute score >= minScore, best first (see adapters/ranking.ts). */
+export async function findHits(ref: ScopeRef, query: string, limit: number, minScore: number, now: number): Promise<VectorHit[]> {
+  const vector = await queryVector(await embedder(), query);
+  if (isZero(vector)) return [];
+  const candidates = await (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now });
+  const synonyms = config.embedder === 'lexical' && DEFAULT_LEXICAL_OPTIONS.synonyms ? (await import('../adapters/wordnet')).synonymsOf : undefined;
+  return rankCandidates(queryTerms(query, synonyms), candidates, calibrationFor(config.embedder), minScore, limit);
 }

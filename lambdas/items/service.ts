@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { embedder, isZero, queryVector } from '../adapters/embedder';
-import { calibrationFor, rankCandidates } from '../adapters/ranking';
 import { vectorIndex } from '../adapters/vector-index';
 import type { AuthContext } from '../kit/auth-context';
 import { config } from '../kit/config';
@@ -22,7 +20,7 @@ import {
 } from './entries';
 import { itemExists, itemNotFound } from './errors';
 import { fetchDeadline, openUrl, readCapped } from './fetch-url';
-import { discard, embedChunks, indexedItem } from './indexing';
+import { discard, embedChunks, findHits, indexedItem } from './indexing';
 import { claimFetchSlot, releaseFetchSlot } from './fetch-slots';
 import { startIngestion } from './ingest';
 import { itemPath, pathPrefix } from './paths';
@@ -303,12 +301,8 @@ export async function searchItems(auth: AuthContext, input: SearchInput) {
   const ref = resolveScope(auth, input.scope, input.scopeId);
   const limit = input.limit ?? 10;
   const minScore = input.minScore ?? 0.7;
-  const vector = await queryVector(await embedder(), input.query);
-  if (isZero(vector)) return { results: [], query: input.query, totalResults: 0 };
   // a few more than asked: hits whose entry is gone or replaced are dropped below
-  const wanted = limit + 10;
-  const candidates = await (await vectorIndex()).search({ ...ref, text: input.query, vector, candidates: Math.max(50, wanted * 3), now: nowSeconds() });
-  const hits = rankCandidates(input.query, candidates, calibrationFor(config.embedder), minScore, wanted);
+  const hits = await findHits(ref, input.query, limit + 10, minScore, nowSeconds());
   const entries = await entriesAt(ref, hits.map((hit) => hit.path));
   const results = hits
     .filter((hit) => {

@@ -1,9 +1,8 @@
 import type { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockEmbedder } from '../../../lambdas/adapters/bedrock-embedder';
-import { LexicalEmbedder } from '../../../lambdas/adapters/lexical-embedder';
+import type { AppError } from '../../../lambdas/kit/errors';
+import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../../../lambdas/adapters/lexical-embedder';
 import { embeddingsEndpoint, OpenAiCompatibleEmbedder } from '../../../lambdas/adapters/openai-embedder';
-import { SEED_DOCUMENTS, SEED_QUERY, UNRELATED_QUERY } from '../../fixtures/seed-documents';
-import { titleOf } from '../../../lambdas/items/content';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -35,6 +34,25 @@ describe('Bedrock Titan Text Embeddings V2 adapter', () => {
     const embedder = new BedrockEmbedder(async () => ({ body: new TextEncoder().encode('{"embedding":[1,2]}') as never }), 'm', 512);
     await expect(embedder.embed(['x'])).rejects.toThrow(/512-dimensional/);
     expect(() => new BedrockEmbedder(async () => ({ body: undefined as never }), 'm', 300)).toThrow(/256, 512 or 1024/);
+  });
+});
+
+describe('Bedrock errors', () => {
+  const failing = (name: string, message = 'x') =>
+    new BedrockEmbedder(async () => Promise.reject(Object.assign(new Error(message), { name })), 'amazon.titan-embed-text-v2:0', 256);
+
+  it('maps throttling to 429 and a passing outage to 503, both with Retry-After', async () => {
+    await expect(failing('ThrottlingException').embed(['q'])).rejects.toMatchObject({ status: 429, code: 'THROTTLED', headers: { 'Retry-After': '5' } });
+    await expect(failing('ServiceUnavailableException').embed(['q'])).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '5' } });
+  });
+
+  it('maps access denied and a missing model to 503 with what an operator must do', async () => {
+    const denied = (await failing('AccessDeniedException').embed(['q']).catch((e: AppError) => e)) as AppError;
+    expect(denied).toMatchObject({ status: 503, headers: undefined });
+    expect(denied.message).toMatch(/enable access to the model in the Bedrock console/);
+    await expect(failing('ValidationException', 'The provided model identifier is invalid.').embed(['q'])).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/not offered in this region/) });
+    // anything else stays an internal error
+    await expect(failing('SomethingElse').embed(['q'])).rejects.toMatchObject({ name: 'SomethingElse' });
   });
 });
 
@@ -71,31 +89,33 @@ describe('OpenAI-compatible embedder', () => {
 
 describe('lexical embedder', () => {
   const embedder = new LexicalEmbedder(1024);
-  const score = (a: Float32Array, b: Float32Array) => (1 + dot(a, b)) / 2;
-  const docs = SEED_DOCUMENTS.map((d) => ({ path: d.path, vector: embedder.embedOne(`${titleOf(d.path)}\n${d.content}`) }));
+  const one = async (text: string, options?: LexicalOptions) => (await new LexicalEmbedder(1024, options).embed([text]))[0];
 
-  it('yields unit vectors of the configured dimension, deterministic', () => {
-    const v = embedder.embedOne('Authentication of users');
+  it('yields unit vectors of the configured dimension, deterministic', async () => {
+    const [v] = await embedder.embed(['Authentication of users']);
     expect(v).toHaveLength(1024);
     expect(norm(v)).toBeCloseTo(1, 5);
-    expect(embedder.embedOne('Authentication of users')).toEqual(v);
-    expect(new LexicalEmbedder(256).embedOne('x y z')).toHaveLength(256);
+    expect((await embedder.embed(['Authentication of users']))[0]).toEqual(v);
+    expect((await new LexicalEmbedder(256).embed(['x y z']))[0]).toHaveLength(256);
   });
 
-  it('ranks the authentication document first for the seed query with score >= 0.7, the rest below', () => {
-    const q = embedder.embedOne(SEED_QUERY);
-    const ranked = docs.map((d) => ({ path: d.path, score: score(q, d.vector) })).sort((a, b) => b.score - a.score);
-    expect(ranked[0].path).toBe('/docs/authentication.md');
-    expect(ranked[0].score).toBeGreaterThanOrEqual(0.7);
-    expect(ranked[1].score).toBeLessThan(0.7);
+  it('matches word forms through stemming, and only with it', async () => {
+    const plain = { stemming: false, trigrams: false, synonyms: false };
+    expect(dot(await one('authenticating users', plain), await one('authenticate user', plain))).toBe(0);
+    expect(dot(await one('authenticating users', { ...plain, stemming: true }), await one('authenticate user', { ...plain, stemming: true }))).toBeCloseTo(1, 5);
   });
 
-  it('scores a query about nothing stored below 0.7 everywhere', () => {
-    const q = embedder.embedOne(UNRELATED_QUERY);
-    for (const d of docs) expect(score(q, d.vector)).toBeLessThan(0.7);
+  it('adds WordNet synonyms to queries (not to documents): a vacation query meets a holiday note', async () => {
+    const [holiday] = await embedder.embed(['Book your holiday in the calendar']);
+    const withSynonyms = await embedder.embedQuery('vacation');
+    const without = await new LexicalEmbedder(1024, { ...DEFAULT_LEXICAL_OPTIONS, synonyms: false }).embedQuery('vacation');
+    expect(dot(withSynonyms, holiday)).toBeGreaterThan(dot(without, holiday) + 0.1);
+    // documents are embedded as written
+    expect((await embedder.embed(['vacation']))[0]).toEqual(without);
   });
 
-  it('gives a zero vector for text without content words', () => {
-    expect(norm(embedder.embedOne('how do I ... ?'))).toBe(0);
+  it('gives a zero vector for text without content words', async () => {
+    expect(norm((await embedder.embed(['how do I ... ?']))[0])).toBe(0);
+    expect(norm(await embedder.embedQuery('how do I ... ?'))).toBe(0);
   });
 });

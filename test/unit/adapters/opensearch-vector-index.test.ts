@@ -118,6 +118,18 @@ describe('OpenSearch vector index adapter', () => {
     await expect(new OpenSearchVectorIndex(transport, 'idx', false, 500).putItem(item, chunks)).rejects.toThrow(/over the 500-byte request budget/);
   });
 
+  it('maps OpenSearch throttling to 429, outages to 503 with Retry-After, and a refused role or missing index to 503 for the operator', async () => {
+    const failing = (statusCode: number, type?: string) => {
+      const transport: SearchTransport = { request: async () => Promise.reject(Object.assign(new Error('ResponseError'), { meta: { statusCode, body: { error: { type } } } })) };
+      return new OpenSearchVectorIndex(transport, 'idx', false).search({ tenant: 't', scope: 'company', scopeId: '-', text: 'q', vector: vector(1, 0), candidates: 10, now: 0 });
+    };
+    await expect(failing(429)).rejects.toMatchObject({ status: 429, headers: { 'Retry-After': '5' } });
+    await expect(failing(503)).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '5' } });
+    await expect(failing(403)).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/data access policy/) });
+    await expect(failing(404, 'index_not_found_exception')).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/index idx does not exist/) });
+    await expect(failing(400, 'parsing_exception')).rejects.toMatchObject({ message: 'ResponseError' });
+  });
+
   it('deletes an item by looking up its chunk ids, then one bulk delete', async () => {
     const { transport, requests } = fakeTransport([{ hits: { hits: [{ _id: 'item-1:0' }, { _id: 'item-1:1' }] } }]);
     await new OpenSearchVectorIndex(transport, 'idx', false).deleteItem('item-1');
