@@ -36,3 +36,15 @@ test('a function bundles locally with esbuild, source map and the swagger-ui ass
     expect(existsSync(join(assetDir, 'swagger-ui', file))).toBe(true);
   }
 });
+
+test('the items search function bundles without the local-only search engine and word list', () => {
+  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'SearchBundlingTest');
+  new SatchelFunction(stack, 'Search', { handler: 'items/search', description: 'bundling test', environment: {}, logRetentionDays: 30 });
+  const assembly = app.synth();
+  const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as { Metadata: Record<string, string> };
+  const bundle = readFileSync(join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8');
+  // LanceDB's native binding cannot be bundled; the functions use OpenSearch and never load it
+  expect(bundle).toMatch(/require\("@lancedb\/lancedb"\)/);
+  expect(bundle).not.toContain('lancedb-linux-x64-gnu');
+});
