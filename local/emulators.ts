@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import S3rver, { type S3rverContext } from '@20minutes/s3rver';
+import { verifyChecksums } from './s3-checksums';
 
 /** The local twins of DynamoDB and S3, started as the real things: DynamoDB Local (Java) and s3rver. */
 
@@ -103,7 +104,10 @@ const ACCESS_DENIED = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>Acce
 const isSigned = (ctx: S3rverContext): boolean =>
   ctx.headers.authorization !== undefined || 'X-Amz-Algorithm' in ctx.query || 'Signature' in ctx.query;
 
-/** s3rver (signature-checking fork) with the bucket created through its own configuration, private like S3's. */
+/**
+ * s3rver (signature-checking fork) with the bucket created through its own configuration, private like
+ * S3's, and checking a declared SHA-256 of an upload like S3.
+ */
 export async function startS3(options: { directory: string; bucket: string; port?: number }): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -114,13 +118,17 @@ export async function startS3(options: { directory: string; bucket: string; port
     silent: true,
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
-  // first in the chain, before routing: nothing unsigned reaches a bucket (CORS preflights stay open, as in S3)
-  server.middleware.unshift(async (ctx, next) => {
-    if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
-    ctx.status = 403;
-    ctx.type = 'application/xml';
-    ctx.body = ACCESS_DENIED;
-  });
+  // first in the chain, before routing: nothing unsigned reaches a bucket (CORS preflights stay open, as in S3);
+  // then the SHA-256 check S3 makes on uploads that declare one (s3-checksums.ts)
+  server.middleware.unshift(
+    async (ctx, next) => {
+      if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
+      ctx.status = 403;
+      ctx.type = 'application/xml';
+      ctx.body = ACCESS_DENIED;
+    },
+    verifyChecksums as never,
+  );
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

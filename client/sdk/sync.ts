@@ -47,6 +47,9 @@ export interface PresignFile {
   /** Lowercase hex SHA-256 of the contents; signed into a put URL so S3 refuses other bytes. */
   hash?: string;
   size?: number;
+  /** multipart: the part size the client chose and the SHA-256 of each part (S3 then checks every part). */
+  partSize?: number;
+  partHashes?: string[];
 }
 
 export type { Confirmation, ConfirmResult };
@@ -56,6 +59,8 @@ export type RestoreMode = 'full' | 'memory' | 'active';
 export type RestorePage = ResponseOf<typeof contracts.reconstruct>;
 
 const unwrap = <T>(body: unknown): T => (body as { data: T }).data;
+/** Files per page the SDK asks for: pages are then bounded by the server's response budget alone. */
+const PAGE_LIMIT = 100000;
 const query = (o?: AgentOption) => (o?.agentId ? { agentId: o.agentId } : {});
 /** `notes/a b.md` -> `notes/a%20b.md`: each segment encoded, slashes kept (the route's path is greedy). */
 export const encodeFilePath = (path: string): string => path.split('/').map(encodeURIComponent).join('/');
@@ -65,13 +70,14 @@ export function syncMethods(http: SatchelHttp) {
   const post = async <T>(path: string, body: unknown, o?: AgentOption) =>
     unwrap<T>(await http.request('POST', path, { body, query: query(o), idempotent: true }));
 
+  // sending `limit` asks for pages: without it the server answers everything or 413 (docs/sync.md)
   const getManifestPage = (cursor: string | undefined, o?: AgentOption) =>
-    get<ResponseOf<typeof contracts.getManifest>>('/agent/sync/manifest', { ...query(o), cursor });
+    get<ResponseOf<typeof contracts.getManifest>>('/agent/sync/manifest', { ...query(o), cursor, limit: PAGE_LIMIT });
 
   async function* reconstructPages(body: { mode?: RestoreMode; limit?: number }, o?: AgentOption): AsyncGenerator<RestorePage> {
     let cursor: string | undefined;
     do {
-      const page = await post<RestorePage>('/agent/sync/reconstruct', { ...body, ...(cursor ? { cursor } : {}) }, o);
+      const page = await post<RestorePage>('/agent/sync/reconstruct', { limit: PAGE_LIMIT, ...body, ...(cursor ? { cursor } : {}) }, o);
       yield page;
       cursor = page.nextCursor;
     } while (cursor);
@@ -108,7 +114,7 @@ export function syncMethods(http: SatchelHttp) {
         o,
       ),
 
-    syncCompleteMultipart: (body: { path: string; uploadId: string; parts: { partNumber: number; etag: string }[] }, o?: AgentOption) =>
+    syncCompleteMultipart: (body: { path: string; uploadId: string; parts: { partNumber: number; etag: string; hash?: string }[] }, o?: AgentOption) =>
       post<ResponseOf<typeof contracts.completeMultipart>>('/agent/sync/multipart/complete', body, o),
 
     /** Every page of the restore bundle at once (URLs expire: for large workspaces iterate syncReconstructPages). */
@@ -120,8 +126,17 @@ export function syncMethods(http: SatchelHttp) {
     },
     syncReconstructPages: reconstructPages,
 
-    syncListFiles: (q: { prefix?: string; limit?: number; cursor?: string } = {}, o?: AgentOption) =>
-      get<ResponseOf<typeof contracts.listFiles>>('/agent/sync/files', { ...q, ...query(o) }),
+    /** Every file under `prefix` (from `cursor` on): follows the pages, `limit` files per request at most. */
+    async syncListFiles(q: { prefix?: string; limit?: number; cursor?: string } = {}, o?: AgentOption) {
+      const files: ResponseOf<typeof contracts.listFiles>['files'] = [];
+      let cursor = q.cursor;
+      do {
+        const page = await get<ResponseOf<typeof contracts.listFiles>>('/agent/sync/files', { prefix: q.prefix, limit: q.limit ?? PAGE_LIMIT, cursor, ...query(o) });
+        files.push(...page.files);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return { files };
+    },
 
     syncGetStats: (o?: AgentOption) => get<ResponseOf<typeof contracts.getStats>>('/agent/sync/stats', query(o)),
 

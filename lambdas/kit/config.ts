@@ -236,6 +236,14 @@ export const config = {
   get syncSessionInlineMaxBytes(): number {
     return Number(optional('SATCHEL_SYNC_SESSION_INLINE_MAX_BYTES') ?? 1024 * 1024);
   },
+  /**
+   * Workspace sync: JSON bytes of one answer (presign, listing and restore pages); default and
+   * maximum 5 MiB (Lambda answers at most 6 MB), at least 16 KiB.
+   */
+  get syncResponseBytes(): number {
+    const max = 5 * 1024 * 1024;
+    return Math.min(Math.max(Number(optional('SATCHEL_SYNC_RESPONSE_BYTES') ?? max) || max, 16 * 1024), max);
+  },
   /** Part size of multipart uploads, bytes (S3: at least 5 MiB, at most 10,000 parts; grown to fit). */
   get syncPartSizeBytes(): number {
     return Math.max(Number(optional('SATCHEL_SYNC_PART_SIZE_BYTES') ?? 64 * 1024 * 1024), 5 * 1024 * 1024);

@@ -6,5 +6,5 @@ import * as sync from './service';
 export const handler = httpHandler(confirm, async ({ auth, headers, query, body }) => {
   const agent = syncAgent(auth, headers, query.agentId);
   if (body.files) return sync.confirmUploads(agent, body.files);
-  return sync.confirmOne(agent, { filePath: body.filePath as string, hash: body.hash as string, size: body.size as number });
+  return sync.confirmOne(agent, { filePath: body.filePath as string, hash: body.hash as string, size: body.size as number, uploadId: body.uploadId });
 });

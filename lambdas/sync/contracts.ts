@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { contract } from '../kit/contract';
-import { MAX_FILE_BYTES } from './limits';
+import { isUploadId } from './keys';
+import { MAX_FILE_BYTES, MAX_PARTS, MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
 import { pathProblem } from './paths';
 
 export const MAX_PRESIGN_FILES = 1000;
@@ -11,6 +12,12 @@ const workspacePath = z.string().superRefine((path, ctx) => {
   const problem = pathProblem(path);
   if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(path)} ${problem}` });
 });
+/**
+ * A path inside a batch: only its type is checked here; the service checks each one by the path
+ * rules and answers a bad one in its own entry, so the rest of the batch goes through.
+ */
+const batchPath = z.string().max(8192);
+const uploadId = z.string().max(1024).refine(isUploadId, 'is not an upload id this API handed out');
 /** Lowercase hex SHA-256 of the file's bytes; uppercase is accepted (the service lowers it). */
 const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the contents as 64 hexadecimal digits');
 const fileSize = z.number().int().min(0).max(MAX_FILE_BYTES);
@@ -40,7 +47,7 @@ export const register = contract({
 
 export const getManifest = contract({
   surface: 'sync',
-  summary: 'Every backed-up file with hash, size and modified time; pages of up to ~4 MB follow `nextCursor`',
+  summary: 'Every backed-up file with hash, size and modified time (413 when it does not fit one answer; pages with `limit`/`cursor`)',
   query: z.strictObject({ ...agentQuery, cursor, limit: limit(100000) }),
   response: z.object({
     version: z.number(),
@@ -59,11 +66,14 @@ export const presign = contract({
     files: z
       .array(
         z.strictObject({
-          path: workspacePath,
+          path: batchPath,
           operation: z.enum(['put', 'get', 'multipart']),
           contentType: contentType.optional(),
           hash: sha256Hex.optional(),
           size: fileSize.optional(),
+          /** multipart: the client's part size and the SHA-256 of each part (S3 then checks every part). */
+          partSize: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES).optional(),
+          partHashes: z.array(sha256Hex).min(1).max(MAX_PARTS).optional(),
         }),
       )
       .min(1)
@@ -73,7 +83,13 @@ export const presign = contract({
   maxBodyBytes: BATCH_BODY_BYTES,
 });
 
-const confirmation = z.strictObject({ filePath: workspacePath, hash: sha256Hex, size: fileSize });
+const confirmation = z.strictObject({
+  filePath: batchPath,
+  hash: sha256Hex,
+  size: fileSize,
+  /** The id of the multipart upload that holds the bytes (multipart uploads only). */
+  uploadId: uploadId.optional(),
+});
 
 export const confirm = contract({
   surface: 'sync',
@@ -86,8 +102,8 @@ export const confirm = contract({
     })
     .superRefine((body, ctx) => {
       const single = [body.filePath, body.hash, body.size].filter((v) => v !== undefined).length;
-      if (body.files ? single > 0 : single < 3) {
-        ctx.addIssue({ code: 'custom', message: 'send either {filePath, hash, size} or {files: [{filePath, hash, size}, …]}' });
+      if (body.files ? single > 0 || body.uploadId !== undefined : single < 3) {
+        ctx.addIssue({ code: 'custom', message: 'send either {filePath, hash, size[, uploadId]} or {files: [{filePath, hash, size[, uploadId]}, …]}' });
       }
     })
     .meta({ examples: [{ filePath: 'notes/todo.md', hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0 }] }),
@@ -101,8 +117,18 @@ export const completeMultipart = contract({
   query: z.strictObject(agentQuery),
   body: z.strictObject({
     path: workspacePath,
-    uploadId: z.string().min(1).max(1024),
-    parts: z.array(z.strictObject({ partNumber: z.number().int().min(1).max(10000), etag: z.string().min(1).max(256) })).min(1).max(10000),
+    uploadId,
+    parts: z
+      .array(
+        z.strictObject({
+          partNumber: z.number().int().min(1).max(10000),
+          etag: z.string().regex(/^"?[0-9a-fA-F]{32}"?$/, 'must be the ETag S3 answered for the part (32 hexadecimal digits, quotes optional)'),
+          /** The part's SHA-256, when it was declared at presign (S3 then needs it to complete). */
+          hash: sha256Hex.optional(),
+        }),
+      )
+      .min(1)
+      .max(10000),
   }),
   response: z.object({ path: z.string(), completed: z.boolean() }),
   maxBodyBytes: BATCH_BODY_BYTES,
@@ -110,9 +136,9 @@ export const completeMultipart = contract({
 
 export const reconstruct = contract({
   surface: 'sync',
-  summary: 'Presigned get URLs to restore the workspace: full, memory or active',
+  summary: 'Presigned get URLs to restore the workspace: full, memory or active (the whole bundle, or 413 when it does not fit; pages with `limit`/`cursor`)',
   query: z.strictObject(agentQuery),
-  body: z.strictObject({ mode: z.enum(['full', 'memory', 'active']).default('full'), cursor, limit: z.number().int().min(1).max(1000).optional() }),
+  body: z.strictObject({ mode: z.enum(['full', 'memory', 'active']).default('full'), cursor, limit: z.number().int().min(1).max(100000).optional() }),
   response: z.object({
     mode: z.string(),
     version: z.number(),
@@ -123,8 +149,8 @@ export const reconstruct = contract({
 
 export const listFiles = contract({
   surface: 'sync',
-  summary: 'Backed-up files under a prefix, in path order, paginated',
-  query: z.strictObject({ ...agentQuery, prefix: z.string().max(1100).optional(), cursor, limit: limit(1000) }),
+  summary: 'Backed-up files under a prefix, in path order (the whole listing, or 413 when it does not fit; pages with `limit`/`cursor`)',
+  query: z.strictObject({ ...agentQuery, prefix: z.string().max(1100).optional(), cursor, limit: limit(100000) }),
   response: z.object({ files: z.array(fileSchema), nextCursor: z.string().optional() }),
 });
 

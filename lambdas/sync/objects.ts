@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -12,22 +13,7 @@ import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
 import { HttpRequest } from '@smithy/core/protocols';
 import { s3Client } from '../kit/aws';
 import { config } from '../kit/config';
-import type { AgentRef } from './store';
-
-/** S3 allows keys of at most 1,024 bytes. */
-const MAX_KEY_BYTES = 1024;
-
-/**
- * Where a workspace file's bytes live: `sync/<tenant>/<agentId>/f/<path>`, or, when that key
- * would pass S3's 1,024-byte limit (paths may be 1,024 bytes themselves),
- * `sync/<tenant>/<agentId>/h/<sha256 of the path>`. The two folders cannot collide.
- */
-export function objectKey(a: AgentRef, path: string): string {
-  const prefix = `sync/${a.tenant}/${a.agentId}/`;
-  const plain = `${prefix}f/${path}`;
-  if (Buffer.byteLength(plain, 'utf8') <= MAX_KEY_BYTES) return plain;
-  return `${prefix}h/${createHash('sha256').update(path, 'utf8').digest('hex')}`;
-}
+import { partSizeFor } from './limits';
 
 export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
@@ -39,7 +25,7 @@ export interface SignedRequest {
   expiresAt: string;
 }
 
-const expiresAt = () => new Date(Date.now() + config.presignTtlSeconds * 1000).toISOString();
+export const expiresAt = (): string => new Date(Date.now() + config.presignTtlSeconds * 1000).toISOString();
 
 interface UrlSigner {
   presigner: S3RequestPresigner;
@@ -104,9 +90,11 @@ async function sign(
 /**
  * A put URL for one key. With a declared hash and size, `x-amz-checksum-sha256` and
  * `content-length` are signed headers (not hoisted into the query), so S3 refuses other bytes.
+ * `content-type` is signed only when the client declared one: a client that did not may send any.
  */
 export async function presignPut(key: string, options: { contentType?: string; hash?: string; size?: number }): Promise<SignedRequest> {
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
+  const headers: Record<string, string> = {};
+  if (options.contentType) headers['content-type'] = options.contentType;
   if (options.hash) headers['x-amz-checksum-sha256'] = hexToBase64(options.hash);
   if (options.size !== undefined) headers['content-length'] = String(options.size);
   const url = await sign('PUT', key, { 'x-id': 'PutObject' }, headers, {
@@ -121,9 +109,9 @@ export async function presignGet(key: string, versionId?: string): Promise<Signe
   return { method: 'GET', url, headers: {}, expiresAt: expiresAt() };
 }
 
-export type Verification = { ok: true; versionId?: string } | { ok: false; reason: string };
+export type Verification = { ok: true; versionId?: string; etag?: string } | { ok: false; reason: string };
 
-const MISSING: Verification = { ok: false, reason: 'no uploaded object (upload it with the presigned URL first)' };
+export const MISSING_UPLOAD: Verification = { ok: false, reason: 'no uploaded object with this SHA-256 (upload it with the presigned URL first)' };
 const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has another SHA-256' };
 const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
 const versionOf = (v: string | undefined) => (v && v !== 'null' ? v : undefined);
@@ -147,13 +135,13 @@ export async function verifyObject(key: string, expected: { hash: string; size: 
     try {
       head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
     } catch (error) {
-      if (isMissing(error)) return MISSING;
+      if (isMissing(error)) return MISSING_UPLOAD;
       throw error;
     }
     if (head.ContentLength !== expected.size) return { ok: false, reason: `the uploaded object is ${head.ContentLength} bytes, not ${expected.size}` };
     const stored = head.ChecksumSHA256;
     if (stored && head.ChecksumType !== 'COMPOSITE' && !stored.includes('-')) {
-      return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId) } : OTHER_HASH;
+      return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId), etag: head.ETag } : OTHER_HASH;
     }
     const anyChecksum = head.ChecksumSHA256 ?? head.ChecksumCRC64NVME ?? head.ChecksumCRC32 ?? head.ChecksumCRC32C ?? head.ChecksumSHA1;
     if (!anyChecksum && !head.ETag?.includes('-')) storesChecksums = false;
@@ -162,7 +150,7 @@ export async function verifyObject(key: string, expected: { hash: string; size: 
   try {
     res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
   } catch (error) {
-    if (isMissing(error)) return MISSING;
+    if (isMissing(error)) return MISSING_UPLOAD;
     throw error;
   }
   const body = res.Body as Readable;
@@ -172,7 +160,7 @@ export async function verifyObject(key: string, expected: { hash: string; size: 
   }
   const hash = createHash('sha256');
   for await (const chunk of body) hash.update(chunk as Buffer);
-  return hash.digest('hex') === expected.hash ? { ok: true, versionId: versionOf(res.VersionId) } : OTHER_HASH;
+  return hash.digest('hex') === expected.hash ? { ok: true, versionId: versionOf(res.VersionId), etag: res.ETag } : OTHER_HASH;
 }
 
 export async function deleteObject(key: string): Promise<void> {
@@ -184,6 +172,19 @@ export async function readObjectText(key: string, versionId?: string): Promise<s
   return (await res.Body?.transformToString('utf8')) ?? '';
 }
 
+/** Copies a verified staged object to its blob key; only that version (AWS) or that ETag is copied. */
+export async function copyObject(from: string, to: string, source: { versionId?: string; etag?: string }): Promise<void> {
+  const encoded = encodeKey(`${config.bucketName}/${from}`);
+  await s3Client().send(
+    new CopyObjectCommand({
+      Bucket: config.bucketName,
+      Key: to,
+      CopySource: source.versionId ? `${encoded}?versionId=${encodeURIComponent(source.versionId)}` : encoded,
+      ...(source.etag ? { CopySourceIfMatch: source.etag } : {}),
+    }),
+  );
+}
+
 export interface PartUrl {
   partNumber: number;
   size: number;
@@ -191,43 +192,88 @@ export interface PartUrl {
   headers: Record<string, string>;
 }
 
-/** Parts of one upload at most (S3 allows 10,000; fewer keep a plan's answer small). 5 TiB needs parts of 2.6 GiB. */
-export const MAX_PARTS = 2000;
-
-/** The configured part size, grown in whole MiB until the upload needs at most MAX_PARTS parts. */
-export function partSizeFor(size: number): number {
-  const mib = 1024 * 1024;
-  return Math.max(config.syncPartSizeBytes, Math.ceil(size / MAX_PARTS / mib) * mib);
+/** The part sizes of an upload: `partSize` each, the last one the rest. */
+export function partSizes(size: number, partSize: number): number[] {
+  const count = Math.max(1, Math.ceil(size / partSize));
+  return Array.from({ length: count }, (_, i) => (i < count - 1 ? partSize : size - partSize * (count - 1)));
 }
 
-export const partCount = (size: number): number => Math.max(1, Math.ceil(size / partSizeFor(size)));
+/** The server's part size for an upload whose client did not choose one. */
+export const defaultPartSize = (size: number): number => partSizeFor(size, config.syncPartSizeBytes);
 
-/** Starts a multipart upload and signs one URL per part (each signs its exact content-length). */
-export async function presignMultipart(key: string, options: { contentType?: string; size: number }) {
+/**
+ * S3's checksum of a multipart upload made with per-part SHA-256: the SHA-256 of the parts'
+ * digests, base64, with `-<parts>` (a COMPOSITE checksum).
+ */
+export function compositeSha256(partHashes: string[]): string {
+  const digest = createHash('sha256');
+  for (const h of partHashes) digest.update(Buffer.from(h, 'hex'));
+  return `${digest.digest('base64')}-${partHashes.length}`;
+}
+
+/**
+ * Starts a multipart upload. With part hashes, S3 keeps a SHA-256 per part and refuses a part with
+ * other bytes; the declared whole-file hash and the composite checksum go into the object's
+ * metadata, so confirm compares them with what S3 stored without reading the bytes.
+ */
+export async function startMultipart(key: string, options: { contentType?: string; hash: string; partHashes?: string[] }): Promise<string> {
   const { UploadId } = await s3Client().send(
-    new CreateMultipartUploadCommand({ Bucket: config.bucketName, Key: key, ...(options.contentType ? { ContentType: options.contentType } : {}) }),
+    new CreateMultipartUploadCommand({
+      Bucket: config.bucketName,
+      Key: key,
+      ...(options.contentType ? { ContentType: options.contentType } : {}),
+      Metadata: { sha256: options.hash, ...(options.partHashes ? { 'sha256-parts': compositeSha256(options.partHashes) } : {}) },
+      ...(options.partHashes ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+    }),
   );
-  const uploadId = UploadId as string;
-  const partSize = partSizeFor(options.size);
-  const count = partCount(options.size);
-  const parts: PartUrl[] = [];
-  for (let partNumber = 1; partNumber <= count; partNumber++) {
-    const size = partNumber < count ? partSize : options.size - partSize * (count - 1);
-    const headers = { 'content-length': String(size) };
-    const query = { 'x-id': 'UploadPart', partNumber: String(partNumber), uploadId };
-    const url = await sign('PUT', key, query, headers, { signableHeaders: new Set(['content-length']) });
-    parts.push({ partNumber, size, url, headers });
-  }
-  return { uploadId, partSize, parts, expiresAt: expiresAt() };
+  return UploadId as string;
 }
 
-export async function completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
+/** One URL per part, each signing its exact content-length (and SHA-256 when declared). */
+export async function signParts(key: string, s3UploadId: string, sizes: number[], partHashes?: string[]): Promise<PartUrl[]> {
+  const parts: PartUrl[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const partNumber = i + 1;
+    const headers: Record<string, string> = { 'content-length': String(sizes[i]) };
+    if (partHashes) headers['x-amz-checksum-sha256'] = hexToBase64(partHashes[i]);
+    const query = { 'x-id': 'UploadPart', partNumber: String(partNumber), uploadId: s3UploadId };
+    const url = await sign('PUT', key, query, headers, { signableHeaders: new Set(['content-length']), unhoistableHeaders: new Set(['x-amz-checksum-sha256']) });
+    parts.push({ partNumber, size: sizes[i], url, headers });
+  }
+  return parts;
+}
+
+export async function completeMultipart(key: string, s3UploadId: string, parts: { partNumber: number; etag: string; hash?: string }[]): Promise<void> {
   await s3Client().send(
     new CompleteMultipartUploadCommand({
       Bucket: config.bucketName,
       Key: key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+      UploadId: s3UploadId,
+      MultipartUpload: {
+        Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ...(p.hash ? { ChecksumSHA256: hexToBase64(p.hash) } : {}) })),
+      },
     }),
   );
+}
+
+/**
+ * Checks a completed multipart upload: its size, the whole-file SHA-256 declared at presign, and
+ * the composite checksum S3 computed from the parts it checked, from one HEAD (no bytes). Where
+ * the store kept no part checksums (no part hashes declared; the local emulator) the bytes are hashed.
+ */
+export async function verifyMultipart(key: string, expected: { hash: string; size: number }): Promise<Verification> {
+  let head;
+  try {
+    head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
+  } catch (error) {
+    if (isMissing(error)) return MISSING_UPLOAD;
+    throw error;
+  }
+  if (head.ContentLength !== expected.size) return { ok: false, reason: `the uploaded object is ${head.ContentLength} bytes, not ${expected.size}` };
+  if (head.Metadata?.sha256 !== expected.hash) return { ok: false, reason: 'the upload was started for another SHA-256' };
+  const declared = head.Metadata?.['sha256-parts'];
+  if (declared && head.ChecksumSHA256) {
+    return head.ChecksumSHA256 === declared ? { ok: true } : { ok: false, reason: 'the stored parts have other SHA-256 checksums than declared' };
+  }
+  return verifyObject(key, expected);
 }

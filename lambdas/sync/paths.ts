@@ -1,13 +1,13 @@
 import { badRequest } from '../kit/errors';
 import { hasLoneSurrogate } from '../kit/text';
 
-/** Longest workspace path, in bytes of UTF-8. */
-export const MAX_PATH_BYTES = 1024;
+/** Longest workspace path, in bytes of UTF-8: the manifest's sort key `F#<path>` holds at most 1,024 bytes. */
+export const MAX_PATH_BYTES = 1022;
 
 /**
  * Why a client path cannot be a workspace path, or undefined when it can. A workspace path is
  * relative POSIX (`notes/todo.md`): no leading `/`, no empty, `.` or `..` segments, no
- * backslash or control characters, NFC-normalised, at most 1,024 bytes of UTF-8.
+ * backslash or control characters, NFC-normalised, at most 1,022 bytes of UTF-8.
  */
 export function pathProblem(path: string): string | undefined {
   if (path.length === 0) return 'is empty';

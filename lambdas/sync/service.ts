@@ -1,9 +1,28 @@
 import { config } from '../kit/config';
-import { badRequest, conflict, notFound, tooLarge, tooManyRequests } from '../kit/errors';
+import { AppError, badRequest, conflict, notFound, tooLarge, tooManyRequests } from '../kit/errors';
+import { logger } from '../kit/observability';
 import { mapLimit } from '../kit/map-limit';
+import { blobKey, entryKey, multipartKey, multipartLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from './keys';
+import { MAX_PARTS } from './limits';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
-import { completeMultipart, deleteObject, objectKey, partCount, presignGet, presignMultipart, presignPut, readObjectText, verifyObject } from './objects';
-import { checkPath, checkPrefix } from './paths';
+import {
+  completeMultipart,
+  copyObject,
+  defaultPartSize,
+  deleteObject,
+  expiresAt,
+  partSizes,
+  presignGet,
+  presignPut,
+  readObjectText,
+  signParts,
+  startMultipart,
+  verifyMultipart,
+  verifyObject,
+  MISSING_UPLOAD,
+  type Verification,
+} from './objects';
+import { checkPath, checkPrefix, pathProblem } from './paths';
 import {
   applyChanges,
   FILES_PER_TRANSACTION,
@@ -17,19 +36,19 @@ import {
   type FileEntry,
 } from './store';
 
-/** Workspace sync (seed 000): the files and saved sessions of one agent. Layout: see store.ts and objects.ts. */
+/** Workspace sync (seed 000): the files and saved sessions of one agent. Layout: see store.ts and keys.ts. */
 
-/** Manifest pages stay well under Lambda's 6 MB response limit. */
-const MANIFEST_PAGE_BYTES = 4 * 1024 * 1024;
-const RESTORE_PAGE_FILES = 1000;
-/** Part URLs one presign call signs (~600 bytes each: the answer stays far below Lambda's 6 MB). */
-const MAX_PART_URLS = 4000;
 /** Objects checked at once by a batch confirm. */
 const VERIFY_CONCURRENCY = 32;
 /** Attempts at a manifest transaction before giving up with 409 (concurrent writers of one agent). */
 const WRITE_ATTEMPTS = 8;
+/** Manifest entries one restore call reads at most: a mode that selects few files answers in bounded time. */
+const RESTORE_SCAN_ENTRIES = 50000;
+/** Room kept in a page for the envelope and the fields beside the list. */
+const ENVELOPE_BYTES = 1024;
 const now = () => new Date().toISOString();
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, attempt === 0 ? 0 : Math.random() * 25 * 2 ** attempt));
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 function agentView(h: AgentHeader) {
   return {
@@ -55,13 +74,30 @@ function decodeCursor(cursor: string | undefined): string | undefined {
   return checkPath(path, 'cursor');
 }
 
+/**
+ * A list answer that did not fit one response. A call with `cursor` or `limit` asked for pages and
+ * gets `nextCursor`; a call without either expects the whole answer (as seed clients do), so it
+ * gets a 413 it cannot mistake for a complete list.
+ */
+function responseTooLarge(what: string): AppError {
+  return new AppError(
+    413,
+    'RESPONSE_TOO_LARGE',
+    `${what} does not fit one response: send \`limit\` (and then each \`nextCursor\` as \`cursor\`) to read it in pages`,
+  );
+}
+
+const pageBudget = () => config.syncResponseBytes - ENVELOPE_BYTES;
+
 export async function register(agent: AgentRef, displayName: string | undefined) {
   return { agent: agentView(await registerAgent(agent, displayName, now())) };
 }
 
 export async function getManifest(agent: AgentRef, options: { cursor?: string; limit?: number }) {
+  const paged = options.cursor !== undefined || options.limit !== undefined;
   const header = await getHeader(agent);
-  const page = await queryEntries(agent, { after: decodeCursor(options.cursor), limit: options.limit, budgetBytes: MANIFEST_PAGE_BYTES });
+  const page = await queryEntries(agent, { after: decodeCursor(options.cursor), limit: options.limit, budgetBytes: pageBudget() });
+  if (page.lastPath !== undefined && !paged) throw responseTooLarge(`The manifest of ${header.fileCount} files`);
   const files: Record<string, { hash: string; size: number; modified: string }> = {};
   for (const e of page.entries) files[e.path] = { hash: e.hash, size: e.size, modified: e.modified };
   return {
@@ -79,45 +115,112 @@ export interface PresignRequest {
   contentType?: string;
   hash?: string;
   size?: number;
+  partSize?: number;
+  partHashes?: string[];
 }
 
+const refusal = (f: PresignRequest, status: number, code: string, message: string) => ({ path: f.path, operation: f.operation, status, error: { code, message } });
+
+/** Why one file of a presign cannot be signed (its entry then carries a 400), or undefined. */
+function presignProblem(f: PresignRequest, index: number): string | undefined {
+  const field = `files.${index}`;
+  const problem = pathProblem(f.path);
+  if (problem) return `${field}.path ${JSON.stringify(f.path)} ${problem}`;
+  if (f.operation !== 'multipart') {
+    return f.partSize !== undefined || f.partHashes !== undefined ? `${field}: partSize and partHashes belong to multipart uploads` : undefined;
+  }
+  if (f.size === undefined || f.hash === undefined) return `${field}: a multipart upload of ${JSON.stringify(f.path)} needs its size and hash`;
+  if ((f.partSize === undefined) !== (f.partHashes === undefined)) return `${field}: send partSize and partHashes together`;
+  const count = partSizes(f.size, f.partSize ?? defaultPartSize(f.size)).length;
+  if (count > MAX_PARTS) return `${field}: ${count} parts of ${f.partSize} bytes; an upload has at most ${MAX_PARTS} parts (choose a larger partSize)`;
+  if (f.partHashes && f.partHashes.length !== count) return `${field}: ${count} parts of ${f.partSize} bytes need ${count} partHashes, not ${f.partHashes.length}`;
+  return undefined;
+}
+
+/** JSON bytes of one part entry beside its URL (number, size, headers). */
+const PART_OVERHEAD_BYTES = 200;
+/** JSON bytes of a put or get entry beside its URL and path. */
+const ENTRY_OVERHEAD_BYTES = 400;
+/** Room for the S3 upload id inside each part URL (AWS ids are about 100–200 characters). */
+const UPLOAD_ID_BYTES = 300;
+
+/**
+ * Signs put, get and multipart URLs. Each file is checked on its own: a bad path or an impossible
+ * multipart plan answers that file's entry with status 400 (a get of a file not backed up: 404),
+ * and the others are signed. Before anything is signed or started, the answer's size is estimated
+ * from one real URL (in AWS URLs carry the role's session token, ~2 KB each): a call whose answer
+ * could pass the response budget is refused whole with a 400, so presign answers never pass
+ * Lambda's 6 MB limit.
+ */
 export async function presign(agent: AgentRef, files: PresignRequest[]) {
   const multipart = files.filter((f) => f.operation === 'multipart').length;
   if (multipart > config.maxMultipartUploadsPerCall) {
     // each one is an open upload S3 keeps (and bills) until completed or aborted
     throw tooManyRequests(`files: ${multipart} multipart uploads in one call; one call may open at most ${config.maxMultipartUploadsPerCall} (presign the others in later calls)`, 1);
   }
-  let parts = 0;
-  for (const f of files) {
-    if (f.operation !== 'multipart') continue;
-    if (f.size === undefined || f.hash === undefined) throw badRequest(`files: multipart upload of ${JSON.stringify(f.path)} needs its size and hash`);
-    parts += partCount(f.size);
-  }
-  if (parts > MAX_PART_URLS) {
-    throw badRequest(`files: these multipart uploads need ${parts} part URLs; one call signs at most ${MAX_PART_URLS} (presign large files in separate calls)`);
-  }
-  const gets = files.filter((f) => f.operation === 'get').map((f) => f.path);
-  const entries = gets.length ? await getEntries(agent, gets) : new Map<string, FileEntry>();
-  const urls = await mapLimit(files, 32, async (f) => {
-    const key = objectKey(agent, f.path);
-    if (f.operation === 'put') return { path: f.path, operation: f.operation, ...(await presignPut(key, f)) };
+  const problems = files.map(presignProblem);
+  const probe = (await presignPut(blobKey(agent, 'probe', '0'.repeat(64)), { contentType: 'application/octet-stream', hash: '0'.repeat(64), size: 0 })).url.length;
+  let estimate = ENVELOPE_BYTES;
+  files.forEach((f, i) => {
+    if (problems[i]) return;
+    estimate += Buffer.byteLength(f.path) * 2 + ENTRY_OVERHEAD_BYTES + probe;
     if (f.operation === 'multipart') {
-      return { path: f.path, operation: f.operation, method: 'PUT', ...(await presignMultipart(key, { contentType: f.contentType, size: f.size as number })) };
+      estimate += partSizes(f.size as number, f.partSize ?? defaultPartSize(f.size as number)).length * (probe + PART_OVERHEAD_BYTES + UPLOAD_ID_BYTES);
     }
+  });
+  if (estimate > config.syncResponseBytes) {
+    throw badRequest(
+      `files: the URLs of these ${files.length} files would take about ${(estimate / 1e6).toFixed(1)} MB, more than one answer carries ` +
+        `(${(config.syncResponseBytes / 1e6).toFixed(1)} MB): presign fewer files per call (large multipart files one per call)`,
+    );
+  }
+  const gets = files.filter((f, i) => f.operation === 'get' && !problems[i]).map((f) => f.path);
+  const entries = gets.length ? await getEntries(agent, gets) : new Map<string, FileEntry>();
+  const urls = await mapLimit(files, 32, async (f, i) => {
+    const problem = problems[i];
+    if (problem) return refusal(f, 400, 'INVALID_REQUEST', problem);
+    if (f.operation === 'put') {
+      // with its hash the bytes go straight to their blob (S3 refuses others); without, to staging
+      const key = f.hash ? blobKey(agent, f.path, f.hash.toLowerCase()) : stagingKey(agent, f.path);
+      return { path: f.path, operation: f.operation, ...(await presignPut(key, { ...f, hash: f.hash?.toLowerCase() })) };
+    }
+    if (f.operation === 'multipart') return { path: f.path, operation: f.operation, method: 'PUT', ...(await presignMultipart(agent, f)) };
     const entry = entries.get(f.path);
-    if (!entry) return { path: f.path, operation: f.operation, status: 404, error: { code: 'RESOURCE_NOT_FOUND', message: `${JSON.stringify(f.path)} is not in the manifest` } };
-    return { path: f.path, operation: f.operation, hash: entry.hash, size: entry.size, ...(await presignGet(key, entry.versionId)) };
+    if (!entry) return refusal(f, 404, 'RESOURCE_NOT_FOUND', `${JSON.stringify(f.path)} is not in the manifest`);
+    return { path: f.path, operation: f.operation, hash: entry.hash, size: entry.size, ...(await presignGet(entryKey(agent, entry), entry.versionId)) };
   });
   return { urls };
 }
 
-export async function finishMultipart(agent: AgentRef, input: { path: string; uploadId: string; parts: { partNumber: number; etag: string }[] }) {
+/** A multipart upload to a key of its own (`m-<nonce>`), so nothing live is ever overwritten. */
+async function presignMultipart(agent: AgentRef, f: PresignRequest) {
+  const hash = (f.hash as string).toLowerCase();
+  const size = f.size as number;
+  const partSize = f.partSize ?? defaultPartSize(size);
+  const partHashes = f.partHashes?.map((h) => h.toLowerCase());
+  const nonce = newNonce();
+  const key = multipartKey(agent, f.path, nonce);
+  const s3UploadId = await startMultipart(key, { contentType: f.contentType, hash, partHashes });
+  const parts = await signParts(key, s3UploadId, partSizes(size, partSize), partHashes);
+  return { uploadId: uploadIdFor(f.path, nonce, s3UploadId), partSize, parts, expiresAt: expiresAt() };
+}
+
+const notOpen = (input: { path: string; uploadId: string }) =>
+  notFound(`No open multipart upload ${JSON.stringify(input.uploadId)} for ${JSON.stringify(input.path)} (unknown, already completed or aborted, or for another path)`);
+
+/**
+ * Assembles a multipart upload. An id that is not open for this path (unknown, completed, another
+ * path's) answers 404; the local emulator answers those with an InternalError, mapped here too.
+ */
+export async function finishMultipart(agent: AgentRef, input: { path: string; uploadId: string; parts: { partNumber: number; etag: string; hash?: string }[] }) {
+  const id = parseUploadId(input.path, input.uploadId);
+  if (!id) throw notOpen(input);
   try {
-    await completeMultipart(objectKey(agent, input.path), input.uploadId, input.parts);
+    await completeMultipart(multipartKey(agent, input.path, id.nonce), id.s3UploadId, input.parts);
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
-    if (name === 'NoSuchUpload') throw notFound(`No multipart upload ${input.uploadId} for ${JSON.stringify(input.path)}`);
-    if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(name)) throw badRequest(`parts: ${(error as Error).message}`);
+    if (name === 'NoSuchUpload' || (name === 'InternalError' && config.s3Endpoint !== undefined)) throw notOpen(input);
+    if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'InvalidRequest', 'BadDigest'].includes(name)) throw badRequest(`parts: ${(error as Error).message}`);
     throw error;
   }
   return { path: input.path, completed: true };
@@ -127,15 +230,50 @@ export interface Confirmation {
   filePath: string;
   hash: string;
   size: number;
+  /** The multipart upload that holds the bytes. */
+  uploadId?: string;
 }
 
 export type ConfirmResult =
   | { filePath: string; status: 'confirmed' | 'unchanged'; hash: string; size: number; modified: string }
-  | { filePath: string; status: 'conflict'; error: { code: 'CONFLICT'; message: string } };
+  | { filePath: string; status: 'conflict'; error: { code: 'CONFLICT'; message: string } }
+  | { filePath: string; status: 'invalid'; error: { code: 'INVALID_REQUEST'; message: string } };
+
+const sameContent = (e: FileEntry | undefined, f: { hash: string; size: number }) => e !== undefined && e.hash === f.hash && e.size === f.size;
+
+/**
+ * Finds and checks the bytes of one upload: a multipart upload's own key; else the content's blob
+ * (a put presigned with its hash); else the staged upload (a put without one), which is copied to
+ * the blob only once checked. The manifest entry then names where the bytes are.
+ */
+async function locateUpload(agent: AgentRef, f: Confirmation): Promise<{ ok: true; location: string } | { ok: false; reason: string }> {
+  if (f.uploadId !== undefined) {
+    const id = parseUploadId(f.filePath, f.uploadId);
+    if (!id) return { ok: false, reason: `the upload ${JSON.stringify(f.uploadId)} was not started for this path` };
+    const check = await verifyMultipart(multipartKey(agent, f.filePath, id.nonce), f);
+    return check.ok ? { ok: true, location: multipartLocation(id.nonce) } : check;
+  }
+  const blob = blobKey(agent, f.filePath, f.hash);
+  const direct = await verifyObject(blob, f);
+  if (direct.ok) return { ok: true, location: 'b' };
+  const staging = stagingKey(agent, f.filePath);
+  const staged: Verification = await verifyObject(staging, f);
+  // report what is wrong with the bytes that are there
+  if (!staged.ok) return direct === MISSING_UPLOAD ? staged : direct;
+  try {
+    await copyObject(staging, blob, staged);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'PreconditionFailed') return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
+    throw error;
+  }
+  return { ok: true, location: 'b' };
+}
 
 /**
  * Records uploads after checking each stored object; a file whose object is missing or differs
- * gets a conflict result and leaves its manifest entry as it was. Confirming twice is harmless.
+ * gets a conflict result, a file whose path cannot be stored an `invalid` one, and its manifest
+ * entry stays as it was. Confirming the content an entry already has changes nothing and reads no
+ * object. A replaced file's previous object is removed once the manifest no longer names it.
  */
 export async function confirmUploads(agent: AgentRef, requested: Confirmation[]): Promise<{ version: number; results: ConfirmResult[] }> {
   const files = requested.map((f) => ({ ...f, hash: f.hash.toLowerCase() }));
@@ -144,16 +282,27 @@ export async function confirmUploads(agent: AgentRef, requested: Confirmation[])
     if (seen.has(f.filePath)) throw badRequest(`files: ${JSON.stringify(f.filePath)} appears twice`);
     seen.add(f.filePath);
   }
-  const checks = await mapLimit(files, VERIFY_CONCURRENCY, (f) => verifyObject(objectKey(agent, f.filePath), f));
   const results = new Map<string, ConfirmResult>();
+  const storable = files.filter((f, i) => {
+    const problem = pathProblem(f.filePath);
+    if (problem) results.set(f.filePath, { filePath: f.filePath, status: 'invalid', error: { code: 'INVALID_REQUEST', message: `files.${i}.filePath ${JSON.stringify(f.filePath)} ${problem}` } });
+    return !problem;
+  });
+  const current = await getEntries(agent, storable.map((f) => f.filePath));
+  const changed = storable.filter((f) => {
+    const entry = current.get(f.filePath);
+    if (entry && sameContent(entry, f)) results.set(f.filePath, { filePath: f.filePath, status: 'unchanged', hash: entry.hash, size: entry.size, modified: entry.modified });
+    return !sameContent(entry, f);
+  });
+  const checks = await mapLimit(changed, VERIFY_CONCURRENCY, (f) => locateUpload(agent, f));
   const verified: FileEntry[] = [];
   const modified = now();
-  files.forEach((f, i) => {
+  changed.forEach((f, i) => {
     const check = checks[i];
     if (!check.ok) {
       results.set(f.filePath, { filePath: f.filePath, status: 'conflict', error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(f.filePath)}: ${check.reason}` } });
     } else {
-      verified.push({ path: f.filePath, hash: f.hash, size: f.size, modified, ...(check.versionId ? { versionId: check.versionId } : {}) });
+      verified.push({ path: f.filePath, hash: f.hash, size: f.size, modified, location: check.location });
     }
   });
   for (let i = 0; i < verified.length; i += FILES_PER_TRANSACTION) {
@@ -164,17 +313,23 @@ export async function confirmUploads(agent: AgentRef, requested: Confirmation[])
   return { version: header.version, results: files.map((f) => results.get(f.filePath) as ConfirmResult) };
 }
 
+/** Removes objects no entry names any more; a failure leaves only unreferenced bytes, so it is logged, not raised. */
+async function removeReplaced(agent: AgentRef, replaced: { previous?: FileEntry; next?: FileEntry }[]): Promise<void> {
+  const keys = replaced
+    .filter((c) => c.previous && (!c.next || entryKey(agent, c.previous) !== entryKey(agent, c.next)))
+    .map((c) => entryKey(agent, c.previous as FileEntry));
+  await mapLimit(keys, 16, (key) => deleteObject(key).catch((error: unknown) => logger.warn('could not remove a replaced object', { key, error })));
+}
+
 /** One transaction per chunk; re-read and retried when another writer changed a file meanwhile. */
 async function recordChunk(agent: AgentRef, chunk: FileEntry[], modified: string): Promise<ConfirmResult[]> {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const previous = await getEntries(agent, chunk.map((e) => e.path));
-    const unchanged = (e: FileEntry) => {
-      const p = previous.get(e.path);
-      return p !== undefined && p.hash === e.hash && p.size === e.size && p.versionId === e.versionId;
-    };
+    const unchanged = (e: FileEntry) => sameContent(previous.get(e.path), e);
     const changes: EntryChange[] = chunk.filter((e) => !unchanged(e)).map((e) => ({ path: e.path, previous: previous.get(e.path), next: e }));
     if (await applyChanges(agent, changes, modified, true)) {
+      await removeReplaced(agent, changes);
       return chunk.map((e) => {
         const kept = unchanged(e) ? (previous.get(e.path) as FileEntry) : e;
         return { filePath: e.path, status: unchanged(e) ? 'unchanged' : 'confirmed', hash: kept.hash, size: kept.size, modified: kept.modified };
@@ -184,43 +339,73 @@ async function recordChunk(agent: AgentRef, chunk: FileEntry[], modified: string
   throw conflict('The manifest kept changing while confirming; try again');
 }
 
-/** A single confirm: the recorded entry, or 409 when the stored object is missing or differs. */
+/** A single confirm: the recorded entry, 400 for a path that cannot be stored, or 409 when the stored object is missing or differs. */
 export async function confirmOne(agent: AgentRef, file: Confirmation) {
+  checkPath(file.filePath, 'filePath');
   const { version, results } = await confirmUploads(agent, [file]);
   const result = results[0];
   if (result.status === 'conflict') throw conflict(result.error.message);
+  if (result.status === 'invalid') throw badRequest(result.error.message);
   return { ...result, version };
 }
 
+/**
+ * Presigned get URLs of the files a mode selects, in path order, as many as fit one response (and
+ * `limit`). A call without `cursor` or `limit` gets the whole bundle or a 413; one with them gets
+ * pages and `nextCursor`. A call reads at most RESTORE_SCAN_ENTRIES manifest entries, so a mode that
+ * selects few files of a huge workspace still answers in bounded time (its `nextCursor` may then
+ * come with few or no files).
+ */
 export async function reconstruct(agent: AgentRef, options: { mode: RestoreMode; cursor?: string; limit?: number }) {
+  const paged = options.cursor !== undefined || options.limit !== undefined;
+  const limit = options.limit ?? Infinity;
+  const budget = pageBudget();
   const header = await getHeader(agent);
   const select = await restoreSelection(agent, options.mode, new Date());
-  const limit = options.limit ?? RESTORE_PAGE_FILES;
-  const chosen: FileEntry[] = [];
+  const files: { path: string; hash: string; size: number; modified: string; url: string; expiresAt: string }[] = [];
   let after = decodeCursor(options.cursor);
-  let exhausted = false;
-  while (!exhausted && chosen.length < limit) {
-    const page = await queryEntries(agent, { after, limit: RESTORE_PAGE_FILES });
-    let read = 0;
-    for (; read < page.entries.length && chosen.length < limit; read++) {
-      const entry = page.entries[read];
+  let used = 0;
+  let scanned = 0;
+  let more = false;
+  scan: for (;;) {
+    const page = await queryEntries(agent, { after, limit: Math.min(RESTORE_SCAN_ENTRIES - scanned, 10000) });
+    for (const entry of page.entries) {
+      if (select(entry)) {
+        if (files.length >= limit) {
+          more = true;
+          break scan;
+        }
+        const signed = await presignGet(entryKey(agent, entry), entry.versionId);
+        const file = { ...publicEntry(entry), url: signed.url, expiresAt: signed.expiresAt };
+        const bytes = jsonBytes(file) + 1;
+        if (used + bytes > budget) {
+          more = true;
+          break scan;
+        }
+        files.push(file);
+        used += bytes;
+      }
       after = entry.path;
-      if (select(entry)) chosen.push(entry);
+      scanned++;
     }
-    exhausted = page.lastPath === undefined && read === page.entries.length;
+    if (page.lastPath === undefined) break;
+    if (scanned >= RESTORE_SCAN_ENTRIES) {
+      more = true;
+      break;
+    }
   }
-  const files = await mapLimit(chosen, 32, async (e) => {
-    const signed = await presignGet(objectKey(agent, e.path), e.versionId);
-    return { ...publicEntry(e), url: signed.url, expiresAt: signed.expiresAt };
-  });
-  return { mode: options.mode, version: header.version, files, ...(!exhausted && after !== undefined ? { nextCursor: encodeCursor(after) } : {}) };
+  if (more && !paged) throw responseTooLarge(`The ${options.mode} restore bundle of ${header.fileCount} files`);
+  return { mode: options.mode, version: header.version, files, ...(more && after !== undefined ? { nextCursor: encodeCursor(after) } : {}) };
 }
 
+/** Backed-up files under a prefix in path order: the whole listing (or a 413) without `cursor`/`limit`, pages with them. */
 export async function listFiles(agent: AgentRef, options: { prefix?: string; cursor?: string; limit?: number }) {
+  const paged = options.cursor !== undefined || options.limit !== undefined;
   const prefix = checkPrefix(options.prefix ?? '');
   const after = decodeCursor(options.cursor);
   if (after !== undefined && !after.startsWith(prefix)) throw badRequest('cursor does not belong to this prefix');
-  const page = await queryEntries(agent, { prefix, after, limit: options.limit ?? 1000 });
+  const page = await queryEntries(agent, { prefix, after, limit: options.limit, budgetBytes: pageBudget() });
+  if (page.lastPath !== undefined && !paged) throw responseTooLarge(`The listing of ${JSON.stringify(prefix)}`);
   return { files: page.entries.map(publicEntry), ...(page.lastPath !== undefined ? { nextCursor: encodeCursor(page.lastPath) } : {}) };
 }
 
@@ -246,7 +431,7 @@ export async function getSession(agent: AgentRef, sessionId: string) {
   const found = (await savedSessions(agent)).find((s) => s.sessionId === sessionId);
   if (!found) throw notFound(`No saved session ${JSON.stringify(sessionId)}`);
   const e = found.entry;
-  const key = objectKey(agent, e.path);
+  const key = entryKey(agent, e);
   const limit = config.syncSessionInlineMaxBytes;
   if (e.size > limit) {
     const signed = await presignGet(key, e.versionId);
@@ -266,7 +451,7 @@ export async function deleteFile(agent: AgentRef, path: string) {
     const previous = (await getEntries(agent, [path])).get(path);
     if (!previous) return { removed: false };
     if (await applyChanges(agent, [{ path, previous }], now(), false)) {
-      await deleteObject(objectKey(agent, path));
+      await deleteObject(entryKey(agent, previous));
       return { removed: true };
     }
   }

@@ -14,7 +14,8 @@ import { isConditionFailure } from '../kit/errors';
 /**
  * Workspace sync in the `manifests` table, one partition per agent:
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `H`          header: displayName, version, fileCount, totalSize, lastSync, …
- *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   one file: h (hex SHA-256), s (size), m (modified), v (S3 version id)
+ *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   one file: h (hex SHA-256), s (size), m (modified),
+ *                                                   k (where its bytes are: keys.ts), v (S3 version id, older entries)
  * File items hold short attribute names so a 1 MB Query page carries thousands of entries; the
  * header changes in the same transaction as the files, so its counters never drift.
  */
@@ -29,6 +30,9 @@ export interface FileEntry {
   hash: string;
   size: number;
   modified: string;
+  /** Where the bytes are (keys.ts): `b` the content's blob, `m-<nonce>` a multipart upload; absent in entries older than staging. */
+  location?: string;
+  /** S3 version id: entries older than staging only. */
   versionId?: string;
 }
 
@@ -55,6 +59,7 @@ function toEntry(item: Record<string, unknown>): FileEntry {
     hash: item.h as string,
     size: item.s as number,
     modified: item.m as string,
+    ...(item.k ? { location: item.k as string } : {}),
     ...(item.v ? { versionId: item.v as string } : {}),
   };
 }
@@ -177,7 +182,8 @@ export async function applyChanges(a: AgentRef, changes: EntryChange[], now: str
       ? { ConditionExpression: 'h = :h AND s = :s', ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size } }
       : { ConditionExpression: 'attribute_not_exists(sk)' };
     if (!c.next) return { Delete: { TableName: table(), Key: fileKey(a, c.path), ...condition } };
-    const item = { ...fileKey(a, c.path), h: c.next.hash, s: c.next.size, m: c.next.modified, ...(c.next.versionId ? { v: c.next.versionId } : {}) };
+    const n = c.next;
+    const item = { ...fileKey(a, c.path), h: n.hash, s: n.size, m: n.modified, ...(n.location ? { k: n.location } : {}), ...(n.versionId ? { v: n.versionId } : {}) };
     return { Put: { TableName: table(), Item: item, ...condition } };
   });
   items.push({

@@ -127,10 +127,12 @@ describe('satchel sync push / pull', () => {
     large.forEach((bytes, i) => write(dir, `media/clip${i}.bin`, bytes));
     for (let i = 0; i < 3; i++) write(dir, `notes/n${i}.md`, `note ${i}`);
     const failingConfirm = { ...client, syncConfirmUpload: async () => Promise.reject(new Error('connection lost')) };
-    await expect(push(failingConfirm, dir)).rejects.toThrow('connection lost');
+    // clip1 goes up as a multipart upload: its resume needs the upload id the journal keeps
+    const options = { multipartThreshold: 3 * 1024 * 1024 };
+    await expect(push(failingConfirm, dir, options)).rejects.toThrow('connection lost');
     expect(Object.keys((await client.syncGetManifest()).files)).toEqual([]);
 
-    const resumed = await push(client, dir);
+    const resumed = await push(client, dir, options);
     expect(resumed.upload).toEqual([]);
     expect(resumed.uploadedBytes).toBe(0);
     expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual([
@@ -167,37 +169,31 @@ describe('satchel sync push / pull', () => {
     expect(readFileSync(join(dir, 'keep.md'), 'utf8')).toBe('kept');
   });
 
-  it('pull refuses bytes that do not match the manifest and leaves no partial file', async () => {
+  it('bytes sent behind the manifest\'s back (an unconfirmed upload) never reach a restore', async () => {
     const { client } = await clientFor('tampered');
     const dir = join(work, 'tampered-src');
     write(dir, 'a.txt', 'original');
     await push(client, dir);
-    // overwrite the stored object behind the manifest's back (no checksum declared at presign)
     const { urls } = await client.syncPresign({ files: [{ path: 'a.txt', operation: 'put' }] });
     const signed = urls[0] as { url: string; headers: Record<string, string> };
     expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'tampered' })).status).toBe(200);
     const target = join(work, 'tampered-dst');
-    await expect(pull(client, target)).rejects.toThrow(/expected 8 bytes/);
-    expect(tree(target).size).toBe(0);
+    await pull(client, target);
+    expect(readFileSync(join(target, 'a.txt'), 'utf8')).toBe('original');
   });
 
   it('pushes large files as multipart uploads and pulls them back intact', async () => {
-    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * 1024 * 1024);
-    try {
-      const { client } = await clientFor('multipart');
-      const dir = join(work, 'multipart');
-      const big = randomBytes(11 * 1024 * 1024 + 5);
-      write(dir, 'big/video.bin', big);
-      write(dir, 'small.txt', 'small');
-      const result = await push(client, dir, { multipartThreshold: 6 * 1024 * 1024 });
-      expect(result.conflicts).toEqual([]);
-      expect((await client.syncGetManifest()).files['big/video.bin'].size).toBe(big.length);
-      const target = join(work, 'multipart-restored');
-      await pull(client, target);
-      expect(readFileSync(join(target, 'big', 'video.bin')).equals(big)).toBe(true);
-    } finally {
-      delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;
-    }
+    const { client } = await clientFor('multipart');
+    const dir = join(work, 'multipart');
+    const big = randomBytes(11 * 1024 * 1024 + 5);
+    write(dir, 'big/video.bin', big);
+    write(dir, 'small.txt', 'small');
+    const result = await push(client, dir, { multipartThreshold: 6 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
+    expect(result.conflicts).toEqual([]);
+    expect((await client.syncGetManifest()).files['big/video.bin'].size).toBe(big.length);
+    const target = join(work, 'multipart-restored');
+    await pull(client, target);
+    expect(readFileSync(join(target, 'big', 'video.bin')).equals(big)).toBe(true);
   });
 
   it('runs as the satchel command with SATCHEL_URL and SATCHEL_API_KEY', async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { call, startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -118,11 +119,11 @@ describe('workspace sync: presigned URLs', () => {
     const query = new URL(signed.url).searchParams;
     expect(query.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'x-amz-checksum-sha256', 'host']));
     expect(signed.headers['x-amz-checksum-sha256']).toBe(Buffer.from(sha256(bytes), 'hex').toString('base64'));
-    const other = signed.url.replace('/f/one.txt?', '/f/two.txt?');
+    const other = signed.url.replace(sha256('one.txt'), sha256('two.txt'));
     expect(other).not.toBe(signed.url);
     expect((await put({ ...signed, url: other }, bytes)).status).toBe(403);
     const longer = Buffer.from('bound to one path!');
-    expect((await put(signed, longer, { ...signed.headers, 'content-length': String(longer.length) })).status).toBe(403);
+    expect([400, 403]).toContain((await put(signed, longer, { ...signed.headers, 'content-length': String(longer.length) })).status);
     expect((await confirm(key, 'two.txt', bytes)).status).toBe(409);
   });
 
@@ -151,6 +152,76 @@ describe('workspace sync: presigned URLs', () => {
     expect(found).toMatchObject({ path: 'r.txt', method: 'GET', hash: sha256(bytes), size: bytes.length });
     expect(Buffer.from(await (await fetch(found.url)).arrayBuffer())).toEqual(bytes);
     expect(missing).toMatchObject({ path: 'nope.txt', status: 404 });
+  });
+});
+
+describe('workspace sync: staged uploads', () => {
+  const restored = async (key: string, path: string) => {
+    const bundle = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full' } });
+    const file = bundle.body.data.files.find((f: { path: string }) => f.path === path);
+    const got = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path, operation: 'get' }] } });
+    const viaGet = Buffer.from(await (await fetch(got.body.data.urls[0].url)).arrayBuffer());
+    const viaBundle = Buffer.from(await (await fetch(file.url)).arrayBuffer());
+    expect(viaGet).toEqual(viaBundle);
+    return viaBundle.toString();
+  };
+
+  it('an upload that is never confirmed, fails or is cut short changes nothing a restore returns', async () => {
+    const { key } = await agentKey();
+    const v1 = Buffer.from('version one');
+    await upload(key, 'notes/a.md', v1);
+    expect((await confirm(key, 'notes/a.md', v1)).status).toBe(200);
+
+    // a put presigned without a hash, other bytes, never confirmed
+    const loose = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'notes/a.md', operation: 'put' }] } });
+    expect((await put(loose.body.data.urls[0], Buffer.from('unconfirmed bytes'))).status).toBe(200);
+    expect(await restored(key, 'notes/a.md')).toBe('version one');
+
+    // a put presigned with the live content's hash cannot store other bytes
+    const same = await presignPut(key, 'notes/a.md', v1);
+    const forged = Buffer.from('other bytes');
+    expect((await put(same, forged, { ...same.headers, 'content-length': String(forged.length) })).status).toBeGreaterThanOrEqual(400);
+    const sameLength = Buffer.from('VERSION ONE');
+    expect((await put(same, sameLength)).status).toBe(400);
+    expect(await restored(key, 'notes/a.md')).toBe('version one');
+
+    // an upload cut short halfway
+    await new Promise<void>((resolve) => {
+      const req = request(same.url, { method: 'PUT', headers: same.headers });
+      req.on('error', () => resolve());
+      req.write(v1.subarray(0, 4), () => setTimeout(() => (req.destroy(), resolve()), 50));
+    });
+    expect(await restored(key, 'notes/a.md')).toBe('version one');
+
+    // new content uploaded but not confirmed
+    const v2 = Buffer.from('version two');
+    await upload(key, 'notes/a.md', v2);
+    expect(await restored(key, 'notes/a.md')).toBe('version one');
+    expect((await manifest(key)).files['notes/a.md'].hash).toBe(sha256(v1));
+
+    // confirmed: now it is what restores return
+    expect((await confirm(key, 'notes/a.md', v2)).status).toBe(200);
+    expect(await restored(key, 'notes/a.md')).toBe('version two');
+  });
+
+  it("a seed client's plain PUT (no hash, no contentType) accepts any Content-Type and is confirmed from staging", async () => {
+    const { key } = await agentKey();
+    const bytes = Buffer.from('# plain\n');
+    const res = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'plain.md', operation: 'put' }] } });
+    const signed = res.body.data.urls[0];
+    expect(signed.headers).toEqual({});
+    for (const type of ['text/markdown', 'application/octet-stream', 'text/plain;charset=UTF-8']) {
+      expect((await fetch(signed.url, { method: 'PUT', headers: { 'content-type': type }, body: bytes })).status).toBe(200);
+    }
+    expect((await fetch(signed.url, { method: 'PUT', body: bytes })).status).toBe(200);
+    expect(await restored(key, 'plain.md').catch(() => 'not restorable')).toBe('not restorable');
+    expect((await confirm(key, 'plain.md', bytes)).status).toBe(200);
+    expect(await restored(key, 'plain.md')).toBe('# plain\n');
+    // declared types stay signed
+    const typed = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'typed.md', operation: 'put', contentType: 'text/markdown' }] } });
+    const t = typed.body.data.urls[0];
+    expect((await fetch(t.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: bytes })).status).toBe(403);
+    expect((await fetch(t.url, { method: 'PUT', headers: t.headers, body: bytes })).status).toBe(200);
   });
 });
 
@@ -207,19 +278,59 @@ describe('workspace sync: bad input', () => {
     ['dir/', /ends with/],
     ['', /empty/],
     ['e\u0301.md', /NFC/],
-    ['x'.repeat(1025), /1024 bytes/],
-    ['é'.repeat(513), /1024 bytes/],
+    // the manifest's sort key F#<path> holds 1,024 bytes: longer paths could never be confirmed
+    ['x'.repeat(1023), /1022 bytes/],
+    ['é'.repeat(512), /1022 bytes/],
     ['a\\b', /backslash/],
+    ['a\ud800b', /lone surrogate/],
   ];
-  it.each(badPaths.map(([path, reason]) => [JSON.stringify(path).slice(0, 24), path, reason] as const))('refuses the path %s with 400 naming it', async (_label, path, reason) => {
+  it.each(badPaths.map(([path, reason]) => [JSON.stringify(path).slice(0, 24), path, reason] as const))(
+    'refuses the path %s at presign in its own entry (400 naming it) and at confirm',
+    async (_label, path, reason) => {
+      const { key } = await agentKey();
+      const good = Buffer.from('fine');
+      const res = await call(api.url, 'POST', '/agent/sync/presign', {
+        key,
+        body: { files: [{ path: 'ok.txt', operation: 'put', hash: sha256(good), size: good.length }, { path, operation: 'put' }] },
+      });
+      expect(res.status).toBe(200);
+      const [ok, bad] = res.body.data.urls;
+      expect(bad).toMatchObject({ path, operation: 'put', status: 400, error: { code: 'INVALID_REQUEST' } });
+      expect(bad.url).toBeUndefined();
+      expect(bad.error.message).toMatch(reason);
+      expect(bad.error.message).toContain(`files.1.path ${JSON.stringify(path).slice(0, 40)}`);
+      expect((await put(ok, good)).status).toBe(200);
+      const single = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: path, hash: sha256(''), size: 0 } });
+      expect(single.status).toBe(400);
+      expect(single.body.error.message).toMatch(reason);
+      const batch = await call(api.url, 'POST', '/agent/sync/confirm', {
+        key,
+        body: { files: [{ filePath: path, hash: sha256(''), size: 0 }, { filePath: 'ok.txt', hash: sha256(good), size: good.length }] },
+      });
+      expect(batch.status).toBe(200);
+      expect(batch.body.data.results).toEqual([
+        { filePath: path, status: 'invalid', error: { code: 'INVALID_REQUEST', message: expect.stringMatching(reason) } },
+        expect.objectContaining({ filePath: 'ok.txt', status: 'confirmed' }),
+      ]);
+      expect(Object.keys((await manifest(key)).files)).toEqual(['ok.txt']);
+    },
+  );
+
+  it('one storable 1,022-byte path goes through a batch of 1,000 beside an unstorable one', async () => {
     const { key } = await agentKey();
-    const res = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path, operation: 'put' }] } });
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(reason);
-    expect(res.body.error.message).toContain(JSON.stringify(path).slice(0, 40));
-    const confirmRes = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: path, hash: sha256(''), size: 0 } });
-    expect(confirmRes.status).toBe(400);
-    expect(confirmRes.body.error.message).toMatch(reason);
+    const longest = `${'d/'.repeat(300)}${'x'.repeat(422)}`;
+    expect(Buffer.byteLength(longest)).toBe(1022);
+    const files = Array.from({ length: 998 }, (_, i) => ({ path: `f${i}`, operation: 'put' }));
+    files.push({ path: longest, operation: 'put' }, { path: `${longest}y`, operation: 'put' });
+    const res = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files } });
+    expect(res.status).toBe(200);
+    const urls = res.body.data.urls;
+    expect(urls.filter((u: { status?: number }) => u.status === 400).map((u: { path: string }) => u.path)).toEqual([`${longest}y`]);
+    const bytes = Buffer.from('deep');
+    expect((await put(urls[998], bytes)).status).toBe(200);
+    const confirmed = await confirm(key, longest, bytes);
+    expect(confirmed.status).toBe(200);
+    expect(Object.keys((await manifest(key)).files)).toEqual([longest]);
   });
 
   it('refuses other malformed requests with the reason', async () => {
@@ -229,12 +340,11 @@ describe('workspace sync: bad input', () => {
       ['POST', '/agent/sync/presign', { files: Array.from({ length: 1001 }, (_, i) => ({ path: `f${i}`, operation: 'put' })) }, /files/],
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'move' }] }, /operation/],
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', hash: 'abc' }] }, /SHA-256/],
-      ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'multipart' }] }, /size and hash/],
       [
         'POST',
         '/agent/sync/presign',
         { files: ['a', 'b', 'c'].map((path) => ({ path, operation: 'multipart', hash: sha256(path), size: 5 * 1024 ** 4 })) },
-        /6000 part URLs/,
+        /presign fewer files per call/,
       ],
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', size: 5 * 1024 ** 4 + 1 }] }, /size/],
       ['POST', '/agent/sync/confirm', { filePath: 'a', hash: sha256('a'), size: -1 }, /size/],
@@ -372,32 +482,95 @@ describe('workspace sync: reconstruct modes', () => {
 });
 
 describe('workspace sync: multipart', () => {
-  it('uploads parts to presigned URLs, completes, and confirms the whole object', async () => {
-    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * 1024 * 1024);
+  const mib = 1024 * 1024;
+  const bytes = Buffer.alloc(11 * mib + 3, 7);
+  bytes.write('different parts', 6 * mib);
+  const partHashes = [bytes.subarray(0, 5 * mib), bytes.subarray(5 * mib, 10 * mib), bytes.subarray(10 * mib)].map((p) => sha256(p));
+
+  async function start(key: string, path: string, extra: Record<string, unknown> = {}) {
+    const res = await call(api.url, 'POST', '/agent/sync/presign', {
+      key,
+      body: { files: [{ path, operation: 'multipart', hash: sha256(bytes), size: bytes.length, ...extra }] },
+    });
+    expect(res.status).toBe(200);
+    return res.body.data.urls[0] as { uploadId: string; partSize: number; parts: { partNumber: number; size: number; url: string; headers: Record<string, string> }[] };
+  }
+
+  async function sendParts(plan: Awaited<ReturnType<typeof start>>, body = bytes) {
+    const parts = [];
+    for (const part of plan.parts) {
+      const from = (part.partNumber - 1) * plan.partSize;
+      const res = await fetch(part.url, { method: 'PUT', headers: part.headers, body: body.subarray(from, from + part.size) });
+      expect(res.status).toBe(200);
+      parts.push({ partNumber: part.partNumber, etag: res.headers.get('etag') as string, hash: partHashes[part.partNumber - 1] });
+    }
+    return parts;
+  }
+
+  const complete = (key: string, body: unknown) => call(api.url, 'POST', '/agent/sync/multipart/complete', { key, body });
+
+  it('uploads parts with their SHA-256, completes, and confirms the object by its upload id', async () => {
+    const { key } = await agentKey();
+    const plan = await start(key, 'big/blob.bin', { partSize: 5 * mib, partHashes });
+    expect(plan.parts.map((p) => p.size)).toEqual([5 * mib, 5 * mib, mib + 3]);
+    expect(plan.parts[1].headers['x-amz-checksum-sha256']).toBe(Buffer.from(partHashes[1], 'hex').toString('base64'));
+    // a part with other bytes than declared is refused, as S3 does
+    const wrong = await fetch(plan.parts[0].url, { method: 'PUT', headers: plan.parts[0].headers, body: Buffer.alloc(5 * mib, 1) });
+    expect(wrong.status).toBe(400);
+    const parts = await sendParts(plan);
+    const confirmation = { filePath: 'big/blob.bin', hash: sha256(bytes), size: bytes.length, uploadId: plan.uploadId };
+    expect((await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmation })).status).toBe(409);
+    const done = await complete(key, { path: 'big/blob.bin', uploadId: plan.uploadId, parts });
+    expect(done.status).toBe(200);
+    expect((await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { ...confirmation, uploadId: undefined } })).status).toBe(409);
+    const confirmed = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmation });
+    expect([confirmed.status, confirmed.body.error?.message]).toEqual([200, undefined]);
+    expect((await manifest(key)).files['big/blob.bin'].size).toBe(bytes.length);
+    const restore = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: {} });
+    expect(sha256(Buffer.from(await (await fetch(restore.body.data.files[0].url)).arrayBuffer()))).toBe(sha256(bytes));
+  });
+
+  it('uses the server part size when the client declares no part hashes', async () => {
+    process.env.SATCHEL_SYNC_PART_SIZE_BYTES = String(5 * mib);
     try {
       const { key } = await agentKey();
-      const bytes = Buffer.alloc(11 * 1024 * 1024 + 3, 7);
-      const res = await call(api.url, 'POST', '/agent/sync/presign', {
-        key,
-        body: { files: [{ path: 'big/blob.bin', operation: 'multipart', hash: sha256(bytes), size: bytes.length }] },
-      });
-      expect(res.status).toBe(200);
-      const plan = res.body.data.urls[0];
-      expect(plan.parts.map((p: { size: number }) => p.size)).toEqual([5242880, 5242880, 1048579]);
-      const parts = [];
-      for (const part of plan.parts) {
-        const start = (part.partNumber - 1) * plan.partSize;
-        const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: bytes.subarray(start, start + part.size) });
-        expect(put.status).toBe(200);
-        parts.push({ partNumber: part.partNumber, etag: put.headers.get('etag') });
-      }
-      expect((await confirm(key, 'big/blob.bin', bytes)).status).toBe(409);
-      const done = await call(api.url, 'POST', '/agent/sync/multipart/complete', { key, body: { path: 'big/blob.bin', uploadId: plan.uploadId, parts } });
-      expect(done.status).toBe(200);
-      expect((await confirm(key, 'big/blob.bin', bytes)).status).toBe(200);
-      expect((await manifest(key)).files['big/blob.bin'].size).toBe(bytes.length);
+      const plan = await start(key, 'plain.bin');
+      expect(plan.parts.map((p) => p.size)).toEqual([5 * mib, 5 * mib, mib + 3]);
+      const parts = (await sendParts(plan)).map(({ partNumber, etag }) => ({ partNumber, etag }));
+      expect((await complete(key, { path: 'plain.bin', uploadId: plan.uploadId, parts })).status).toBe(200);
+      const confirmed = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'plain.bin', hash: sha256(bytes), size: bytes.length, uploadId: plan.uploadId } });
+      expect(confirmed.status).toBe(200);
     } finally {
       delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;
+    }
+  });
+
+  it('completing an upload that is not open for this path answers 404; malformed ids and ETags 400', async () => {
+    const { key } = await agentKey();
+    const plan = await start(key, 'one.bin', { partSize: 5 * mib, partHashes });
+    const parts = await sendParts(plan);
+    const other = await start(key, 'two.bin', { partSize: 5 * mib, partHashes });
+    const unknown = other.uploadId.slice(0, 40) + 'f'.repeat(32);
+
+    const wrongPath = await complete(key, { path: 'two.bin', uploadId: plan.uploadId, parts });
+    expect(wrongPath.status).toBe(404);
+    expect(wrongPath.body.error.message).toMatch(/No open multipart upload/);
+    expect((await complete(key, { path: 'one.bin', uploadId: unknown, parts })).status).toBe(404);
+    expect((await complete(key, { path: 'one.bin', uploadId: plan.uploadId, parts })).status).toBe(200);
+    expect((await complete(key, { path: 'one.bin', uploadId: plan.uploadId, parts })).status).toBe(404); // already completed
+
+    const malformed: [unknown, RegExp][] = [
+      [{ path: 'one.bin', uploadId: 'not-ours', parts }, /uploadId/],
+      [{ path: 'one.bin', uploadId: `${plan.uploadId}\ud800`, parts }, /uploadId/],
+      [{ path: 'one.bin', uploadId: `${plan.uploadId.slice(0, 40)}../../../etc`, parts }, /uploadId/],
+      [{ path: 'one.bin', uploadId: plan.uploadId, parts: [{ partNumber: 1, etag: '"\ud800"' }] }, /etag/],
+      [{ path: 'one.bin', uploadId: plan.uploadId, parts: [{ partNumber: 1, etag: 'x'.repeat(32) }] }, /etag/],
+      [{ path: 'one.bin', uploadId: plan.uploadId, parts: [{ partNumber: 1, etag: parts[0].etag, hash: 'zz' }] }, /SHA-256/],
+    ];
+    for (const [body, reason] of malformed) {
+      const res = await complete(key, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(reason);
     }
   });
 });

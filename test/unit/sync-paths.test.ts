@@ -1,10 +1,12 @@
 import { pathProblem, checkPrefix } from '../../lambdas/sync/paths';
 import { globMatcher } from '../../lambdas/sync/glob';
 import { sessionOf } from '../../lambdas/sync/modes';
-import { MAX_PARTS, objectKey, partCount, partSizeFor } from '../../lambdas/sync/objects';
+import { blobKey, entryKey, isUploadId, multipartKey, newNonce, parseUploadId, stagingKey, uploadIdFor } from '../../lambdas/sync/keys';
+import { MAX_PARTS, partSizeFor } from '../../lambdas/sync/limits';
+import { partSizes } from '../../lambdas/sync/objects';
 
 describe('workspace paths', () => {
-  it.each(['a', 'notes/todo.md', 'dir/ünï cødé 🚀.md', '.hidden/.env', 'a..b/c...', 'x'.repeat(1024), 'é'.repeat(512)])('accepts %s', (p) => {
+  it.each(['a', 'notes/todo.md', 'dir/ünï cødé 🚀.md', '.hidden/.env', 'a..b/c...', 'x'.repeat(1022), 'é'.repeat(511)])('accepts %s', (p) => {
     expect(pathProblem(p)).toBeUndefined();
   });
 
@@ -22,8 +24,9 @@ describe('workspace paths', () => {
     ['a\u007fb', /control/],
     ['a\u0085b', /control/],
     ['e\u0301', /NFC/],
-    ['x'.repeat(1025), /1024 bytes/],
-    ['é'.repeat(513), /1024 bytes/],
+    // the manifest's sort key F#<path> holds 1,024 bytes
+    ['x'.repeat(1023), /1022 bytes/],
+    ['é'.repeat(512), /1022 bytes/],
     ['a\ud800b', /surrogate/],
   ])('refuses %j', (p, reason) => {
     expect(pathProblem(p)).toMatch(reason);
@@ -52,19 +55,38 @@ describe('globs, sessions and object keys', () => {
     expect(sessionOf('other/y.md')).toBeUndefined();
   });
 
-  it('keeps object keys within S3 limits', () => {
+  it('keeps every object key within S3 limits and apart from the others', () => {
     const agent = { tenant: 't1', agentId: 'agt_a' };
-    expect(objectKey(agent, 'notes/a.md')).toBe('sync/t1/agt_a/f/notes/a.md');
-    const long = objectKey(agent, 'x'.repeat(1024));
-    expect(long).toMatch(/^sync\/t1\/agt_a\/h\/[0-9a-f]{64}$/);
+    const hash = 'a'.repeat(64);
+    const long = 'é'.repeat(511);
+    for (const path of ['notes/a.md', long]) {
+      for (const key of [blobKey(agent, path, hash), stagingKey(agent, path), multipartKey(agent, path, newNonce())]) {
+        expect(Buffer.byteLength(key)).toBeLessThan(300);
+      }
+    }
+    expect(blobKey(agent, 'notes/a.md', hash)).toMatch(/^sync\/t1\/agt_a\/o\/[0-9a-f]{64}\/a{64}$/);
+    expect(stagingKey(agent, 'notes/a.md')).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}$/);
+    const entry = { path: 'notes/a.md', hash, size: 1, modified: '' };
+    expect(entryKey(agent, { ...entry, location: 'b' })).toBe(blobKey(agent, 'notes/a.md', hash));
+    expect(entryKey(agent, entry)).toBe('sync/t1/agt_a/f/notes/a.md'); // entries older than staging
+    expect(entryKey(agent, { ...entry, path: 'x'.repeat(1022) })).toMatch(/^sync\/t1\/agt_a\/h\/[0-9a-f]{64}$/);
+  });
+
+  it('binds multipart upload ids to their path and refuses malformed ones', () => {
+    const nonce = newNonce();
+    const id = uploadIdFor('big.bin', nonce, 'VXBsb2FkIElE.x_y-z');
+    expect(isUploadId(id)).toBe(true);
+    expect(parseUploadId('big.bin', id)).toEqual({ nonce, s3UploadId: 'VXBsb2FkIElE.x_y-z' });
+    expect(parseUploadId('other.bin', id)).toBeUndefined();
+    for (const bad of ['', 'abc', `${id}\ud800`, `${id.slice(0, 40)}..`, `${id.slice(0, 40)}../../x`, `${id}/x`]) expect(isUploadId(bad)).toBe(false);
   });
 
   it('sizes multipart parts within S3 limits up to 5 TiB', () => {
     const mib = 1024 * 1024;
-    expect(partSizeFor(100 * mib)).toBe(64 * mib);
-    expect(partCount(100 * mib)).toBe(2);
+    expect(partSizeFor(100 * mib, 64 * mib)).toBe(64 * mib);
+    expect(partSizes(100 * mib, 64 * mib)).toEqual([64 * mib, 36 * mib]);
     const max = 5 * 1024 ** 4;
-    expect(partCount(max)).toBeLessThanOrEqual(MAX_PARTS);
-    expect(partSizeFor(max)).toBeLessThanOrEqual(5 * 1024 ** 3);
+    expect(partSizes(max, partSizeFor(max, 64 * mib)).length).toBeLessThanOrEqual(MAX_PARTS);
+    expect(partSizeFor(max, 64 * mib)).toBeLessThanOrEqual(5 * 1024 ** 3);
   });
 });

@@ -40,7 +40,7 @@ describe('verifying an upload', () => {
       HEAD: () => ({ headers: { 'content-length': '5', 'x-amz-checksum-sha256': sha256('hello').toString('base64'), etag: '"e"', 'x-amz-version-id': 'v1' } }),
       GET: unused,
     });
-    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, versionId: 'v1' });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, versionId: 'v1', etag: '"e"' });
     await expect(verifyObject('k', { hash: sha256('other').toString('hex'), size: 5 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
     await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 6 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/5 bytes, not 6/) });
     expect(sent).toEqual(['HEAD', 'HEAD', 'HEAD']);
@@ -51,7 +51,7 @@ describe('verifying an upload', () => {
       HEAD: () => ({ headers: { 'content-length': '5', 'x-amz-checksum-sha256': 'abc=-2', 'x-amz-checksum-type': 'COMPOSITE', etag: '"e-2"' } }),
       GET: () => ({ body: 'hello', headers: { etag: '"e-2"' } }),
     });
-    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e-2"' });
     await expect(verifyObject('k', { hash: sha256('hellp').toString('hex'), size: 5 })).resolves.toMatchObject({ ok: false });
     expect(sent).toEqual(['HEAD', 'GET', 'HEAD', 'GET']);
   });
@@ -61,8 +61,8 @@ describe('verifying an upload', () => {
       HEAD: () => ({ headers: { 'content-length': '5', etag: '"e"' } }),
       GET: () => ({ body: 'hello', headers: { etag: '"e"' } }),
     });
-    await expect(verifyObject('a', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true });
-    await expect(verifyObject('b', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true });
+    await expect(verifyObject('a', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
+    await expect(verifyObject('b', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
     expect(sent).toEqual(['HEAD', 'GET', 'GET']);
   });
 

@@ -4,6 +4,7 @@ import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
+import { partSizeFor } from '../../../lambdas/sync/limits';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { readBody, transfer, type OnBytes } from './transfer';
@@ -26,6 +27,8 @@ const CONFIRMS_IN_FLIGHT = 2;
 export interface SyncOptions extends AgentOption {
   /** Files above this many bytes upload as multipart (default 64 MiB). */
   multipartThreshold?: number;
+  /** Part size of multipart uploads (default 64 MiB, grown so no upload needs more than 2,000 parts). */
+  partSize?: number;
   /** Transfers in flight at once (default 16). */
   concurrency?: number;
   progress?: Progress;
@@ -123,7 +126,24 @@ async function uploadSmall(file: LocalFile, signed: SignedUrl, progress: Progres
   );
 }
 
-async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: MultipartUrls, concurrency: number, o: AgentOption, progress: Progress): Promise<void> {
+/** The SHA-256 of each part of a file, read in 1 MiB pieces: multipart part URLs sign them. */
+async function hashParts(file: LocalFile, partSize: number): Promise<string[]> {
+  const hashes: string[] = [];
+  for (let start = 0; start < file.size || hashes.length === 0; start += partSize) {
+    const hash = createHash('sha256');
+    const end = Math.min(start + partSize, file.size);
+    for (let at = start; at < end; at += 1024 * 1024) hash.update(await readRange(file.absolute, at, Math.min(1024 * 1024, end - at)));
+    hashes.push(hash.digest('hex'));
+  }
+  return hashes;
+}
+
+/** Uploads the parts (each checked by S3 against its SHA-256), completes the upload and returns its id for the confirm. */
+async function uploadMultipart(client: SatchelClient, file: LocalFile, partSize: number, concurrency: number, o: AgentOption, progress: Progress): Promise<string> {
+  const partHashes = await hashParts(file, partSize);
+  const presigned = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size, partSize, partHashes }] }, o);
+  const plan = presigned.urls[0] as MultipartUrls & { error?: { message: string } };
+  if (plan.error) throw new Error(`${file.path}: ${plan.error.message}`);
   const parts = await mapLimit(plan.parts, Math.min(concurrency, 4), async (part) => {
     const etag = await withRetries(() =>
       counted(progress, file.path, async (onBytes) => {
@@ -132,9 +152,10 @@ async function uploadMultipart(client: SatchelClient, file: LocalFile, plan: Mul
         return String(res.headers.etag ?? '');
       }),
     );
-    return { partNumber: part.partNumber, etag };
+    return { partNumber: part.partNumber, etag, hash: partHashes[part.partNumber - 1] };
   });
   await client.syncCompleteMultipart({ path: file.path, uploadId: plan.uploadId, parts }, o);
+  return plan.uploadId;
 }
 
 export interface PushResult extends PushPlan {
@@ -226,10 +247,10 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     if (!unhashed) progress.scanned();
     return wanted;
   };
-  const uploaded = async (file: LocalFile) => {
+  const uploaded = async (file: LocalFile, uploadId?: string) => {
     uploadedBytes += file.size;
     progress.done(file.path, file.size);
-    const confirmation = { filePath: file.path, hash: file.hash, size: file.size };
+    const confirmation: Confirmation = { filePath: file.path, hash: file.hash, size: file.size, ...(uploadId ? { uploadId } : {}) };
     await journal.record(confirmation);
     await confirms.add(confirmation);
   };
@@ -241,19 +262,25 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     for (let i = 0; i < wanted.length; i += PRESIGN_BATCH) {
       const batch = wanted.slice(i, i + PRESIGN_BATCH);
       const urls = await presignPut(batch);
-      await mapLimit(batch, concurrency, async (file, j) => (await uploadSmall(file, urls[j], progress), await uploaded(file)));
+      await mapLimit(batch, concurrency, async (file, j) => {
+        const refused = (urls[j] as { error?: { message: string } }).error;
+        if (refused) return void (confirms.conflicts.push(file.path), options.warn?.(refused.message));
+        await uploadSmall(file, urls[j], progress);
+        await uploaded(file);
+      });
     }
   };
   // a large file is presigned just before its upload: its URLs then last for it alone
   const pushLarge = async (listed: ListedFile) => {
     const [file] = await toUpload([await hashFile(listed)]);
     if (!file) return;
-    if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) await uploadSmall(file, (await presignPut([file]))[0], progress);
-    else {
-      const plan = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size }] }, o);
-      await uploadMultipart(client, file, plan.urls[0] as MultipartUrls, concurrency, o, progress);
+    if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) {
+      await uploadSmall(file, (await presignPut([file]))[0], progress);
+      await uploaded(file);
+    } else {
+      const partSize = partSizeFor(file.size, options.partSize ?? MULTIPART_THRESHOLD);
+      await uploaded(file, await uploadMultipart(client, file, partSize, concurrency, o, progress));
     }
-    await uploaded(file);
   };
 
   try {
