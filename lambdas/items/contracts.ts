@@ -25,12 +25,12 @@ const done = z.object({ success: z.literal(true), message: z.string(), path: z.s
 
 export const listItems = contract({
   surface: 'items',
-  summary: 'List live items of a scope in path order (paginated: limit, cursor -> nextCursor)',
+  summary: 'List live items of a scope in path order: all of them (413 when they do not fit one answer), or pages with limit and cursor -> nextCursor',
   query: z.object({
     scope,
     scopeId,
     prefix: path.describe('Only paths starting with this'),
-    limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size, default 100'),
+    limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size (default 100 when paging with cursor); without limit and cursor: every item'),
     cursor: z.string().max(8192).optional().describe('nextCursor of the previous page'),
   }),
   response: z.object({ items: z.array(itemSummary), nextCursor: z.string().optional() }),

@@ -62,10 +62,34 @@ function expiryFields(scope: ScopeRef['scope'], itemId: string): Pick<ItemEntry,
 
 // ---- list / get ----
 
+/** JSON bytes of a whole listing (Lambda answers at most 6 MB, the envelope included). */
+const LIST_BUDGET_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Items of a scope in path order. With `limit` or `cursor` a page (default 100) and `nextCursor`;
+ * without either, as seed 003 clients call it, every item, or a 413 when they do not fit one
+ * answer, never a first page that looks complete.
+ */
 export async function listItems(auth: AuthContext, query: { scope?: string; scopeId?: string; prefix?: string; limit?: number; cursor?: string }) {
   const ref = resolveScope(auth, query.scope, query.scopeId);
-  const page = await listEntries(ref, pathPrefix(query.prefix), query.limit ?? 100, query.cursor);
-  return { items: page.entries.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+  const prefix = pathPrefix(query.prefix);
+  if (query.limit !== undefined || query.cursor !== undefined) {
+    const page = await listEntries(ref, prefix, query.limit ?? 100, query.cursor);
+    return { items: page.entries.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+  }
+  const items: ItemSummary[] = [];
+  let used = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await listEntries(ref, prefix, 1000, cursor);
+    for (const item of page.entries.map(summary)) {
+      used += Buffer.byteLength(JSON.stringify(item)) + 1;
+      if (used > LIST_BUDGET_BYTES) throw tooLarge('The items do not fit one answer: send `limit` (and then each `nextCursor` as `cursor`) to read them in pages');
+      items.push(item);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { items };
 }
 
 export async function getItem(auth: AuthContext, query: { scope?: string; scopeId?: string; itemPath?: string }) {

@@ -238,10 +238,10 @@ export const config = {
   },
   /**
    * Workspace sync: JSON bytes of one answer (presign, listing and restore pages); default and
-   * maximum 5 MiB (Lambda answers at most 6 MB), at least 16 KiB.
+   * maximum 5.5 MiB (Lambda answers at most 6 MiB, the proxy envelope and its escaping included), at least 16 KiB.
    */
   get syncResponseBytes(): number {
-    const max = 5 * 1024 * 1024;
+    const max = 5.5 * 1024 * 1024;
     return Math.min(Math.max(Number(optional('SATCHEL_SYNC_RESPONSE_BYTES') ?? max) || max, 16 * 1024), max);
   },
   /** Part size of multipart uploads, bytes (S3: at least 5 MiB, at most 10,000 parts; grown to fit). */

@@ -137,12 +137,12 @@ function presignProblem(f: PresignRequest, index: number): string | undefined {
   return undefined;
 }
 
-/** JSON bytes of one part entry beside its URL (number, size, headers). */
-const PART_OVERHEAD_BYTES = 200;
+/** JSON bytes of one part entry beside its URL (number, size, headers with the part's checksum). */
+const PART_OVERHEAD_BYTES = 150;
 /** JSON bytes of a put or get entry beside its URL and path. */
 const ENTRY_OVERHEAD_BYTES = 400;
 /** Room for the S3 upload id inside each part URL (AWS ids are about 100–200 characters). */
-const UPLOAD_ID_BYTES = 300;
+const UPLOAD_ID_BYTES = 200;
 
 /**
  * Signs put, get and multipart URLs. Each file is checked on its own: a bad path or an impossible
@@ -368,7 +368,9 @@ export async function reconstruct(agent: AgentRef, options: { mode: RestoreMode;
   let scanned = 0;
   let more = false;
   scan: for (;;) {
-    const page = await queryEntries(agent, { after, limit: Math.min(RESTORE_SCAN_ENTRIES - scanned, 10000) });
+    // about as many entries as the rest of the page can hold (a signed entry takes 400 bytes or more)
+    const want = Math.min(RESTORE_SCAN_ENTRIES - scanned, 1000, Math.ceil((budget - used) / 400) + 1);
+    const page = await queryEntries(agent, { after, limit: want });
     for (const entry of page.entries) {
       if (select(entry)) {
         if (files.length >= limit) {

@@ -318,6 +318,9 @@ async function withoutResumed(client: SatchelClient, upload: LocalFile[], upload
 
 type PullPlanEntry = CheckedEntry;
 
+/** Files per restore page the CLI asks for. */
+const RESTORE_PAGE = 1000;
+
 /** Downloads up to this size are hashed and written from memory; larger ones are streamed. */
 const BUFFERED_DOWNLOAD_MAX = 8 * 1024 * 1024;
 
@@ -409,7 +412,8 @@ export async function pull(
   const running = new Set<Promise<void>>();
   let failure: unknown;
   try {
-    for await (const page of client.syncReconstructPages({ mode }, o)) {
+    // pages of RESTORE_PAGE files: downloads of one page start while the next is signed
+    for await (const page of client.syncReconstructPages({ mode, limit: RESTORE_PAGE }, o)) {
       const accepted: CheckedEntry[] = [];
       for (const f of page.files as unknown[]) {
         const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
