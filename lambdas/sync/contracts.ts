@@ -129,6 +129,14 @@ export const completeMultipart = contract({
       )
       .min(1)
       .max(10000),
+  }).meta({
+    examples: [
+      {
+        path: 'media/video.bin',
+        uploadId: `${'0a1b2c3d'.repeat(5)}VXBsb2FkIElEIGZvciBteS1tb3ZpZS5tMnRz`,
+        parts: [{ partNumber: 1, etag: '"d41d8cd98f00b204e9800998ecf8427e"', hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }],
+      },
+    ],
   }),
   response: z.object({ path: z.string(), completed: z.boolean() }),
   maxBodyBytes: BATCH_BODY_BYTES,

@@ -17,7 +17,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 async function workspace(count: number) {
   const { key, tenant } = await api.key({ agent: 'big', surfaces: ['sync'] });
-  const agent: AgentRef = { tenant, agentId: 'agt_big' };
+  const agent: AgentRef = { tenant, agentId: 'big' };
   const modified = new Date().toISOString();
   const entries: FileEntry[] = Array.from({ length: count }, (_, i) => {
     const path = `notes/${String(i).padStart(5, '0')}.md`;

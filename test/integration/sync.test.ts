@@ -343,7 +343,7 @@ describe('workspace sync: bad input', () => {
       [
         'POST',
         '/agent/sync/presign',
-        { files: ['a', 'b', 'c'].map((path) => ({ path, operation: 'multipart', hash: sha256(path), size: 5 * 1024 ** 4 })) },
+        { files: ['a', 'b', 'c', 'd', 'e'].map((path) => ({ path, operation: 'multipart', hash: sha256(path), size: 5 * 1024 ** 4 })) },
         /presign fewer files per call/,
       ],
       ['POST', '/agent/sync/presign', { files: [{ path: 'a', operation: 'put', size: 5 * 1024 ** 4 + 1 }] }, /size/],
