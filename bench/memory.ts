@@ -1,11 +1,13 @@
 import { cpus, loadavg } from 'node:os';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createSatchelClient } from '../client/sdk';
+import { createSatchelClient, type SatchelClient } from '../client/sdk';
 import type { MemoryOperation } from '../client/sdk';
 import { KeyStore } from '../lambdas/auth/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
-import { partitionKey } from '../lambdas/memory/service/keys';
+import { compactLog } from '../lambdas/memory/service/compaction';
+import { encodeCursor } from '../lambdas/memory/service/cursor';
+import { CHANGE_END, CHANGE_PREFIX, partitionKey } from '../lambdas/memory/service/keys';
 import { ensureTables, localEnvironment } from '../local/bootstrap';
 import { startDynamo } from '../local/emulators';
 import { startServer } from '../local/server';
@@ -18,6 +20,8 @@ import { startServer } from '../local/server';
  */
 const BATCH = 100;
 const WRITERS = 8;
+/** The long-log scenario rewrites every record this many times. */
+const REWRITES = 10;
 /** The floor's rate is measured on this many writes (a sample: a bare sequential loop is slow). */
 const FLOOR_SAMPLE = 2_000;
 
@@ -80,8 +84,53 @@ async function readFloor(tenant: string, agent: string): Promise<number> {
 }
 
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} records/s`;
+const ms = (seconds: number) => `${Math.round(seconds * 1000)} ms`;
+const count = (n: number) => n.toLocaleString('en-US');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** `npm run bench -- memory [records]` (default 10,000). */
+/** Change items (and void markers) an agent's log holds. */
+async function logItems(tenant: string, agent: string): Promise<number> {
+  let items = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient().send(new QueryCommand({
+      TableName: config.tableName('syncRecords'),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
+      Select: 'COUNT',
+      ExclusiveStartKey: startKey,
+    }));
+    items += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/**
+ * What a long log costs the pulls that matter, before and after compaction: an incremental pull
+ * of 100 fresh changes from a cursor (median of 5), the first page of a device that never pulled
+ * (a replay of the log before compaction, a full resync after), and the status of a new device.
+ */
+async function longLogFigures(client: SatchelClient, tenant: string, agent: string, round: { n: number }, label: string, figures: [string, string][]) {
+  const pk = partitionKey(tenant, agent);
+  const incremental: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const pushed = await client.syncPush({ agent_id: agent, operations: operations('lg', i * 100, 100, new Date(Date.UTC(2025, 0, 1, 0, 0, round.n++)).toISOString()) });
+    const first = Math.min(...pushed.results.map((r) => r.server_seq ?? Infinity));
+    const cursor = encodeCursor(pk, { kind: 'c', s: first - 1 });
+    const pulled = await timed(() => client.syncPull({ agent_id: agent, cursor }));
+    if (pulled.value.pulled !== 100) throw new Error(`incremental pull returned ${pulled.value.pulled}`);
+    incremental.push(pulled.seconds);
+  }
+  const fresh = await timed(() => client.syncPull({ agent_id: agent, device_id: `new-${label}` }));
+  const status = await timed(() => client.syncStatus({ agent_id: agent, device_id: `never-${label}` }));
+  figures.push([`  ${label}: log items`, count(await logItems(tenant, agent))]);
+  figures.push([`  ${label}: incremental pull of 100 changes (median of 5)`, ms(median(incremental))]);
+  figures.push([`  ${label}: first page of a new device${fresh.value.full_resync ? ' (full resync)' : ''}`, `${ms(fresh.seconds)} for ${count(fresh.value.pulled)} records`]);
+  figures.push([`  ${label}: status of a device that never pulled`, ms(status.seconds)]);
+}
+
+/** `npm run bench -- memory [records] [log records]` (defaults 10,000 and 10,000: a log of 100,000 changes). */
 export async function run(args: string[]): Promise<void> {
   const RECORDS = Number(args[0] ?? 10_000);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -135,6 +184,39 @@ export async function run(args: string[]): Promise<void> {
         })),
       );
       figures.push([`${WRITERS} concurrent writers, ${RECORDS} records in all, batches of ${BATCH}`, rate(RECORDS / concurrent.seconds)]);
+
+      // a long log: LOG_RECORDS records rewritten REWRITES times by 8 writers, then compacted
+      const LOG_RECORDS = Number(args[1] ?? RECORDS);
+      const logAgent = 'bench-log';
+      const writing = await timed(async () => {
+        for (let r = 0; r < REWRITES; r++) {
+          const at = new Date(Date.UTC(2024, 0, 1, 0, r)).toISOString();
+          await Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
+            const share = LOG_RECORDS / WRITERS;
+            for (let i = 0; i < share; i += 1000) {
+              const res = await client.syncPush({ agent_id: logAgent, operations: operations(`w${w}-`, i, Math.min(1000, share - i), at) });
+              if (res.failed) throw new Error(`log push: ${res.failed} failed`);
+            }
+          }));
+        }
+      });
+      figures.push([`log of ${count(LOG_RECORDS * REWRITES)} changes (${count(LOG_RECORDS)} records x ${REWRITES}), ${WRITERS} writers`, rate((LOG_RECORDS * REWRITES) / writing.seconds)]);
+      const round = { n: 0 };
+      await longLogFigures(client, 'bench', logAgent, round, 'before compaction', figures);
+      process.env.SATCHEL_MEMORY_LOG_RETENTION_MS = '0';
+      const compaction = await timed(async () => {
+        let removed = 0;
+        for (let horizon = -1; ;) {
+          const step = await compactLog(partitionKey('bench', logAgent), 5000);
+          removed += step.removed;
+          if (step.horizon === horizon) return removed;
+          horizon = step.horizon;
+        }
+      });
+      // back to the default window: with 0 every fresh change would be behind the horizon at once
+      delete process.env.SATCHEL_MEMORY_LOG_RETENTION_MS;
+      figures.push([`  compaction (retention 0): ${count(compaction.value)} changes removed`, `${rate(compaction.value / compaction.seconds)} (${Math.round(compaction.seconds)} s)`]);
+      await longLogFigures(client, 'bench', logAgent, round, 'after compaction', figures);
 
       figures.push(['floor: bare loop of conditional PutItem, 1 loop', rate(await floor(FLOOR_SAMPLE, 1))]);
       figures.push([`floor: bare loop of conditional PutItem, ${WRITERS} loops`, rate(await floor(FLOOR_SAMPLE, WRITERS))]);

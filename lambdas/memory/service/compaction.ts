@@ -2,7 +2,7 @@ import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-d
 import { config } from '../../kit/config';
 import { mapLimit } from '../../kit/map-limit';
 import { raiseFrontierHint, raiseHorizon, readHorizon, walkChanges, type ChangeItem } from './changelog';
-import { MARK_PREFIX, changeKey, markKey, recordKey } from './keys';
+import { CHANGE_END, MARK_PREFIX, changeKey, markKey, recordKey } from './keys';
 import type { MemoryTable } from './records';
 import { db, sleep, tableName } from './table';
 
@@ -20,7 +20,7 @@ import { db, sleep, tableName } from './table';
  */
 
 export interface CompactionResult {
-  /** Change items, void markers and frontier marks removed. */
+  /** Change items and void markers removed. */
   removed: number;
   horizon: number;
 }
@@ -58,27 +58,52 @@ async function currentStates(pk: string, changes: ChangeItem[]): Promise<Map<str
   return states;
 }
 
-/** Frontier marks too old to serve any `since` a pull may still be answered incrementally for. */
-async function oldMarks(pk: string, cutoff: number, limit: number): Promise<{ pk: string; sk: string }[]> {
+/**
+ * Removes frontier marks too old to serve any `since` that may still be answered incrementally.
+ * Called when a pull writes the mark of a new minute: at most once a minute per agent.
+ */
+export async function removeOldMarks(pk: string, now = Date.now()): Promise<void> {
   const out = await db().send(new QueryCommand({
     TableName: tableName(),
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(cutoff - config.memorySinceMarginMs - 120_000)) },
+    ExpressionAttributeValues: {
+      ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(now - config.memoryLogRetentionMs - config.memorySinceMarginMs - 120_000)),
+    },
     ProjectionExpression: 'pk, sk',
     ConsistentRead: true,
-    Limit: limit,
+    Limit: 25,
   }));
-  return (out.Items ?? []) as { pk: string; sk: string }[];
+  await batchDelete((out.Items ?? []) as { pk: string; sk: string }[]);
+}
+
+async function firstChangeAfter(pk: string, seq: number): Promise<{ at: number } | undefined> {
+  const out = await db().send(new QueryCommand({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(seq + 1), ':to': CHANGE_END },
+    ProjectionExpression: '#at',
+    ExpressionAttributeNames: { '#at': 'at' },
+    ConsistentRead: true,
+    Limit: 1,
+  }));
+  return out.Items?.[0] as { at: number } | undefined;
 }
 
 /**
- * Compacts at most `budget` change items after the horizon, oldest first (bounded work, so a
- * push can afford it). Stops at the first change younger than the retention window or at a gap
+ * Runs after a push, with the sequence numbers of the changes its writes superseded. Those already
+ * behind the horizon were the latest when compaction passed them and it will not come back: they
+ * are removed here (the horizon is read after the writes committed, see compactLog's order). Then
+ * at most `budget` change items after the horizon are compacted, oldest first (bounded work, so a
+ * push can afford it), stopping at the first change younger than the retention window or at a gap
  * that may still fill.
  */
-export async function compactLog(pk: string, budget: number, now = Date.now()): Promise<CompactionResult> {
+export async function compactLog(pk: string, budget: number, superseded: number[] = [], now = Date.now()): Promise<CompactionResult> {
   const cutoff = now - config.memoryLogRetentionMs;
   const horizon = await readHorizon(pk);
+  const behind = superseded.filter((seq) => seq > 0 && seq <= horizon).map((seq) => ({ pk, sk: changeKey(seq) }));
+  const [first] = await Promise.all([firstChangeAfter(pk, horizon), batchDelete(behind)]);
+  // the usual case on a push: nothing is old enough yet, and one item read says so
+  if (!first || first.at > cutoff) return { removed: behind.length, horizon };
   const walk = await walkChanges(pk, {
     after: horizon,
     maxChanges: budget,
@@ -87,32 +112,16 @@ export async function compactLog(pk: string, budget: number, now = Date.now()): 
     includeVoids: true,
     stopBefore: (item) => item.at > cutoff,
   });
-  const marks = await oldMarks(pk, cutoff, 25);
-  if (walk.through <= horizon) {
-    await batchDelete(marks);
-    return { removed: marks.length, horizon };
-  }
-  if (!(await raiseHorizon(pk, walk.through))) return { removed: 0, horizon: await readHorizon(pk) };
+  if (walk.through <= horizon || !(await raiseHorizon(pk, walk.through))) return { removed: behind.length, horizon };
   await raiseFrontierHint(pk, walk.through);
   // states are read after the horizon moved: a write committed before that read is seen here, a
-  // later one sees the new horizon and removes what it superseded itself (removeSuperseded)
+  // later one reads the new horizon after its commit and removes what it superseded itself
   const states = await currentStates(pk, walk.changes.filter((c) => !c.void));
   const removable = walk.changes.filter((c) => {
     if (c.void) return true;
     const state = states.get(recordKey(c.tbl as MemoryTable, c.rid!));
     return !state || state.seq !== c.seq || state.del;
   });
-  await batchDelete([...removable.map((c) => ({ pk, sk: changeKey(c.seq) })), ...marks]);
-  return { removed: removable.length + marks.length, horizon: walk.through };
-}
-
-/**
- * A write supersedes the record's previous change. When that change is already behind the
- * horizon, compaction has passed it (it was the latest then) and will not come back: the writer
- * removes it, after its own commit.
- */
-export async function removeSuperseded(pk: string, seqs: number[]): Promise<void> {
-  if (!seqs.length) return;
-  const horizon = await readHorizon(pk);
-  await batchDelete(seqs.filter((seq) => seq > 0 && seq <= horizon).map((seq) => ({ pk, sk: changeKey(seq) })));
+  await batchDelete(removable.map((c) => ({ pk, sk: changeKey(c.seq) })));
+  return { removed: behind.length + removable.length, horizon: walk.through };
 }

@@ -3,6 +3,7 @@ import { config } from '../../kit/config';
 import { badRequest, isConditionFailure } from '../../kit/errors';
 import type { AgentScope } from './agent';
 import { raiseFrontierHint, readHorizon, settledFrontier, walkChanges, type ChangeItem } from './changelog';
+import { removeOldMarks } from './compaction';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { MARK_PREFIX, META_KEY, RECORD_PREFIX, deviceKey, markKey } from './keys';
 import { timestampMicros, type MemoryTable } from './records';
@@ -105,7 +106,10 @@ async function markFrontier(pk: string, at: Date, frontier: number): Promise<voi
     }));
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
+    return;
   }
+  // the first mark of a minute: the moment to forget marks older than any since still served
+  await removeOldMarks(pk, at.getTime());
 }
 
 /**

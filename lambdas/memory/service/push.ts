@@ -3,7 +3,7 @@ import { memoryOperation } from '../contracts';
 import type { AgentScope } from './agent';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
 import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
-import { compactLog, removeSuperseded } from './compaction';
+import { compactLog } from './compaction';
 import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
 import { mapLimit } from '../../kit/map-limit';
 import { db, sleep, tableName } from './table';
@@ -364,11 +364,8 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
   const tables = new Set<MemoryTable>();
   results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
   await recordPush(scope, new Date());
-  if (tables.size) {
-    await removeSuperseded(scope.pk, superseded);
-    // compacting twice as many changes as were written keeps up with any write rate
-    await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length));
-  }
+  // compacting twice as many changes as were written keeps up with any write rate
+  if (tables.size) await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length), superseded);
   return {
     pushed: results.filter((r) => r.status === 'synced').length,
     failed: results.filter((r) => r.status === 'error').length,
