@@ -72,6 +72,7 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
     chunks += texts.length;
     item++;
   }
+  await index.maintain(); // what the background maintenance does after writes: fold new rows into the indexes
   const seconds = (performance.now() - started) / 1000;
   console.log(`in-process, ${size.toLocaleString('en')} chunks (${item} items, dim ${dimension}): indexing ${Math.round(size / seconds).toLocaleString('en')} chunks/s (embedding ${Math.round((embedMs / 1000 / seconds) * 100)}% of it)`);
   const searchOnly: number[] = [];

@@ -29,9 +29,12 @@ interface ChunkRow {
 
 /** Rows below which a vector index does not pay (an exhaustive scan of a partition is fast). */
 export const VECTOR_INDEX_MIN_ROWS = 20_000;
-/** Rows written since the last maintenance that trigger the next one. */
-const MAINTENANCE_ROWS = 5_000;
-const MAINTENANCE_WRITES = 200;
+/**
+ * Rows written since the last maintenance that trigger the next one. Kept small: a full-text query
+ * tokenises every row not yet in the index, so a long unindexed tail costs every search.
+ */
+const MAINTENANCE_ROWS = 1_000;
+const MAINTENANCE_WRITES = 50;
 
 /** A string literal of LanceDB's SQL filter language. */
 export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
