@@ -70,7 +70,7 @@ export function makeFunction(scope: Construct, ctx: FunctionContext, spec: Funct
       securityGroups: [sandbox.functionSecurityGroup],
     }),
   });
-  grant(ctx, made, access);
+  grant(ctx, made, access, spec.handler);
   return made.function;
 }
 
@@ -97,10 +97,11 @@ function functionEnvironment(ctx: FunctionContext, spec: FunctionSpec, swaggerUi
       EMBEDDING_DIMENSION: String(settings.embeddingDimension),
     });
   }
-  if (access.sandbox) {
-    env.SATCHEL_SANDBOX_ROOT = `${SANDBOX_LAMBDA_MOUNT}/`;
+  if (access.sandbox) env.SATCHEL_SANDBOX_ROOT = `${SANDBOX_LAMBDA_MOUNT}/`;
+  if (access.sandbox || access.launcher) {
     Object.assign(env, settings.sandboxLauncher ? data.sandbox.launcherEnvironment() : { SANDBOX_LAUNCHER: 'none' });
   }
+  Object.assign(env, quotaEnvironment(spec.handler, settings));
   if (spec.handler.startsWith('files/')) {
     // Every deployment view shows the Desktop as the sandbox sees it, not as a function mounts it.
     env.SATCHEL_SANDBOX_DESKTOP_PATH = SANDBOX_DESKTOP;
@@ -115,8 +116,30 @@ function functionEnvironment(ctx: FunctionContext, spec: FunctionSpec, swaggerUi
   return env;
 }
 
+/** The quota and fetch settings (docs/api.md, Quotas) of the functions that enforce them. */
+function quotaEnvironment(handler: string, { quotas }: Settings): Record<string, string> {
+  if (handler === 'files/create-deployment') return { SATCHEL_MAX_RUNNING_SANDBOXES: String(quotas.maxRunningSandboxesPerTenant) };
+  if (handler === 'sync/presign') return { SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: String(quotas.maxMultipartUploadsPerCall) };
+  if (!handler.startsWith('items/')) return {};
+  return {
+    SATCHEL_MAX_PENDING_FETCHES: String(quotas.maxPendingFetchesPerTenant),
+    SATCHEL_FETCH_MIN_BYTES_PER_SECOND: String(quotas.fetchMinBytesPerSecond),
+    SATCHEL_INGEST_CONCURRENCY: String(quotas.ingestConcurrency),
+    SATCHEL_INGEST_TENANT_CONCURRENCY: String(quotas.ingestTenantConcurrency),
+  };
+}
+
+/** The keys of the bucket a surface's functions work on (lib/data-model.ts's key layout). */
+const BUCKET_PREFIX: Record<string, string> = { sync: 'sync/', items: 'items/', files: 'deployments/' };
+
+function bucketPrefix(handler: string): string {
+  const prefix = BUCKET_PREFIX[handler.split('/')[0]];
+  if (!prefix) throw new Error(`${handler} asks for the bucket, but its surface has no key prefix in BUCKET_PREFIX`);
+  return prefix;
+}
+
 /** Least privilege: exactly what the row's `access` names, read-only where it says read. */
-function grant(ctx: FunctionContext, made: SatchelFunction, access: Access): void {
+function grant(ctx: FunctionContext, made: SatchelFunction, access: Access, handler: string): void {
   const { data, settings } = ctx;
   const role = made.role;
   for (const [tableId, level] of Object.entries(access.tables ?? {}) as [TableId, 'read' | 'write'][]) {
@@ -124,8 +147,9 @@ function grant(ctx: FunctionContext, made: SatchelFunction, access: Access): voi
     if (level === 'write') table.grantReadWriteData(role);
     else table.grantReadData(role);
   }
-  if (access.bucket === 'write') data.bucket.grantReadWrite(role);
-  else if (access.bucket === 'read') data.bucket.grantRead(role);
+  // objects of the function's own surface only (`<prefix>*`), never the whole bucket
+  if (access.bucket === 'write') data.bucket.grantReadWrite(role, `${bucketPrefix(handler)}*`);
+  else if (access.bucket === 'read') data.bucket.grantRead(role, `${bucketPrefix(handler)}*`);
   if (access.search) data.vectors.grant(role, access.search);
   if (access.embed) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -133,5 +157,5 @@ function grant(ctx: FunctionContext, made: SatchelFunction, access: Access): voi
       resources: [Stack.of(made).formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: BEDROCK_EMBEDDING_MODEL })],
     }));
   }
-  if (access.sandbox && settings.sandboxLauncher) data.sandbox.grantLaunch(role);
+  if ((access.sandbox || access.launcher) && settings.sandboxLauncher) data.sandbox.grantLaunch(role);
 }

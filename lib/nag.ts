@@ -44,8 +44,9 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
   },
   {
     actions: /^s3:/,
-    reason: 'Object keys are per tenant and created at request time, so access is to the objects of this one '
-      + 'bucket; the action wildcards are CDK\'s read/write grant groups (GetObject*, List*, DeleteObject*, Abort*).',
+    reason: 'Object keys are per tenant and created at request time, so access is to the objects under the function\'s own '
+      + 'surface prefix (sync/, items/ or deployments/) of this one bucket; the action wildcards are CDK\'s read/write grant '
+      + 'groups (GetObject*, List*, DeleteObject*, Abort*).',
   },
   {
     actions: /^es:ESHttp(Get|Head|Post|Put|Delete)$/,
@@ -66,6 +67,15 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
     actions: /^ecs:(StopTask|DescribeTasks|TagResource)$/,
     resources: /task\/.+\/\*$/,
     reason: 'Tasks of the sandbox cluster only; task ids are created at launch (tagging only within RunTask).',
+  },
+  {
+    actions: /^ecs:TagResource$/,
+    resources: /task-definition\/.+:\*$/,
+    reason: 'Revisions of the sandbox task family only, and only while RegisterTaskDefinition creates one (its tags).',
+  },
+  {
+    actions: /^ecr:GetAuthorizationToken$/,
+    reason: 'ECR GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the one sandbox repository.',
   },
   {
     actions: /^ecs:(DescribeTaskDefinition|RegisterTaskDefinition)$/,

@@ -26,8 +26,10 @@ export interface Access {
   search?: AccessLevel;
   /** Calls the embedder (Bedrock in AWS). */
   embed?: boolean;
-  /** Mounts the sandbox file system (EFS in AWS, a local folder otherwise). */
+  /** Mounts the sandbox file system (EFS in AWS, a local folder otherwise); starts and stops sandbox tasks when the launcher is on. */
   sandbox?: boolean;
+  /** Stops sandbox tasks when the launcher is on (without mounting the file system). */
+  launcher?: boolean;
   /**
    * Hands requests to these routes' handlers (handler modules): in AWS it may invoke their functions and
    * nothing else, each doing its work with its own grants; locally they run in process.
@@ -124,7 +126,7 @@ export const ROUTES: Route[] = [
   route('POST', '/api/deployments', 'files/create-deployment', files.createDeployment, { tables: { deployments: 'write' }, sandbox: true }),
   route('GET', '/api/deployments', 'files/list-deployments', files.listDeployments, { tables: { deployments: 'read' } }),
   route('GET', '/api/deployments/{id}', 'files/get-deployment', files.getDeployment, { tables: { deployments: 'read' } }),
-  route('POST', '/api/deployments/{id}/stop', 'files/stop-deployment', files.stopDeployment, { tables: { deployments: 'write' } }),
+  route('POST', '/api/deployments/{id}/stop', 'files/stop-deployment', files.stopDeployment, { tables: { deployments: 'write' }, launcher: true }),
   route('GET', '/api/files', 'files/list-files', files.listFiles, { tables: { deployments: 'read', manifests: 'read' } }),
   route('POST', '/api/files/presign', 'files/presign-upload', files.presignUpload, { tables: { deployments: 'read' }, bucket: 'write' }),
   route('POST', '/api/files/record', 'files/record-upload', files.recordUpload, { tables: { deployments: 'read', manifests: 'write' }, bucket: 'read' }),

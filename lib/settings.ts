@@ -12,6 +12,18 @@ export interface Settings {
   sandboxLauncher: boolean;
   /** Container image of the sandbox task; must be pullable from isolated subnets (a private ECR repository). */
   sandboxImage: string;
+  /** Private ECR repository (name, this account and region) of the sandbox image; required with the launcher. */
+  sandboxImageRepository?: string;
+  sandboxImageTag: string;
+  /** Per-tenant quotas and background-fetch bounds (docs/api.md, Quotas), as the functions' environment. */
+  quotas: {
+    maxRunningSandboxesPerTenant: number;
+    maxPendingFetchesPerTenant: number;
+    maxMultipartUploadsPerCall: number;
+    fetchMinBytesPerSecond: number;
+    ingestConcurrency: number;
+    ingestTenantConcurrency: number;
+  };
   /** Per-scope item lifetime overrides, seconds (0 = permanent); absent = the kit's default. */
   scopeTtlSeconds: Partial<Record<ItemScope, number>>;
   /** Name of the OpenSearch domain or collection (unique per account and region). */
@@ -90,7 +102,23 @@ export function readSettings(node: Node): Settings {
   }
   const noncurrentVersionDays = nonNegativeInteger(node, 'noncurrentVersionDays') ?? 1;
   if (noncurrentVersionDays < 1) throw new Error('Context noncurrentVersionDays must be at least 1 (S3 counts whole days)');
+  const positive = (key: string, fallback: number) => {
+    const value = nonNegativeInteger(node, key) ?? fallback;
+    if (value < 1) throw new Error(`Context ${key} must be at least 1`);
+    return value;
+  };
+  const quotas: Settings['quotas'] = {
+    maxRunningSandboxesPerTenant: positive('maxRunningSandboxesPerTenant', 10),
+    maxPendingFetchesPerTenant: positive('maxPendingFetchesPerTenant', 20),
+    maxMultipartUploadsPerCall: positive('maxMultipartUploadsPerCall', 10),
+    fetchMinBytesPerSecond: nonNegativeInteger(node, 'fetchMinBytesPerSecond') ?? 16 * 1024,
+    ingestConcurrency: positive('ingestConcurrency', 16),
+    ingestTenantConcurrency: positive('ingestTenantConcurrency', 4),
+  };
   return {
+    quotas,
+    sandboxImageRepository: text(node, 'sandboxImageRepository'),
+    sandboxImageTag: text(node, 'sandboxImageTag') ?? 'latest',
     vectorBackend: backend,
     embeddingDimension: dimension as Settings['embeddingDimension'],
     sandboxLauncher: flag(node, 'sandboxLauncher'),

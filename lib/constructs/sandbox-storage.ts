@@ -1,5 +1,6 @@
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -112,7 +113,7 @@ export class SandboxStorage extends Construct {
     });
     this.fileSystem.grant(this.taskDefinition.taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite');
     const container = this.taskDefinition.addContainer(SANDBOX_CONTAINER_NAME, {
-      image: ecs.ContainerImage.fromRegistry(settings.sandboxImage),
+      image: this.sandboxImage(settings),
       user: `${SANDBOX_USER}:${SANDBOX_USER}`,
       workingDirectory: SANDBOX_DESKTOP,
       command: ['sleep', 'infinity'],
@@ -140,6 +141,26 @@ export class SandboxStorage extends Construct {
         endpoint.connections.allowDefaultPortFrom(client);
       }
     }
+  }
+
+  /**
+   * The sandbox image. With the launcher on, tasks run in isolated subnets (no NAT) and can only pull
+   * from ECR through the VPC endpoints, so the image must be in a private ECR repository of this
+   * account and region (context `sandboxImageRepository`, `sandboxImageTag`); CDK then grants the
+   * execution role the pull rights on that repository. Without the launcher the image is never pulled.
+   */
+  private sandboxImage(settings: Settings): ecs.ContainerImage {
+    if (settings.sandboxImageRepository) {
+      const repository = ecr.Repository.fromRepositoryName(this, 'ImageRepository', settings.sandboxImageRepository);
+      return ecs.ContainerImage.fromEcrRepository(repository, settings.sandboxImageTag);
+    }
+    if (settings.sandboxLauncher) {
+      throw new Error(
+        'Context sandboxLauncher=true needs sandboxImageRepository: the name of a private ECR repository in this account and region ' +
+          'holding the sandbox image (tasks have no internet access to pull from public registries), e.g. -c sandboxImageRepository=satchel-sandbox',
+      );
+    }
+    return ecs.ContainerImage.fromRegistry(settings.sandboxImage);
   }
 
   /** How a function mounts the desktops: through the access point, at SANDBOX_LAMBDA_MOUNT. */
@@ -183,6 +204,12 @@ export class SandboxStorage extends Construct {
     principal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
       resources: ['*'],
+    }));
+    // RegisterTaskDefinition with `tags` (the deployment) needs this on the new revision; only while registering it.
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: [taskDefinitions],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
     }));
     principal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],

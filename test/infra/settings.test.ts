@@ -15,7 +15,17 @@ test('defaults: managed domain, 1024 dimensions, no launcher, kit TTLs', () => {
     apiBurstLimit: 100,
     corsOrigins: ['*'],
     noncurrentVersionDays: 1,
+    sandboxImageTag: 'latest',
+    quotas: { maxRunningSandboxesPerTenant: 10, maxPendingFetchesPerTenant: 20, maxMultipartUploadsPerCall: 10, fetchMinBytesPerSecond: 16384, ingestConcurrency: 16, ingestTenantConcurrency: 4 },
   });
+  expect(settings({}).sandboxImageRepository).toBeUndefined();
+});
+
+test('quota context options are parsed and checked', () => {
+  expect(settings({ maxRunningSandboxesPerTenant: '3', maxPendingFetchesPerTenant: '5', fetchMinBytesPerSecond: '0' }).quotas)
+    .toMatchObject({ maxRunningSandboxesPerTenant: 3, maxPendingFetchesPerTenant: 5, fetchMinBytesPerSecond: 0 });
+  expect(() => settings({ maxRunningSandboxesPerTenant: '0' })).toThrow(/maxRunningSandboxesPerTenant must be at least 1/);
+  expect(() => settings({ ingestConcurrency: 'many' })).toThrow(/ingestConcurrency must be a whole number/);
 });
 
 test('stage throttling, CORS origins and noncurrent-version days are parsed', () => {

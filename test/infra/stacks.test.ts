@@ -294,6 +294,36 @@ describe('API stack', () => {
     expect(actionsOf(spec('items/fixture-search'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost', 's3:GetObject*']));
   });
 
+  test("bucket grants reach the objects of the function's own surface only (issue 12: least privilege)", () => {
+    const prefixOf: Record<string, string> = { sync: 'sync/', items: 'items/', files: 'deployments/' };
+    const withBucket = specs.filter((s) => s.access.bucket);
+    expect(withBucket.length).toBeGreaterThan(10);
+    for (const s of withBucket) {
+      const s3 = ofType('AWS::IAM::Policy')
+        .filter((r) => cdkPath(r).startsWith(`${home(s)}/${s.name}/Role/`) || cdkPath(r).startsWith(`${home(s)}/${s.name}SearchRole/`))
+        .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Action).includes('s3:'));
+      expect(s3.length).toBeGreaterThan(0);
+      const objectResources = s3.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+        .map((r) => JSON.stringify(r))
+        .filter((r) => r.includes('/'));
+      expect(objectResources.length).toBeGreaterThan(0);
+      // every object ARN ends with the surface's prefix: `…/sync/*`, never `…/*`
+      for (const r of objectResources) expect(r).toMatch(new RegExp(`"/${prefixOf[s.handler.split('/')[0]]}\\*"`));
+      // read rows cannot write or delete there either
+      if (s.access.bucket === 'read') expect(s3.flatMap((st) => [st.Action].flat()).filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
+    }
+  });
+
+  test('quota settings reach exactly the functions that enforce them (docs/api.md, Quotas)', () => {
+    const variablesOf = (handler: string) => lambdaOf(specs.find((s) => s.handler === handler)!).Environment.Variables;
+    expect(variablesOf('files/create-deployment')).toMatchObject({ SATCHEL_MAX_RUNNING_SANDBOXES: '10' });
+    expect(variablesOf('sync/presign')).toMatchObject({ SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: '10' });
+    expect(variablesOf('items/add-item')).toMatchObject({ SATCHEL_MAX_PENDING_FETCHES: '20', SATCHEL_FETCH_MIN_BYTES_PER_SECOND: '16384' });
+    expect(variablesOf('items/on-manifests-change')).toMatchObject({ SATCHEL_INGEST_CONCURRENCY: '16', SATCHEL_INGEST_TENANT_CONCURRENCY: '4' });
+    expect(variablesOf('files/list-deployments').SATCHEL_MAX_RUNNING_SANDBOXES).toBeUndefined();
+  });
+
   test('search and embed rows: OpenSearch env, Bedrock limited to the Titan V2 model', () => {
     expect(lambdaOf(specs.find((s) => s.handler === 'items/fixture-search')!).Environment.Variables).toMatchObject({
       SATCHEL_VECTOR_BACKEND: 'opensearch',

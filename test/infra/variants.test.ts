@@ -13,7 +13,7 @@ let api: Template[];
 let nagViolations: unknown[];
 
 beforeAll(() => {
-  const built = buildApp({ vectorBackend: 'serverless', sandboxLauncher: 'true', embeddingDimension: '512' });
+  const built = buildApp({ vectorBackend: 'serverless', sandboxLauncher: 'true', sandboxImageRepository: 'satchel-sandbox', sandboxImageTag: 'v1', embeddingDimension: '512' });
   data = Template.fromStack(built.data);
   api = [...apiTemplates(built.api).values()];
   const assembly = built.app.synth();
@@ -55,11 +55,30 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
       SANDBOX_SECURITY_GROUP_ID: expect.anything(),
     });
   }
-  expect(functionsWith((v) => v.SANDBOX_LAUNCHER !== undefined)).toHaveLength(sandboxed.length);
+  // and the stop route, which stops tasks without mounting the file system (issue 17 item 8)
+  const launchers = functionsWith((v) => v.SANDBOX_LAUNCHER !== undefined);
+  expect(launchers).toHaveLength(sandboxed.length + 1);
+  for (const fn of launchers) expect(fn.Properties.Environment.Variables).toMatchObject({ SANDBOX_LAUNCHER: 'ecs', SANDBOX_CLUSTER_ARN: expect.anything() });
   expect(statements()).toEqual(expect.arrayContaining([
     expect.objectContaining({ Action: 'ecs:RunTask', Condition: { ArnEquals: { 'ecs:cluster': expect.anything() } } }),
     expect.objectContaining({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
+    // RegisterTaskDefinition with tags needs TagResource on the new revision, and only then
+    expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } }),
+    expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } }),
   ]));
+  const launchStatements = statements().filter((st) => st.Action === 'ecs:RunTask');
+  expect(launchStatements).toHaveLength(launchers.length);
+  // the image comes from the private ECR repository named in context; the execution role may pull it
+  const container = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
+    .find((r) => r.Type === 'AWS::ECS::TaskDefinition')!.Properties.ContainerDefinitions[0];
+  expect(JSON.stringify(container.Image)).toMatch(/satchel-sandbox:v1/);
+  const dataStatements = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
+    .filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  expect(dataStatements).toEqual(expect.arrayContaining([
+    expect.objectContaining({ Action: expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']), Resource: expect.anything() }),
+    expect.objectContaining({ Action: 'ecr:GetAuthorizationToken' }),
+  ]));
+  expect(JSON.stringify(dataStatements.find((st) => JSON.stringify(st.Action).includes('ecr:BatchGetImage'))!.Resource)).toMatch(/repository\/satchel-sandbox/);
   // no NAT: the launcher and the tasks reach ECS, ECR and Logs through interface endpoints
   data.resourceCountIs('AWS::EC2::NatGateway', 0);
   data.resourceCountIs('AWS::EC2::VPCEndpoint', 6);
@@ -73,4 +92,8 @@ test('the collection keeps its logical id (a new one would replace it and lose t
 
 test('cdk-nag finds nothing unsuppressed in this variant either', () => {
   expect(nagViolations).toEqual([]);
+});
+
+test('sandboxLauncher=true without a private ECR repository is refused at synthesis, with what to set', () => {
+  expect(() => buildApp({ sandboxLauncher: 'true' })).toThrow(/sandboxImageRepository/);
 });
