@@ -39,6 +39,28 @@ export async function domainEndpoint(deps: CreateIndexDeps): Promise<string> {
   }
 }
 
+/** Between retries of a request that a fresh access policy still refuses. */
+const FORBIDDEN_RETRY_MS = 10_000;
+
+const statusOf = (error: unknown): number | undefined =>
+  (error as { meta?: { statusCode?: number } }).meta?.statusCode ?? (error as { statusCode?: number }).statusCode;
+
+/**
+ * Runs `call` until the index grants access: a data access policy (serverless) or domain access
+ * policy created moments ago answers 403 for a while. Gives up with the 403 before Lambda's limit.
+ */
+export async function whenAuthorized<T>(deps: Pick<CreateIndexDeps, 'sleep' | 'remainingMs'>, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (statusOf(error) !== 403 || deps.remainingMs() < FORBIDDEN_RETRY_MS + MARGIN_MS) throw error;
+      logger.info('the index refuses access (403): waiting for its access policy to apply', { attempt });
+      await deps.sleep(FORBIDDEN_RETRY_MS);
+    }
+  }
+}
+
 /** Creates the index with the mapping of vector-index-mapping.ts; an existing index is left as it is. */
 export async function ensureVectorIndex(transport: SearchTransport, index: string, dimension: number): Promise<'created' | 'exists'> {
   const head = await transport.request({ method: 'HEAD', path: `/${index}` }, { ignore: [404] });
@@ -56,7 +78,8 @@ export async function onEvent(event: CloudFormationCustomResourceEvent, deps: Cr
   const index = vectorIndexName(config.openSearchIndex, config.embeddingDimension);
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
   const endpoint = await domainEndpoint(deps);
-  const outcome = await ensureVectorIndex(deps.transport(endpoint), index, config.embeddingDimension);
+  const transport = deps.transport(endpoint);
+  const outcome = await whenAuthorized(deps, () => ensureVectorIndex(transport, index, config.embeddingDimension));
   logger.info('vector index ready', { index, endpoint, outcome });
   return { PhysicalResourceId: `vector-index:${index}`, Data: { IndexName: index, Endpoint: endpoint } };
 }

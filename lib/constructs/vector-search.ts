@@ -166,7 +166,8 @@ export class VectorSearch extends Construct {
       nodeToNodeEncryption: true,
       enforceHttps: true,
       tlsSecurityPolicy: opensearch.TLSSecurityPolicy.TLS_1_2,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Fixed name: a rollback of the stack's first create must not leave it behind ("already exists" on retry).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // Set on the L1 resource: the L2 `accessPolicies` would add a custom resource only to learn the ARN,
     // which is known from the fixed domain name.
@@ -213,7 +214,7 @@ export class VectorSearch extends Construct {
     });
     const collection = new aoss.CfnCollection(this, 'Collection', { name, type: 'VECTORSEARCH', standbyReplicas: 'DISABLED' });
     collection.node.addDependency(encryption, network);
-    collection.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    collection.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE); // fixed name, like the domain
 
     const indexResource = [`index/${name}/*`];
     const rule = (principals: string[], permissions: string[]) => ({

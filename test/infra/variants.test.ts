@@ -29,7 +29,7 @@ const statements = () => Object.values(allResources(api)).filter((r) => r.Type =
 
 test('vectorBackend=serverless: a vector collection with encryption, network and data access policies, no domain', () => {
   data.resourceCountIs('AWS::OpenSearchService::Domain', 0);
-  data.hasResource('AWS::OpenSearchServerless::Collection', { DeletionPolicy: 'Retain', Properties: { Name: 'satchel-vectors', Type: 'VECTORSEARCH', StandbyReplicas: 'DISABLED' } });
+  data.hasResource('AWS::OpenSearchServerless::Collection', { DeletionPolicy: 'RetainExceptOnCreate', Properties: { Name: 'satchel-vectors', Type: 'VECTORSEARCH', StandbyReplicas: 'DISABLED' } });
   data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'encryption', Policy: Match.stringLikeRegexp('"AWSOwnedKey":true') });
   data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'network' });
   data.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', { Type: 'data' });
@@ -86,7 +86,7 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
 
 test('the collection keeps its logical id (a new one would replace it and lose the index)', () => {
   const retained = Object.entries(data.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
-    .filter(([, r]) => r.DeletionPolicy === 'Retain' && r.Type.startsWith('AWS::OpenSearch')).map(([id]) => id);
+    .filter(([, r]) => r.DeletionPolicy?.startsWith('Retain') && r.Type.startsWith('AWS::OpenSearch')).map(([id]) => id);
   expect(retained).toEqual(['VectorSearchCollection6AB9157A']);
 });
 

@@ -1,3 +1,4 @@
+import { errors } from '@opensearch-project/opensearch';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { SearchTransport } from '../../../lambdas/adapters/opensearch-vector-index';
 import { vectorIndexDefinition } from '../../../lambdas/adapters/vector-index-mapping';
@@ -90,6 +91,52 @@ describe('create-vector-index custom resource', () => {
     await expect(onEvent(event('Delete'), t.d)).resolves.toEqual({ PhysicalResourceId: 'vector-index:satchel-items' });
     expect(t.described).toEqual([]);
     expect(t.requests).toEqual([]);
+  });
+
+  /** What the OpenSearch client throws while a fresh access policy does not apply yet. */
+  const forbidden = () => new errors.ResponseError({
+    statusCode: 403, headers: {}, warnings: null,
+    body: { error: { type: 'security_exception', reason: 'no permissions for [indices:admin/get]' }, status: 403 },
+    meta: {} as never,
+  } as never);
+
+  it('retries while a fresh access policy still answers 403, then creates the index', async () => {
+    process.env.OPENSEARCH_SERVERLESS = 'true';
+    process.env.OPENSEARCH_ENDPOINT = 'https://abc.eu-west-1.aoss.amazonaws.com';
+    const t = deps([], [{ statusCode: 404 }, { statusCode: 200 }]);
+    let refusals = 3;
+    const transport = t.d.transport('https://abc.eu-west-1.aoss.amazonaws.com');
+    t.d.transport = () => ({
+      request: async (params, options) => {
+        if (refusals-- > 0) throw forbidden();
+        return transport.request(params, options);
+      },
+    });
+    await expect(onEvent(event('Create'), t.d)).resolves.toMatchObject({ PhysicalResourceId: 'vector-index:satchel-items-v2-d512' });
+    expect(t.sleeps()).toBe(3);
+    expect(t.requests).toEqual([
+      expect.objectContaining({ method: 'HEAD' }),
+      expect.objectContaining({ method: 'PUT' }),
+    ]);
+  });
+
+  it('gives the 403 up before the Lambda time limit; other errors are not retried', async () => {
+    process.env.OPENSEARCH_SERVERLESS = 'true';
+    process.env.OPENSEARCH_ENDPOINT = 'https://abc.eu-west-1.aoss.amazonaws.com';
+    const t = deps([], []);
+    let left = 120_000;
+    t.d.remainingMs = () => left;
+    t.d.sleep = async (ms) => void (left -= ms);
+    t.d.transport = () => ({ request: async () => { throw forbidden(); } });
+    await expect(onEvent(event('Create'), t.d)).rejects.toThrow(/security_exception/);
+    expect(left).toBeLessThan(60_000);
+    expect(left).toBeGreaterThan(0);
+    const other = deps([], []);
+    let calls = 0;
+    other.d.transport = () => ({ request: async () => { calls++; throw new Error('getaddrinfo ENOTFOUND'); } });
+    await expect(onEvent(event('Create'), other.d)).rejects.toThrow(/ENOTFOUND/);
+    expect(calls).toBe(1);
+    expect(other.sleeps()).toBe(0);
   });
 
   it('gives up with a clear error before the Lambda time limit', async () => {
