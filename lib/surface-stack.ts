@@ -8,6 +8,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { makeFunction, type FunctionContext } from './api-functions';
+import { TABLES } from './data-model';
 import { jobFunction, routeFunction } from './functions';
 import type { Job } from './jobs';
 import { acknowledge } from './nag';
@@ -81,6 +82,7 @@ export class SurfaceStack extends NestedStack {
     });
     acknowledge(deadLetters, 'AwsSolutions-SQS3',
       'This queue is itself the dead-letter destination of the stream consumer; records land here once retries are exhausted.');
+    const existing = new Set(fn.node.children);
     fn.addEventSource(new DynamoEventSource(table, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: job.trigger.batchSize,
@@ -90,5 +92,11 @@ export class SurfaceStack extends NestedStack {
       retryAttempts: 5,
       onFailure: new SqsDlq(deadLetters),
     }));
+    // Another view type is another stream (another ARN under the same output): naming the mapping after it
+    // replaces the mapping, so the new ARN is read, where a weak reference alone would keep the old one.
+    const mapping = fn.node.children.find((c) => !existing.has(c) && c instanceof lambda.EventSourceMapping)!;
+    const viewType = TABLES[job.trigger.stream].stream ?? 'NONE';
+    (mapping.node.defaultChild as lambda.CfnEventSourceMapping)
+      .overrideLogicalId(`${spec.name}${viewType.split('_').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join('')}Mapping`);
   }
 }

@@ -10,6 +10,11 @@ import { acknowledge } from '../nag';
 /** Repository root: package-lock.json lives here, esbuild runs from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const LAMBDAS_ROOT = path.join(PROJECT_ROOT, 'lambdas');
+/**
+ * Packages' ES module builds first: esbuild then drops what a function does not import (the AWS SDK's
+ * unused commands and their serializers), which lowers init time (docs/benchmarks.md).
+ */
+export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 /** What Lambda needs to attach a function to a VPC (network interfaces). */
 export const VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
 
@@ -95,6 +100,7 @@ export class SatchelFunction extends Construct {
         // Bundle the AWS SDK too: the versions in package-lock.json are the ones tested locally.
         // Left out: the local runtime's search engine and word list (native/data packages a function never loads in AWS).
         externalModules: LOCAL_ONLY_MODULES,
+        mainFields: BUNDLE_MAIN_FIELDS,
         forceDockerBundling: false,
         commandHooks: props.commandHooks,
       },

@@ -419,6 +419,9 @@ describe('API stack', () => {
         DestinationConfig: { OnFailure: { Destination: expect.anything() } },
       });
       expect(trigger.batchSize).toBeLessThanOrEqual(10);
+      // named after the stream's view type: a new stream (new ARN, same output) replaces the mapping
+      expect(Object.keys(apiResources).filter((id) => apiResources[id].Properties === mapping))
+        .toEqual([`${jobFunction(job).name}NewAndOldImagesMapping`]);
       expect(trigger.filters.length).toBeGreaterThan(0);
     }
   });
