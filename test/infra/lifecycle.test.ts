@@ -6,9 +6,10 @@ import {
 import { LAMBDAS_ROOT } from '../../lib/constructs/satchel-function';
 import { objectKeyOf } from '../../lambdas/files/names';
 import { newBlobKey } from '../../lambdas/items/blobs';
-import { objectKey } from '../../lambdas/sync/objects';
+import { blobKey, entryKey, multipartKey, stagingKey } from '../../lambdas/sync/keys';
 
 const DAY = 86400;
+const AGENT = { tenant: 'tenant-1', agentId: 'agent-1' };
 /** Longest time between writing an item's bytes and the entry whose TTL counts from then: one Lambda run. */
 const MAX_WRITE_LAG_SECONDS = 900;
 
@@ -33,11 +34,19 @@ const SETTINGS: [string, BucketLifetimes][] = [
 describe('every key the code writes belongs to exactly one declared key family', () => {
   test.each([
     ...ITEM_SCOPES.map((scope) => newBlobKey({ tenant: 'tenant-1', scope, scopeId: 'agent-1' })),
-    objectKey({ tenant: 'tenant-1', agentId: 'agent-1' }, 'notes/today.md'),
-    objectKey({ tenant: 'tenant-1', agentId: 'agent-1' }, `${'deep/'.repeat(200)}file.md`), // past 1,024 bytes: hashed key
+    blobKey(AGENT, 'notes/today.md', 'ab'.repeat(32)),
+    multipartKey(AGENT, 'big.bin', 'cd'.repeat(12)),
+    entryKey(AGENT, { path: 'notes/old.md', hash: 'ab'.repeat(32) } as never), // confirmed before staging: the path itself
+    entryKey(AGENT, { path: `${'deep/'.repeat(200)}file.md`, hash: 'ab'.repeat(32) } as never), // past 1,024 bytes: hashed
+    stagingKey(AGENT, 'notes/today.md'),
     objectKeyOf('tenant-1', 'dep-1', 'src/index.js'),
   ])('%s', (key) => {
     expect(familyOf(key)).toHaveLength(1);
+  });
+
+  test('a staged workspace upload is the staged family; a confirmed one is live', () => {
+    expect(familyOf(stagingKey(AGENT, 'a.md'))[0].lifetime).toEqual({ kind: 'staged' });
+    expect(familyOf(blobKey(AGENT, 'a.md', 'ab'.repeat(32)))[0].lifetime).toEqual({ kind: 'live' });
   });
 
   test('the source writes no key outside the declared families (every `<prefix>/${…}` key template in lambdas/)', () => {
