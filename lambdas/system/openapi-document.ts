@@ -118,6 +118,7 @@ const SURFACE_TITLES: Record<EnvelopeKind, string> = {
   items: 'scoped items and vector search (`/api/workspace/*`)',
   files: 'deployment files and sandboxes (`/api/files*`, `/api/deployments/*`)',
   system: 'system: health and this description (no key)',
+  mcp: 'MCP server (`POST /mcp`): JSON-RPC answers of the Model Context Protocol',
 };
 
 /** How a tenant-wide key names the agent it acts for, per surface. */
