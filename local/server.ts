@@ -55,15 +55,19 @@ async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProx
   return undefined;
 }
 
+/**
+ * The body, or 'too-large' once it is over the gateway's limit. The rest is still read (and
+ * dropped): leaving it unread, or destroying the request, would leave the connection unusable for
+ * the client's next request on it.
+ */
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY) return 'too-large';
-    chunks.push(chunk as Buffer);
+    if (size <= GATEWAY_MAX_BODY) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > GATEWAY_MAX_BODY ? 'too-large' : Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {

@@ -9,6 +9,7 @@ import { config } from './config';
 import type { BodyOf, Contract, ParamsOf, QueryOf } from './contract';
 import { AppError, badRequest, tooLarge } from './errors';
 import { logger, metrics, tracingMiddleware } from './observability';
+import { tooDeepAt } from './storable';
 import { ENVELOPES } from './surfaces';
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthorizerContext>>;
@@ -59,15 +60,26 @@ function validate<S extends z.ZodType | undefined>(where: string, schema: S, val
   return result.data;
 }
 
+/**
+ * Deeper than any request needs (what DynamoDB stores nests 32 levels; an MCP call wraps a route's
+ * body in a few more): refused before validation, so no schema, library or serializer recurses
+ * into a body nested thousands of levels deep.
+ */
+export const MAX_BODY_NESTING = 64;
+
 function readBody(event: HttpEvent, limit: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.length > limit) throw tooLarge(`Request body is ${raw.length} bytes; the limit is ${limit} bytes`);
+  let body: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
   }
+  const deep = tooDeepAt(body, MAX_BODY_NESTING);
+  if (deep) throw badRequest(`${['body', ...deep].join('.')}: nests objects and arrays more than ${MAX_BODY_NESTING} levels deep`);
+  return body;
 }
 
 /**

@@ -41,6 +41,21 @@ export function jsonProblem(value: unknown, maxNesting: number): string | undefi
   return undefined;
 }
 
+/**
+ * Where `value` (parsed JSON) nests objects and arrays more than `levels` deep, as the path of its
+ * top-level field (`[]` for the value itself), or undefined; no recursion.
+ */
+export function tooDeepAt(value: unknown, levels: number): string[] | undefined {
+  const stack: { value: unknown; depth: number; field: string[] }[] = [{ value, depth: 0, field: [] }];
+  while (stack.length) {
+    const { value: v, depth, field } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > levels) return field;
+    for (const [key, child] of Object.entries(v)) stack.push({ value: child, depth: depth + 1, field: depth === 0 ? [key] : field });
+  }
+  return undefined;
+}
+
 /** A number DynamoDB stores as sent. */
 export const storableNumber = () => z.number().superRefine((n, ctx) => {
   const problem = numberProblem(n);

@@ -115,10 +115,25 @@ describe('input that answered 5xx', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ success: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^body\.metadata: .*31 levels/) } });
     const raw = `{"scope":"company","itemPath":"/deeper.md","content":"x","metadata":${nestedJson(10_000)}}`;
-    expect((await call(api.url, 'POST', '/api/workspace/items', { key, body: raw })).status).toBe(400);
+    const deeper = await call(api.url, 'POST', '/api/workspace/items', { key, body: raw });
+    expect(deeper.status).toBe(400);
+    expect(deeper.body.error.message).toMatch(/^body\.metadata: /);
     // what DynamoDB does store is still accepted
     expect((await items.add({ scope: 'company', itemPath: '/ok.md', content: 'x', metadata: nested(30) as Record<string, unknown> })).status).toBe(201);
     expect((await items.list({ scope: 'company' })).body.items.map((i: { path: string }) => i.path)).toEqual(['/ok.md']);
+  });
+
+  it('any JSON body nested deeper than 64 levels: 400 in the surface envelope before any schema or library sees it', async () => {
+    const { key } = await api.key();
+    const mcp = await call(api.url, 'POST', '/mcp', {
+      key,
+      body: `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":${nestedJson(10_000)}}`,
+      headers: { accept: 'application/json, text/event-stream' },
+    });
+    expect(mcp.status).toBe(400);
+    expect(JSON.stringify(mcp.body)).toMatch(/body\.params: nests objects and arrays more than 64 levels deep/);
+    const registry = await call(api.url, 'POST', '/api/workspaces', { key, body: `{"root_dir":"/x","add_dirs":${'['.repeat(100)}${']'.repeat(100)}}` });
+    expect(registry).toMatchObject({ status: 400, body: { error: 'body.add_dirs: nests objects and arrays more than 64 levels deep' } });
   });
 
   it('item metadata with numbers DynamoDB cannot hold or empty keys: 400', async () => {
@@ -248,6 +263,17 @@ describe('the local gateway', () => {
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
     });
+
+  it('answers an oversized body with 413 and keeps the connection usable for the next request', async () => {
+    const { key } = await api.key({ surfaces: ['registry'] });
+    const big = `{"pad":"${'x'.repeat(11 * 1024 * 1024)}"}`;
+    for (let round = 0; round < 2; round++) {
+      const refused = await call(api.url, 'POST', '/api/workspaces', { key, body: big });
+      expect(refused).toMatchObject({ status: 413, body: { message: 'Request Entity Too Large' } });
+      const next = await fetch(`${api.url}/api/workspaces`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) });
+      expect(next.status).toBe(200);
+    }
+  });
 
   it.each([
     ['a request line with spaces in the target', 'GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n'],
