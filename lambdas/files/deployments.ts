@@ -98,7 +98,7 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  const claim = await claimSlot(sandboxSlots(), auth.tenant, id, Math.ceil(Date.parse(item.expiresAt) / 1000));
+  const claim = await claimSlot(sandboxSlots(), auth.tenant, id, Math.floor(Date.parse(item.expiresAt) / 1000));
   if (!claim.claimed) {
     throw tooManyRequests(
       `This tenant already has ${config.maxRunningSandboxes} running sandboxes, the most it may have at once; stop one (POST /api/deployments/{id}/stop) or wait until one expires`,
