@@ -57,7 +57,42 @@ type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content'> & { ve
 
 const RESULT_COLUMNS = ['item_id', 'chunk', 'path', 'content', 'vector'];
 
+/**
+ * Queries and writes share the index; maintenance runs alone, because its clean-up removes the files of
+ * older versions that a running query or write may still be reading.
+ */
+class SharedOrExclusive {
+  private shared = 0;
+  private exclusive: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+
+  async together<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    this.shared++;
+    try {
+      return await work();
+    } finally {
+      if (--this.shared === 0) this.drained?.();
+    }
+  }
+
+  async alone<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    let release!: () => void;
+    this.exclusive = new Promise<void>((resolve) => (release = resolve));
+    try {
+      if (this.shared) await new Promise<void>((resolve) => (this.drained = resolve));
+      this.drained = undefined;
+      return await work();
+    } finally {
+      this.exclusive = undefined;
+      release();
+    }
+  }
+}
+
 export class LocalVectorIndex implements VectorIndex {
+  private readonly access = new SharedOrExclusive();
   private readonly tables = new Map<number, Promise<Table>>();
   private writesSinceMaintenance = 0;
   private rowsSinceMaintenance = 0;
@@ -70,7 +105,10 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   async putItem(item: IndexedItem, chunks: IndexedChunk[]): Promise<void> {
-    if (!chunks.length) return;
+    if (chunks.length) await this.access.together(() => this.addRows(item, chunks));
+  }
+
+  private async addRows(item: IndexedItem, chunks: IndexedChunk[]): Promise<void> {
     const table = await this.table(chunks[0].vector.length, true);
     const rows: ChunkRow[] = chunks.map((chunk, i) => ({
       item_id: item.itemId,
@@ -88,17 +126,25 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   async deleteItem(itemId: string): Promise<void> {
-    for (const table of await this.openTables()) await table.delete(`item_id = ${sqlString(itemId)}`);
+    await this.access.together(async () => {
+      for (const table of await this.openTables()) await table.delete(`item_id = ${sqlString(itemId)}`);
+    });
     this.wrote(0);
   }
 
   async moveItem(itemId: string, to: Omit<IndexedItem, 'itemId' | 'tenant'>): Promise<void> {
     const values = { scope: sqlString(to.scope), scope_id: sqlString(to.scopeId), path: sqlString(to.path), expires_at: to.expiresAt === undefined ? 'NULL' : String(to.expiresAt) };
-    for (const table of await this.openTables()) await table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values });
+    await this.access.together(async () => {
+      for (const table of await this.openTables()) await table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values });
+    });
     this.wrote(0);
   }
 
   async search(query: SearchQuery): Promise<Candidate[]> {
+    return this.access.together(() => this.candidates(query));
+  }
+
+  private async candidates(query: SearchQuery): Promise<Candidate[]> {
     const table = await this.table(query.vector.length, false);
     if (!table) return [];
     const filter =
@@ -129,6 +175,10 @@ export class LocalVectorIndex implements VectorIndex {
 
   /** Compacts, brings the indexes up to date and creates the ones that pay now (also run in the background). */
   async maintain(): Promise<void> {
+    await this.access.alone(() => this.compact());
+  }
+
+  private async compact(): Promise<void> {
     for (const table of await this.openTables()) {
       await table.optimize({ cleanupOlderThan: new Date() });
       const indexed = (await table.listIndices()).some((index) => index.columns[0] === 'vector');
