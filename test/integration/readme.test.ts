@@ -66,6 +66,7 @@ describe('README.md', () => {
       env: { ...env, SATCHEL_HOME: join(work, 'home'), PORT: String(port), XDG_STATE_HOME: state },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
     let banner = '';
     server.stdout?.on('data', (d) => (banner += d));
     server.stderr?.on('data', (d) => (banner += d));
@@ -117,6 +118,8 @@ describe('README.md', () => {
       if (command.startsWith('satchel files upload')) filled.fileId = /^(\S+)/.exec(result.stdout)![1];
     }
     expect(readFileSync(join(cwd, 'data.csv'), 'utf8')).toBe('a,b\n1,2\n');
+    // Ctrl-C and wait: a SIGKILL in afterAll would leave its DynamoDB Local running
     server.kill('SIGINT');
+    expect(await exited).toBe(0);
   }, 300_000);
 });
