@@ -45,8 +45,13 @@ describe('README.md', () => {
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'satchel-readme-'));
   });
-  afterAll(() => {
-    if (server?.exitCode === null) server.kill('SIGKILL');
+  afterAll(async () => {
+    // Ctrl-C, so npm start stops its DynamoDB Local too
+    if (server?.exitCode === null) {
+      const gone = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGINT');
+      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 20000))]);
+    }
     rmSync(work, { recursive: true, force: true });
   });
 
