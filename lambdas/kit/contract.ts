@@ -16,6 +16,9 @@ export interface Contract {
   successStatus?: number;
   /** Overrides the default body limit (config.maxBodyBytes). */
   maxBodyBytes?: number;
+  /** Overrides the kit's nesting limit (MAX_BODY_NESTING): for a route that checks each item's
+   * nesting itself and answers per item (memory push), so one deep item does not refuse the batch. */
+  maxBodyNesting?: number;
 }
 
 export const contract = <const C extends Contract>(c: C): C => c;

@@ -67,7 +67,7 @@ function validate<S extends z.ZodType | undefined>(where: string, schema: S, val
  */
 export const MAX_BODY_NESTING = 64;
 
-function readBody(event: HttpEvent, limit: number): unknown {
+function readBody(event: HttpEvent, limit: number, maxNesting: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.length > limit) throw tooLarge(`Request body is ${raw.length} bytes; the limit is ${limit} bytes`);
@@ -77,8 +77,8 @@ function readBody(event: HttpEvent, limit: number): unknown {
   } catch (error) {
     throw badRequest(`Request body is not valid JSON: ${(error as Error).message}`);
   }
-  const deep = tooDeepAt(body, MAX_BODY_NESTING);
-  if (deep) throw badRequest(`${['body', ...deep].join('.')}: nests objects and arrays more than ${MAX_BODY_NESTING} levels deep`);
+  const deep = Number.isFinite(maxNesting) ? tooDeepAt(body, maxNesting) : undefined;
+  if (deep) throw badRequest(`${['body', ...deep].join('.')}: nests objects and arrays more than ${maxNesting} levels deep`);
   return body;
 }
 
@@ -101,7 +101,7 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
         // HTTP APIs hand over path parameters already percent-decoded
         params: validate('path', c.params, event.pathParameters ?? {}),
         query: validate('query', c.query, event.queryStringParameters ?? {}),
-        body: validate('body', c.body, c.body ? readBody(event, c.maxBodyBytes ?? config.maxBodyBytes) : undefined),
+        body: validate('body', c.body, c.body ? readBody(event, c.maxBodyBytes ?? config.maxBodyBytes, c.maxBodyNesting ?? MAX_BODY_NESTING) : undefined),
         auth: auth as AuthContext,
         requestId,
         headers: event.headers ?? {},

@@ -91,6 +91,8 @@ export const syncPush = contract({
     results: z.array(pushResult),
   }),
   maxBodyBytes: MEMORY_MAX_BODY_BYTES,
+  // each operation's data is checked on its own and refused in its result (docs/memory.md)
+  maxBodyNesting: Number.POSITIVE_INFINITY,
 });
 
 export const syncPull = contract({
@@ -123,4 +125,6 @@ export const syncFull = contract({
     sync_completed_at: z.string(),
   }),
   maxBodyBytes: MEMORY_MAX_BODY_BYTES,
+  // each operation's data is checked on its own and refused in its result (docs/memory.md)
+  maxBodyNesting: Number.POSITIVE_INFINITY,
 });
