@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
@@ -129,16 +130,23 @@ let storesChecksums = true;
  * there is none (a store without checksums, a multipart object's checksum of checksums, an upload
  * presigned without a hash) the object is streamed through a hash.
  */
+/** The object's HEAD with its stored checksums, or why it cannot be the upload: missing, or of another size. */
+async function headOfSize(key: string, size: number): Promise<HeadObjectCommandOutput | Verification> {
+  let head;
+  try {
+    head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
+  } catch (error) {
+    if (isMissing(error)) return MISSING_UPLOAD;
+    throw error;
+  }
+  if (head.ContentLength !== size) return { ok: false, reason: `the uploaded object is ${head.ContentLength} bytes, not ${size}` };
+  return head;
+}
+
 export async function verifyObject(key: string, expected: { hash: string; size: number }): Promise<Verification> {
   if (storesChecksums) {
-    let head;
-    try {
-      head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
-    } catch (error) {
-      if (isMissing(error)) return MISSING_UPLOAD;
-      throw error;
-    }
-    if (head.ContentLength !== expected.size) return { ok: false, reason: `the uploaded object is ${head.ContentLength} bytes, not ${expected.size}` };
+    const head = await headOfSize(key, expected.size);
+    if ('ok' in head) return head;
     const stored = head.ChecksumSHA256;
     if (stored && head.ChecksumType !== 'COMPOSITE' && !stored.includes('-')) {
       return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId), etag: head.ETag } : OTHER_HASH;
@@ -262,14 +270,8 @@ export async function completeMultipart(key: string, s3UploadId: string, parts: 
  * the store kept no part checksums (no part hashes declared; the local emulator) the bytes are hashed.
  */
 export async function verifyMultipart(key: string, expected: { hash: string; size: number }): Promise<Verification> {
-  let head;
-  try {
-    head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
-  } catch (error) {
-    if (isMissing(error)) return MISSING_UPLOAD;
-    throw error;
-  }
-  if (head.ContentLength !== expected.size) return { ok: false, reason: `the uploaded object is ${head.ContentLength} bytes, not ${expected.size}` };
+  const head = await headOfSize(key, expected.size);
+  if ('ok' in head) return head;
   if (head.Metadata?.sha256 !== expected.hash) return { ok: false, reason: 'the upload was started for another SHA-256' };
   const declared = head.Metadata?.['sha256-parts'];
   if (declared && head.ChecksumSHA256) {
