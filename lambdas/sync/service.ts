@@ -307,7 +307,7 @@ export async function confirmUploads(agent: AgentRef, requested: Confirmation[])
   });
   for (let i = 0; i < verified.length; i += FILES_PER_TRANSACTION) {
     const chunk = verified.slice(i, i + FILES_PER_TRANSACTION);
-    for (const r of await recordChunk(agent, chunk, modified)) results.set(r.filePath, r);
+    for (const r of await recordChunk(agent, chunk, modified, current)) results.set(r.filePath, r);
   }
   const header = await getHeader(agent);
   return { version: header.version, results: files.map((f) => results.get(f.filePath) as ConfirmResult) };
@@ -322,10 +322,11 @@ async function removeReplaced(agent: AgentRef, replaced: { previous?: FileEntry;
 }
 
 /** One transaction per chunk; re-read and retried when another writer changed a file meanwhile. */
-async function recordChunk(agent: AgentRef, chunk: FileEntry[], modified: string): Promise<ConfirmResult[]> {
+async function recordChunk(agent: AgentRef, chunk: FileEntry[], modified: string, read: Map<string, FileEntry>): Promise<ConfirmResult[]> {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     await backoff(attempt);
-    const previous = await getEntries(agent, chunk.map((e) => e.path));
+    // the first attempt uses the entries read before the checks: the transaction's conditions catch any change since
+    const previous = attempt === 0 ? read : await getEntries(agent, chunk.map((e) => e.path));
     const unchanged = (e: FileEntry) => sameContent(previous.get(e.path), e);
     const changes: EntryChange[] = chunk.filter((e) => !unchanged(e)).map((e) => ({ path: e.path, previous: previous.get(e.path), next: e }));
     if (await applyChanges(agent, changes, modified, true)) {

@@ -408,6 +408,7 @@ export async function pull(
   let unchanged = 0;
   if (!options.dryRun) await mkdir(dir, { recursive: true });
   const folders = new Set<string>([dir]);
+  const realFolders = new Set<string>();
   // one pool across pages: the next page is fetched while the last downloads of this one run
   const running = new Set<Promise<void>>();
   let failure: unknown;
@@ -417,7 +418,7 @@ export async function pull(
       const accepted: CheckedEntry[] = [];
       for (const f of page.files as unknown[]) {
         const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
-        const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string));
+        const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string, realFolders));
         if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
         else if (inBackup.has(entry.path as string)) refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
         else (accepted.push(entry as unknown as CheckedEntry), inBackup.add(entry.path as string));

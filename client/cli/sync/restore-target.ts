@@ -41,17 +41,20 @@ export function entryProblem(root: string, entry: BundleEntry): string | undefin
 
 /**
  * Refuses a target whose existing parent folders include a symlink: writing through it could land
- * outside the folder. Folders that do not exist yet are created as real folders later.
+ * outside the folder. Folders that do not exist yet are created as real folders later. `checked`
+ * remembers folders already found to be real, so a restore looks at each folder once.
  */
-export async function symlinkedParent(root: string, path: string): Promise<string | undefined> {
+export async function symlinkedParent(root: string, path: string, checked = new Set<string>()): Promise<string | undefined> {
   const segments = path.split('/').slice(0, -1);
   let current = root;
   for (const segment of segments) {
     current = join(current, segment);
+    if (checked.has(current)) continue;
     const info = await lstat(current).catch(() => undefined);
     if (!info) return undefined;
     if (info.isSymbolicLink()) return `its folder ${relative(root, current)} is a symbolic link`;
     if (!info.isDirectory()) return `${relative(root, current)} is a file, not a folder`;
+    checked.add(current);
   }
   return undefined;
 }
