@@ -1,5 +1,5 @@
 import { allowList, blockedBy, isAllowed, isBlockedAddress } from '../../../lambdas/items/address-guard';
-import { chunkText, CHUNK_SIZE, contentTypeOf, isTextItem, MAX_INDEXED_CHARS } from '../../../lambdas/items/content';
+import { chunkText, CHUNK_OVERLAP, CHUNK_SIZE, contentTypeOf, isTextItem, MAX_INDEXED_CHARS } from '../../../lambdas/items/content';
 import { itemPath, pathPrefix } from '../../../lambdas/items/paths';
 
 describe('address guard', () => {
@@ -76,19 +76,34 @@ describe('item paths', () => {
 });
 
 describe('content', () => {
-  it('chunks text at boundaries with overlap, within the size, up to the indexing cap', () => {
+  it('chunks text at boundaries within the size, up to the indexing cap', () => {
     const sentence = 'Every sentence here is about twelve words long, more or less, for the test. ';
-    const text = sentence.repeat(100);
-    const chunks = chunkText(text);
+    const chunks = chunkText(sentence.repeat(100));
     expect(chunks.length).toBeGreaterThan(5);
     for (const c of chunks) expect(c.length).toBeLessThanOrEqual(CHUNK_SIZE);
     expect(chunks[0].endsWith('.')).toBe(true);
-    // consecutive chunks overlap
-    expect(chunks[1].startsWith(chunks[0].slice(-100).trim().split(' ').slice(1, 4).join(' ')) || chunks[0].includes(chunks[1].slice(0, 40))).toBe(true);
     expect(chunkText('short')).toEqual(['short']);
     expect(chunkText('   ')).toEqual([]);
     const capped = chunkText('word '.repeat(MAX_INDEXED_CHARS));
     expect(capped.join('').length).toBeLessThan(MAX_INDEXED_CHARS * 1.5);
+  });
+
+  it('overlaps consecutive chunks by up to CHUNK_OVERLAP characters and leaves no gap', () => {
+    // every word is unique, so each chunk has exactly one place in the text
+    const words = Array.from({ length: 1500 }, (_, i) => `w${String(i).padStart(4, '0')}${i % 12 === 11 ? '.' : ''}`);
+    const text = words.join(' ');
+    const chunks = chunkText(text);
+    expect(chunks.length).toBeGreaterThan(5);
+    const starts = chunks.map((c) => text.indexOf(c));
+    for (const start of starts) expect(start).toBeGreaterThanOrEqual(0);
+    expect(starts[0]).toBe(0);
+    expect(starts.at(-1)! + chunks.at(-1)!.length).toBe(text.length);
+    for (let i = 1; i < chunks.length; i++) {
+      const overlap = starts[i - 1] + chunks[i - 1].length - starts[i];
+      // the overlap starts at the first word after CHUNK_OVERLAP characters before the cut
+      expect(overlap).toBeGreaterThan(CHUNK_OVERLAP - 'w0000. '.length);
+      expect(overlap).toBeLessThanOrEqual(CHUNK_OVERLAP);
+    }
   });
 
   it('infers content types and tells text from binary', () => {
