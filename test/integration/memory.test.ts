@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambdas/kit/aws';
 import { config } from '../../lambdas/kit/config';
+import { MEMORY_MAX_BODY_BYTES } from '../../lambdas/memory/contracts';
 import { markKey, partitionKey } from '../../lambdas/memory/service/keys';
 import { createSatchelClient } from '../../client/sdk';
 import { call, startTestApi, type TestApi } from '../support/api';
@@ -151,20 +152,47 @@ describe('push batches', () => {
     expect(records.has('notes/big')).toBe(false);
   });
 
-  it('refuses more than 1,000 operations (400) and a body over the limit (413)', async () => {
+  it('refuses more than 1,000 operations (400)', async () => {
     const key = await memoryKey();
     const many = Array.from({ length: 1001 }, (_, i) => upsert(`r${i}`, '2024-01-15T10:00:00Z'));
     const tooMany = await push(key, 'a', many);
     expect(tooMany.status).toBe(400);
     expect(tooMany.body).toMatchObject({ success: false, error: { code: 'INVALID_REQUEST' } });
     expect(tooMany.body.error.message).toMatch(/1000 operations/);
-
-    const huge = Array.from({ length: 20 }, (_, i) => upsert(`h${i}`, '2024-01-15T10:00:00Z', { blob: 'y'.repeat(300 * 1024) }));
-    const tooLarge = await push(key, 'a', huge);
-    expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    expect((await liveRecords(key, 'a')).size).toBe(0);
   });
+
+  /** A push body of exactly `bytes` bytes, made of records each under the item size limit. */
+  function pushBodyOfSize(bytes: number, agent: string) {
+    const operations: Op[] = [];
+    const body = { agent_id: agent, operations };
+    const size = () => Buffer.byteLength(JSON.stringify(body));
+    const piece = 300 * 1024;
+    while (size() + piece < bytes) operations.push(upsert(`h${operations.length}`, '2024-01-15T10:00:00Z', { blob: 'y'.repeat(piece) }));
+    const last = upsert(`h${operations.length}`, '2024-01-15T10:00:00Z', { blob: '' });
+    operations.push(last);
+    last.data!.blob = 'y'.repeat(bytes - size());
+    expect(size()).toBe(bytes);
+    return body;
+  }
+
+  // memory's own limit sits between the kit's default (1 MiB) and the gateway's (10 MiB)
+  it.each(['/sync/push', '/sync/full'])(
+    `%s refuses a body one byte over memory's limit of ${MEMORY_MAX_BODY_BYTES} bytes (413) and takes one at the limit`,
+    async (path) => {
+      expect(MEMORY_MAX_BODY_BYTES).toBeGreaterThan(config.maxBodyBytes);
+      const key = await memoryKey();
+      const over = await call(api.url, 'POST', path, { key, body: pushBodyOfSize(MEMORY_MAX_BODY_BYTES + 1, 'a') });
+      expect(over.status).toBe(413);
+      expect(over.body).toMatchObject({ success: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+      expect(over.body.error.message).toMatch(`the limit is ${MEMORY_MAX_BODY_BYTES} bytes`);
+      expect((await liveRecords(key, 'a')).size).toBe(0);
+
+      const atLimit = pushBodyOfSize(MEMORY_MAX_BODY_BYTES, 'b');
+      const taken = await call(api.url, 'POST', path, { key, body: atLimit });
+      expect(taken.status).toBe(200);
+      expect((await liveRecords(key, 'b')).size).toBe(atLimit.operations.length);
+    },
+  );
 
   it('processes at most `limit` operations and reports the rest as remaining', async () => {
     const key = await memoryKey();
