@@ -12,6 +12,15 @@ export interface SatchelClientOptions {
   /** First backoff delay, ms (default 200); doubles each retry, capped at 5 s, with full jitter. */
   backoffMs?: number;
   /**
+   * Longest `Retry-After` the client waits out, ms (default 30 s). A longer hint (a sandbox quota
+   * can say 30 minutes) is not slept through: the 429 or 503 is thrown at once, `retryAfter` set.
+   */
+  maxRetryAfterMs?: number;
+  /** Waits between attempts (default: a timer); tests pass their own to see the delays. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1) (default Math.random). */
+  random?: () => number;
+  /**
    * Memory sync: this device's id, sent as `device_id` by memory pulls, status and full syncs that
    * name none, so the server keeps this device's own pull position.
    */
@@ -25,6 +34,8 @@ export class SatchelError extends Error {
     message: string,
     readonly code?: string,
     readonly body?: unknown,
+    /** Seconds the server asked to wait before trying again (its `Retry-After`), when it said. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'SatchelError';
@@ -43,12 +54,18 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 export class SatchelHttp {
   private readonly retries: number;
   private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly wait: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(readonly options: SatchelClientOptions) {
     this.retries = options.retries ?? 4;
     this.backoffMs = options.backoffMs ?? 200;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.fetchImpl = options.fetch ?? fetch;
+    this.wait = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
   }
 
   url(path: string, query?: RequestOptions['query']): string {
@@ -75,24 +92,31 @@ export class SatchelHttp {
         }
         throw new SatchelError(0, `Cannot reach ${this.options.baseUrl}: ${(error as Error).message}. Is Satchel running (npm start) and SATCHEL_URL right?`);
       }
-      if (RETRYABLE.has(res.status) && attempt < this.retries && (retryable || res.status === 429)) {
+      const hinted = retryAfterMs(res.headers.get('retry-after'));
+      const waitable = hinted === undefined || hinted <= this.maxRetryAfterMs;
+      if (RETRYABLE.has(res.status) && attempt < this.retries && (retryable || res.status === 429) && waitable) {
         await res.body?.cancel();
-        await this.sleep(attempt, res.headers.get('retry-after'));
+        await this.sleep(attempt, hinted);
         continue;
       }
       const text = await res.text();
       const parsed = text ? safeJson(text) : undefined;
-      if (!res.ok) throw toError(res.status, parsed);
+      if (!res.ok) throw toError(res.status, parsed, hinted === undefined ? undefined : Math.ceil(hinted / 1000));
       return parsed as T;
     }
   }
 
-  private sleep(attempt: number, retryAfter?: string | null): Promise<void> {
-    const hinted = retryAfter ? Number(retryAfter) * 1000 : NaN;
+  /** The server's hint when it gave one, else exponential backoff with full jitter. */
+  private sleep(attempt: number, hintedMs?: number): Promise<void> {
     const cap = Math.min(5000, this.backoffMs * 2 ** attempt);
-    const delay = Number.isFinite(hinted) ? hinted : Math.random() * cap;
-    return new Promise((resolve) => setTimeout(resolve, delay));
+    return this.wait(hintedMs ?? this.random() * cap);
   }
+}
+
+/** `Retry-After` in ms when it is delay-seconds (what Satchel sends); undefined otherwise (backoff applies). */
+function retryAfterMs(header: string | null): number | undefined {
+  const value = header?.trim();
+  return value && /^\d{1,9}$/.test(value) ? Number(value) * 1000 : undefined;
 }
 
 function safeJson(text: string): unknown {
@@ -104,15 +128,15 @@ function safeJson(text: string): unknown {
 }
 
 /** Reads every surface's error envelope: `{error: "…"}`, `{error: {code, message}}`, `{success: false, error: {…}}`, `{message}`. */
-function toError(status: number, body: unknown): SatchelError {
+function toError(status: number, body: unknown, retryAfter?: number): SatchelError {
   const b = body as { error?: unknown; message?: string } | undefined;
   const error = b?.error;
   if (error && typeof error === 'object') {
     const e = error as { code?: string; message?: string };
-    return new SatchelError(status, e.message ?? `HTTP ${status}`, e.code, body);
+    return new SatchelError(status, e.message ?? `HTTP ${status}`, e.code, body, retryAfter);
   }
-  if (typeof error === 'string') return new SatchelError(status, error, undefined, body);
+  if (typeof error === 'string') return new SatchelError(status, error, undefined, body, retryAfter);
   if (status === 401) return new SatchelError(status, 'No API key: set SATCHEL_API_KEY or pass --api-key', 'UNAUTHORIZED', body);
   if (status === 403 && b?.message === 'Forbidden') return new SatchelError(status, 'The API key was refused (unknown or revoked)', 'UNAUTHORIZED', body);
-  return new SatchelError(status, b?.message ?? `HTTP ${status}`, undefined, body);
+  return new SatchelError(status, b?.message ?? `HTTP ${status}`, undefined, body, retryAfter);
 }
