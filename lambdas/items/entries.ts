@@ -219,9 +219,14 @@ export async function listEntries(ref: ScopeRef, prefix: string | undefined, lim
   return { entries, cursor: lastKey ? Buffer.from(String(lastKey.sk), 'utf8').toString('base64url') : undefined };
 }
 
-/** Entries of a scope at the given paths (for checking search hits against the table). */
-export async function entriesAt(ref: ScopeRef, paths: string[]): Promise<Map<string, ItemEntry>> {
+/**
+ * Entries of a scope at the given paths (for checking search hits against the table). A path may
+ * come twice (an index still holding an older generation beside the current one); BatchGetItem
+ * refuses a repeated key, so each is read once.
+ */
+export async function entriesAt(ref: ScopeRef, wanted: string[]): Promise<Map<string, ItemEntry>> {
   const found = new Map<string, ItemEntry>();
+  const paths = [...new Set(wanted)];
   for (let i = 0; i < paths.length; i += 100) {
     let keys: Record<string, unknown>[] | undefined = paths.slice(i, i + 100).map((path) => entryKey(ref, path));
     while (keys?.length) {

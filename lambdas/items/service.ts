@@ -313,6 +313,9 @@ export async function moveItem(auth: AuthContext, input: MoveInput): Promise<{ p
 
 // ---- search ----
 
+/** Most index hits one search weighs against the table (a few rounds of a lagging index's leftovers). */
+const MAX_SEARCH_HITS = 1000;
+
 export interface SearchInput {
   query: string;
   scope?: string;
@@ -325,18 +328,22 @@ export async function searchItems(auth: AuthContext, input: SearchInput) {
   const ref = resolveScope(auth, input.scope, input.scopeId);
   const limit = input.limit ?? 10;
   const minScore = input.minScore ?? 0.7;
-  // a few more than asked: hits whose entry is gone or replaced are dropped below
-  const hits = await findHits(ref, input.query, limit + 10, minScore, nowSeconds());
-  const entries = await entriesAt(ref, hits.map((hit) => hit.path));
-  const results = hits
-    .filter((hit) => {
+  const now = nowSeconds();
+  // a few more than asked, since hits whose entry is gone, replaced, expired or not ready are
+  // dropped; when a lagging index held more of those than the margin, ask again for more
+  for (let asked = limit + 10; ; asked *= 4) {
+    const hits = await findHits(ref, input.query, asked, minScore, now);
+    const entries = await entriesAt(ref, hits.map((hit) => hit.path));
+    const fresh = hits.filter((hit) => {
       const entry = entries.get(hit.path);
       return entry && entry.itemId === hit.itemId && entry.status === 'ready' && isLive(entry.expiresAt);
-    })
-    .slice(0, limit)
-    .map((hit) => {
-      const entry = entries.get(hit.path) as ItemEntry;
-      return { path: hit.path, content: hit.content, score: hit.score, metadata: { contentType: entry.contentType, ...entry.metadata } };
     });
-  return { results, query: input.query, totalResults: results.length };
+    if (fresh.length >= limit || hits.length < asked || asked >= MAX_SEARCH_HITS) {
+      const results = fresh.slice(0, limit).map((hit) => {
+        const entry = entries.get(hit.path) as ItemEntry;
+        return { path: hit.path, content: hit.content, score: hit.score, metadata: { contentType: entry.contentType, ...entry.metadata } };
+      });
+      return { results, query: input.query, totalResults: results.length };
+    }
+  }
 }

@@ -42,7 +42,7 @@ describe('npm start', () => {
     return run;
   }
 
-  it('serves the API, refuses a second runtime on its state folder, keeps its key across restarts, and stops on Ctrl-C', async () => {
+  it('serves the API, refuses a second runtime on its state folder, keeps its key and its data across restarts, and stops on Ctrl-C', async () => {
     const port = await freePort();
     const first = await start(port);
     expect(first.output).toMatch(new RegExp(`Satchel is running at http://127\\.0\\.0\\.1:${port}`));
@@ -56,6 +56,15 @@ describe('npm start', () => {
     const { dynamoEndpoint } = JSON.parse(runtimeJson) as { dynamoEndpoint: string };
     // the key is kept in the state folder, readable by the user only
     expect(statSync(join(home, 'local-api-key')).mode & 0o777).toBe(0o600);
+
+    // state written before the restart: a workspace (DynamoDB), an item (S3 bytes + search index)
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${base}/api/workspaces`, { method: 'POST', headers: auth, body: JSON.stringify({ root_dir: '/home/me/kept' }) });
+    expect(created.status).toBe(201);
+    const note = 'Rotate the signing keys every ninety days and revoke the old ones at once.';
+    const item = { scope: 'company', itemPath: '/ops/keys.md', content: note };
+    expect((await fetch(`${base}/api/workspace/items`, { method: 'POST', headers: auth, body: JSON.stringify(item) })).status).toBe(201);
 
     // a second start on the same folder: refused at once, naming the first; the first untouched
     const second = await start(await freePort());
@@ -87,7 +96,14 @@ describe('npm start', () => {
     const restarted = await start(port);
     expect(/API key:\s+(sk-[\w-]+)/.exec(restarted.output)?.[1]).toBe(key);
     expect(restarted.output).not.toMatch(/new key/);
-    expect((await fetch(`http://127.0.0.1:${port}/api/workspaces`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    const workspaces = await fetch(`${base}/api/workspaces`, { headers: auth });
+    expect(workspaces.status).toBe(200);
+    expect(((await workspaces.json()) as { workspaces: { root_dir: string }[] }).workspaces.map((w) => w.root_dir)).toEqual(['/home/me/kept']);
+    const got = await fetch(`${base}/api/workspace/items/get?scope=company&itemPath=/ops/keys.md`, { headers: auth });
+    expect(got.status).toBe(200);
+    expect(await got.json()).toMatchObject({ path: '/ops/keys.md', content: note, encoding: 'utf8' });
+    const search = await fetch(`${base}/api/workspace/search`, { method: 'POST', headers: auth, body: JSON.stringify({ scope: 'company', query: 'how often are signing keys rotated?', minScore: 0 }) });
+    expect(((await search.json()) as { results: { path: string }[] }).results.map((r) => r.path)).toEqual(['/ops/keys.md']);
     restarted.child.kill('SIGINT');
     expect(await restarted.exited).toBe(0);
   }, 240_000);
