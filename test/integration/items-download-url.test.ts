@@ -123,7 +123,7 @@ it('an item fetched in the background over 1 MiB is a downloadUrl once ready', a
 
 it('the SDK hands out the downloadUrl; another tenant gets 404; after a delete the URL reads nothing', async () => {
   const { key, items } = await newTenant();
-  const at = { scope: 'company', itemPath: '/blobs/gone.bin' };
+  const at = { scope: 'company' as const, itemPath: '/blobs/gone.bin' };
   expect((await items.add({ ...at, fileUrl: `${filesUrl}/over.bin` })).status).toBe(201);
   const sdk = createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 0 });
   const item = await sdk.getItem(at);

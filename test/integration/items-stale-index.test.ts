@@ -45,7 +45,7 @@ async function tenantWithNotes(count: number) {
         new UpdateCommand({
           TableName: table,
           Key: key_(path),
-          UpdateExpression: `SET ${Object.keys(changes).map((name, i) => `#n${i} = :v${i}`).join(', ')}`,
+          UpdateExpression: `SET ${Object.keys(changes).map((_name, i) => `#n${i} = :v${i}`).join(', ')}`,
           ExpressionAttributeNames: Object.fromEntries(Object.keys(changes).map((name, i) => [`#n${i}`, name])),
           ExpressionAttributeValues: Object.fromEntries(Object.values(changes).map((value, i) => [`:v${i}`, value])),
         }),
