@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalise } from '../../../lambdas/adapters/embedder';
-import { LocalVectorIndex } from '../../../lambdas/adapters/local-vector-index';
+import { connect } from '@lancedb/lancedb';
+import { LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../lambdas/adapters/local-vector-index';
 import type { SearchQuery } from '../../../lambdas/adapters/vector-index';
 
 const v = (...values: number[]) => normalise(values);
@@ -88,6 +89,49 @@ describe('local search index (LanceDB)', () => {
     await index.putItem({ ...base, itemId: 'i2', path: '/three' }, [{ content: 'same words', vector: v(1, 0, 0) }]);
     expect(paths(await index.search(query(v(1, 0, 0), { text: 'same words' })))).toEqual(['/three']);
     expect(paths(await index.search(query(v(0, 0, 0, 1), { text: 'same words' })))).toEqual([]);
+    await index.close();
+  });
+
+  it('queues maintenance asked for behind the background run, and close waits for every run', async () => {
+    const { dir, index } = await open();
+    // 50 writes start a background maintenance; two more are asked for while it runs, then the index closes
+    for (let i = 0; i < 50; i++) await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    const asked = [index.maintain(), index.maintain()];
+    await index.close();
+    await expect(Promise.all(asked)).resolves.toEqual([undefined, undefined]);
+    const reopened = await LocalVectorIndex.open(dir);
+    expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toHaveLength(50);
+    await reopened.close();
+  });
+
+  it('retries a compaction preempted by a delete of another process on the same folder (a retryable commit conflict)', async () => {
+    const { dir, index: first } = await open();
+    for (let i = 0; i < 30; i++) await first.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    const second = await LocalVectorIndex.open(dir);
+    await Promise.all([first.maintain(), ...Array.from({ length: 10 }, (_, i) => second.deleteItem(`i${i}`)), first.maintain()]);
+    await first.close();
+    await second.close();
+    const reopened = await LocalVectorIndex.open(dir);
+    expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toEqual(Array.from({ length: 20 }, (_, i) => `/p${i + 10}`).sort());
+    await reopened.close();
+  });
+
+  it('builds a vector index once the table is large enough and still filters by partition through it', async () => {
+    const { dir, index } = await open();
+    const dims = 16;
+    const unit = (seed: number) => normalise(Array.from({ length: dims }, (_, i) => Math.sin(seed * 7.1 + i * 1.3)));
+    for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
+      await index.putItem({ ...base, itemId: `big${i}`, path: `/big${i}` }, Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })));
+    }
+    await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
+    await index.maintain();
+    const table = await (await connect(dir)).openTable(`chunks_${dims}`);
+    expect((await table.listIndices()).map((i) => i.indexType)).toContain('IvfHnswSq');
+    // the nearest rows of the big partition come back with exact cosines; the small tenant sees only its own row
+    const nearest = await index.search(query(unit(42), { candidates: 5 }));
+    expect(nearest.map((c) => c.content)).toContain('filler 42');
+    expect(nearest.find((c) => c.content === 'filler 42')?.cosine).toBeCloseTo(1, 5);
+    expect(paths(await index.search(query(unit(42), { tenant: 'small' })))).toEqual(['/small']);
     await index.close();
   });
 });
