@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+// Imported, not required: esbuild tree-shakes it out of functions that never call s3Client() and keeps
+// only the commands a function uses (a require() kept all of client-s3 and evaluated it at init).
+import { S3Client } from '@aws-sdk/client-s3';
 import { config } from './config';
 
 /** One client of each kind per process; locally they point at DynamoDB Local and the S3 emulator. */
@@ -26,10 +28,6 @@ export function documentClient(): DynamoDBDocumentClient {
 /** S3 client; checksums only when an operation requires them, which presigning and the emulator need. */
 export function s3Client(): S3Client {
   if (!s3) {
-    // required here, not imported above: a function that never touches S3 must not load the S3 client
-    // when the AWS SDK is external (NodejsFunction's default), and bundles without it when bundled
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
     const endpoint = config.s3Endpoint;
     s3 = new S3Client({
       region: config.region,
