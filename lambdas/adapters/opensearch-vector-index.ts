@@ -1,18 +1,11 @@
-import { Client } from '@opensearch-project/opensearch';
-import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { config } from '../kit/config';
+import { signedTransport, type SearchTransport } from './opensearch-transport';
 import { VECTOR_FIELD, vectorIndexName } from './vector-index-mapping';
 import { openSearchError } from './dependency-errors';
 import type { Candidate } from './ranking';
 import type { IndexedChunk, IndexedItem, SearchQuery, VectorIndex } from './vector-index';
 
-/** The part of the OpenSearch client this adapter uses: `client.transport.request`. */
-export interface SearchTransport {
-  request(
-    params: { method: string; path: string; body?: unknown; bulkBody?: unknown[]; querystring?: Record<string, unknown> },
-    options?: { ignore?: number[] },
-  ): Promise<{ body: any; statusCode: number | null }>;
-}
+export type { SearchTransport };
 
 /** Well under the 10 MiB request limit of the smallest instance types (and of OpenSearch Serverless). */
 export const DEFAULT_BULK_MAX_BYTES = 4 * 1024 * 1024;
@@ -191,11 +184,10 @@ export class OpenSearchVectorIndex implements VectorIndex {
   }
 }
 
-/** A client signed with the function's IAM role (SigV4, service `es` or `aoss`). */
+/** Requests signed with the function's IAM role (SigV4, service `es` or `aoss`). */
 export function openSearchTransport(endpoint: string): SearchTransport {
   const node = /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`;
-  const client = new Client({ ...AwsSigv4Signer({ region: config.region, service: config.openSearchServerless ? 'aoss' : 'es' }), node });
-  return { request: (params, options) => client.transport.request(params as never, options) as never };
+  return signedTransport({ node, region: config.region, service: config.openSearchServerless ? 'aoss' : 'es' });
 }
 
 export function openSearchVectorIndex(): OpenSearchVectorIndex {

@@ -1,4 +1,4 @@
-import { errors } from '@opensearch-project/opensearch';
+import { SearchResponseError } from '../../../lambdas/adapters/opensearch-transport';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { SearchTransport } from '../../../lambdas/adapters/opensearch-vector-index';
 import { vectorIndexDefinition } from '../../../lambdas/adapters/vector-index-mapping';
@@ -93,12 +93,11 @@ describe('create-vector-index custom resource', () => {
     expect(t.requests).toEqual([]);
   });
 
-  /** What the OpenSearch client throws while a fresh access policy does not apply yet. */
-  const forbidden = () => new errors.ResponseError({
-    statusCode: 403, headers: {}, warnings: null,
+  /** What the transport throws while a fresh access policy does not apply yet. */
+  const forbidden = () => new SearchResponseError({
+    statusCode: 403, headers: {},
     body: { error: { type: 'security_exception', reason: 'no permissions for [indices:admin/get]' }, status: 403 },
-    meta: {} as never,
-  } as never);
+  });
 
   it('retries while a fresh access policy still answers 403, then creates the index', async () => {
     process.env.OPENSEARCH_SERVERLESS = 'true';
