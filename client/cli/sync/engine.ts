@@ -8,7 +8,7 @@ import { partSizeFor } from '../../../lambdas/sync/limits';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { readBody, transfer, type OnBytes } from './transfer';
-import { hashFile, hashFiles, listTree, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
+import { hashFile, hashFiles, listTree, localNames, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
 import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-target';
@@ -333,8 +333,7 @@ function checkDownload(entry: PullPlanEntry, digest: string, size: number): void
 }
 
 /** Writes into a temporary file beside the target, renamed into place once its hash is right. */
-async function download(root: string, entry: PullPlanEntry, folders: Set<string>, progress: Progress): Promise<void> {
-  const target = join(root, ...entry.path.split('/'));
+async function download(target: string, entry: PullPlanEntry, folders: Set<string>, progress: Progress): Promise<void> {
   const folder = dirname(target);
   if (!folders.has(folder)) (await mkdir(folder, { recursive: true }), folders.add(folder));
   const temp = join(folder, `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
@@ -398,7 +397,9 @@ export async function pull(
     () => false,
   );
   // hashed only where a backup file of the same path and size could already be here
-  const local = new Map((exists ? (await listTree(dir)).files : []).map((f) => [f.path, f]));
+  const listed = exists ? (await listTree(dir)).files : [];
+  const local = new Map(listed.map((f) => [f.path, f]));
+  const targetOf = localNames(dir, listed);
   const inBackup = new Set<string>();
   const refused: PullResult['refused'] = [];
   const wouldDownload: string[] = [];
@@ -437,7 +438,7 @@ export async function pull(
       for (const f of wanted) {
         while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
         if (failure) break;
-        const task: Promise<void> = download(dir, f, folders, progress)
+        const task: Promise<void> = download(targetOf(f.path), f, folders, progress)
           .then(() => {
             downloaded++;
             downloadedBytes += f.size;

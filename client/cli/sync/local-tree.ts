@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { globToRegExp } from '../../../lambdas/sync/glob';
 import { mapLimit } from '../../../lambdas/kit/map-limit';
 import { pathProblem } from '../../../lambdas/sync/paths';
@@ -89,8 +89,36 @@ export async function listTree(root: string): Promise<Listing> {
     }
   };
   await walk(root, '');
-  const files = await mapLimit(found, 16, async (f) => ({ ...f, size: (await stat(f.absolute)).size }));
+  // names written two ways (NFC and not) are one workspace path: neither may stand for the other
+  const seen = new Map<string, number>();
+  for (const f of found) seen.set(f.path, (seen.get(f.path) ?? 0) + 1);
+  const twins = found.filter((f) => seen.get(f.path) !== 1);
+  for (const f of twins) skipped.push({ path: f.path, reason: 'another local name is the same name in NFC form (its accents written another way): rename one of them' });
+  const unique = found.filter((f) => seen.get(f.path) === 1);
+  const files = await mapLimit(unique, 16, async (f) => ({ ...f, size: (await stat(f.absolute)).size }));
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped };
+}
+
+/**
+ * Where each workspace path of a listing (files and their folders) is on disk. The local names
+ * may not be NFC (macOS hands out decomposed accents) while workspace paths are: a pull writes a
+ * file of the backup under the local name of the file, or of its nearest folder, already here.
+ */
+export function localNames(root: string, files: ListedFile[]): (path: string) => string {
+  const known = new Map<string, string>();
+  for (const f of files) {
+    known.set(f.path, f.absolute);
+    const segments = relative(root, f.absolute).split(sep);
+    for (let i = 1; i < segments.length; i++) known.set(f.path.split('/').slice(0, i).join('/'), join(root, ...segments.slice(0, i)));
+  }
+  return (path) => {
+    const segments = path.split('/');
+    for (let i = segments.length; i > 0; i--) {
+      const at = known.get(segments.slice(0, i).join('/'));
+      if (at) return join(at, ...segments.slice(i));
+    }
+    return join(root, ...segments);
+  };
 }
 
 /** Every file of listTree, hashed (SHA-256, lowercase hex). */
