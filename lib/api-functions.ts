@@ -129,13 +129,20 @@ function quotaEnvironment(handler: string, { quotas }: Settings): Record<string,
   };
 }
 
-/** The keys of the bucket a surface's functions work on (lib/data-model.ts's key layout). */
-const BUCKET_PREFIX: Record<string, string> = { sync: 'sync/', items: 'items/', files: 'deployments/' };
+/**
+ * The keys of the bucket a surface's functions work on (lib/data-model.ts's key layout): its live
+ * prefix, and for writers the prefix where its uploads are staged until confirmed.
+ */
+const BUCKET_PREFIXES: Record<string, { live: string; staged?: string }> = {
+  sync: { live: 'sync/', staged: 'incoming/' },
+  items: { live: 'items/' },
+  files: { live: 'deployments/' },
+};
 
-function bucketPrefix(handler: string): string {
-  const prefix = BUCKET_PREFIX[handler.split('/')[0]];
-  if (!prefix) throw new Error(`${handler} asks for the bucket, but its surface has no key prefix in BUCKET_PREFIX`);
-  return prefix;
+function bucketPrefixes(handler: string, level: 'read' | 'write'): string[] {
+  const prefixes = BUCKET_PREFIXES[handler.split('/')[0]];
+  if (!prefixes) throw new Error(`${handler} asks for the bucket, but its surface has no key prefix in BUCKET_PREFIXES`);
+  return level === 'write' && prefixes.staged ? [prefixes.live, prefixes.staged] : [prefixes.live];
 }
 
 /** Least privilege: exactly what the row's `access` names, read-only where it says read. */
@@ -148,8 +155,10 @@ function grant(ctx: FunctionContext, made: SatchelFunction, access: Access, hand
     else table.grantReadData(role);
   }
   // objects of the function's own surface only (`<prefix>*`), never the whole bucket
-  if (access.bucket === 'write') data.bucket.grantReadWrite(role, `${bucketPrefix(handler)}*`);
-  else if (access.bucket === 'read') data.bucket.grantRead(role, `${bucketPrefix(handler)}*`);
+  for (const prefix of access.bucket ? bucketPrefixes(handler, access.bucket) : []) {
+    if (access.bucket === 'write') data.bucket.grantReadWrite(role, `${prefix}*`);
+    else data.bucket.grantRead(role, `${prefix}*`);
+  }
   if (access.search) data.vectors.grant(role, access.search);
   if (access.embed) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({

@@ -83,15 +83,32 @@ const DAY_SECONDS = 86400;
  */
 export type KeyLifetime = { kind: 'live' } | { kind: 'item'; scope: ItemScope } | { kind: 'staged' };
 
+/** An object tag and its value. */
+export interface ObjectTag {
+  key: string;
+  value: string;
+}
+
+/**
+ * The tag of a workspace multipart upload that no manifest entry names yet: set when the upload
+ * starts (and again when it is completed), removed by the confirm before an entry names the key.
+ */
+export const UNCONFIRMED_UPLOAD_TAG: ObjectTag = { key: 'satchel-upload', value: 'unconfirmed' };
+
 export interface KeyFamily {
   prefix: string;
   lifetime: KeyLifetime;
   /** Where the keys are made. */
   writer: string;
+  /**
+   * A tag that objects of this family carry only while no entry names them: an expiry filtered on
+   * it removes uploads never confirmed and never a live object.
+   */
+  unreferencedTag?: ObjectTag;
 }
 
 export const KEY_FAMILIES: KeyFamily[] = [
-  { prefix: 'sync/', lifetime: { kind: 'live' }, writer: 'lambdas/sync (workspace files and saved sessions)' },
+  { prefix: 'sync/', lifetime: { kind: 'live' }, writer: 'lambdas/sync (workspace files and saved sessions)', unreferencedTag: UNCONFIRMED_UPLOAD_TAG },
   { prefix: 'deployments/', lifetime: { kind: 'live' }, writer: 'lambdas/files/names.ts objectKeyOf' },
   ...ITEM_SCOPES.map((scope): KeyFamily => ({ prefix: `items/${scope}/`, lifetime: { kind: 'item', scope }, writer: 'lambdas/items/blobs.ts newBlobKey' })),
   { prefix: 'incoming/', lifetime: { kind: 'staged' }, writer: 'lambdas/sync (uploads presigned without a hash, until confirmed)' },
@@ -100,6 +117,8 @@ export const KEY_FAMILIES: KeyFamily[] = [
 export interface LifecycleRuleDef {
   id: string;
   prefix?: string;
+  /** Only objects carrying this tag. */
+  tag?: ObjectTag;
   expirationDays?: number;
   abortIncompleteMultipartUploadDays?: number;
   noncurrentVersionExpirationDays?: number;
@@ -131,17 +150,27 @@ export function lifecycleRules(lifetimes: BucketLifetimes): LifecycleRuleDef[] {
     const days = itemExpirationDays(lifetimes.scopeTtlSeconds[family.lifetime.scope]);
     return days === undefined ? [] : [{ id: `items-${family.lifetime.scope}`, prefix: family.prefix, expirationDays: days }];
   });
-  const stagedRules = KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged')
-    .map((f): LifecycleRuleDef => ({ id: 'unconfirmed-uploads', prefix: f.prefix, expirationDays: 1 }));
   return [
     ...itemRules,
-    ...stagedRules,
+    ...unconfirmedUploadRules(),
     { id: 'abort-multipart', abortIncompleteMultipartUploadDays: 1 },
     // Versioning turns deletes and expiries into delete markers; the bytes behind them go after this many days.
     { id: 'noncurrent-versions', noncurrentVersionExpirationDays: lifetimes.noncurrentVersionDays },
     // A delete marker whose versions are all gone hides nothing: remove it.
     { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
   ];
+}
+
+/**
+ * Expiry of uploads no confirm ever made live: staged families by prefix, and objects of live
+ * families that still carry their unreferenced tag. The local runtime applies the same rules.
+ */
+export function unconfirmedUploadRules(): LifecycleRuleDef[] {
+  const staged = KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged')
+    .map((f): LifecycleRuleDef => ({ id: 'unconfirmed-uploads', prefix: f.prefix, expirationDays: 1 }));
+  const tagged = KEY_FAMILIES.filter((f) => f.unreferencedTag)
+    .map((f): LifecycleRuleDef => ({ id: `unconfirmed-${f.prefix.replace(/\W+/g, '')}-uploads`, prefix: f.prefix, tag: f.unreferencedTag, expirationDays: 1 }));
+  return [...staged, ...tagged];
 }
 
 /** Key layout: `<surface>/…/<tenant>/…`; item scopes come before the tenant so lifecycle prefixes can name them. */

@@ -97,7 +97,7 @@ export const ROUTES: Route[] = [
   route('POST', '/agent/sync/register', 'sync/register', sync.register, { tables: { manifests: 'write' } }),
   route('GET', '/agent/sync/manifest', 'sync/get-manifest', sync.getManifest, { tables: { manifests: 'read' } }),
   route('POST', '/agent/sync/presign', 'sync/presign', sync.presign, { tables: { manifests: 'read' }, bucket: 'write' }),
-  route('POST', '/agent/sync/confirm', 'sync/confirm', sync.confirm, { tables: { manifests: 'write' }, bucket: 'read' }),
+  route('POST', '/agent/sync/confirm', 'sync/confirm', sync.confirm, { tables: { manifests: 'write' }, bucket: 'write' }),
   route('POST', '/agent/sync/multipart/complete', 'sync/complete-multipart', sync.completeMultipart, { bucket: 'write' }),
   route('POST', '/agent/sync/reconstruct', 'sync/reconstruct', sync.reconstruct, { tables: { manifests: 'read' }, bucket: 'read' }),
   route('GET', '/agent/sync/files', 'sync/list-files', sync.listFiles, { tables: { manifests: 'read' } }),

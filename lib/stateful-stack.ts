@@ -89,6 +89,7 @@ export class SatchelDataStack extends Stack {
       lifecycleRules: rules.map((rule) => ({
         id: rule.id,
         prefix: rule.prefix,
+        tagFilters: rule.tag ? { [rule.tag.key]: rule.tag.value } : undefined,
         expiration: days(rule.expirationDays),
         abortIncompleteMultipartUploadAfter: days(rule.abortIncompleteMultipartUploadDays),
         noncurrentVersionExpiration: days(rule.noncurrentVersionExpirationDays),

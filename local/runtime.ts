@@ -7,6 +7,7 @@ import { sweepExpired } from '../lambdas/items/expiry';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
 import { startDynamo, startS3 } from './emulators';
+import { expireUnconfirmedUploads } from './upload-expiry';
 import { lockHome, removeRecords, writeRecords, type LocalRuntimeInfo } from './runtime-records';
 
 /** The `local` tenant's key of a state folder, kept across restarts, readable by the user only. */
@@ -67,6 +68,12 @@ export async function startLocalSatchel(options: { home: string; port: number; a
     const sweeper = setInterval(() => void sweepExpired().catch((error: Error) => console.error('item sweep failed', error)), config.itemSweepIntervalSeconds * 1000);
     sweeper.unref();
     stops.unshift(async () => clearInterval(sweeper));
+    // nor lifecycle rules: uploads never confirmed are removed hourly, as S3 would after a day
+    const expireUploads = () => void expireUnconfirmedUploads().catch((error: Error) => console.error('upload expiry failed', error));
+    const uploadSweeper = setInterval(expireUploads, 3600 * 1000);
+    uploadSweeper.unref();
+    stops.unshift(async () => clearInterval(uploadSweeper));
+    expireUploads();
     const info: LocalRuntimeInfo = { url: server.url, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint, pid: process.pid, home: options.home };
     writeRecords(info);
     stops.unshift(async () => removeRecords(info));

@@ -2,15 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AgentRef, FileEntry } from './store';
 
 /**
- * Where workspace bytes live (docs/sync.md, "Data layout"). Uploads never land on a key a manifest
- * entry names with other bytes, so an upload that is not confirmed changes nothing a restore returns:
- *   sync/<tenant>/<agentId>/o/<sha256(path)>/<sha256(content)>  a put presigned with its hash (S3 checks
- *                                                              the signed checksum), or confirm's copy
- *   sync/<tenant>/<agentId>/o/<sha256(path)>/m-<nonce>          a multipart upload, one key per upload
- *   incoming/<tenant>/<agentId>/<sha256(path)>                  a put presigned without a hash: staged,
- *                                                              copied by confirm, expired by lifecycle
- *   sync/<tenant>/<agentId>/f/<path> or …/h/<sha256(path)>      entries confirmed before this layout
- * Every key is far below S3's 1,024 bytes whatever the path.
+ * Where workspace bytes live (docs/sync.md, "Data layout"). Uploads land on keys no entry names;
+ * only a confirm makes bytes live, on a key that exactly one entry will ever name (so removing a
+ * replaced file's key can never take bytes a later entry names):
+ *   incoming/<tenant>/<agentId>/<sha256(path)>.<sha256(content)>  a put presigned with its hash (S3
+ *                                                              checks the signed checksum): staged
+ *   incoming/<tenant>/<agentId>/<sha256(path)>                  a put presigned without a hash: staged
+ *   sync/<tenant>/<agentId>/o/<sha256(path)>/c-<nonce>          confirm's copy of a staged upload
+ *   sync/<tenant>/<agentId>/o/<sha256(path)>/m-<nonce>          a multipart upload, one key per upload,
+ *                                                              tagged unconfirmed until its confirm
+ *   sync/<tenant>/<agentId>/o/<sha256(path)>/<sha256(content)>  earlier layout: a put with its hash
+ *   sync/<tenant>/<agentId>/f/<path> or …/h/<sha256(path)>      entries confirmed before staging
+ * Staged keys expire by prefix, unconfirmed multipart objects by tag (lib/data-model.ts). Every key
+ * is far below S3's 1,024 bytes whatever the path.
  */
 
 const hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -19,9 +23,13 @@ const agentPrefix = (a: AgentRef) => `sync/${a.tenant}/${a.agentId}/`;
 /** S3 allows keys of at most 1,024 bytes. */
 const MAX_KEY_BYTES = 1024;
 
+/** Where the earlier layout put a file presigned with its hash; entries with location `b` name it. */
 export const blobKey = (a: AgentRef, path: string, hash: string): string => `${agentPrefix(a)}o/${hex(path)}/${hash}`;
-export const stagingKey = (a: AgentRef, path: string): string => `incoming/${a.tenant}/${a.agentId}/${hex(path)}`;
-const uploadKey = (a: AgentRef, path: string, location: string): string => `${agentPrefix(a)}o/${hex(path)}/${location}`;
+/** Where a put is staged: per content when presigned with its hash, else per path. */
+export const stagingKey = (a: AgentRef, path: string, hash?: string): string =>
+  `incoming/${a.tenant}/${a.agentId}/${hex(path)}${hash === undefined ? '' : `.${hash}`}`;
+/** The key of a location (`c-…`, `m-…`) an entry names. */
+export const locationKey = (a: AgentRef, path: string, location: string): string => `${agentPrefix(a)}o/${hex(path)}/${location}`;
 
 /** Keys of entries confirmed before uploads were staged: the path itself, or its hash when too long. */
 function legacyKey(a: AgentRef, path: string): string {
@@ -33,7 +41,7 @@ function legacyKey(a: AgentRef, path: string): string {
 /** The object a manifest entry names. */
 export function entryKey(a: AgentRef, e: FileEntry): string {
   if (e.location === undefined) return legacyKey(a, e.path);
-  return e.location === 'b' ? blobKey(a, e.path, e.hash) : uploadKey(a, e.path, e.location);
+  return e.location === 'b' ? blobKey(a, e.path, e.hash) : locationKey(a, e.path, e.location);
 }
 
 /**
@@ -47,8 +55,10 @@ const S3_UPLOAD_ID = /^[A-Za-z0-9._~+=-]{1,900}$/;
 const tagOf = (path: string, nonce: string, s3UploadId: string) => hex(`${path}\0${nonce}\0${s3UploadId}`).slice(0, TAG);
 
 export const newNonce = (): string => randomBytes(NONCE / 2).toString('hex');
+/** A fresh location for confirm's copy of a staged upload. */
+export const newCopyLocation = (): string => `c-${newNonce()}`;
 export const multipartLocation = (nonce: string): string => `m-${nonce}`;
-export const multipartKey = (a: AgentRef, path: string, nonce: string): string => uploadKey(a, path, multipartLocation(nonce));
+export const multipartKey = (a: AgentRef, path: string, nonce: string): string => locationKey(a, path, multipartLocation(nonce));
 export const uploadIdFor = (path: string, nonce: string, s3UploadId: string): string => nonce + tagOf(path, nonce, s3UploadId) + s3UploadId;
 
 /** Whether an upload id has the form this API hands out (any other is a 400). */

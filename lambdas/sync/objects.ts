@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectTaggingCommand,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
@@ -14,6 +15,7 @@ import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
 import { HttpRequest } from '@smithy/core/protocols';
 import { s3Client } from '../kit/aws';
 import { config } from '../kit/config';
+import { UNCONFIRMED_UPLOAD_TAG } from '../../lib/data-model';
 import { partSizeFor } from './limits';
 
 export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
@@ -222,7 +224,8 @@ export function compositeSha256(partHashes: string[]): string {
 /**
  * Starts a multipart upload. With part hashes, S3 keeps a SHA-256 per part and refuses a part with
  * other bytes; the declared whole-file hash and the composite checksum go into the object's
- * metadata, so confirm compares them with what S3 stored without reading the bytes.
+ * metadata, so confirm compares them with what S3 stored without reading the bytes. The object is
+ * tagged unconfirmed from the start: if no confirm ever untags it, a lifecycle rule removes it.
  */
 export async function startMultipart(key: string, options: { contentType?: string; hash: string; partHashes?: string[] }): Promise<string> {
   const { UploadId } = await s3Client().send(
@@ -231,6 +234,7 @@ export async function startMultipart(key: string, options: { contentType?: strin
       Key: key,
       ...(options.contentType ? { ContentType: options.contentType } : {}),
       Metadata: { sha256: options.hash, ...(options.partHashes ? { 'sha256-parts': compositeSha256(options.partHashes) } : {}) },
+      Tagging: new URLSearchParams({ [UNCONFIRMED_UPLOAD_TAG.key]: UNCONFIRMED_UPLOAD_TAG.value }).toString(),
       ...(options.partHashes ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
     }),
   );
@@ -251,6 +255,15 @@ export async function signParts(key: string, s3UploadId: string, sizes: number[]
   return parts;
 }
 
+/**
+ * Marks an object as not (yet) named by any entry, or clears that mark. The local emulator ignores
+ * tags given when an upload starts, so completing one tags the object again.
+ */
+export async function markUnconfirmed(key: string, unconfirmed: boolean): Promise<void> {
+  const TagSet = unconfirmed ? [{ Key: UNCONFIRMED_UPLOAD_TAG.key, Value: UNCONFIRMED_UPLOAD_TAG.value }] : [];
+  await s3Client().send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet } }));
+}
+
 export async function completeMultipart(key: string, s3UploadId: string, parts: { partNumber: number; etag: string; hash?: string }[]): Promise<void> {
   await s3Client().send(
     new CompleteMultipartUploadCommand({
@@ -262,7 +275,14 @@ export async function completeMultipart(key: string, s3UploadId: string, parts: 
       },
     }),
   );
+  await markUnconfirmed(key, true);
 }
+
+/**
+ * How long after its completion a multipart upload can still be confirmed: well inside the day
+ * after which the lifecycle rule may remove it while it is still tagged unconfirmed.
+ */
+const MULTIPART_CONFIRM_WINDOW_MS = 12 * 3600 * 1000;
 
 /**
  * Checks a completed multipart upload: its size, the whole-file SHA-256 declared at presign, and
@@ -272,6 +292,9 @@ export async function completeMultipart(key: string, s3UploadId: string, parts: 
 export async function verifyMultipart(key: string, expected: { hash: string; size: number }): Promise<Verification> {
   const head = await headOfSize(key, expected.size);
   if ('ok' in head) return head;
+  if (head.LastModified && Date.now() - head.LastModified.getTime() > MULTIPART_CONFIRM_WINDOW_MS) {
+    return { ok: false, reason: 'the upload was completed more than 12 hours ago and is left to expire; upload the file again' };
+  }
   if (head.Metadata?.sha256 !== expected.hash) return { ok: false, reason: 'the upload was started for another SHA-256' };
   const declared = head.Metadata?.['sha256-parts'];
   if (declared && head.ChecksumSHA256) {

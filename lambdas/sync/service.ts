@@ -2,7 +2,7 @@ import { config } from '../kit/config';
 import { AppError, badRequest, conflict, notFound, tooLarge, tooManyRequests } from '../kit/errors';
 import { logger } from '../kit/observability';
 import { mapLimit } from '../kit/map-limit';
-import { blobKey, entryKey, multipartKey, multipartLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from './keys';
+import { blobKey, entryKey, locationKey, multipartKey, multipartLocation, newCopyLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from './keys';
 import { MAX_PARTS } from './limits';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
 import {
@@ -11,6 +11,7 @@ import {
   defaultPartSize,
   deleteObject,
   expiresAt,
+  markUnconfirmed,
   partSizes,
   presignGet,
   presignPut,
@@ -25,6 +26,7 @@ import {
 import { checkPath, checkPrefix, pathProblem } from './paths';
 import {
   applyChanges,
+  claimUpload,
   FILES_PER_TRANSACTION,
   getEntries,
   getHeader,
@@ -180,9 +182,9 @@ export async function presign(agent: AgentRef, files: PresignRequest[]) {
     const problem = problems[i];
     if (problem) return refusal(f, 400, 'INVALID_REQUEST', problem);
     if (f.operation === 'put') {
-      // with its hash the bytes go straight to their blob (S3 refuses others); without, to staging
-      const key = f.hash ? blobKey(agent, f.path, f.hash.toLowerCase()) : stagingKey(agent, f.path);
-      return { path: f.path, operation: f.operation, ...(await presignPut(key, { ...f, hash: f.hash?.toLowerCase() })) };
+      // staged: with its hash per content (S3 refuses other bytes), without one per path
+      const hash = f.hash?.toLowerCase();
+      return { path: f.path, operation: f.operation, ...(await presignPut(stagingKey(agent, f.path, hash), { ...f, hash })) };
     }
     if (f.operation === 'multipart') return { path: f.path, operation: f.operation, method: 'PUT', ...(await presignMultipart(agent, f)) };
     const entry = entries.get(f.path);
@@ -241,39 +243,52 @@ export type ConfirmResult =
 
 const sameContent = (e: FileEntry | undefined, f: { hash: string; size: number }) => e !== undefined && e.hash === f.hash && e.size === f.size;
 
+type Located = { ok: true; location: string } | { ok: false; reason: string };
+
 /**
- * Finds and checks the bytes of one upload: a multipart upload's own key; else the content's blob
- * (a put presigned with its hash); else the staged upload (a put without one), which is copied to
- * the blob only once checked. The manifest entry then names where the bytes are.
+ * Finds and checks the bytes of one upload and makes them a key only this confirm may name: a
+ * multipart upload's own key, once this confirm has taken the upload (and cleared its unconfirmed
+ * tag); else a fresh copy of the staged upload (per content, else per path; or a blob an earlier
+ * layout's presign wrote). Staged bytes are left to expire.
  */
-async function locateUpload(agent: AgentRef, f: Confirmation): Promise<{ ok: true; location: string } | { ok: false; reason: string }> {
+async function locateUpload(agent: AgentRef, f: Confirmation, now: string): Promise<Located> {
   if (f.uploadId !== undefined) {
     const id = parseUploadId(f.filePath, f.uploadId);
     if (!id) return { ok: false, reason: `the upload ${JSON.stringify(f.uploadId)} was not started for this path` };
-    const check = await verifyMultipart(multipartKey(agent, f.filePath, id.nonce), f);
-    return check.ok ? { ok: true, location: multipartLocation(id.nonce) } : check;
+    const key = multipartKey(agent, f.filePath, id.nonce);
+    const check = await verifyMultipart(key, f);
+    if (!check.ok) return check;
+    if (!(await claimUpload(agent, id.nonce, now))) return { ok: false, reason: 'this upload was already confirmed (or is being confirmed); upload the file again' };
+    await markUnconfirmed(key, false);
+    return { ok: true, location: multipartLocation(id.nonce) };
   }
-  const blob = blobKey(agent, f.filePath, f.hash);
-  const direct = await verifyObject(blob, f);
-  if (direct.ok) return { ok: true, location: 'b' };
-  const staging = stagingKey(agent, f.filePath);
-  const staged: Verification = await verifyObject(staging, f);
-  // report what is wrong with the bytes that are there
-  if (!staged.ok) return direct === MISSING_UPLOAD ? staged : direct;
-  try {
-    await copyObject(staging, blob, staged);
-  } catch (error) {
-    if ((error as { name?: string }).name === 'PreconditionFailed') return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
-    throw error;
+  let problem: Verification = MISSING_UPLOAD;
+  for (const source of [stagingKey(agent, f.filePath, f.hash), blobKey(agent, f.filePath, f.hash), stagingKey(agent, f.filePath)]) {
+    const check = await verifyObject(source, f);
+    if (!check.ok) {
+      // report what is wrong with bytes that are there
+      if (problem === MISSING_UPLOAD) problem = check;
+      continue;
+    }
+    const location = newCopyLocation();
+    try {
+      await copyObject(source, locationKey(agent, f.filePath, location), check);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'PreconditionFailed') return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
+      throw error;
+    }
+    return { ok: true, location };
   }
-  return { ok: true, location: 'b' };
+  return problem as Located;
 }
 
 /**
  * Records uploads after checking each stored object; a file whose object is missing or differs
  * gets a conflict result, a file whose path cannot be stored an `invalid` one, and its manifest
  * entry stays as it was. Confirming the content an entry already has changes nothing and reads no
- * object. A replaced file's previous object is removed once the manifest no longer names it.
+ * object. A replaced file's previous object is removed once the manifest no longer names it, and
+ * so is an object this confirm made live that no entry ended up naming: each such key is named by
+ * at most one entry ever, so no removal can take bytes another entry names.
  */
 export async function confirmUploads(agent: AgentRef, requested: Confirmation[]): Promise<{ version: number; results: ConfirmResult[] }> {
   const files = requested.map((f) => ({ ...f, hash: f.hash.toLowerCase() }));
@@ -294,9 +309,9 @@ export async function confirmUploads(agent: AgentRef, requested: Confirmation[])
     if (entry && sameContent(entry, f)) results.set(f.filePath, { filePath: f.filePath, status: 'unchanged', hash: entry.hash, size: entry.size, modified: entry.modified });
     return !sameContent(entry, f);
   });
-  const checks = await mapLimit(changed, VERIFY_CONCURRENCY, (f) => locateUpload(agent, f));
-  const verified: FileEntry[] = [];
   const modified = now();
+  const checks = await mapLimit(changed, VERIFY_CONCURRENCY, (f) => locateUpload(agent, f, modified));
+  const verified: FileEntry[] = [];
   changed.forEach((f, i) => {
     const check = checks[i];
     if (!check.ok) {
@@ -307,8 +322,15 @@ export async function confirmUploads(agent: AgentRef, requested: Confirmation[])
   });
   for (let i = 0; i < verified.length; i += FILES_PER_TRANSACTION) {
     const chunk = verified.slice(i, i + FILES_PER_TRANSACTION);
-    for (const r of await recordChunk(agent, chunk, modified, current)) results.set(r.filePath, r);
+    try {
+      for (const r of await recordChunk(agent, chunk, modified, current)) results.set(r.filePath, r);
+    } catch (error) {
+      // recordChunk gave up without writing: what this chunk and the next made live is nobody's
+      if (error instanceof AppError) await removeUnnamed(agent, verified.slice(i));
+      throw error;
+    }
   }
+  await removeUnnamed(agent, verified.filter((e) => results.get(e.path)?.status !== 'confirmed'));
   const header = await getHeader(agent);
   return { version: header.version, results: files.map((f) => results.get(f.filePath) as ConfirmResult) };
 }
@@ -319,6 +341,11 @@ async function removeReplaced(agent: AgentRef, replaced: { previous?: FileEntry;
     .filter((c) => c.previous && (!c.next || entryKey(agent, c.previous) !== entryKey(agent, c.next)))
     .map((c) => entryKey(agent, c.previous as FileEntry));
   await mapLimit(keys, 16, (key) => deleteObject(key).catch((error: unknown) => logger.warn('could not remove a replaced object', { key, error })));
+}
+
+/** Removes the objects this confirm made live for entries it did not record (another confirm recorded the same content first). */
+async function removeUnnamed(agent: AgentRef, entries: FileEntry[]): Promise<void> {
+  await removeReplaced(agent, entries.map((previous) => ({ previous })));
 }
 
 /** One transaction per chunk; re-read and retried when another writer changed a file meanwhile. */

@@ -2,6 +2,7 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -16,6 +17,7 @@ import { isConditionFailure } from '../kit/errors';
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `H`          header: displayName, version, fileCount, totalSize, lastSync, …
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   one file: h (hex SHA-256), s (size), m (modified),
  *                                                   k (where its bytes are: keys.ts), v (S3 version id, older entries)
+ *   pk `T#<tenant>#SYNC#<agentId>`, sk `U#<nonce>`  a multipart upload taken by a confirm (kept: it is never taken again)
  * File items hold short attribute names so a 1 MB Query page carries thousands of entries; the
  * header changes in the same transaction as the files, so its counters never drift.
  */
@@ -112,6 +114,22 @@ export async function getEntries(a: AgentRef, paths: string[]): Promise<Map<stri
     }
   }
   return found;
+}
+
+/**
+ * Takes a multipart upload for one confirm: true for the first caller ever, false after. Only the
+ * taker may name the upload's key in an entry or remove it, so no two entries ever name one key.
+ */
+export async function claimUpload(a: AgentRef, nonce: string, now: string): Promise<boolean> {
+  try {
+    await documentClient().send(
+      new PutCommand({ TableName: table(), Item: { pk: partition(a), sk: `U#${nonce}`, claimedAt: now }, ConditionExpression: 'attribute_not_exists(sk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 export interface EntryPage {

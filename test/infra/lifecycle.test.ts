@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, KEY_FAMILIES, lifecycleRules, type BucketLifetimes, type ItemScope, type KeyFamily, type LifecycleRuleDef,
+  DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, KEY_FAMILIES, lifecycleRules, UNCONFIRMED_UPLOAD_TAG,
+  type BucketLifetimes, type ItemScope, type KeyFamily, type LifecycleRuleDef,
 } from '../../lib/data-model';
 import { LAMBDAS_ROOT } from '../../lib/constructs/satchel-function';
 import { objectKeyOf } from '../../lambdas/files/names';
 import { newBlobKey } from '../../lambdas/items/blobs';
-import { blobKey, entryKey, multipartKey, stagingKey } from '../../lambdas/sync/keys';
+import { blobKey, entryKey, locationKey, multipartKey, newCopyLocation, stagingKey } from '../../lambdas/sync/keys';
 
 const DAY = 86400;
 const AGENT = { tenant: 'tenant-1', agentId: 'agent-1' };
@@ -35,18 +36,22 @@ describe('every key the code writes belongs to exactly one declared key family',
   test.each([
     ...ITEM_SCOPES.map((scope) => newBlobKey({ tenant: 'tenant-1', scope, scopeId: 'agent-1' })),
     blobKey(AGENT, 'notes/today.md', 'ab'.repeat(32)),
+    locationKey(AGENT, 'notes/today.md', newCopyLocation()),
     multipartKey(AGENT, 'big.bin', 'cd'.repeat(12)),
     entryKey(AGENT, { path: 'notes/old.md', hash: 'ab'.repeat(32) } as never), // confirmed before staging: the path itself
     entryKey(AGENT, { path: `${'deep/'.repeat(200)}file.md`, hash: 'ab'.repeat(32) } as never), // past 1,024 bytes: hashed
     stagingKey(AGENT, 'notes/today.md'),
+    stagingKey(AGENT, 'notes/today.md', 'ab'.repeat(32)),
     objectKeyOf('tenant-1', 'dep-1', 'src/index.js'),
   ])('%s', (key) => {
     expect(familyOf(key)).toHaveLength(1);
   });
 
-  test('a staged workspace upload is the staged family; a confirmed one is live', () => {
+  test('a staged workspace upload (with or without its hash) is the staged family; a confirmed one is live', () => {
     expect(familyOf(stagingKey(AGENT, 'a.md'))[0].lifetime).toEqual({ kind: 'staged' });
-    expect(familyOf(blobKey(AGENT, 'a.md', 'ab'.repeat(32)))[0].lifetime).toEqual({ kind: 'live' });
+    expect(familyOf(stagingKey(AGENT, 'a.md', 'ab'.repeat(32)))[0].lifetime).toEqual({ kind: 'staged' });
+    expect(familyOf(locationKey(AGENT, 'a.md', newCopyLocation()))[0].lifetime).toEqual({ kind: 'live' });
+    expect(familyOf(multipartKey(AGENT, 'a.md', 'cd'.repeat(12)))[0]).toMatchObject({ lifetime: { kind: 'live' }, unreferencedTag: UNCONFIRMED_UPLOAD_TAG });
   });
 
   test('the source writes no key outside the declared families (every `<prefix>/${…}` key template in lambdas/)', () => {
@@ -69,7 +74,17 @@ describe.each(SETTINGS)('lifecycle rules with %s', (_name, settings) => {
   test('no rule expires a live key (workspace files, deployment files), and every expiring rule names a prefix', () => {
     for (const rule of expiring) expect(rule.prefix).toBeDefined();
     for (const family of KEY_FAMILIES.filter((f) => f.lifetime.kind === 'live')) {
-      expect(expiring.filter((r) => applies(r, family)).map((r) => r.id)).toEqual([]);
+      // only objects carrying the family's unreferenced tag, which no entry names (a confirm clears it first)
+      const untagged = expiring.filter((r) => applies(r, family) && !(family.unreferencedTag && r.tag && r.tag.key === family.unreferencedTag.key && r.tag.value === family.unreferencedTag.value));
+      expect(untagged.map((r) => r.id)).toEqual([]);
+    }
+  });
+
+  test('objects of a live family still tagged unreferenced (uploads never confirmed) expire after a day', () => {
+    const tagged = KEY_FAMILIES.filter((f) => f.unreferencedTag);
+    expect(tagged.map((f) => f.prefix)).toEqual(['sync/']);
+    for (const family of tagged) {
+      expect(expiring.filter((r) => applies(r, family)).map((r) => [r.tag, r.expirationDays])).toEqual([[family.unreferencedTag, 1]]);
     }
   });
 

@@ -105,6 +105,7 @@ describe('data stack', () => {
       { Id: 'items-session', Prefix: 'items/session/', ExpirationInDays: 2, Status: 'Enabled' },
       { Id: 'items-temporary', Prefix: 'items/temporary/', ExpirationInDays: 2, Status: 'Enabled' },
       { Id: 'unconfirmed-uploads', Prefix: 'incoming/', ExpirationInDays: 1, Status: 'Enabled' },
+      { Id: 'unconfirmed-sync-uploads', Prefix: 'sync/', TagFilters: [{ Key: 'satchel-upload', Value: 'unconfirmed' }], ExpirationInDays: 1, Status: 'Enabled' },
       { Id: 'abort-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
       { Id: 'noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
       { Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
@@ -297,7 +298,7 @@ describe('API stack', () => {
   });
 
   test("bucket grants reach the objects of the function's own surface only (issue 12: least privilege)", () => {
-    const prefixOf: Record<string, string> = { sync: 'sync/', items: 'items/', files: 'deployments/' };
+    const prefixOf: Record<string, string> = { sync: '(sync|incoming)/', items: 'items/', files: 'deployments/' };
     const withBucket = specs.filter((s) => s.access.bucket);
     expect(withBucket.length).toBeGreaterThan(10);
     for (const s of withBucket) {
@@ -310,8 +311,10 @@ describe('API stack', () => {
         .map((r) => JSON.stringify(r))
         .filter((r) => r.includes('/'));
       expect(objectResources.length).toBeGreaterThan(0);
-      // every object ARN ends with the surface's prefix: `…/sync/*`, never `…/*`
+      // every object ARN ends with the surface's prefix (or, for writers, its staging prefix): `…/sync/*`, never `…/*`
       for (const r of objectResources) expect(r).toMatch(new RegExp(`"/${prefixOf[s.handler.split('/')[0]]}\\*"`));
+      // sync writers reach the staged uploads (presign signs them, confirm copies them); readers do not
+      if (s.handler.startsWith('sync/')) expect([s.handler, objectResources.some((r) => r.includes('"/incoming/*"'))]).toEqual([s.handler, s.access.bucket === 'write']);
       // read rows cannot write or delete there either
       if (s.access.bucket === 'read') expect(s3.flatMap((st) => [st.Action].flat()).filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
     }

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { s3Client } from '../../lambdas/kit/aws';
+import { config } from '../../lambdas/kit/config';
+import { expireUnconfirmedUploads, listObjects } from '../../local/upload-expiry';
 import { call, startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -7,6 +11,13 @@ beforeAll(async () => (api = await startTestApi()));
 afterAll(() => api.close());
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+const DAY_MS = 86400 * 1000;
+
+/** Every key of the bucket under a prefix. */
+const keysUnder = async (prefix: string) => (await listObjects(prefix)).map((o) => o.Key as string);
+
+/** What S3's lifecycle does two days from now, for one tenant's keys. */
+const twoDaysLater = (tenant: string) => expireUnconfirmedUploads({ now: new Date(Date.now() + 2 * DAY_MS), tenant });
 
 async function agentKey(agent = 'alpha', tenant?: string) {
   return (await api.key({ agent, tenant, surfaces: ['sync'] }));
@@ -102,12 +113,50 @@ describe('workspace sync: concurrent writers', () => {
     const { key } = await agentKey();
     const files = Array.from({ length: 12 }, (_, i) => ({ path: `race/${i}.txt`, bytes: Buffer.from(`file ${i}`) }));
     for (const f of files) await upload(key, f.path, f.bytes);
-    const confirms = await Promise.all(files.map((f) => confirm(key, f.path, f.bytes)));
-    expect(confirms.map((r) => r.status)).toEqual(files.map(() => 200));
-    const deletes = await Promise.all(files.slice(0, 4).map((f) => call(api.url, 'DELETE', `/agent/sync/files/${f.path}`, { key })));
+    const [doomed, added] = [files.slice(0, 4), files.slice(4)];
+    expect((await Promise.all(doomed.map((f) => confirm(key, f.path, f.bytes)))).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // the deletes of four files and the confirms of eight others, all at once
+    const [confirms, deletes] = await Promise.all([
+      Promise.all(added.map((f) => confirm(key, f.path, f.bytes))),
+      Promise.all(doomed.map((f) => call(api.url, 'DELETE', `/agent/sync/files/${f.path}`, { key }))),
+    ]);
+    expect(confirms.map((r) => r.status)).toEqual(added.map(() => 200));
     expect(deletes.map((r) => r.body.data.removed)).toEqual([true, true, true, true]);
+    expect(Object.keys((await manifest(key)).files).sort()).toEqual(added.map((f) => f.path).sort());
     const stats = (await call(api.url, 'GET', '/agent/sync/stats', { key })).body.data;
     expect(stats).toMatchObject({ fileCount: 8, totalSize: files.slice(4).reduce((n, f) => n + f.bytes.length, 0), version: 16 });
+  });
+});
+
+/** A small seeded generator (mulberry32): the same rounds on every run. */
+function seeded(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('workspace sync: devices confirming one path at the same moment', () => {
+  it('never leave the entry naming bytes that were removed (A→B→A flips, truly concurrent, seeded)', async () => {
+    const { key } = await agentKey();
+    const random = seeded(11);
+    const contents = ['A', 'B', 'C'].map((c) => Buffer.from(`content ${c}`));
+    await upload(key, 'shared.md', contents[0]);
+    expect((await confirm(key, 'shared.md', contents[0])).status).toBe(200);
+    for (let round = 0; round < 12; round++) {
+      // every device has uploaded its content; then they all confirm at once
+      for (const c of contents) await upload(key, 'shared.md', c);
+      const picks = Array.from({ length: 8 }, () => contents[Math.floor(random() * contents.length)]);
+      const confirms = await Promise.all(picks.map((c) => confirm(key, 'shared.md', c)));
+      expect(confirms.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+      const entry = (await manifest(key)).files['shared.md'];
+      const got = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'shared.md', operation: 'get' }] } });
+      const res = await fetch(got.body.data.urls[0].url);
+      const body = Buffer.from(await res.arrayBuffer());
+      expect({ round, status: res.status, hash: sha256(body) }).toEqual({ round, status: 200, hash: entry.hash });
+    }
   });
 });
 
@@ -202,6 +251,27 @@ describe('workspace sync: staged uploads', () => {
     // confirmed: now it is what restores return
     expect((await confirm(key, 'notes/a.md', v2)).status).toBe(200);
     expect(await restored(key, 'notes/a.md')).toBe('version two');
+  });
+
+  it('an upload never confirmed stays out of the live keys and leaves nothing once its day has passed; confirmed files stay', async () => {
+    const { key, tenant } = await agentKey();
+    const kept = Buffer.from('kept');
+    await upload(key, 'kept.md', kept);
+    expect((await confirm(key, 'kept.md', kept)).status).toBe(200);
+    await upload(key, 'orphan.md', Buffer.from('hashed, never confirmed'));
+    await upload(key, 'kept.md', Buffer.from('new content, never confirmed'));
+    const seed = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'seed.md', operation: 'put' }] } });
+    expect((await put(seed.body.data.urls[0], Buffer.from('seed bytes, never confirmed'))).status).toBe(200);
+
+    // only the confirmed file has a live key; the others wait where a lifecycle rule removes them
+    expect(await keysUnder(`sync/${tenant}/alpha/`)).toHaveLength(1);
+    const staged = await keysUnder(`incoming/${tenant}/alpha/`);
+    expect(staged).toHaveLength(4);
+    expect(await expireUnconfirmedUploads({ tenant })).toEqual([]); // not before their day
+    expect((await twoDaysLater(tenant)).sort()).toEqual(staged.sort());
+    expect(await keysUnder(`incoming/${tenant}/`)).toEqual([]);
+    expect(await keysUnder(`sync/${tenant}/alpha/`)).toHaveLength(1);
+    expect(await restored(key, 'kept.md')).toBe('kept');
   });
 
   it("a seed client's plain PUT (no hash, no contentType) accepts any Content-Type and is confirmed from staging", async () => {
@@ -528,6 +598,49 @@ describe('workspace sync: multipart', () => {
     expect((await manifest(key)).files['big/blob.bin'].size).toBe(bytes.length);
     const restore = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: {} });
     expect(sha256(Buffer.from(await (await fetch(restore.body.data.files[0].url)).arrayBuffer()))).toBe(sha256(bytes));
+  });
+
+  it('a completed upload stays tagged unconfirmed until its confirm, and expires if never confirmed', async () => {
+    const { key, tenant } = await agentKey();
+    const tags = async (uploadKey: string) =>
+      (await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.bucketName, Key: uploadKey }))).TagSet?.map((t) => `${t.Key}=${t.Value}`);
+    const uploadOf = async (path: string) => {
+      const plan = await start(key, path, { partSize: 5 * mib, partHashes });
+      expect((await complete(key, { path, uploadId: plan.uploadId, parts: await sendParts(plan) })).status).toBe(200);
+      return plan.uploadId;
+    };
+    const abandoned = await uploadOf('big/abandoned.bin');
+    const kept = await uploadOf('big/kept.bin');
+    const [abandonedKey] = await keysUnder(`sync/${tenant}/alpha/o/${sha256('big/abandoned.bin')}/`);
+    const [keptKey] = await keysUnder(`sync/${tenant}/alpha/o/${sha256('big/kept.bin')}/`);
+    expect(await tags(abandonedKey)).toEqual(['satchel-upload=unconfirmed']);
+    const confirmation = { filePath: 'big/kept.bin', hash: sha256(bytes), size: bytes.length, uploadId: kept };
+    expect((await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmation })).status).toBe(200);
+    expect(await tags(keptKey)).toEqual([]);
+
+    expect(await twoDaysLater(tenant)).toEqual([abandonedKey]);
+    expect(await keysUnder(`sync/${tenant}/alpha/`)).toEqual([keptKey]);
+    const restore = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: {} });
+    expect(sha256(Buffer.from(await (await fetch(restore.body.data.files[0].url)).arrayBuffer()))).toBe(sha256(bytes));
+    // confirming the expired upload now finds nothing
+    const late = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { ...confirmation, filePath: 'big/abandoned.bin', uploadId: abandoned } });
+    expect(late.status).toBe(409);
+  });
+
+  it('an upload is confirmed once: a later confirm of its id for new content is refused', async () => {
+    const { key } = await agentKey();
+    const plan = await start(key, 'once.bin', { partSize: 5 * mib, partHashes });
+    expect((await complete(key, { path: 'once.bin', uploadId: plan.uploadId, parts: await sendParts(plan) })).status).toBe(200);
+    const confirmation = { filePath: 'once.bin', hash: sha256(bytes), size: bytes.length, uploadId: plan.uploadId };
+    expect((await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmation })).body.data.status).toBe('confirmed');
+    expect((await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmation })).body.data.status).toBe('unchanged');
+    const other = Buffer.from('replaced');
+    await upload(key, 'once.bin', other);
+    expect((await confirm(key, 'once.bin', other)).status).toBe(200);
+    // the first upload's key was removed with the entry that named it; its id cannot name it again
+    const again = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmation });
+    expect(again.status).toBe(409);
+    expect((await manifest(key)).files['once.bin'].hash).toBe(sha256(other));
   });
 
   it('uses the server part size when the client declares no part hashes', async () => {

@@ -1,7 +1,7 @@
 import { pathProblem, checkPrefix } from '../../lambdas/sync/paths';
 import { globMatcher } from '../../lambdas/sync/glob';
 import { sessionOf } from '../../lambdas/sync/modes';
-import { blobKey, entryKey, isUploadId, multipartKey, newNonce, parseUploadId, stagingKey, uploadIdFor } from '../../lambdas/sync/keys';
+import { blobKey, entryKey, isUploadId, locationKey, multipartKey, newCopyLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from '../../lambdas/sync/keys';
 import { MAX_PARTS, partSizeFor } from '../../lambdas/sync/limits';
 import { partSizes } from '../../lambdas/sync/objects';
 
@@ -60,12 +60,16 @@ describe('globs, sessions and object keys', () => {
     const hash = 'a'.repeat(64);
     const long = 'é'.repeat(511);
     for (const path of ['notes/a.md', long]) {
-      for (const key of [blobKey(agent, path, hash), stagingKey(agent, path), multipartKey(agent, path, newNonce())]) {
+      for (const key of [blobKey(agent, path, hash), stagingKey(agent, path), stagingKey(agent, path, hash), locationKey(agent, path, newCopyLocation()), multipartKey(agent, path, newNonce())]) {
         expect(Buffer.byteLength(key)).toBeLessThan(300);
       }
     }
     expect(blobKey(agent, 'notes/a.md', hash)).toMatch(/^sync\/t1\/agt_a\/o\/[0-9a-f]{64}\/a{64}$/);
     expect(stagingKey(agent, 'notes/a.md')).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}$/);
+    expect(stagingKey(agent, 'notes/a.md', hash)).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}\.a{64}$/);
+    const copy = newCopyLocation();
+    expect(copy).not.toBe(newCopyLocation());
+    expect(entryKey(agent, { path: 'notes/a.md', hash, size: 1, modified: '', location: copy })).toMatch(new RegExp(`^sync/t1/agt_a/o/[0-9a-f]{64}/${copy}$`));
     const entry = { path: 'notes/a.md', hash, size: 1, modified: '' };
     expect(entryKey(agent, { ...entry, location: 'b' })).toBe(blobKey(agent, 'notes/a.md', hash));
     expect(entryKey(agent, entry)).toBe('sync/t1/agt_a/f/notes/a.md'); // entries older than staging
