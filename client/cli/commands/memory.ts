@@ -4,6 +4,7 @@ import { agentFrom, withAgent } from '../agent';
 import { connectFrom, printJson, withConnection, type ConnectionFlags } from '../connection';
 import { deviceId } from '../device';
 import { plural } from '../progress';
+import { MAX_PUSH_OPERATIONS } from '../../../lambdas/memory/contracts';
 import type { MemoryOperation } from '../../sdk';
 import type { SyncPushResult } from '../../sdk/memory';
 
@@ -51,14 +52,20 @@ export function registerMemory(program: Command): void {
       const operations = Array.isArray(parsed) ? parsed : parsed.operations;
       if (!Array.isArray(operations)) throw new Error('the operations file must hold a JSON array of operations, or {"operations": [...]}');
       const client = connectFrom(command);
-      // the server takes a bounded batch per call and says how many remain: send the rest after it
-      let result = await client.syncPush({ ...ids(o, command, false), operations });
-      while (result.remaining > 0) {
-        const before = result.remaining;
-        const next = await client.syncPush({ ...ids(o, command, false), operations: operations.slice(operations.length - result.remaining) });
-        result = { ...next, pushed: result.pushed + next.pushed, failed: result.failed + next.failed, conflicts: result.conflicts + next.conflicts, results: [...result.results, ...next.results] };
-        if (result.remaining >= before) throw new Error(`the server took none of the last ${plural(before, 'operation')}; nothing more was sent`);
-      }
+      // a call carries at most MAX_PUSH_OPERATIONS, and the server may take fewer (it says how many
+      // remain): each call sends the next ones not taken yet
+      let result: SyncPushResult | undefined;
+      let sent = 0;
+      do {
+        const batch = operations.slice(sent, sent + MAX_PUSH_OPERATIONS);
+        const next = await client.syncPush({ ...ids(o, command, false), operations: batch });
+        const taken = batch.length - next.remaining;
+        if (batch.length && taken <= 0) throw new Error(`the server took none of the last ${plural(operations.length - sent, 'operation')}; nothing more was sent`);
+        sent += taken;
+        result = result
+          ? { ...next, pushed: result.pushed + next.pushed, failed: result.failed + next.failed, conflicts: result.conflicts + next.conflicts, results: [...result.results, ...next.results] }
+          : next;
+      } while (sent < operations.length);
       printJson(result);
       failIfAny(result, operations.length);
     });
