@@ -112,7 +112,11 @@ export const KEY_FAMILIES: KeyFamily[] = [
   { prefix: 'deployments/', lifetime: { kind: 'live' }, writer: 'lambdas/files/names.ts objectKeyOf' },
   ...ITEM_SCOPES.map((scope): KeyFamily => ({ prefix: `items/${scope}/`, lifetime: { kind: 'item', scope }, writer: 'lambdas/items/blobs.ts newBlobKey' })),
   { prefix: 'incoming/', lifetime: { kind: 'staged' }, writer: 'lambdas/sync (uploads presigned without a hash, until confirmed)' },
+  { prefix: 'items/uploads/', lifetime: { kind: 'staged' }, writer: 'lambdas/items/uploads.ts stagingKey (large files, until added as an item)' },
 ];
+
+/** Lifecycle rule id of a staged family (the first keeps the id deployed stacks already have). */
+const stagedRuleId = (prefix: string): string => (prefix === 'incoming/' ? 'unconfirmed-uploads' : `unconfirmed-${prefix.replace(/\W+/g, '-').replace(/-$/, '')}`);
 
 export interface LifecycleRuleDef {
   id: string;
@@ -167,7 +171,7 @@ export function lifecycleRules(lifetimes: BucketLifetimes): LifecycleRuleDef[] {
  */
 export function unconfirmedUploadRules(): LifecycleRuleDef[] {
   const staged = KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged')
-    .map((f): LifecycleRuleDef => ({ id: 'unconfirmed-uploads', prefix: f.prefix, expirationDays: 1 }));
+    .map((f): LifecycleRuleDef => ({ id: stagedRuleId(f.prefix), prefix: f.prefix, expirationDays: 1 }));
   const tagged = KEY_FAMILIES.filter((f) => f.unreferencedTag)
     .map((f): LifecycleRuleDef => ({ id: `unconfirmed-${f.prefix.replace(/\W+/g, '')}-uploads`, prefix: f.prefix, tag: f.unreferencedTag, expirationDays: 1 }));
   return [...staged, ...tagged];

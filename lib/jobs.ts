@@ -40,10 +40,10 @@ const itemRemovedByTtl = {
   userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
   dynamodb: { OldImage: { itemId: { S: [{ exists: true }] } } },
 };
-/** A scoped item accepted for background ingestion (`fileUrl` too large or of unknown size to fetch in the request). */
+/** A scoped item accepted for background work: a `fileUrl` to fetch, or stored text too long to index within the request. */
 const itemPendingIngestion = {
   eventName: ['INSERT', 'MODIFY'],
-  dynamodb: { NewImage: { status: { S: ['pending'] }, sourceUrl: { S: [{ exists: true }] } } },
+  dynamodb: { NewImage: { status: { S: ['pending'] } } },
 };
 
 export const JOBS: Job[] = [
@@ -62,7 +62,7 @@ export const JOBS: Job[] = [
   },
   {
     handler: 'items/on-manifests-change',
-    description: 'Scoped items: cleans up after TTL deletions; fetches and indexes fileUrl items accepted for background ingestion',
+    description: 'Scoped items: cleans up after TTL deletions; fetches fileUrl items and indexes large items accepted for background work',
     trigger: { stream: 'manifests', filters: [itemRemovedByTtl, itemPendingIngestion], batchSize: 10 },
     access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true },
     // Lambda's maximum, three fetch deadlines: a slow fetch cannot time out the batch it is in.

@@ -118,6 +118,8 @@ export const ROUTES: Route[] = [
   route('GET', '/api/workspace/items/get', 'items/get-item', items.getItem, itemsRead),
   route('GET', '/api/workspace/items/status', 'items/item-status', items.itemStatus, { tables: { manifests: 'read' } }),
   route('POST', '/api/workspace/items', 'items/add-item', items.addItem, itemsWrite),
+  // extension of seed 003: a staged upload of a large local file, added with POST /api/workspace/items
+  route('POST', '/api/workspace/items/uploads', 'items/create-upload', items.createUpload, { tables: { manifests: 'write' }, bucket: 'write' }),
   route('DELETE', '/api/workspace/items', 'items/delete-item', items.deleteItem, itemsWrite),
   route('POST', '/api/workspace/items/move', 'items/move-item', items.moveItem, itemsWrite),
   route('POST', '/api/workspace/search', 'items/search', items.search, { tables: { manifests: 'read' }, search: 'read', embed: true }),

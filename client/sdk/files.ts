@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { deploymentSchema, deploymentStatus, fileRecordSchema } from '../../lambdas/files/contracts';
 import type { SatchelHttp } from './http';
+import { putPresigned, type UploadBody } from './presigned';
 
 /**
  * Deployment files and sandboxes (seed 004): envelope `{ success, data }`, unwrapped here.
@@ -47,7 +48,7 @@ export interface PullResult {
 }
 
 /** Bytes to upload: anything fetch accepts as a body. A stream needs its size declared. */
-export type UploadBody = Blob | Uint8Array | ReadableStream<Uint8Array>;
+export type { UploadBody };
 
 type Envelope<T> = { success: true; data: T };
 /** Sync and pull: `success: false` with status 207 when some or all files failed. */
@@ -91,15 +92,7 @@ export function filesMethods(http: SatchelHttp) {
     uploadDeploymentFile: async (input: UploadDeclaration & { body: UploadBody }): Promise<DeploymentFile> => {
       const { body, ...declaration } = input;
       const presigned = await methods.presignFileUpload(declaration);
-      const fetchImpl = http.options.fetch ?? fetch;
-      const res = await fetchImpl(presigned.uploadUrl, {
-        method: 'PUT',
-        headers: presigned.headers,
-        body,
-        // required by fetch for a streamed request body
-        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit);
-      if (!res.ok) throw new Error(`Upload of ${declaration.fileName} to storage failed: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+      await putPresigned(http.options.fetch ?? fetch, presigned.uploadUrl, presigned.headers, body, declaration.fileName);
       return methods.recordFileUpload({ ...declaration, storagePath: presigned.storagePath });
     },
   };

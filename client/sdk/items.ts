@@ -1,5 +1,6 @@
 import type { ItemSummary } from '../../lambdas/items/service';
 import type { SatchelHttp } from './http';
+import { putPresigned, type UploadBody } from './presigned';
 
 /** Scoped workspace items and vector search (seed 003). Bodies are the seed's, flat. */
 export type ItemScope = 'agent' | 'session' | 'company' | 'temporary';
@@ -25,6 +26,8 @@ export interface AddItemInput extends ScopeArgs {
   content?: string;
   encoding?: 'utf8' | 'base64';
   fileUrl?: string;
+  /** A staged upload (createItemUpload, then PUT the bytes): extension of seed 003. */
+  upload?: { id: string };
   /** `contentType` sets the type; `overwrite: true` replaces an existing item. */
   metadata?: Record<string, unknown>;
 }
@@ -62,6 +65,26 @@ export interface ItemStatus {
   error?: string;
 }
 
+/** A staged upload: PUT exactly `size` bytes to `url` with `headers`, then add it before `expiresAt` + 1 hour. */
+export interface ItemUpload {
+  uploadId: string;
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: string;
+  /** The item size cap, bytes. */
+  maxBytes: number;
+}
+
+export interface UploadItemInput extends Omit<AddItemInput, 'content' | 'encoding' | 'fileUrl' | 'upload'> {
+  /** The bytes (a stream is sent as it is read). */
+  body: UploadBody;
+  /** Exact size of body, bytes. */
+  size: number;
+}
+
+type AddItemResult = { success: true; path: string; message: string; status: 'ready' | 'pending' };
+
 const ITEMS = '/api/workspace/items';
 
 export function itemsMethods(http: SatchelHttp) {
@@ -81,9 +104,21 @@ export function itemsMethods(http: SatchelHttp) {
     },
     getItem: (args: ScopeArgs & { itemPath: string }) => http.request<Item>('GET', `${ITEMS}/get`, { query: { ...args } }),
     itemStatus: (args: ScopeArgs & { itemPath: string }) => http.request<ItemStatus>('GET', `${ITEMS}/status`, { query: { ...args } }),
-    /** Resolves when stored (`status: ready`) or accepted for background fetching (`status: pending`). */
-    addItem: (input: AddItemInput) =>
-      http.request<{ success: true; path: string; message: string; status: 'ready' | 'pending' }>('POST', ITEMS, { body: input, idempotent: false }),
+    /** Resolves when stored (`status: ready`) or accepted for background fetching or indexing (`status: pending`). */
+    addItem: (input: AddItemInput) => http.request<AddItemResult>('POST', ITEMS, { body: input, idempotent: false }),
+    /** A presigned PUT for a file of `size` bytes (up to the item size cap), to add with `upload: { id }`. */
+    createItemUpload: (input: { size: number; contentType?: string }) => http.request<ItemUpload>('POST', `${ITEMS}/uploads`, { body: input, idempotent: false }),
+    /**
+     * Adds a file of any size up to the item cap: creates an upload, PUTs the bytes straight to
+     * storage, then adds the item from it. Large items answer `status: pending` (see itemStatus).
+     */
+    uploadItem: async (input: UploadItemInput): Promise<AddItemResult> => {
+      const { body, size, ...add } = input;
+      const contentType = typeof add.metadata?.contentType === 'string' ? add.metadata.contentType : undefined;
+      const upload = await http.request<ItemUpload>('POST', `${ITEMS}/uploads`, { body: { size, contentType }, idempotent: false });
+      await putPresigned(http.options.fetch ?? fetch, upload.url, upload.headers, body, add.itemPath);
+      return http.request<AddItemResult>('POST', ITEMS, { body: { ...add, upload: { id: upload.uploadId } }, idempotent: false });
+    },
     deleteItem: (args: ScopeArgs & { itemPath: string }) => http.request<{ success: true; message: string }>('DELETE', ITEMS, { body: args }),
     moveItem: (input: MoveItemInput) => http.request<{ success: true; path: string; message: string }>('POST', `${ITEMS}/move`, { body: input, idempotent: false }),
     searchItems: (input: SearchInput) =>

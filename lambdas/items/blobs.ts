@@ -74,8 +74,10 @@ export async function putStream(key: string, body: Readable, contentType: string
   return { size, head: Buffer.concat(head) };
 }
 
-export async function getBlob(key: string): Promise<Buffer> {
-  const { Body } = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
+/** An object's bytes, or only its first `headBytes` bytes. */
+export async function getBlob(key: string, headBytes?: number): Promise<Buffer> {
+  const range = headBytes === undefined ? {} : { Range: `bytes=0-${headBytes - 1}` };
+  const { Body } = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key, ...range }));
   return Buffer.from(await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
 }
 

@@ -63,7 +63,8 @@ export const itemStatus = contract({
 
 export const addItem = contract({
   surface: 'items',
-  summary: 'Add an item from content (up to 1 MiB) or fileUrl; 201 created, 202 accepted (large fileUrl, see status)',
+  summary:
+    'Add an item from content (up to 1 MiB), fileUrl, or upload (a staged upload, see items/uploads); 201 created, 202 accepted (large items are fetched or indexed in the background, see status)',
   body: z.object({
     scope,
     scopeId,
@@ -71,6 +72,10 @@ export const addItem = contract({
     content: z.string().optional(),
     encoding: z.enum(['utf8', 'base64']).optional().describe('Of content; default utf8'),
     fileUrl: z.string().max(8192).optional(),
+    upload: z
+      .object({ id: z.string().max(64).describe('uploadId from POST /api/workspace/items/uploads') })
+      .optional()
+      .describe('Extension of seed 003: the bytes of a staged upload instead of content or fileUrl'),
     metadata: storableJson(z.record(z.string(), z.unknown()), 0)
       .optional()
       .describe('Stored as given; contentType sets the type, overwrite: true replaces an existing item'),
@@ -78,6 +83,25 @@ export const addItem = contract({
   response: done.extend({ path: z.string(), status: z.enum(['ready', 'pending']) }),
   successStatus: 201,
   maxBodyBytes: 4 * 1024 * 1024,
+});
+
+export const createUpload = contract({
+  surface: 'items',
+  summary:
+    'Extension of seed 003: a presigned PUT for a large local file (up to the item size cap); add it with POST /api/workspace/items and upload: { id } before it expires',
+  body: z.object({
+    size: z.number().int().min(0).describe('Exact size of the file, bytes (the PUT must send exactly this many)'),
+    contentType: z.string().max(256).optional().describe('Media type of the item (default: from the path extension or the bytes)'),
+  }),
+  response: z.object({
+    uploadId: z.string(),
+    url: z.string(),
+    method: z.literal('PUT'),
+    headers: z.record(z.string(), z.string()).describe('Send exactly these headers with the PUT (they are signed)'),
+    expiresAt: z.string().describe('The url expires then; the upload can be added up to an hour later'),
+    maxBytes: z.number().describe('The item size cap'),
+  }),
+  successStatus: 201,
 });
 
 export const deleteItem = contract({

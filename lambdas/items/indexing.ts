@@ -10,8 +10,10 @@ import type { ItemEntry } from './entries';
 import type { ScopeRef } from './scope';
 
 /** Chunks and embeds an item's text; each chunk is embedded under a heading made of the file name. */
-export async function embedChunks(path: string, text: string): Promise<IndexedChunk[]> {
-  const chunks = chunkText(text);
+export const embedChunks = (path: string, text: string): Promise<IndexedChunk[]> => embedTexts(path, chunkText(text));
+
+/** Embeds the chunks of an item's text (see embedChunks). */
+export async function embedTexts(path: string, chunks: string[]): Promise<IndexedChunk[]> {
   if (!chunks.length) return [];
   const title = titleOf(path);
   const vectors = await (await embedder()).embed(chunks.map((chunk) => `${title}\n${chunk}`));

@@ -3,7 +3,7 @@ import { config } from '../kit/config';
 import { AppError, isAwsError } from '../kit/errors';
 import { FairQueue } from '../kit/fair-queue';
 import { logger } from '../kit/observability';
-import { deleteBlob, newBlobKey, putStream } from './blobs';
+import { deleteBlob, getBlob, newBlobKey, putStream } from './blobs';
 import { contentTypeOf, isTextItem, looksLikeText, MAX_INDEXED_CHARS } from './content';
 import { expiryShard, finishPending, readEntry, type ItemEntry } from './entries';
 import { releaseFetchSlot } from './fetch-slots';
@@ -25,8 +25,9 @@ export const ingestQueue = new FairQueue(
 );
 
 /**
- * Starts the background fetch of an accepted `fileUrl`. Locally it runs in this process; in AWS
- * the manifests stream consumer (items/on-manifests-change) runs `ingestPending` for the new entry.
+ * Starts the background work of a pending item: fetching its `fileUrl`, or indexing bytes already
+ * stored (text too long to embed within a request, large uploads). Locally it runs in this process;
+ * in AWS the manifests stream consumer (items/on-manifests-change) runs `ingestPending` for the new entry.
  */
 export function startIngestion(entry: ItemEntry): void {
   if (config.inLambda) return;
@@ -34,35 +35,56 @@ export function startIngestion(entry: ItemEntry): void {
 }
 
 /**
- * Fetches a pending item (all SSRF checks again), streams it to S3, indexes its text and marks it
- * ready, or marks it failed with the reason. Only the generation that is still pending is
- * finished: one deleted, overwritten or finished meanwhile is left alone and our bytes removed.
- * Whatever the outcome, the item's pending-fetch slot is freed. `deadline` ends the fetch (default:
- * the configured background time limit).
+ * Finishes a pending item: fetches its `fileUrl` (all SSRF checks again) and streams it to S3, or
+ * reads the bytes already stored; then indexes its text and marks it ready, or marks it failed with
+ * the reason (a failed item keeps no bytes). Only the generation that is still pending is finished:
+ * one deleted, overwritten or finished meanwhile is left alone and our bytes removed. Whatever the
+ * outcome, the item's background slot is freed. `deadline` ends a fetch (default: the configured
+ * background time limit).
  */
 export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>, deadline = fetchDeadline(false)): Promise<void> {
   const ref = parseScopePk(key.pk);
   if (!ref) return;
   const entry = await readEntry(ref, key.sk);
-  if (!entry || entry.status !== 'pending' || !entry.sourceUrl) return;
+  if (!entry || entry.status !== 'pending' || !(entry.sourceUrl || entry.blobKey)) return;
   try {
-    await fetchAndStore(entry, deadline);
+    if (entry.sourceUrl) await finishItem(entry, newBlobKey(ref), fetchToStore(entry, deadline));
+    else await finishItem(entry, entry.blobKey as string, async () => ({ size: entry.size ?? 0, head: await getBlob(entry.blobKey as string, HEAD_BYTES), declared: entry.contentType }));
   } finally {
     await releaseFetchSlot(ref.tenant, entry.itemId);
   }
 }
 
-async function fetchAndStore(entry: ItemEntry, deadline: AbortSignal): Promise<void> {
-  const ref = { tenant: entry.tenant, scope: entry.scope, scopeId: entry.scopeId };
-  const blobKey = newBlobKey(ref);
-  let indexed = false;
-  try {
+/** Bytes of an item read for indexing: enough for MAX_INDEXED_CHARS characters of any UTF-8 text. */
+const HEAD_BYTES = MAX_INDEXED_CHARS * 4;
+
+interface Stored {
+  size: number;
+  /** The first HEAD_BYTES bytes. */
+  head: Buffer;
+  /** The content type the client or the fetched server named. */
+  declared?: string;
+}
+
+/** Streams a pending item's `fileUrl` to a new key. */
+function fetchToStore(entry: ItemEntry, deadline: AbortSignal) {
+  return async (blobKey: string): Promise<Stored> => {
     const opened = await openUrl(entry.sourceUrl as string, deadline);
     const declared = entry.contentType ?? opened.contentType;
-    const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, MAX_INDEXED_CHARS * 4).catch(
+    const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, HEAD_BYTES).catch(
       // S3's own failures are ours, not the fetched server's: they stay raw for the log below
       (error: unknown) => Promise.reject(isAwsError(error) ? error : describeFetchError(error, new URL(opened.url), opened.signal)),
     );
+    return { size, head, declared };
+  };
+}
+
+/** Stores (`store` puts the bytes at `blobKey`), indexes and marks a pending item ready, or failed. */
+async function finishItem(entry: ItemEntry, blobKey: string, store: (blobKey: string) => Promise<Stored>): Promise<void> {
+  const ref = { tenant: entry.tenant, scope: entry.scope, scopeId: entry.scopeId };
+  let indexed = false;
+  try {
+    const { size, head, declared } = await store(blobKey);
     const contentType = contentTypeOf(entry.sk, declared, head);
     const chunks = isTextItem(contentType, head) ? await embedChunks(entry.sk, new TextDecoder().decode(head)) : [];
     const expiresAt = expiryFor(ref.scope);
@@ -85,7 +107,11 @@ async function fetchAndStore(entry: ItemEntry, deadline: AbortSignal): Promise<v
     await deleteBlob(blobKey).catch(() => undefined);
     if (indexed) await (await vectorIndex()).deleteItem(entry.itemId).catch(() => undefined);
     if ((error as Error).message === 'superseded') return;
-    await finishPending(entry, { status: 'failed', error: failureReason(entry, error), expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS), expiryShard: expiryShard(entry.itemId) });
+    await finishPending(
+      entry,
+      { status: 'failed', error: failureReason(entry, error), expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS), expiryShard: expiryShard(entry.itemId) },
+      entry.blobKey ? ['blobKey'] : [],
+    );
   }
 }
 

@@ -5,7 +5,7 @@ import { config } from '../kit/config';
 import { badRequest, isMissingObject, tooLarge } from '../kit/errors';
 import { logger } from '../kit/observability';
 import { copyBlob, deleteBlob, getBlob, newBlobKey, presignGet, putBlob } from './blobs';
-import { contentTypeOf, isTextItem, looksLikeText } from './content';
+import { chunkText, contentTypeOf, isTextItem, looksLikeText } from './content';
 import {
   deleteEntry,
   entriesAt,
@@ -20,11 +20,12 @@ import {
 } from './entries';
 import { itemExists, itemNotFound } from './errors';
 import { fetchDeadline, openUrl, readCapped } from './fetch-url';
-import { discard, embedChunks, findHits, indexedItem } from './indexing';
+import { discard, embedTexts, findHits, indexedItem } from './indexing';
 import { claimFetchSlot, releaseFetchSlot } from './fetch-slots';
 import { startIngestion } from './ingest';
 import { itemPath, pathPrefix } from './paths';
 import { expiryFor, isLive, nowSeconds, resolveScope, type ScopeRef } from './scope';
+import { claimUpload, releaseUpload } from './uploads';
 
 /**
  * Scoped workspace items with TTLs and vector search (seed 003). Entries live in the manifests
@@ -125,6 +126,8 @@ export interface AddInput {
   content?: string;
   encoding?: 'utf8' | 'base64';
   fileUrl?: string;
+  /** An upload made with POST /api/workspace/items/uploads (extension of seed 003). */
+  upload?: { id?: string };
   metadata?: Record<string, unknown>;
 }
 
@@ -149,7 +152,9 @@ function decodeContent(content: string, encoding: 'utf8' | 'base64'): Buffer {
   if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(content.replace(/\s+/g, ''))) throw badRequest('content is not valid base64');
   const bytes = Buffer.from(content, encoding);
   if (bytes.length > INLINE_MAX_BYTES) {
-    throw tooLarge(`content is ${bytes.length} bytes; inline content is limited to ${INLINE_MAX_BYTES} bytes (1 MiB): use fileUrl for larger files`);
+    throw tooLarge(
+      `content is ${bytes.length} bytes; inline content is limited to ${INLINE_MAX_BYTES} bytes (1 MiB): upload larger files (POST /api/workspace/items/uploads, then add with upload) or give a fileUrl`,
+    );
   }
   return bytes;
 }
@@ -160,35 +165,71 @@ export async function addItem(auth: AuthContext, input: AddInput): Promise<AddRe
   const ref = resolveScope(auth, input.scope, input.scopeId);
   const path = itemPath(input.itemPath);
   const options = itemOptions(input.metadata);
-  if (input.content !== undefined && input.fileUrl !== undefined) throw badRequest('Give content or fileUrl, not both');
-  if (input.content !== undefined) {
-    await storeItem(ref, path, decodeContent(input.content, input.encoding ?? 'utf8'), options);
-    return { outcome: 'created', path };
-  }
-  if (input.fileUrl === undefined) throw badRequest('content or fileUrl is required');
-  if (!options.overwrite) {
-    // not authoritative (the conditional write is): saves fetching a file that cannot be stored
-    const existing = await readEntry(ref, path);
-    if (existing && isLive(existing.expiresAt) && existing.status !== 'failed') throw itemExists(path);
-  }
+  const given = [input.content, input.fileUrl, input.upload].filter((source) => source !== undefined).length;
+  if (given > 1) throw badRequest('Give one of content, fileUrl or upload, not several');
+  if (input.content !== undefined) return { outcome: await storeItem(ref, path, decodeContent(input.content, input.encoding ?? 'utf8'), options), path };
+  if (input.upload !== undefined) return { outcome: await addUpload(auth, ref, path, input.upload, options), path };
+  if (input.fileUrl === undefined) throw badRequest('content, fileUrl or upload is required');
+  if (!options.overwrite) await refuseTaken(ref, path);
   const opened = await openUrl(input.fileUrl, fetchDeadline(true));
   if (opened.contentLength !== undefined && opened.contentLength <= config.fetchSyncMaxBytes) {
     const bytes = await readCapped(opened, config.fetchSyncMaxBytes);
-    await storeItem(ref, path, bytes, { ...options, contentType: options.contentType ?? opened.contentType });
-    return { outcome: 'created', path };
+    return { outcome: await storeItem(ref, path, bytes, { ...options, contentType: options.contentType ?? opened.contentType }), path };
   }
   // large or of unknown size: accept now, fetch in the background (API Gateway answers within 30 s)
   opened.body.destroy();
-  await acceptForIngestion(ref, path, input.fileUrl, options);
+  await acceptForIngestion(ref, path, { sourceUrl: input.fileUrl }, options);
   return { outcome: 'pending', path };
 }
 
-/** Stores bytes as a new generation at a path; nothing remains when any step fails. */
-async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: ItemOptions): Promise<void> {
+/** Not authoritative (the conditional write is): saves fetching or copying bytes that cannot be stored. */
+async function refuseTaken(ref: ScopeRef, path: string): Promise<void> {
+  const existing = await readEntry(ref, path);
+  if (existing && isLive(existing.expiresAt) && existing.status !== 'failed') throw itemExists(path);
+}
+
+/**
+ * Adds a staged upload: up to 1 MiB it is stored like inline content; larger ones are copied (by S3,
+ * not through this function) to the item's key and indexed in the background. The upload is used up
+ * once the item is stored or accepted; an add that fails before gives it back.
+ */
+async function addUpload(auth: AuthContext, ref: ScopeRef, path: string, upload: { id?: unknown }, options: ItemOptions): Promise<AddResult['outcome']> {
+  if (!options.overwrite) await refuseTaken(ref, path);
+  const staged = await claimUpload(auth, upload?.id, path);
+  const typed = { ...options, contentType: options.contentType ?? staged.contentType };
+  let outcome: AddResult['outcome'];
+  try {
+    if (staged.size <= INLINE_MAX_BYTES) outcome = await storeItem(ref, path, await getBlob(staged.blobKey), typed);
+    else {
+      const blobKey = newBlobKey(ref);
+      await copyBlob(staged.blobKey, blobKey);
+      await acceptForIngestion(ref, path, { blobKey, size: staged.size }, typed);
+      outcome = 'pending';
+    }
+  } catch (error) {
+    await releaseUpload(staged).catch((e: Error) => logger.warn('could not release an upload', { uploadId: staged.sk, error: e }));
+    throw error;
+  }
+  await deleteBlob(staged.blobKey).catch((error: Error) => logger.warn('could not delete staged upload bytes', { blobKey: staged.blobKey, error }));
+  return outcome;
+}
+
+/**
+ * Stores bytes as a new generation at a path; nothing remains when any step fails. Text of at most
+ * `syncIndexMaxChunks` chunks is embedded within the request (201, searchable at once); longer text
+ * is stored now and indexed in the background (202 pending), so the embedder calls of one request stay bounded.
+ */
+async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: ItemOptions): Promise<AddResult['outcome']> {
   const contentType = contentTypeOf(path, options.contentType, bytes);
-  const indexed = isTextItem(contentType, bytes);
-  const chunks = indexed ? await embedChunks(path, bytes.toString('utf8')) : [];
+  const texts = isTextItem(contentType, bytes) ? chunkText(bytes.toString('utf8')) : [];
   const itemId = randomUUID();
+  const blobKey = newBlobKey(ref);
+  if (texts.length > config.syncIndexMaxChunks) {
+    await putBlob(blobKey, bytes, contentType);
+    await acceptForIngestion(ref, path, { blobKey, size: bytes.length }, { ...options, contentType });
+    return 'pending';
+  }
+  const chunks = await embedTexts(path, texts);
   const entry: ItemEntry = {
     ...entryKey(ref, path),
     ...ref,
@@ -199,11 +240,11 @@ async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: It
     size: bytes.length,
     binary: !looksLikeText(bytes),
     chunks: chunks.length,
-    blobKey: newBlobKey(ref),
+    blobKey,
     metadata: options.metadata,
     ...expiryFields(ref.scope, itemId),
   };
-  await putBlob(entry.blobKey as string, bytes, contentType);
+  await putBlob(blobKey, bytes, contentType);
   let replaced: ItemEntry | undefined;
   try {
     replaced = await putEntry(entry, options.overwrite);
@@ -219,9 +260,18 @@ async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: It
     throw error;
   }
   if (replaced) await dispose(replaced);
+  return 'created';
 }
 
-async function acceptForIngestion(ref: ScopeRef, path: string, fileUrl: string, options: ItemOptions): Promise<void> {
+/** What a pending item is made from: a URL to fetch, or bytes already stored at its key, to index. */
+type PendingSource = { sourceUrl: string } | { blobKey: string; size: number };
+
+/**
+ * Writes a pending entry for background work (ingest.ts): fetching a fileUrl, or indexing stored
+ * bytes. It holds one of the tenant's background slots until done; when it cannot be written,
+ * nothing remains (stored bytes included).
+ */
+async function acceptForIngestion(ref: ScopeRef, path: string, source: PendingSource, options: ItemOptions): Promise<void> {
   const itemId = randomUUID();
   const entry: ItemEntry = {
     ...entryKey(ref, path),
@@ -231,16 +281,22 @@ async function acceptForIngestion(ref: ScopeRef, path: string, fileUrl: string, 
     createdAt: new Date().toISOString(),
     ...(options.contentType ? { contentType: options.contentType } : {}),
     metadata: options.metadata,
-    sourceUrl: fileUrl,
+    ...source,
     expiresAt: Math.ceil(nowSeconds() + config.fetchTimeoutSeconds + PENDING_GRACE_SECONDS),
     expiryShard: expiryShard(itemId),
   };
-  await claimFetchSlot(ref.tenant, itemId, entry.expiresAt as number);
+  const storedKey = 'blobKey' in source ? source.blobKey : undefined;
   let replaced: ItemEntry | undefined;
   try {
-    replaced = await putEntry(entry, options.overwrite);
+    await claimFetchSlot(ref.tenant, itemId, entry.expiresAt as number);
+    try {
+      replaced = await putEntry(entry, options.overwrite);
+    } catch (error) {
+      await releaseFetchSlot(ref.tenant, itemId);
+      throw error;
+    }
   } catch (error) {
-    await releaseFetchSlot(ref.tenant, itemId);
+    await deleteBlob(storedKey);
     throw error;
   }
   if (replaced) await dispose(replaced);

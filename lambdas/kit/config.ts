@@ -171,6 +171,11 @@ export const config = {
   get fetchSyncMaxBytes(): number {
     return Number(optional('SATCHEL_FETCH_SYNC_MAX_BYTES') ?? 8 * 1024 * 1024);
   },
+  /** Text items of at most this many chunks are embedded within the add request (201, searchable at once);
+   * longer ones are stored, answered 202 pending and indexed in the background (default 100). */
+  get syncIndexMaxChunks(): number {
+    return wholeNumber('SATCHEL_SYNC_INDEX_MAX_CHUNKS', 100, 0);
+  },
   /** A fetch slower than this on average over any window of `fetchRateWindowSeconds` is ended (bytes/s, 0 = no floor; default 16 KiB/s). */
   get fetchMinBytesPerSecond(): number {
     return wholeNumber('SATCHEL_FETCH_MIN_BYTES_PER_SECOND', 16 * 1024, 0);

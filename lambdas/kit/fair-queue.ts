@@ -13,6 +13,11 @@ export class FairQueue {
     private readonly shareLimit: () => number,
   ) {}
 
+  /** Tasks running or waiting. */
+  get size(): number {
+    return this.active + [...this.waiting.values()].reduce((n, queue) => n + queue.length, 0);
+  }
+
   /** Resolves or rejects with the task once it has run; `task` starts when a slot is free. */
   run<T>(owner: string, task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

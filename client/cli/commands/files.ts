@@ -1,30 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { mimeTypeOf } from '../../../lambdas/files/mime-types';
 import type { FailedFile } from '../../sdk/files';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
-import { createProgress, formatBytes, plural, type Progress } from '../progress';
-
-/** Passes bytes through, reporting each chunk to the progress as it streams. */
-const counter = (progress: Progress, name: string) =>
-  new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      progress.advance(name, chunk.length);
-      callback(null, chunk);
-    },
-  });
-
-/** A one-file transfer on the shared progress display. */
-function oneFile(verb: string, size: number | undefined) {
-  const progress = createProgress({ verb, resumeHint: 'nothing was recorded; run the same command again to start over' });
-  progress.add(1, size ?? 0);
-  if (size !== undefined) progress.scanned();
-  return progress;
-}
+import { formatBytes, plural } from '../progress';
+import { counter, oneFile } from '../transfer';
 
 /** Where a download goes, as `cp` decides it: an existing folder (or a path ending in /) gets the file inside it. */
 async function destination(dest: string | undefined, name: string): Promise<string> {

@@ -1,10 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { agentFrom, withAgent } from '../agent';
 import { connectFrom, printJson, withConnection } from '../connection';
 import { formatBytes } from '../progress';
+import { counter, oneFile } from '../transfer';
 import { printTable } from '../table';
-import type { ItemScope, ScopeArgs } from '../../sdk/items';
+import type { AddItemInput, ItemScope, ScopeArgs } from '../../sdk/items';
+import type { SatchelClient } from '../../sdk';
 
 /** `satchel items add|get|list|rm|mv|search|status`: scoped workspace items (seed 003). */
 
@@ -37,18 +41,44 @@ function parseMetadata(json: string): Record<string, unknown> {
   throw new Error(`--metadata must be a JSON object, e.g. '{"team": "docs"}'`);
 }
 
-/** Reads a file, or stdin for `-` or no file: text stays text, anything else goes base64. */
-function readContent(file: string | undefined): { content: string; encoding: 'utf8' | 'base64' } {
-  const bytes = readFileSync(file && file !== '-' ? file : 0);
+/** The most the server takes inline; larger content goes through a staged upload. */
+const INLINE_MAX_BYTES = 1024 * 1024;
+
+/** Inline content: text stays text, anything else goes base64. */
+function inline(bytes: Buffer): { content: string; encoding: 'utf8' | 'base64' } {
   const text = !bytes.includes(0) && Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
   return text ? { content: bytes.toString('utf8'), encoding: 'utf8' } : { content: bytes.toString('base64'), encoding: 'base64' };
+}
+
+/**
+ * Adds a file, or stdin for `-` or no file: up to 1 MiB inline, larger through a staged upload
+ * (the bytes stream straight to storage, with progress).
+ */
+async function addContent(client: SatchelClient, add: Omit<AddItemInput, 'content' | 'encoding'>, file: string | undefined) {
+  const fromFile = file !== undefined && file !== '-';
+  if (fromFile && statSync(file).isDirectory()) throw new Error(`${file} is a folder: add its files one by one (satchel items add <itemPath> <file>)`);
+  const size = fromFile ? statSync(file).size : undefined;
+  const bytes = size === undefined || size <= INLINE_MAX_BYTES ? readFileSync(fromFile ? file : 0) : undefined;
+  if (bytes && bytes.length <= INLINE_MAX_BYTES) return client.addItem({ ...add, ...inline(bytes) });
+  const total = bytes?.length ?? (size as number);
+  const name = fromFile ? basename(file) : 'stdin';
+  const progress = oneFile('upload', total, 'nothing was added; run the same command again to start over');
+  try {
+    const source = bytes ? Readable.from([bytes]) : createReadStream(file as string);
+    const body = Readable.toWeb(source.pipe(counter(progress, name))) as ReadableStream<Uint8Array>;
+    const result = await client.uploadItem({ ...add, body, size: total });
+    progress.done(name, total);
+    return result;
+  } finally {
+    progress.stop();
+  }
 }
 
 export function registerItems(program: Command): void {
   const items = program.command('items').description('Scoped workspace items with lifetimes, and semantic search');
 
   withScope(items.command('add <itemPath> [file]'))
-    .description('Add an item from a file, stdin (no file or "-"), or --file-url (fetched by the server)')
+    .description('Add an item from a file, stdin (no file or "-"), or --file-url (fetched by the server); over 1 MiB is uploaded')
     .option('--file-url <url>', 'fetch the content from this https URL instead')
     .option('-t, --content-type <type>', 'content type (default: from the extension or the bytes)')
     .option('-m, --metadata <json>', 'metadata object, as JSON')
@@ -59,8 +89,11 @@ export function registerItems(program: Command): void {
         ...(o.contentType ? { contentType: o.contentType } : {}),
         ...(o.overwrite ? { overwrite: true } : {}),
       };
-      const source = o.fileUrl ? { fileUrl: o.fileUrl } : readContent(file);
-      printJson(await connectFrom(command).addItem({ ...scopeOf(o, command), itemPath, ...source, metadata }));
+      const client = connectFrom(command);
+      const add = { ...scopeOf(o, command), itemPath, metadata };
+      const result = o.fileUrl ? await client.addItem({ ...add, fileUrl: o.fileUrl }) : await addContent(client, add, file);
+      printJson(result);
+      if (result.status === 'pending') console.error(`${itemPath} is being fetched or indexed in the background: \`satchel items status ${itemPath}\` shows when it is ready`);
     });
 
   withScope(items.command('get <itemPath>'))
@@ -112,6 +145,6 @@ export function registerItems(program: Command): void {
     );
 
   withScope(items.command('status <itemPath>'))
-    .description('State of an item: ready, pending (being fetched) or failed')
+    .description('State of an item: ready, pending (being fetched or indexed) or failed')
     .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).itemStatus({ ...scopeOf(o, command), itemPath })));
 }
