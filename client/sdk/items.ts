@@ -114,6 +114,8 @@ export function itemsMethods(http: SatchelHttp) {
      */
     uploadItem: async (input: UploadItemInput): Promise<AddItemResult> => {
       const { body, size, ...add } = input;
+      const known = body instanceof Uint8Array ? body.length : body instanceof Blob ? body.size : undefined;
+      if (known !== undefined && known !== size) throw new Error(`${add.itemPath}: size is ${size} but the body has ${known} bytes`);
       const contentType = typeof add.metadata?.contentType === 'string' ? add.metadata.contentType : undefined;
       const upload = await http.request<ItemUpload>('POST', `${ITEMS}/uploads`, { body: { size, contentType }, idempotent: false });
       await putPresigned(http.options.fetch ?? fetch, upload.url, upload.headers, body, add.itemPath);

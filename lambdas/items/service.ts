@@ -169,7 +169,7 @@ export async function addItem(auth: AuthContext, input: AddInput): Promise<AddRe
   if (given > 1) throw badRequest('Give one of content, fileUrl or upload, not several');
   if (input.content !== undefined) return { outcome: await storeItem(ref, path, decodeContent(input.content, input.encoding ?? 'utf8'), options), path };
   if (input.upload !== undefined) return { outcome: await addUpload(auth, ref, path, input.upload, options), path };
-  if (input.fileUrl === undefined) throw badRequest('content, fileUrl or upload is required');
+  if (input.fileUrl === undefined) throw badRequest('content or fileUrl (or upload, see POST /api/workspace/items/uploads) is required');
   if (!options.overwrite) await refuseTaken(ref, path);
   const opened = await openUrl(input.fileUrl, fetchDeadline(true));
   if (opened.contentLength !== undefined && opened.contentLength <= config.fetchSyncMaxBytes) {
