@@ -20,7 +20,8 @@ const scoped = <A extends { scope?: string; scopeId?: string }>(args: A, context
   scopeId: agentDefault(args.scope, args.scopeId, context),
 });
 
-const addItemInput = contracts.addItem.body.unwrap().required({ itemPath: true });
+// staged uploads need a PUT of local bytes, which a tool call cannot make: content or fileUrl only
+const addItemInput = contracts.addItem.body.unwrap().omit({ upload: true }).required({ itemPath: true });
 const moveItemInput = contracts.moveItem.body.unwrap().required({ fromPath: true });
 const deleteItemInput = contracts.deleteItem.body.unwrap().required({ itemPath: true });
 const getItemInput = contracts.getItem.query.required({ itemPath: true });
@@ -49,8 +50,8 @@ export const ITEM_TOOLS = [
     title: 'Add an item',
     description:
       'Stores a document under a path (e.g. /notes/meeting.md) in a scope and indexes it for search_items. Give the text in content ' +
-      '(up to 1 MiB; binary as base64 with encoding "base64"), or an https fileUrl the server fetches (up to 100 MiB; large ones are ' +
-      'accepted with status "pending" and fetched in the background). An existing path is refused unless metadata.overwrite is true; ' +
+      '(up to 1 MiB; binary as base64 with encoding "base64"), or an https fileUrl the server fetches (up to 100 MiB). Large items ' +
+      '(long text, large files) are accepted with status "pending", fetched and indexed in the background, and are not readable or searchable until then. An existing path is refused unless metadata.overwrite is true; ' +
       `metadata.contentType sets the type. ${SCOPES_HELP}`,
     input: addItemInput,
     output: contracts.addItem.response,
