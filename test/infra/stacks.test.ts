@@ -6,12 +6,12 @@ import { jobFunction, routeFunction, type FunctionSpec } from '../../lib/functio
 import { BACKGROUND_FETCH_DEADLINE_SECONDS, JOBS, type StreamTrigger } from '../../lib/jobs';
 import { surfaceOf, surfaceStackId } from '../../lib/surface-stack';
 import { VPC_ACCESS_POLICY } from '../../lib/constructs/satchel-function';
-import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput } from '../../lib/outputs';
+import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput, VECTOR_ENDPOINT_OUTPUT } from '../../lib/outputs';
 import { functionName, type Route } from '../../lib/routes';
 import { MCP_TARGETS } from '../../lambdas/mcp/targets';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
 import { expectWithinLimits } from './limits';
-import { allResources, apiTemplates, buildApp, removeStubs, TABLES_UNDER_TEST, type Resources } from './support';
+import { allResources, apiTemplates, buildApp, logicalIdAt, removeStubs, TABLES_UNDER_TEST, tableRef, throughDataOutputs, type Resources } from './support';
 
 // Synthesis of both stacks takes tens of seconds on a shared machine: build each variant once.
 jest.setTimeout(600_000);
@@ -58,6 +58,27 @@ function actionsOf(spec: FunctionSpec): string[] {
     .flatMap((r) => r.Properties.PolicyDocument.Statement)
     .flatMap((s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 }
+
+/** What the functions' OPENSEARCH_ENDPOINT must name: the data stack's domain endpoint. */
+const domainEndpoint = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdAt(data, 'SatchelData/VectorSearch/Domain/Resource'), 'DomainEndpoint'] }]] });
+const bucketRef = () => ({ Ref: logicalIdAt(data, 'SatchelData/DataBucket/Resource') });
+
+test('the real tables hold every kind of access the stacks wire, so no loop below runs over nothing', () => {
+  const kinds = {
+    'table read': specs.some((s) => Object.values(s.access.tables ?? {}).includes('read')),
+    'table write': specs.some((s) => Object.values(s.access.tables ?? {}).includes('write')),
+    'bucket read': specs.some((s) => s.access.bucket === 'read'),
+    'bucket write': specs.some((s) => s.access.bucket === 'write'),
+    'search read': specs.some((s) => s.access.search === 'read'),
+    'search write': specs.some((s) => s.access.search === 'write'),
+    embed: specs.some((s) => s.access.embed),
+    sandbox: specs.some((s) => s.access.sandbox),
+    'stream job': jobs.some((j) => 'stream' in j.trigger),
+    'schedule job': jobs.some((j) => 'schedule' in j.trigger),
+    'open route': routes.some((r) => !r.auth),
+  };
+  expect(Object.entries(kinds).filter(([, present]) => !present).map(([kind]) => kind)).toEqual([]);
+});
 
 const WRITE_ACTIONS = [
   'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem',
@@ -153,8 +174,8 @@ describe('data stack', () => {
     data.hasResourceProperties('Custom::SatchelVectorIndex', { index: 'satchel-items', dimension: 1024 });
     data.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({
-        OPENSEARCH_DOMAIN_NAME: Match.anyValue(),
-        OPENSEARCH_ENDPOINT: Match.anyValue(),
+        OPENSEARCH_DOMAIN_NAME: { Ref: logicalIdAt(data, 'SatchelData/VectorSearch/Domain/Resource') },
+        OPENSEARCH_ENDPOINT: domainEndpoint(),
         OPENSEARCH_INDEX: 'satchel-items',
         EMBEDDING_DIMENSION: '1024',
       }) },
@@ -185,9 +206,11 @@ describe('data stack', () => {
     });
   });
 
-  test('outputs: every table name and the bucket name under their stable names', () => {
-    for (const id of tableIds) data.hasOutput(tableOutput(id), {});
-    data.hasOutput(BUCKET_NAME_OUTPUT, {});
+  test('outputs: every table name, the bucket name and the vector endpoint under their stable names', () => {
+    const outputs = data.toJSON().Outputs as Record<string, { Value: unknown }>;
+    for (const id of tableIds) expect(outputs[tableOutput(id)]).toEqual({ Value: tableRef(data, id) });
+    expect(outputs[BUCKET_NAME_OUTPUT]).toEqual({ Value: bucketRef() });
+    expect(outputs[VECTOR_ENDPOINT_OUTPUT]).toEqual({ Value: domainEndpoint() });
   });
 
   test('retained resources keep their logical ids: a change of id would make CloudFormation replace (lose) the data', () => {
@@ -273,12 +296,15 @@ describe('API stack', () => {
     });
   });
 
-  test('each function gets the env vars of exactly the tables and bucket its row names', () => {
+  test('each function gets the env vars of exactly the tables and bucket its row names, each naming that table or bucket', () => {
     for (const s of specs) {
       const variables = lambdaOf(s).Environment.Variables as Record<string, unknown>;
       const tableVars = Object.keys(variables).filter((k) => k.startsWith('TABLE_')).sort();
-      expect(tableVars).toEqual(Object.keys(s.access.tables ?? {}).map((id) => tableEnvVar(id as TableId)).sort());
+      const named = Object.keys(s.access.tables ?? {}) as TableId[];
+      expect(tableVars).toEqual(named.map(tableEnvVar).sort());
+      for (const id of named) expect(throughDataOutputs(data, variables[tableEnvVar(id)])).toEqual(tableRef(data, id));
       expect(BUCKET_ENV_VAR in variables).toBe(Boolean(s.access.bucket));
+      if (s.access.bucket) expect(throughDataOutputs(data, variables[BUCKET_ENV_VAR])).toEqual(bucketRef());
     }
   });
 
@@ -293,8 +319,9 @@ describe('API stack', () => {
       expect(actions.filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
     }
     const spec = (handler: string) => specs.find((s) => s.handler === handler)!;
-    expect(actionsOf(spec('items/fixture-add'))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'es:ESHttpPut']));
-    expect(actionsOf(spec('items/fixture-search'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost', 's3:GetObject*']));
+    expect(actionsOf(spec('items/add-item'))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 's3:PutObject', 'es:ESHttpPut']));
+    expect(actionsOf(spec('items/search'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost']));
+    expect(actionsOf(spec('items/get-item'))).toEqual(expect.arrayContaining(['dynamodb:GetItem', 's3:GetObject*']));
   });
 
   test("bucket grants reach the objects of the function's own surface only (issue 12: least privilege)", () => {
@@ -329,20 +356,25 @@ describe('API stack', () => {
     expect(variablesOf('files/list-deployments').SATCHEL_MAX_RUNNING_SANDBOXES).toBeUndefined();
   });
 
-  test('search and embed rows: OpenSearch env, Bedrock limited to the Titan V2 model', () => {
-    expect(lambdaOf(specs.find((s) => s.handler === 'items/fixture-search')!).Environment.Variables).toMatchObject({
-      SATCHEL_VECTOR_BACKEND: 'opensearch',
-      OPENSEARCH_ENDPOINT: expect.anything(),
-      OPENSEARCH_INDEX: 'satchel-items',
-      OPENSEARCH_SERVERLESS: 'false',
-      SATCHEL_EMBEDDER: 'bedrock',
-      BEDROCK_MODEL_ID: 'amazon.titan-embed-text-v2:0',
-      EMBEDDING_DIMENSION: '1024',
-    });
+  test('search and embed rows: OpenSearch env naming the data stack\'s domain, Bedrock limited to the Titan V2 model', () => {
+    const searchers = specs.filter((s) => s.access.search);
+    expect(searchers.length).toBeGreaterThan(0);
+    for (const s of searchers) {
+      const variables = lambdaOf(s).Environment.Variables;
+      expect(variables).toMatchObject({ SATCHEL_VECTOR_BACKEND: 'opensearch', OPENSEARCH_INDEX: 'satchel-items', OPENSEARCH_SERVERLESS: 'false' });
+      expect(throughDataOutputs(data, variables.OPENSEARCH_ENDPOINT)).toEqual(domainEndpoint());
+    }
+    const embedders = specs.filter((s) => s.access.embed);
+    expect(embedders.length).toBeGreaterThan(0);
+    for (const s of embedders) {
+      expect(lambdaOf(s).Environment.Variables).toMatchObject({
+        SATCHEL_EMBEDDER: 'bedrock', BEDROCK_MODEL_ID: 'amazon.titan-embed-text-v2:0', EMBEDDING_DIMENSION: '1024',
+      });
+    }
     const bedrock = ofType('AWS::IAM::Policy')
       .flatMap((r) => r.Properties.PolicyDocument.Statement)
       .filter((s: { Action: unknown }) => JSON.stringify(s.Action).includes('bedrock:'));
-    expect(bedrock.length).toBe(specs.filter((s) => s.access.embed).length);
+    expect(bedrock.length).toBe(embedders.length);
     for (const statement of bedrock) {
       expect(statement.Action).toBe('bedrock:InvokeModel');
       expect(JSON.stringify(statement.Resource)).toMatch(/:bedrock:.*::foundation-model\/amazon\.titan-embed-text-v2:0"/);
@@ -402,6 +434,8 @@ describe('API stack', () => {
   test('jobs: a schedule becomes an EventBridge rule, a stream a filtered, bounded event source mapping on that table', () => {
     const scheduled = jobs.filter((j) => 'schedule' in j.trigger);
     const streamed = jobs.filter((j) => 'stream' in j.trigger);
+    expect(scheduled.length).toBeGreaterThan(0);
+    expect(streamed.length).toBeGreaterThan(0);
     expect(ofType('AWS::Events::Rule')).toHaveLength(scheduled.length);
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(streamed.length);
@@ -414,13 +448,17 @@ describe('API stack', () => {
       const fn = lambdaOf(jobFunction(job));
       const mapping = mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes(
         Object.entries(apiResources).find(([, r]) => r.Properties === fn)![0]))!.Properties;
-      expect(JSON.stringify(mapping.EventSourceArn)).toMatch(new RegExp(`${trigger.stream.charAt(0).toUpperCase()}${trigger.stream.slice(1)}Table.*StreamArn`));
+      expect(throughDataOutputs(data, mapping.EventSourceArn)).toEqual({ 'Fn::GetAtt': [tableRef(data, trigger.stream).Ref, 'StreamArn'] });
       expect(mapping).toMatchObject({
         BatchSize: trigger.batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         FilterCriteria: { Filters: trigger.filters.map((f) => ({ Pattern: JSON.stringify(f) })) },
-        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
       });
+      // failures land in the job's own dead-letter queue
+      const deadLetters = mapping.DestinationConfig.OnFailure.Destination['Fn::GetAtt'];
+      expect(deadLetters).toEqual([expect.any(String), 'Arn']);
+      expect(apiResources[deadLetters[0]]).toMatchObject({ Type: 'AWS::SQS::Queue' });
+      expect(cdkPath(apiResources[deadLetters[0]])).toBe(`${home(jobFunction(job))}/${jobFunction(job).name}DeadLetters/Resource`);
       expect(trigger.batchSize).toBeLessThanOrEqual(10);
       // named after the stream's view type: a new stream (new ARN, same output) replaces the mapping
       expect(Object.keys(apiResources).filter((id) => apiResources[id].Properties === mapping))
@@ -451,6 +489,7 @@ describe('API stack', () => {
       .filter((st: { Action: unknown }) => st.Action === 'lambda:InvokeFunction');
     // each resource is the ARN of one target's function, handed over from its surface's stack
     const arns = JSON.stringify(statement.Resource);
+    expect(MCP_TARGETS.length).toBeGreaterThan(0);
     expect(statement.Resource).toHaveLength(MCP_TARGETS.length);
     const variables = lambdaOf(serve).Environment.Variables;
     const names = JSON.stringify(variables.SATCHEL_ROUTE_FUNCTIONS);
@@ -473,9 +512,11 @@ describe('API stack', () => {
   });
 
   test('outputs: API URL, every table name and the bucket name under their stable names', () => {
-    parent.hasOutput(API_URL_OUTPUT, {});
-    for (const id of tableIds) parent.hasOutput(tableOutput(id), {});
-    parent.hasOutput(BUCKET_NAME_OUTPUT, {});
+    const outputs = parent.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs[API_URL_OUTPUT]).toEqual({ Value: { 'Fn::GetAtt': [logicalIdAt(parent, 'SatchelApi/HttpApi/Resource'), 'ApiEndpoint'] } });
+    // each names the data stack's own table (the key table included), read through its output
+    for (const id of tableIds) expect(throughDataOutputs(data, outputs[tableOutput(id)].Value)).toEqual(tableRef(data, id));
+    expect(throughDataOutputs(data, outputs[BUCKET_NAME_OUTPUT].Value)).toEqual(bucketRef());
   });
 });
 

@@ -5,43 +5,16 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildSatchel } from '../../lib/app';
 import { PROJECT_ROOT } from '../../lib/constructs/satchel-function';
 import { AUTHORIZER_HANDLER, VECTOR_INDEX_HANDLER, type FunctionTables } from '../../lib/functions';
-import { JOBS, type Job } from '../../lib/jobs';
-import { ROUTES, type Route } from '../../lib/routes';
+import { JOBS } from '../../lib/jobs';
+import { ROUTES } from '../../lib/routes';
+import { type TableId } from '../../lib/data-model';
 import type { SatchelApiStack } from '../../lib/stateless-stack';
-import * as system from '../../lambdas/system/contracts';
 
 /**
- * Rows that exercise every kind of access (search, embed, sandbox, stream and schedule jobs), added to
- * the real tables: the surfaces' own rows may not be on this branch yet, and the stack must handle them.
+ * The real route and job tables. Every kind of access the stack wires (table, bucket, search, embed,
+ * sandbox, stream and schedule jobs) is among their rows: `stacks.test.ts` checks that it still is.
  */
-export const FIXTURE_ROUTES: Route[] = [
-  {
-    method: 'POST', path: '/fixture/search', handler: 'items/fixture-search', contract: system.health, auth: true,
-    access: { tables: { manifests: 'read' }, bucket: 'read', search: 'read', embed: true },
-  },
-  {
-    method: 'POST', path: '/fixture/items', handler: 'items/fixture-add', contract: system.health, auth: true,
-    access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write', embed: true },
-  },
-  {
-    method: 'POST', path: '/fixture/deployments/{id}/sync', handler: 'files/fixture-sync', contract: system.health, auth: true,
-    access: { tables: { deployments: 'read' }, bucket: 'read', sandbox: true },
-  },
-];
-export const FIXTURE_JOBS: Job[] = [
-  {
-    handler: 'items/fixture-expire', description: 'fixture stream consumer', trigger: { stream: 'manifests', filters: [{ eventName: ['REMOVE'] }], batchSize: 10 },
-    access: { tables: { manifests: 'write' }, bucket: 'write', search: 'write' },
-  },
-  {
-    handler: 'files/fixture-sweep', description: 'fixture schedule', trigger: { schedule: 'rate(5 minutes)' },
-    access: { tables: { deployments: 'write' } },
-  },
-];
-export const TABLES_UNDER_TEST: FunctionTables = {
-  routes: [...ROUTES, ...FIXTURE_ROUTES],
-  jobs: [...JOBS, ...FIXTURE_JOBS],
-};
+export const TABLES_UNDER_TEST: FunctionTables = { routes: ROUTES, jobs: JOBS };
 
 let stubRoot: string | undefined;
 
@@ -92,4 +65,32 @@ export function apiTemplates(api: SatchelApiStack): Map<string, Template> {
 /** Every resource of the API stack and its surface stacks (logical ids are unique enough across them for tests). */
 export function allResources(templates: Iterable<Template>): Resources {
   return Object.assign({}, ...[...templates].map((t) => t.toJSON().Resources as Resources));
+}
+
+/** The logical id of the one resource of `template` at a construct path (`SatchelData/ApiKeysTable/Resource`). */
+export function logicalIdAt(template: Template, path: string): string {
+  const ids = Object.entries(template.toJSON().Resources as Resources).filter(([, r]) => r.Metadata?.['aws:cdk:path'] === path).map(([id]) => id);
+  expect(ids).toEqual([expect.any(String)]);
+  return ids[0];
+}
+
+/** The data stack's table of a data-model id, as a `Ref` (what its name resolves to). */
+export const tableRef = (data: Template, id: TableId) => ({ Ref: logicalIdAt(data, `SatchelData/${id.charAt(0).toUpperCase()}${id.slice(1)}Table/Resource`) });
+
+/**
+ * `value` with every weak reference to a data stack output (`Fn::GetStackOutput`) replaced by that
+ * output's value: what an API stack setting refers to in the data stack (`{ Ref: 'ApiKeysTable…' }`).
+ */
+export function throughDataOutputs(data: Template, value: unknown): unknown {
+  const outputs = data.toJSON().Outputs as Record<string, { Value: unknown }>;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== 'object') return v;
+    const reference = (v as Record<string, { StackName: string; OutputName: string } | undefined>)['Fn::GetStackOutput'];
+    if (!reference) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    expect(reference.StackName).toBe('SatchelData');
+    expect(outputs[reference.OutputName]).toBeDefined();
+    return outputs[reference.OutputName].Value;
+  };
+  return walk(value);
 }

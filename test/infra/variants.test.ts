@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { jobFunction, routeFunction } from '../../lib/functions';
-import { allResources, apiTemplates, buildApp, removeStubs, TABLES_UNDER_TEST } from './support';
+import { allResources, apiTemplates, buildApp, logicalIdAt, removeStubs, TABLES_UNDER_TEST, throughDataOutputs } from './support';
 
 jest.setTimeout(600_000);
 
@@ -22,6 +22,10 @@ beforeAll(() => {
 });
 afterAll(removeStubs);
 
+/** What a launcher setting or grant must name: a resource of the data stack, by construct path. */
+const ref = (path: string) => ({ Ref: logicalIdAt(data, `SatchelData/${path}`) });
+const attribute = (path: string, name: string) => ({ 'Fn::GetAtt': [logicalIdAt(data, `SatchelData/${path}`), name] });
+
 const functionsWith = (predicate: (variables: Record<string, unknown>) => boolean) =>
   Object.values(allResources(api)).filter((r) => r.Type === 'AWS::Lambda::Function' && predicate(r.Properties.Environment?.Variables ?? {}));
 const statements = () => Object.values(allResources(api)).filter((r) => r.Type === 'AWS::IAM::Policy')
@@ -34,31 +38,50 @@ test('vectorBackend=serverless: a vector collection with encryption, network and
   data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'network' });
   data.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', { Type: 'data' });
   data.hasResourceProperties('Custom::SatchelVectorIndex', { dimension: 512 });
+  const endpoint = attribute('VectorSearch/Collection', 'CollectionEndpoint');
+  data.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ OPENSEARCH_ENDPOINT: endpoint, OPENSEARCH_SERVERLESS: 'true' }) } });
+  const searchRows = specs.filter((s) => s.access.search).length;
+  expect(searchRows).toBeGreaterThan(0);
   const searchers = functionsWith((v) => v.SATCHEL_VECTOR_BACKEND === 'opensearch');
-  expect(searchers).toHaveLength(specs.filter((s) => s.access.search).length);
-  for (const fn of searchers) expect(fn.Properties.Environment.Variables).toMatchObject({ OPENSEARCH_SERVERLESS: 'true' });
-  expect(statements().filter((st) => st.Action === 'aoss:APIAccessAll')).toHaveLength(specs.filter((s) => s.access.search).length);
-  for (const fn of functionsWith((v) => v.SATCHEL_EMBEDDER === 'bedrock')) {
-    expect(fn.Properties.Environment.Variables.EMBEDDING_DIMENSION).toBe('512');
+  expect(searchers).toHaveLength(searchRows);
+  for (const fn of searchers) {
+    expect(fn.Properties.Environment.Variables).toMatchObject({ OPENSEARCH_SERVERLESS: 'true' });
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables.OPENSEARCH_ENDPOINT)).toEqual(endpoint);
   }
+  expect(statements().filter((st) => st.Action === 'aoss:APIAccessAll')).toHaveLength(searchRows);
+  const embedders = functionsWith((v) => v.SATCHEL_EMBEDDER === 'bedrock');
+  expect(embedders.length).toBeGreaterThan(0);
+  expect(embedders).toHaveLength(specs.filter((s) => s.access.embed).length);
+  for (const fn of embedders) expect(fn.Properties.Environment.Variables.EMBEDDING_DIMENSION).toBe('512');
 });
 
 test('sandboxLauncher=true: sandbox functions get the launcher settings and may run and stop tasks, nothing more', () => {
+  const cluster = attribute('Sandbox/Cluster/Resource', 'Arn');
+  const sandboxRows = specs.filter((s) => s.access.sandbox).length;
+  expect(sandboxRows).toBeGreaterThan(0);
   const sandboxed = functionsWith((v) => v.SATCHEL_SANDBOX_ROOT !== undefined);
-  expect(sandboxed).toHaveLength(specs.filter((s) => s.access.sandbox).length);
+  expect(sandboxed).toHaveLength(sandboxRows);
   for (const fn of sandboxed) {
-    expect(fn.Properties.Environment.Variables).toMatchObject({
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({
       SANDBOX_LAUNCHER: 'ecs',
-      SANDBOX_CLUSTER_ARN: expect.anything(),
-      SANDBOX_TASK_DEFINITION_ARN: expect.anything(),
-      SANDBOX_SUBNET_IDS: expect.anything(),
-      SANDBOX_SECURITY_GROUP_ID: expect.anything(),
+      SANDBOX_CLUSTER_ARN: cluster,
+      SANDBOX_TASK_DEFINITION_ARN: ref('Sandbox/TaskDefinition/Resource'),
+      SANDBOX_SUBNET_IDS: { 'Fn::Join': ['', [ref('Sandbox/Vpc/isolatedSubnet1/Subnet'), ',', ref('Sandbox/Vpc/isolatedSubnet2/Subnet')]] },
+      SANDBOX_SECURITY_GROUP_ID: attribute('Sandbox/TaskSecurityGroup/Resource', 'GroupId'),
     });
   }
   // and the stop route, which stops tasks without mounting the file system (issue 17 item 8)
   const launchers = functionsWith((v) => v.SANDBOX_LAUNCHER !== undefined);
   expect(launchers).toHaveLength(sandboxed.length + 1);
-  for (const fn of launchers) expect(fn.Properties.Environment.Variables).toMatchObject({ SANDBOX_LAUNCHER: 'ecs', SANDBOX_CLUSTER_ARN: expect.anything() });
+  for (const fn of launchers) {
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({ SANDBOX_LAUNCHER: 'ecs', SANDBOX_CLUSTER_ARN: cluster });
+  }
+  const passRoles = statements().filter((st) => st.Action === 'iam:PassRole');
+  expect(passRoles).toHaveLength(launchers.length);
+  for (const st of passRoles) {
+    expect(throughDataOutputs(data, (st as { Resource?: unknown }).Resource))
+      .toEqual([attribute('Sandbox/TaskDefinition/TaskRole/Resource', 'Arn'), attribute('Sandbox/TaskDefinition/ExecutionRole/Resource', 'Arn')]);
+  }
   expect(statements()).toEqual(expect.arrayContaining([
     expect.objectContaining({ Action: 'ecs:RunTask', Condition: { ArnEquals: { 'ecs:cluster': expect.anything() } } }),
     expect.objectContaining({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
@@ -68,6 +91,7 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
   ]));
   const launchStatements = statements().filter((st) => st.Action === 'ecs:RunTask');
   expect(launchStatements).toHaveLength(launchers.length);
+  for (const st of launchStatements) expect(throughDataOutputs(data, st.Condition)).toEqual({ ArnEquals: { 'ecs:cluster': cluster } });
   // the image comes from the private ECR repository named in context; the execution role may pull it
   const container = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
     .find((r) => r.Type === 'AWS::ECS::TaskDefinition')!.Properties.ContainerDefinitions[0];

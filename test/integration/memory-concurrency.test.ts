@@ -2,6 +2,7 @@ import { allocateSequence, voidSequence } from '../../lambdas/memory/service/cha
 import { partitionKey } from '../../lambdas/memory/service/keys';
 import { contentHash, timestampMicros } from '../../lambdas/memory/service/records';
 import { call, startTestApi, type TestApi } from '../support/api';
+import { random } from '../support/generated';
 
 let api: TestApi;
 beforeAll(async () => (api = await startTestApi()));
@@ -11,6 +12,8 @@ const WRITERS = 8;
 const BATCHES = 4;
 const BATCH_SIZE = 20;
 const RECORDS = 40;
+/** Every writer draws its operations from its own generator seeded from this: rerun a failure with SATCHEL_CONCURRENCY_SEED=<seed>. */
+const SEED = Number(process.env.SATCHEL_CONCURRENCY_SEED ?? Date.now() % 1_000_000);
 
 interface SentOp {
   table: string;
@@ -21,11 +24,11 @@ interface SentOp {
 }
 
 /** Timestamps from a one-minute window at whole seconds: many writes collide on the same record and instant. */
-function randomOp(writer: number, n: number): SentOp {
-  const record = Math.floor(Math.random() * RECORDS);
-  const at = new Date(Date.UTC(2024, 0, 15, 10, 0, Math.floor(Math.random() * 60))).toISOString();
+function randomOp(rng: () => number, writer: number, n: number): SentOp {
+  const record = Math.floor(rng() * RECORDS);
+  const at = new Date(Date.UTC(2024, 0, 15, 10, 0, Math.floor(rng() * 60))).toISOString();
   const table = record % 2 ? 'notes' : 'beliefs';
-  if (Math.random() < 0.15) return { table, record_id: `r${record}`, operation: 'delete', data: null, local_updated_at: at };
+  if (rng() < 0.15) return { table, record_id: `r${record}`, operation: 'delete', data: null, local_updated_at: at };
   return { table, record_id: `r${record}`, operation: 'upsert', data: { writer, n, local_updated_at: at }, local_updated_at: at };
 }
 
@@ -46,15 +49,17 @@ afterEach(() => {
 });
 
 describe('memory sync under concurrency', () => {
-  it('converges on the per-record maximum and a concurrent puller sees every change exactly once', async () => {
+  it(`converges on the per-record maximum and a concurrent puller sees every change exactly once (seed ${SEED})`, async () => {
     const { key } = await api.key({ surfaces: ['memory'] });
     const sent: SentOp[] = [];
     const committedSeqs: number[] = [];
     let writing = true;
 
     const writer = async (w: number) => {
+      // one generator per writer: what each writer sends does not depend on how the writers interleave
+      const rng = random(SEED * WRITERS + w);
       for (let b = 0; b < BATCHES; b++) {
-        const ops = Array.from({ length: BATCH_SIZE }, (_, i) => randomOp(w, b * BATCH_SIZE + i));
+        const ops = Array.from({ length: BATCH_SIZE }, (_, i) => randomOp(rng, w, b * BATCH_SIZE + i));
         sent.push(...ops);
         const res = await call(api.url, 'POST', '/sync/push', { key, body: { agent_id: 'shared', operations: ops } });
         expect(res.status).toBe(200);
@@ -66,11 +71,19 @@ describe('memory sync under concurrency', () => {
     };
 
     const pulled: any[] = [];
+    const PULL_LIMIT = 13;
+    // once the writers are done, every change fits in this many pages, plus the one that finds nothing more
+    const pagesAfterWriting = Math.ceil((WRITERS * BATCHES * BATCH_SIZE) / PULL_LIMIT) + 1;
     const puller = async () => {
       let cursor: string | undefined;
+      let afterWriting = 0;
       for (;;) {
         const stillWriting = writing;
-        const page = await pullPage(key, { cursor, limit: 13, device_id: 'watcher' });
+        if (!stillWriting && ++afterWriting > pagesAfterWriting) {
+          throw new Error(`the puller still had more after ${pagesAfterWriting} pages once the writers were done (seed ${SEED}): `
+            + `${pulled.length} changes pulled, ${committedSeqs.length} committed`);
+        }
+        const page = await pullPage(key, { cursor, limit: PULL_LIMIT, device_id: 'watcher' });
         pulled.push(...page.operations);
         cursor = page.cursor;
         // finish only with a pull that started after every writer had its answer and found nothing more
@@ -99,11 +112,14 @@ describe('memory sync under concurrency', () => {
     const expectedLive = [...winners.entries()].filter(([, op]) => op.operation === 'upsert').map(([id, op]) => [id, op.data]).sort();
     const live: [string, unknown][] = [];
     let cursor: string | undefined;
-    do {
+    const fullPages = Math.ceil(RECORDS / 7) + 1;
+    for (let pages = 0; ; pages++) {
+      if (pages === fullPages) throw new Error(`the full pull still had more after ${fullPages} pages of at most ${RECORDS} records (seed ${SEED})`);
       const page = await pullPage(key, { full: true, cursor, limit: 7 });
       live.push(...page.operations.map((c: any) => [`${c.table}/${c.record_id}`, c.data] as [string, unknown]));
-      cursor = page.has_more ? page.cursor : undefined;
-    } while (cursor);
+      if (!page.has_more) break;
+      cursor = page.cursor;
+    }
     expect(live.sort()).toEqual(expectedLive);
 
     // per record, the log lists states in the order the record took them, so replaying it in order converges too
