@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { TABLES, tableEnvVar, BUCKET_ENV_VAR } from '../lib/data-model';
@@ -12,10 +13,13 @@ import { run as warmLatency } from './warm-latency';
  * Cold start of every function: the minified bundle, built the way lib/constructs/satchel-function.ts
  * has NodejsFunction build it, and its module init time in a fresh Node process (median of runs),
  * next to a floor: a bare handler that only constructs a DynamoDB document client, and the reference:
- * that floor bundled from the packages' CommonJS builds, as every function was before BUNDLE_MAIN_FIELDS.
- * Targets: every function within 1.5x the reference, the median within 1.3x.
+ * that floor as every function was before issue 17: bundled from the packages' CommonJS builds and
+ * loaded with `--enable-source-maps`. Targets: every function within 1.5x the reference, the median within 1.3x.
  *
- *   npm run bench -- cold-start [--runs 7] [--sdk bundled|external] [--no-warm]
+ *   npm run bench -- cold-start [--runs 7] [--sdk bundled|external] [--source-maps] [--no-warm]
+ *
+ * `--source-maps` loads the floor and the functions with `--enable-source-maps`, as the stack does with
+ * context `sourceMapStackTraces=true` (off by default).
  *
  * `--sdk external` leaves `@aws-sdk/*` out of the bundle (NodejsFunction's default for Node 22, which
  * loads the runtime's SDK); the stack bundles it (`externalModules: []`), so `bundled` is the default.
@@ -30,6 +34,8 @@ const COMMONJS_MAIN_FIELDS = ['main', 'module'];
 interface Build {
   external: string[];
   mainFields: string[];
+  /** Loaded with NODE_OPTIONS=--enable-source-maps. */
+  sourceMaps: boolean;
 }
 
 interface Subject {
@@ -64,10 +70,10 @@ async function bundle(subject: Subject, { external, mainFields }: Build): Promis
 }
 
 /** What Lambda sets, plus what the stack gives a function (tables, bucket, Powertools). */
-function lambdaEnvironment(name: string): NodeJS.ProcessEnv {
+function lambdaEnvironment(name: string, sourceMaps: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    NODE_OPTIONS: '--enable-source-maps',
+    ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     AWS_REGION: 'us-east-1',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: name,
@@ -95,8 +101,8 @@ interface Init {
   wall: number;
 }
 
-function init(file: string, name: string): Init {
-  const result = spawnSync(process.execPath, ['-e', INIT_PROBE, file], { env: lambdaEnvironment(name), cwd: ROOT, encoding: 'utf8' });
+function init(file: string, name: string, sourceMaps: boolean): Init {
+  const result = spawnSync(process.execPath, ['-e', INIT_PROBE, file], { env: lambdaEnvironment(name, sourceMaps), cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${name}: module init failed:\n${result.stderr}`);
   return JSON.parse(result.stdout) as Init;
 }
@@ -117,22 +123,25 @@ export async function run(args: string[]): Promise<void> {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
 
-  const build: Build = { external, mainFields: BUNDLE_MAIN_FIELDS };
-  console.log(`Cold start: esbuild minify, node22, cjs, main fields ${BUNDLE_MAIN_FIELDS.join(',')}, source maps; AWS SDK ${sdk}; `
-    + `Node ${process.version}; median of ${runs} fresh processes`);
-  console.log('x ref: against the reference, the floor built from CommonJS builds (main fields main,module) as functions were before\n');
+  const sourceMaps = args.includes('--source-maps');
+  const build: Build = { external, mainFields: BUNDLE_MAIN_FIELDS, sourceMaps };
+  console.log(`Cold start: esbuild minify, node22, cjs, main fields ${BUNDLE_MAIN_FIELDS.join(',')}, source map files; `
+    + `${sourceMaps ? 'with' : 'without'} --enable-source-maps; AWS SDK ${sdk}; Node ${process.version}; median of ${runs} fresh processes`);
+  console.log('x ref: against the reference, the floor as functions were before: CommonJS builds (main fields main,module), --enable-source-maps\n');
   const floorEntry = join(__dirname, 'floor-handler.ts');
-  const reference = { name: 'reference floor (CommonJS builds)', entry: floorEntry, build: { external, mainFields: COMMONJS_MAIN_FIELDS } };
+  const reference = { name: 'reference floor (CommonJS builds)', entry: floorEntry, build: { external, mainFields: COMMONJS_MAIN_FIELDS, sourceMaps: true } };
   const all = [reference, { name: 'floor (DynamoDB document client)', entry: floorEntry, build }, ...subjects().map((s) => ({ ...s, build }))];
   const missing = all.filter((s) => !existsSync(s.entry)).map((s) => `${s.name} (${s.entry.slice(ROOT.length + 1)})`);
   const present = all.filter((s) => existsSync(s.entry));
   const bundles = [];
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
   for (const subject of present) bundles.push({ ...subject, ...(await bundle(subject, subject.build)) });
+  const loadStart = load();
   // round-robin, so that load on the machine falls on every function alike
   const samples = bundles.map(() => [] as Init[]);
   for (let i = 0; i <= runs; i++) {
     bundles.forEach((b, j) => {
-      const sample = init(b.file, b.name);
+      const sample = init(b.file, b.name, b.build.sourceMaps);
       if (i > 0) samples[j].push(sample); // the first round warms the file system cache
     });
   }
@@ -143,6 +152,7 @@ export async function run(args: string[]): Promise<void> {
     wall: median(samples[j].map((s) => s.wall)),
   }));
   const [ref, floor, ...rows] = measured;
+  console.log(`load average while measuring: ${loadStart} at the start, ${load()} at the end (1, 5, 15 min)\n`);
 
   const table = [
     ['function', 'bundle KiB', 'init ms (CPU)', 'init ms (wall)', 'x ref', 'x floor', ''],

@@ -58,6 +58,7 @@ export function makeFunction(scope: Construct, ctx: FunctionContext, spec: Funct
     description: spec.description,
     lambdasRoot: ctx.lambdasRoot,
     logRetentionDays: settings.logRetentionDays,
+    sourceMapStackTraces: settings.sourceMapStackTraces,
     timeout: options.timeout,
     memorySize: sandbox ? 1024 : undefined,
     role: searchRole,

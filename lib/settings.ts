@@ -38,6 +38,8 @@ export interface Settings {
   corsOrigins: string[];
   /** Days the bucket keeps replaced or deleted bytes (noncurrent versions). */
   noncurrentVersionDays: number;
+  /** Node resolves stack traces through the bundles' source maps (`--enable-source-maps`): readable traces, slower cold starts. */
+  sourceMapStackTraces: boolean;
 }
 
 /** A scope's lifetime as the functions apply it: the deployment's setting, else the kit's default. */
@@ -131,5 +133,6 @@ export function readSettings(node: Node): Settings {
     apiBurstLimit,
     corsOrigins,
     noncurrentVersionDays,
+    sourceMapStackTraces: flag(node, 'sourceMapStackTraces'),
   };
 }

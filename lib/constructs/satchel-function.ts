@@ -41,6 +41,12 @@ export interface SatchelFunctionProps {
   vpcSubnets?: lambda.FunctionProps['vpcSubnets'];
   securityGroups?: lambda.FunctionProps['securityGroups'];
   commandHooks?: ICommandHooks;
+  /**
+   * `--enable-source-maps`: Node reads the bundle's source map at load, which costs 15–25 ms of init
+   * per function (docs/benchmarks.md); without it, stack traces name minified positions, which the
+   * `index.js.map` shipped with every function translates.
+   */
+  sourceMapStackTraces?: boolean;
 }
 
 /**
@@ -89,7 +95,7 @@ export class SatchelFunction extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.sourceMapStackTraces ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         POWERTOOLS_SERVICE_NAME: 'satchel',
         POWERTOOLS_METRICS_NAMESPACE: 'Satchel',
         ...props.environment,

@@ -105,6 +105,7 @@ export class VectorSearch extends Construct {
       description: 'Satchel: creates the k-NN index of item chunks (CloudFormation custom resource)',
       lambdasRoot: props.lambdasRoot,
       logRetentionDays: settings.logRetentionDays,
+      sourceMapStackTraces: settings.sourceMapStackTraces,
       role: indexFunctionRole,
       // The handler waits for the domain to be reachable; Lambda's maximum keeps it from giving up early.
       timeout: Duration.minutes(15),

@@ -15,6 +15,7 @@ test('defaults: managed domain, 1024 dimensions, no launcher, kit TTLs', () => {
     apiBurstLimit: 100,
     corsOrigins: ['*'],
     noncurrentVersionDays: 1,
+    sourceMapStackTraces: false,
     sandboxImageTag: 'latest',
     quotas: { maxRunningSandboxesPerTenant: 10, maxPendingFetchesPerTenant: 20, maxMultipartUploadsPerCall: 10, fetchMinBytesPerSecond: 16384, ingestConcurrency: 16, ingestTenantConcurrency: 4 },
   });
@@ -34,8 +35,8 @@ test('stage throttling, CORS origins and noncurrent-version days are parsed', ()
 });
 
 test('context options are parsed', () => {
-  expect(settings({ vectorBackend: 'serverless', embeddingDimension: '256', sandboxLauncher: 'true', ttlSessionSeconds: '0', ttlAgentSeconds: '90' }))
-    .toMatchObject({ vectorBackend: 'serverless', embeddingDimension: 256, sandboxLauncher: true, scopeTtlSeconds: { session: 0, agent: 90 } });
+  expect(settings({ vectorBackend: 'serverless', embeddingDimension: '256', sandboxLauncher: 'true', ttlSessionSeconds: '0', ttlAgentSeconds: '90', sourceMapStackTraces: 'true' }))
+    .toMatchObject({ vectorBackend: 'serverless', embeddingDimension: 256, sandboxLauncher: true, scopeTtlSeconds: { session: 0, agent: 90 }, sourceMapStackTraces: true });
 });
 
 test.each([
@@ -52,6 +53,7 @@ test.each([
   [{ corsOrigins: 'app.example.com' }, /corsOrigins must be \* or comma-separated origins/],
   [{ corsOrigins: 'https://example.com/path' }, /corsOrigins must be/],
   [{ noncurrentVersionDays: '0' }, /noncurrentVersionDays must be at least 1/],
+  [{ sourceMapStackTraces: 'yes' }, /sourceMapStackTraces must be true or false/],
 ])('refuses %j', (context, message) => {
   expect(() => settings(context as Record<string, string>)).toThrow(message);
 });

@@ -247,7 +247,6 @@ describe('API stack', () => {
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Environment: { Variables: expect.objectContaining({
-          NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'satchel',
           POWERTOOLS_METRICS_NAMESPACE: 'Satchel',
         }) },
@@ -255,6 +254,8 @@ describe('API stack', () => {
       });
     }
     for (const t of apiStacks.values()) t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    // no --enable-source-maps by default: reading the source map costs every cold start (docs/benchmarks.md)
+    expect(functions.filter((fn) => fn.Properties.Environment.Variables.NODE_OPTIONS !== undefined)).toEqual([]);
   });
 
   test('one nested stack per surface (handler folder) holds that surface\'s functions, routes and jobs', () => {

@@ -13,7 +13,7 @@ let api: Template[];
 let nagViolations: unknown[];
 
 beforeAll(() => {
-  const built = buildApp({ vectorBackend: 'serverless', sandboxLauncher: 'true', sandboxImageRepository: 'satchel-sandbox', sandboxImageTag: 'v1', embeddingDimension: '512' });
+  const built = buildApp({ vectorBackend: 'serverless', sandboxLauncher: 'true', sandboxImageRepository: 'satchel-sandbox', sandboxImageTag: 'v1', embeddingDimension: '512', sourceMapStackTraces: 'true' });
   data = Template.fromStack(built.data);
   api = [...apiTemplates(built.api).values()];
   const assembly = built.app.synth();
@@ -106,6 +106,13 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
   // no NAT: the launcher and the tasks reach ECS, ECR and Logs through interface endpoints
   data.resourceCountIs('AWS::EC2::NatGateway', 0);
   data.resourceCountIs('AWS::EC2::VPCEndpoint', 6);
+});
+
+test('sourceMapStackTraces=true: every function, the index custom resource too, resolves stack traces through its source map', () => {
+  const functions = Object.values(allResources([data, ...api]))
+    .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'satchel');
+  expect(functions.length).toBeGreaterThan(specs.length); // the routes, jobs, authorizer and the index custom resource
+  for (const fn of functions) expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
 });
 
 test('the collection keeps its logical id (a new one would replace it and lose the index)', () => {
