@@ -126,6 +126,7 @@ describe('data stack', () => {
       { Id: 'items-session', Prefix: 'items/session/', ExpirationInDays: 2, Status: 'Enabled' },
       { Id: 'items-temporary', Prefix: 'items/temporary/', ExpirationInDays: 2, Status: 'Enabled' },
       { Id: 'unconfirmed-uploads', Prefix: 'incoming/', ExpirationInDays: 1, Status: 'Enabled' },
+      { Id: 'unconfirmed-items-uploads', Prefix: 'items/uploads/', ExpirationInDays: 1, Status: 'Enabled' },
       { Id: 'unconfirmed-sync-uploads', Prefix: 'sync/', TagFilters: [{ Key: 'satchel-upload', Value: 'unconfirmed' }], ExpirationInDays: 1, Status: 'Enabled' },
       { Id: 'abort-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
       { Id: 'noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
