@@ -6,7 +6,8 @@ import { contract } from '../kit/contract';
 /** Largest `POST /mcp` body: base64 in the invocation of the tool's route, it stays under Lambda's 6 MB. */
 export const MCP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-const id = z.union([z.string().max(256), z.number()]);
+// JSON-RPC ids are strings or integers: the MCP SDK refuses a fractional id without the error data of our envelope
+const id = z.union([z.string().max(256), z.number().int()]);
 /** The MCP server checks each message in full; this is the envelope a body must have to reach it. */
 const message = z.looseObject({
   jsonrpc: z.literal('2.0'),
