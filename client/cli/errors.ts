@@ -16,6 +16,7 @@ const REWRITES: [RegExp, string][] = [
   [/toScopeId is required for the agent scope.*/, 'moving to the agent scope with a tenant-wide key: name the agent with --to-agent <id>'],
   [/toScopeId is required for the session scope.*/, 'moving to the session scope: name the session with --to-session <id>'],
   [/upload larger files \(POST [^)]*\) or give a fileUrl/, '`satchel items add <itemPath> <file>` uploads larger files (from a path or stdin) up to the server\'s item size cap, or use --file-url'],
+  [/stop one \(POST \/api\/deployments\/\{id\}\/stop\)/, 'stop one (satchel deployments stop <id>)'],
 ];
 
 /** Wire fields the CLI sets from an option or an argument, by field name. */

@@ -62,6 +62,24 @@ it('deployments: create, list newest first, stop; stopping an unknown id says so
   expect(await stranger.ok(['deployments', 'list'])).toMatch(/^No deployments yet/);
 });
 
+it('over the sandbox quota, create fails at once in CLI terms instead of waiting out the Retry-After', async () => {
+  // the Retry-After of a full quota is until the first sandbox expires (an hour here): the SDK must
+  // not sleep through it (a hang would end this test at its timeout)
+  process.env.SATCHEL_MAX_RUNNING_SANDBOXES = '1';
+  try {
+    const u = await user();
+    const [running] = deployments(await u.ok(['deployments', 'create', 'only']));
+    expectOneLineFailure(
+      await u.run(['deployments', 'create', 'one-too-many']),
+      /^satchel: This tenant already has 1 running sandboxes, .*stop one \(satchel deployments stop <id>\) or wait until one expires$/,
+    );
+    await u.ok(['deployments', 'stop', running.id]);
+    expect(deployments(await u.ok(['deployments', 'create', 'after-stop']))[0]).toMatchObject({ name: 'after-stop', status: 'running' });
+  } finally {
+    delete process.env.SATCHEL_MAX_RUNNING_SANDBOXES;
+  }
+});
+
 it('files: list, upload, sync to the Desktop, pull results back (a missing one fails the command), download', async () => {
   const u = await user();
   const [dep] = deployments(await u.ok(['deployments', 'create', 'job']));
