@@ -185,22 +185,6 @@ describe('input that answered 5xx', () => {
     expect((await call(api.url, 'POST', '/api/files/presign', { key, body: { deploymentId, fileName: '\ud83d\ude00.txt', fileSize: 1, mimeType: 'text/plain' } })).status).toBe(200);
   });
 
-  it('concurrent moves of one item: one wins, the others 404 (never 500), and the item is at exactly one place', async () => {
-    const { key } = await api.key({ surfaces: ['items'] });
-    const items = itemsClient(api.url, key);
-    for (let round = 0; round < 3; round++) {
-      const from = `/race-${round}.md`;
-      expect((await items.add({ scope: 'company', itemPath: from, content: `round ${round}` })).status).toBe(201);
-      const moves = await Promise.all([1, 2, 3, 4].map((n) => items.move({ fromScope: 'company', fromPath: from, toPath: `/moved-${round}-${n}.md` })));
-      const statuses = moves.map((m) => m.status).sort();
-      expect(statuses).toEqual([200, 404, 404, 404]);
-      for (const m of moves.filter((x) => x.status === 404)) expect(m.body.error.code).toBe('ITEM_NOT_FOUND');
-    }
-    const paths = (await items.list({ scope: 'company' })).body.items.map((i: { path: string }) => i.path);
-    expect(paths).toHaveLength(3);
-    expect(paths.every((p: string) => p.startsWith('/moved-'))).toBe(true);
-  });
-
   it('an item list cursor outside the listed prefix: 400', async () => {
     const { key } = await api.key({ surfaces: ['items'] });
     const items = itemsClient(api.url, key);
