@@ -28,6 +28,18 @@ const mimeType = z
   .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;[\x20-\x7e]*)?$/i, 'must be a media type such as text/csv')
   .meta({ examples: ['text/csv'] });
 
+/**
+ * The body of a sync or pull in which some or all files failed (207, transfer-reply.ts): `success` is
+ * false, so a seed client cannot take it for a finished copy, and every file's result stays in `data`.
+ */
+export const failedTransferBody = (data: unknown, error: { code: 'PARTIAL_FAILURE' | 'TRANSFER_FAILED'; message: string }) =>
+  ({ success: false, message: error.message, error, data });
+
+const failedTransfer = (verb: string) => ({
+  description: `Some (error.code PARTIAL_FAILURE) or all (TRANSFER_FAILED) files were not ${verb}: success is false; data.failedFiles says why for each`,
+  body: (data: unknown) => failedTransferBody(data, { code: 'PARTIAL_FAILURE', message: `2 of 3 files ${verb}; data.failedFiles says why each other file failed` }),
+});
+
 export const deploymentStatus = z.enum(['provisioning', 'running', 'stopped', 'terminated']);
 
 export const deploymentSchema = z.object({
@@ -61,6 +73,7 @@ const failedFile = z.object({ file: z.string(), code: z.string(), reason: z.stri
 export const createDeployment = contract({
   surface: 'files',
   summary: 'Create a deployment and its sandbox Desktop (beyond seed 004, which needs somewhere for files to go)',
+  quotas: ['running sandboxes per tenant'],
   body: z.strictObject({
     name: z.string().trim().min(1).max(128),
     durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
@@ -120,6 +133,7 @@ export const downloadFile = contract({
 export const syncFiles = contract({
   surface: 'files',
   summary: 'Copy files from storage into the running sandbox’s Desktop',
+  partialFailure: failedTransfer('synced to sandbox Desktop'),
   params: idParams,
   body: z.strictObject({ files: z.array(storagePath).min(1).max(MAX_FILES_PER_TRANSFER) }),
   response: z.object({
@@ -131,6 +145,7 @@ export const syncFiles = contract({
 export const pullFiles = contract({
   surface: 'files',
   summary: 'Copy files from the sandbox’s Desktop into storage and register them',
+  partialFailure: failedTransfer('pulled from sandbox Desktop'),
   params: idParams,
   body: z.strictObject({ files: z.array(fileName).min(1).max(MAX_FILES_PER_TRANSFER) }),
   response: z.object({

@@ -1,4 +1,5 @@
 import { Reply } from '../kit/http';
+import { failedTransferBody } from './contracts';
 import type { FailedFile } from './transfers';
 
 /**
@@ -14,6 +15,6 @@ export function transferReply<D extends { failedFiles: FailedFile[] }>(data: D, 
     return new Reply(200, JSON.stringify({ success: true, ...(allDoneMessage ? { message: allDoneMessage } : {}), data }), headers, true);
   }
   const message = `${done} of ${total} ${total === 1 ? 'file' : 'files'} ${verb}; data.failedFiles says why each other file failed`;
-  const error = { code: done ? 'PARTIAL_FAILURE' : 'TRANSFER_FAILED', message };
-  return new Reply(207, JSON.stringify({ success: false, message, error, data }), headers, true);
+  const body = failedTransferBody(data, { code: done ? 'PARTIAL_FAILURE' : 'TRANSFER_FAILED', message });
+  return new Reply(207, JSON.stringify(body), headers, true);
 }

@@ -65,6 +65,7 @@ export const addItem = contract({
   surface: 'items',
   summary:
     'Add an item from content (up to 1 MiB), fileUrl, or upload (a staged upload, see items/uploads); 201 created, 202 accepted (large items are fetched or indexed in the background, see status)',
+  quotas: ['fileUrl items waiting to be fetched in the background, per tenant'],
   body: z.object({
     scope,
     scopeId,

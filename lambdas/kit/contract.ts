@@ -14,6 +14,10 @@ export interface Contract {
   /** Shape of the success payload (inside the envelope), for the API description. */
   response?: z.ZodType;
   successStatus?: number;
+  /** Caps the route enforces (docs/api.md, Quotas): over one, 429 in the surface's envelope with Retry-After. */
+  quotas?: string[];
+  /** When part of the work can fail while the rest is done: 207 Multi-Status with this body around the payload. */
+  partialFailure?: { description: string; body: (payload: unknown) => unknown };
   /** Overrides the default body limit (config.maxBodyBytes). */
   maxBodyBytes?: number;
   /** Overrides the kit's nesting limit (MAX_BODY_NESTING): for a route that checks each item's

@@ -61,6 +61,7 @@ export const getManifest = contract({
 export const presign = contract({
   surface: 'sync',
   summary: 'Presigned put, get or multipart URLs for up to 1,000 files',
+  quotas: ['multipart uploads opened by one call'],
   query: z.strictObject(agentQuery),
   body: z.strictObject({
     files: z

@@ -71,6 +71,25 @@ function parameters(route: Route): JsonSchema[] {
   return out;
 }
 
+/**
+ * Every route may meet the stage's rate and burst limits in AWS (API Gateway's own answer). A route
+ * with a quota, or one that calls the embedding model or the search index, also answers 429 itself,
+ * in its surface's envelope and with Retry-After.
+ */
+function throttled(route: Route): Record<string, unknown> {
+  const own = [
+    ...(route.contract.quotas ?? []).map((quota) => `over a quota (${quota})`),
+    ...(route.access.embed || route.access.search ? ['the embedding model or the search index throttled'] : []),
+  ];
+  const gateway = 'API Gateway stage rate or burst limit (in AWS)';
+  if (!own.length) return { description: gateway, content: json(GATEWAY_ERROR) };
+  return {
+    description: `${own.join('; ')}; or the ${gateway}`,
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again (answers in the surface envelope)', schema: { type: 'integer', minimum: 1 } } },
+    content: json({ oneOf: [GATEWAY_ERROR, errorShape(route.contract.surface, 429)] }),
+  };
+}
+
 function responses(route: Route): Record<string, unknown> {
   const c = route.contract;
   const status = c.successStatus ?? 200;
@@ -89,7 +108,12 @@ function responses(route: Route): Record<string, unknown> {
     };
   }
   if (c.params) out[404] = error(404, 'Not found (ids of other tenants are not found either)');
+  if (c.partialFailure) {
+    const payload = c.response ? jsonSchema(c.response, 'output') : {};
+    out[207] = { description: c.partialFailure.description, content: json(shapeOf(c.partialFailure.body(PAYLOAD), payload)) };
+  }
   if (c.body) out[413] = error(413, `Body over ${c.maxBodyBytes ?? config.maxBodyBytes} bytes`);
+  out[429] = throttled(route);
   out[500] = error(500, 'Internal error; the body carries the request id of the logs');
   out.default = error(409, 'Other refusals (e.g. 409 conflict) in the same envelope');
   return out;
@@ -158,8 +182,10 @@ function describeApi(): string {
     '',
     '## Errors',
     '400 for malformed or invalid input (the message names the field: `body.…`, `query.…`, `path.…`); 404 for unknown ids and for every ' +
-      'id of another tenant (never 403); 409 for conflicts; 413 for a body over the limit; 500 for our fault, with a `requestId` that ' +
-      'is also in the logs. Surfaces add the codes their product documents define.',
+      'id of another tenant (never 403); 409 for conflicts; 413 for a body over the limit; 429 over a quota or when a dependency ' +
+      'throttles, with `Retry-After` (and API Gateway\'s own `{"message":"Too Many Requests"}` at the stage limits); 500 for our fault, ' +
+      'with a `requestId` that is also in the logs. A sandbox file sync or pull in which any file failed answers 207 with ' +
+      '`success: false`. Surfaces add the codes their product documents define.',
     '',
     '## Limits',
     `Request bodies up to ${config.maxBodyBytes} bytes. Bytes of files never pass through the API: uploads and downloads use presigned ` +
