@@ -82,6 +82,12 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
     reason: 'ECS DescribeTaskDefinition/RegisterTaskDefinition support no resource-level permissions.',
   },
   {
+    actions: /^elasticfilesystem:(CreateAccessPoint|TagResource|DeleteAccessPoint)$/,
+    resources: /:access-point\/\*$/,
+    reason: 'One access point per sandbox, made at launch (its id is not known before): created only with the sandbox tags, '
+      + 'tagged only while being created, deleted only when it carries the deployment tag (never the functions\' access point).',
+  },
+  {
     actions: /^elasticfilesystem:Client(Mount|Write|RootAccess)$/,
     reason: 'Mount of this one file system (CDK grant).',
   },

@@ -8,7 +8,23 @@ import {
   type RunTaskCommandInput,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { CreateAccessPointCommand, DeleteAccessPointCommand, EFSClient, type CreateAccessPointCommandInput } from '@aws-sdk/client-efs';
 import { config } from '../kit/config';
+import { logger } from '../kit/observability';
+import { SANDBOX_TAG } from './sandbox-tags';
+
+interface Sandbox {
+  tenant: string;
+  deploymentId: string;
+  desktopSubpath: string;
+}
+
+/** What a started sandbox holds in AWS; kept on its deployment until it stops. */
+export interface SandboxResources {
+  taskArn?: string;
+  /** The EFS access point whose root is the sandbox's Desktop (the only way its task may mount EFS). */
+  accessPointId?: string;
+}
 
 /**
  * Starts and stops the process that uses a sandbox's Desktop. In AWS with SANDBOX_LAUNCHER=ecs
@@ -16,25 +32,48 @@ import { config } from '../kit/config';
  * default, and locally) there is nothing to start: the Desktop folder is the sandbox.
  */
 export interface SandboxLauncher {
-  /** Returns the task ARN when a task was started. */
-  start(sandbox: { tenant: string; deploymentId: string; desktopSubpath: string }): Promise<string | undefined>;
-  stop(taskArn: string, reason: string): Promise<void>;
+  start(sandbox: Sandbox): Promise<SandboxResources>;
+  /** Stops the task and deletes the access point; an access point already gone counts as deleted. */
+  stop(resources: SandboxResources, reason: string): Promise<void>;
 }
 
-type Command = DescribeTaskDefinitionCommand | RegisterTaskDefinitionCommand | RunTaskCommand | StopTaskCommand;
+type Command =
+  | DescribeTaskDefinitionCommand
+  | RegisterTaskDefinitionCommand
+  | RunTaskCommand
+  | StopTaskCommand
+  | CreateAccessPointCommand
+  | DeleteAccessPointCommand;
 interface Answer {
   taskDefinition?: TaskDefinition;
   tasks?: { taskArn?: string }[];
   failures?: { reason?: string; arn?: string }[];
+  AccessPointId?: string;
 }
 type Send = (command: Command) => Promise<Answer>;
 
+/** The sandbox's own view of EFS: rooted at its Desktop, every operation as the sandbox user. */
+export function accessPointInput(sandbox: Sandbox): CreateAccessPointCommandInput {
+  const uid = config.sandboxUserId;
+  return {
+    ClientToken: sandbox.deploymentId, // a retried create returns the same access point
+    FileSystemId: config.sandboxFileSystemId,
+    RootDirectory: { Path: `${config.sandboxEfsRoot}/${sandbox.desktopSubpath}` },
+    PosixUser: { Uid: uid, Gid: uid },
+    Tags: [
+      { Key: SANDBOX_TAG.tenant, Value: sandbox.tenant },
+      { Key: SANDBOX_TAG.deployment, Value: sandbox.deploymentId },
+    ],
+  };
+}
+
 /**
  * ECS can neither mount a sub-folder of a volume per container nor override volumes in RunTask, so
- * each sandbox runs its own revision of the base task definition whose EFS root is its own Desktop:
- * a sandbox never sees another deployment's (or tenant's) files.
+ * each sandbox runs its own revision of the base task definition whose EFS volume goes through the
+ * sandbox's own access point, IAM-authorised and encrypted in transit (the task role may mount only
+ * through an access point: docs/deploy.md). ECS wants no root directory beside an access point.
  */
-export function registerInput(base: TaskDefinition, rootDirectory: string, deploymentId: string): RegisterTaskDefinitionCommandInput {
+export function registerInput(base: TaskDefinition, accessPointId: string, deploymentId: string): RegisterTaskDefinitionCommandInput {
   return {
     family: base.family,
     taskRoleArn: base.taskRoleArn,
@@ -46,13 +85,22 @@ export function registerInput(base: TaskDefinition, rootDirectory: string, deplo
     runtimePlatform: base.runtimePlatform,
     containerDefinitions: base.containerDefinitions,
     volumes: base.volumes?.map((volume) =>
-      volume.efsVolumeConfiguration ? { ...volume, efsVolumeConfiguration: { ...volume.efsVolumeConfiguration, rootDirectory } } : volume,
+      volume.efsVolumeConfiguration
+        ? {
+            name: volume.name,
+            efsVolumeConfiguration: {
+              fileSystemId: volume.efsVolumeConfiguration.fileSystemId,
+              transitEncryption: 'ENABLED',
+              authorizationConfig: { accessPointId, iam: 'ENABLED' },
+            },
+          }
+        : volume,
     ),
-    tags: [{ key: 'satchel:deployment', value: deploymentId }],
+    tags: [{ key: SANDBOX_TAG.deployment, value: deploymentId }],
   };
 }
 
-export function runTaskInput(sandbox: { tenant: string; deploymentId: string; desktopSubpath: string }, taskDefinition: string): RunTaskCommandInput {
+export function runTaskInput(sandbox: Sandbox, taskDefinition: string): RunTaskCommandInput {
   return {
     cluster: config.sandboxClusterArn,
     taskDefinition,
@@ -79,36 +127,57 @@ export function runTaskInput(sandbox: { tenant: string; deploymentId: string; de
       ],
     },
     tags: [
-      { key: 'satchel:tenant', value: sandbox.tenant },
-      { key: 'satchel:deployment', value: sandbox.deploymentId },
+      { key: SANDBOX_TAG.tenant, value: sandbox.tenant },
+      { key: SANDBOX_TAG.deployment, value: sandbox.deploymentId },
     ],
   };
 }
 
 export function ecsLauncher(send: Send): SandboxLauncher {
+  const deleteAccessPoint = async (accessPointId: string) => {
+    try {
+      await send(new DeleteAccessPointCommand({ AccessPointId: accessPointId }));
+    } catch (error) {
+      if ((error as Error).name !== 'AccessPointNotFound') throw error;
+    }
+  };
   return {
     async start(sandbox) {
       const { taskDefinition: base } = await send(new DescribeTaskDefinitionCommand({ taskDefinition: config.sandboxTaskDefinitionArn }));
       if (!base) throw new Error(`Task definition ${config.sandboxTaskDefinitionArn} not found`);
-      const rootDirectory = `${config.sandboxEfsRoot}/${sandbox.desktopSubpath}`;
-      const { taskDefinition: own } = await send(new RegisterTaskDefinitionCommand(registerInput(base, rootDirectory, sandbox.deploymentId)));
-      if (!own?.taskDefinitionArn) throw new Error(`Could not register the task definition of ${sandbox.deploymentId}`);
-      const result = await send(new RunTaskCommand(runTaskInput(sandbox, own.taskDefinitionArn)));
-      const taskArn = result.tasks?.[0]?.taskArn;
-      if (!taskArn) {
-        const reason = result.failures?.map((f) => f.reason).filter(Boolean).join('; ') || 'no task was started';
-        throw new Error(`RunTask failed for ${sandbox.deploymentId}: ${reason}`);
+      const { AccessPointId: accessPointId } = await send(new CreateAccessPointCommand(accessPointInput(sandbox)));
+      if (!accessPointId) throw new Error(`Could not create the access point of ${sandbox.deploymentId}`);
+      try {
+        const { taskDefinition: own } = await send(new RegisterTaskDefinitionCommand(registerInput(base, accessPointId, sandbox.deploymentId)));
+        if (!own?.taskDefinitionArn) throw new Error(`Could not register the task definition of ${sandbox.deploymentId}`);
+        const result = await send(new RunTaskCommand(runTaskInput(sandbox, own.taskDefinitionArn)));
+        const taskArn = result.tasks?.[0]?.taskArn;
+        if (!taskArn) {
+          const reason = result.failures?.map((f) => f.reason).filter(Boolean).join('; ') || 'no task was started';
+          throw new Error(`RunTask failed for ${sandbox.deploymentId}: ${reason}`);
+        }
+        return { taskArn, accessPointId };
+      } catch (error) {
+        // no access point outlives a sandbox that never started
+        await deleteAccessPoint(accessPointId).catch((e: Error) =>
+          logger.warn('access point of a failed launch not deleted', { deploymentId: sandbox.deploymentId, accessPointId, error: e }));
+        throw error;
       }
-      return taskArn;
     },
-    async stop(taskArn, reason) {
-      await send(new StopTaskCommand({ cluster: config.sandboxClusterArn, task: taskArn, reason }));
+    async stop({ taskArn, accessPointId }, reason) {
+      // the access point goes even when StopTask fails: the task is stopping or gone, and no new mount may use it
+      const results = await Promise.allSettled([
+        taskArn ? send(new StopTaskCommand({ cluster: config.sandboxClusterArn, task: taskArn, reason })) : undefined,
+        accessPointId ? deleteAccessPoint(accessPointId) : undefined,
+      ]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
 }
 
 const folderOnly: SandboxLauncher = {
-  start: async () => undefined,
+  start: async () => ({}),
   stop: async () => undefined,
 };
 
@@ -117,8 +186,12 @@ let launcher: SandboxLauncher | undefined;
 export function sandboxLauncher(): SandboxLauncher {
   if (!launcher) {
     if (config.sandboxLauncher === 'ecs') {
-      const client = new ECSClient({ region: config.region });
-      launcher = ecsLauncher((command) => client.send(command as RunTaskCommand) as Promise<Answer>);
+      const ecs = new ECSClient({ region: config.region });
+      const efs = new EFSClient({ region: config.region });
+      launcher = ecsLauncher((command) =>
+        (command instanceof CreateAccessPointCommand || command instanceof DeleteAccessPointCommand
+          ? efs.send(command as CreateAccessPointCommand)
+          : ecs.send(command as RunTaskCommand)) as Promise<Answer>);
     } else {
       launcher = folderOnly;
     }

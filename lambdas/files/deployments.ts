@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { sandboxLauncher } from '../adapters/sandbox-launcher';
+import { sandboxLauncher, type SandboxResources } from '../adapters/sandbox-launcher';
 import type { AuthContext } from '../kit/auth-context';
 import { documentClient } from '../kit/aws';
 import { config } from '../kit/config';
@@ -29,6 +29,8 @@ interface DeploymentItem {
   expiresAt: string;
   stoppedAt?: string;
   taskArn?: string;
+  /** The sandbox's EFS access point (ECS launcher); deleted when it stops, again (idempotently) when it terminates. */
+  accessPointId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -106,25 +108,31 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
       'QUOTA_EXCEEDED',
     );
   }
-  let taskArn: string | undefined;
+  let started: SandboxResources;
   try {
     await documentClient().send(new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     await ensureDesktop(auth.tenant, id);
-    taskArn = await sandboxLauncher().start({ tenant: auth.tenant, deploymentId: id, desktopSubpath: `${auth.tenant}/${id}/Desktop` });
+    started = await sandboxLauncher().start({ tenant: auth.tenant, deploymentId: id, desktopSubpath: `${auth.tenant}/${id}/Desktop` });
   } catch (error) {
     // nothing half-made stays behind: no record of a sandbox that never started, no slot held for it
     await documentClient().send(new DeleteCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) })).catch(() => undefined);
     await releaseSlot(sandboxSlots(), auth.tenant, id).catch((e: Error) => logger.warn('sandbox slot not released', { deploymentId: id, error: e }));
     throw error;
   }
-  const running: DeploymentItem = { ...item, status: 'running', ...(taskArn ? { taskArn } : {}), updatedAt: new Date().toISOString() };
+  const running: DeploymentItem = { ...item, status: 'running', ...started, updatedAt: new Date().toISOString() };
+  const { taskArn, accessPointId } = started;
   await documentClient().send(
     new UpdateCommand({
       TableName: table(),
       Key: deploymentKey(auth.tenant, id),
-      UpdateExpression: 'SET #s = :running, updatedAt = :now' + (taskArn ? ', taskArn = :task' : ''),
+      UpdateExpression: 'SET #s = :running, updatedAt = :now' + (taskArn ? ', taskArn = :task' : '') + (accessPointId ? ', accessPointId = :ap' : ''),
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':running': 'running', ':now': running.updatedAt, ...(taskArn ? { ':task': taskArn } : {}) },
+      ExpressionAttributeValues: {
+        ':running': 'running',
+        ':now': running.updatedAt,
+        ...(taskArn ? { ':task': taskArn } : {}),
+        ...(accessPointId ? { ':ap': accessPointId } : {}),
+      },
     }),
   );
   return toDeployment(auth.tenant, running);
@@ -174,8 +182,10 @@ async function stopItem(tenant: string, item: DeploymentItem, reason: string): P
     // someone else stopped it first: the result is the same
     if (!isConditionFailure(error)) throw error;
   }
-  if (item.taskArn) {
-    await sandboxLauncher().stop(item.taskArn, reason).catch((error: Error) => logger.warn('StopTask failed', { deploymentId: item.id, error }));
+  if (item.taskArn || item.accessPointId) {
+    await sandboxLauncher()
+      .stop({ taskArn: item.taskArn, accessPointId: item.accessPointId }, reason)
+      .catch((error: Error) => logger.warn('sandbox task or access point not released', { deploymentId: item.id, error }));
   }
   await releaseSlot(sandboxSlots(), tenant, item.id);
   return { ...item, status: 'stopped', stoppedAt, updatedAt: now };
@@ -219,6 +229,15 @@ export async function sweepSandboxes(now = new Date()): Promise<{ stopped: numbe
 }
 
 async function terminate(tenant: string, item: DeploymentItem): Promise<boolean> {
+  if (item.accessPointId) {
+    // retried here in case stopping could not delete it; a sandbox is terminated only once it is gone
+    try {
+      await sandboxLauncher().stop({ accessPointId: item.accessPointId }, 'sandbox terminated');
+    } catch (error) {
+      logger.warn('access point not deleted; retried at the next sweep', { deploymentId: item.id, error: error as Error });
+      return false;
+    }
+  }
   await removeSandboxFolder(tenant, item.id);
   try {
     await documentClient().send(

@@ -121,6 +121,14 @@ export const config = {
   get sandboxEfsRoot(): string {
     return optional('SANDBOX_EFS_ROOT') ?? '/sandboxes';
   },
+  /** The EFS file system of the desktops; the launcher makes one access point per sandbox on it. */
+  get sandboxFileSystemId(): string {
+    return required('SANDBOX_FILE_SYSTEM_ID');
+  },
+  /** uid and gid a sandbox's access point imposes on every file operation (the container's user). */
+  get sandboxUserId(): number {
+    return Number(optional('SANDBOX_USER_ID') ?? '1000');
+  },
   get sandboxSecurityGroupId(): string {
     return required('SANDBOX_SECURITY_GROUP_ID');
   },

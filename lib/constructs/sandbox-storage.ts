@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SANDBOX_TAG } from '../../lambdas/adapters/sandbox-tags';
 import type { Settings } from '../settings';
 
 /** Folder on the file system that holds every desktop: `<EFS_ROOT>/<tenant>/<deploymentId>/Desktop`. */
@@ -29,11 +30,12 @@ export interface SandboxStorageProps {
  * task definition for the sandbox itself.
  *
  * Isolation: the functions (our code) mount `/sandboxes` and compute `<tenant>/<deploymentId>/Desktop`
- * from the authorised tenant. A sandbox (untrusted code) must only ever see its own Desktop, and ECS
- * can neither mount a sub-folder of a volume per container nor override volumes in RunTask, so the
- * launcher registers a revision of this task definition per deployment whose EFS `rootDirectory` is
- * `/sandboxes/<tenant>/<deploymentId>/Desktop`. The revision defined here points at a folder that never
- * exists: started as-is, its mount fails instead of exposing every desktop.
+ * from the authorised tenant. A sandbox (untrusted code) must only ever see its own Desktop: the
+ * launcher creates one access point per sandbox rooted at its Desktop (tagged with tenant and
+ * deployment) and registers a revision of this task definition that mounts through it. The task role
+ * may mount only through an access point, never the root and never the functions' access point
+ * (`grantSandboxMount`; what IAM can and cannot enforce here: docs/deploy.md). The revision defined
+ * here names no access point: the task role may not mount it at all.
  */
 export class SandboxStorage extends Construct {
   readonly vpc: ec2.Vpc;
@@ -117,7 +119,7 @@ export class SandboxStorage extends Construct {
         authorizationConfig: { iam: 'ENABLED' },
       },
     });
-    this.fileSystem.grant(this.taskDefinition.taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite');
+    this.grantSandboxMount(this.taskDefinition.taskRole);
     const container = this.taskDefinition.addContainer(SANDBOX_CONTAINER_NAME, {
       image: this.sandboxImage(settings),
       user: `${SANDBOX_USER}:${SANDBOX_USER}`,
@@ -131,9 +133,10 @@ export class SandboxStorage extends Construct {
     container.addMountPoints({ sourceVolume: 'desktop', containerPath: SANDBOX_DESKTOP, readOnly: false });
 
     if (settings.sandboxLauncher) {
-      // No NAT: the launcher reaches ECS, and tasks pull images and ship logs, through interface endpoints.
+      // No NAT: the launcher reaches ECS and EFS (access points), and tasks pull images and ship logs, through interface endpoints.
       const endpoints: [string, ec2.InterfaceVpcEndpointAwsService, ec2.SecurityGroup][] = [
         ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS, this.functionSecurityGroup],
+        ['EfsEndpoint', ec2.InterfaceVpcEndpointAwsService.ELASTIC_FILESYSTEM, this.functionSecurityGroup],
         ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR, this.taskSecurityGroup],
         ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, this.taskSecurityGroup],
         ['LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS, this.taskSecurityGroup],
@@ -169,6 +172,48 @@ export class SandboxStorage extends Construct {
     return ecs.ContainerImage.fromRegistry(settings.sandboxImage);
   }
 
+  /** ARN pattern of this account's access points (EFS names them `fsap-…`; the file system is not part of the ARN). */
+  private accessPointArns(): string {
+    return Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  }
+
+  /**
+   * The sandbox task role mounts (read/write) only through an access point and a mount target. Denied
+   * outright: a mount without an access point (the whole file system), the functions' access point
+   * (every desktop) and root access. The denies also override the file system policy's allow of
+   * ClientWrite/ClientRootAccess to any principal. Which sandbox access point a task may use is not
+   * something IAM can express with one shared role (docs/deploy.md).
+   */
+  private grantSandboxMount(role: iam.IRole): void {
+    const fileSystem = [this.fileSystem.fileSystemArn];
+    const mount = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'];
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: mount,
+      resources: fileSystem,
+      conditions: {
+        ArnLike: { 'elasticfilesystem:AccessPointArn': this.accessPointArns() },
+        Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
+      resources: fileSystem,
+      conditions: { Null: { 'elasticfilesystem:AccessPointArn': 'true' } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
+      resources: fileSystem,
+      conditions: { ArnEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['elasticfilesystem:ClientRootAccess'],
+      resources: fileSystem,
+    }));
+  }
+
   /** How a function mounts the desktops: through the access point, at SANDBOX_LAMBDA_MOUNT. */
   lambdaFileSystem(): lambda.FileSystem {
     return lambda.FileSystem.fromEfsAccessPoint(this.accessPoint, SANDBOX_LAMBDA_MOUNT);
@@ -182,6 +227,8 @@ export class SandboxStorage extends Construct {
       SANDBOX_TASK_DEFINITION_ARN: this.taskDefinition.taskDefinitionArn,
       SANDBOX_CONTAINER_NAME: SANDBOX_CONTAINER_NAME,
       SANDBOX_EFS_ROOT: SANDBOX_EFS_ROOT,
+      SANDBOX_FILE_SYSTEM_ID: this.fileSystem.fileSystemId,
+      SANDBOX_USER_ID: SANDBOX_USER,
       SANDBOX_SUBNET_IDS: this.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
       SANDBOX_SECURITY_GROUP_ID: this.taskSecurityGroup.securityGroupId,
     };
@@ -216,6 +263,28 @@ export class SandboxStorage extends Construct {
       actions: ['ecs:TagResource'],
       resources: [taskDefinitions],
       conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    }));
+    // One access point per sandbox: created only with both sandbox tags (and no others), tagged only while
+    // being created, deleted only when it carries the deployment tag (never the functions' access point).
+    // IAM has no condition key for an access point's root directory or POSIX user: those are the launcher's code.
+    const accessPoints = this.accessPointArns();
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['elasticfilesystem:CreateAccessPoint'],
+      resources: [this.fileSystem.fileSystemArn, accessPoints],
+      conditions: {
+        Null: { [`aws:RequestTag/${SANDBOX_TAG.tenant}`]: 'false', [`aws:RequestTag/${SANDBOX_TAG.deployment}`]: 'false' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [SANDBOX_TAG.tenant, SANDBOX_TAG.deployment] },
+      },
+    }));
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['elasticfilesystem:TagResource'],
+      resources: [accessPoints],
+      conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
+    }));
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['elasticfilesystem:DeleteAccessPoint'],
+      resources: [accessPoints],
+      conditions: { Null: { [`aws:ResourceTag/${SANDBOX_TAG.deployment}`]: 'false' } },
     }));
     principal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],

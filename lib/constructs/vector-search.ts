@@ -27,9 +27,20 @@ export interface VectorSearchProps {
 export const VECTOR_INDEX_NAME = 'satchel-items';
 
 const DOMAIN_ACTIONS: Record<AccessLevel, string[]> = {
-  read: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost'],
+  read: ['es:ESHttpGet', 'es:ESHttpPost'],
   write: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpDelete'],
 };
+/**
+ * Paths (under the domain ARN) each level may call. A search-only role reaches `<index>/_search` and
+ * nothing else: no `_bulk`, `_delete_by_query`, `_update_by_query`, document or cluster API. Both the
+ * identity policy and the domain's resource policy are scoped, since within one account either would allow.
+ */
+const domainPaths = (level: AccessLevel): string[] => (level === 'read' ? [`${VECTOR_INDEX_NAME}/_search`] : ['*']);
+/**
+ * Serverless data access policies grant per index, not per path: `ReadDocument` allows searches and
+ * document reads (`_search`, `_msearch`, `_count`, GET `_doc`, `_mget`), never a write; `_bulk`,
+ * `_delete_by_query` and document writes need `WriteDocument`.
+ */
 const COLLECTION_INDEX_PERMISSIONS: Record<AccessLevel, string[]> = {
   read: ['aoss:DescribeIndex', 'aoss:ReadDocument'],
   write: ['aoss:DescribeIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'],
@@ -142,7 +153,7 @@ export class VectorSearch extends Construct {
   grant(grantee: iam.IGrantable, level: AccessLevel): void {
     const statement = this.serverless
       ? { actions: ['aoss:APIAccessAll'], resources: [this.resourceArn] }
-      : { actions: DOMAIN_ACTIONS[level], resources: [`${this.resourceArn}/*`] };
+      : { actions: DOMAIN_ACTIONS[level], resources: domainPaths(level).map((path) => `${this.resourceArn}/${path}`) };
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   }
 
@@ -173,14 +184,14 @@ export class VectorSearch extends Construct {
     // Set on the L1 resource: the L2 `accessPolicies` would add a custom resource only to learn the ARN,
     // which is known from the fixed domain name.
     const arn = this.domainArn(settings);
-    const statement = (principals: string[], actions: string[]) => new iam.PolicyStatement({
+    const statement = (principals: string[], level: AccessLevel) => new iam.PolicyStatement({
       principals: principals.map((p) => new iam.ArnPrincipal(p)),
-      actions,
-      resources: [`${arn}/*`],
+      actions: DOMAIN_ACTIONS[level],
+      resources: domainPaths(level).map((path) => `${arn}/${path}`),
     });
     const byLevel = (level: AccessLevel) => clients.filter((c) => c.level === level).map((c) => c.arn);
-    const statements = [statement([adminArn, ...byLevel('write')], DOMAIN_ACTIONS.write)];
-    if (byLevel('read').length > 0) statements.push(statement(byLevel('read'), DOMAIN_ACTIONS.read));
+    const statements = [statement([adminArn, ...byLevel('write')], 'write')];
+    if (byLevel('read').length > 0) statements.push(statement(byLevel('read'), 'read'));
     (domain.node.defaultChild as opensearch.CfnDomain).accessPolicies = new iam.PolicyDocument({ statements }).toJSON();
     const reasons: [string, string][] = [
       ['AwsSolutions-OS1', 'The item functions run outside the VPC (no NAT, cheaper cold starts); the domain is reached over '

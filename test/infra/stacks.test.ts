@@ -7,7 +7,7 @@ import { BACKGROUND_FETCH_DEADLINE_SECONDS, JOBS, type StreamTrigger } from '../
 import { surfaceOf, surfaceStackId } from '../../lib/surface-stack';
 import { VPC_ACCESS_POLICY } from '../../lib/constructs/satchel-function';
 import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput, VECTOR_ENDPOINT_OUTPUT } from '../../lib/outputs';
-import { functionName, type Route } from '../../lib/routes';
+import { functionName, ROUTES, type Route } from '../../lib/routes';
 import { MCP_TARGETS } from '../../lambdas/mcp/targets';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
 import { expectWithinLimits } from './limits';
@@ -170,6 +170,32 @@ describe('data stack', () => {
     expect(readOnly.Action).not.toContain('es:ESHttpDelete');
   });
 
+  test('a search-only role may only _search the index: the domain policy and its own policy both name that one path (issue 12)', () => {
+    const domain = Object.values(resources(data)).find((r) => r.Type === 'AWS::OpenSearchService::Domain')!;
+    const statements = domain.Properties.AccessPolicies.Statement as { Action: string[]; Resource: unknown }[];
+    const onlySearch = (statement: { Action: string | string[]; Resource: unknown }) => {
+      expect([statement.Action].flat().sort()).toEqual(['es:ESHttpGet', 'es:ESHttpPost']);
+      const paths = [statement.Resource].flat().map((r) => JSON.stringify(r));
+      expect(paths).toHaveLength(1);
+      expect(paths[0]).toMatch(/:domain\/satchel-vectors\/satchel-items\/_search"\]\]\}$/);
+    };
+    onlySearch(statements.find((st) => !st.Action.includes('es:ESHttpPut'))!);
+    // the writers' statement keeps the whole domain: they _bulk, delete and create the index
+    expect(JSON.stringify(statements.find((st) => st.Action.includes('es:ESHttpPut'))!.Resource)).toMatch(/satchel-vectors\/\*"\]\]\}$/);
+    const readers = specs.filter((s) => s.access.search === 'read');
+    expect(readers.map((s) => s.handler)).toEqual(expect.arrayContaining(['items/search']));
+    for (const s of readers) {
+      const es = ofType('AWS::IAM::Policy')
+        .filter((r) => cdkPath(r).startsWith(`${home(s)}/${s.name}SearchRole/`))
+        .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => JSON.stringify(st.Action).includes('es:'));
+      expect(es).toHaveLength(1);
+      onlySearch(es[0]);
+    }
+    // only the search route reads the index; every other row with search access writes it
+    expect(ROUTES.filter((r) => r.access.search === 'read').map((r) => r.handler)).toEqual(['items/search']);
+  });
+
   test('the index is created by a custom resource (Provider framework) that is told the domain, index and dimension', () => {
     data.resourceCountIs('Custom::SatchelVectorIndex', 1);
     data.hasResourceProperties('Custom::SatchelVectorIndex', { index: 'satchel-items', dimension: 1024 });
@@ -205,6 +231,36 @@ describe('data stack', () => {
       })],
       ContainerDefinitions: [Match.objectLike({ MountPoints: [Match.objectLike({ ContainerPath: SANDBOX_DESKTOP, ReadOnly: false })] })],
     });
+  });
+
+  test('the sandbox task role mounts EFS only through an access point: never the root, never the functions\' access point, never as root (issue 12)', () => {
+    const all = resources(data);
+    const taskDefinition = Object.values(all).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
+    const taskRoleId = taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0];
+    const functionsAccessPoint = Object.keys(all).find((id) => all[id].Type === 'AWS::EFS::AccessPoint')!;
+    const efs = Object.values(all)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(taskRoleId))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Condition?: Record<string, any>; Resource: unknown }[])
+      .filter((st) => JSON.stringify(st.Action).includes('elasticfilesystem:'));
+    const allows = efs.filter((st) => st.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect([allows[0].Action].flat().sort()).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
+    expect(JSON.stringify(allows[0].Resource)).toContain('SandboxFileSystem');
+    expect(allows[0].Condition).toEqual({
+      ArnLike: { 'elasticfilesystem:AccessPointArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticfilesystem:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':access-point/*']] } },
+      Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+    });
+    const denies = efs.filter((st) => st.Effect === 'Deny');
+    const denied = (condition: unknown) => denies.find((st) => JSON.stringify(st.Condition) === JSON.stringify(condition));
+    // a mount without an access point is the whole file system
+    expect([denied({ Null: { 'elasticfilesystem:AccessPointArn': 'true' } })!.Action].flat()).toEqual(expect.arrayContaining(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']));
+    // the functions' access point sees every desktop
+    const notFunctions = denies.find((st) => st.Condition?.ArnEquals)!;
+    expect(JSON.stringify(notFunctions.Condition!.ArnEquals['elasticfilesystem:AccessPointArn'])).toContain(functionsAccessPoint);
+    expect([notFunctions.Action].flat()).toEqual(expect.arrayContaining(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']));
+    expect(denies.find((st) => !st.Condition && st.Action === 'elasticfilesystem:ClientRootAccess')).toBeDefined();
+    // the task definition CDK makes names no access point: started as-is it cannot mount at all
+    expect(taskDefinition.Properties.Volumes[0].EFSVolumeConfiguration.AuthorizationConfig).toEqual({ IAM: 'ENABLED' });
   });
 
   test('outputs: every table name, the bucket name and the vector endpoint under their stable names', () => {

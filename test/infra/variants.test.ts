@@ -48,6 +48,14 @@ test('vectorBackend=serverless: a vector collection with encryption, network and
     expect(fn.Properties.Environment.Variables).toMatchObject({ OPENSEARCH_SERVERLESS: 'true' });
     expect(throughDataOutputs(data, fn.Properties.Environment.Variables.OPENSEARCH_ENDPOINT)).toEqual(endpoint);
   }
+  // the search-only roles: read and describe the index, nothing that writes (_bulk, _delete_by_query need WriteDocument)
+  const policy = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
+    .find((r) => r.Type === 'AWS::OpenSearchServerless::AccessPolicy')!.Properties.Policy;
+  const text = JSON.stringify(policy);
+  const readRule = text.match(/Permission\\":\[\\"aoss:DescribeIndex\\",\\"aoss:ReadDocument\\"\]\}\],\\"Principal\\":\[\\"",\{[^}]*\}/g);
+  expect(readRule).toHaveLength(1);
+  expect(readRule![0]).toMatch(/ItemsSearchRole/);
+  expect(text.match(/ItemsSearchRole/g)).toHaveLength(1);
   expect(statements().filter((st) => st.Action === 'aoss:APIAccessAll')).toHaveLength(searchRows);
   const embedders = functionsWith((v) => v.SATCHEL_EMBEDDER === 'bedrock');
   expect(embedders.length).toBeGreaterThan(0);
@@ -89,6 +97,32 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
     expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } }),
     expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } }),
   ]));
+  // one EFS access point per sandbox: created only with the sandbox tags, tagged only then, deleted only when tagged
+  for (const fn of launchers) {
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({ SANDBOX_FILE_SYSTEM_ID: ref('Sandbox/FileSystem/Resource'), SANDBOX_USER_ID: '1000' });
+  }
+  // (the sandbox file functions' own mount grants, through their access point, are not the launcher's)
+  const efs = statements().filter((st) => /elasticfilesystem:(?!Client)/.test(JSON.stringify(st.Action)));
+  const accessPoints = /:access-point\/\*"\]\]\}$/;
+  const create = efs.filter((st) => st.Action === 'elasticfilesystem:CreateAccessPoint');
+  const tag = efs.filter((st) => st.Action === 'elasticfilesystem:TagResource');
+  const remove = efs.filter((st) => st.Action === 'elasticfilesystem:DeleteAccessPoint');
+  expect(efs).toHaveLength(3 * launchers.length); // nothing else: no describe, no file system changes
+  for (const group of [create, tag, remove]) expect(group).toHaveLength(launchers.length);
+  for (const st of create) {
+    expect(st.Condition).toEqual({
+      Null: { 'aws:RequestTag/satchel:tenant': 'false', 'aws:RequestTag/satchel:deployment': 'false' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['satchel:tenant', 'satchel:deployment'] },
+    });
+  }
+  for (const st of tag) {
+    expect(st.Condition).toEqual({ StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } });
+    expect(JSON.stringify((st as { Resource?: unknown }).Resource)).toMatch(accessPoints);
+  }
+  for (const st of remove) {
+    expect(st.Condition).toEqual({ Null: { 'aws:ResourceTag/satchel:deployment': 'false' } });
+    expect(JSON.stringify((st as { Resource?: unknown }).Resource)).toMatch(accessPoints);
+  }
   const launchStatements = statements().filter((st) => st.Action === 'ecs:RunTask');
   expect(launchStatements).toHaveLength(launchers.length);
   for (const st of launchStatements) expect(throughDataOutputs(data, st.Condition)).toEqual({ ArnEquals: { 'ecs:cluster': cluster } });
@@ -103,9 +137,10 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
     expect.objectContaining({ Action: 'ecr:GetAuthorizationToken' }),
   ]));
   expect(JSON.stringify(dataStatements.find((st) => JSON.stringify(st.Action).includes('ecr:BatchGetImage'))!.Resource)).toMatch(/repository\/satchel-sandbox/);
-  // no NAT: the launcher and the tasks reach ECS, ECR and Logs through interface endpoints
+  // no NAT: the launcher and the tasks reach ECS, EFS, ECR and Logs through interface endpoints
   data.resourceCountIs('AWS::EC2::NatGateway', 0);
-  data.resourceCountIs('AWS::EC2::VPCEndpoint', 6);
+  data.resourceCountIs('AWS::EC2::VPCEndpoint', 7);
+  data.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.elasticfilesystem$')])] } });
 });
 
 test('sourceMapStackTraces=true: every function, the index custom resource too, resolves stack traces through its source map', () => {
