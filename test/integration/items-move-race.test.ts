@@ -16,7 +16,7 @@ import { itemsClient, sleep } from '../support/items';
 process.env.SATCHEL_HOME = mkdtempSync(join(tmpdir(), 'satchel-move-race-'));
 
 const SEED = Number(process.env.SATCHEL_RACE_SEED ?? 7);
-const ROUNDS = 6;
+const ROUNDS = 4;
 const MOVES = 16;
 const READERS = 4;
 const SPREAD_MS = 100;
