@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSatchelClient, SatchelError } from '../../client/sdk';
@@ -72,6 +72,14 @@ describe('CLI: satchel items add with files over 1 MiB', () => {
     }, 120000);
     const found = await runSatchel(['items', 'search', 'zebra telemetry collars', '-s', 'company', '--min-score', '0.5'], { env });
     expect(JSON.parse(found.stdout).results[0].path).toBe('/docs/big.md');
+    // and back: get --out downloads it (over 1 MiB the server answers a downloadUrl)
+    const back = join(work, 'back.md');
+    const got = await runSatchel(['items', 'get', '/docs/big.md', '-s', 'company', '--out', back], { env });
+    expect(got.code).toBe(0);
+    expect(got.stderr).toMatch(/^download big\.md \(2\.\d MiB\)$/m);
+    expect(readFileSync(back, 'utf8')).toBe(text);
+    const raw = await runSatchel(['items', 'get', '/docs/big.md', '-s', 'company', '--raw'], { env });
+    expect(raw.stdout).toBe(text);
   });
 
   it('uploads more than 1 MiB from stdin too', async () => {

@@ -1,4 +1,6 @@
-import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
@@ -74,6 +76,26 @@ async function addContent(client: SatchelClient, add: Omit<AddItemInput, 'conten
   }
 }
 
+/** Streams an item over 1 MiB from its downloadUrl to a file (with progress) or stdout; the file appears only when complete. */
+async function download(url: string, size: number, out: string | undefined, name: string): Promise<void> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new Error(`the download failed (storage answered HTTP ${res.status}); try again`);
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  if (!out) return pipeline(body, process.stdout);
+  const progress = oneFile('download', size);
+  const temp = `${out}.satchel-part`;
+  try {
+    await pipeline(body, counter(progress, name), createWriteStream(temp));
+    await rename(temp, out);
+    progress.done(name, size);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  } finally {
+    progress.stop();
+  }
+}
+
 export function registerItems(program: Command): void {
   const items = program.command('items').description('Scoped workspace items with lifetimes, and semantic search');
 
@@ -97,13 +119,13 @@ export function registerItems(program: Command): void {
     });
 
   withScope(items.command('get <itemPath>'))
-    .description('Print an item (content only with --raw; --out writes the bytes to a file)')
+    .description('Print an item (content only with --raw; --out writes the bytes to a file, downloading items over 1 MiB)')
     .option('--raw', 'print only the content')
     .option('-o, --out <file>', 'write the content to a file')
     .action(async (itemPath: string, o: ScopeOptions & { raw?: boolean; out?: string }, command: Command) => {
       const item = await connectFrom(command).getItem({ ...scopeOf(o, command), itemPath });
       if (!o.raw && !o.out) return printJson(item);
-      if (item.content === null) throw new Error(`The item is larger than 1 MiB: download it from ${item.downloadUrl}`);
+      if (item.content === null) return download(item.downloadUrl as string, item.size, o.out, basename(itemPath));
       const bytes = Buffer.from(item.content, item.encoding === 'base64' ? 'base64' : 'utf8');
       if (o.out) writeFileSync(o.out, bytes);
       else process.stdout.write(bytes);
