@@ -47,12 +47,15 @@ export function parseScopePk(pk: string): ScopeRef | undefined {
   return { tenant: m[1], scope: m[2] as Scope, scopeId: m[3] };
 }
 
+/** The time item lifetimes are judged by, epoch ms: the machine's clock, moved by a test (config.clockOffsetSeconds). */
+export const nowMs = (): number => Date.now() + config.clockOffsetSeconds * 1000;
+
 /** Expiry of an item written now, epoch seconds (rounded up: never shorter than the lifetime); undefined = permanent. */
-export function expiryFor(scope: Scope, nowMs = Date.now()): number | undefined {
+export function expiryFor(scope: Scope, at = nowMs()): number | undefined {
   const ttl = config.scopeTtlSeconds(scope);
   if (!Number.isFinite(ttl) || ttl < 0) throw new Error(`SATCHEL_TTL_${scope.toUpperCase()}_SECONDS must be a number of seconds >= 0`);
-  return ttl > 0 ? Math.ceil(nowMs / 1000 + ttl) : undefined;
+  return ttl > 0 ? Math.ceil(at / 1000 + ttl) : undefined;
 }
 
-export const nowSeconds = (): number => Date.now() / 1000;
+export const nowSeconds = (): number => nowMs() / 1000;
 export const isLive = (expiresAt: number | undefined, now = nowSeconds()): boolean => expiresAt === undefined || expiresAt > now;

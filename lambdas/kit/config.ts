@@ -161,6 +161,17 @@ export const config = {
   get inLambda(): boolean {
     return optional('AWS_LAMBDA_FUNCTION_NAME') !== undefined;
   },
+  /**
+   * Test control: seconds added to the clock the item lifetime rules judge by (`lambdas/items/scope.ts`),
+   * so a test steps past a lifetime instead of sleeping through it. Honoured by the local runtime only.
+   */
+  get clockOffsetSeconds(): number {
+    const value = optional('SATCHEL_CLOCK_OFFSET_SECONDS');
+    if (value === undefined || this.inLambda) return 0;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new Error(`SATCHEL_CLOCK_OFFSET_SECONDS must be a number of seconds, not ${value}`);
+    return parsed;
+  },
   /** Addresses or CIDR ranges (comma-separated) a server-side fetch may reach although private or
    * loopback, and over plain http; empty by default (e.g. `127.0.0.1` for local tests). */
   get fetchAllowedHosts(): string[] {

@@ -10,7 +10,7 @@ import { readEntry } from '../../lambdas/items/entries';
 import { sweepExpired } from '../../lambdas/items/expiry';
 import { SCOPES, type Scope } from '../../lambdas/items/scope';
 import { startTestApi, type TestApi } from '../support/api';
-import { itemsClient, sleep } from '../support/items';
+import { itemsClient } from '../support/items';
 import { SEED_DOCUMENTS, SEED_QUERY } from '../fixtures/seed-documents';
 
 process.env.SATCHEL_HOME = mkdtempSync(join(tmpdir(), 'satchel-items-ttl-'));
@@ -19,16 +19,31 @@ let api: TestApi;
 beforeAll(async () => (api = await startTestApi()));
 afterAll(() => api.close());
 
-/** Long enough for the checks before expiry on a loaded machine. */
-const TTL_SECONDS = 4;
+/**
+ * The test moves the clock the lifetime rules read instead of waiting, so any lifetime works. A short
+ * one keeps the step forward small: the sweep judges the whole shared table by the moved clock, and
+ * may remove only what expires within these few seconds anyway.
+ */
+const TTL_SECONDS = 2;
 const ttlVariable = (scope: Scope) => `SATCHEL_TTL_${scope.toUpperCase()}_SECONDS`;
 const scopeArgs = (scope: Scope) => (scope === 'agent' || scope === 'session' ? { scope, scopeId: `${scope}-1` } : { scope });
 
+/**
+ * Moves the clock item lifetimes are judged by to `atMs` (config.clockOffsetSeconds). The real clock
+ * keeps running afterwards: a time before an expiry keeps a wide margin, a time after one stays after it.
+ */
+const setClock = (atMs: number) => {
+  process.env.SATCHEL_CLOCK_OFFSET_SECONDS = String((atMs - Date.now()) / 1000);
+};
+/** Far enough before an expiry that no machine is slow enough to reach it during the checks. */
+const LONG_BEFORE_MS = 3_600_000;
+
 afterEach(() => {
   for (const scope of SCOPES) delete process.env[ttlVariable(scope)];
+  delete process.env.SATCHEL_CLOCK_OFFSET_SECONDS;
 });
 
-describe.each(SCOPES)('lifetime of the %s scope (configured to 4 s)', (scope) => {
+describe.each(SCOPES)(`lifetime of the %s scope (configured to ${TTL_SECONDS} s)`, (scope) => {
   it('is visible until it expires, then invisible everywhere, its path free, and physically removed by the sweep', async () => {
     process.env[ttlVariable(scope)] = String(TTL_SECONDS);
     const { key, tenant } = await api.key({ surfaces: ['items'] });
@@ -39,12 +54,21 @@ describe.each(SCOPES)('lifetime of the %s scope (configured to 4 s)', (scope) =>
     const after = Date.now();
     const got = await items.get(at);
     const expiresAt = Date.parse(got.body.expiresAt);
+    // the lifetime from the add, rounded up to a whole second
     expect(expiresAt).toBeGreaterThanOrEqual(before + TTL_SECONDS * 1000);
-    expect(expiresAt).toBeLessThanOrEqual(after + TTL_SECONDS * 1000 + 1000);
-    expect((await items.search({ query: SEED_QUERY, ...scopeArgs(scope) })).body.results).toHaveLength(1);
+    expect(expiresAt).toBeLessThanOrEqual(Math.ceil((after + TTL_SECONDS * 1000) / 1000) * 1000);
     const entry = await readEntry({ tenant, scope, scopeId: scope === 'agent' || scope === 'session' ? `${scope}-1` : '-' }, '/docs/authentication.md');
 
-    await sleep(Date.parse(got.body.expiresAt) - Date.now() + 100);
+    // before the expiry it is there, and the sweep leaves it
+    setClock(expiresAt - LONG_BEFORE_MS);
+    expect((await items.get(at)).status).toBe(200);
+    expect((await items.list(scopeArgs(scope))).body.items).toHaveLength(1);
+    expect((await items.search({ query: SEED_QUERY, ...scopeArgs(scope) })).body.results).toHaveLength(1);
+    await sweepExpired();
+    expect(await readEntry({ tenant, scope, scopeId: entry?.scopeId ?? '-' }, '/docs/authentication.md')).toEqual(entry);
+
+    // one second after it, it is gone everywhere before any sweep
+    setClock(expiresAt + 1000);
     const gone = await items.get(at);
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe('ITEM_NOT_FOUND');
@@ -53,25 +77,20 @@ describe.each(SCOPES)('lifetime of the %s scope (configured to 4 s)', (scope) =>
     expect((await items.move({ fromScope: scope, fromScopeId: at.scopeId, fromPath: at.itemPath, toPath: '/moved.md' })).status).toBe(404);
     expect((await items.remove(at)).status).toBe(404);
 
-    // the sweep removes the entry, its bytes and its index documents; it judges expiry in whole
-    // seconds (the TTL attribute's unit), so it may need one more round within the second after expiry
+    // the sweep removes the entry, its bytes and its index documents
     const [vector] = await (await embedder()).embed([SEED_QUERY]);
-    const remains = async () => {
-      const bytes = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey })).then(
-        () => true,
-        (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
-      );
-      const index = await (await vectorIndex()).search({ tenant, scope, scopeId: entry?.scopeId ?? '-', text: SEED_QUERY, vector, candidates: 10, now: 0 });
-      return { bytes, indexHits: index.length };
-    };
+    const bytes = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey })).then(
+      () => true,
+      (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+    );
+    expect(bytes).toBe(true);
     await sweepExpired();
-    let left = await remains();
-    for (let i = 0; i < 10 && (left.bytes || left.indexHits); i++) {
-      await sleep(250);
-      await sweepExpired();
-      left = await remains();
-    }
-    expect(left).toEqual({ bytes: false, indexHits: 0 });
+    const bytesAfter = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey })).then(
+      () => true,
+      (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+    );
+    const index = await (await vectorIndex()).search({ tenant, scope, scopeId: entry?.scopeId ?? '-', text: SEED_QUERY, vector, candidates: 10, now: 0 });
+    expect({ bytes: bytesAfter, indexHits: index.length }).toEqual({ bytes: false, indexHits: 0 });
     expect(await readEntry({ tenant, scope, scopeId: entry?.scopeId ?? '-' }, '/docs/authentication.md')).toBeUndefined();
 
     // the path is free again
@@ -86,31 +105,34 @@ it('company items are permanent by default; temporary ones expire after 10 minut
   expect((await items.get({ scope: 'company', itemPath: '/c.txt' })).body.expiresAt).toBeNull();
   const before = Date.now();
   await items.add({ scope: 'temporary', itemPath: '/t.txt', content: 't' });
+  const after = Date.now();
   const expires = Date.parse((await items.get({ scope: 'temporary', itemPath: '/t.txt' })).body.expiresAt);
-  expect(expires - before).toBeGreaterThanOrEqual(600_000 - 1000);
-  expect(expires - before).toBeLessThanOrEqual(601_000 + 1000);
+  expect(expires).toBeGreaterThanOrEqual(before + 600_000);
+  expect(expires).toBeLessThanOrEqual(Math.ceil((after + 600_000) / 1000) * 1000);
 });
 
 it('an expired item path is free for a new add without waiting for the sweep', async () => {
-  process.env.SATCHEL_TTL_TEMPORARY_SECONDS = '1';
   const items = itemsClient(api.url, (await api.key({ surfaces: ['items'] })).key);
   await items.add({ scope: 'temporary', itemPath: '/x.md', content: SEED_DOCUMENTS[0].content });
-  await sleep(2100);
-  delete process.env.SATCHEL_TTL_TEMPORARY_SECONDS;
+  const expiresAt = Date.parse((await items.get({ scope: 'temporary', itemPath: '/x.md' })).body.expiresAt);
+  setClock(expiresAt + 1000);
   expect((await items.add({ scope: 'temporary', itemPath: '/x.md', content: SEED_DOCUMENTS[2].content })).status).toBe(201);
   expect((await items.search({ query: SEED_QUERY, scope: 'temporary', minScore: 0.6 })).body.results).toEqual([]);
   expect((await items.get({ scope: 'temporary', itemPath: '/x.md' })).body.content).toBe(SEED_DOCUMENTS[2].content);
 });
 
 it('a move restarts the lifetime under the destination scope', async () => {
-  process.env.SATCHEL_TTL_SESSION_SECONDS = '4';
-  process.env.SATCHEL_TTL_AGENT_SECONDS = '60';
+  process.env.SATCHEL_TTL_SESSION_SECONDS = '600';
+  process.env.SATCHEL_TTL_AGENT_SECONDS = '3600';
   const items = itemsClient(api.url, (await api.key({ surfaces: ['items'] })).key);
   await items.add({ scope: 'session', scopeId: 's-1', itemPath: '/r.txt', content: 'r' });
   const sessionExpiry = Date.parse((await items.get({ scope: 'session', scopeId: 's-1', itemPath: '/r.txt' })).body.expiresAt);
+  const beforeMove = Date.now();
   expect((await items.move({ fromScope: 'session', fromScopeId: 's-1', fromPath: '/r.txt', toScope: 'agent', toScopeId: 'a-1' })).status).toBe(200);
-  await sleep(sessionExpiry - Date.now() + 200); // past the session lifetime
+  setClock(sessionExpiry + 1000); // past the session lifetime
   const got = await items.get({ scope: 'agent', scopeId: 'a-1', itemPath: '/r.txt' });
+  expect(got.status).toBe(200);
   expect(got.body.content).toBe('r');
-  expect(Date.parse(got.body.expiresAt) - Date.now()).toBeGreaterThan(50_000);
+  // the agent lifetime, counted from the move
+  expect(Date.parse(got.body.expiresAt)).toBeGreaterThanOrEqual(beforeMove + 3600_000);
 });
