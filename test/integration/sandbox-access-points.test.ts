@@ -16,16 +16,14 @@ import { startTestApi, uniqueTenant, type TestApi } from '../support/api';
 process.env.SATCHEL_HOME = mkdtempSync(join(tmpdir(), 'satchel-access-points-'));
 
 const mockReleased: { resources: SandboxResources; reason: string }[] = [];
-const mockFailures = { deletes: 0 };
+/** Access points whose next delete fails (the sweep also meets other tests' sandboxes). */
+const mockFailOnce = new Set<string>();
 jest.mock('../../lambdas/adapters/sandbox-launcher', () => ({
   sandboxLauncher: () => ({
     start: async ({ deploymentId }: { deploymentId: string }) => ({ taskArn: `arn:aws:ecs:task/${deploymentId}`, accessPointId: `fsap-${deploymentId}` }),
     stop: async (resources: SandboxResources, reason: string) => {
       mockReleased.push({ resources, reason });
-      if (mockFailures.deletes > 0) {
-        mockFailures.deletes--;
-        throw new Error('ThrottlingException');
-      }
+      if (resources.accessPointId && mockFailOnce.delete(resources.accessPointId)) throw new Error('ThrottlingException');
     },
   }),
 }));
@@ -59,7 +57,7 @@ it('an expired sandbox releases its access point; termination deletes it again a
   expect(releasedFor(id)).toEqual([{ resources: { taskArn: `arn:aws:ecs:task/${id}`, accessPointId: `fsap-${id}` }, reason: 'sandbox expired' }]);
 
   const afterRetention = new Date(Date.now() + (config.sandboxRetentionHours * 3600 + 180) * 1000);
-  mockFailures.deletes = 1;
+  mockFailOnce.add(`fsap-${id}`);
   await sweepSandboxes(afterRetention);
   const status = async () => (await getDeployment(auth, id)).status;
   expect(await status()).toBe('stopped'); // the access point could not be deleted: not terminated yet
