@@ -220,13 +220,16 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   /**
-   * Compaction and clean-up run alone (clean-up removes files of older versions); building a vector
-   * index takes seconds, so it runs beside queries and writes, and a write it preempts is retried.
+   * Compaction, index updates and index builds take seconds on a big table, so they run beside
+   * queries and writes (a commit they preempt, or that preempts them, is retried). Only the clean-up
+   * of older versions runs alone, because it removes files a running query or write may still read;
+   * by then there is little left to compact, so the exclusive part is short.
    */
   private async compact(): Promise<void> {
     for (const table of await this.openTables()) {
-      await this.access.alone(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: new Date() }), table));
+      await this.access.together(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table));
       await this.access.together(() => this.indexVectors(table));
+      await this.access.alone(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: new Date() }), table));
     }
   }
 
@@ -290,6 +293,8 @@ export class LocalVectorIndex implements VectorIndex {
 }
 
 const CONFLICT_ATTEMPTS = 6;
+/** A clean-up horizon no version of a running process is older than: nothing is removed. */
+const KEEP_OLD_VERSIONS_SINCE = () => new Date(Date.now() - 365 * 24 * 3600 * 1000);
 
 /**
  * LanceDB commits optimistically: a write or compaction preempted by a concurrent commit (another
