@@ -3,7 +3,9 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { openSearchTransport, type SearchTransport } from '../adapters/opensearch-vector-index';
 import { vectorIndexDefinition, vectorIndexName } from '../adapters/vector-index-mapping';
 import { config } from '../kit/config';
+import { jobHandler } from '../kit/job';
 import { logger } from '../kit/observability';
+import { sleep } from '../shared/time';
 
 /**
  * CDK Provider `onEvent` handler of the custom resource that creates the k-NN index of item chunks.
@@ -27,8 +29,7 @@ const MARGIN_MS = 30_000;
 
 export async function domainEndpoint(deps: CreateIndexDeps): Promise<string> {
   if (config.openSearchServerless) return config.openSearchEndpoint;
-  const domainName = process.env.OPENSEARCH_DOMAIN_NAME;
-  if (!domainName) throw new Error('Missing environment variable OPENSEARCH_DOMAIN_NAME');
+  const domainName = config.openSearchDomainName;
   for (;;) {
     const { DomainStatus: status } = await deps.describeDomain(domainName);
     const endpoint = status?.Endpoint ?? status?.Endpoints?.vpc;
@@ -84,12 +85,12 @@ export async function onEvent(event: CloudFormationCustomResourceEvent, deps: Cr
   return { PhysicalResourceId: `vector-index:${index}`, Data: { IndexName: index, Endpoint: endpoint } };
 }
 
-export const handler = async (event: CloudFormationCustomResourceEvent, context: { getRemainingTimeInMillis(): number }) => {
+export const handler = jobHandler('items/create-vector-index', async (event: CloudFormationCustomResourceEvent, context) => {
   const control = new OpenSearchClient({ region: config.region });
   return onEvent(event, {
     describeDomain: (DomainName) => control.send(new DescribeDomainCommand({ DomainName })),
     transport: openSearchTransport,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
-};
+});

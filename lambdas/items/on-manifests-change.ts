@@ -1,7 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { config } from '../kit/config';
+import { jobHandler, withTenant } from '../kit/job';
 import { logger } from '../kit/observability';
 import { discard } from './indexing';
 import { ingestPending, ingestQueue } from './ingest';
@@ -44,20 +43,23 @@ export async function onManifestsChange(event: DynamoDBStreamEvent, context?: Pi
       if (!ref) return;
       const ttl = deletedByTtl(record);
       if (!ttl && record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return;
-      try {
-        await ingestQueue.run(ref.tenant, async () => {
-          if (end - Date.now() < neededToStart) throw new NotStarted();
-          if (ttl) {
-            const itemId = text(record.dynamodb?.OldImage, 'itemId');
-            if (itemId) await discard({ itemId, blobKey: text(record.dynamodb?.OldImage, 'blobKey') });
-          } else {
-            await ingestPending({ pk: pk as string, sk: sk as string }, AbortSignal.timeout(Math.min(fetchMs, end - Date.now())));
-          }
-        });
-      } catch (error) {
-        if (!(error instanceof NotStarted)) logger.error('stream record failed', { pk, sk, error: error as Error });
-        failed.push(record.dynamodb?.SequenceNumber ?? record.eventID ?? '');
-      }
+      // every line about this record names its tenant
+      await withTenant(ref.tenant, async () => {
+        try {
+          await ingestQueue.run(ref.tenant, async () => {
+            if (end - Date.now() < neededToStart) throw new NotStarted();
+            if (ttl) {
+              const itemId = text(record.dynamodb?.OldImage, 'itemId');
+              if (itemId) await discard({ itemId, blobKey: text(record.dynamodb?.OldImage, 'blobKey') });
+            } else {
+              await ingestPending({ pk: pk as string, sk: sk as string }, AbortSignal.timeout(Math.min(fetchMs, end - Date.now())));
+            }
+          });
+        } catch (error) {
+          if (!(error instanceof NotStarted)) logger.error('stream record failed', { pk, sk, error: error as Error });
+          failed.push(record.dynamodb?.SequenceNumber ?? record.eventID ?? '');
+        }
+      });
     }),
   );
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
@@ -65,4 +67,4 @@ export async function onManifestsChange(event: DynamoDBStreamEvent, context?: Pi
 
 class NotStarted extends Error {}
 
-export const handler = middy(onManifestsChange).use(injectLambdaContext(logger));
+export const handler = jobHandler('items/on-manifests-change', onManifestsChange);

@@ -29,6 +29,20 @@ export const config = {
   get bucketName(): string {
     return required(BUCKET_ENV_VAR);
   },
+  /** Powertools: the service name on every log line and trace, the metrics namespace, tracing off (the local runtime). */
+  get powertoolsServiceName(): string {
+    return optional('POWERTOOLS_SERVICE_NAME') ?? 'satchel';
+  },
+  get powertoolsMetricsNamespace(): string {
+    return optional('POWERTOOLS_METRICS_NAMESPACE') ?? 'Satchel';
+  },
+  get tracingEnabled(): boolean {
+    return optional('POWERTOOLS_TRACE_ENABLED') !== 'false';
+  },
+  /** The managed OpenSearch domain the index custom resource waits for (unset for a serverless collection). */
+  get openSearchDomainName(): string {
+    return required('OPENSEARCH_DOMAIN_NAME');
+  },
   get region(): string {
     return optional('AWS_REGION') ?? 'us-east-1';
   },

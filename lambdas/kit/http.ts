@@ -8,7 +8,9 @@ import { authFromEvent, requireSurface, type AuthContext, type AuthorizerContext
 import { config } from './config';
 import type { BodyOf, Contract, ParamsOf, QueryOf } from './contract';
 import { AppError, badRequest, tooLarge } from './errors';
+import { setLogTenant, withLogContext } from './log-context';
 import { logger, metrics, tracingMiddleware } from './observability';
+import { Reply } from './reply';
 import { tooDeepAt } from './storable';
 import { ENVELOPES } from './surfaces';
 
@@ -25,19 +27,6 @@ export interface Request<C extends Contract> {
   headers: Record<string, string | undefined>;
   /** The Lambda context, for handlers that run other routes' handlers (POST /mcp). */
   context: Context;
-}
-
-/** A success answer with a status other than the contract's default, or extra headers. */
-export class Reply {
-  constructor(
-    readonly status: number,
-    readonly body?: unknown,
-    readonly headers: Record<string, string> = {},
-    /** Send `body` as is (a string), outside the envelope: HTML, assets. */
-    readonly raw = false,
-    /** Fields sent beside the envelope, at the top level (clients of an older wire shape read them there). */
-    readonly topLevel: Record<string, unknown> = {},
-  ) {}
 }
 
 export type Handler<C extends Contract> = (request: Request<C>) => Promise<unknown>;
@@ -93,6 +82,7 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {
       const auth = authFromEvent(event);
+      if (auth) setLogTenant(auth.tenant);
       if (c.surface !== 'system') {
         if (!auth) throw new AppError(401, 'UNAUTHORIZED', 'Missing or invalid API key');
         if (c.surface !== 'mcp') requireSurface(auth, c.surface);
@@ -109,7 +99,8 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
       } as Request<C>;
       const result = await fn(request);
       if (result instanceof Reply) {
-        if (result.raw) return { statusCode: result.status, headers: result.headers, body: result.body as string };
+        if (result.kind === 'raw') return { statusCode: result.status, headers: result.headers, body: result.body as string };
+        if (result.kind === 'json') return respond(result.status, result.body, result.headers);
         const body = result.body === undefined ? undefined : { ...(envelope.success(result.body) as object), ...result.topLevel };
         return respond(result.status, body, result.headers);
       }
@@ -125,12 +116,14 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
       return respond(failure.status, envelope.error(failure, requestId), failure.headers);
     }
   };
-  const core = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
-    const result = await answer(event, context);
-    const status = result.statusCode ?? 200;
-    metrics.addMetric(status >= 500 ? 'ServerError' : status >= 400 ? 'ClientError' : 'Success', MetricUnit.Count, 1);
-    return result;
-  };
+  // every line logged while the request is served names its route, and its tenant once the key is known
+  const core = (event: HttpEvent, context: Context): Promise<HttpResult> =>
+    withLogContext({ route: event.routeKey ?? '-', tenant: '-' }, async () => {
+      const result = await answer(event, context);
+      const status = result.statusCode ?? 200;
+      metrics.addMetric(status >= 500 ? 'ServerError' : status >= 400 ? 'ClientError' : 'Success', MetricUnit.Count, 1);
+      return result;
+    });
   const stack = middy(core);
   const tracing = tracingMiddleware();
   if (tracing) stack.use(tracing);

@@ -3,7 +3,8 @@ import { createMcpServer } from '../../client/mcp/server';
 import { REMOTE_TOOLS } from '../../client/mcp/tools/remote';
 import { createSatchelClient } from '../../client/sdk';
 import { routeInvoker } from '../adapters/route-invoker';
-import { httpHandler, Reply } from '../kit/http';
+import { httpHandler } from '../kit/http';
+import { Reply } from '../kit/reply';
 import { serve } from './contracts';
 import { dispatchingFetch } from './dispatch';
 
@@ -33,7 +34,7 @@ export const handler = httpHandler(serve, async ({ body, headers, auth, context 
     const response = await transport.handleRequest(request, { parsedBody: body });
     const replyHeaders: Record<string, string> = {};
     response.headers.forEach((value, key) => (replyHeaders[key] = value));
-    return new Reply(response.status, await response.text(), replyHeaders, true);
+    return Reply.raw(response.status, await response.text(), replyHeaders);
   } finally {
     await server.close();
   }

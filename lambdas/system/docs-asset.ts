@@ -1,8 +1,9 @@
-import { httpHandler, Reply } from '../kit/http';
+import { httpHandler } from '../kit/http';
+import { Reply } from '../kit/reply';
 import { readAsset } from './api-reference';
 import { docsAsset } from './contracts';
 
 export const handler = httpHandler(docsAsset, async ({ params }) => {
   const { body, contentType } = readAsset(params.asset);
-  return new Reply(200, body, { 'content-type': contentType, 'cache-control': 'public, max-age=86400' }, true);
+  return Reply.raw(200, body, { 'content-type': contentType, 'cache-control': 'public, max-age=86400' });
 });

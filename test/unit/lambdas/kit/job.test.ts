@@ -50,7 +50,9 @@ describe('jobHandler', () => {
     const { error, lines } = await run(() => job({}, context));
     expect(error).toBe(boom);
     const failure = lines.find((l) => l.message === 'job failed');
-    expect(failure).toMatchObject({ level: 'ERROR', function_name: 'ItemsSweepExpiredItems', function_request_id: 'req-1' });
+    expect(failure).toMatchObject({
+      level: 'ERROR', function_name: 'ItemsSweepExpiredItems', function_request_id: 'req-1', route: 'job files/expire-sandboxes', tenant: '-',
+    });
     expect(metricNames(lines)).toEqual(['JobFailed']);
   });
 });
