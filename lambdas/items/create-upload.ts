@@ -1,5 +1,6 @@
-import { httpHandler, Reply } from '../kit/http';
+import { httpHandler } from '../kit/http';
+import { Reply } from '../kit/reply';
 import { createUpload } from './contracts';
 import * as uploads from './uploads';
 
-export const handler = httpHandler(createUpload, async ({ auth, body }) => new Reply(201, await uploads.createUpload(auth, body)));
+export const handler = httpHandler(createUpload, async ({ auth, body }) => Reply.created(await uploads.createUpload(auth, body)));
