@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { agentIdProblem } from '../kit/auth-context';
+import { itemsOf, pages } from '../kit/paging';
 import { SURFACES, type Surface } from '../kit/surfaces';
 
 /** `sk-` and at least 32 URL-safe characters; generated keys carry 32 random bytes (43 characters). */
@@ -74,18 +75,9 @@ export class KeyStore {
 
   async list(tenant?: string): Promise<ApiKeyRecord[]> {
     const items: StoredKey[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          ExclusiveStartKey,
-          ...(tenant ? { FilterExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': tenant } } : {}),
-        }),
-      );
-      items.push(...((page.Items ?? []) as StoredKey[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const filter = tenant ? { FilterExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': tenant } } : {};
+    const scan = pages<StoredKey>((ExclusiveStartKey) => this.db.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey, ...filter })));
+    for await (const item of itemsOf(scan)) items.push(item);
     return items.map(strip).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 

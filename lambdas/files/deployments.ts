@@ -1,10 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { sandboxLauncher, type SandboxResources } from '../adapters/sandbox-launcher';
 import type { AuthContext } from '../kit/auth-context';
 import { documentClient } from '../kit/aws';
 import { config } from '../kit/config';
 import { isConditionFailure, notFound, tooManyRequests } from '../kit/errors';
 import { logger } from '../kit/observability';
+import { itemsOf, queryAll, scanPages } from '../kit/paging';
 import { claimSlot, releaseSlot, type SlotPool } from '../kit/slots';
 import { desktopHostPath, ensureDesktop, removeSandboxFolder } from './desktop';
 import { newDeploymentId } from './names';
@@ -139,20 +140,11 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
 }
 
 export async function listDeployments(auth: AuthContext): Promise<Deployment[]> {
-  const items: DeploymentItem[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dep)',
-        ExpressionAttributeValues: { ':pk': tenantKey(auth.tenant), ':dep': 'DEP#' },
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as DeploymentItem[]));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const items = await queryAll<DeploymentItem>({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dep)',
+    ExpressionAttributeValues: { ':pk': tenantKey(auth.tenant), ':dep': 'DEP#' },
+  });
   return items
     .filter((item) => !auth.agent || item.agent === auth.agent)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
@@ -203,28 +195,21 @@ export async function sweepSandboxes(now = new Date()): Promise<{ stopped: numbe
   const cutoff = new Date(now.getTime() - config.sandboxRetentionHours * 3600_000).toISOString();
   let stopped = 0;
   let terminated = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new ScanCommand({
-        TableName: table(),
-        FilterExpression: '(#s IN (:provisioning, :running) AND expiresAt <= :now) OR (#s = :stopped AND stoppedAt <= :cutoff)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':provisioning': 'provisioning', ':running': 'running', ':stopped': 'stopped', ':now': now.toISOString(), ':cutoff': cutoff },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of (page.Items ?? []) as DeploymentItem[]) {
-      const tenant = item.pk.slice(2);
-      if (isLive(item.status)) {
-        await stopItem(tenant, item, 'sandbox expired');
-        stopped++;
-      } else if (await terminate(tenant, item)) {
-        terminated++;
-      }
+  const expired = scanPages<DeploymentItem>({
+    TableName: table(),
+    FilterExpression: '(#s IN (:provisioning, :running) AND expiresAt <= :now) OR (#s = :stopped AND stoppedAt <= :cutoff)',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':provisioning': 'provisioning', ':running': 'running', ':stopped': 'stopped', ':now': now.toISOString(), ':cutoff': cutoff },
+  });
+  for await (const item of itemsOf(expired)) {
+    const tenant = item.pk.slice(2);
+    if (isLive(item.status)) {
+      await stopItem(tenant, item, 'sandbox expired');
+      stopped++;
+    } else if (await terminate(tenant, item)) {
+      terminated++;
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return { stopped, terminated };
 }
 

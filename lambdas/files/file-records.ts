@@ -1,10 +1,11 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AuthContext } from '../kit/auth-context';
 import { documentClient, s3Client } from '../kit/aws';
 import { config } from '../kit/config';
 import { badRequest, conflict, isMissingObject, notFound } from '../kit/errors';
+import { queryAll } from '../kit/paging';
 import { getDeployment } from './deployments';
 import { fileIdOf, objectKeyOf, storagePathOf } from './names';
 
@@ -43,21 +44,12 @@ function toRecord(item: Record<string, unknown>): FileRecord {
 
 export async function listFiles(auth: AuthContext, deploymentId: string): Promise<FileRecord[]> {
   await getDeployment(auth, deploymentId);
-  const files: FileRecord[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
-        ExpressionAttributeValues: { ':pk': filesKey(auth.tenant, deploymentId), ':f': 'F#' },
-        ExclusiveStartKey,
-      }),
-    );
-    files.push(...(page.Items ?? []).map(toRecord));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return files;
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+    ExpressionAttributeValues: { ':pk': filesKey(auth.tenant, deploymentId), ':f': 'F#' },
+  });
+  return items.map(toRecord);
 }
 
 export async function getFileRecord(tenant: string, deploymentId: string, fileName: string): Promise<FileRecord | undefined> {

@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../kit/aws';
 import { config } from '../kit/config';
-import { badRequest, isConditionFailure } from '../kit/errors';
+import { decodeCursor, encodeCursor } from '../kit/cursor';
+import { isConditionFailure } from '../kit/errors';
+import { queryPages } from '../kit/paging';
 import { itemExists, itemNotFound } from './errors';
 import { isLive, nowSeconds, scopePk, type Scope, type ScopeRef } from './scope';
 
@@ -185,38 +187,26 @@ export interface EntryPage {
 
 /** One page of live, ready entries of a scope, in path order. */
 export async function listEntries(ref: ScopeRef, prefix: string | undefined, limit: number, cursor: string | undefined): Promise<EntryPage> {
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  if (cursor) {
-    try {
-      const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-      // DynamoDB refuses a start key outside the key condition: a cursor of another prefix is the client's mistake
-      if (!sk.startsWith(prefix ?? '/')) throw new Error();
-      ExclusiveStartKey = { pk: scopePk(ref), sk };
-    } catch {
-      throw badRequest('cursor is not one this endpoint returned');
-    }
-  }
+  // DynamoDB refuses a start key outside the key condition: a cursor of another prefix is the client's mistake
+  const startKey = cursor ? { pk: scopePk(ref), sk: decodeCursor(cursor, (sk) => sk.startsWith(prefix ?? '/')) } : undefined;
   const entries: ItemEntry[] = [];
   let lastKey: Record<string, unknown> | undefined;
   // the filter can thin a page out: keep reading until the page is full or the scope ends
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-        FilterExpression: '#status = :ready AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': scopePk(ref), ':ready': 'ready', ':now': nowSeconds(), ...(prefix ? { ':prefix': prefix } : {}) },
-        ExclusiveStartKey,
-        Limit: limit - entries.length,
-        ConsistentRead: true,
-      }),
-    );
-    entries.push(...((page.Items ?? []) as ItemEntry[]));
-    lastKey = page.LastEvaluatedKey;
-    ExclusiveStartKey = lastKey;
-  } while (lastKey && entries.length < limit);
-  return { entries, cursor: lastKey ? Buffer.from(String(lastKey.sk), 'utf8').toString('base64url') : undefined };
+  const scope = queryPages<ItemEntry>(() => ({
+    TableName: table(),
+    KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+    FilterExpression: '#status = :ready AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': scopePk(ref), ':ready': 'ready', ':now': nowSeconds(), ...(prefix ? { ':prefix': prefix } : {}) },
+    Limit: limit - entries.length,
+    ConsistentRead: true,
+  }), startKey);
+  for await (const page of scope) {
+    entries.push(...page.items);
+    lastKey = page.lastKey;
+    if (entries.length >= limit) break;
+  }
+  return { entries, cursor: lastKey ? encodeCursor(String(lastKey.sk)) : undefined };
 }
 
 /**

@@ -22,12 +22,12 @@ export interface RawPage {
 }
 
 /** Pages of any paged read: `read(startKey)` fetches the page that starts there. */
-export async function* pages(read: (startKey: Key | undefined) => Promise<RawPage>, startKey?: Key): AsyncGenerator<Page> {
+export async function* pages<T = Row>(read: (startKey: Key | undefined) => Promise<RawPage>, startKey?: Key): AsyncGenerator<Page<T>> {
   let next = startKey;
   do {
     const page = await read(next);
     next = page.LastEvaluatedKey;
-    yield { items: page.Items ?? [], lastKey: next };
+    yield { items: (page.Items ?? []) as T[], lastKey: next };
   } while (next);
 }
 
@@ -38,22 +38,22 @@ export async function* pages(read: (startKey: Key | undefined) => Promise<RawPag
 type InputOf<I> = Omit<I, 'ExclusiveStartKey'> | (() => Omit<I, 'ExclusiveStartKey'>);
 const inputOf = <I>(input: InputOf<I>): Omit<I, 'ExclusiveStartKey'> => (typeof input === 'function' ? (input as () => Omit<I, 'ExclusiveStartKey'>)() : input);
 
-export function queryPages(input: InputOf<QueryCommandInput>, startKey?: Key): AsyncGenerator<Page> {
-  return pages((ExclusiveStartKey) => documentClient().send(new QueryCommand({ ...inputOf(input), ExclusiveStartKey })), startKey);
+export function queryPages<T = Row>(input: InputOf<QueryCommandInput>, startKey?: Key): AsyncGenerator<Page<T>> {
+  return pages<T>((ExclusiveStartKey) => documentClient().send(new QueryCommand({ ...inputOf(input), ExclusiveStartKey })), startKey);
 }
 
-export function scanPages(input: InputOf<ScanCommandInput>, startKey?: Key): AsyncGenerator<Page> {
-  return pages((ExclusiveStartKey) => documentClient().send(new ScanCommand({ ...inputOf(input), ExclusiveStartKey })), startKey);
+export function scanPages<T = Row>(input: InputOf<ScanCommandInput>, startKey?: Key): AsyncGenerator<Page<T>> {
+  return pages<T>((ExclusiveStartKey) => documentClient().send(new ScanCommand({ ...inputOf(input), ExclusiveStartKey })), startKey);
 }
 
-/** Every item of every page, one by one. */
+/** Every item of every page, one by one, as the caller's row type. */
 export async function* itemsOf<T>(source: AsyncIterable<Page<T>>): AsyncGenerator<T> {
   for await (const page of source) yield* page.items;
 }
 
 /** Every item of a query: the table's whole answer, for reads that are bounded by design. */
-export async function queryAll(input: InputOf<QueryCommandInput>): Promise<Row[]> {
-  const out: Row[] = [];
-  for await (const page of queryPages(input)) out.push(...page.items);
+export async function queryAll<T = Row>(input: InputOf<QueryCommandInput>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of queryPages<T>(input)) out.push(...page.items);
   return out;
 }

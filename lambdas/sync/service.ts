@@ -1,5 +1,6 @@
 import { config } from '../kit/config';
 import { AppError, badRequest, conflict, notFound, tooLarge, tooManyRequests } from '../kit/errors';
+import { decodeCursor, encodeCursor } from '../kit/cursor';
 import { logger } from '../kit/observability';
 import { mapLimit } from '../kit/map-limit';
 import { blobKey, entryKey, locationKey, multipartKey, multipartLocation, newCopyLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from './keys';
@@ -67,13 +68,10 @@ const sessionView = (s: SavedSession) => ({ sessionId: s.sessionId, path: s.entr
 
 const publicEntry = (e: FileEntry) => ({ path: e.path, hash: e.hash, size: e.size, modified: e.modified });
 
-export const encodeCursor = (path: string): string => Buffer.from(path, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string | undefined): string | undefined {
+/** The path a page ended at, in the kit's cursor codec. */
+function decodePathCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  const path = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (encodeCursor(path) !== cursor) throw badRequest('cursor is not one this API returned');
-  return checkPath(path, 'cursor');
+  return checkPath(decodeCursor(cursor, () => true, () => badRequest('cursor is not one this API returned')), 'cursor');
 }
 
 /**
@@ -98,7 +96,7 @@ export async function register(agent: AgentRef, displayName: string | undefined)
 export async function getManifest(agent: AgentRef, options: { cursor?: string; limit?: number }) {
   const paged = options.cursor !== undefined || options.limit !== undefined;
   const header = await getHeader(agent);
-  const page = await queryEntries(agent, { after: decodeCursor(options.cursor), limit: options.limit, budgetBytes: pageBudget() });
+  const page = await queryEntries(agent, { after: decodePathCursor(options.cursor), limit: options.limit, budgetBytes: pageBudget() });
   if (page.lastPath !== undefined && !paged) throw responseTooLarge(`The manifest of ${header.fileCount} files`);
   const files: Record<string, { hash: string; size: number; modified: string }> = {};
   for (const e of page.entries) files[e.path] = { hash: e.hash, size: e.size, modified: e.modified };
@@ -391,7 +389,7 @@ export async function reconstruct(agent: AgentRef, options: { mode: RestoreMode;
   const header = await getHeader(agent);
   const select = await restoreSelection(agent, options.mode, new Date());
   const files: { path: string; hash: string; size: number; modified: string; url: string; expiresAt: string }[] = [];
-  let after = decodeCursor(options.cursor);
+  let after = decodePathCursor(options.cursor);
   let used = 0;
   let scanned = 0;
   let more = false;
@@ -432,7 +430,7 @@ export async function reconstruct(agent: AgentRef, options: { mode: RestoreMode;
 export async function listFiles(agent: AgentRef, options: { prefix?: string; cursor?: string; limit?: number }) {
   const paged = options.cursor !== undefined || options.limit !== undefined;
   const prefix = checkPrefix(options.prefix ?? '');
-  const after = decodeCursor(options.cursor);
+  const after = decodePathCursor(options.cursor);
   if (after !== undefined && !after.startsWith(prefix)) throw badRequest('cursor does not belong to this prefix');
   const page = await queryEntries(agent, { prefix, after, limit: options.limit, budgetBytes: pageBudget() });
   if (page.lastPath !== undefined && !paged) throw responseTooLarge(`The listing of ${JSON.stringify(prefix)}`);

@@ -3,7 +3,6 @@ import {
   type BatchGetCommandOutput,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type TransactWriteCommandInput,
@@ -11,6 +10,7 @@ import {
 import { documentClient } from '../kit/aws';
 import { config } from '../kit/config';
 import { isConditionFailure } from '../kit/errors';
+import { itemsOf, queryPages } from '../kit/paging';
 
 /**
  * Workspace sync in the `manifests` table, one partition per agent:
@@ -150,25 +150,18 @@ export async function queryEntries(
   const budget = options.budgetBytes ?? Infinity;
   const entries: FileEntry[] = [];
   let used = 0;
-  let startKey: Record<string, unknown> | undefined = options.after === undefined ? undefined : fileKey(a, options.after);
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition(a), ':prefix': FILE + (options.prefix ?? '') },
-        ExclusiveStartKey: startKey,
-        ...(Number.isFinite(limit) ? { Limit: Math.min(limit - entries.length, 10000) } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const entry = toEntry(item);
-      entries.push(entry);
-      used += Buffer.byteLength(entry.path) + 140;
-      if (entries.length >= limit || used >= budget) return { entries, lastPath: entry.path };
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const rows = queryPages(() => ({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': partition(a), ':prefix': FILE + (options.prefix ?? '') },
+    ...(Number.isFinite(limit) ? { Limit: Math.min(limit - entries.length, 10000) } : {}),
+  }), options.after === undefined ? undefined : fileKey(a, options.after));
+  for await (const item of itemsOf(rows)) {
+    const entry = toEntry(item);
+    entries.push(entry);
+    used += Buffer.byteLength(entry.path) + 140;
+    if (entries.length >= limit || used >= budget) return { entries, lastPath: entry.path };
+  }
   return { entries };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../../kit/errors';
+import { decodeJsonCursor, encodeJsonCursor } from '../../kit/cursor';
 import { RECORD_PREFIX } from './keys';
 
 /**
@@ -16,21 +17,14 @@ export type Cursor =
 
 const agentTag = (pk: string): string => createHash('sha256').update(pk).digest('base64url').slice(0, 12);
 
-export const encodeCursor = (pk: string, cursor: Cursor): string =>
-  Buffer.from(JSON.stringify({ a: agentTag(pk), ...cursor })).toString('base64url');
+export const encodeCursor = (pk: string, cursor: Cursor): string => encodeJsonCursor({ a: agentTag(pk), ...cursor });
 
 const position = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const recordKey = (value: unknown): value is string | null => value === null || (typeof value === 'string' && value.startsWith(RECORD_PREFIX) && value.length <= 1100);
 
-function parse(text: string): Record<string, unknown> | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const notOurs = () => badRequest('cursor: not a cursor this API returned');
+const parse = (text: string): Record<string, unknown> =>
+  decodeJsonCursor(text, (value) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined), notOurs);
 
 /**
  * Reads a cursor this API returned for this agent. Cursors written before cursors carried a kind
@@ -38,11 +32,10 @@ function parse(text: string): Record<string, unknown> | undefined {
  */
 export function decodeCursor(pk: string, text: string): Cursor {
   const c = parse(text);
-  if (!c) throw badRequest('cursor: not a cursor this API returned');
   if (c.a !== undefined && c.a !== agentTag(pk)) throw badRequest('cursor: this cursor belongs to another agent');
   const kind = c.kind ?? ('s' in c ? 'c' : 'f');
   if (kind === 'c' && position(c.s)) return { kind, s: c.s };
   const key = c.k !== undefined ? c.k : c.f;
   if ((kind === 'f' || kind === 'r') && position(c.w) && recordKey(key)) return { kind, k: key, w: c.w };
-  throw badRequest('cursor: not a cursor this API returned');
+  throw notOurs();
 }

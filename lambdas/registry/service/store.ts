@@ -3,13 +3,13 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../kit/aws';
 import { config } from '../../kit/config';
 import { AppError, tooLarge } from '../../kit/errors';
+import { queryAll as queryTable } from '../../kit/paging';
 
 /**
  * Key layout of the registry (see docs/registry.md). Every key starts with the tenant.
@@ -57,23 +57,13 @@ export async function getItem(table: string, key: Key): Promise<Item | undefined
   return res.Item;
 }
 
-export async function queryAll(table: string, pk: string, skPrefix?: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':prefix': skPrefix } : {}) },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+export function queryAll(table: string, pk: string, skPrefix?: string): Promise<Item[]> {
+  return queryTable<Item>({
+    TableName: table,
+    KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':prefix': skPrefix } : {}) },
+    ConsistentRead: true,
+  });
 }
 
 const BATCH_GET_LIMIT = 100;
