@@ -2,6 +2,8 @@
  * The HTTP core of the SDK: base URL + API key, JSON in and out, retries with exponential
  * backoff and jitter on 429, 5xx and network errors. Surface clients unwrap their envelope.
  */
+import { backoffDelay } from '../../lambdas/shared/time';
+
 export interface SatchelClientOptions {
   /** Base URL of the API (SATCHEL_URL), e.g. http://127.0.0.1:3000 or the API Gateway URL. */
   baseUrl: string;
@@ -108,8 +110,7 @@ export class SatchelHttp {
 
   /** The server's hint when it gave one, else exponential backoff with full jitter. */
   private sleep(attempt: number, hintedMs?: number): Promise<void> {
-    const cap = Math.min(5000, this.backoffMs * 2 ** attempt);
-    return this.wait(hintedMs ?? this.random() * cap);
+    return this.wait(hintedMs ?? backoffDelay(attempt, { baseMs: this.backoffMs, capMs: 5000 }, this.random));
   }
 }
 

@@ -1,6 +1,7 @@
 import { config } from '../kit/config';
 import { AppError, badRequest, conflict, notFound, tooLarge, tooManyRequests } from '../kit/errors';
 import { decodeCursor, encodeCursor } from '../kit/cursor';
+import { backoff as waitBackoff } from '../shared/time';
 import { logger } from '../kit/observability';
 import { mapLimit } from '../kit/map-limit';
 import { blobKey, entryKey, locationKey, multipartKey, multipartLocation, newCopyLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from './keys';
@@ -50,7 +51,7 @@ const RESTORE_SCAN_ENTRIES = 50000;
 /** Room kept in a page for the envelope and the fields beside the list. */
 const ENVELOPE_BYTES = 1024;
 const now = () => new Date().toISOString();
-const backoff = (attempt: number) => new Promise((r) => setTimeout(r, attempt === 0 ? 0 : Math.random() * 25 * 2 ** attempt));
+const backoff = (attempt: number) => (attempt === 0 ? Promise.resolve() : waitBackoff(attempt, { baseMs: 25, capMs: Infinity }));
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 function agentView(h: AgentHeader) {

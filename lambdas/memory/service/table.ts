@@ -4,5 +4,5 @@ import { config } from '../../kit/config';
 export const db = () => documentClient();
 export const tableName = (): string => config.tableName('syncRecords');
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../shared/time';
 

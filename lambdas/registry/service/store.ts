@@ -10,6 +10,7 @@ import { documentClient } from '../../kit/aws';
 import { config } from '../../kit/config';
 import { AppError, tooLarge } from '../../kit/errors';
 import { queryAll as queryTable } from '../../kit/paging';
+import { backoff as waitBackoff } from '../../shared/time';
 
 /**
  * Key layout of the registry (see docs/registry.md). Every key starts with the tenant.
@@ -121,10 +122,7 @@ export async function transact(items: TransactItem[]): Promise<number[]> {
 export const OPTIMISTIC_ATTEMPTS = 8;
 export const busy = () => new AppError(409, 'CONFLICT', 'The record changed concurrently too often; retry the request');
 
-function backoff(attempt: number): Promise<void> {
-  const cap = Math.min(1000, 20 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
-}
+const backoff = (attempt: number): Promise<void> => waitBackoff(attempt, { baseMs: 20, capMs: 1000 });
 
 /** DynamoDB refuses items over 400 KB; refuse earlier with a 413 that names what is too large. */
 const MAX_ITEM_BYTES = 350_000;

@@ -1,9 +1,13 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { contract } from '../../../../lambdas/kit/contract';
-import { httpHandler, type HttpEvent } from '../../../../lambdas/kit/http';
-import { logger } from '../../../../lambdas/kit/observability';
+import type { HttpEvent } from '../../../../lambdas/kit/http';
 import { Reply } from '../../../../lambdas/kit/reply';
+
+// what the lines and metrics look like in Lambda, whatever the environment of the run (the integration setup quiets both)
+Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_TRACE_ENABLED: 'false' });
+const { httpHandler } = require('../../../../lambdas/kit/http') as typeof import('../../../../lambdas/kit/http');
+const { logger } = require('../../../../lambdas/kit/observability') as typeof import('../../../../lambdas/kit/observability');
 
 const context = { functionName: 'Fn', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const event = (routeKey: string, tenant?: string): HttpEvent =>

@@ -1,6 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { jobHandler, withTenant } from '../../../../lambdas/kit/job';
-import { currentLogContext } from '../../../../lambdas/kit/log-context';
+
+// what the lines and metrics look like in Lambda, whatever the environment of the run (the integration setup quiets both)
+Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_TRACE_ENABLED: 'false' });
+const { jobHandler, withTenant } = require('../../../../lambdas/kit/job') as typeof import('../../../../lambdas/kit/job');
+const { currentLogContext } = require('../../../../lambdas/kit/log-context') as typeof import('../../../../lambdas/kit/log-context');
 
 const context = { functionName: 'ItemsSweepExpiredItems', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:1:function:x', memoryLimitInMB: '128', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 

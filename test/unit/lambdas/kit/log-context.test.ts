@@ -1,12 +1,15 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { ContextLogFormatter, setLogTenant, withLogContext } from '../../../../lambdas/kit/log-context';
 
+// what the lines and metrics look like in Lambda, whatever the environment of the run (the integration setup quiets both)
+Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_TRACE_ENABLED: 'false' });
+const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@aws-lambda-powertools/logger');
+
 /** Log lines the logger writes while `fn` runs, parsed. */
-async function linesOf(fn: (logger: Logger) => Promise<void>): Promise<Record<string, unknown>[]> {
+async function linesOf(fn: (logger: InstanceType<typeof Logger>) => Promise<void>): Promise<Record<string, unknown>[]> {
   const written: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as never);
   try {
-    await fn(new Logger({ serviceName: 'test', logFormatter: new ContextLogFormatter() }));
+    await fn(new Logger({ serviceName: 'test', logLevel: 'INFO', logFormatter: new ContextLogFormatter() }));
   } finally {
     write.mockRestore();
   }
