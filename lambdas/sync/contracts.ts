@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { contract } from '../kit/contract';
-import { isUploadId } from './keys';
+import { isUploadId } from '../shared/sync-upload-ids';
 import { MAX_FILE_BYTES, MAX_PARTS, MAX_PART_BYTES, MIN_PART_BYTES } from './limits';
 import { pathProblem } from './paths';
 

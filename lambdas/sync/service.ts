@@ -4,7 +4,8 @@ import { decodeCursor, encodeCursor } from '../kit/cursor';
 import { backoff as waitBackoff } from '../shared/time';
 import { logger } from '../kit/observability';
 import { mapLimit } from '../kit/map-limit';
-import { blobKey, entryKey, locationKey, multipartKey, multipartLocation, newCopyLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from './keys';
+import { blobKey, entryKey, locationKey, multipartKey, multipartLocation, newCopyLocation, stagingKey } from './keys';
+import { newNonce, parseUploadId, uploadIdFor } from '../shared/sync-upload-ids';
 import { MAX_PARTS } from './limits';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
 import {

@@ -1,7 +1,8 @@
 import { pathProblem, checkPrefix } from '../../lambdas/sync/paths';
 import { globMatcher } from '../../lambdas/sync/glob';
 import { sessionOf } from '../../lambdas/sync/modes';
-import { blobKey, entryKey, isUploadId, locationKey, multipartKey, newCopyLocation, newNonce, parseUploadId, stagingKey, uploadIdFor } from '../../lambdas/sync/keys';
+import { blobKey, entryKey, locationKey, multipartKey, newCopyLocation, stagingKey } from '../../lambdas/sync/keys';
+import { isUploadId, newNonce, parseUploadId, uploadIdFor } from '../../lambdas/shared/sync-upload-ids';
 import { MAX_PARTS, partSizeFor } from '../../lambdas/sync/limits';
 import { partSizes } from '../../lambdas/sync/objects';
 
