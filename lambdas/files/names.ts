@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { hasLoneSurrogate } from '../kit/text';
+import { hasControlCharacter, hasLoneSurrogate, longestSegmentBytes, segmentsOf, utf8Bytes } from '../shared/path-rules';
 
 /**
  * Names and keys of the files surface. A `fileName` is a relative path inside a sandbox's
@@ -43,15 +43,14 @@ export const fileIdOf = (tenant: string, deploymentId: string, fileName: string)
 export function fileNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (hasLoneSurrogate(name)) return 'must be valid Unicode (it holds a lone surrogate)';
-  if (Buffer.byteLength(name) > MAX_FILE_NAME_BYTES) return `must be at most ${MAX_FILE_NAME_BYTES} bytes`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not contain control characters';
+  if (utf8Bytes(name) > MAX_FILE_NAME_BYTES) return `must be at most ${MAX_FILE_NAME_BYTES} bytes`;
+  if (hasControlCharacter(name)) return 'must not contain control characters';
   if (name.includes('\\')) return "must use '/' between folders, not '\\'";
   if (name.startsWith('/')) return 'must be relative to the Desktop, not an absolute path';
-  const segments = name.split('/');
+  const segments = segmentsOf(name);
   if (segments.some((s) => s === '..')) return "must stay inside the Desktop: '..' is not allowed";
   if (segments.some((s) => s === '' || s === '.')) return "must not contain empty or '.' segments";
-  if (segments.some((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES)) return `must have segments of at most ${MAX_SEGMENT_BYTES} bytes`;
+  if (longestSegmentBytes(name) > MAX_SEGMENT_BYTES) return `must have segments of at most ${MAX_SEGMENT_BYTES} bytes`;
   return undefined;
 }
 

@@ -1,22 +1,20 @@
 import { badRequest } from '../kit/errors';
-import { hasLoneSurrogate } from '../kit/text';
+import { dotSegment, hasControlCharacter, hasLoneSurrogate, utf8Bytes } from '../shared/path-rules';
 import { pathRequired } from './errors';
 
 const MAX_PATH_BYTES = 1024;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function clean(value: unknown, field: string, allowTrailingSlash: boolean): string {
   if (value === undefined || value === null || value === '') throw pathRequired(field);
   if (typeof value !== 'string') throw badRequest(`${field} must be a string`);
-  if (CONTROL.test(value)) throw badRequest(`${field} must not contain control characters`);
+  if (hasControlCharacter(value)) throw badRequest(`${field} must not contain control characters`);
   if (hasLoneSurrogate(value)) throw badRequest(`${field} must be valid Unicode (it holds a lone surrogate)`);
   if (value.includes('\\')) throw badRequest(`${field} must use '/' as separator, not '\\'`);
+  if (dotSegment(value)) throw badRequest(`${field} must not contain '.' or '..' segments`);
   const segments = value.split('/').filter(Boolean);
-  if (segments.some((s) => s === '.' || s === '..')) throw badRequest(`${field} must not contain '.' or '..' segments`);
   let path = `/${segments.join('/')}`;
   if (allowTrailingSlash && value.endsWith('/') && segments.length) path += '/';
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) throw badRequest(`${field} is longer than ${MAX_PATH_BYTES} bytes`);
+  if (utf8Bytes(path) > MAX_PATH_BYTES) throw badRequest(`${field} is longer than ${MAX_PATH_BYTES} bytes`);
   return path;
 }
 

@@ -1,4 +1,5 @@
 import { badRequest } from '../kit/errors';
+import { hasControlCharacter, normaliseAbsolute } from '../shared/path-rules';
 
 /**
  * Paths of the agent's machine, normalised lexically: the server cannot see that disk, so
@@ -6,20 +7,12 @@ import { badRequest } from '../kit/errors';
  * segment before it (and stays at `/` at the top), no trailing slash except for `/` itself.
  */
 export const MAX_PATH_LENGTH = 4096;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export function normalisePath(raw: string, field: string): string {
   if (raw.trim() === '') throw badRequest(`${field} is required and must not be empty`);
   if (!raw.startsWith('/')) throw badRequest(`${field} must be an absolute path (starting with "/"), got "${raw}"`);
-  if (CONTROL_CHARACTERS.test(raw)) throw badRequest(`${field} must not contain control characters`);
-  const segments: string[] = [];
-  for (const segment of raw.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const path = '/' + segments.join('/');
+  if (hasControlCharacter(raw)) throw badRequest(`${field} must not contain control characters`);
+  const path = normaliseAbsolute(raw);
   if (path.length > MAX_PATH_LENGTH) throw badRequest(`${field} is longer than ${MAX_PATH_LENGTH} characters`);
   return path;
 }

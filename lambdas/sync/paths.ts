@@ -1,5 +1,5 @@
 import { badRequest } from '../kit/errors';
-import { hasLoneSurrogate } from '../kit/text';
+import { hasControlCharacter, hasLoneSurrogate, isNfc, segmentsOf, utf8Bytes } from '../shared/path-rules';
 
 /** Longest workspace path, in bytes of UTF-8: the manifest's sort key `F#<path>` holds at most 1,024 bytes. */
 export const MAX_PATH_BYTES = 1022;
@@ -11,14 +11,13 @@ export const MAX_PATH_BYTES = 1022;
  */
 export function pathProblem(path: string): string | undefined {
   if (path.length === 0) return 'is empty';
-  if (path !== path.normalize('NFC')) return 'is not NFC-normalised';
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes of UTF-8`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) return 'contains a control character';
+  if (!isNfc(path)) return 'is not NFC-normalised';
+  if (utf8Bytes(path) > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes of UTF-8`;
+  if (hasControlCharacter(path)) return 'contains a control character';
   if (path.includes('\\')) return 'contains a backslash (use "/" between segments)';
   if (path.startsWith('/')) return 'is absolute (it must be relative, without a leading "/")';
   if (path.endsWith('/')) return 'ends with "/" (it must name a file)';
-  for (const segment of path.split('/')) {
+  for (const segment of segmentsOf(path)) {
     if (segment === '') return 'contains an empty segment ("//")';
     if (segment === '.' || segment === '..') return `contains a "${segment}" segment`;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { requireTenantWide, type AuthContext } from '../../kit/auth-context';
 import { badRequest, conflict, notFound } from '../../kit/errors';
+import { hasControlCharacter } from '../../shared/path-rules';
 import { logger } from '../../kit/observability';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '../contracts';
 import { baseName, normaliseAddDirs, normalisePath, selfAndAncestors } from '../paths';
@@ -30,8 +31,6 @@ const newWorkspaceId = (): string => `ws_${randomBytes(12).toString('base64url')
 const asStored = (item: Item): StoredWorkspace => ({ ...(publicFields<Workspace>(item)), version: Number(item.version ?? 0), open_sessions: Number(item.open_sessions ?? 0) });
 export const toWorkspace = (stored: StoredWorkspace): Workspace => publicFields<Workspace>(stored as unknown as Item);
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_DEFAULT_NAME = 120;
 /** Racing creates of one base name each take the next free suffix; every round one of them wins. */
 const NAMING_ATTEMPTS = 32;
@@ -39,7 +38,7 @@ const NAMING_ATTEMPTS = 32;
 function checkName(name: string): string {
   if (name.trim() === '') throw badRequest('name must not be empty');
   if (name.includes('/')) throw badRequest(`name must not contain "/", got "${name}"`);
-  if (CONTROL_CHARACTERS.test(name)) throw badRequest('name must not contain control characters');
+  if (hasControlCharacter(name)) throw badRequest('name must not contain control characters');
   return name;
 }
 
