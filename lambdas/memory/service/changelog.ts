@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { config } from '../../kit/config';
 import { isConditionFailure } from '../../kit/errors';
 import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, HORIZON_KEY, changeKey } from './keys';
+import { queryPages } from '../../kit/paging';
 import { db, sleep, tableName } from './table';
 
 /**
@@ -138,7 +139,6 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
   const changes: ChangeItem[] = [];
   let expected = options.after + 1;
   let bytes = 0;
-  let startKey: Record<string, unknown> | undefined;
   let horizon: number | undefined;
   const fields = options.fields ?? 'record';
   const full = () => changes.length >= options.maxChanges || bytes >= options.maxBytes;
@@ -155,17 +155,16 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
     horizon = await readHorizon(pk);
     return seq <= horizon;
   };
-  for (;;) {
-    const page = await db().send(new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
-      ...(fields !== 'record' ? { ProjectionExpression: PROJECTIONS[fields], ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
-      ConsistentRead: true,
-      Limit: Math.min(1000, options.maxChanges - changes.length + 50),
-      ExclusiveStartKey: startKey,
-    }));
-    for (const item of (page.Items ?? []) as ChangeItem[]) {
+  const log = queryPages<ChangeItem>(() => ({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
+    ...(fields !== 'record' ? { ProjectionExpression: PROJECTIONS[fields], ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
+    ConsistentRead: true,
+    Limit: Math.min(1000, options.maxChanges - changes.length + 50),
+  }));
+  for await (const page of log) {
+    for (const item of page.items) {
       if (full() || options.stopBefore?.(item)) return { changes, through: expected - 1, hasMore: true };
       if (item.seq > expected && (await compacted(expected))) expected = Math.min(item.seq, horizon! + 1);
       while (item.seq > expected) {
@@ -176,10 +175,9 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
       }
       take(item);
     }
-    if (!page.LastEvaluatedKey) return { changes, through: expected - 1, hasMore: false };
-    if (full()) return { changes, through: expected - 1, hasMore: true };
-    startKey = page.LastEvaluatedKey;
+    if (full()) return { changes, through: expected - 1, hasMore: page.lastKey !== undefined };
   }
+  return { changes, through: expected - 1, hasMore: false };
 }
 
 /** Sequence up to which the change log is compacted (0: never). */

@@ -7,6 +7,7 @@ import { removeOldMarks } from './compaction';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { MARK_PREFIX, META_KEY, RECORD_PREFIX, deviceKey, markKey } from './keys';
 import { timestampMicros, type MemoryTable } from './records';
+import { queryPages } from '../../kit/paging';
 import { db, tableName } from './table';
 
 /** A change (or, for a full pull, a live record) as a pull returns it. */
@@ -144,29 +145,27 @@ async function snapshotPage(scope: AgentScope, kind: 'f' | 'r', from: { k: strin
   const frontier = from?.w ?? (await settledFrontier(scope.pk));
   const records: PulledChange[] = [];
   let bytes = 0;
-  let startKey: Record<string, unknown> | undefined = from?.k ? { pk: scope.pk, sk: from.k } : undefined;
   let lastKey = from?.k ?? null;
-  while (records.length < limit && bytes < MAX_PAGE_BYTES) {
-    const page = await db().send(new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: 'del = :false',
-      ExpressionAttributeValues: { ':pk': scope.pk, ':prefix': RECORD_PREFIX, ':false': false },
-      ConsistentRead: true,
-      Limit: limit - records.length,
-      ExclusiveStartKey: startKey,
-    }));
-    for (const item of (page.Items ?? []) as (ChangeItem & { sk: string })[]) {
+  const live = queryPages<ChangeItem & { sk: string }>(() => ({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: 'del = :false',
+    ExpressionAttributeValues: { ':pk': scope.pk, ':prefix': RECORD_PREFIX, ':false': false },
+    ConsistentRead: true,
+    Limit: limit - records.length,
+  }), from?.k ? { pk: scope.pk, sk: from.k } : undefined);
+  for await (const page of records.length < limit ? live : []) {
+    for (const item of page.items) {
       records.push(toPulled(item));
       bytes += (item.data?.length ?? 0) + 200;
     }
-    startKey = page.LastEvaluatedKey;
-    if (!startKey) {
+    if (!page.lastKey) {
       if (kind === 'f') return { changes: records, hasMore: false, cursor: encodeCursor(scope.pk, { kind: 'c', s: frontier }), through: frontier };
       const rest = await changesAfter(scope, frontier, Math.max(0, limit - records.length), MAX_PAGE_BYTES - bytes);
       return { changes: [...records, ...rest.changes], hasMore: rest.hasMore, cursor: encodeCursor(scope.pk, { kind: 'c', s: rest.through }), through: rest.through };
     }
-    lastKey = startKey.sk as string;
+    lastKey = page.lastKey.sk as string;
+    if (records.length >= limit || bytes >= MAX_PAGE_BYTES) break;
   }
   return { changes: records, hasMore: true, cursor: encodeCursor(scope.pk, { kind, k: lastKey, w: frontier }) };
 }
