@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { TABLES, tableEnvVar, BUCKET_ENV_VAR } from '../lib/data-model';
+import { TABLES, tableEnvVar, BUCKET_ENV_VAR } from '../lambdas/kit/data-model';
 import { BUNDLE_MAIN_FIELDS, LOCAL_ONLY_MODULES } from '../lib/constructs/satchel-function';
-import { JOBS } from '../lib/jobs';
-import { ROUTES, functionName } from '../lib/routes';
+import { JOBS } from '../lambdas/jobs';
+import { ROUTES, functionName } from '../lambdas/routes';
 import { run as warmLatency } from './warm-latency';
 
 /**
@@ -45,7 +45,7 @@ interface Subject {
 
 const subjects = (): Subject[] => {
   const handlers = [...ROUTES.map((r) => ({ name: functionName(r), handler: r.handler })),
-    { name: 'Authorizer', handler: 'auth/authorizer' },
+    { name: 'Authorizer', handler: 'auth/authorize-request' },
     ...JOBS.map((j) => ({ name: j.handler, handler: j.handler }))];
   return handlers.map((h) => ({ name: h.name, entry: join(ROOT, 'lambdas', `${h.handler}.ts`) }));
 };

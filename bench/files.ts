@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
-import { KeyStore } from '../lambdas/auth/keys';
+import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';

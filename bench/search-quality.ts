@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { queryVector, type Embedder } from '../lambdas/adapters/embedder';
-import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../lambdas/adapters/lexical-embedder';
-import { LocalVectorIndex } from '../lambdas/adapters/local-vector-index';
-import { BM25_HALF, calibrationFor, coverage, queryTerms, type QueryTerms, rankCandidates, type Calibration, type Candidate } from '../lambdas/adapters/ranking';
+import { queryVector, type Embedder } from '../lambdas/adapters/embedder/port';
+import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../lambdas/adapters/embedder/lexical';
+import { LocalVectorIndex } from '../lambdas/adapters/vector-index/local';
+import { BM25_HALF, calibrationFor, coverage, queryTerms, type QueryTerms, rankCandidates, type Calibration } from '../lambdas/adapters/vector-index/ranking';
+import type { Candidate } from '../lambdas/adapters/vector-index/port';
 import { contentWords } from '../lambdas/adapters/text-terms';
 import { synonymsOf } from '../lambdas/adapters/wordnet';
 import { config } from '../lambdas/kit/config';
-import { chunkText, titleOf } from '../lambdas/items/content';
+import { chunkText, titleOf } from '../lambdas/items/service/content';
 import { DOCUMENTS, QUERIES, type EvalQuery, type QueryKind } from './search-quality-set';
 
 /**
@@ -247,7 +248,7 @@ export async function run(args: string[]): Promise<void> {
   printRanking('BM25 baseline', baseline);
   printThreshold('BM25 baseline (any match = hit)', thresholdFigures(bm25Baseline().map((r) => ({ query: r.query, hits: r.paths }))));
 
-  const { embedder } = await import('../lambdas/adapters/embedder');
+  const { embedder } = await import('../lambdas/adapters/embedder/select');
   const shipped = calibrationFor(config.embedder);
   const ranked = await retrieve(await embedder(), config.embedder === 'lexical' && DEFAULT_LEXICAL_OPTIONS.synonyms);
   console.log(`\nshipped: embedder ${config.embedder}${config.embedder === 'lexical' ? ` (${JSON.stringify(DEFAULT_LEXICAL_OPTIONS)})` : ''}, calibration ${JSON.stringify(shipped)}`);

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@lancedb/lancedb';
-import { normalise } from '../lambdas/adapters/embedder';
-import { LexicalEmbedder } from '../lambdas/adapters/lexical-embedder';
-import { LocalVectorIndex, sqlString } from '../lambdas/adapters/local-vector-index';
-import type { Candidate } from '../lambdas/adapters/ranking';
-import { chunkText, titleOf } from '../lambdas/items/content';
+import { normalise } from '../lambdas/adapters/embedder/port';
+import { LexicalEmbedder } from '../lambdas/adapters/embedder/lexical';
+import { LocalVectorIndex, sqlString } from '../lambdas/adapters/vector-index/local';
+import type { Candidate } from '../lambdas/adapters/vector-index/port';
+import { chunkText, titleOf } from '../lambdas/items/service/content';
 import { createSatchelClient } from '../client/sdk';
 import { percentile, withLocalApi } from './support';
 

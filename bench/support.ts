@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyStore } from '../lambdas/auth/keys';
+import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
-import type { Surface } from '../lambdas/kit/surfaces';
+import type { Surface } from '../lambdas/contracts/surfaces';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
 import { startDynamo, startS3 } from '../local/emulators';
 import { startServer } from '../local/server';

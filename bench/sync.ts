@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { KeyStore } from '../lambdas/auth/keys';
+import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient, s3Client } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';

@@ -8,9 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { BUCKET_ENV_VAR, ITEM_SCOPES, tableEnvVar, type TableId } from './data-model';
+import { BUCKET_ENV_VAR, ITEM_SCOPES, tableEnvVar, type TableId } from '../lambdas/kit/data-model';
 import type { FunctionSpec } from './functions';
-import type { Access } from './routes';
+import type { Access } from '../lambdas/routes';
 import type { Settings } from './settings';
 import { SANDBOX_DESKTOP, SANDBOX_LAMBDA_MOUNT } from './constructs/sandbox-storage';
 import { SatchelFunction } from './constructs/satchel-function';
@@ -120,7 +120,7 @@ function functionEnvironment(ctx: FunctionContext, spec: FunctionSpec, swaggerUi
 /** The quota and fetch settings (docs/api.md, Quotas) of the functions that enforce them. */
 function quotaEnvironment(handler: string, { quotas }: Settings): Record<string, string> {
   if (handler === 'files/create-deployment') return { SATCHEL_MAX_RUNNING_SANDBOXES: String(quotas.maxRunningSandboxesPerTenant) };
-  if (handler === 'sync/presign') return { SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: String(quotas.maxMultipartUploadsPerCall) };
+  if (handler === 'sync/presign-urls') return { SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: String(quotas.maxMultipartUploadsPerCall) };
   if (!handler.startsWith('items/')) return {};
   return {
     SATCHEL_MAX_PENDING_FETCHES: String(quotas.maxPendingFetchesPerTenant),
@@ -131,7 +131,7 @@ function quotaEnvironment(handler: string, { quotas }: Settings): Record<string,
 }
 
 /**
- * The keys of the bucket a surface's functions work on (lib/data-model.ts's key layout): its live
+ * The keys of the bucket a surface's functions work on (lambdas/kit/data-model.ts's key layout): its live
  * prefix, and for writers the prefix where its uploads are staged until confirmed.
  */
 const BUCKET_PREFIXES: Record<string, { live: string; staged?: string }> = {

@@ -10,7 +10,7 @@ import { SatchelDataStack } from './stateful-stack';
 export interface SatchelAppOptions {
   /** Where handler modules live; tests that skip bundling point it at stubs. */
   lambdasRoot?: string;
-  /** Route and job rows to deploy (default: lib/routes.ts and lib/jobs.ts). */
+  /** Route and job rows to deploy (default: lambdas/routes.ts and lambdas/jobs.ts). */
   functionTables?: FunctionTables;
 }
 

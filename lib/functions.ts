@@ -3,13 +3,20 @@
  * each with the row's `access`. Both stacks read this list (the data stack makes the vector search
  * clients' roles, the API stack the functions).
  */
-import { JOBS, type Job } from './jobs';
-import { functionName, ROUTES, type Access, type Route } from './routes';
-import type { SearchClient } from './constructs/vector-search';
+import { JOBS, type Job } from '../lambdas/jobs';
+import { functionName, ROUTES, type Access, type Route } from '../lambdas/routes';
+import type { AccessLevel } from '../lambdas/routes';
+
+/** A function that talks to the index, named like its route or job (`functionName`). */
+export interface SearchClient {
+  name: string;
+  level: AccessLevel;
+}
+
 
 /** Functions that are neither a route nor a job. */
-export const AUTHORIZER_HANDLER = 'auth/authorizer';
-export const VECTOR_INDEX_HANDLER = 'items/create-vector-index';
+export const AUTHORIZER_HANDLER = 'auth/authorize-request';
+export const VECTOR_INDEX_HANDLER = 'custom-resources/create-vector-index';
 
 export interface FunctionSpec {
   /** Construct id and stable name (`functionName`). */

@@ -2,7 +2,7 @@
  * Names of the two stacks and of their outputs. The CLI imports these to find a deployed
  * stack's tables (`--stack NAME --region R`), so they are part of the contract: do not rename.
  */
-import type { TableId } from './data-model';
+import type { TableId } from '../lambdas/kit/data-model';
 
 export const STACK_NAMES = { data: 'SatchelData', api: 'SatchelApi' } as const;
 

@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, type ItemScope } from './data-model';
+import { DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, type ItemScope } from '../lambdas/kit/data-model';
 
 /** Every CDK context option the app reads (`-c key=value` or cdk.json `context`), parsed once. */
 export interface Settings {

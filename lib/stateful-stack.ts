@@ -3,7 +3,7 @@ import { acknowledge } from './nag';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { BUCKET, lifecycleRules, TABLES, type KeyAttribute, type TableDef, type TableId } from './data-model';
+import { BUCKET, lifecycleRules, TABLES, type KeyAttribute, type TableDef, type TableId } from '../lambdas/kit/data-model';
 import { BUCKET_NAME_OUTPUT, tableOutput, VECTOR_ENDPOINT_OUTPUT } from './outputs';
 import { searchClients, type FunctionTables } from './functions';
 import { effectiveScopeTtlSeconds, type Settings } from './settings';

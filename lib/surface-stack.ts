@@ -8,11 +8,11 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { makeFunction, type FunctionContext } from './api-functions';
-import { TABLES } from './data-model';
+import { TABLES } from '../lambdas/kit/data-model';
 import { jobFunction, routeFunction } from './functions';
-import type { Job } from './jobs';
+import type { Job } from '../lambdas/jobs';
 import { acknowledge } from './nag';
-import type { Route } from './routes';
+import type { Route } from '../lambdas/routes';
 
 /**
  * The folder of a handler (`items/add-item` -> `items`): its routes and jobs share one nested stack.

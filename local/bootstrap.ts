@@ -6,7 +6,7 @@ import {
   type AttributeDefinition,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableDef } from '../lib/data-model';
+import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableDef } from '../lambdas/kit/data-model';
 import { LOCAL_POWERTOOLS_ENV } from './powertools-env';
 
 /** Physical names of the local tables and bucket. */

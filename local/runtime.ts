@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyStore } from '../lambdas/auth/keys';
+import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
-import { sweepExpired } from '../lambdas/items/expiry';
+import { sweepExpired } from '../lambdas/items/service/expiry';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
 import { startDynamo, startS3 } from './emulators';

@@ -1,10 +1,13 @@
 import type { z } from 'zod';
-import { eventFile, type Route } from '../lib/routes';
+import type { Route } from '../lambdas/routes';
 import { toAuthorizerContext } from '../lambdas/kit/auth-context';
 import type { HttpEvent } from '../lambdas/kit/http';
-import { SURFACES } from '../lambdas/kit/surfaces';
-import { jsonSchema, type JsonSchema } from '../lambdas/system/openapi-document';
+import { SURFACES } from '../lambdas/contracts/surfaces';
+import { jsonSchema, type JsonSchema } from '../lambdas/system/service/openapi-document';
 import { buildEvent } from './server';
+
+/** The file in events/ holding the route's sample event. */
+export const eventFile = (r: Route): string => `events/${r.handler.replace('/', '.')}.json`;
 
 /**
  * The sample events of events/: one API Gateway HTTP API (payload 2.0) event per route, built by

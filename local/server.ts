@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
-import { ROUTES, functionName, type Route } from '../lib/routes';
+import { ROUTES, functionName, type Route } from '../lambdas/routes';
 import { buildEvent, compileRoutes, matchRoute, type CompiledRoute } from '../lambdas/kit/gateway';
 import type { HttpEvent } from '../lambdas/kit/http';
-import { loadHandler } from '../lambdas/adapters/local-route-invoker';
+import { loadHandler } from '../lambdas/adapters/route-invoker/local';
 
 export { buildEvent, compileRoutes, matchRoute, loadHandler };
 
@@ -38,7 +38,7 @@ async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProx
   const header = event.headers.authorization;
   // API Gateway answers 401 itself when the identity source (the Authorization header) is absent
   if (!header) return { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) };
-  const authorizer = loadHandler('auth/authorizer') as unknown as (e: APIGatewayRequestAuthorizerEventV2) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
+  const authorizer = loadHandler('auth/authorize-request') as unknown as (e: APIGatewayRequestAuthorizerEventV2) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
   const result = await authorizer({
     version: '2.0',
     type: 'REQUEST',

@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
-import { unconfirmedUploadRules, type ObjectTag } from '../lib/data-model';
+import { unconfirmedUploadRules, type ObjectTag } from '../lambdas/kit/data-model';
 import { s3Client } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 
@@ -38,7 +38,7 @@ async function carries(key: string, tag: ObjectTag): Promise<boolean> {
 }
 
 /**
- * What the bucket's lifecycle rules for unconfirmed uploads do in AWS (lib/data-model.ts), for the
+ * What the bucket's lifecycle rules for unconfirmed uploads do in AWS (lambdas/kit/data-model.ts), for the
  * local emulator, which has no lifecycle: removes staged uploads, and objects still tagged
  * unconfirmed, once their rule's days have passed at `now` (of one tenant only when given: every
  * family keeps the tenant right after its prefix). Returns the keys removed.

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROUTES } from '../lib/routes';
+import { ROUTES } from '../lambdas/routes';
 import { renderEvents } from './sample-events';
 
 /** `npm run events`: writes events/<handler>.json for every route and removes the files of routes that are gone. */

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { deploymentSchema, deploymentStatus, fileRecordSchema } from '../../lambdas/files/contracts';
+import type { deploymentSchema, deploymentStatus, fileRecordSchema } from '../../lambdas/contracts/files';
 import type { SatchelHttp } from './http';
 import { putPresigned, type UploadBody } from './presigned';
 

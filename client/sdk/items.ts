@@ -1,4 +1,4 @@
-import type { ItemSummary } from '../../lambdas/items/service';
+import type { ItemSummary } from '../../lambdas/contracts/items';
 import type { SatchelHttp } from './http';
 import { putPresigned, type UploadBody } from './presigned';
 

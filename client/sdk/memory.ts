@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { memoryOperation, syncFull, syncPull, syncPush, syncStatus } from '../../lambdas/memory/contracts';
+import type { memoryOperation, syncFull, syncPull, syncPush, syncStatus } from '../../lambdas/contracts/memory';
 import type { SatchelHttp } from './http';
 
 /** Memory sync (seed 001): answers come as `{ success: true, data }`; these methods return `data`. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type * as contracts from '../../lambdas/registry/contracts';
+import type * as contracts from '../../lambdas/contracts/registry';
 import type { SatchelHttp } from './http';
 
 /** The workspace registry (seed 002). A workspace reference is its id, its absolute root path or its name. */

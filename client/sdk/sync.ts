@@ -1,6 +1,6 @@
-import type * as contracts from '../../lambdas/sync/contracts';
-import type { ResponseOf } from '../../lambdas/kit/contract';
-import type { Confirmation, ConfirmResult } from '../../lambdas/sync/service';
+import type * as contracts from '../../lambdas/contracts/sync';
+import type { ResponseOf } from '../../lambdas/contracts/contract';
+import type { Confirmation, ConfirmResult } from '../../lambdas/contracts/sync';
 import type { SatchelHttp } from './http';
 
 /** Workspace sync (seed 000): the methods carry the seed's names and return its shapes (the `data` of `{ data }`). */

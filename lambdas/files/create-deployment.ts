@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { createDeployment } from './contracts';
-import * as deployments from './deployments';
+import { createDeployment } from '../contracts/files';
+import * as deployments from './service/deployments';
 
 export const handler = httpHandler(createDeployment, async ({ auth, body }) => ({ deployment: await deployments.createDeployment(auth, body) }));

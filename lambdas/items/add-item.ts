@@ -1,7 +1,7 @@
 import { httpHandler } from '../kit/http';
 import { Reply } from '../kit/reply';
-import { addItem } from './contracts';
-import * as items from './service';
+import { addItem } from '../contracts/items';
+import * as items from './service/items';
 
 export const handler = httpHandler(addItem, async ({ auth, body }) => {
   const { outcome, path } = await items.addItem(auth, body ?? {});

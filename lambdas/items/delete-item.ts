@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { deleteItem } from './contracts';
-import * as items from './service';
+import { deleteItem } from '../contracts/items';
+import * as items from './service/items';
 
 export const handler = httpHandler(deleteItem, async ({ auth, body }) => {
   await items.deleteItem(auth, body ?? {});

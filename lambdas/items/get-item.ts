@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { getItem } from './contracts';
-import * as items from './service';
+import { getItem } from '../contracts/items';
+import * as items from './service/items';
 
 export const handler = httpHandler(getItem, async ({ auth, query }) => items.getItem(auth, query));

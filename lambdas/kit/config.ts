@@ -1,4 +1,4 @@
-import { BUCKET_ENV_VAR, DEFAULT_SCOPE_TTL_SECONDS, tableEnvVar, type TableId } from '../../lib/data-model';
+import { BUCKET_ENV_VAR, DEFAULT_SCOPE_TTL_SECONDS, tableEnvVar, type TableId } from './data-model';
 
 /** Every environment variable Satchel reads is read here. Values are looked up lazily, so a
  * function only needs the variables of what it touches, and a missing one fails loudly. */
@@ -176,7 +176,7 @@ export const config = {
     return optional('AWS_LAMBDA_FUNCTION_NAME') !== undefined;
   },
   /**
-   * Test control: seconds added to the clock the item lifetime rules judge by (`lambdas/items/scope.ts`),
+   * Test control: seconds added to the clock the item lifetime rules judge by (`lambdas/items/service/scope.ts`),
    * so a test steps past a lifetime instead of sleeping through it. Honoured by the local runtime only.
    */
   get clockOffsetSeconds(): number {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Route } from '../../lib/routes';
+import type { Route } from '../routes';
 import type { HttpEvent } from './http';
 
 /**

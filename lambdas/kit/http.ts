@@ -6,12 +6,12 @@ import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructu
 import type { z } from 'zod';
 import { authFromEvent, requireSurface, type AuthContext, type AuthorizerContext } from './auth-context';
 import { config } from './config';
-import type { BodyOf, Contract, ParamsOf, QueryOf } from './contract';
+import type { BodyOf, Contract, ParamsOf, QueryOf } from '../contracts/contract';
 import { AppError, badRequest, tooLarge } from './errors';
 import { setLogTenant, withLogContext } from './log-context';
 import { logger, metrics, tracingMiddleware } from './observability';
 import { Reply } from './reply';
-import { tooDeepAt } from './storable';
+import { tooDeepAt } from '../shared/storable';
 import { ENVELOPES } from './surfaces';
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<AuthorizerContext>>;

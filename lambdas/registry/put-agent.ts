@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { putAgent } from './contracts';
+import { putAgent } from '../contracts/registry';
 import * as registry from './service';
 
 export const handler = httpHandler(putAgent, async ({ auth, params, body }) => ({

@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { putProvider } from './contracts';
+import { putProvider } from '../contracts/registry';
 import * as registry from './service';
 
 export const handler = httpHandler(putProvider, async ({ auth, params, body }) => ({

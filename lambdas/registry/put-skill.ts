@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { putSkill } from './contracts';
+import { putSkill } from '../contracts/registry';
 import * as registry from './service';
 
 export const handler = httpHandler(putSkill, async ({ auth, params, body }) => ({

@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { updateSession } from './contracts';
+import { updateSession } from '../contracts/registry';
 import * as registry from './service';
 
 export const handler = httpHandler(updateSession, async ({ auth, params, body }) => ({

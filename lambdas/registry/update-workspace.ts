@@ -1,5 +1,5 @@
 import { httpHandler } from '../kit/http';
-import { updateWorkspace } from './contracts';
+import { updateWorkspace } from '../contracts/registry';
 import * as registry from './service';
 
 export const handler = httpHandler(updateWorkspace, async ({ auth, params, body }) => ({

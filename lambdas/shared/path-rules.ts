@@ -13,7 +13,7 @@ const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/; // eslint-disable-line no-co
 export const hasControlCharacter = (text: string, { c1 = true }: { c1?: boolean } = {}): boolean =>
   (c1 ? ANY_CONTROL : C0_AND_DEL).test(text);
 
-export { hasLoneSurrogate } from '../kit/text';
+export { hasLoneSurrogate } from './text';
 
 /** True when `text` is already in Unicode normalisation form C (what macOS and Linux clients may disagree on). */
 export const isNfc = (text: string): boolean => text === text.normalize('NFC');

@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { completeMultipart } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { completeMultipart } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(completeMultipart, async ({ auth, headers, query, body }) => sync.finishMultipart(syncAgent(auth, headers, query.agentId), body));
+export const handler = httpHandler(completeMultipart, async ({ auth, headers, query, body }) => sync.finishMultipart(resolveScope(auth, headers, query.agentId), body));

@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { deleteFile } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { deleteFile } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(deleteFile, async ({ auth, headers, query, params }) => sync.deleteFile(syncAgent(auth, headers, query.agentId), params.filePath));
+export const handler = httpHandler(deleteFile, async ({ auth, headers, query, params }) => sync.deleteFile(resolveScope(auth, headers, query.agentId), params.filePath));

@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { getManifest } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { getManifest } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(getManifest, async ({ auth, headers, query }) => sync.getManifest(syncAgent(auth, headers, query.agentId), query));
+export const handler = httpHandler(getManifest, async ({ auth, headers, query }) => sync.getManifest(resolveScope(auth, headers, query.agentId), query));

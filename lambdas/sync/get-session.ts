@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { getSession } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { getSession } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(getSession, async ({ auth, headers, query, params }) => sync.getSession(syncAgent(auth, headers, query.agentId), params.sessionId));
+export const handler = httpHandler(getSession, async ({ auth, headers, query, params }) => sync.getSession(resolveScope(auth, headers, query.agentId), params.sessionId));

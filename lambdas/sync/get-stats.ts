@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { getStats } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { getStats } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(getStats, async ({ auth, headers, query }) => sync.getStats(syncAgent(auth, headers, query.agentId)));
+export const handler = httpHandler(getStats, async ({ auth, headers, query }) => sync.getStats(resolveScope(auth, headers, query.agentId)));

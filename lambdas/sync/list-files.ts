@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { listFiles } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { listFiles } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(listFiles, async ({ auth, headers, query }) => sync.listFiles(syncAgent(auth, headers, query.agentId), query));
+export const handler = httpHandler(listFiles, async ({ auth, headers, query }) => sync.listFiles(resolveScope(auth, headers, query.agentId), query));

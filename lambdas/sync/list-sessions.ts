@@ -1,6 +1,6 @@
 import { httpHandler } from '../kit/http';
-import { syncAgent } from './agent';
-import { listSessions } from './contracts';
-import * as sync from './service';
+import { resolveScope } from './service/scope';
+import { listSessions } from '../contracts/sync';
+import * as sync from './service/workspace';
 
-export const handler = httpHandler(listSessions, async ({ auth, headers, query }) => sync.listSessions(syncAgent(auth, headers, query.agentId)));
+export const handler = httpHandler(listSessions, async ({ auth, headers, query }) => sync.listSessions(resolveScope(auth, headers, query.agentId)));

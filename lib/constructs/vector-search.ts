@@ -7,16 +7,11 @@ import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { VECTOR_INDEX_HANDLER } from '../functions';
-import type { AccessLevel } from '../routes';
+import type { AccessLevel } from '../../lambdas/routes';
 import type { Settings } from '../settings';
 import { acknowledge } from '../nag';
 import { SatchelFunction } from './satchel-function';
-
-/** A function that talks to the index, named like its route or job (`functionName`). */
-export interface SearchClient {
-  name: string;
-  level: AccessLevel;
-}
+import type { SearchClient } from '../functions';
 
 export interface VectorSearchProps {
   settings: Settings;

@@ -16,7 +16,7 @@ test('a function bundles locally with esbuild, source map and the swagger-ui ass
   const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'BundlingTest');
   new SatchelFunction(stack, 'Health', {
-    handler: 'system/health',
+    handler: 'system/get-health',
     description: 'bundling test',
     environment: {},
     logRetentionDays: 30,
@@ -50,7 +50,7 @@ function bundled(handler: string): string {
 test('the item writers bundle neither the OpenSearch client nor the S3 commands they never send (cold start)', () => {
   const bundle = bundled('items/add-item');
   const has = (text: string) => ({ text, bundled: bundle.includes(text) });
-  // requests are signed by lambdas/adapters/opensearch-transport.ts on the AWS SDK's signer
+  // requests are signed by lambdas/adapters/vector-index/opensearch-transport.ts on the AWS SDK's signer
   expect([has('opensearch-js'), has('application/x-ndjson')]).toEqual([{ text: 'opensearch-js', bundled: false }, { text: 'application/x-ndjson', bundled: true }]);
   // the S3 client is tree-shaken to what items use: a require() of client-s3 keeps all its ~100 commands
   const unused = ['ListObjectsV2Command', 'DeleteBucketCommand', 'PutBucketLifecycleConfigurationCommand'];
@@ -61,7 +61,7 @@ test('the item writers bundle neither the OpenSearch client nor the S3 commands 
 test('the items search function bundles without the local-only search engine and word list', () => {
   const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'SearchBundlingTest');
-  new SatchelFunction(stack, 'Search', { handler: 'items/search', description: 'bundling test', environment: {}, logRetentionDays: 30 });
+  new SatchelFunction(stack, 'Search', { handler: 'items/search-items', description: 'bundling test', environment: {}, logRetentionDays: 30 });
   const assembly = app.synth();
   const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as { Metadata: Record<string, string> };
   const bundle = readFileSync(join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8');

@@ -3,11 +3,11 @@ import { join, relative } from 'node:path';
 import {
   DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, KEY_FAMILIES, lifecycleRules, UNCONFIRMED_UPLOAD_TAG,
   type BucketLifetimes, type ItemScope, type KeyFamily, type LifecycleRuleDef,
-} from '../../lib/data-model';
+} from '../../lambdas/kit/data-model';
 import { LAMBDAS_ROOT } from '../../lib/constructs/satchel-function';
-import { objectKeyOf } from '../../lambdas/files/names';
-import { newBlobKey } from '../../lambdas/items/blobs';
-import { blobKey, entryKey, locationKey, multipartKey, newCopyLocation, stagingKey } from '../../lambdas/sync/keys';
+import { objectKeyOf } from '../../lambdas/shared/file-names';
+import { newBlobKey } from '../../lambdas/items/service/blobs';
+import { blobKey, entryKey, locationKey, multipartKey, newCopyLocation, stagingKey } from '../../lambdas/sync/service/keys';
 
 const DAY = 86400;
 const AGENT = { tenant: 'tenant-1', agentId: 'agent-1' };

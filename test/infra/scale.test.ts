@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Route } from '../../lib/routes';
+import type { Route } from '../../lambdas/routes';
 import { surfaceOf } from '../../lib/surface-stack';
 import { LIMITS, expectWithinLimits } from './limits';
 import { buildApp, removeStubs, TABLES_UNDER_TEST } from './support';

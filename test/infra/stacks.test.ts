@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableId } from '../../lib/data-model';
+import { BUCKET_ENV_VAR, TABLES, tableEnvVar, type TableId } from '../../lambdas/kit/data-model';
 import { jobFunction, routeFunction, type FunctionSpec } from '../../lib/functions';
-import { BACKGROUND_FETCH_DEADLINE_SECONDS, JOBS, type StreamTrigger } from '../../lib/jobs';
+import { BACKGROUND_FETCH_DEADLINE_SECONDS, JOBS, type StreamTrigger } from '../../lambdas/jobs';
 import { surfaceOf, surfaceStackId } from '../../lib/surface-stack';
 import { VPC_ACCESS_POLICY } from '../../lib/constructs/satchel-function';
 import { API_URL_OUTPUT, BUCKET_NAME_OUTPUT, tableOutput, VECTOR_ENDPOINT_OUTPUT } from '../../lib/outputs';
-import { functionName, ROUTES, type Route } from '../../lib/routes';
-import { MCP_TARGETS } from '../../lambdas/mcp/targets';
+import { functionName, ROUTES, type Route } from '../../lambdas/routes';
+import { MCP_TARGETS } from '../../lambdas/mcp/service/targets';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
 import { expectWithinLimits } from './limits';
 import { allResources, apiTemplates, buildApp, logicalIdAt, removeStubs, TABLES_UNDER_TEST, tableRef, throughDataOutputs, type Resources } from './support';
@@ -183,7 +183,7 @@ describe('data stack', () => {
     // the writers' statement keeps the whole domain: they _bulk, delete and create the index
     expect(JSON.stringify(statements.find((st) => st.Action.includes('es:ESHttpPut'))!.Resource)).toMatch(/satchel-vectors\/\*"\]\]\}$/);
     const readers = specs.filter((s) => s.access.search === 'read');
-    expect(readers.map((s) => s.handler)).toEqual(expect.arrayContaining(['items/search']));
+    expect(readers.map((s) => s.handler)).toEqual(expect.arrayContaining(['items/search-items']));
     for (const s of readers) {
       const es = ofType('AWS::IAM::Policy')
         .filter((r) => cdkPath(r).startsWith(`${home(s)}/${s.name}SearchRole/`))
@@ -193,7 +193,7 @@ describe('data stack', () => {
       onlySearch(es[0]);
     }
     // only the search route reads the index; every other row with search access writes it
-    expect(ROUTES.filter((r) => r.access.search === 'read').map((r) => r.handler)).toEqual(['items/search']);
+    expect(ROUTES.filter((r) => r.access.search === 'read').map((r) => r.handler)).toEqual(['items/search-items']);
   });
 
   test('the index is created by a custom resource (Provider framework) that is told the domain, index and dimension', () => {
@@ -378,7 +378,7 @@ describe('API stack', () => {
     }
     const spec = (handler: string) => specs.find((s) => s.handler === handler)!;
     expect(actionsOf(spec('items/add-item'))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 's3:PutObject', 'es:ESHttpPut']));
-    expect(actionsOf(spec('items/search'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost']));
+    expect(actionsOf(spec('items/search-items'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost']));
     expect(actionsOf(spec('items/get-item'))).toEqual(expect.arrayContaining(['dynamodb:GetItem', 's3:GetObject*']));
   });
 
@@ -408,9 +408,9 @@ describe('API stack', () => {
   test('quota settings reach exactly the functions that enforce them (docs/api.md, Quotas)', () => {
     const variablesOf = (handler: string) => lambdaOf(specs.find((s) => s.handler === handler)!).Environment.Variables;
     expect(variablesOf('files/create-deployment')).toMatchObject({ SATCHEL_MAX_RUNNING_SANDBOXES: '10' });
-    expect(variablesOf('sync/presign')).toMatchObject({ SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: '10' });
+    expect(variablesOf('sync/presign-urls')).toMatchObject({ SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: '10' });
     expect(variablesOf('items/add-item')).toMatchObject({ SATCHEL_MAX_PENDING_FETCHES: '20', SATCHEL_FETCH_MIN_BYTES_PER_SECOND: '16384' });
-    expect(variablesOf('items/on-manifests-change')).toMatchObject({ SATCHEL_INGEST_CONCURRENCY: '16', SATCHEL_INGEST_TENANT_CONCURRENCY: '4' });
+    expect(variablesOf('items/process-manifest-changes')).toMatchObject({ SATCHEL_INGEST_CONCURRENCY: '16', SATCHEL_INGEST_TENANT_CONCURRENCY: '4' });
     expect(variablesOf('files/list-deployments').SATCHEL_MAX_RUNNING_SANDBOXES).toBeUndefined();
   });
 
@@ -526,7 +526,7 @@ describe('API stack', () => {
   });
 
   test('the manifests consumer is invoked for TTL removals of items and pending fileUrl items only, with time for a slow fetch', () => {
-    const consumer = JOBS.find((j) => j.handler === 'items/on-manifests-change')!;
+    const consumer = JOBS.find((j) => j.handler === 'items/process-manifest-changes')!;
     const patterns = (consumer.trigger as StreamTrigger).filters.map((f) => JSON.stringify(f));
     expect(patterns).toEqual([
       expect.stringContaining('"principalId":["dynamodb.amazonaws.com"]'),

@@ -5,9 +5,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildSatchel } from '../../lib/app';
 import { PROJECT_ROOT } from '../../lib/constructs/satchel-function';
 import { AUTHORIZER_HANDLER, VECTOR_INDEX_HANDLER, type FunctionTables } from '../../lib/functions';
-import { JOBS } from '../../lib/jobs';
-import { ROUTES } from '../../lib/routes';
-import { type TableId } from '../../lib/data-model';
+import { JOBS } from '../../lambdas/jobs';
+import { ROUTES } from '../../lambdas/routes';
+import { type TableId } from '../../lambdas/kit/data-model';
 import type { SatchelApiStack } from '../../lib/stateless-stack';
 
 /**

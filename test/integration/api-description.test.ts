@@ -1,6 +1,6 @@
-import { ROUTES } from '../../lib/routes';
-import { openApiPath } from '../../lambdas/system/openapi-document';
-import { SWAGGER_UI_ASSETS } from '../../lambdas/system/api-reference';
+import { ROUTES } from '../../lambdas/routes';
+import { openApiPath } from '../../lambdas/system/service/openapi-document';
+import { SWAGGER_UI_ASSETS } from '../../lambdas/system/service/api-reference';
 import { call, startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -72,7 +72,7 @@ describe('GET /openapi.json', () => {
   it('lists 429 on every route (stage limits in AWS); routes with a quota or a search dependency answer it in their envelope with Retry-After', () => {
     const own = ROUTES.filter((r) => r.contract.quotas?.length || r.access.embed || r.access.search);
     // the caps of docs/api.md "Quotas" and the throttling of Bedrock and OpenSearch
-    expect(own.map((r) => r.handler)).toEqual(expect.arrayContaining(['files/create-deployment', 'sync/presign', 'items/add-item', 'items/search']));
+    expect(own.map((r) => r.handler)).toEqual(expect.arrayContaining(['files/create-deployment', 'sync/presign-urls', 'items/add-item', 'items/search-items']));
     for (const route of ROUTES) {
       const answer = doc.paths[openApiPath(route.path)][route.method.toLowerCase()].responses['429'] as {
         description: string; headers?: Record<string, { schema: unknown }>; content: Record<string, { schema: any }>;

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROUTES, eventFile } from '../../lib/routes';
-import { KeyStore } from '../../lambdas/auth/keys';
+import { ROUTES } from '../../lambdas/routes';
+import { KeyStore } from '../../lambdas/auth/service/keys';
 import { documentClient } from '../../lambdas/kit/aws';
 import { config } from '../../lambdas/kit/config';
 import type { HttpEvent } from '../../lambdas/kit/http';
-import { renderEvents, sampleBody, sampleParams, sampleQuery, SAMPLE_TENANT } from '../../local/sample-events';
+import { eventFile, renderEvents, sampleBody, sampleParams, sampleQuery, SAMPLE_TENANT } from '../../local/sample-events';
 import { lambdaContext, loadHandler } from '../../local/server';
 import { assertErrorEnvelope, unwrapSuccess } from '../support/envelope';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mapLimit } from '../../lambdas/kit/map-limit';
+import { mapLimit } from '../../lambdas/shared/map-limit';
 import { startTestApi, type TestApi } from '../support/api';
 import { allVariants, answerProblem, baseline, chooseVariants, FUZZ_SEED, operations, random, send, type Operation } from '../support/generated';
 import { seedTenant, type TenantFixture } from '../support/tenant-fixture';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerKeys } from '../../client/cli/commands/keys';
-import { apiKeysTableFromOutputs } from '../../client/cli/key-target';
+import { apiKeysTableFromOutputs } from '../../local/key-target';
 import { runtimeFile } from '../../local/runtime-records';
 import { call, startTestApi, uniqueTenant, type TestApi } from '../support/api';
 

@@ -30,7 +30,7 @@ jest.mock('../../lambdas/adapters/sandbox-launcher', () => ({
 
 // after the mock: this project's transform (esbuild) does not hoist jest.mock above imports
 const { createDeployment, getDeployment, stopDeployment, sweepSandboxes } =
-  require('../../lambdas/files/deployments') as typeof import('../../lambdas/files/deployments');
+  require('../../lambdas/files/service/deployments') as typeof import('../../lambdas/files/service/deployments');
 
 let api: TestApi;
 beforeAll(async () => (api = await startTestApi()));

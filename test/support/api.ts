@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { KeyStore } from '../../lambdas/auth/keys';
+import { KeyStore } from '../../lambdas/auth/service/keys';
 import { documentClient } from '../../lambdas/kit/aws';
 import { config } from '../../lambdas/kit/config';
-import type { Surface } from '../../lambdas/kit/surfaces';
+import type { Surface } from '../../lambdas/contracts/surfaces';
 import { startServer, type RunningServer } from '../../local/server';
 
 /** The local runtime's HTTP server over the emulators started by the global setup. */

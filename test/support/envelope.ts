@@ -1,5 +1,6 @@
 import { AppError } from '../../lambdas/kit/errors';
-import { ENVELOPES, type EnvelopeKind } from '../../lambdas/kit/surfaces';
+import { ENVELOPES } from '../../lambdas/kit/surfaces';
+import type { EnvelopeKind } from '../../lambdas/contracts/surfaces';
 
 /** Checks a response body against a surface's envelope as lambdas/kit/surfaces.ts produces it. */
 

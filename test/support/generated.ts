@@ -1,13 +1,13 @@
 import type { z } from 'zod';
-import { ROUTES, type Route } from '../../lib/routes';
-import { buildOpenApiDocument, openApiPath, type JsonSchema } from '../../lambdas/system/openapi-document';
-import type { EnvelopeKind } from '../../lambdas/kit/surfaces';
+import { ROUTES, type Route } from '../../lambdas/routes';
+import { buildOpenApiDocument, openApiPath, type JsonSchema } from '../../lambdas/system/service/openapi-document';
+import type { EnvelopeKind } from '../../lambdas/contracts/surfaces';
 import { assertErrorEnvelope } from './envelope';
 
 /**
  * Requests generated from the route table and its OpenAPI document, for the generated suites
  * (test/integration/generated-*.test.ts): a valid baseline per operation, hostile variants of it,
- * and the checks every answer must pass. Nothing here names a route: a new row of lib/routes.ts is
+ * and the checks every answer must pass. Nothing here names a route: a new row of lambdas/routes.ts is
  * covered as soon as it exists.
  */
 

@@ -1,10 +1,10 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type * as z from 'zod';
-import * as files from '../../lambdas/files/contracts';
-import * as items from '../../lambdas/items/contracts';
-import * as memory from '../../lambdas/memory/contracts';
-import * as registry from '../../lambdas/registry/contracts';
-import { jsonSchema, type JsonSchema } from '../../lambdas/system/openapi-document';
+import * as files from '../../lambdas/contracts/files';
+import * as items from '../../lambdas/contracts/items';
+import * as memory from '../../lambdas/contracts/memory';
+import * as registry from '../../lambdas/contracts/registry';
+import { jsonSchema, type JsonSchema } from '../../lambdas/system/service/openapi-document';
 
 /** The route contract part each API tool's arguments come from; a tool's argument named like a route field must have its schema. */
 const CONTRACT_OF: Record<string, z.ZodType[]> = {

@@ -4,7 +4,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { mimeTypeOf } from '../../../lambdas/files/mime-types';
+import { mimeTypeOf } from '../../../lambdas/shared/mime-types';
 import type { FailedFile } from '../../sdk/files';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
 import { formatBytes, plural } from '../progress';

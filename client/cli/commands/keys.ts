@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import type { ApiKeyRecord } from '../../../lambdas/auth/keys';
-import type { KeyTarget, TargetOptions } from '../key-target';
+import type { ApiKeyRecord } from '../../../lambdas/auth/service/keys';
+import type { KeyTarget, TargetOptions } from '../../../local/key-target';
 import { printTable } from '../table';
 
 /**
  * Loaded by the keys commands only: they bring the DynamoDB and CloudFormation clients and the
  * local emulators, ~0.3 s of start-up every other command would pay.
  */
-const keyStore = () => require('../../../lambdas/auth/keys') as typeof import('../../../lambdas/auth/keys');
-const keyTarget = () => require('../key-target') as typeof import('../key-target');
+const keyStore = () => require('../../../lambdas/auth/service/keys') as typeof import('../../../lambdas/auth/service/keys');
+const keyTarget = () => require('../../../local/key-target') as typeof import('../../../local/key-target');
 
 /** `satchel keys create|list|revoke`: API keys of the local runtime (default) or of a deployed stack. */
 export function registerKeys(program: Command): void {

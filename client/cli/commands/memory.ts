@@ -4,7 +4,7 @@ import { agentFrom, withAgent } from '../agent';
 import { connectFrom, printJson, withConnection, type ConnectionFlags } from '../connection';
 import { deviceId } from '../device';
 import { plural } from '../progress';
-import { MAX_PUSH_OPERATIONS } from '../../../lambdas/memory/contracts';
+import { MAX_PUSH_OPERATIONS } from '../../../lambdas/contracts/memory';
 import type { MemoryOperation } from '../../sdk';
 import type { SyncPushResult } from '../../sdk/memory';
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { globToRegExp } from '../../../lambdas/sync/glob';
-import { mapLimit } from '../../../lambdas/kit/map-limit';
-import { pathProblem } from '../../../lambdas/sync/paths';
+import { globToRegExp } from '../../../lambdas/shared/glob';
+import { mapLimit } from '../../../lambdas/shared/map-limit';
+import { pathProblem } from '../../../lambdas/shared/sync-paths';
 
 /** Always skipped, at any depth: push never sends them, pull never writes into them. */
 export const ALWAYS_IGNORED = ['.git', 'node_modules'];

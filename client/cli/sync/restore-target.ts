@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
-import { pathProblem } from '../../../lambdas/sync/paths';
-import { MAX_FILE_BYTES } from '../../../lambdas/sync/limits';
+import { pathProblem } from '../../../lambdas/shared/sync-paths';
+import { MAX_FILE_BYTES } from '../../../lambdas/shared/sync-limits';
 import { ALWAYS_IGNORED, TEMP_MARKER } from './local-tree';
 
 /** One file of a restore bundle, as the server sent it: nothing in it is trusted yet. */

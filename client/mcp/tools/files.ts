@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import * as contracts from '../../../lambdas/files/contracts';
+import * as contracts from '../../../lambdas/contracts/files';
 import { READ_ONLY, tool, WRITES } from '../tool';
 
 /** Deployment files (seed 004): files kept for a deployment, copied into and out of its sandbox's Desktop. */

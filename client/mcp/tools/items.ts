@@ -1,4 +1,4 @@
-import * as contracts from '../../../lambdas/items/contracts';
+import * as contracts from '../../../lambdas/contracts/items';
 import type { ItemScope } from '../../sdk/items';
 import { READ_ONLY, REPLACES, tool, WRITES, type ToolContext } from '../tool';
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import * as contracts from '../../../lambdas/memory/contracts';
-import { MEMORY_TABLES } from '../../../lambdas/memory/service/records';
+import * as contracts from '../../../lambdas/contracts/memory';
+import { MEMORY_TABLES } from '../../../lambdas/contracts/memory';
 import { READ_ONLY, tool, WRITES, type ToolContext } from '../tool';
 
 /** Memory sync (seed 001): an agent's long-term memory records, last-write-wins per record. */

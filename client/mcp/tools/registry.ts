@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import * as contracts from '../../../lambdas/registry/contracts';
+import * as contracts from '../../../lambdas/contracts/registry';
 import { READ_ONLY, tool, WRITES } from '../tool';
 
 /** The workspace registry (seed 002): project roots with their agents, skills, providers and sessions. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import * as contracts from '../../../lambdas/sync/contracts';
+import * as contracts from '../../../lambdas/contracts/sync';
 import { pull, push, status } from '../../cli/sync/engine';
 import { READ_ONLY, tool, WRITES, type ToolContext } from '../tool';
 

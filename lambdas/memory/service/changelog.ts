@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
 import { isConditionFailure } from '../../kit/errors';
-import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, HORIZON_KEY, changeKey } from './keys';
+import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, HORIZON_KEY, changeKey } from './store';
 import { queryPages } from '../../kit/paging';
 import { db, sleep, tableName } from './table';
 

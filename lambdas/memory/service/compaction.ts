@@ -1,9 +1,9 @@
 import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
-import { mapLimit } from '../../kit/map-limit';
+import { mapLimit } from '../../shared/map-limit';
 import { raiseFrontierHint, raiseHorizon, readHorizon, walkChanges, type ChangeItem } from './changelog';
-import { CHANGE_END, MARK_PREFIX, changeKey, markKey, recordKey } from './keys';
-import type { MemoryTable } from './records';
+import { CHANGE_END, MARK_PREFIX, changeKey, markKey, recordKey } from './store';
+import type { MemoryTable } from '../../contracts/memory';
 import { db, sleep, tableName } from './table';
 
 /**

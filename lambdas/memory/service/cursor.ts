@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../../kit/errors';
 import { decodeJsonCursor, encodeJsonCursor } from '../../kit/cursor';
-import { RECORD_PREFIX } from './keys';
+import { RECORD_PREFIX } from './store';
 
 /**
  * Pull cursors. Each names the agent partition it belongs to (a short hash of the partition key),

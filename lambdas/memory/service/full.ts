@@ -1,4 +1,4 @@
-import type { AgentScope } from './agent';
+import type { ScopeRef } from './scope';
 import { pullChanges, type PullOutcome, type PullRequest } from './pull';
 import { pushOperations, type PushOutcome } from './push';
 
@@ -9,7 +9,7 @@ export interface FullSyncOutcome {
 }
 
 /** Pull first (so the caller's own writes of this call are not echoed back in it), then push. */
-export async function fullSync(scope: AgentScope, pull: PullRequest, operations: unknown[]): Promise<FullSyncOutcome> {
+export async function fullSync(scope: ScopeRef, pull: PullRequest, operations: unknown[]): Promise<FullSyncOutcome> {
   const pulled = await pullChanges(scope, { ...pull, full: false });
   const pushed = await pushOperations(scope, operations);
   return { pull: pulled, push: pushed, completedAt: new Date() };

@@ -1,12 +1,13 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
 import { badRequest, isConditionFailure } from '../../kit/errors';
-import type { AgentScope } from './agent';
+import type { ScopeRef } from './scope';
 import { raiseFrontierHint, readHorizon, settledFrontier, walkChanges, type ChangeItem } from './changelog';
 import { removeOldMarks } from './compaction';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
-import { MARK_PREFIX, META_KEY, RECORD_PREFIX, deviceKey, markKey } from './keys';
-import { timestampMicros, type MemoryTable } from './records';
+import { MARK_PREFIX, META_KEY, RECORD_PREFIX, deviceKey, markKey } from './store';
+import { timestampMicros } from './records';
+import type { MemoryTable } from '../../contracts/memory';
 import { queryPages } from '../../kit/paging';
 import { db, tableName } from './table';
 
@@ -49,7 +50,7 @@ interface DeviceState {
 }
 
 /** A named device's position and last pull; an unnamed caller has none. */
-export async function readPosition(scope: AgentScope): Promise<DeviceState> {
+export async function readPosition(scope: ScopeRef): Promise<DeviceState> {
   const sk = scope.device ? deviceKey(scope.device) : META_KEY;
   const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk }, ConsistentRead: true }));
   return (out.Item ?? {}) as DeviceState;
@@ -87,7 +88,7 @@ function toPulled(item: { seq: number; tbl?: string; rid?: string; del?: boolean
  * Remembers where a pull ended: for a named device, its own position (used when it next pulls
  * without `since` and `cursor`); for the agent, the last pull of any device (status).
  */
-async function recordPull(scope: AgentScope, at: Date, through: number): Promise<void> {
+async function recordPull(scope: ScopeRef, at: Date, through: number): Promise<void> {
   const update = (sk: string) => db().send(new UpdateCommand({
     TableName: tableName(),
     Key: { pk: scope.pk, sk },
@@ -119,7 +120,7 @@ async function markFrontier(pk: string, at: Date, frontier: number): Promise<voi
  * the server recorded a safety margin before it (a `since` ahead of the server counts as now);
  * neither: the beginning, or where a named device last stopped.
  */
-async function resolveStart(scope: AgentScope, request: PullRequest, serverTime: Date): Promise<number> {
+async function resolveStart(scope: ScopeRef, request: PullRequest, serverTime: Date): Promise<number> {
   if (request.since !== undefined && request.since !== null) {
     const since = timestampMicros(request.since);
     if (since === undefined) throw badRequest(`since: not an ISO 8601 timestamp: ${request.since}`);
@@ -130,7 +131,7 @@ async function resolveStart(scope: AgentScope, request: PullRequest, serverTime:
 }
 
 /** One page of changes after `after`, in sequence order. */
-async function changesAfter(scope: AgentScope, after: number, limit: number, maxBytes: number) {
+async function changesAfter(scope: ScopeRef, after: number, limit: number, maxBytes: number) {
   const walk = await walkChanges(scope.pk, { after, maxChanges: limit, maxBytes, waitOnGaps: true });
   return { changes: walk.changes.map(toPulled), through: walk.through, hasMore: walk.hasMore };
 }
@@ -141,7 +142,7 @@ async function changesAfter(scope: AgentScope, after: number, limit: number, max
  * state of the record is). `f` (full: true): the last page's cursor continues incrementally after
  * W, each record comes once. `r` (full resync): the last page goes on with the changes after W.
  */
-async function snapshotPage(scope: AgentScope, kind: 'f' | 'r', from: { k: string | null; w: number } | undefined, limit: number): Promise<Omit<PullOutcome, 'serverTime' | 'fullResync'> & { through?: number }> {
+async function snapshotPage(scope: ScopeRef, kind: 'f' | 'r', from: { k: string | null; w: number } | undefined, limit: number): Promise<Omit<PullOutcome, 'serverTime' | 'fullResync'> & { through?: number }> {
   const frontier = from?.w ?? (await settledFrontier(scope.pk));
   const records: PulledChange[] = [];
   let bytes = 0;
@@ -170,7 +171,7 @@ async function snapshotPage(scope: AgentScope, kind: 'f' | 'r', from: { k: strin
   return { changes: records, hasMore: true, cursor: encodeCursor(scope.pk, { kind, k: lastKey, w: frontier }) };
 }
 
-async function pull(scope: AgentScope, request: PullRequest, limit: number, serverTime: Date) {
+async function pull(scope: ScopeRef, request: PullRequest, limit: number, serverTime: Date) {
   const cursor = request.cursor ? decodeCursor(scope.pk, request.cursor) : undefined;
   if (request.full) {
     if (cursor && cursor.kind !== 'f') throw badRequest('cursor: this cursor continues a pull without full; send it without full: true');
@@ -187,7 +188,7 @@ async function pull(scope: AgentScope, request: PullRequest, limit: number, serv
   return { changes: page.changes, hasMore: page.hasMore, cursor: encodeCursor(scope.pk, { kind: 'c', s: page.through }), through: page.through, fullResync: false };
 }
 
-export async function pullChanges(scope: AgentScope, request: PullRequest, defaultLimit = DEFAULT_PULL_LIMIT): Promise<PullOutcome> {
+export async function pullChanges(scope: ScopeRef, request: PullRequest, defaultLimit = DEFAULT_PULL_LIMIT): Promise<PullOutcome> {
   const serverTime = new Date();
   const outcome = await pull(scope, request, request.limit ?? defaultLimit, serverTime);
   if (outcome.through !== undefined) {

@@ -1,11 +1,12 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { memoryOperation } from '../contracts';
-import type { AgentScope } from './agent';
+import { memoryOperation } from '../../contracts/memory';
+import type { ScopeRef } from './scope';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
-import { META_KEY, changeKey, deviceKey, recordKey } from './keys';
+import { META_KEY, changeKey, deviceKey, recordKey } from './store';
 import { compactLog } from './compaction';
-import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type MemoryTable, type Version } from './records';
-import { mapLimit } from '../../kit/map-limit';
+import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type Version } from './records';
+import type { MemoryTable } from '../../contracts/memory';
+import { mapLimit } from '../../shared/map-limit';
 import { db, sleep, tableName } from './table';
 
 
@@ -188,7 +189,7 @@ const written = (op: Operation, seq: number): Outcome => ({
  * one (so that, per record, the change log lists states in the order the record took them), and
  * the change item, which must not exist yet (a puller may have voided a late number).
  */
-function writeItems(scope: AgentScope, op: Operation, seq: number) {
+function writeItems(scope: ScopeRef, op: Operation, seq: number) {
   const change = {
     tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
     seq, at: Date.now(), data: op.dataJson, ...(op.clientVersion !== undefined ? { verj: JSON.stringify(op.clientVersion) } : {}),
@@ -208,7 +209,7 @@ function writeItems(scope: AgentScope, op: Operation, seq: number) {
 }
 
 /** Applies one operation with last-write-wins, atomically, retrying until its outcome is final. */
-async function applyOperation(scope: AgentScope, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<Outcome> {
+async function applyOperation(scope: ScopeRef, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<Outcome> {
   const sk = recordKey(op.table, op.recordId);
   let current = initial;
   let seq: number | undefined;
@@ -276,7 +277,7 @@ function chunksOf(ops: { op: Operation; index: number }[]): { op: Operation; ind
  * per chunk. When a chunk is cancelled, the operations that caused it (a lost race, a number a
  * puller voided) are applied one by one and the innocent rest is retried as a chunk, a few times.
  */
-async function applyChunk(scope: AgentScope, chunk: { op: Operation; index: number }[], states: Map<string, CurrentState>, pool: SequencePool, retries = 3): Promise<Outcome[]> {
+async function applyChunk(scope: ScopeRef, chunk: { op: Operation; index: number }[], states: Map<string, CurrentState>, pool: SequencePool, retries = 3): Promise<Outcome[]> {
   const seqs = await Promise.all(chunk.map(() => pool.take()));
   try {
     await db().send(new TransactWriteCommand({ TransactItems: chunk.flatMap(({ op }, j) => writeItems(scope, op, seqs[j])) }));
@@ -309,7 +310,7 @@ export interface PushOutcome {
   tables: MemoryTable[];
 }
 
-export async function pushOperations(scope: AgentScope, rawOperations: unknown[], limit?: number): Promise<PushOutcome> {
+export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], limit?: number): Promise<PushOutcome> {
   const batch = rawOperations.slice(0, limit ?? rawOperations.length);
   const parsed = batch.map(parseOperation);
   const results: PushResult[] = batch.map((raw, i) => {
@@ -376,7 +377,7 @@ export async function pushOperations(scope: AgentScope, rawOperations: unknown[]
   };
 }
 
-async function recordPush(scope: AgentScope, at: Date): Promise<void> {
+async function recordPush(scope: ScopeRef, at: Date): Promise<void> {
   const update = (sk: string) => db().send(new UpdateCommand({
     TableName: tableName(),
     Key: { pk: scope.pk, sk },

@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-
-/** The memory tables of seed 001. */
-export const MEMORY_TABLES = [
-  'episodes', 'beliefs', 'notes', 'agent_values', 'goals', 'drives', 'relationships', 'playbooks', 'raw_entries', 'checkpoints',
-] as const;
-export type MemoryTable = (typeof MEMORY_TABLES)[number];
+import { MEMORY_TABLES, MemoryTable } from '../../contracts/memory';
 
 /** Names the shipping Kernle client uses for seed tables. */
 const TABLE_ALIASES: Record<string, MemoryTable> = { raw_captures: 'raw_entries', values: 'agent_values' };

@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { AgentScope } from './agent';
+import type { ScopeRef } from './scope';
 import { STATUS_COUNT_LIMIT, allocatedUpTo, countAfter, raiseFrontierHint, readFrontierHint, walkChanges } from './changelog';
-import { META_KEY } from './keys';
+import { META_KEY } from './store';
 import { readPosition } from './pull';
 import { db, tableName } from './table';
 
@@ -22,7 +22,7 @@ export interface SyncStatus {
 }
 
 /** Constant work per call: a few single-item reads and two queries of bounded length, whatever the log holds. */
-export async function syncStatus(scope: AgentScope): Promise<SyncStatus> {
+export async function syncStatus(scope: ScopeRef): Promise<SyncStatus> {
   const [position, meta, allocated, hint] = await Promise.all([
     readPosition(scope),
     db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk: META_KEY }, ConsistentRead: true })),

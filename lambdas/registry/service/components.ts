@@ -1,6 +1,6 @@
 import { actingAgent, requireTenantWide, type AuthContext } from '../../kit/auth-context';
 import { badRequest, notFound } from '../../kit/errors';
-import { REDACTED, type Agent, type Provider, type Skill } from '../contracts';
+import { REDACTED, type Agent, type Provider, type Skill } from '../../contracts/registry';
 import { assertFits, getItem, keys, publicFields, tables, transact, type Item } from './store';
 import { requireWorkspace, workspaceExists, workspaceNotFound } from './workspaces';
 

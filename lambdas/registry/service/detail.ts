@@ -1,5 +1,5 @@
 import type { AuthContext } from '../../kit/auth-context';
-import type { Session, Workspace } from '../contracts';
+import type { Session, Workspace } from '../../contracts/registry';
 import { splitComponents, type Components } from './components';
 import { presentSessions } from './sessions';
 import { keys, queryAll, tables } from './store';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { actingAgent, type AuthContext } from '../../kit/auth-context';
 import { conflict, notFound } from '../../kit/errors';
-import type { CreateSessionInput, Lineage, Session, SpawnBudget, UpdateSessionInput } from '../contracts';
-import { normalisePath } from '../paths';
+import type { CreateSessionInput, Lineage, Session, SpawnBudget, UpdateSessionInput } from '../../contracts/registry';
+import { normalisePath } from './paths';
 import { assertFits, busy, getItem, keys, now, OPTIMISTIC_ATTEMPTS, publicFields, queryAll, tables, transact, type Item, type TransactItem } from './store';
 import { requireWorkspace } from './workspaces';
 

@@ -3,8 +3,8 @@ import { requireTenantWide, type AuthContext } from '../../kit/auth-context';
 import { badRequest, conflict, notFound } from '../../kit/errors';
 import { hasControlCharacter } from '../../shared/path-rules';
 import { logger } from '../../kit/observability';
-import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '../contracts';
-import { baseName, normaliseAddDirs, normalisePath, selfAndAncestors } from '../paths';
+import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace } from '../../contracts/registry';
+import { baseName, normaliseAddDirs, normalisePath, selfAndAncestors } from './paths';
 import {
   batchDelete,
   batchGet,

@@ -1,8 +1,8 @@
 import { AppError } from '../../../lambdas/kit/errors';
-import { fileNameProblem } from '../../../lambdas/files/names';
-import { itemPath, pathPrefix } from '../../../lambdas/items/paths';
-import { normalisePath } from '../../../lambdas/registry/paths';
-import { pathProblem } from '../../../lambdas/sync/paths';
+import { fileNameProblem } from '../../../lambdas/shared/file-names';
+import { itemPath, pathPrefix } from '../../../lambdas/items/service/paths';
+import { normalisePath } from '../../../lambdas/registry/service/paths';
+import { pathProblem } from '../../../lambdas/shared/sync-paths';
 
 /**
  * One rule for control characters on every surface: C0, DEL and C1 (U+0080–U+009F) are refused in

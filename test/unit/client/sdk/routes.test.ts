@@ -1,6 +1,6 @@
 import { createSatchelClient } from '../../../../client/sdk';
 import { compileRoutes, matchRoute } from '../../../../lambdas/kit/gateway';
-import { ROUTES } from '../../../../lib/routes';
+import { ROUTES } from '../../../../lambdas/routes';
 
 /**
  * Every SDK method sends requests the route table serves (method and path of a row), and every row a

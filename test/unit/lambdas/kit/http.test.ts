@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { contract } from '../../../../lambdas/kit/contract';
+import { contract } from '../../../../lambdas/contracts/contract';
 import type { HttpEvent } from '../../../../lambdas/kit/http';
 import { Reply } from '../../../../lambdas/kit/reply';
 

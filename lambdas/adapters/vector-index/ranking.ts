@@ -1,0 +1,87 @@
+import { contentWords, stem, stemSet } from '../text-terms';
+import type { VectorHit } from './port';
+import type { Candidate } from './port';
+
+/**
+ * Hybrid ranking with absolute scores, shared by both backends. Each candidate chunk brings the
+ * signals its engine measured: cosine similarity of the vectors and the BM25 score of the
+ * lexical match (0 when the lexical half did not return it). The score is a fixed logistic
+ * function of three absolute signals, so it reads the same for every query and every workspace:
+ *   - cosine, in [-1, 1];
+ *   - coverage: the share of the query's content words (stemmed) found in the chunk or its file name;
+ *   - BM25 squashed to [0, 1) by bm25 / (bm25 + BM25_HALF).
+ * Nothing is normalised against the other hits of the same query: a query nothing answers
+ * scores low everywhere instead of handing its best (irrelevant) hit 1.0.
+ * The weights are fitted once on the evaluation set (bench/search-quality) per embedder kind;
+ * see docs/search.md for how and with what result.
+ */
+export interface Calibration {
+  cosine: number;
+  coverage: number;
+  bm25: number;
+  bias: number;
+}
+
+/** BM25 at which the squashed signal is 0.5. */
+export const BM25_HALF = 5;
+
+export interface Signals {
+  cosine: number;
+  coverage: number;
+  bm25: number;
+}
+
+/** Words of a query as coverage counts them: each the stems that stand for it (itself, and its synonyms when given). */
+export type QueryTerms = string[][];
+
+export function queryTerms(query: string, synonyms?: (word: string) => string[]): QueryTerms {
+  const terms = new Map<string, Set<string>>();
+  for (const word of contentWords(query)) {
+    const key = stem(word);
+    if (terms.has(key)) continue;
+    terms.set(key, new Set([key, ...(synonyms?.(word) ?? []).map(stem)]));
+  }
+  return [...terms.values()].map((alternatives) => [...alternatives]);
+}
+
+/** Share of the query terms present (any of their stems) in the chunk or in its file name. */
+export function coverage(terms: QueryTerms, content: string, path: string): number {
+  if (!terms.length) return 0;
+  const present = stemSet(content);
+  for (const word of contentWords(path.split('/').pop() ?? '')) present.add(stem(word));
+  return terms.filter((alternatives) => alternatives.some((s) => present.has(s))).length / terms.length;
+}
+
+export function hybridScore(signals: Signals, calibration: Calibration): number {
+  const squashed = signals.bm25 > 0 ? signals.bm25 / (signals.bm25 + BM25_HALF) : 0;
+  const z = calibration.cosine * signals.cosine + calibration.coverage * signals.coverage + calibration.bm25 * squashed + calibration.bias;
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Orders hits the way the API answers: best score first, ties by path. */
+export const byScoreThenPath = (a: VectorHit, b: VectorHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Scores candidate chunks, keeps the best chunk per item with score >= minScore, best first, at most `limit`. */
+export function rankCandidates(terms: QueryTerms, candidates: Candidate[], calibration: Calibration, minScore: number, limit: number): VectorHit[] {
+  const best = new Map<string, VectorHit>();
+  for (const candidate of candidates) {
+    const score = hybridScore({ cosine: candidate.cosine, coverage: coverage(terms, candidate.content, candidate.path), bm25: candidate.bm25 }, calibration);
+    if (score < minScore) continue;
+    const previous = best.get(candidate.itemId);
+    if (!previous || score > previous.score) best.set(candidate.itemId, { itemId: candidate.itemId, path: candidate.path, content: candidate.content, score });
+  }
+  return [...best.values()].sort(byScoreThenPath).slice(0, limit);
+}
+
+/**
+ * Weights per embedder kind. `lexical` is fitted on bench/search-quality (logistic regression on
+ * graded judgments, see docs/search.md); the dense embedders' cosines run higher for related
+ * text and are weighted for Titan V2's documented behaviour, not measured here (no Bedrock access).
+ */
+const CALIBRATIONS: Record<'lexical' | 'bedrock' | 'openai-compatible', Calibration> = {
+  lexical: { cosine: 2.63, coverage: 3.32, bm25: 5.32, bias: -3.8 },
+  bedrock: { cosine: 12, coverage: 3, bm25: 1, bias: -6.5 },
+  'openai-compatible': { cosine: 12, coverage: 3, bm25: 1, bias: -6.5 },
+};
+
+export const calibrationFor = (embedder: keyof typeof CALIBRATIONS): Calibration => CALIBRATIONS[embedder];

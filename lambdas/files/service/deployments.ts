@@ -1,0 +1,243 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { sandboxLauncher, type SandboxResources } from '../../adapters/sandbox-launcher';
+import type { AuthContext } from '../../kit/auth-context';
+import { documentClient } from '../../kit/aws';
+import { config } from '../../kit/config';
+import { isConditionFailure, notFound, tooManyRequests } from '../../kit/errors';
+import { logger } from '../../kit/observability';
+import { itemsOf, queryAll, scanPages } from '../../kit/paging';
+import { claimSlot, releaseSlot, type SlotPool } from '../../kit/slots';
+import { desktopHostPath, ensureDesktop, removeSandboxFolder } from './desktop';
+import { newDeploymentId } from '../../shared/file-names';
+
+/**
+ * Deployments: just enough of a resource for files to have somewhere to go. One item per
+ * deployment in the `deployments` table: pk `T#<tenant>`, sk `DEP#<id>`.
+ * Lifecycle: provisioning -> running -> stopped -> terminated. A running sandbox past its
+ * `expiresAt` reads as stopped at once; the expiry job writes that down and, after the
+ * retention period, removes the Desktop folder (terminated).
+ */
+export type DeploymentStatus = 'provisioning' | 'running' | 'stopped' | 'terminated';
+
+interface DeploymentItem {
+  pk: string;
+  sk: string;
+  id: string;
+  name: string;
+  status: DeploymentStatus;
+  /** The agent of the agent-bound key that created it; such keys see only their agent's deployments. */
+  agent?: string;
+  expiresAt: string;
+  stoppedAt?: string;
+  taskArn?: string;
+  /** The sandbox's EFS access point (ECS launcher); deleted when it stops, again (idempotently) when it terminates. */
+  accessPointId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Deployment {
+  id: string;
+  name: string;
+  status: DeploymentStatus;
+  agent?: string;
+  sandbox: { state: DeploymentStatus; desktopPath: string; expiresAt: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const DEFAULT_DURATION_MINUTES = 60;
+
+const tenantKey = (tenant: string) => `T#${tenant}`;
+const deploymentKey = (tenant: string, id: string) => ({ pk: tenantKey(tenant), sk: `DEP#${id}` });
+const table = () => config.tableName('deployments');
+const isLive = (status: DeploymentStatus) => status === 'provisioning' || status === 'running';
+/** A live sandbox holds one of its tenant's slots until it stops or expires. */
+const sandboxSlots = (): SlotPool => ({ table: table(), kind: 'sandboxes', cap: config.maxRunningSandboxes });
+
+/** The status as of `now`: a live sandbox past its expiry is stopped even before the job writes it. */
+export function effectiveStatus(item: Pick<DeploymentItem, 'status' | 'expiresAt'>, now = new Date()): DeploymentStatus {
+  return isLive(item.status) && Date.parse(item.expiresAt) <= now.getTime() ? 'stopped' : item.status;
+}
+
+function toDeployment(tenant: string, item: DeploymentItem): Deployment {
+  const status = effectiveStatus(item);
+  return {
+    id: item.id,
+    name: item.name,
+    status,
+    ...(item.agent ? { agent: item.agent } : {}),
+    sandbox: { state: status, desktopPath: config.sandboxDesktopPath ?? desktopHostPath(tenant, item.id), expiresAt: item.expiresAt },
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
+}
+
+const missing = (id: string) => notFound(`Deployment ${id} not found`);
+
+async function loadItem(auth: AuthContext, id: string): Promise<DeploymentItem> {
+  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) }));
+  const item = Item as DeploymentItem | undefined;
+  // an agent-bound key cannot even detect another agent's deployment
+  if (!item || (auth.agent && item.agent !== auth.agent)) throw missing(id);
+  return item;
+}
+
+export async function getDeployment(auth: AuthContext, id: string): Promise<Deployment> {
+  return toDeployment(auth.tenant, await loadItem(auth, id));
+}
+
+/** Creates the record (provisioning), prepares the Desktop and starts the sandbox, then marks it running. */
+export async function createDeployment(auth: AuthContext, input: { name: string; durationMinutes?: number }): Promise<Deployment> {
+  const id = newDeploymentId();
+  const now = new Date();
+  const item: DeploymentItem = {
+    ...deploymentKey(auth.tenant, id),
+    id,
+    name: input.name,
+    status: 'provisioning',
+    ...(auth.agent ? { agent: auth.agent } : {}),
+    expiresAt: new Date(now.getTime() + (input.durationMinutes ?? DEFAULT_DURATION_MINUTES) * 60_000).toISOString(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const claim = await claimSlot(sandboxSlots(), auth.tenant, id, Math.floor(Date.parse(item.expiresAt) / 1000));
+  if (!claim.claimed) {
+    throw tooManyRequests(
+      `This tenant already has ${config.maxRunningSandboxes} running sandboxes, the most it may have at once; stop one (POST /api/deployments/{id}/stop) or wait until one expires`,
+      claim.freeInSeconds,
+      'QUOTA_EXCEEDED',
+    );
+  }
+  let started: SandboxResources;
+  try {
+    await documentClient().send(new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await ensureDesktop(auth.tenant, id);
+    started = await sandboxLauncher().start({ tenant: auth.tenant, deploymentId: id, desktopSubpath: `${auth.tenant}/${id}/Desktop` });
+  } catch (error) {
+    // nothing half-made stays behind: no record of a sandbox that never started, no slot held for it
+    await documentClient().send(new DeleteCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) })).catch(() => undefined);
+    await releaseSlot(sandboxSlots(), auth.tenant, id).catch((e: Error) => logger.warn('sandbox slot not released', { deploymentId: id, error: e }));
+    throw error;
+  }
+  const running: DeploymentItem = { ...item, status: 'running', ...started, updatedAt: new Date().toISOString() };
+  const { taskArn, accessPointId } = started;
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: deploymentKey(auth.tenant, id),
+      UpdateExpression: 'SET #s = :running, updatedAt = :now' + (taskArn ? ', taskArn = :task' : '') + (accessPointId ? ', accessPointId = :ap' : ''),
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':running': 'running',
+        ':now': running.updatedAt,
+        ...(taskArn ? { ':task': taskArn } : {}),
+        ...(accessPointId ? { ':ap': accessPointId } : {}),
+      },
+    }),
+  );
+  return toDeployment(auth.tenant, running);
+}
+
+export async function listDeployments(auth: AuthContext): Promise<Deployment[]> {
+  const items = await queryAll<DeploymentItem>({
+    TableName: table(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dep)',
+    ExpressionAttributeValues: { ':pk': tenantKey(auth.tenant), ':dep': 'DEP#' },
+  });
+  return items
+    .filter((item) => !auth.agent || item.agent === auth.agent)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .map((item) => toDeployment(auth.tenant, item));
+}
+
+/**
+ * Moves a live sandbox to stopped (stopping its task, if one runs). Stopping a stopped or
+ * terminated one changes nothing. `stoppedAt` is when it stopped: now, or its expiry if earlier.
+ */
+async function stopItem(tenant: string, item: DeploymentItem, reason: string): Promise<DeploymentItem> {
+  if (!isLive(item.status)) return item;
+  const now = new Date().toISOString();
+  const stoppedAt = item.expiresAt < now ? item.expiresAt : now;
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: deploymentKey(tenant, item.id),
+        UpdateExpression: 'SET #s = :stopped, stoppedAt = :at, updatedAt = :now',
+        ConditionExpression: '#s IN (:provisioning, :running)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':stopped': 'stopped', ':at': stoppedAt, ':now': now, ':provisioning': 'provisioning', ':running': 'running' },
+      }),
+    );
+  } catch (error) {
+    // someone else stopped it first: the result is the same
+    if (!isConditionFailure(error)) throw error;
+  }
+  if (item.taskArn || item.accessPointId) {
+    await sandboxLauncher()
+      .stop({ taskArn: item.taskArn, accessPointId: item.accessPointId }, reason)
+      .catch((error: Error) => logger.warn('sandbox task or access point not released', { deploymentId: item.id, error }));
+  }
+  await releaseSlot(sandboxSlots(), tenant, item.id);
+  return { ...item, status: 'stopped', stoppedAt, updatedAt: now };
+}
+
+export async function stopDeployment(auth: AuthContext, id: string): Promise<Deployment> {
+  return toDeployment(auth.tenant, await stopItem(auth.tenant, await loadItem(auth, id), 'stopped through the API'));
+}
+
+/**
+ * The scheduled sweep: stops live sandboxes past their expiry, and terminates (removes the
+ * Desktop folder of) sandboxes stopped longer than the retention period. Files in S3 stay.
+ */
+export async function sweepSandboxes(now = new Date()): Promise<{ stopped: number; terminated: number }> {
+  const cutoff = new Date(now.getTime() - config.sandboxRetentionHours * 3600_000).toISOString();
+  let stopped = 0;
+  let terminated = 0;
+  const expired = scanPages<DeploymentItem>({
+    TableName: table(),
+    FilterExpression: '(#s IN (:provisioning, :running) AND expiresAt <= :now) OR (#s = :stopped AND stoppedAt <= :cutoff)',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':provisioning': 'provisioning', ':running': 'running', ':stopped': 'stopped', ':now': now.toISOString(), ':cutoff': cutoff },
+  });
+  for await (const item of itemsOf(expired)) {
+    const tenant = item.pk.slice(2);
+    if (isLive(item.status)) {
+      await stopItem(tenant, item, 'sandbox expired');
+      stopped++;
+    } else if (await terminate(tenant, item)) {
+      terminated++;
+    }
+  }
+  return { stopped, terminated };
+}
+
+async function terminate(tenant: string, item: DeploymentItem): Promise<boolean> {
+  if (item.accessPointId) {
+    // retried here in case stopping could not delete it; a sandbox is terminated only once it is gone
+    try {
+      await sandboxLauncher().stop({ accessPointId: item.accessPointId }, 'sandbox terminated');
+    } catch (error) {
+      logger.warn('access point not deleted; retried at the next sweep', { deploymentId: item.id, error: error as Error });
+      return false;
+    }
+  }
+  await removeSandboxFolder(tenant, item.id);
+  try {
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: deploymentKey(tenant, item.id),
+        UpdateExpression: 'SET #s = :terminated, updatedAt = :now',
+        ConditionExpression: '#s = :stopped',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':terminated': 'terminated', ':stopped': 'stopped', ':now': new Date().toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { createSatchelClient } from '../../../client/sdk';
+import { pull, push } from '../../../client/cli/sync/engine';
+import { startTestApi, type TestApi } from '../../support/api';
+
+let api: TestApi;
+let work: string;
+beforeAll(async () => {
+  api = await startTestApi();
+  work = mkdtempSync(join(tmpdir(), 'satchel-sync-safety-'));
+  process.env.XDG_CACHE_HOME = join(work, 'cache');
+});
+afterAll(async () => {
+  await api.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const sha256 = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+
+function write(root: string, path: string, bytes: string) {
+  const target = join(root, ...path.split('/'));
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, bytes);
+}
+
+async function clientFor(agent: string) {
+  const { key } = await api.key({ agent, surfaces: ['sync'] });
+  return createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 1 });
+}
+
+const backedUp = async (client: Awaited<ReturnType<typeof clientFor>>) => Object.keys((await client.syncGetManifest()).files).sort();
+
+describe('sync deletes are deliberate', () => {
+  it('a push of a folder that does not exist, or is a file, is an error and removes nothing', async () => {
+    const client = await clientFor('typo');
+    const dir = join(work, 'small');
+    write(dir, 'a.md', 'a');
+    write(dir, 'b.md', 'b');
+    await push(client, dir);
+    await expect(push(client, join(work, 'smal'), { delete: true })).rejects.toThrow(/does not exist/);
+    await expect(push(client, join(work, 'smal'))).rejects.toThrow(/does not exist/);
+    await expect(push(client, join(dir, 'a.md'), { delete: true })).rejects.toThrow(/not a folder/);
+    expect(await backedUp(client)).toEqual(['a.md', 'b.md']);
+  });
+
+  it('push --delete of every file, or of more than a quarter of them, needs force; dry-run only shows it', async () => {
+    const client = await clientFor('bulk-delete');
+    const dir = join(work, 'bulk');
+    for (let i = 0; i < 40; i++) write(dir, `f${String(i).padStart(2, '0')}.txt`, `file ${i}`);
+    await push(client, dir);
+
+    for (let i = 0; i < 12; i++) rmSync(join(dir, `f${String(i).padStart(2, '0')}.txt`));
+    await expect(push(client, dir, { delete: true })).rejects.toThrow(/would remove 12 of 40 files of the backup.*--force/);
+    expect(await backedUp(client)).toHaveLength(40);
+    const plan = await push(client, dir, { delete: true, dryRun: true });
+    expect(plan.remove).toHaveLength(12);
+    expect(plan.upload).toEqual([]);
+    expect(await backedUp(client)).toHaveLength(40);
+    const forced = await push(client, dir, { delete: true, force: true });
+    expect(forced.remove).toHaveLength(12);
+    expect(await backedUp(client)).toHaveLength(28);
+
+    // a few deletes go through without force
+    for (let i = 12; i < 15; i++) rmSync(join(dir, `f${i}.txt`));
+    expect((await push(client, dir, { delete: true })).remove).toHaveLength(3);
+
+    // an emptied folder would remove the whole backup
+    const empty = join(work, 'bulk-empty');
+    mkdirSync(empty);
+    await expect(push(client, empty, { delete: true })).rejects.toThrow(/every one of the 25 files/);
+    expect(await backedUp(client)).toHaveLength(25);
+  });
+
+  it('pull --delete that would remove every local file, or most of them, needs force', async () => {
+    const client = await clientFor('pull-bulk-delete');
+    const source = join(work, 'pull-bulk-src');
+    write(source, 'only.md', 'the backup');
+    await push(client, source);
+    const dir = join(work, 'pull-bulk-dst');
+    for (let i = 0; i < 20; i++) write(dir, `local${i}.md`, `local ${i}`);
+    await expect(pull(client, dir, { delete: true })).rejects.toThrow(/would remove every one of the 20 files of the folder.*--force/);
+    expect(readdirSync(dir)).toHaveLength(21); // restored, nothing removed
+    const plan = await pull(client, dir, { delete: true, dryRun: true });
+    expect(plan.removed).toHaveLength(20);
+    expect(readdirSync(dir)).toHaveLength(21);
+    expect((await pull(client, dir, { delete: true, force: true })).removed).toHaveLength(20);
+    expect(readdirSync(dir)).toEqual(['only.md']);
+  });
+});
+
+describe('pull trusts nothing the server sends', () => {
+  let hostile: Server;
+  let base: string;
+  const good = 'restored bytes';
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    hostile = createServer((req, res) => {
+      if (req.method === 'POST' && req.url?.startsWith('/agent/sync/reconstruct')) {
+        const entry = (path: unknown, body: string, extra: Record<string, unknown> = {}) => {
+          const id = String(Object.keys(files).length);
+          files[id] = body;
+          return { path, hash: sha256(body), size: Buffer.byteLength(body), modified: new Date().toISOString(), url: `${base}/bytes/${id}`, expiresAt: '', ...extra };
+        };
+        const bundle = [
+          entry('../escaped.txt', 'outside'),
+          entry('/etc/absolute.txt', 'absolute'),
+          entry('a/../../up.txt', 'up'),
+          entry('a\\..\\..\\win.txt', 'backslash'),
+          entry('.git/config', '[core]\n\tfsmonitor = touch pwned\n'),
+          entry('node_modules/x/index.js', 'planted'),
+          entry('link/through.txt', 'through a symlink'),
+          entry('bad-hash.txt', 'x', { hash: 'not-a-hash' }),
+          entry('bad-url.txt', 'x', { url: 'file:///etc/passwd' }),
+          entry(42, 'not a string'),
+          entry('ok/good.txt', good),
+          entry('ok/good.txt', 'the same path again'),
+        ];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { mode: 'full', version: 1, files: bundle } }));
+        return;
+      }
+      const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+      if (m && files[m[1]] !== undefined) return void res.end(files[m[1]]);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(hostile.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => hostile.close(() => r())));
+
+  it('refuses paths that leave the folder, enter .git/ or node_modules/, pass a symlinked folder or are malformed; restores the rest', async () => {
+    const root = join(work, 'hostile');
+    const dir = join(root, 'restore');
+    const outside = join(root, 'outside');
+    mkdirSync(outside, { recursive: true });
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(outside, join(dir, 'link'));
+    const client = createSatchelClient({ baseUrl: base, apiKey: 'sk-anything', retries: 0 });
+
+    const result = await pull(client, dir, { delete: true, force: true });
+    expect(readFileSync(join(dir, 'ok', 'good.txt'), 'utf8')).toBe(good);
+    expect(result.downloaded).toBe(1);
+    expect(result.refused.map((r) => r.path)).toEqual([
+      '../escaped.txt',
+      '/etc/absolute.txt',
+      'a/../../up.txt',
+      'a\\..\\..\\win.txt',
+      '.git/config',
+      'node_modules/x/index.js',
+      'link/through.txt',
+      'bad-hash.txt',
+      'bad-url.txt',
+      '42',
+      'ok/good.txt',
+    ]);
+    expect(result.refused.find((r) => r.path === 'link/through.txt')?.reason).toMatch(/symbolic link/);
+    expect(result.removed).toEqual([]); // nothing removed while something was refused
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(join(root, 'escaped.txt'))).toBe(false);
+    expect(existsSync(join(work, 'up.txt'))).toBe(false);
+    expect(existsSync(join(dir, '.git'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+  });
+
+  it('the satchel command reports each refused entry and exits non-zero', async () => {
+    const dir = join(work, 'hostile-command');
+    const cli = join(__dirname, '../../../client/cli/main.ts');
+    const tsx = join(__dirname, '../../../node_modules/.bin/tsx');
+    const env = { ...process.env, SATCHEL_URL: base, SATCHEL_API_KEY: 'sk-anything' };
+    const failed = await promisify(execFile)(tsx, [cli, 'sync', 'pull', dir], { env }).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/refused "\.\.\/escaped\.txt": the path contains a "\.\." segment/);
+    expect(failed?.stderr).toMatch(/refused 10 entries .*the rest was restored/);
+    expect(failed?.stdout).toMatch(/pulled 2 files/);
+    expect(readFileSync(join(dir, 'ok', 'good.txt'), 'utf8')).toBe(good);
+  });
+});

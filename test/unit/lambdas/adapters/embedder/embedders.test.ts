@@ -1,0 +1,121 @@
+import type { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockEmbedder } from '../../../../../lambdas/adapters/embedder/bedrock';
+import type { AppError } from '../../../../../lambdas/kit/errors';
+import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../../../../../lambdas/adapters/embedder/lexical';
+import { embeddingsEndpoint, OpenAiCompatibleEmbedder } from '../../../../../lambdas/adapters/embedder/openai';
+
+const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+
+describe('Bedrock Titan Text Embeddings V2 adapter', () => {
+  it('sends one InvokeModel per text with dimensions and normalize, and reads `embedding`', async () => {
+    const sent: InvokeModelCommand[] = [];
+    const embedding = Array.from({ length: 256 }, (_, i) => (i === 0 ? 3 : i === 1 ? 4 : 0));
+    const embedder = new BedrockEmbedder(
+      async (command) => {
+        sent.push(command);
+        return { body: new TextEncoder().encode(JSON.stringify({ embedding, inputTextTokenCount: 3 })) as never };
+      },
+      'amazon.titan-embed-text-v2:0',
+      256,
+    );
+    const [a, b] = await embedder.embed(['hello world', 'second']);
+    expect(sent.map((c) => c.input)).toEqual([
+      { modelId: 'amazon.titan-embed-text-v2:0', contentType: 'application/json', accept: 'application/json', body: JSON.stringify({ inputText: 'hello world', dimensions: 256, normalize: true }) },
+      { modelId: 'amazon.titan-embed-text-v2:0', contentType: 'application/json', accept: 'application/json', body: JSON.stringify({ inputText: 'second', dimensions: 256, normalize: true }) },
+    ]);
+    expect(a).toHaveLength(256);
+    expect(a[0]).toBeCloseTo(0.6, 6);
+    expect(a[1]).toBeCloseTo(0.8, 6);
+    expect(b).toEqual(a);
+  });
+
+  it('refuses an answer of the wrong dimension and a dimension Titan does not offer', async () => {
+    const embedder = new BedrockEmbedder(async () => ({ body: new TextEncoder().encode('{"embedding":[1,2]}') as never }), 'm', 512);
+    await expect(embedder.embed(['x'])).rejects.toThrow(/512-dimensional/);
+    expect(() => new BedrockEmbedder(async () => ({ body: undefined as never }), 'm', 300)).toThrow(/256, 512 or 1024/);
+  });
+});
+
+describe('Bedrock errors', () => {
+  const failing = (name: string, message = 'x') =>
+    new BedrockEmbedder(async () => Promise.reject(Object.assign(new Error(message), { name })), 'amazon.titan-embed-text-v2:0', 256);
+
+  it('maps throttling to 429 and a passing outage to 503, both with Retry-After', async () => {
+    await expect(failing('ThrottlingException').embed(['q'])).rejects.toMatchObject({ status: 429, code: 'THROTTLED', headers: { 'Retry-After': '5' } });
+    await expect(failing('ServiceUnavailableException').embed(['q'])).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '5' } });
+  });
+
+  it('maps access denied and a missing model to 503 with what an operator must do', async () => {
+    const denied = (await failing('AccessDeniedException').embed(['q']).catch((e: AppError) => e)) as AppError;
+    expect(denied).toMatchObject({ status: 503, headers: undefined });
+    expect(denied.message).toMatch(/enable access to the model in the Bedrock console/);
+    await expect(failing('ValidationException', 'The provided model identifier is invalid.').embed(['q'])).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/not offered in this region/) });
+    // anything else stays an internal error
+    await expect(failing('SomethingElse').embed(['q'])).rejects.toMatchObject({ name: 'SomethingElse' });
+  });
+});
+
+describe('OpenAI-compatible embedder', () => {
+  it('POSTs {model, input} to /v1/embeddings with the key, and reads data[].embedding in index order', async () => {
+    const calls: { url: string; init: RequestInit }[] = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify({ data: [{ index: 1, embedding: [0, 2] }, { index: 0, embedding: [3, 4] }] }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const embedder = new OpenAiCompatibleEmbedder('http://127.0.0.1:11434/v1/embeddings', 'nomic-embed-text', 'sk-test', fakeFetch);
+    const [first, second] = await embedder.embed(['a', 'b']);
+    expect(calls).toEqual([
+      {
+        url: 'http://127.0.0.1:11434/v1/embeddings',
+        init: { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' }, body: JSON.stringify({ model: 'nomic-embed-text', input: ['a', 'b'] }) },
+      },
+    ]);
+    expect(Array.from(first)).toEqual([expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+    expect(Array.from(second)).toEqual([0, 1]);
+  });
+
+  it('derives the endpoint from a base URL', () => {
+    expect(embeddingsEndpoint('http://localhost:11434')).toBe('http://localhost:11434/v1/embeddings');
+    expect(embeddingsEndpoint('http://localhost:1234/v1/')).toBe('http://localhost:1234/v1/embeddings');
+    expect(embeddingsEndpoint('https://api.example.com/v1/embeddings')).toBe('https://api.example.com/v1/embeddings');
+  });
+
+  it('reports a failing server', async () => {
+    const fakeFetch = (async () => new Response('model not found', { status: 404 })) as unknown as typeof fetch;
+    await expect(new OpenAiCompatibleEmbedder('http://x/v1/embeddings', 'm', undefined, fakeFetch).embed(['a'])).rejects.toThrow(/404: model not found/);
+  });
+});
+
+describe('lexical embedder', () => {
+  const embedder = new LexicalEmbedder(1024);
+  const one = async (text: string, options?: LexicalOptions) => (await new LexicalEmbedder(1024, options).embed([text]))[0];
+
+  it('yields unit vectors of the configured dimension, deterministic', async () => {
+    const [v] = await embedder.embed(['Authentication of users']);
+    expect(v).toHaveLength(1024);
+    expect(norm(v)).toBeCloseTo(1, 5);
+    expect((await embedder.embed(['Authentication of users']))[0]).toEqual(v);
+    expect((await new LexicalEmbedder(256).embed(['x y z']))[0]).toHaveLength(256);
+  });
+
+  it('matches word forms through stemming, and only with it', async () => {
+    const plain = { stemming: false, trigrams: false, synonyms: false };
+    expect(dot(await one('authenticating users', plain), await one('authenticate user', plain))).toBe(0);
+    expect(dot(await one('authenticating users', { ...plain, stemming: true }), await one('authenticate user', { ...plain, stemming: true }))).toBeCloseTo(1, 5);
+  });
+
+  it('adds WordNet synonyms to queries (not to documents): a vacation query meets a holiday note', async () => {
+    const [holiday] = await embedder.embed(['Book your holiday in the calendar']);
+    const withSynonyms = await embedder.embedQuery('vacation');
+    const without = await new LexicalEmbedder(1024, { ...DEFAULT_LEXICAL_OPTIONS, synonyms: false }).embedQuery('vacation');
+    expect(dot(withSynonyms, holiday)).toBeGreaterThan(dot(without, holiday) + 0.1);
+    // documents are embedded as written
+    expect((await embedder.embed(['vacation']))[0]).toEqual(without);
+  });
+
+  it('gives a zero vector for text without content words', async () => {
+    expect(norm((await embedder.embed(['how do I ... ?']))[0])).toBe(0);
+    expect(norm(await embedder.embedQuery('how do I ... ?'))).toBe(0);
+  });
+});

@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalise } from '../../../../../lambdas/adapters/embedder/port';
+import { connect } from '@lancedb/lancedb';
+import { LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
+import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/port';
+
+const v = (...values: number[]) => normalise(values);
+const base = { tenant: 't1', scope: 'agent', scopeId: 'a1' };
+const query = (vector: Float32Array, extra: Partial<SearchQuery> = {}): SearchQuery => ({ ...base, text: 'zzz', vector, candidates: 50, now: 1000, ...extra });
+const paths = (candidates: { path: string }[]) => [...new Set(candidates.map((c) => c.path))].sort();
+
+describe('local search index (LanceDB)', () => {
+  const dirs: string[] = [];
+  const open = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'satchel-index-'));
+    dirs.push(dir);
+    return { dir, index: await LocalVectorIndex.open(dir) };
+  };
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('returns the nearest chunks with their cosine and the BM25 matches with theirs, both signals where both halves found a chunk', async () => {
+    const { index } = await open();
+    await index.putItem({ ...base, itemId: 'i1', path: '/auth.md' }, [
+      { content: 'Rotate the database password every quarter', vector: v(0, 1, 0) },
+      { content: 'Users authenticate with a bearer token', vector: v(1, 0, 0) },
+    ]);
+    await index.putItem({ ...base, itemId: 'i2', path: '/cake.md' }, [{ content: 'Whisk eggs and flour', vector: v(0, 0, 1) }]);
+    const found = await index.search(query(v(1, 0, 0), { text: 'how do users authenticate' }));
+    const auth = found.find((c) => c.content.startsWith('Users'));
+    expect(auth).toMatchObject({ itemId: 'i1', path: '/auth.md', cosine: expect.closeTo(1, 5), bm25: expect.any(Number) });
+    expect(auth?.bm25).toBeGreaterThan(0);
+    // found by the vector half only: no BM25
+    expect(found.find((c) => c.path === '/cake.md')).toMatchObject({ cosine: expect.closeTo(0, 5), bm25: 0 });
+    // found by words only (stemmed: authenticating ~ authenticate): the cosine is computed exactly
+    const lexical = await index.search(query(v(0, 0, 1), { text: 'authenticating', candidates: 1 }));
+    expect(lexical.find((c) => c.content.startsWith('Users'))).toMatchObject({ cosine: expect.closeTo(0, 5), bm25: expect.any(Number) });
+    await index.close();
+  });
+
+  it('keeps tenants, scopes and scope ids apart, leaves expired items out, and is not fooled by quotes in values', async () => {
+    const { index } = await open();
+    await index.putItem({ ...base, itemId: 'i1', path: '/x', expiresAt: 2000 }, [{ content: 'alpha', vector: v(1, 0) }]);
+    await index.putItem({ ...base, scopeId: 'a2', itemId: 'i2', path: '/y' }, [{ content: 'alpha', vector: v(1, 0) }]);
+    await index.putItem({ ...base, tenant: 't2', itemId: 'i3', path: '/z' }, [{ content: 'alpha', vector: v(1, 0) }]);
+    await index.putItem({ ...base, scopeId: "a1' OR '1'='1", itemId: 'i4', path: '/q' }, [{ content: 'alpha', vector: v(1, 0) }]);
+    const text = 'alpha';
+    expect(paths(await index.search(query(v(1, 0), { text })))).toEqual(['/x']);
+    expect(await index.search(query(v(1, 0), { text, now: 2000 }))).toEqual([]);
+    expect(paths(await index.search(query(v(1, 0), { text, scopeId: 'a2' })))).toEqual(['/y']);
+    expect(paths(await index.search(query(v(1, 0), { text, tenant: 't2' })))).toEqual(['/z']);
+    expect(paths(await index.search(query(v(1, 0), { text, scopeId: "a1' OR '1'='1" })))).toEqual(['/q']);
+    expect(await index.search(query(v(1, 0), { text, scope: 'session' }))).toEqual([]);
+    expect(await index.search(query(v(1, 0), { text, tenant: "t1' OR tenant = 't2" }))).toEqual([]);
+    await index.close();
+  });
+
+  it('deletes and moves items across partitions (path, scope and expiry follow)', async () => {
+    const { index } = await open();
+    for (let i = 0; i < 5; i++) await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    await index.deleteItem('i0');
+    await index.moveItem('i1', { scope: 'company', scopeId: '-', path: '/moved' });
+    await index.moveItem('i2', { scope: 'agent', scopeId: 'a1', path: '/renamed', expiresAt: 1500 });
+    expect(paths(await index.search(query(v(1, 1), { text: 'note' })))).toEqual(['/p3', '/p4', '/renamed']);
+    expect(paths(await index.search(query(v(1, 1), { text: 'note', now: 1500 })))).toEqual(['/p3', '/p4']);
+    expect(paths(await index.search(query(v(1, 1), { text: 'note', scope: 'company', scopeId: '-' })))).toEqual(['/moved']);
+    await index.close();
+  });
+
+  it('persists under its folder: a new process (new instance) finds what the last one wrote, deleted and moved', async () => {
+    const { dir, index: first } = await open();
+    await first.putItem({ ...base, itemId: 'i1', path: '/keep', expiresAt: 9999 }, [{ content: 'keep me', vector: v(1, 0, 0) }]);
+    await first.putItem({ ...base, itemId: 'i2', path: '/drop' }, [{ content: 'drop me', vector: v(1, 0, 0) }]);
+    await first.putItem({ ...base, itemId: 'i3', path: '/move' }, [{ content: 'move me', vector: v(0, 1, 0) }]);
+    await first.deleteItem('i2');
+    await first.moveItem('i3', { scope: 'session', scopeId: 's1', path: '/moved' });
+    await first.maintain();
+    await first.close();
+    const second = await LocalVectorIndex.open(dir);
+    expect(paths(await second.search(query(v(1, 0, 0), { text: 'me' })))).toEqual(['/keep']);
+    expect(paths(await second.search(query(v(0, 1, 0), { text: 'me', scope: 'session', scopeId: 's1' })))).toEqual(['/moved']);
+    await second.close();
+  });
+
+  it('keeps vectors of another dimension in their own table: a query finds the items of its dimension only', async () => {
+    const { index } = await open();
+    await index.putItem({ ...base, itemId: 'i1', path: '/two' }, [{ content: 'same words', vector: v(1, 0) }]);
+    await index.putItem({ ...base, itemId: 'i2', path: '/three' }, [{ content: 'same words', vector: v(1, 0, 0) }]);
+    expect(paths(await index.search(query(v(1, 0, 0), { text: 'same words' })))).toEqual(['/three']);
+    expect(paths(await index.search(query(v(0, 0, 0, 1), { text: 'same words' })))).toEqual([]);
+    await index.close();
+  });
+
+  it('queues maintenance asked for behind the background run, and close waits for every run', async () => {
+    const { dir, index } = await open();
+    // 50 writes start a background maintenance; two more are asked for while it runs, then the index closes
+    for (let i = 0; i < 50; i++) await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    const asked = [index.maintain(), index.maintain()];
+    await index.close();
+    await expect(Promise.all(asked)).resolves.toEqual([undefined, undefined]);
+    const reopened = await LocalVectorIndex.open(dir);
+    expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toHaveLength(50);
+    await reopened.close();
+  });
+
+  it('retries a compaction preempted by a delete of another process on the same folder (a retryable commit conflict)', async () => {
+    const { dir, index: first } = await open();
+    for (let i = 0; i < 30; i++) await first.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    const second = await LocalVectorIndex.open(dir);
+    await Promise.all([first.maintain(), ...Array.from({ length: 10 }, (_, i) => second.deleteItem(`i${i}`)), first.maintain()]);
+    await first.close();
+    await second.close();
+    const reopened = await LocalVectorIndex.open(dir);
+    expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toEqual(Array.from({ length: 20 }, (_, i) => `/p${i + 10}`).sort());
+    await reopened.close();
+  });
+
+  it('builds a vector index once the table is large enough and still filters by partition through it', async () => {
+    const { dir, index } = await open();
+    const dims = 16;
+    const unit = (seed: number) => normalise(Array.from({ length: dims }, (_, i) => Math.sin(seed * 7.1 + i * 1.3)));
+    for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
+      await index.putItem({ ...base, itemId: `big${i}`, path: `/big${i}` }, Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })));
+    }
+    await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
+    await index.maintain();
+    const table = await (await connect(dir)).openTable(`chunks_${dims}`);
+    expect((await table.listIndices()).map((i) => i.indexType)).toContain('IvfHnswSq');
+    // the nearest rows of the big partition come back with exact cosines; the small tenant sees only its own row
+    const nearest = await index.search(query(unit(42), { candidates: 5 }));
+    expect(nearest.map((c) => c.content)).toContain('filler 42');
+    expect(nearest.find((c) => c.content === 'filler 42')?.cosine).toBeCloseTo(1, 5);
+    expect(paths(await index.search(query(unit(42), { tenant: 'small' })))).toEqual(['/small']);
+    await index.close();
+  });
+});

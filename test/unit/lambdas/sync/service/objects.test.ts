@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { HttpResponse, type HttpRequest } from '@smithy/core/protocols';
+
+/**
+ * verifyObject and verifyMultipart against scripted S3 answers (the local emulator stores no
+ * checksums, so the checksum paths cannot be reached through it). Like S3, the script answers a
+ * request with the object's checksums only when it asks for them (`x-amz-checksum-mode: ENABLED`).
+ * Each test loads fresh modules: the verifier remembers whether the store keeps checksums.
+ */
+type Answer = { status?: number; headers?: Record<string, string>; body?: string };
+
+// the verifier names the bucket and signs its requests; in a unit run no global setup provides either
+Object.assign(process.env, { BUCKET_NAME: process.env.BUCKET_NAME ?? 'unit-test-bucket', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit' });
+
+function loadVerifier(answers: Record<'HEAD' | 'GET', (request: HttpRequest) => Answer>) {
+  const sent: string[] = [];
+  let objects!: typeof import('../../../../../lambdas/sync/service/objects');
+  jest.isolateModules(() => {
+    const { s3Client } = require('../../../../../lambdas/kit/aws') as typeof import('../../../../../lambdas/kit/aws');
+    objects = require('../../../../../lambdas/sync/service/objects') as typeof import('../../../../../lambdas/sync/service/objects');
+    s3Client().config.requestHandler = {
+      handle: async (request: HttpRequest) => {
+        const method = request.method as 'HEAD' | 'GET';
+        sent.push(method);
+        const a = answers[method](request);
+        const body = a.body ?? '';
+        const asked = request.headers['x-amz-checksum-mode'] === 'ENABLED';
+        const answered = Object.entries(a.headers ?? {}).filter(([name]) => asked || !name.startsWith('x-amz-checksum-'));
+        const headers = { 'content-length': String(Buffer.byteLength(body)), ...Object.fromEntries(answered) };
+        return { response: new HttpResponse({ statusCode: a.status ?? 200, headers, body: Readable.from(method === 'HEAD' ? [] : [Buffer.from(body)]) }) };
+      },
+    } as never;
+  });
+  return { verifyObject: objects.verifyObject, verifyMultipart: objects.verifyMultipart, compositeSha256: objects.compositeSha256, sent };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+const unused = () => {
+  throw new Error('not expected');
+};
+
+describe('verifying an upload', () => {
+  it("answers from S3's stored SHA-256 with a HEAD alone: no bytes read", async () => {
+    const { verifyObject, sent } = loadVerifier({
+      HEAD: () => ({ headers: { 'content-length': '5', 'x-amz-checksum-sha256': sha256('hello').toString('base64'), etag: '"e"', 'x-amz-version-id': 'v1' } }),
+      GET: unused,
+    });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, versionId: 'v1', etag: '"e"' });
+    await expect(verifyObject('k', { hash: sha256('other').toString('hex'), size: 5 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 6 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/5 bytes, not 6/) });
+    expect(sent).toEqual(['HEAD', 'HEAD', 'HEAD']);
+  });
+
+  it('hashes the bytes when S3 only has a checksum of part checksums (multipart), and keeps asking first', async () => {
+    const { verifyObject, sent } = loadVerifier({
+      HEAD: () => ({ headers: { 'content-length': '5', 'x-amz-checksum-sha256': 'abc=-2', 'x-amz-checksum-type': 'COMPOSITE', etag: '"e-2"' } }),
+      GET: () => ({ body: 'hello', headers: { etag: '"e-2"' } }),
+    });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e-2"' });
+    await expect(verifyObject('k', { hash: sha256('hellp').toString('hex'), size: 5 })).resolves.toMatchObject({ ok: false });
+    expect(sent).toEqual(['HEAD', 'GET', 'HEAD', 'GET']);
+  });
+
+  it('learns that a store keeps no checksums and then hashes objects without asking first', async () => {
+    const { verifyObject, sent } = loadVerifier({
+      HEAD: () => ({ headers: { 'content-length': '5', etag: '"e"' } }),
+      GET: () => ({ body: 'hello', headers: { etag: '"e"' } }),
+    });
+    await expect(verifyObject('a', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
+    await expect(verifyObject('b', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
+    expect(sent).toEqual(['HEAD', 'GET', 'GET']);
+  });
+
+  it('asks S3 for the stored checksum: a HEAD without ChecksumMode would get none and have to read the bytes', async () => {
+    const modes: (string | undefined)[] = [];
+    const { verifyObject, sent } = loadVerifier({
+      HEAD: (request) => {
+        modes.push(request.headers['x-amz-checksum-mode']);
+        return { headers: { 'content-length': '5', 'x-amz-checksum-sha256': sha256('hello').toString('base64'), 'x-amz-checksum-type': 'FULL_OBJECT', etag: '"e"' } };
+      },
+      GET: unused,
+    });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toMatchObject({ ok: true });
+    expect([sent, modes]).toEqual([['HEAD'], ['ENABLED']]);
+  });
+
+  it('reports a missing object, from the HEAD or from the GET', async () => {
+    const notFound = () => ({ status: 404, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>NoSuchKey</Code><Message>none</Message></Error>' });
+    const asked = loadVerifier({ HEAD: () => ({ status: 404 }), GET: unused });
+    await expect(asked.verifyObject('k', { hash: sha256('x').toString('hex'), size: 1 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/no uploaded object/) });
+    const learned = loadVerifier({ HEAD: () => ({ headers: { 'content-length': '1', etag: '"e"' } }), GET: notFound });
+    await expect(learned.verifyObject('k', { hash: sha256('x').toString('hex'), size: 1 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/no uploaded object/) });
+  });
+});
+
+describe('verifying a multipart upload in AWS (per-part SHA-256, COMPOSITE checksum)', () => {
+  const parts = ['first part ', 'second part ', 'last'];
+  const whole = sha256(parts.join('')).toString('hex');
+  const size = Buffer.byteLength(parts.join(''));
+
+  function aws(options: { checksum?: string; metaHash?: string; completedAgoMs?: number } = {}) {
+    const partHashes = parts.map((p) => sha256(p).toString('hex'));
+    const modes: (string | undefined)[] = [];
+    const loaded = loadVerifier({
+      HEAD: (request) => {
+        modes.push(request.headers['x-amz-checksum-mode']);
+        return {
+          headers: {
+            'content-length': String(size),
+            etag: '"0123456789abcdef0123456789abcdef-3"',
+            'last-modified': new Date(Date.now() - (options.completedAgoMs ?? 60000)).toUTCString(),
+            'x-amz-checksum-sha256': options.checksum ?? loaded.compositeSha256(partHashes),
+            'x-amz-checksum-type': 'COMPOSITE',
+            'x-amz-meta-sha256': options.metaHash ?? whole,
+            'x-amz-meta-sha256-parts': loaded.compositeSha256(partHashes),
+          },
+        };
+      },
+      GET: unused,
+    });
+    return { ...loaded, modes };
+  }
+
+  it('confirms from one HEAD that asks for checksums: no bytes are read, whatever the size', async () => {
+    const { verifyMultipart, sent, modes, compositeSha256 } = aws();
+    expect(compositeSha256(parts.map((p) => sha256(p).toString('hex')))).toMatch(/^[A-Za-z0-9+/]{43}=-3$/);
+    await expect(verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: true });
+    expect([sent, modes]).toEqual([['HEAD'], ['ENABLED']]);
+  });
+
+  it('refuses parts with other checksums, an upload started for another hash or size, and one completed over 12 hours ago', async () => {
+    const otherParts = aws({ checksum: `${sha256('x').toString('base64')}-3` });
+    await expect(otherParts.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/other SHA-256 checksums/) });
+    const otherHash = aws({ metaHash: sha256('other').toString('hex') });
+    await expect(otherHash.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
+    await expect(otherHash.verifyMultipart('k', { hash: whole, size: size + 1 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/bytes, not/) });
+    const old = aws({ completedAgoMs: 13 * 3600 * 1000 });
+    await expect(old.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/12 hours/) });
+    for (const v of [otherParts, otherHash, old]) expect(v.sent.every((m) => m === 'HEAD')).toBe(true);
+  });
+});
