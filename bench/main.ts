@@ -13,7 +13,6 @@ if (!name || !/^[\w-]+$/.test(name) || name === 'main' || !existsSync(join(__dir
   console.error('usage: npm run bench -- <name> [args], where <name> is a file of bench/, e.g. cold-start');
   process.exit(2);
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const bench = require(`./${name}`) as { run?: (args: string[]) => Promise<void> };
 bench.run?.(args).catch((error: Error) => {
   console.error(error);

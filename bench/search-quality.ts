@@ -158,7 +158,7 @@ function bm25Baseline(): { query: EvalQuery; paths: string[] }[] {
 
 // ---- fitting the calibration: logistic regression on (cosine, coverage, squashed BM25) -> relevant ----
 
-function fit(ranked: Ranked[], mask: readonly number[] = [1, 1, 1]): Calibration {
+function fitCalibration(ranked: Ranked[], mask: readonly number[] = [1, 1, 1]): Calibration {
   const rows = ranked.flatMap(({ query, features }) => features.map((f) => ({ x: f.x.map((v, j) => v * mask[j]), y: grade(query, f.path) > 0 ? 1 : 0 })));
   // class-balanced: relevant and other candidates weigh the same in total (prior odds 1:1), so a
   // score of 0.7 means the signals favour "relevant" about 2.3 to 1 whatever the share of relevant chunks
@@ -228,7 +228,7 @@ function evaluate(label: string, ranked: Ranked[], calibration: Calibration, bas
 /** Two folds: calibration fitted on one half of the queries (alternating), figures measured on the other. */
 function crossValidate(label: string, ranked: Ranked[]): void {
   const halves = [ranked.filter((_, i) => i % 2 === 0), ranked.filter((_, i) => i % 2 === 1)];
-  const [first, second] = [fit(halves[0]), fit(halves[1])];
+  const [first, second] = [fitCalibration(halves[0]), fitCalibration(halves[1])];
   const held = [...halves[1].map((r) => ({ query: r.query, hits: rankFeatures(r, first, MIN_SCORE) })), ...halves[0].map((r) => ({ query: r.query, hits: rankFeatures(r, second, MIN_SCORE) }))];
   printThreshold(`${label} (2-fold, held out; biases ${first.bias}, ${second.bias})`, thresholdFigures(held));
 }
@@ -259,7 +259,7 @@ export async function run(args: string[]): Promise<void> {
   console.log('\noffline embedder step by step, calibration fitted on all queries (and held out in two folds):');
   for (const step of STEPS) {
     const stepRanked = await retrieve(new LexicalEmbedder(config.embeddingDimension, step.options), step.coverageSynonyms === true);
-    const calibration = fit(stepRanked);
+    const calibration = fitCalibration(stepRanked);
     console.log(`${step.name}: calibration ${JSON.stringify(calibration)}`);
     evaluate(step.name, stepRanked, calibration, baseline);
     crossValidate(step.name, stepRanked);
@@ -267,7 +267,7 @@ export async function run(args: string[]): Promise<void> {
   // what each signal adds, with the full offline embedder
   const full = await retrieve(new LexicalEmbedder(config.embeddingDimension), DEFAULT_LEXICAL_OPTIONS.synonyms);
   for (const [name, mask] of [['without coverage', [1, 0, 1]], ['without BM25', [1, 1, 0]], ['without cosine', [0, 1, 1]]] as const) {
-    const calibration = fit(full, mask);
+    const calibration = fitCalibration(full, mask);
     console.log(`signals ${name}: calibration ${JSON.stringify(calibration)}`);
     evaluate(`signals ${name}`, full, calibration, baseline);
   }

@@ -38,7 +38,11 @@ async function startCountingS3(directory: string) {
         child.once('message', (m: { requests: number }) => resolve(m.requests));
         child.send('counts');
       }),
-    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send('stop'))),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
   };
 }
 
@@ -110,7 +114,13 @@ export async function run(args: string[]): Promise<void> {
 async function compare(api: RunningServer, proxy: { url: string; counts(): Promise<number> }, work: string, runs: number): Promise<void> {
   const proxyUrl = proxy.url;
   let apiToS3 = 0;
-  s3Client().middlewareStack.add((next) => (args) => (apiToS3++, next(args)), { step: 'finalizeRequest', name: 'benchCounter' });
+  s3Client().middlewareStack.add(
+    (next) => (args) => {
+      apiToS3++;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'benchCounter' },
+  );
   const counts = async (): Promise<Counter> => ({ client: await proxy.counts(), server: apiToS3 });
   let apiRequests = 0;
   api.server.on('request', () => apiRequests++);
@@ -188,7 +198,10 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
     }
     const after = await counts();
     let row = rows.find((r) => r.scenario === scenario && r.tool === tool);
-    if (!row) rows.push((row = { scenario, tool, samples: [] }));
+    if (!row) {
+      row = { scenario, tool, samples: [] };
+      rows.push(row);
+    }
     row.samples.push({ seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
     console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
   };

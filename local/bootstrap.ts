@@ -25,7 +25,10 @@ export function createTableInput(def: TableDef, tableName: string): CreateTableC
   const add = (a: { name: string; type: 'S' | 'N' } | undefined) => a && attributes.set(a.name, { AttributeName: a.name, AttributeType: a.type });
   add(def.partitionKey);
   add(def.sortKey);
-  def.globalIndexes.forEach((g) => (add(g.partitionKey), add(g.sortKey)));
+  for (const g of def.globalIndexes) {
+    add(g.partitionKey);
+    add(g.sortKey);
+  }
   const keySchema = (p: { name: string }, s?: { name: string }) => [
     { AttributeName: p.name, KeyType: 'HASH' as const },
     ...(s ? [{ AttributeName: s.name, KeyType: 'RANGE' as const }] : []),

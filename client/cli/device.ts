@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { hasControlCharacter } from '../../lambdas/shared/path-rules';
 
 /**
  * This machine's memory-sync device id: the server keeps one pull position per named device, so
@@ -11,18 +12,18 @@ import { dirname, join } from 'node:path';
  */
 export const deviceIdFile = (): string => join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'satchel', 'device-id');
 
-const VALID = /^[^\u0000-\u001f\u007f]{1,256}$/;
+const valid = (id: string): boolean => id.length >= 1 && id.length <= 256 && !hasControlCharacter(id, { c1: false });
 
 export function deviceId(flag?: string): string {
   const named = flag || process.env.SATCHEL_DEVICE_ID;
   if (named) {
-    if (!VALID.test(named)) throw new Error('--device / SATCHEL_DEVICE_ID: 1 to 256 characters, no control characters');
+    if (!valid(named)) throw new Error('--device / SATCHEL_DEVICE_ID: 1 to 256 characters, no control characters');
     return named;
   }
   const file = deviceIdFile();
   try {
     const stored = readFileSync(file, 'utf8').trim();
-    if (VALID.test(stored)) return stored;
+    if (valid(stored)) return stored;
   } catch {
     // first use on this machine
   }

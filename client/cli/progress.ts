@@ -35,9 +35,15 @@ export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = Math.max(0, n);
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) (value /= 1024), unit++;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
   // 1023.96 KiB would print as "1024.0 KiB": show the next unit instead
-  if (unit > 0 && unit < units.length - 1 && Number(value.toFixed(1)) >= 1024) (value /= 1024), unit++;
+  if (unit > 0 && unit < units.length - 1 && Number(value.toFixed(1)) >= 1024) {
+    value /= 1024;
+    unit++;
+  }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 

@@ -121,7 +121,10 @@ export function syncMethods(http: SatchelHttp) {
     async syncReconstruct(body: { mode?: RestoreMode } = {}, o?: AgentOption) {
       const files: RestorePage['files'] = [];
       let last: RestorePage | undefined;
-      for await (const page of reconstructPages(body, o)) (files.push(...page.files), (last = page));
+      for await (const page of reconstructPages(body, o)) {
+        files.push(...page.files);
+        last = page;
+      }
       return { mode: last?.mode ?? body.mode ?? 'full', version: last?.version ?? 0, files };
     },
     syncReconstructPages: reconstructPages,

@@ -11,7 +11,6 @@ const STOPWORDS = new Set(
   yours yourself yourselves also may might must shall use using used get got make made via etc md txt`.split(/\s+/),
 );
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
 
 /** The Porter2 (Snowball English) stem of a lower-case word: the stemmer LanceDB's full-text index uses too. */
@@ -19,7 +18,8 @@ export function stem(word: string): string {
   let stemmed = stems.get(word);
   if (stemmed === undefined) {
     if (stems.size >= STEM_CACHE_SIZE) stems.clear();
-    stems.set(word, (stemmed = porter2(word)));
+    stemmed = porter2(word);
+    stems.set(word, stemmed);
   }
   return stemmed;
 }

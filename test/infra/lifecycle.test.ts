@@ -54,7 +54,7 @@ describe('every key the code writes belongs to exactly one declared key family',
     expect(familyOf(multipartKey(AGENT, 'a.md', 'cd'.repeat(12)))[0]).toMatchObject({ lifetime: { kind: 'live' }, unreferencedTag: UNCONFIRMED_UPLOAD_TAG });
   });
 
-  test('the source writes no key outside the declared families (every `<prefix>/${…}` key template in lambdas/)', () => {
+  test('the source writes no key outside the declared families (every `<prefix>/$'+'{…}` key template in lambdas/)', () => {
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
       .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
     const prefixes = new Map<string, string>();
@@ -62,7 +62,7 @@ describe('every key the code writes belongs to exactly one declared key family',
       for (const match of readFileSync(file, 'utf8').matchAll(/`([a-z][a-z-]*)\/\$\{/g)) prefixes.set(`${match[1]}/`, relative(LAMBDAS_ROOT, file));
     }
     expect(prefixes.size).toBeGreaterThanOrEqual(3);
-    const declared = new Set(KEY_FAMILIES.map((f) => f.prefix.split('/')[0] + '/'));
+    const declared = new Set(KEY_FAMILIES.map((f) => `${f.prefix.split('/')[0]}/`));
     for (const [prefix, file] of prefixes) expect({ prefix, file, declared: declared.has(prefix) }).toEqual({ prefix, file, declared: true });
   });
 });

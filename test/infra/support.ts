@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../../lib/constructs/satchel-function';
 import { AUTHORIZER_HANDLER, VECTOR_INDEX_HANDLER, type FunctionTables } from '../../lib/functions';
 import { JOBS } from '../../lambdas/jobs';
 import { ROUTES } from '../../lambdas/routes';
-import { type TableId } from '../../lambdas/kit/data-model';
+import type { TableId } from '../../lambdas/kit/data-model';
 import type { SatchelApiStack } from '../../lib/stateless-stack';
 
 /**

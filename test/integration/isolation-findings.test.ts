@@ -26,7 +26,7 @@ const nested = (levels: number, leaf: unknown = 1): unknown => {
   return value;
 };
 /** The same as raw JSON text, for depths JSON.stringify would not reach. */
-const nestedJson = (levels: number): string => '{"n":'.repeat(levels) + '1' + '}'.repeat(levels);
+const nestedJson = (levels: number): string => `${'{"n":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
 describe('agent-bound keys in the registry', () => {
   it("a key bound to beta cannot delete or patch a workspace, nor change shared skills and providers, nor read alpha's definition", async () => {

@@ -242,7 +242,7 @@ export async function send(base: string, op: Operation, spec: RequestSpec, heade
 
 // ---- hostile variants ----
 
-const nestedObject = (levels: number): RawJson => new RawJson('{"n":'.repeat(levels) + '1' + '}'.repeat(levels));
+const nestedObject = (levels: number): RawJson => new RawJson(`${'{"n":'.repeat(levels)}1${'}'.repeat(levels)}`);
 const nestedArray = (levels: number): RawJson => new RawJson('['.repeat(levels) + ']'.repeat(levels));
 
 /** Values that must never make a server answer 5xx, wherever they are put. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { agentFrom, withAgent } from '../agent';
 import { connect, withConnection, type ConnectionFlags } from '../connection';
 import type { RestoreMode } from '../../sdk/sync';

@@ -97,7 +97,10 @@ async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
 async function counted<T>(progress: Progress, path: string, attempt: (onBytes: OnBytes) => Promise<T>): Promise<T> {
   let moved = 0;
   try {
-    return await attempt((n) => ((moved += n), progress.advance(path, n)));
+    return await attempt((n) => {
+      moved += n;
+      progress.advance(path, n);
+    });
   } catch (error) {
     progress.advance(path, -moved);
     throw error;
@@ -194,7 +197,11 @@ class ConfirmQueue {
     if (!batch.length) return;
     if (this.inFlight.length >= CONFIRMS_IN_FLIGHT) await this.inFlight.shift();
     const done = this.client.syncConfirmUpload({ files: batch }, this.o).then(({ results }) => {
-      for (const r of results) if (r.status === 'conflict') (this.conflicts.push(r.filePath), this.warn?.(r.error.message));
+      for (const r of results) {
+        if (r.status !== 'conflict') continue;
+        this.conflicts.push(r.filePath);
+        this.warn?.(r.error.message);
+      }
     });
     // awaited in drain(); this only keeps an early failure from being reported as unhandled
     done.catch(() => undefined);
@@ -264,7 +271,11 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
       const urls = await presignPut(batch);
       await mapLimit(batch, concurrency, async (file, j) => {
         const refused = (urls[j] as { error?: { message: string } }).error;
-        if (refused) return void (confirms.conflicts.push(file.path), options.warn?.(refused.message));
+        if (refused) {
+          confirms.conflicts.push(file.path);
+          options.warn?.(refused.message);
+          return;
+        }
         await uploadSmall(file, urls[j], progress);
         await uploaded(file);
       });
@@ -335,7 +346,10 @@ function checkDownload(entry: PullPlanEntry, digest: string, size: number): void
 /** Writes into a temporary file beside the target, renamed into place once its hash is right. */
 async function download(target: string, entry: PullPlanEntry, folders: Set<string>, progress: Progress): Promise<void> {
   const folder = dirname(target);
-  if (!folders.has(folder)) (await mkdir(folder, { recursive: true }), folders.add(folder));
+  if (!folders.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    folders.add(folder);
+  }
   const temp = join(folder, `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
   try {
     await withRetries(() =>
@@ -349,7 +363,11 @@ async function download(target: string, entry: PullPlanEntry, folders: Set<strin
         }
         const hash = createHash('sha256');
         let size = 0;
-        res.on('data', (chunk: Buffer) => (hash.update(chunk), (size += chunk.length), onBytes(chunk.length)));
+        res.on('data', (chunk: Buffer) => {
+          hash.update(chunk);
+          size += chunk.length;
+          onBytes(chunk.length);
+        });
         await pipeline(res, createWriteStream(temp));
         checkDownload(entry, hash.digest('hex'), size);
       }),
@@ -422,7 +440,10 @@ export async function pull(
         const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string, realFolders));
         if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
         else if (inBackup.has(entry.path as string)) refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
-        else (accepted.push(entry as unknown as CheckedEntry), inBackup.add(entry.path as string));
+        else {
+          accepted.push(entry as unknown as CheckedEntry);
+          inBackup.add(entry.path as string);
+        }
       }
       const present = await mapLimit(accepted, 16, async (f) => {
         const mine = local.get(f.path);
@@ -444,7 +465,9 @@ export async function pull(
             downloadedBytes += f.size;
             progress.done(f.path, f.size);
           })
-          .catch((error: unknown) => void (failure ??= error))
+          .catch((error: unknown) => {
+            failure ??= error;
+          })
           .finally(() => running.delete(task));
         running.add(task);
       }

@@ -25,7 +25,10 @@ export type OnBytes = (bytes: number) => void;
 
 export async function readBody(res: IncomingMessage, onBytes?: OnBytes): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res) (chunks.push(chunk as Buffer), onBytes?.((chunk as Buffer).length));
+  for await (const chunk of res) {
+    chunks.push(chunk as Buffer);
+    onBytes?.((chunk as Buffer).length);
+  }
   return Buffer.concat(chunks);
 }
 

@@ -1,4 +1,4 @@
-import { type Embedder } from './port';
+import type { Embedder } from './port';
 import { contentWords, stem } from '../text-terms';
 
 /**

@@ -8,7 +8,6 @@ const handlers = new Map<string, LambdaHandler>();
 export function loadHandler(module: string): LambdaHandler {
   let handler = handlers.get(module);
   if (!handler) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = (require(join(__dirname, '../..', module)) as { handler: LambdaHandler }).handler;
     handlers.set(module, handler);
   }

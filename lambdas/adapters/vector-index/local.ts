@@ -325,6 +325,9 @@ const opened = new Map<string, Promise<LocalVectorIndex>>();
 export function openLocalVectorIndex(home: string): Promise<LocalVectorIndex> {
   const dir = join(home, 'search-index');
   let index = opened.get(dir);
-  if (!index) opened.set(dir, (index = LocalVectorIndex.open(dir)));
+  if (!index) {
+    index = LocalVectorIndex.open(dir);
+    opened.set(dir, index);
+  }
   return index;
 }

@@ -24,7 +24,8 @@ export interface SearchRequest {
 }
 
 export interface SearchResponse {
-  /** Parsed JSON; for HEAD whether the resource exists. */
+  /** Parsed JSON; for HEAD whether the resource exists. OpenSearch answers vary by API: callers read the fields they asked for. */
+  // biome-ignore lint/suspicious/noExplicitAny: the body of any OpenSearch API, read field by field by each caller
   body: any;
   statusCode: number | null;
 }
@@ -37,6 +38,7 @@ export interface SearchTransport {
 /** An answer of 400 or more: `meta` has the shape the OpenSearch client gives (dependency-errors.ts reads it). */
 export class SearchResponseError extends Error {
   override readonly name = 'ResponseError';
+  // biome-ignore lint/suspicious/noExplicitAny: the same body as SearchResponse's
   constructor(readonly meta: { statusCode: number; body: any; headers: IncomingMessage['headers'] }) {
     super(typeof meta.body?.error?.type === 'string' ? meta.body.error.type : `OpenSearch answered ${meta.statusCode}`);
   }

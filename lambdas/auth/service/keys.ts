@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { agentIdProblem } from '../../kit/auth-context';
 import { itemsOf, pages } from '../../kit/paging';
-import { SURFACES, Surface } from '../../contracts/surfaces';
+import { SURFACES, type Surface } from '../../contracts/surfaces';
 
 /** `sk-` and at least 32 URL-safe characters; generated keys carry 32 random bytes (43 characters). */
 export const KEY_FORMAT = /^sk-[A-Za-z0-9_-]{32,256}$/;

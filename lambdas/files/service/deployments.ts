@@ -126,7 +126,7 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
     new UpdateCommand({
       TableName: table(),
       Key: deploymentKey(auth.tenant, id),
-      UpdateExpression: 'SET #s = :running, updatedAt = :now' + (taskArn ? ', taskArn = :task' : '') + (accessPointId ? ', accessPointId = :ap' : ''),
+      UpdateExpression: `SET #s = :running, updatedAt = :now${taskArn ? ', taskArn = :task' : ''}${accessPointId ? ', accessPointId = :ap' : ''}`,
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: {
         ':running': 'running',
@@ -158,6 +158,7 @@ export async function listDeployments(auth: AuthContext): Promise<Deployment[]> 
 async function stopItem(tenant: string, item: DeploymentItem, reason: string): Promise<DeploymentItem> {
   if (!isLive(item.status)) return item;
   const now = new Date().toISOString();
+  // biome-ignore lint/complexity/useMathMinMax: ISO timestamps compare as strings; Math.min would make them NaN
   const stoppedAt = item.expiresAt < now ? item.expiresAt : now;
   try {
     await documentClient().send(

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { AuthContext } from '../../kit/auth-context';
 import { s3Client } from '../../kit/aws';
@@ -71,7 +71,7 @@ export async function syncToDesktop(auth: AuthContext, deploymentId: string, sto
 async function copyObjectToDesktop(auth: AuthContext, deploymentId: string, fileName: string): Promise<number> {
   const unknown = () => new DesktopRefusal('RESOURCE_NOT_FOUND', `No file is recorded at ${storagePathOf(deploymentId, fileName)}`);
   if (!(await getFileRecord(auth.tenant, deploymentId, fileName))) throw unknown();
-  let object;
+  let object: GetObjectCommandOutput;
   try {
     object = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(auth.tenant, deploymentId, fileName) }));
   } catch (error) {

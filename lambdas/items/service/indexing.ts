@@ -2,7 +2,7 @@ import { isZero, queryVector } from '../../adapters/embedder/port';
 import { embedder } from '../../adapters/embedder/select';
 import { DEFAULT_LEXICAL_OPTIONS } from '../../adapters/embedder/lexical';
 import { calibrationFor, queryTerms, rankCandidates } from '../../adapters/vector-index/ranking';
-import { type IndexedChunk, type IndexedItem, type VectorHit } from '../../adapters/vector-index/port';
+import type { IndexedChunk, IndexedItem, VectorHit } from '../../adapters/vector-index/port';
 import { vectorIndex } from '../../adapters/vector-index/select';
 import { config } from '../../kit/config';
 import { logger } from '../../kit/observability';

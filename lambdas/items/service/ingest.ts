@@ -46,7 +46,7 @@ export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>, deadline 
   const ref = parseScopePk(key.pk);
   if (!ref) return;
   const entry = await readEntry(ref, key.sk);
-  if (!entry || entry.status !== 'pending' || !(entry.sourceUrl || entry.blobKey)) return;
+  if (entry?.status !== 'pending' || !(entry.sourceUrl || entry.blobKey)) return;
   try {
     if (entry.sourceUrl) await finishItem(entry, newBlobKey(ref), fetchToStore(entry, deadline));
     else await finishItem(entry, entry.blobKey as string, async () => ({ size: entry.size ?? 0, head: await getBlob(entry.blobKey as string, HEAD_BYTES), declared: entry.contentType }));

@@ -121,7 +121,10 @@ export async function finishPending(entry: ItemEntry, changes: Partial<ItemEntry
     values[`:v${i}`] = value;
     return `#f${i} = :v${i}`;
   });
-  const removes = remove.map((field, i) => ((names[`#r${i}`] = field), `#r${i}`));
+  const removes = remove.map((field, i) => {
+    names[`#r${i}`] = field;
+    return `#r${i}`;
+  });
   try {
     await db().send(
       new UpdateCommand({

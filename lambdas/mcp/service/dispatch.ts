@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { ROUTES } from '../../routes';
 import type { RouteInvoker } from '../../adapters/route-invoker/port';
+import type { HttpResult } from '../../kit/http';
 import { toAuthorizerContext, type AuthContext } from '../../kit/auth-context';
 import { buildEvent, compileRoutes, matchRoute } from '../../kit/gateway';
 import { logger } from '../../kit/observability';
@@ -22,11 +23,13 @@ export function dispatchingFetch(auth: AuthContext, invoke: RouteInvoker, contex
       return Response.json({ message: `${method} ${url.pathname} is not a route the MCP tools may call` }, { status: 404 });
     }
     const headers: Record<string, string> = { host, 'user-agent': 'satchel-mcp' };
-    new Headers(init?.headers).forEach((value, key) => (headers[key] = value));
+    new Headers(init?.headers).forEach((value, key) => {
+      headers[key] = value;
+    });
     const body = typeof init?.body === 'string' ? Buffer.from(init.body) : undefined;
     const event = buildEvent({ method, url: url.pathname + url.search, headers, body }, match.route, match.params);
     event.requestContext.authorizer = { lambda: toAuthorizerContext(auth) };
-    let result;
+    let result: HttpResult;
     try {
       result = await invoke(match.route, event, context);
     } catch (error) {

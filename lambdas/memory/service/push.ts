@@ -285,7 +285,9 @@ async function applyChunk(scope: ScopeRef, chunk: { op: Operation; index: number
   } catch (error) {
     const codes = cancellationCodes(error);
     if (!codes && !isSizeError(error)) throw error;
-    chunk.forEach((_, j) => codes?.[2 * j + 1] !== 'ConditionalCheckFailed' && pool.giveBack(seqs[j]));
+    chunk.forEach((_, j) => {
+      if (codes?.[2 * j + 1] !== 'ConditionalCheckFailed') pool.giveBack(seqs[j]);
+    });
     const innocent = (j: number) => codes !== undefined && retries > 0 && codes[2 * j] === 'None' && codes[2 * j + 1] === 'None';
     const retried = chunk.filter((_, j) => innocent(j));
     const single = chunk.filter((_, j) => !innocent(j));
@@ -328,7 +330,12 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
     perRecord.set(sk, [...(perRecord.get(sk) ?? []), i]);
   });
   const rounds: number[][] = [];
-  for (const indexes of perRecord.values()) indexes.forEach((i, k) => (rounds[k] ??= []).push(i));
+  for (const indexes of perRecord.values()) {
+    indexes.forEach((i, k) => {
+      rounds[k] ??= [];
+      rounds[k].push(i);
+    });
+  }
 
   const states = await readStates(scope.pk, [...perRecord.keys()]);
   const pool = new SequencePool(scope.pk);
@@ -354,7 +361,9 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
       await pool.reserve(writes.length);
       await mapLimit(chunksOf(writes), WRITE_CONCURRENCY, async (chunk) => {
         const outcomes = await applyChunk(scope, chunk, states, pool);
-        chunk.forEach(({ index }, j) => record(index, outcomes[j]));
+        chunk.forEach(({ index }, j) => {
+          record(index, outcomes[j]);
+        });
       });
     }
   } finally {
@@ -363,7 +372,9 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
   await pool.advanceHint();
 
   const tables = new Set<MemoryTable>();
-  results.forEach((r, i) => r.server_seq !== undefined && tables.add((parsed[i] as Operation).table));
+  results.forEach((r, i) => {
+    if (r.server_seq !== undefined) tables.add((parsed[i] as Operation).table);
+  });
   await recordPush(scope, new Date());
   // compacting twice as many changes as were written keeps up with any write rate
   if (tables.size) await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length), superseded);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MEMORY_TABLES, MemoryTable } from '../../contracts/memory';
+import { MEMORY_TABLES, type MemoryTable } from '../../contracts/memory';
 
 /** Names the shipping Kernle client uses for seed tables. */
 const TABLE_ALIASES: Record<string, MemoryTable> = { raw_captures: 'raw_entries', values: 'agent_values' };

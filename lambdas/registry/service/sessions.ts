@@ -157,7 +157,10 @@ export async function updateSession(auth: AuthContext, ref: string, id: string, 
     for (const [field, value] of changes) {
       names[`#${field}`] = field;
       if (value === null) removes.push(`#${field}`);
-      else sets.push(`#${field} = :${field}`), (values[`:${field}`] = value);
+      else {
+        sets.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
     }
     const items: TransactItem[] = [
       {

@@ -8,6 +8,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectTaggingCommand,
+  type GetObjectCommandOutput,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
@@ -134,7 +135,7 @@ let storesChecksums = true;
  */
 /** The object's HEAD with its stored checksums, or why it cannot be the upload: missing, or of another size. */
 async function headOfSize(key: string, size: number): Promise<HeadObjectCommandOutput | Verification> {
-  let head;
+  let head: HeadObjectCommandOutput;
   try {
     head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key, ChecksumMode: 'ENABLED' }));
   } catch (error) {
@@ -156,7 +157,7 @@ export async function verifyObject(key: string, expected: { hash: string; size: 
     const anyChecksum = head.ChecksumSHA256 ?? head.ChecksumCRC64NVME ?? head.ChecksumCRC32 ?? head.ChecksumCRC32C ?? head.ChecksumSHA1;
     if (!anyChecksum && !head.ETag?.includes('-')) storesChecksums = false;
   }
-  let res;
+  let res: GetObjectCommandOutput;
   try {
     res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
   } catch (error) {

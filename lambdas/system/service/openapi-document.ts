@@ -197,7 +197,8 @@ function describeApi(): string {
 export function buildOpenApiDocument(routes: Route[] = ROUTES): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
-    (paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation(route);
+    paths[openApiPath(route.path)] ??= {};
+    paths[openApiPath(route.path)][route.method.toLowerCase()] = operation(route);
   }
   return {
     openapi: '3.1.0',

@@ -225,7 +225,7 @@ describe('the Desktop boundary', () => {
     expect(failures['leak.txt']).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/symlink/) });
     expect(failures['linked/secret.txt']).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/"linked" is a symlink/) });
     expect(failures['nothing.txt']).toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
-    expect(failures['real']).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) });
+    expect(failures.real).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) });
     const files = (await client.call('GET', `/api/files?deploymentId=${dep.id}`)).body.data.files;
     expect(files.map((f: { fileName: string }) => f.fileName)).toEqual(['real/ok.txt']);
   });

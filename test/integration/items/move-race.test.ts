@@ -52,8 +52,12 @@ it('many concurrent moves and reads of one item: 200 or 404 in the envelope, nev
     };
     const [moved, read] = await Promise.all([moves, Promise.all(Array.from({ length: READERS }, reader)).then((all) => all.flat())]);
 
-    moved.forEach((answer, n) => expectAnswer(`round ${round} move ${n}`, answer));
-    read.forEach((answer, n) => expectAnswer(`round ${round} read ${n}`, answer));
+    moved.forEach((answer, n) => {
+      expectAnswer(`round ${round} move ${n}`, answer);
+    });
+    read.forEach((answer, n) => {
+      expectAnswer(`round ${round} read ${n}`, answer);
+    });
     for (const answer of read.filter((a) => a.status === 200)) expect(answer.body.content).toBe(content);
     const winners = targets.filter((_, n) => moved[n].status === 200);
     expect(winners).toHaveLength(1);

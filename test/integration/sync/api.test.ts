@@ -238,7 +238,12 @@ describe('workspace sync: staged uploads', () => {
     await new Promise<void>((resolve) => {
       const req = request(same.url, { method: 'PUT', headers: same.headers });
       req.on('error', () => resolve());
-      req.write(v1.subarray(0, 4), () => setTimeout(() => (req.destroy(), resolve()), 50));
+      req.write(v1.subarray(0, 4), () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 50),
+      );
     });
     expect(await restored(key, 'notes/a.md')).toBe('version one');
 

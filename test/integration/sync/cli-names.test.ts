@@ -33,7 +33,10 @@ function names(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string, prefix: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) (out.push(`${prefix}${e.name}/`), walk(join(dir, e.name), `${prefix}${e.name}/`));
+      if (e.isDirectory()) {
+        out.push(`${prefix}${e.name}/`);
+        walk(join(dir, e.name), `${prefix}${e.name}/`);
+      }
       else out.push(prefix + e.name);
     }
   };

@@ -49,7 +49,10 @@ describe('satchel sync push / pull', () => {
     const { client } = await clientFor('roundtrip');
     const source = join(work, 'source');
     const expected = new Map<string, Buffer>();
-    const add = (path: string, bytes: Buffer | string) => (write(source, path, bytes), expected.set(path, Buffer.from(bytes)));
+    const add = (path: string, bytes: Buffer | string) => {
+      write(source, path, bytes);
+      expected.set(path, Buffer.from(bytes));
+    };
     add('empty.txt', '');
     add('binary.bin', randomBytes(300 * 1024));
     add('ünïcødé/日本語 ファイル.md', '# こんにちは\n');
@@ -124,7 +127,9 @@ describe('satchel sync push / pull', () => {
     const { client } = await clientFor('large-resume');
     const dir = join(work, 'large-resume');
     const large = [randomBytes(2 * 1024 * 1024), randomBytes(3 * 1024 * 1024 + 7), randomBytes(1024 * 1024 + 1)];
-    large.forEach((bytes, i) => write(dir, `media/clip${i}.bin`, bytes));
+    large.forEach((bytes, i) => {
+      write(dir, `media/clip${i}.bin`, bytes);
+    });
     for (let i = 0; i < 3; i++) write(dir, `notes/n${i}.md`, `note ${i}`);
     const failingConfirm = { ...client, syncConfirmUpload: async () => Promise.reject(new Error('connection lost')) };
     // clip1 goes up as a multipart upload: its resume needs the upload id the journal keeps
@@ -145,7 +150,9 @@ describe('satchel sync push / pull', () => {
     ]);
     const target = join(work, 'large-resume-restored');
     await pull(client, target);
-    large.forEach((bytes, i) => expect(readFileSync(join(target, 'media', `clip${i}.bin`)).equals(bytes)).toBe(true));
+    large.forEach((bytes, i) => {
+      expect(readFileSync(join(target, 'media', `clip${i}.bin`)).equals(bytes)).toBe(true);
+    });
   });
 
   it('pull with delete makes the folder the backup, leaving ignored files alone; partial modes refuse it', async () => {

@@ -47,7 +47,9 @@ describe('no silent truncation for seed clients', () => {
   });
 
   describe('an answer that does not fit one response', () => {
-    beforeAll(() => void (process.env.SATCHEL_SYNC_RESPONSE_BYTES = String(64 * 1024)));
+    beforeAll(() => {
+      process.env.SATCHEL_SYNC_RESPONSE_BYTES = String(64 * 1024);
+    });
     afterAll(() => void delete process.env.SATCHEL_SYNC_RESPONSE_BYTES);
 
     it('is a 413 for a call without cursor or limit; pages bounded by bytes for one with them', async () => {

@@ -6,8 +6,9 @@ const midway: Snapshot = { verb: 'upload', files: 243, totalFiles: 300, bytes: 2
 /** A terminal (or a pipe) that keeps what was written. */
 function terminal(columns: number, isTTY = true) {
   const written: string[] = [];
-  const stream = { isTTY, columns, write: (s: string) => (written.push(s), true) } as unknown as NodeJS.WriteStream;
+  const stream = { isTTY, columns, write: (s: string) => written.push(s) > 0 } as unknown as NodeJS.WriteStream;
   /** What the screen shows now: the last line after the last carriage return, escape codes dropped. */
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's erase-line escape is what is asserted
   const screen = () => written.join('').split(/\r|\n/).map((l) => l.replace(/\x1b\[K/g, '')).filter(Boolean);
   return { stream, written, screen };
 }
@@ -16,7 +17,7 @@ describe('renderLine', () => {
   it('at 120 columns shows the bar, percent, bytes, rate, ETA and files', () => {
     const line = renderLine(midway, 120);
     expect(line.length).toBeLessThan(120);
-    expect(line).toMatch(/^upload \[#+-+\]  42% \| 29\.4 MiB\/70\.0 MiB \| 12\.3 MiB\/s \| ETA 3s \| 243\/300 files$/);
+    expect(line).toMatch(/^upload \[#+-+\] {2}42% \| 29\.4 MiB\/70\.0 MiB \| 12\.3 MiB\/s \| ETA 3s \| 243\/300 files$/);
   });
 
   it('at 80 columns keeps percent, bytes, rate and ETA, dropping the less important fields first', () => {
@@ -29,7 +30,7 @@ describe('renderLine', () => {
     const long = renderLine({ ...midway, verb: 'upload a-rather-long-file-name-of-a-report.csv', rate: 100 * 1024 }, 80);
     expect(long.length).toBeLessThan(80);
     // bar and file count gone, the file name cut
-    expect(long).toMatch(/^upload a-rather-long-\S*…  42% \| 29\.4 MiB\/70\.0 MiB \| 100\.0 KiB\/s \| ETA 6m56s$/);
+    expect(long).toMatch(/^upload a-rather-long-\S*… {2}42% \| 29\.4 MiB\/70\.0 MiB \| 100\.0 KiB\/s \| ETA 6m56s$/);
   });
 
   it('while totals are still known only in part says "scanning…", with no percent, bar or ETA', () => {
@@ -94,13 +95,14 @@ describe('createProgress', () => {
     progress.advance('big.bin', 20 * MiB);
     clock += 1000;
     jest.advanceTimersByTime(200);
-    expect(tty.screen().at(-1)).toMatch(/^upload \[#+-+\]  28% \| 20\.0 MiB\/70\.0 MiB \| 20\.0 MiB\/s \| ETA 3s/);
+    expect(tty.screen().at(-1)).toMatch(/^upload \[#+-+\] {2}28% \| 20\.0 MiB\/70\.0 MiB \| 20\.0 MiB\/s \| ETA 3s/);
     expect(tty.screen().every((l) => l.length < 80)).toBe(true);
     progress.advance('big.bin', -5 * MiB); // a failed attempt is taken back
     progress.done('big.bin', 60 * MiB);
     progress.done('small.txt', 10 * MiB);
     clock += 1000;
     progress.stop();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's erase-line escape is what is asserted
     expect(tty.written.join('')).toMatch(/\r\x1b\[Kupload: 2 files, 70\.0 MiB in 2s \(35\.0 MiB\/s\)\n$/);
     const before = tty.written.length;
     jest.advanceTimersByTime(1000);

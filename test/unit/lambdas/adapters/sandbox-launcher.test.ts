@@ -34,8 +34,8 @@ describe('ECS sandbox launcher', () => {
   const taskArnOf = 'arn:aws:ecs:eu-west-1:123456789012:task/satchel-sandboxes/abc';
 
   /** A scripted EFS + ECS: answers in call order, `fail` names the command that throws. */
-  function scripted(fail?: { command: Function; error: Error }, runTask: object = { tasks: [{ taskArn: taskArnOf }] }) {
-    const sent: { constructor: Function; input: any }[] = [];
+  function scripted(fail?: { command: abstract new (...args: never[]) => unknown; error: Error }, runTask: object = { tasks: [{ taskArn: taskArnOf }] }) {
+    const sent: { constructor: abstract new (...args: never[]) => unknown; input: any }[] = [];
     const launcher = ecsLauncher(async (command) => {
       sent.push(command as never);
       if (fail && command instanceof fail.command) throw fail.error;

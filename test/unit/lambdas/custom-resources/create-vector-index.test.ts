@@ -24,7 +24,10 @@ function deps(statuses: { Processing: boolean; Endpoint?: string }[], answers: {
       described.push(name);
       return { DomainStatus: statuses.shift() as never };
     },
-    transport: (endpoint) => (endpoints.push(endpoint), transport),
+    transport: (endpoint) => {
+      endpoints.push(endpoint);
+      return transport;
+    },
     sleep: async () => void sleeps++,
     remainingMs: () => 600_000,
   };
@@ -125,7 +128,9 @@ describe('create-vector-index custom resource', () => {
     const t = deps([], []);
     let left = 120_000;
     t.d.remainingMs = () => left;
-    t.d.sleep = async (ms) => void (left -= ms);
+    t.d.sleep = async (ms) => {
+      left -= ms;
+    };
     t.d.transport = () => ({ request: async () => { throw forbidden(); } });
     await expect(onEvent(event('Create'), t.d)).rejects.toThrow(/security_exception/);
     expect(left).toBeLessThan(60_000);

@@ -20,7 +20,7 @@ const event = (routeKey: string, tenant?: string): HttpEvent =>
 async function captured<T>(fn: () => Promise<T>): Promise<{ result: T; lines: Record<string, unknown>[] }> {
   const written: string[] = [];
   const spies = [process.stdout, process.stderr].map((s) =>
-    jest.spyOn(s, 'write').mockImplementation(((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as never));
+    jest.spyOn(s, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never));
   try {
     const result = await fn();
     return { result, lines: written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };

@@ -10,8 +10,8 @@ const context = { functionName: 'ItemsSweepExpiredItems', awsRequestId: 'req-1',
 /** What the job wrote to stdout: log lines and the metrics flush (EMF), parsed. */
 async function run<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: Record<string, unknown>[] }> {
   const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as never);
-  const errors = jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as never);
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
+  const errors = jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
   const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => void written.push(`${String(line)}\n`));
   try {
     return { result: await fn(), lines: parse(written) };

@@ -7,7 +7,7 @@ const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@a
 /** Log lines the logger writes while `fn` runs, parsed. */
 async function linesOf(fn: (logger: InstanceType<typeof Logger>) => Promise<void>): Promise<Record<string, unknown>[]> {
   const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as never);
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
   try {
     await fn(new Logger({ serviceName: 'test', logLevel: 'INFO', logFormatter: new ContextLogFormatter() }));
   } finally {

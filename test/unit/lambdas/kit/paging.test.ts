@@ -39,7 +39,10 @@ describe('paging', () => {
     const answers: RawPage[] = [{ Items: [], LastEvaluatedKey: { sk: 'b' } }, { Items: [{ sk: 'c' }] }];
     const asked: (Key | undefined)[] = [];
     const rows = [];
-    for await (const row of itemsOf(pages(async (k) => (asked.push(k), answers.shift() as RawPage), { sk: 'a' }))) rows.push(row);
+    for await (const row of itemsOf(pages(async (k) => {
+      asked.push(k);
+      return answers.shift() as RawPage;
+    }, { sk: 'a' }))) rows.push(row);
     expect(rows).toEqual([{ sk: 'c' }]);
     expect(asked).toEqual([{ sk: 'a' }, { sk: 'b' }]);
   });

@@ -6,7 +6,6 @@ const registryRoutes = ROUTES.filter((r) => r.handler.startsWith('registry/'));
 
 describe('registry route rows', () => {
   it.each(registryRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: the handler binds the row’s contract', (_name, route) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require(join(__dirname, '../../../../lambdas', route.handler)) as { handler: LambdaHandler };
     expect(handler.contract).toBe(route.contract);
   });

@@ -4,7 +4,11 @@ import { backoff, backoffDelay, isoNow, nowSeconds, type Clock } from '../../../
 function fakeClock(start = 1_700_000_000_000): Clock & { waits: number[] } {
   let now = start;
   const waits: number[] = [];
-  return { waits, now: () => now, sleep: async (ms) => void (waits.push(ms), (now += ms)) };
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+    now += ms;
+  };
+  return { waits, now: () => now, sleep };
 }
 
 describe('time', () => {

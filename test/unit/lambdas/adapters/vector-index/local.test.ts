@@ -18,7 +18,9 @@ describe('local search index (LanceDB)', () => {
     dirs.push(dir);
     return { dir, index: await LocalVectorIndex.open(dir) };
   };
-  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('returns the nearest chunks with their cosine and the BM25 matches with theirs, both signals where both halves found a chunk', async () => {
     const { index } = await open();

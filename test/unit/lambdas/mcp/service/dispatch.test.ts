@@ -17,7 +17,11 @@ const search = ROUTES.find((r) => r.handler === 'items/search-items')!;
 
 function scripted(answer: { Payload?: Uint8Array; FunctionError?: string }) {
   const sent: { FunctionName?: string; Payload?: Uint8Array }[] = [];
-  const client = { send: async (command: { input: { FunctionName?: string; Payload?: Uint8Array } }) => (sent.push(command.input), answer) };
+  const client = { send: async (command: { input: { FunctionName?: string; Payload?: Uint8Array } }) => {
+      sent.push(command.input);
+      return answer;
+    },
+  };
   return { sent, client: client as unknown as LambdaClient };
 }
 
@@ -50,7 +54,10 @@ it('a function that fails (crash, timeout) or has no configured name answers 500
 
 it('routes the tools do not call are not reached at all', async () => {
   const invoked: string[] = [];
-  const invoke: RouteInvoker = async (route) => (invoked.push(route.handler), { statusCode: 200 });
+  const invoke: RouteInvoker = async (route) => {
+    invoked.push(route.handler);
+    return { statusCode: 200 };
+  };
   const fetch = dispatchingFetch(auth, invoke, context, 'h');
   expect(search).toBeDefined();
   for (const [method, path] of [['DELETE', '/api/workspaces/w1'], ['POST', '/api/deployments'], ['GET', '/agent/sync/manifest'], ['POST', '/mcp']]) {
