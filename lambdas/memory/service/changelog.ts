@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
 import { isConditionFailure } from '../../kit/errors';
-import { CHANGE_END, COUNTER_KEY, FRONTIER_KEY, HORIZON_KEY, changeKey } from './store';
+import { CHANGE_END, changeKey, COUNTER_KEY, db, FRONTIER_KEY, HORIZON_KEY, tableName } from './store';
 import { queryPages } from '../../kit/paging';
-import { db, sleep, tableName } from './table';
+import { sleep } from '../../shared/time';
 
 /**
  * The per-agent change log and the guarantee pulls rely on.

@@ -2,9 +2,9 @@ import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-d
 import { config } from '../../kit/config';
 import { mapLimit } from '../../shared/map-limit';
 import { raiseFrontierHint, raiseHorizon, readHorizon, walkChanges, type ChangeItem } from './changelog';
-import { CHANGE_END, MARK_PREFIX, changeKey, markKey, recordKey } from './store';
+import { CHANGE_END, changeKey, db, MARK_PREFIX, markKey, recordKey, tableName } from './store';
 import type { MemoryTable } from '../../contracts/memory';
-import { db, sleep, tableName } from './table';
+import { sleep } from '../../shared/time';
 
 /**
  * Change-log compaction. Settled changes older than the retention window leave the log when

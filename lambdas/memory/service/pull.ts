@@ -5,11 +5,10 @@ import type { ScopeRef } from './scope';
 import { raiseFrontierHint, readHorizon, settledFrontier, walkChanges, type ChangeItem } from './changelog';
 import { removeOldMarks } from './compaction';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
-import { MARK_PREFIX, META_KEY, RECORD_PREFIX, deviceKey, markKey } from './store';
+import { db, deviceKey, MARK_PREFIX, markKey, META_KEY, RECORD_PREFIX, tableName } from './store';
 import { timestampMicros } from './records';
 import type { MemoryTable } from '../../contracts/memory';
 import { queryPages } from '../../kit/paging';
-import { db, tableName } from './table';
 
 /** A change (or, for a full pull, a live record) as a pull returns it. */
 export interface PulledChange {

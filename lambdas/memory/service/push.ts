@@ -1,49 +1,13 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { memoryOperation } from '../../contracts/memory';
 import type { ScopeRef } from './scope';
 import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
-import { META_KEY, changeKey, deviceKey, recordKey } from './store';
+import { changeKey, db, deviceKey, META_KEY, recordKey, tableName } from './store';
 import { compactLog } from './compaction';
-import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type Version } from './records';
 import type { MemoryTable } from '../../contracts/memory';
+import { chunksOf, decide, parseOperation, settled, written, type CurrentState, type Operation, type Outcome, type PushResult } from './rules';
 import { mapLimit } from '../../shared/map-limit';
-import { db, sleep, tableName } from './table';
+import { sleep } from '../../shared/time';
 
-
-export type PushStatus = 'synced' | 'conflict' | 'error';
-
-export interface PushResult {
-  record_id: string;
-  table: string;
-  status: PushStatus;
-  remote_id?: string;
-  /** The change's position in the agent's change log (new writes only). */
-  server_seq?: number;
-  /** Conflict: the timestamp of the version that won. */
-  server_local_updated_at?: string;
-  error?: string;
-}
-
-interface Operation {
-  table: MemoryTable;
-  recordId: string;
-  insertOnly: boolean;
-  deleted: boolean;
-  data: Record<string, unknown> | null;
-  dataJson: string | undefined;
-  version: Version;
-  localUpdatedAt: string;
-  clientVersion: unknown;
-}
-
-/** What the state item holds besides the record itself. */
-interface CurrentState {
-  ts: number;
-  h: string;
-  del: boolean;
-  seq: number;
-  lua: string;
-}
 
 /** Change items a push that wrote something compacts at least (see compaction.ts). */
 const COMPACTION_MIN_BUDGET = 100;
@@ -51,42 +15,6 @@ const COMPACTION_MIN_BUDGET = 100;
 const WRITE_CONCURRENCY = 8;
 const MAX_ATTEMPTS = 20;
 const STATE_ATTRIBUTES = 'sk, ts, h, del, seq, lua';
-
-function parseOperation(raw: unknown): Operation | string {
-  const parsed = memoryOperation.safeParse(raw);
-  if (!parsed.success) {
-    return parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ');
-  }
-  const op = parsed.data;
-  const idBytes = Buffer.byteLength(op.record_id);
-  if (idBytes > MAX_RECORD_ID_BYTES) return `record_id: ${idBytes} bytes in UTF-8; the limit is ${MAX_RECORD_ID_BYTES} bytes`;
-  const table = canonicalTable(op.table);
-  if (!table) return `unknown table ${op.table}`;
-  const deleted = op.operation === 'delete';
-  const data = op.data ?? null;
-  if (!deleted && !data) return `${op.operation} needs data`;
-  const stamp = op.local_updated_at ?? (typeof data?.local_updated_at === 'string' ? data.local_updated_at : undefined);
-  if (stamp === undefined) return 'local_updated_at is required (on the operation or in data)';
-  const ts = timestampMicros(stamp);
-  if (ts === undefined) return `local_updated_at is not an ISO 8601 timestamp: ${stamp}`;
-  const problem = jsonProblem(data, 'data') ?? jsonProblem(op.version, 'version');
-  if (problem) return problem;
-  const dataJson = data ? JSON.stringify(data) : undefined;
-  if (dataJson && Buffer.byteLength(dataJson) > MAX_RECORD_BYTES) {
-    return `record is ${Buffer.byteLength(dataJson)} bytes; the limit is ${MAX_RECORD_BYTES} bytes (DynamoDB item size)`;
-  }
-  return {
-    table,
-    recordId: op.record_id,
-    insertOnly: op.operation === 'insert',
-    deleted,
-    data,
-    dataJson,
-    version: { ts, hash: contentHash(deleted, data) },
-    localUpdatedAt: stamp,
-    clientVersion: op.version,
-  };
-}
 
 /** Sequence numbers taken in blocks; numbers left unused are voided at the end. */
 class SequencePool {
@@ -150,15 +78,6 @@ async function readState(pk: string, sk: string): Promise<CurrentState | undefin
   return out.Item as CurrentState | undefined;
 }
 
-type Decision = { status: 'synced' | 'conflict' | 'error'; current?: CurrentState; error?: string } | 'write';
-
-function decide(op: Operation, current: CurrentState | undefined): Decision {
-  if (current && current.ts === op.version.ts && current.h === op.version.hash) return { status: 'synced', current };
-  if (op.insertOnly && current && !current.del) return { status: 'error', error: 'insert: the record already exists (use upsert or update)' };
-  if (current && newerThan({ ts: current.ts, hash: current.h }, op.version)) return { status: 'conflict', current };
-  return 'write';
-}
-
 const cancellationCodes = (error: unknown): string[] | undefined =>
   (error as { name?: string }).name === 'TransactionCanceledException'
     ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None')
@@ -166,22 +85,6 @@ const cancellationCodes = (error: unknown): string[] | undefined =>
 
 const isSizeError = (error: unknown): boolean =>
   (error as { name?: string }).name === 'ValidationException' && /size/i.test((error as Error).message);
-
-type Outcome = { result: Omit<PushResult, 'record_id' | 'table'>; state?: CurrentState };
-
-function settled(op: Operation, decision: Exclude<Decision, 'write'>, current: CurrentState | undefined): Outcome {
-  if (decision.status === 'synced') return { result: { status: 'synced', remote_id: op.recordId }, state: current };
-  if (decision.status === 'conflict') {
-    const winner = decision.current!.lua;
-    return { result: { status: 'conflict', server_local_updated_at: winner, error: `the server holds a newer version (local_updated_at ${winner})` }, state: current };
-  }
-  return { result: { status: 'error', error: decision.error } };
-}
-
-const written = (op: Operation, seq: number): Outcome => ({
-  result: { status: 'synced', remote_id: op.recordId, server_seq: seq },
-  state: { ts: op.version.ts, h: op.version.hash, del: op.deleted, seq, lua: op.localUpdatedAt },
-});
 
 /**
  * The two writes of an accepted operation, for one transaction: the state item, replaced only if
@@ -251,27 +154,6 @@ async function applyOperation(scope: ScopeRef, op: Operation, initial: CurrentSt
 }
 
 /** Operations per transaction on the fast path (2 items each; DynamoDB allows 100 items and 4 MB). */
-const CHUNK_OPERATIONS = 50;
-const CHUNK_BYTES = 3 * 1024 * 1024;
-
-function chunksOf(ops: { op: Operation; index: number }[]): { op: Operation; index: number }[][] {
-  const chunks: { op: Operation; index: number }[][] = [];
-  let current: { op: Operation; index: number }[] = [];
-  let bytes = 0;
-  for (const entry of ops) {
-    const size = 2 * (entry.op.dataJson?.length ?? 0) + 1024;
-    if (current.length && (current.length >= CHUNK_OPERATIONS || bytes + size > CHUNK_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
-}
-
 /**
  * Fast path: operations on distinct records that are expected to win go into one transaction
  * per chunk. When a chunk is cancelled, the operations that caused it (a lost race, a number a

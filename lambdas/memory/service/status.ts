@@ -1,9 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScopeRef } from './scope';
 import { STATUS_COUNT_LIMIT, allocatedUpTo, countAfter, raiseFrontierHint, readFrontierHint, walkChanges } from './changelog';
-import { META_KEY } from './store';
+import { db, META_KEY, tableName } from './store';
 import { readPosition } from './pull';
-import { db, tableName } from './table';
 
 export interface SyncStatus {
   agent_id: string;

@@ -1,4 +1,9 @@
 import type { MemoryTable } from '../../contracts/memory';
+import { documentClient } from '../../kit/aws';
+import { config } from '../../kit/config';
+
+export const db = () => documentClient();
+export const tableName = (): string => config.tableName('syncRecords');
 
 /**
  * Key layout of the syncRecords table. One partition per agent:
