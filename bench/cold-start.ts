@@ -44,9 +44,11 @@ interface Subject {
 }
 
 const subjects = (): Subject[] => {
-  const handlers = [...ROUTES.map((r) => ({ name: functionName(r), handler: r.handler })),
+  const handlers = [
+    ...ROUTES.map((r) => ({ name: functionName(r), handler: r.handler })),
     { name: 'Authorizer', handler: 'auth/authorize-request' },
-    ...JOBS.map((j) => ({ name: j.handler, handler: j.handler }))];
+    ...JOBS.map((j) => ({ name: j.handler, handler: j.handler })),
+  ];
   return handlers.map((h) => ({ name: h.name, entry: join(ROOT, 'lambdas', `${h.handler}.ts`) }));
 };
 
@@ -102,7 +104,11 @@ interface Init {
 }
 
 function init(file: string, name: string, sourceMaps: boolean): Init {
-  const result = spawnSync(process.execPath, ['-e', INIT_PROBE, file], { env: lambdaEnvironment(name, sourceMaps), cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['-e', INIT_PROBE, file], {
+    env: lambdaEnvironment(name, sourceMaps),
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`${name}: module init failed:\n${result.stderr}`);
   return JSON.parse(result.stdout) as Init;
 }
@@ -125,16 +131,31 @@ export async function run(args: string[]): Promise<void> {
 
   const sourceMaps = args.includes('--source-maps');
   const build: Build = { external, mainFields: BUNDLE_MAIN_FIELDS, sourceMaps };
-  console.log(`Cold start: esbuild minify, node22, cjs, main fields ${BUNDLE_MAIN_FIELDS.join(',')}, source map files; `
-    + `${sourceMaps ? 'with' : 'without'} --enable-source-maps; AWS SDK ${sdk}; Node ${process.version}; median of ${runs} fresh processes`);
-  console.log('x ref: against the reference, the floor as functions were before: CommonJS builds (main fields main,module), --enable-source-maps\n');
+  console.log(
+    `Cold start: esbuild minify, node22, cjs, main fields ${BUNDLE_MAIN_FIELDS.join(',')}, source map files; ` +
+      `${sourceMaps ? 'with' : 'without'} --enable-source-maps; AWS SDK ${sdk}; Node ${process.version}; median of ${runs} fresh processes`,
+  );
+  console.log(
+    'x ref: against the reference, the floor as functions were before: CommonJS builds (main fields main,module), --enable-source-maps\n',
+  );
   const floorEntry = join(__dirname, 'floor-handler.ts');
-  const reference = { name: 'reference floor (CommonJS builds)', entry: floorEntry, build: { external, mainFields: COMMONJS_MAIN_FIELDS, sourceMaps: true } };
-  const all = [reference, { name: 'floor (DynamoDB document client)', entry: floorEntry, build }, ...subjects().map((s) => ({ ...s, build }))];
+  const reference = {
+    name: 'reference floor (CommonJS builds)',
+    entry: floorEntry,
+    build: { external, mainFields: COMMONJS_MAIN_FIELDS, sourceMaps: true },
+  };
+  const all = [
+    reference,
+    { name: 'floor (DynamoDB document client)', entry: floorEntry, build },
+    ...subjects().map((s) => ({ ...s, build })),
+  ];
   const missing = all.filter((s) => !existsSync(s.entry)).map((s) => `${s.name} (${s.entry.slice(ROOT.length + 1)})`);
   const present = all.filter((s) => existsSync(s.entry));
   const bundles = [];
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
   for (const subject of present) bundles.push({ ...subject, ...(await bundle(subject, subject.build)) });
   const loadStart = load();
   // round-robin, so that load on the machine falls on every function alike
@@ -158,17 +179,37 @@ export async function run(args: string[]): Promise<void> {
     ['function', 'bundle KiB', 'init ms (CPU)', 'init ms (wall)', 'x ref', 'x floor', ''],
     ...measured.map((r) => {
       const ratio = r.cpu / ref.cpu;
-      return [r.name, (r.bytes / 1024).toFixed(0), r.cpu.toFixed(1), r.wall.toFixed(1), ratio.toFixed(2), (r.cpu / floor.cpu).toFixed(2), ratio > LIMIT ? `OVER ${LIMIT}x` : ''];
+      return [
+        r.name,
+        (r.bytes / 1024).toFixed(0),
+        r.cpu.toFixed(1),
+        r.wall.toFixed(1),
+        ratio.toFixed(2),
+        (r.cpu / floor.cpu).toFixed(2),
+        ratio > LIMIT ? `OVER ${LIMIT}x` : '',
+      ];
     }),
   ];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  for (const row of table)
+    console.log(
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    );
   if (missing.length) console.log(`\nnot measured, handler file missing: ${missing.join(', ')}`);
   const over = rows.filter((r) => r.cpu / ref.cpu > LIMIT);
   const medianRow = median(rows.map((r) => r.cpu));
-  console.log(over.length ? `\n${over.length} of ${rows.length} functions over ${LIMIT}x the reference floor` : `\nall ${rows.length} functions within ${LIMIT}x the reference floor`);
-  console.log(`median function ${medianRow.toFixed(1)} ms = ${(medianRow / ref.cpu).toFixed(2)}x the reference floor (target ${MEDIAN_LIMIT}x); `
-    + `max ${Math.max(...rows.map((r) => r.cpu)).toFixed(1)} ms`);
+  console.log(
+    over.length
+      ? `\n${over.length} of ${rows.length} functions over ${LIMIT}x the reference floor`
+      : `\nall ${rows.length} functions within ${LIMIT}x the reference floor`,
+  );
+  console.log(
+    `median function ${medianRow.toFixed(1)} ms = ${(medianRow / ref.cpu).toFixed(2)}x the reference floor (target ${MEDIAN_LIMIT}x); ` +
+      `max ${Math.max(...rows.map((r) => r.cpu)).toFixed(1)} ms`,
+  );
 
   if (!args.includes('--no-warm')) {
     console.log('');

@@ -69,12 +69,17 @@ function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.slice(-1000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.slice(-1000)}`)),
+    );
   });
 }
 
 async function startApi(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'files-server.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'files-server.ts')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   for await (const chunk of child.stdout!) {
     out += chunk;
@@ -121,7 +126,10 @@ function row(f: Figure, floor?: Figure): string {
 export async function run(args: string[]): Promise<void> {
   const aws = spawnSync('aws', ['--version'], { encoding: 'utf8' });
   const haveAws = !aws.error && aws.status === 0;
-  if (!haveAws) console.log('NOTE: `aws` (AWS CLI) is not installed, so there is no floor to compare with. Install it, e.g. `sudo apt-get install -y awscli`.');
+  if (!haveAws)
+    console.log(
+      'NOTE: `aws` (AWS CLI) is not installed, so there is no floor to compare with. Install it, e.g. `sudo apt-get install -y awscli`.',
+    );
   const skipLarge = args.includes('--skip-large');
   const dir = mkdtempSync(join(tmpdir(), 'satchel-bench-files-'));
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -130,7 +138,12 @@ export async function run(args: string[]): Promise<void> {
   let api: ChildProcess | undefined;
   try {
     await ensureTables(dynamo.endpoint);
-    const env = { ...process.env, ...localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), SATCHEL_HOME: join(dir, 'home'), POWERTOOLS_LOG_LEVEL: 'ERROR' };
+    const env = {
+      ...process.env,
+      ...localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }),
+      SATCHEL_HOME: join(dir, 'home'),
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
     Object.assign(process.env, env);
     const tenant = 'bench';
     const { key } = await new KeyStore(documentClient(), config.tableName('apiKeys')).create({ tenant, surfaces: ['files'] });
@@ -138,12 +151,25 @@ export async function run(args: string[]): Promise<void> {
     api = started.child;
     const pid = api.pid!;
     const client = createSatchelClient({ baseUrl: started.url, apiKey: key, retries: 0 });
-    const awsEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+    const awsEnv = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_PAGER: '',
+    };
     const awsCp = (from: string, to: string, recursive: boolean) =>
-      runCommand('aws', ['s3', 'cp', from, to, '--endpoint-url', s3.endpoint, '--only-show-errors', ...(recursive ? ['--recursive'] : [])], awsEnv);
+      runCommand(
+        'aws',
+        ['s3', 'cp', from, to, '--endpoint-url', s3.endpoint, '--only-show-errors', ...(recursive ? ['--recursive'] : [])],
+        awsEnv,
+      );
 
     const lines: string[] = [];
-    const cases = [{ label: '100 × 1 MiB', count: 100, size: MiB }, ...(skipLarge ? [] : [{ label: '1 × 1 GiB', count: 1, size: 1024 * MiB }])];
+    const cases = [
+      { label: '100 × 1 MiB', count: 100, size: MiB },
+      ...(skipLarge ? [] : [{ label: '1 × 1 GiB', count: 1, size: 1024 * MiB }]),
+    ];
     for (const c of cases) {
       const total = c.count * c.size;
       const source = join(dir, `source-${c.count}`);
@@ -166,7 +192,9 @@ export async function run(args: string[]): Promise<void> {
       if (haveAws) {
         const into = join(dir, `aws-${c.count}`);
         const down = await timed(`floor: aws s3 cp ${c.label} S3 → folder`, total, () => awsCp(prefix, into, true));
-        const up = await timed(`floor: aws s3 cp ${c.label} folder → S3`, total, () => awsCp(into, `s3://${LOCAL_BUCKET}/bench-floor/${c.count}/`, true));
+        const up = await timed(`floor: aws s3 cp ${c.label} folder → S3`, total, () =>
+          awsCp(into, `s3://${LOCAL_BUCKET}/bench-floor/${c.count}/`, true),
+        );
         lines.push(row(sync, down), row(down), row(pull, up), row(up));
         rmSync(into, { recursive: true, force: true });
       } else {
@@ -174,7 +202,9 @@ export async function run(args: string[]): Promise<void> {
       }
       rmSync(source, { recursive: true, force: true });
     }
-    console.log(`\nfiles bench: local runtime (API in its own process), s3rver at ${s3.endpoint}; ${haveAws ? aws.stdout.trim() : 'no aws CLI'}`);
+    console.log(
+      `\nfiles bench: local runtime (API in its own process), s3rver at ${s3.endpoint}; ${haveAws ? aws.stdout.trim() : 'no aws CLI'}`,
+    );
     console.log('| step                                         |    time   |    throughput | × floor | RSS growth |');
     console.log('|----------------------------------------------|-----------|---------------|---------|------------|');
     for (const line of lines) console.log(line);

@@ -36,7 +36,12 @@ const record = (i: number, at: string) => ({
 });
 
 const operations = (prefix: string, from: number, count: number, at: string): MemoryOperation[] =>
-  Array.from({ length: count }, (_, i) => ({ table: 'episodes', record_id: `${prefix}${from + i}`, operation: 'upsert', data: record(from + i, at) }));
+  Array.from({ length: count }, (_, i) => ({
+    table: 'episodes',
+    record_id: `${prefix}${from + i}`,
+    operation: 'upsert',
+    data: record(from + i, at),
+  }));
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const start = performance.now();
@@ -50,17 +55,29 @@ async function floor(count: number, concurrency: number): Promise<number> {
   const pk = `BENCH#floor#${concurrency}`;
   let next = 0;
   const { seconds } = await timed(() =>
-    Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        await documentClient().send(new PutCommand({
-          TableName: table,
-          Item: { pk, sk: `R#episodes#f${i}`, ts: i, h: 'x', del: false, seq: i, data: JSON.stringify(record(i, '2024-01-15T10:00:00Z')) },
-          ConditionExpression: 'attribute_not_exists(pk) OR ts < :ts',
-          ExpressionAttributeValues: { ':ts': i },
-        }));
-      }
-    })),
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const i = next++;
+          await documentClient().send(
+            new PutCommand({
+              TableName: table,
+              Item: {
+                pk,
+                sk: `R#episodes#f${i}`,
+                ts: i,
+                h: 'x',
+                del: false,
+                seq: i,
+                data: JSON.stringify(record(i, '2024-01-15T10:00:00Z')),
+              },
+              ConditionExpression: 'attribute_not_exists(pk) OR ts < :ts',
+              ExpressionAttributeValues: { ':ts': i },
+            }),
+          );
+        }
+      }),
+    ),
   );
   return count / seconds;
 }
@@ -71,13 +88,15 @@ async function readFloor(tenant: string, agent: string): Promise<number> {
   let startKey: Record<string, unknown> | undefined;
   const { seconds } = await timed(async () => {
     do {
-      const page = await documentClient().send(new QueryCommand({
-        TableName: config.tableName('syncRecords'),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':r': 'R#' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: config.tableName('syncRecords'),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+          ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':r': 'R#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
       count += page.Count ?? 0;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -95,13 +114,15 @@ async function logItems(tenant: string, agent: string): Promise<number> {
   let items = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await documentClient().send(new QueryCommand({
-      TableName: config.tableName('syncRecords'),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
-      Select: 'COUNT',
-      ExclusiveStartKey: startKey,
-    }));
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: config.tableName('syncRecords'),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      }),
+    );
     items += page.Count ?? 0;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -113,11 +134,21 @@ async function logItems(tenant: string, agent: string): Promise<number> {
  * of 100 fresh changes from a cursor (median of 5), the first page of a device that never pulled
  * (a replay of the log before compaction, a full resync after), and the status of a new device.
  */
-async function longLogFigures(client: SatchelClient, tenant: string, agent: string, round: { n: number }, label: string, figures: [string, string][]) {
+async function longLogFigures(
+  client: SatchelClient,
+  tenant: string,
+  agent: string,
+  round: { n: number },
+  label: string,
+  figures: [string, string][],
+) {
   const pk = partitionKey(tenant, agent);
   const incremental: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const pushed = await client.syncPush({ agent_id: agent, operations: operations('lg', i * 100, 100, new Date(Date.UTC(2025, 0, 1, 0, 0, round.n++)).toISOString()) });
+    const pushed = await client.syncPush({
+      agent_id: agent,
+      operations: operations('lg', i * 100, 100, new Date(Date.UTC(2025, 0, 1, 0, 0, round.n++)).toISOString()),
+    });
     const first = Math.min(...pushed.results.map((r) => r.server_seq ?? Infinity));
     const cursor = encodeCursor(pk, { kind: 'c', s: first - 1 });
     const pulled = await timed(() => client.syncPull({ agent_id: agent, cursor }));
@@ -128,7 +159,10 @@ async function longLogFigures(client: SatchelClient, tenant: string, agent: stri
   const status = await timed(() => client.syncStatus({ agent_id: agent, device_id: `never-${label}` }));
   figures.push([`  ${label}: log items`, count(await logItems(tenant, agent))]);
   figures.push([`  ${label}: incremental pull of 100 changes (median of 5)`, ms(median(incremental))]);
-  figures.push([`  ${label}: first page of a new device${fresh.value.full_resync ? ' (full resync)' : ''}`, `${ms(fresh.seconds)} for ${count(fresh.value.pulled)} records`]);
+  figures.push([
+    `  ${label}: first page of a new device${fresh.value.full_resync ? ' (full resync)' : ''}`,
+    `${ms(fresh.seconds)} for ${count(fresh.value.pulled)} records`,
+  ]);
   figures.push([`  ${label}: status of a device that never pulled`, ms(status.seconds)]);
 }
 
@@ -176,14 +210,19 @@ export async function run(args: string[]): Promise<void> {
         for await (const page of client.pullAll({ agent_id: 'bench', cursor: full.value })) count += page.pulled;
         if (count !== 100) throw new Error(`incremental pull returned ${count}`);
       });
-      figures.push(['incremental pull after 100 changes', `${rate(100 / incremental.seconds)} (${Math.round(incremental.seconds * 1000)} ms)`]);
+      figures.push([
+        'incremental pull after 100 changes',
+        `${rate(100 / incremental.seconds)} (${Math.round(incremental.seconds * 1000)} ms)`,
+      ]);
 
       const concurrent = await timed(() =>
-        Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
-          for (let i = 0; i < RECORDS / WRITERS; i += BATCH) {
-            await client.syncPush({ agent_id: 'bench-shared', operations: operations(`w${w}-`, i, BATCH, '2024-01-15T10:00:00Z') });
-          }
-        })),
+        Promise.all(
+          Array.from({ length: WRITERS }, async (_, w) => {
+            for (let i = 0; i < RECORDS / WRITERS; i += BATCH) {
+              await client.syncPush({ agent_id: 'bench-shared', operations: operations(`w${w}-`, i, BATCH, '2024-01-15T10:00:00Z') });
+            }
+          }),
+        ),
       );
       figures.push([`${WRITERS} concurrent writers, ${RECORDS} records in all, batches of ${BATCH}`, rate(RECORDS / concurrent.seconds)]);
 
@@ -193,22 +232,30 @@ export async function run(args: string[]): Promise<void> {
       const writing = await timed(async () => {
         for (let r = 0; r < REWRITES; r++) {
           const at = new Date(Date.UTC(2024, 0, 1, 0, r)).toISOString();
-          await Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
-            const share = LOG_RECORDS / WRITERS;
-            for (let i = 0; i < share; i += LOG_BATCH) {
-              const res = await client.syncPush({ agent_id: logAgent, operations: operations(`w${w}-`, i, Math.min(LOG_BATCH, share - i), at) });
-              if (res.failed) throw new Error(`log push: ${res.failed} failed`);
-            }
-          }));
+          await Promise.all(
+            Array.from({ length: WRITERS }, async (_, w) => {
+              const share = LOG_RECORDS / WRITERS;
+              for (let i = 0; i < share; i += LOG_BATCH) {
+                const res = await client.syncPush({
+                  agent_id: logAgent,
+                  operations: operations(`w${w}-`, i, Math.min(LOG_BATCH, share - i), at),
+                });
+                if (res.failed) throw new Error(`log push: ${res.failed} failed`);
+              }
+            }),
+          );
         }
       });
-      figures.push([`log of ${count(LOG_RECORDS * REWRITES)} changes (${count(LOG_RECORDS)} records x ${REWRITES}), ${WRITERS} writers`, rate((LOG_RECORDS * REWRITES) / writing.seconds)]);
+      figures.push([
+        `log of ${count(LOG_RECORDS * REWRITES)} changes (${count(LOG_RECORDS)} records x ${REWRITES}), ${WRITERS} writers`,
+        rate((LOG_RECORDS * REWRITES) / writing.seconds),
+      ]);
       const round = { n: 0 };
       await longLogFigures(client, 'bench', logAgent, round, 'before compaction', figures);
       process.env.SATCHEL_MEMORY_LOG_RETENTION_MS = '0';
       const compaction = await timed(async () => {
         let removed = 0;
-        for (let horizon = -1; ;) {
+        for (let horizon = -1; ; ) {
           const step = await compactLog(partitionKey('bench', logAgent), 5000);
           removed += step.removed;
           if (step.horizon === horizon) return removed;
@@ -217,14 +264,21 @@ export async function run(args: string[]): Promise<void> {
       });
       // back to the default window: with 0 every fresh change would be behind the horizon at once
       delete process.env.SATCHEL_MEMORY_LOG_RETENTION_MS;
-      figures.push([`  compaction (retention 0): ${count(compaction.value)} changes removed`, `${rate(compaction.value / compaction.seconds)} (${Math.round(compaction.seconds)} s)`]);
+      figures.push([
+        `  compaction (retention 0): ${count(compaction.value)} changes removed`,
+        `${rate(compaction.value / compaction.seconds)} (${Math.round(compaction.seconds)} s)`,
+      ]);
       await longLogFigures(client, 'bench', logAgent, round, 'after compaction', figures);
 
       figures.push(['floor: bare loop of conditional PutItem, 1 loop', rate(await floor(FLOOR_SAMPLE, 1))]);
       figures.push([`floor: bare loop of conditional PutItem, ${WRITERS} loops`, rate(await floor(FLOOR_SAMPLE, WRITERS))]);
 
       const width = Math.max(...figures.map(([label]) => label.length));
-      console.log(`\nmemory sync (local runtime, DynamoDB Local in memory; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs)`);
+      console.log(
+        `\nmemory sync (local runtime, DynamoDB Local in memory; load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} CPUs)`,
+      );
       for (const [label, value] of figures) console.log(`  ${label.padEnd(width)}  ${value}`);
     } finally {
       await server.close();

@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     await measure('GET /api/workspaces/{id} by root path', ROUNDS, () => client.getWorkspace('/bench/project'));
     await measure('GET /api/workspaces/{id} by name', ROUNDS, () => client.getWorkspace('bench'));
     await measure('POST /api/workspaces/resolve (existing, depth 3)', ROUNDS, () => client.resolveWorkspace('/bench/project/src/lib'));
-    await measure('POST /api/workspaces (new root, default name)', ROUNDS, (i) => client.createWorkspace({ root_dir: `/bench/new/${i}/app` }));
+    await measure('POST /api/workspaces (new root, default name)', ROUNDS, (i) =>
+      client.createWorkspace({ root_dir: `/bench/new/${i}/app` }),
+    );
   } finally {
     await satchel.stop();
     rmSync(home, { recursive: true, force: true });

@@ -496,23 +496,76 @@ Phase 2 adds synonyms (sofa = couch) and personalised ranking. Search analytics 
 
 export const QUERIES: EvalQuery[] = [
   // paraphrases: the words of a note said differently
-  { kind: 'paraphrase', query: 'undo a broken production deploy and go back to the prior version', relevant: { '/runbooks/rollback-release.md': 2, '/runbooks/release-process.md': 1 } },
-  { kind: 'paraphrase', query: 'recover records that were removed by accident', relevant: { '/runbooks/database-restore.md': 2, '/postmortems/2024-05-deleted-orders.md': 2 } },
-  { kind: 'paraphrase', query: 'change passwords and tokens regularly and after they leak', relevant: { '/runbooks/rotate-secrets.md': 2, '/policies/passwords.md': 1 } },
-  { kind: 'paraphrase', query: 'add more consumers when jobs pile up in the queue', relevant: { '/runbooks/scaling-workers.md': 2, '/postmortems/2024-09-queue-backlog.md': 1 } },
-  { kind: 'paraphrase', query: 'vacation days allowance and carrying unused days into next year', relevant: { '/policies/paid-time-off.md': 2 } },
+  {
+    kind: 'paraphrase',
+    query: 'undo a broken production deploy and go back to the prior version',
+    relevant: { '/runbooks/rollback-release.md': 2, '/runbooks/release-process.md': 1 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'recover records that were removed by accident',
+    relevant: { '/runbooks/database-restore.md': 2, '/postmortems/2024-05-deleted-orders.md': 2 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'change passwords and tokens regularly and after they leak',
+    relevant: { '/runbooks/rotate-secrets.md': 2, '/policies/passwords.md': 1 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'add more consumers when jobs pile up in the queue',
+    relevant: { '/runbooks/scaling-workers.md': 2, '/postmortems/2024-09-queue-backlog.md': 1 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'vacation days allowance and carrying unused days into next year',
+    relevant: { '/policies/paid-time-off.md': 2 },
+  },
   { kind: 'paraphrase', query: 'disable a misbehaving feature without shipping new code', relevant: { '/runbooks/feature-flags.md': 2 } },
   { kind: 'paraphrase', query: 'the assistant should keep replies brief and use lists', relevant: { '/preferences/communication.md': 2 } },
-  { kind: 'paraphrase', query: 'how long we keep client information after the agreement ends', relevant: { '/policies/data-retention.md': 2, '/notes/customer-bluebird.md': 1 } },
-  { kind: 'paraphrase', query: 'reimbursement limit for food on business trips', relevant: { '/policies/expenses.md': 2, '/policies/travel-booking.md': 1 } },
-  { kind: 'paraphrase', query: 'site went down because a certificate ran out', relevant: { '/postmortems/2024-03-expired-certificate.md': 2, '/runbooks/tls-certificates.md': 1 } },
-  { kind: 'paraphrase', query: 'move traffic to the other region when one data center fails', relevant: { '/notes/disaster-recovery.md': 2 } },
-  { kind: 'paraphrase', query: 'too many requests errors for a partner and how clients should wait before retrying', relevant: { '/postmortems/2024-11-rate-limit.md': 2, '/notes/api-rate-limits.md': 2 } },
+  {
+    kind: 'paraphrase',
+    query: 'how long we keep client information after the agreement ends',
+    relevant: { '/policies/data-retention.md': 2, '/notes/customer-bluebird.md': 1 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'reimbursement limit for food on business trips',
+    relevant: { '/policies/expenses.md': 2, '/policies/travel-booking.md': 1 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'site went down because a certificate ran out',
+    relevant: { '/postmortems/2024-03-expired-certificate.md': 2, '/runbooks/tls-certificates.md': 1 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'move traffic to the other region when one data center fails',
+    relevant: { '/notes/disaster-recovery.md': 2 },
+  },
+  {
+    kind: 'paraphrase',
+    query: 'too many requests errors for a partner and how clients should wait before retrying',
+    relevant: { '/postmortems/2024-11-rate-limit.md': 2, '/notes/api-rate-limits.md': 2 },
+  },
 
   // keyword queries: the terms an agent would type
-  { kind: 'keyword', query: 'dead-letter queue', relevant: { '/postmortems/2024-09-queue-backlog.md': 2, '/decisions/adr-002-message-queue.md': 2, '/runbooks/scaling-workers.md': 2 } },
+  {
+    kind: 'keyword',
+    query: 'dead-letter queue',
+    relevant: { '/postmortems/2024-09-queue-backlog.md': 2, '/decisions/adr-002-message-queue.md': 2, '/runbooks/scaling-workers.md': 2 },
+  },
   { kind: 'keyword', query: 'lock_timeout migrations', relevant: { '/runbooks/database-migrations.md': 2 } },
-  { kind: 'keyword', query: 'OpenID Connect SSO', relevant: { '/decisions/adr-005-single-sign-on.md': 2, '/notes/customer-acme.md': 1, '/notes/laptop-setup.md': 1, '/notes/onboarding-checklist.md': 1 } },
+  {
+    kind: 'keyword',
+    query: 'OpenID Connect SSO',
+    relevant: {
+      '/decisions/adr-005-single-sign-on.md': 2,
+      '/notes/customer-acme.md': 1,
+      '/notes/laptop-setup.md': 1,
+      '/notes/onboarding-checklist.md': 1,
+    },
+  },
   { kind: 'keyword', query: 'Kafka SQS', relevant: { '/decisions/adr-002-message-queue.md': 2, '/notes/architecture-overview.md': 1 } },
   { kind: 'keyword', query: 'HMAC signature webhooks', relevant: { '/notes/webhooks.md': 2 } },
   { kind: 'keyword', query: 'Acme renewal', relevant: { '/notes/customer-acme.md': 2 } },
@@ -524,13 +577,29 @@ export const QUERIES: EvalQuery[] = [
   { kind: 'keyword', query: 'memory leak checkout', relevant: { '/postmortems/2024-07-memory-leak.md': 2 } },
 
   // natural questions, as an agent would ask them
-  { kind: 'question', query: 'Someone deleted customer rows an hour ago. How do I get them back?', relevant: { '/runbooks/database-restore.md': 2, '/postmortems/2024-05-deleted-orders.md': 1 } },
-  { kind: 'question', query: 'How do we undo a broken release in production?', relevant: { '/runbooks/rollback-release.md': 2, '/runbooks/release-process.md': 1 } },
-  { kind: 'question', query: 'What time zone is Dana in and when can I book meetings?', relevant: { '/preferences/communication.md': 2, '/preferences/meetings.md': 2 } },
+  {
+    kind: 'question',
+    query: 'Someone deleted customer rows an hour ago. How do I get them back?',
+    relevant: { '/runbooks/database-restore.md': 2, '/postmortems/2024-05-deleted-orders.md': 1 },
+  },
+  {
+    kind: 'question',
+    query: 'How do we undo a broken release in production?',
+    relevant: { '/runbooks/rollback-release.md': 2, '/runbooks/release-process.md': 1 },
+  },
+  {
+    kind: 'question',
+    query: 'What time zone is Dana in and when can I book meetings?',
+    relevant: { '/preferences/communication.md': 2, '/preferences/meetings.md': 2 },
+  },
   { kind: 'question', query: 'Which database did we choose and why?', relevant: { '/decisions/adr-001-postgres.md': 2 } },
   { kind: 'question', query: 'How many days can I work from abroad?', relevant: { '/policies/remote-work.md': 2 } },
   { kind: 'question', query: 'Who needs to approve a pull request that touches payments?', relevant: { '/policies/code-review.md': 2 } },
-  { kind: 'question', query: 'What should I do if I get paged at night?', relevant: { '/runbooks/on-call.md': 2, '/runbooks/incident-response.md': 1 } },
+  {
+    kind: 'question',
+    query: 'What should I do if I get paged at night?',
+    relevant: { '/runbooks/on-call.md': 2, '/runbooks/incident-response.md': 1 },
+  },
   { kind: 'question', query: 'How do I get read access to the production database?', relevant: { '/policies/access-requests.md': 2 } },
   { kind: 'question', query: 'Which email provider did we recommend?', relevant: { '/notes/vendor-comparison-email.md': 2 } },
   { kind: 'question', query: 'When do we write a postmortem after an outage?', relevant: { '/runbooks/incident-response.md': 2 } },

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { queryVector, type Embedder } from '../lambdas/adapters/embedder/port';
 import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../lambdas/adapters/embedder/lexical';
 import { LocalVectorIndex } from '../lambdas/adapters/vector-index/local';
-import { BM25_HALF, calibrationFor, coverage, queryTerms, type QueryTerms, rankCandidates, type Calibration } from '../lambdas/adapters/vector-index/ranking';
+import {
+  BM25_HALF,
+  calibrationFor,
+  coverage,
+  queryTerms,
+  type QueryTerms,
+  rankCandidates,
+  type Calibration,
+} from '../lambdas/adapters/vector-index/ranking';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
 import { contentWords } from '../lambdas/adapters/text-terms';
 import { synonymsOf } from '../lambdas/adapters/wordnet';
@@ -41,7 +49,10 @@ interface Ranked {
 
 const featuresOf = (query: EvalQuery, candidates: Candidate[], synonyms: boolean) => {
   const terms = queryTerms(query.query, synonyms ? synonymsOf : undefined);
-  return candidates.map((c) => ({ path: c.path, x: [c.cosine, coverage(terms, c.content, c.path), c.bm25 > 0 ? c.bm25 / (c.bm25 + BM25_HALF) : 0] }));
+  return candidates.map((c) => ({
+    path: c.path,
+    x: [c.cosine, coverage(terms, c.content, c.path), c.bm25 > 0 ? c.bm25 / (c.bm25 + BM25_HALF) : 0],
+  }));
 };
 
 /** The ranking of rankCandidates computed from precomputed features (same formula; fast enough to scan biases). */
@@ -61,7 +72,10 @@ async function retrieve(embedder: Embedder, synonyms: boolean): Promise<Ranked[]
     for (const [i, doc] of DOCUMENTS.entries()) {
       const chunks = chunkText(doc.content);
       const vectors = await embedder.embed(chunks.map((chunk) => `${titleOf(doc.path)}\n${chunk}`));
-      await index.putItem({ ...TENANT, itemId: `doc-${i}`, path: doc.path }, chunks.map((content, j) => ({ content, vector: vectors[j] })));
+      await index.putItem(
+        { ...TENANT, itemId: `doc-${i}`, path: doc.path },
+        chunks.map((content, j) => ({ content, vector: vectors[j] })),
+      );
     }
     const ranked: Ranked[] = [];
     for (const query of QUERIES) {
@@ -106,7 +120,12 @@ function rankingFigures(rankings: { query: EvalQuery; paths: string[] }[]): Figu
   for (const kind of [...KINDS, 'all answerable']) {
     const subset = rankings.filter((r) => r.query.kind !== 'unanswerable' && (kind === 'all answerable' || r.query.kind === kind));
     const mean = (f: (r: (typeof subset)[number]) => number) => subset.reduce((s, r) => s + f(r), 0) / subset.length;
-    byKind[kind] = { ndcg: mean((r) => ndcgAt10(r.query, r.paths)), mrr: mean((r) => mrr(r.query, r.paths)), recall: mean((r) => recallAt10(r.query, r.paths)), n: subset.length };
+    byKind[kind] = {
+      ndcg: mean((r) => ndcgAt10(r.query, r.paths)),
+      mrr: mean((r) => mrr(r.query, r.paths)),
+      recall: mean((r) => recallAt10(r.query, r.paths)),
+      n: subset.length,
+    };
   }
   return { byKind };
 }
@@ -126,7 +145,10 @@ function thresholdFigures(rankings: { query: EvalQuery; hits: string[] }[]) {
 }
 
 const hybridRankings = (ranked: Ranked[], calibration: Calibration, minScore: number) =>
-  ranked.map(({ query, candidates, terms }) => ({ query, paths: rankCandidates(terms, candidates, calibration, minScore, 50).map((h) => h.path) }));
+  ranked.map(({ query, candidates, terms }) => ({
+    query,
+    paths: rankCandidates(terms, candidates, calibration, minScore, 50).map((h) => h.path),
+  }));
 
 // ---- the BM25 baseline: whole documents, lower-cased words, stop words out, no stemming ----
 
@@ -152,14 +174,22 @@ function bm25Baseline(): { query: EvalQuery; paths: string[] }[] {
         return s + (f ? idf(t) * ((f * (k1 + 1)) / (f + k1 * (1 - b + (b * d.length) / avgdl))) : 0);
       }, 0),
     }));
-    return { query, paths: scored.filter((s) => s.score > 0).sort((x, y) => y.score - x.score).map((s) => s.path) };
+    return {
+      query,
+      paths: scored
+        .filter((s) => s.score > 0)
+        .sort((x, y) => y.score - x.score)
+        .map((s) => s.path),
+    };
   });
 }
 
 // ---- fitting the calibration: logistic regression on (cosine, coverage, squashed BM25) -> relevant ----
 
 function fitCalibration(ranked: Ranked[], mask: readonly number[] = [1, 1, 1]): Calibration {
-  const rows = ranked.flatMap(({ query, features }) => features.map((f) => ({ x: f.x.map((v, j) => v * mask[j]), y: grade(query, f.path) > 0 ? 1 : 0 })));
+  const rows = ranked.flatMap(({ query, features }) =>
+    features.map((f) => ({ x: f.x.map((v, j) => v * mask[j]), y: grade(query, f.path) > 0 ? 1 : 0 })),
+  );
   // class-balanced: relevant and other candidates weigh the same in total (prior odds 1:1), so a
   // score of 0.7 means the signals favour "relevant" about 2.3 to 1 whatever the share of relevant chunks
   const positives = rows.filter((r) => r.y === 1).length;
@@ -229,7 +259,10 @@ function evaluate(label: string, ranked: Ranked[], calibration: Calibration, bas
 function crossValidate(label: string, ranked: Ranked[]): void {
   const halves = [ranked.filter((_, i) => i % 2 === 0), ranked.filter((_, i) => i % 2 === 1)];
   const [first, second] = [fitCalibration(halves[0]), fitCalibration(halves[1])];
-  const held = [...halves[1].map((r) => ({ query: r.query, hits: rankFeatures(r, first, MIN_SCORE) })), ...halves[0].map((r) => ({ query: r.query, hits: rankFeatures(r, second, MIN_SCORE) }))];
+  const held = [
+    ...halves[1].map((r) => ({ query: r.query, hits: rankFeatures(r, first, MIN_SCORE) })),
+    ...halves[0].map((r) => ({ query: r.query, hits: rankFeatures(r, second, MIN_SCORE) })),
+  ];
   printThreshold(`${label} (2-fold, held out; biases ${first.bias}, ${second.bias})`, thresholdFigures(held));
 }
 
@@ -243,7 +276,9 @@ const STEPS: { name: string; options: LexicalOptions; coverageSynonyms?: boolean
 ];
 
 export async function run(args: string[]): Promise<void> {
-  console.log(`search quality: ${DOCUMENTS.length} documents, ${QUERIES.length} queries (${[...KINDS, 'unanswerable'].map((k) => `${QUERIES.filter((q) => q.kind === k).length} ${k}`).join(', ')})`);
+  console.log(
+    `search quality: ${DOCUMENTS.length} documents, ${QUERIES.length} queries (${[...KINDS, 'unanswerable'].map((k) => `${QUERIES.filter((q) => q.kind === k).length} ${k}`).join(', ')})`,
+  );
   const baseline = rankingFigures(bm25Baseline());
   printRanking('BM25 baseline', baseline);
   printThreshold('BM25 baseline (any match = hit)', thresholdFigures(bm25Baseline().map((r) => ({ query: r.query, hits: r.paths }))));
@@ -251,7 +286,9 @@ export async function run(args: string[]): Promise<void> {
   const { embedder } = await import('../lambdas/adapters/embedder/select');
   const shipped = calibrationFor(config.embedder);
   const ranked = await retrieve(await embedder(), config.embedder === 'lexical' && DEFAULT_LEXICAL_OPTIONS.synonyms);
-  console.log(`\nshipped: embedder ${config.embedder}${config.embedder === 'lexical' ? ` (${JSON.stringify(DEFAULT_LEXICAL_OPTIONS)})` : ''}, calibration ${JSON.stringify(shipped)}`);
+  console.log(
+    `\nshipped: embedder ${config.embedder}${config.embedder === 'lexical' ? ` (${JSON.stringify(DEFAULT_LEXICAL_OPTIONS)})` : ''}, calibration ${JSON.stringify(shipped)}`,
+  );
   evaluate('hybrid (shipped)', ranked, shipped, baseline);
   evaluate('vector only', ranked, { cosine: 10, coverage: 0, bm25: 0, bias: -5 }, baseline);
 
@@ -266,7 +303,11 @@ export async function run(args: string[]): Promise<void> {
   }
   // what each signal adds, with the full offline embedder
   const full = await retrieve(new LexicalEmbedder(config.embeddingDimension), DEFAULT_LEXICAL_OPTIONS.synonyms);
-  for (const [name, mask] of [['without coverage', [1, 0, 1]], ['without BM25', [1, 1, 0]], ['without cosine', [0, 1, 1]]] as const) {
+  for (const [name, mask] of [
+    ['without coverage', [1, 0, 1]],
+    ['without BM25', [1, 1, 0]],
+    ['without cosine', [0, 1, 1]],
+  ] as const) {
     const calibration = fitCalibration(full, mask);
     console.log(`signals ${name}: calibration ${JSON.stringify(calibration)}`);
     evaluate(`signals ${name}`, full, calibration, baseline);

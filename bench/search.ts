@@ -34,8 +34,31 @@ function prng(seed: number) {
 }
 
 const random = prng(42);
-const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'so', 'vi', 'de', 'pa', 'zu', 'qui', 'bor', 'fen', 'gal', 'hex', 'jun', 'mar', 'tor', 'wen'];
-const VOCABULARY = Array.from({ length: 20_000 }, () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join(''));
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'ta',
+  'so',
+  'vi',
+  'de',
+  'pa',
+  'zu',
+  'qui',
+  'bor',
+  'fen',
+  'gal',
+  'hex',
+  'jun',
+  'mar',
+  'tor',
+  'wen',
+];
+const VOCABULARY = Array.from({ length: 20_000 }, () =>
+  Array.from({ length: 2 + Math.floor(random() * 3) }, () => SYLLABLES[Math.floor(random() * SYLLABLES.length)]).join(''),
+);
 /** Skewed like natural text: low indexes are frequent. */
 const word = () => VOCABULARY[Math.floor(VOCABULARY.length * random() ** 2)];
 const sentence = () => `${Array.from({ length: 8 + Math.floor(random() * 12) }, word).join(' ')}.`;
@@ -108,7 +131,9 @@ async function denseVectors(size: number, queryCount: number): Promise<void> {
       exactSamples.push(performance.now() - t1);
       found += overlapAt10(candidates, nearest);
     }
-    console.log(`  recall@10 against exact search: ${(found / (queryCount * 10)).toFixed(3)} (${queryCount} queries near random cluster centres)`);
+    console.log(
+      `  recall@10 against exact search: ${(found / (queryCount * 10)).toFixed(3)} (${queryCount} queries near random cluster centres)`,
+    );
     console.log(`  ${latencyLine('search through the index (vector + full-text halves)', samples)}`);
     console.log(`  ${latencyLine('exact vector search (exhaustive, for comparison)', exactSamples)}`);
   } finally {
@@ -124,12 +149,27 @@ async function exactSearch(dir: string): Promise<(vector: Float32Array) => Promi
   const table = await (await connect(dir)).openTable(`chunks_${dimension}`);
   const filter = `tenant = ${sqlString(PARTITION.tenant)} AND scope = ${sqlString(PARTITION.scope)} AND scope_id = ${sqlString(PARTITION.scopeId)}`;
   return async (vector) =>
-    (await table.query().nearestTo(vector).distanceType('cosine').bypassVectorIndex().where(filter).select(['content', '_distance']).limit(10).toArray()).map((row) => row.content as string);
+    (
+      await table
+        .query()
+        .nearestTo(vector)
+        .distanceType('cosine')
+        .bypassVectorIndex()
+        .where(filter)
+        .select(['content', '_distance'])
+        .limit(10)
+        .toArray()
+    ).map((row) => row.content as string);
 }
 
 /** How many of the exact 10 nearest are among the 10 candidates of highest cosine. */
 function overlapAt10(candidates: Candidate[], exact: string[]): number {
-  const got = new Set([...candidates].sort((a, b) => b.cosine - a.cosine).slice(0, 10).map((c) => c.content));
+  const got = new Set(
+    [...candidates]
+      .sort((a, b) => b.cosine - a.cosine)
+      .slice(0, 10)
+      .map((c) => c.content),
+  );
   return exact.filter((content) => got.has(content)).length;
 }
 
@@ -151,7 +191,10 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
     const t1 = performance.now();
     const vectors = await embedder.embed(texts.map((t) => `${titleOf(path)}\n${t}`));
     const t2 = performance.now();
-    await index.putItem({ itemId: `item-${item}`, ...PARTITION, path }, texts.map((content, i) => ({ content, vector: vectors[i] })));
+    await index.putItem(
+      { itemId: `item-${item}`, ...PARTITION, path },
+      texts.map((content, i) => ({ content, vector: vectors[i] })),
+    );
     chunkMs += t1 - t0;
     embedMs += t2 - t1;
     writeMs += performance.now() - t2;
@@ -225,7 +268,9 @@ export async function run(args: string[]): Promise<void> {
   };
   const sizes = (option('--sizes') ?? '10000,100000').split(',').map(Number);
   const queryCount = Number(option('--queries') ?? 200);
-  console.log(`search benchmark: local index, one partition; ${queryCount} queries; lexical embedder: queries of 3-5 words, limit 10, minScore 0.7`);
+  console.log(
+    `search benchmark: local index, one partition; ${queryCount} queries; lexical embedder: queries of 3-5 words, limit 10, minScore 0.7`,
+  );
   if (!args.includes('--skip-vectors')) for (const size of sizes) await denseVectors(size, Math.min(queryCount, 100));
   if (!args.includes('--skip-in-process')) for (const size of sizes) await inProcess(size, queryCount);
   if (!args.includes('--skip-runtime')) await throughRuntime(sizes, Math.min(queryCount, 100));

@@ -153,12 +153,19 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
     RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: 'S3RVER',
     RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
   };
-  const tools: { name: string; ok: boolean; push(src: string, dest: string): Promise<number>; pull(dest: string, dir: string): Promise<number> }[] = [
+  const tools: {
+    name: string;
+    ok: boolean;
+    push(src: string, dest: string): Promise<number>;
+    pull(dest: string, dir: string): Promise<number>;
+  }[] = [
     {
       name: 'satchel sync',
       ok: true,
-      push: async (src, dest) => timed('node', [cli, 'sync', 'push', src], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
-      pull: async (dest, dir) => timed('node', [cli, 'sync', 'pull', dir], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
+      push: async (src, dest) =>
+        timed('node', [cli, 'sync', 'push', src], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
+      pull: async (dest, dir) =>
+        timed('node', [cli, 'sync', 'pull', dir], { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: await keyOf(dest) }),
     },
     {
       name: 'rclone sync',
@@ -169,8 +176,10 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
     {
       name: 'aws s3 sync',
       ok: available('aws'),
-      push: (src, dest) => timed('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
-      pull: (dest, dir) => timed('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
+      push: (src, dest) =>
+        timed('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', src, `s3://${LOCAL_BUCKET}/aws/${dest}`, '--only-show-errors'], s3Env),
+      pull: (dest, dir) =>
+        timed('aws', ['--endpoint-url', proxyUrl, 's3', 'sync', `s3://${LOCAL_BUCKET}/aws/${dest}`, dir, '--only-show-errors'], s3Env),
     },
   ];
   const agentKeys = new Map<string, string>();
@@ -194,7 +203,11 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
     try {
       seconds = await fn();
     } catch (error) {
-      failure = (error as Error).message.split('\n').find((line) => /error/i.test(line))?.slice(0, 160) ?? 'failed';
+      failure =
+        (error as Error).message
+          .split('\n')
+          .find((line) => /error/i.test(line))
+          ?.slice(0, 160) ?? 'failed';
     }
     const after = await counts();
     let row = rows.find((r) => r.scenario === scenario && r.tool === tool);
@@ -202,7 +215,12 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
       row = { scenario, tool, samples: [] };
       rows.push(row);
     }
-    row.samples.push({ seconds, failure, requests: after.client - before.client + (apiRequests - before.api), serverS3: after.server - before.server });
+    row.samples.push({
+      seconds,
+      failure,
+      requests: after.client - before.client + (apiRequests - before.api),
+      serverS3: after.server - before.server,
+    });
     console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
   };
   // the API runs warm in production: a push and a restore of as many files as the scenarios move

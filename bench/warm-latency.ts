@@ -9,7 +9,11 @@ export async function run(args: string[]): Promise<void> {
   const requests = i >= 0 ? Number(args[i + 1]) : 1000;
   await withLocalApi(async (api) => {
     const headers = { authorization: `Bearer ${await api.key()}`, 'content-type': 'application/json' };
-    const res = await fetch(`${api.url}/api/workspaces`, { method: 'POST', headers, body: JSON.stringify({ root_dir: '/home/bench/project' }) });
+    const res = await fetch(`${api.url}/api/workspaces`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ root_dir: '/home/bench/project' }),
+    });
     if (res.status !== 201) throw new Error(`POST /api/workspaces answered ${res.status}: ${await res.text()}`);
     const { workspace } = (await res.json()) as { workspace: { id: string } };
     const path = `/api/workspaces/${encodeURIComponent(workspace.id)}`;
@@ -26,6 +30,8 @@ export async function run(args: string[]): Promise<void> {
     times.sort((a, b) => a - b);
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
     console.log(`Warm latency of GET /api/workspaces/{id} through the local runtime (${requests} sequential requests after 50 warm-up)`);
-    console.log(`  p50 ${percentile(times, 50).toFixed(2)} ms   p90 ${percentile(times, 90).toFixed(2)} ms   p99 ${percentile(times, 99).toFixed(2)} ms   mean ${mean.toFixed(2)} ms`);
+    console.log(
+      `  p50 ${percentile(times, 50).toFixed(2)} ms   p90 ${percentile(times, 90).toFixed(2)} ms   p99 ${percentile(times, 99).toFixed(2)} ms   mean ${mean.toFixed(2)} ms`,
+    );
   });
 }

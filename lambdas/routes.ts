@@ -51,10 +51,20 @@ export interface Route {
 }
 
 const open = (method: Method, path: string, handler: string, c: Contract, access: Access = {}): Route => ({
-  method, path, handler, contract: c, auth: false, access,
+  method,
+  path,
+  handler,
+  contract: c,
+  auth: false,
+  access,
 });
 const route = (method: Method, path: string, handler: string, c: Contract, access: Access): Route => ({
-  method, path, handler, contract: c, auth: true, access,
+  method,
+  path,
+  handler,
+  contract: c,
+  auth: true,
+  access,
 });
 
 // registry: each route gets exactly the tables it touches
@@ -100,9 +110,15 @@ export const ROUTES: Route[] = [
   route('POST', '/agent/sync/presign', 'sync/presign-urls', sync.presign, { tables: { manifests: 'read' }, bucket: 'write' }),
   route('POST', '/agent/sync/confirm', 'sync/confirm-uploads', sync.confirm, { tables: { manifests: 'write' }, bucket: 'write' }),
   route('POST', '/agent/sync/multipart/complete', 'sync/complete-multipart', sync.completeMultipart, { bucket: 'write' }),
-  route('POST', '/agent/sync/reconstruct', 'sync/reconstruct-workspace', sync.reconstruct, { tables: { manifests: 'read' }, bucket: 'read' }),
+  route('POST', '/agent/sync/reconstruct', 'sync/reconstruct-workspace', sync.reconstruct, {
+    tables: { manifests: 'read' },
+    bucket: 'read',
+  }),
   route('GET', '/agent/sync/files', 'sync/list-files', sync.listFiles, { tables: { manifests: 'read' } }),
-  route('DELETE', '/agent/sync/files/{filePath+}', 'sync/delete-file', sync.deleteFile, { tables: { manifests: 'write' }, bucket: 'write' }),
+  route('DELETE', '/agent/sync/files/{filePath+}', 'sync/delete-file', sync.deleteFile, {
+    tables: { manifests: 'write' },
+    bucket: 'write',
+  }),
   route('GET', '/agent/sync/stats', 'sync/get-stats', sync.getStats, { tables: { manifests: 'read' } }),
   route('GET', '/agent/sync/sessions', 'sync/list-sessions', sync.listSessions, { tables: { manifests: 'read' } }),
   route('GET', '/agent/sync/sessions/{sessionId}', 'sync/get-session', sync.getSession, { tables: { manifests: 'read' }, bucket: 'read' }),
@@ -120,28 +136,51 @@ export const ROUTES: Route[] = [
   route('GET', '/api/workspace/items/status', 'items/get-item-status', items.itemStatus, { tables: { manifests: 'read' } }),
   route('POST', '/api/workspace/items', 'items/add-item', items.addItem, itemsWrite),
   // extension of seed 003: a staged upload of a large local file, added with POST /api/workspace/items
-  route('POST', '/api/workspace/items/uploads', 'items/create-upload', items.createUpload, { tables: { manifests: 'write' }, bucket: 'write' }),
+  route('POST', '/api/workspace/items/uploads', 'items/create-upload', items.createUpload, {
+    tables: { manifests: 'write' },
+    bucket: 'write',
+  }),
   route('DELETE', '/api/workspace/items', 'items/delete-item', items.deleteItem, itemsWrite),
   route('POST', '/api/workspace/items/move', 'items/move-item', items.moveItem, itemsWrite),
-  route('POST', '/api/workspace/search', 'items/search-items', items.search, { tables: { manifests: 'read' }, search: 'read', embed: true }),
+  route('POST', '/api/workspace/search', 'items/search-items', items.search, {
+    tables: { manifests: 'read' },
+    search: 'read',
+    embed: true,
+  }),
 
   // ---- deployment files + sandboxes (seed 004) ----
   route('POST', '/api/deployments', 'files/create-deployment', files.createDeployment, { tables: { deployments: 'write' }, sandbox: true }),
   route('GET', '/api/deployments', 'files/list-deployments', files.listDeployments, { tables: { deployments: 'read' } }),
   route('GET', '/api/deployments/{id}', 'files/get-deployment', files.getDeployment, { tables: { deployments: 'read' } }),
-  route('POST', '/api/deployments/{id}/stop', 'files/stop-deployment', files.stopDeployment, { tables: { deployments: 'write' }, launcher: true }),
+  route('POST', '/api/deployments/{id}/stop', 'files/stop-deployment', files.stopDeployment, {
+    tables: { deployments: 'write' },
+    launcher: true,
+  }),
   route('GET', '/api/files', 'files/list-files', files.listFiles, { tables: { deployments: 'read', manifests: 'read' } }),
   route('POST', '/api/files/presign', 'files/presign-upload', files.presignUpload, { tables: { deployments: 'read' }, bucket: 'write' }),
-  route('POST', '/api/files/record', 'files/record-upload', files.recordUpload, { tables: { deployments: 'read', manifests: 'write' }, bucket: 'read' }),
-  route('GET', '/api/files/download', 'files/download-file', files.downloadFile, { tables: { deployments: 'read', manifests: 'read' }, bucket: 'read' }),
-  route('POST', '/api/deployments/{id}/files/sync', 'files/sync-files', files.syncFiles, { tables: { deployments: 'read', manifests: 'read' }, bucket: 'read', sandbox: true }),
-  route('POST', '/api/deployments/{id}/files/pull', 'files/pull-files', files.pullFiles, { tables: { deployments: 'read', manifests: 'write' }, bucket: 'write', sandbox: true }),
+  route('POST', '/api/files/record', 'files/record-upload', files.recordUpload, {
+    tables: { deployments: 'read', manifests: 'write' },
+    bucket: 'read',
+  }),
+  route('GET', '/api/files/download', 'files/download-file', files.downloadFile, {
+    tables: { deployments: 'read', manifests: 'read' },
+    bucket: 'read',
+  }),
+  route('POST', '/api/deployments/{id}/files/sync', 'files/sync-files', files.syncFiles, {
+    tables: { deployments: 'read', manifests: 'read' },
+    bucket: 'read',
+    sandbox: true,
+  }),
+  route('POST', '/api/deployments/{id}/files/pull', 'files/pull-files', files.pullFiles, {
+    tables: { deployments: 'read', manifests: 'write' },
+    bucket: 'write',
+    sandbox: true,
+  }),
 
   // ---- MCP over Streamable HTTP: tools whose calls go to the routes above with the caller's auth context ----
   route('POST', '/mcp', 'mcp/handle-messages', mcp.serve, { invokes: MCP_TARGETS }),
   route('GET', '/mcp', 'mcp/open-stream', mcp.stream, {}),
 ];
-
 
 /**
  * Deployed names of functions whose handler file was renamed (issue 15): the function keeps its construct
@@ -170,4 +209,8 @@ const DEPLOYED_NAMES: Record<string, string> = {
 
 /** Stable name of a route's or job's function: `registry/get-workspace` -> `RegistryGetWorkspace`, unless pinned above. */
 export const functionName = (r: Pick<Route, 'handler'>): string =>
-  DEPLOYED_NAMES[r.handler] ?? r.handler.split(/[/-]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+  DEPLOYED_NAMES[r.handler] ??
+  r.handler
+    .split(/[/-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');

@@ -50,9 +50,7 @@ export function makeFunction(scope: Construct, ctx: FunctionContext, spec: Funct
   const { data, settings } = ctx;
   const { access } = spec;
   const sandbox = access.sandbox ? data.sandbox : undefined;
-  const searchRole = access.search
-    ? iam.Role.fromRoleArn(scope, `${spec.name}SearchRole`, data.vectors.roleArn(spec.name))
-    : undefined;
+  const searchRole = access.search ? iam.Role.fromRoleArn(scope, `${spec.name}SearchRole`, data.vectors.roleArn(spec.name)) : undefined;
   const made = new SatchelFunction(scope, spec.name, {
     handler: spec.handler,
     description: spec.description,
@@ -162,10 +160,19 @@ function grant(ctx: FunctionContext, made: SatchelFunction, access: Access, hand
   }
   if (access.search) data.vectors.grant(role, access.search);
   if (access.embed) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['bedrock:InvokeModel'],
-      resources: [Stack.of(made).formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: BEDROCK_EMBEDDING_MODEL })],
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        resources: [
+          Stack.of(made).formatArn({
+            service: 'bedrock',
+            account: '',
+            resource: 'foundation-model',
+            resourceName: BEDROCK_EMBEDDING_MODEL,
+          }),
+        ],
+      }),
+    );
   }
   if ((access.sandbox || access.launcher) && settings.sandboxLauncher) data.sandbox.grantLaunch(role);
 }

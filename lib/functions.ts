@@ -13,7 +13,6 @@ export interface SearchClient {
   level: AccessLevel;
 }
 
-
 /** Functions that are neither a route nor a job. */
 export const AUTHORIZER_HANDLER = 'auth/authorize-request';
 export const VECTOR_INDEX_HANDLER = 'custom-resources/create-vector-index';

@@ -6,7 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  Stack, Validations, type IPolicyValidationContext, type IPolicyValidationPlugin, type PolicyValidationPluginReport, type Stage,
+  Stack,
+  Validations,
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  type Stage,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
@@ -31,12 +36,12 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
   {
     actions: /^logs:(CreateLogStream|PutLogEvents)$/,
     resources: /:\*$/,
-    reason: 'Log streams inside the function\'s own log group (a log group ARN ends in :*).',
+    reason: "Log streams inside the function's own log group (a log group ARN ends in :*).",
   },
   {
     actions: /^dynamodb:/,
     resources: /\/(index|stream)\/\*$/,
-    reason: 'The table\'s own global secondary indexes / stream (CDK grant); no other table is reachable.',
+    reason: "The table's own global secondary indexes / stream (CDK grant); no other table is reachable.",
   },
   {
     actions: /^dynamodb:ListStreams$/,
@@ -44,9 +49,10 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
   },
   {
     actions: /^s3:/,
-    reason: 'Object keys are per tenant and created at request time, so access is to the objects under the function\'s own '
-      + 'surface prefix (sync/, items/ or deployments/) of this one bucket; the action wildcards are CDK\'s read/write grant '
-      + 'groups (GetObject*, List*, DeleteObject*, Abort*).',
+    reason:
+      "Object keys are per tenant and created at request time, so access is to the objects under the function's own " +
+      "surface prefix (sync/, items/ or deployments/) of this one bucket; the action wildcards are CDK's read/write grant " +
+      'groups (GetObject*, List*, DeleteObject*, Abort*).',
   },
   {
     actions: /^es:ESHttp(Get|Head|Post|Put|Delete)$/,
@@ -84,8 +90,9 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
   {
     actions: /^elasticfilesystem:(CreateAccessPoint|TagResource|DeleteAccessPoint)$/,
     resources: /:access-point\/\*$/,
-    reason: 'One access point per sandbox, made at launch (its id is not known before): created only with the sandbox tags, '
-      + 'tagged only while being created, deleted only when it carries the deployment tag (never the functions\' access point).',
+    reason:
+      'One access point per sandbox, made at launch (its id is not known before): created only with the sandbox tags, ' +
+      "tagged only while being created, deleted only when it carries the deployment tag (never the functions' access point).",
   },
   {
     actions: /^elasticfilesystem:Client(Mount|Write|RootAccess)$/,
@@ -105,7 +112,9 @@ const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] :
 function wildcardFindings(statement: Statement): { actions: string[]; resources: string[] } {
   return {
     actions: list(statement.Action).filter((a) => a.includes('*')),
-    resources: list(statement.Resource).map(flattenCfnReference).filter((r) => r.includes('*')),
+    resources: list(statement.Resource)
+      .map(flattenCfnReference)
+      .filter((r) => r.includes('*')),
   };
 }
 
@@ -147,8 +156,9 @@ function acknowledgeStatement(policy: IConstruct, statement: Statement): void {
   const findings = wildcardFindings(statement);
   if (findings.actions.length + findings.resources.length === 0) return;
   const actions = list(statement.Action);
-  const known = KNOWN_WILDCARDS.find((k) =>
-    actions.every((a) => k.actions.test(a)) && (!k.resources || findings.resources.every((r) => k.resources!.test(r))));
+  const known = KNOWN_WILDCARDS.find(
+    (k) => actions.every((a) => k.actions.test(a)) && (!k.resources || findings.resources.every((r) => k.resources!.test(r))),
+  );
   if (!known) return;
   for (const action of findings.actions) acknowledge(policy, `AwsSolutions-IAM5[Action::${action}]`, known.reason);
   for (const resource of findings.resources) acknowledge(policy, `AwsSolutions-IAM5[Resource::${resource}]`, known.reason);

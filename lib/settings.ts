@@ -44,7 +44,10 @@ export interface Settings {
 
 /** A scope's lifetime as the functions apply it: the deployment's setting, else the kit's default. */
 export const effectiveScopeTtlSeconds = (settings: Pick<Settings, 'scopeTtlSeconds'>): Record<ItemScope, number> =>
-  Object.fromEntries(ITEM_SCOPES.map((scope) => [scope, settings.scopeTtlSeconds[scope] ?? DEFAULT_SCOPE_TTL_SECONDS[scope]])) as Record<ItemScope, number>;
+  Object.fromEntries(ITEM_SCOPES.map((scope) => [scope, settings.scopeTtlSeconds[scope] ?? DEFAULT_SCOPE_TTL_SECONDS[scope]])) as Record<
+    ItemScope,
+    number
+  >;
 
 const DIMENSIONS = [256, 512, 1024] as const;
 
@@ -87,16 +90,23 @@ export function readSettings(node: Node): Settings {
   const vectorStoreName = text(node, 'vectorStoreName') ?? 'satchel-vectors';
   // Domain names allow 28 characters, serverless policy names 32 including our `-data` suffix.
   if (!/^[a-z][a-z0-9-]{2,26}$/.test(vectorStoreName)) {
-    throw new Error(`Context vectorStoreName must be 3-27 lowercase letters, digits or hyphens, starting with a letter, not ${vectorStoreName}`);
+    throw new Error(
+      `Context vectorStoreName must be 3-27 lowercase letters, digits or hyphens, starting with a letter, not ${vectorStoreName}`,
+    );
   }
   const logRetentionDays = nonNegativeInteger(node, 'logRetentionDays') ?? 30;
   if (!Object.values(RetentionDays).includes(logRetentionDays)) {
-    throw new Error(`Context logRetentionDays must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …), not ${logRetentionDays}`);
+    throw new Error(
+      `Context logRetentionDays must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …), not ${logRetentionDays}`,
+    );
   }
   const apiRateLimit = nonNegativeInteger(node, 'apiRateLimit') ?? 50;
   const apiBurstLimit = nonNegativeInteger(node, 'apiBurstLimit') ?? 100;
   if (apiRateLimit < 1 || apiBurstLimit < 1) throw new Error('Context apiRateLimit and apiBurstLimit must be at least 1');
-  const corsOrigins = (text(node, 'corsOrigins') ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+  const corsOrigins = (text(node, 'corsOrigins') ?? '*')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s*]+$/.test(origin)) {
       throw new Error(`Context corsOrigins must be * or comma-separated origins like https://app.example.com, not ${origin}`);

@@ -36,9 +36,7 @@ export class SatchelDataStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SatchelDataStackProps) {
     super(scope, id, props);
-    this.tables = Object.fromEntries(
-      Object.values(TABLES).map((def) => [def.id, this.table(def)]),
-    ) as Record<TableId, dynamodb.Table>;
+    this.tables = Object.fromEntries(Object.values(TABLES).map((def) => [def.id, this.table(def)])) as Record<TableId, dynamodb.Table>;
     this.bucket = this.dataBucket(props.settings);
     this.vectors = new VectorSearch(this, 'VectorSearch', {
       settings: props.settings,
@@ -79,7 +77,10 @@ export class SatchelDataStack extends Stack {
   }
 
   private dataBucket(settings: Settings): s3.Bucket {
-    const rules = lifecycleRules({ scopeTtlSeconds: effectiveScopeTtlSeconds(settings), noncurrentVersionDays: settings.noncurrentVersionDays });
+    const rules = lifecycleRules({
+      scopeTtlSeconds: effectiveScopeTtlSeconds(settings),
+      noncurrentVersionDays: settings.noncurrentVersionDays,
+    });
     const bucket = new s3.Bucket(this, 'DataBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -96,17 +97,23 @@ export class SatchelDataStack extends Stack {
         expiredObjectDeleteMarker: rule.expiredObjectDeleteMarker,
       })),
       // Browser clients PUT and GET presigned URLs directly; multipart uploads read each part's ETag.
-      cors: [{
-        allowedOrigins: settings.corsOrigins,
-        allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.HEAD],
-        allowedHeaders: ['*'],
-        exposedHeaders: ['ETag', 'x-amz-version-id', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
-        maxAge: 3600,
-      }],
+      cors: [
+        {
+          allowedOrigins: settings.corsOrigins,
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.HEAD],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag', 'x-amz-version-id', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme'],
+          maxAge: 3600,
+        },
+      ],
     });
-    acknowledge(bucket, 'AwsSolutions-S1', 'Clients only reach objects through short-lived presigned URLs minted by the API, whose '
-        + 'requests are logged per call (API access log + function logs); server access logs would need a '
-        + 'second bucket that is itself unlogged. Enable CloudTrail S3 data events if object-level audit is required.');
+    acknowledge(
+      bucket,
+      'AwsSolutions-S1',
+      'Clients only reach objects through short-lived presigned URLs minted by the API, whose ' +
+        'requests are logged per call (API access log + function logs); server access logs would need a ' +
+        'second bucket that is itself unlogged. Enable CloudTrail S3 data events if object-level audit is required.',
+    );
     return bucket;
   }
 }

@@ -41,9 +41,17 @@ export class SatchelApiStack extends Stack {
     const { data, settings } = props;
     const context: FunctionContext = { data, settings, lambdasRoot: props.lambdasRoot };
 
-    const authorizerFunction = makeFunction(this, context, {
-      name: 'Authorizer', handler: AUTHORIZER_HANDLER, description: 'Satchel API key authorizer', access: { tables: { apiKeys: 'read' } },
-    }, { timeout: Duration.seconds(10) });
+    const authorizerFunction = makeFunction(
+      this,
+      context,
+      {
+        name: 'Authorizer',
+        handler: AUTHORIZER_HANDLER,
+        description: 'Satchel API key authorizer',
+        access: { tables: { apiKeys: 'read' } },
+      },
+      { timeout: Duration.seconds(10) },
+    );
     const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
@@ -73,16 +81,22 @@ export class SatchelApiStack extends Stack {
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
     });
 
-    const surfaces = new Set([...props.functionTables.routes.map((r) => surfaceOf(r.handler)), ...props.functionTables.jobs.map((j) => surfaceOf(j.handler))]);
+    const surfaces = new Set([
+      ...props.functionTables.routes.map((r) => surfaceOf(r.handler)),
+      ...props.functionTables.jobs.map((j) => surfaceOf(j.handler)),
+    ]);
     for (const surface of [...surfaces].sort()) {
-      this.surfaces.set(surface, new SurfaceStack(this, surfaceStackId(surface), {
-        description: `Satchel ${surface}: functions, routes and jobs`,
-        context,
-        api: this.api,
-        authorizer,
-        routes: props.functionTables.routes.filter((r) => surfaceOf(r.handler) === surface),
-        jobs: props.functionTables.jobs.filter((j) => surfaceOf(j.handler) === surface),
-      }));
+      this.surfaces.set(
+        surface,
+        new SurfaceStack(this, surfaceStackId(surface), {
+          description: `Satchel ${surface}: functions, routes and jobs`,
+          context,
+          api: this.api,
+          authorizer,
+          routes: props.functionTables.routes.filter((r) => surfaceOf(r.handler) === surface),
+          jobs: props.functionTables.jobs.filter((j) => surfaceOf(j.handler) === surface),
+        }),
+      );
     }
     // once every surface exists: functions that hand requests to other routes' functions (POST /mcp)
     for (const route of props.functionTables.routes) if (route.access.invokes) this.grantInvokes(routeFunction(route));

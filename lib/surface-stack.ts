@@ -23,7 +23,10 @@ export const surfaceOf = (handler: string): string => handler.slice(0, Math.max(
 
 /** Construct id of a surface's nested stack: `items` -> `ItemsSurface`, `items/admin` -> `ItemsAdminSurface`. */
 export const surfaceStackId = (surface: string): string =>
-  `${surface.split(/[/-]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')}Surface`;
+  `${surface
+    .split(/[/-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')}Surface`;
 
 const isDocsRoute = (route: Route) => route.path === '/docs' || route.path.startsWith('/docs/');
 
@@ -55,8 +58,11 @@ export class SurfaceStack extends NestedStack {
         authorizer: route.auth ? props.authorizer : undefined,
       });
       if (!route.auth) {
-        acknowledge(apiRoute, 'AwsSolutions-APIG4',
-          `${route.method} ${route.path} is public by design (health check, API description or its docs page); it reads no tenant data.`);
+        acknowledge(
+          apiRoute,
+          'AwsSolutions-APIG4',
+          `${route.method} ${route.path} is public by design (health check, API description or its docs page); it reads no tenant data.`,
+        );
       }
     }
     for (const job of props.jobs) this.addJob(job);
@@ -64,7 +70,10 @@ export class SurfaceStack extends NestedStack {
 
   private addJob(job: Job): void {
     const spec = jobFunction(job);
-    const fn = makeFunction(this, this.context, spec, { timeout: Duration.seconds(job.timeoutSeconds ?? 300), environment: job.environment });
+    const fn = makeFunction(this, this.context, spec, {
+      timeout: Duration.seconds(job.timeoutSeconds ?? 300),
+      environment: job.environment,
+    });
     this.functions.set(spec.name, fn);
     if ('schedule' in job.trigger) {
       new events.Rule(this, `${spec.name}Schedule`, {
@@ -80,23 +89,32 @@ export class SurfaceStack extends NestedStack {
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
-    acknowledge(deadLetters, 'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter destination of the stream consumer; records land here once retries are exhausted.');
+    acknowledge(
+      deadLetters,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter destination of the stream consumer; records land here once retries are exhausted.',
+    );
     const existing = new Set(fn.node.children);
-    fn.addEventSource(new DynamoEventSource(table, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: job.trigger.batchSize,
-      filters: job.trigger.filters.map((pattern) => lambda.FilterCriteria.filter(pattern)),
-      bisectBatchOnError: true,
-      reportBatchItemFailures: true,
-      retryAttempts: 5,
-      onFailure: new SqsDlq(deadLetters),
-    }));
+    fn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: job.trigger.batchSize,
+        filters: job.trigger.filters.map((pattern) => lambda.FilterCriteria.filter(pattern)),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        onFailure: new SqsDlq(deadLetters),
+      }),
+    );
     // Another view type is another stream (another ARN under the same output): naming the mapping after it
     // replaces the mapping, so the new ARN is read, where a weak reference alone would keep the old one.
     const mapping = fn.node.children.find((c) => !existing.has(c) && c instanceof lambda.EventSourceMapping)!;
     const viewType = TABLES[job.trigger.stream].stream ?? 'NONE';
-    (mapping.node.defaultChild as lambda.CfnEventSourceMapping)
-      .overrideLogicalId(`${spec.name}${viewType.split('_').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join('')}Mapping`);
+    (mapping.node.defaultChild as lambda.CfnEventSourceMapping).overrideLogicalId(
+      `${spec.name}${viewType
+        .split('_')
+        .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+        .join('')}Mapping`,
+    );
   }
 }

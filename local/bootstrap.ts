@@ -22,7 +22,8 @@ export const LOCAL_BUCKET = 'satchel-local';
  */
 export function createTableInput(def: TableDef, tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, AttributeDefinition>();
-  const add = (a: { name: string; type: 'S' | 'N' } | undefined) => a && attributes.set(a.name, { AttributeName: a.name, AttributeType: a.type });
+  const add = (a: { name: string; type: 'S' | 'N' } | undefined) =>
+    a && attributes.set(a.name, { AttributeName: a.name, AttributeType: a.type });
   add(def.partitionKey);
   add(def.sortKey);
   for (const g of def.globalIndexes) {
@@ -43,7 +44,9 @@ export function createTableInput(def: TableDef, tableName: string): CreateTableC
           GlobalSecondaryIndexes: def.globalIndexes.map((g) => ({
             IndexName: g.name,
             KeySchema: keySchema(g.partitionKey, g.sortKey),
-            Projection: g.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: g.include } : { ProjectionType: 'ALL' as const },
+            Projection: g.include
+              ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: g.include }
+              : { ProjectionType: 'ALL' as const },
           })),
         }
       : {}),
@@ -63,7 +66,9 @@ export async function ensureTables(endpoint: string): Promise<void> {
       if (exists) continue;
       await client.send(new CreateTableCommand(createTableInput(def, TableName)));
       if (def.ttlAttribute) {
-        await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute } }));
+        await client.send(
+          new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute } }),
+        );
       }
     }
   } finally {

@@ -58,7 +58,16 @@ function dynamoHome(): string {
 function dynamoArguments(port: number, dbPath: string | undefined): string[] {
   // the jar runs in its own folder: a relative path must not resolve there
   const storage = dbPath ? ['-dbPath', resolve(dbPath)] : ['-inMemory'];
-  return ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', ...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)];
+  return [
+    '-Djava.library.path=./DynamoDBLocal_lib',
+    '-jar',
+    'DynamoDBLocal.jar',
+    ...storage,
+    '-sharedDb',
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
 }
 
 /** DynamoDB Local on a free port; in memory when `dbPath` is not given. One shared database for every credential and region. */
@@ -71,12 +80,16 @@ export async function startDynamo(options: { dbPath?: string; port?: number } = 
   let exited = false;
   child.once('exit', () => (exited = true));
   try {
-    await waitFor(async () => {
-      if (exited) throw new Error('DynamoDB Local exited during start-up');
-      // any HTTP answer (even 400) means it listens
-      const res = await fetch(endpoint, { method: 'POST' });
-      return res.status > 0;
-    }, 'DynamoDB Local', 120000);
+    await waitFor(
+      async () => {
+        if (exited) throw new Error('DynamoDB Local exited during start-up');
+        // any HTTP answer (even 400) means it listens
+        const res = await fetch(endpoint, { method: 'POST' });
+        return res.status > 0;
+      },
+      'DynamoDB Local',
+      120000,
+    );
   } catch (error) {
     await stopChild(child); // no orphan Java process when start-up fails
     throw error;
@@ -120,15 +133,12 @@ export async function startS3(options: { directory: string; bucket: string; port
   });
   // first in the chain, before routing: nothing unsigned reaches a bucket (CORS preflights stay open, as in S3);
   // then the SHA-256 check S3 makes on uploads that declare one (s3-checksums.ts)
-  server.middleware.unshift(
-    async (ctx, next) => {
-      if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
-      ctx.status = 403;
-      ctx.type = 'application/xml';
-      ctx.body = ACCESS_DENIED;
-    },
-    verifyChecksums as never,
-  );
+  server.middleware.unshift(async (ctx, next) => {
+    if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = ACCESS_DENIED;
+  }, verifyChecksums as never);
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -147,4 +157,3 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
-

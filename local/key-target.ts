@@ -64,10 +64,14 @@ async function stackTarget(stack: string, region: string | undefined): Promise<K
   } catch (error) {
     const e = error as Error;
     if (/does not exist/.test(e.message)) {
-      throw new Error(`No stack ${stack} in ${region ?? 'the default region'}: check --stack and --region (\`npx cdk list\` shows the stack names), or deploy with \`npx cdk deploy --all\``);
+      throw new Error(
+        `No stack ${stack} in ${region ?? 'the default region'}: check --stack and --region (\`npx cdk list\` shows the stack names), or deploy with \`npx cdk deploy --all\``,
+      );
     }
     if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message)) {
-      throw new Error(`No AWS credentials: configure them (\`aws configure\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), then run this again`);
+      throw new Error(
+        `No AWS credentials: configure them (\`aws configure\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), then run this again`,
+      );
     }
     throw new Error(`Cannot read stack ${stack}: ${e.message}`);
   } finally {
@@ -97,11 +101,14 @@ function findRuntime(): LocalRuntimeInfo | undefined {
   if (url) {
     const match = running.find((r) => sameUrl(r.url, url));
     if (match) return match;
-    if (running.length) throw new Error(`No local Satchel runs at SATCHEL_URL ${url}; running: ${running.map((r) => `${r.url} (${r.home})`).join(', ')}`);
+    if (running.length)
+      throw new Error(`No local Satchel runs at SATCHEL_URL ${url}; running: ${running.map((r) => `${r.url} (${r.home})`).join(', ')}`);
     return undefined;
   }
   if (running.length > 1) {
-    throw new Error(`${running.length} local Satchels are running: ${running.map((r) => `${r.url} (${r.home})`).join(', ')}. Pick one with SATCHEL_URL or SATCHEL_HOME`);
+    throw new Error(
+      `${running.length} local Satchels are running: ${running.map((r) => `${r.url} (${r.home})`).join(', ')}. Pick one with SATCHEL_URL or SATCHEL_HOME`,
+    );
   }
   return running[0] ?? runtimeIn(resolve('.satchel'));
 }

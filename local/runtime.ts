@@ -43,7 +43,12 @@ export interface LocalSatchel extends LocalRuntimeInfo {
 }
 
 /** Starts DynamoDB Local and the S3 emulator with state under `home`, then serves every route. */
-export async function startLocalSatchel(options: { home: string; port: number; apiKey?: string; onStep?: (step: string) => void }): Promise<LocalSatchel> {
+export async function startLocalSatchel(options: {
+  home: string;
+  port: number;
+  apiKey?: string;
+  onStep?: (step: string) => void;
+}): Promise<LocalSatchel> {
   const step = options.onStep ?? (() => undefined);
   mkdirSync(options.home, { recursive: true });
   const unlock = lockHome(options.home, options.port);
@@ -59,13 +64,20 @@ export async function startLocalSatchel(options: { home: string; port: number; a
     await ensureTables(dynamo.endpoint);
     Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), { SATCHEL_HOME: options.home });
 
-    const { apiKey, keyCreated } = await localKey(new KeyStore(documentClient(), config.tableName('apiKeys')), options.home, options.apiKey);
+    const { apiKey, keyCreated } = await localKey(
+      new KeyStore(documentClient(), config.tableName('apiKeys')),
+      options.home,
+      options.apiKey,
+    );
 
     step('starting the API');
     const server = await startServer({ port: options.port });
     stops.unshift(server.close);
     // DynamoDB Local has no TTL deletion and no stream consumers: sweep expired items on an interval
-    const sweeper = setInterval(() => void sweepExpired().catch((error: Error) => console.error('item sweep failed', error)), config.itemSweepIntervalSeconds * 1000);
+    const sweeper = setInterval(
+      () => void sweepExpired().catch((error: Error) => console.error('item sweep failed', error)),
+      config.itemSweepIntervalSeconds * 1000,
+    );
     sweeper.unref();
     stops.unshift(async () => clearInterval(sweeper));
     // nor lifecycle rules: uploads never confirmed are removed hourly, as S3 would after a day
@@ -74,7 +86,13 @@ export async function startLocalSatchel(options: { home: string; port: number; a
     uploadSweeper.unref();
     stops.unshift(async () => clearInterval(uploadSweeper));
     expireUploads();
-    const info: LocalRuntimeInfo = { url: server.url, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint, pid: process.pid, home: options.home };
+    const info: LocalRuntimeInfo = {
+      url: server.url,
+      dynamoEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
+      pid: process.pid,
+      home: options.home,
+    };
     writeRecords(info);
     stops.unshift(async () => removeRecords(info));
     return {

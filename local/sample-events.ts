@@ -63,7 +63,11 @@ export function sampleValue(schema: JsonSchema, name = '', all = false): unknown
       return Object.fromEntries(keys.map((key) => [key, sampleValue(properties[key] ?? {}, key, all)]));
     }
     case 'array':
-      return schema.maxItems === 0 ? [] : Array.from({ length: Math.max(1, (schema.minItems as number) ?? 1) }, () => sampleValue((schema.items ?? {}) as JsonSchema, name, all));
+      return schema.maxItems === 0
+        ? []
+        : Array.from({ length: Math.max(1, (schema.minItems as number) ?? 1) }, () =>
+            sampleValue((schema.items ?? {}) as JsonSchema, name, all),
+          );
     case 'integer':
     case 'number':
       return Math.max((schema.minimum as number | undefined) ?? 1, Math.min(1, (schema.maximum as number | undefined) ?? 1));
@@ -121,7 +125,12 @@ export function sampleEvent(route: Route): HttpEvent {
     ...(route.auth ? { authorization: `Bearer ${SAMPLE_KEY}` } : {}),
     ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
   };
-  const event = buildEvent({ method: route.method, url: rawPath + (query ? `?${query}` : ''), headers, body: payload }, route, params, SAMPLE_AT);
+  const event = buildEvent(
+    { method: route.method, url: rawPath + (query ? `?${query}` : ''), headers, body: payload },
+    route,
+    params,
+    SAMPLE_AT,
+  );
   if (route.auth) {
     event.requestContext.authorizer = {
       lambda: toAuthorizerContext({ tenant: SAMPLE_TENANT, surfaces: [...SURFACES], keyId: 'key_0000000000example' }),

@@ -38,7 +38,9 @@ async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProx
   const header = event.headers.authorization;
   // API Gateway answers 401 itself when the identity source (the Authorization header) is absent
   if (!header) return { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) };
-  const authorizer = loadHandler('auth/authorize-request') as unknown as (e: APIGatewayRequestAuthorizerEventV2) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
+  const authorizer = loadHandler('auth/authorize-request') as unknown as (
+    e: APIGatewayRequestAuthorizerEventV2,
+  ) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
   const result = await authorizer({
     version: '2.0',
     type: 'REQUEST',
@@ -73,7 +75,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
-  const body = result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
+  const body =
+    result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
   if (!body) delete headers['content-type'];
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(body);
@@ -90,7 +93,8 @@ export async function handle(table: CompiledRoute[], req: IncomingMessage, res: 
   const body = await readBody(req);
   if (body === 'too-large') return send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  for (const [key, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
   const event = buildEvent({ method, url: req.url ?? '/', headers, body }, match.route, match.params);
   if (match.route.auth) {
     const refusal = await authorize(event, match.route);
@@ -140,6 +144,10 @@ export async function startServer(options: { port?: number; host?: string; route
   return {
     url: `http://${host}:${port}`,
     server,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -11,7 +11,11 @@ export const DEFAULT_URL = 'http://127.0.0.1:3000';
 
 /** The base URL, checked: `127.0.0.1:3000` would otherwise fail later as "Invalid URL". */
 export function baseUrlOf(flags: ConnectionFlags): string {
-  const [url, source] = flags.url ? [flags.url, '--url'] : process.env.SATCHEL_URL ? [process.env.SATCHEL_URL, 'SATCHEL_URL'] : [DEFAULT_URL, 'the default URL'];
+  const [url, source] = flags.url
+    ? [flags.url, '--url']
+    : process.env.SATCHEL_URL
+      ? [process.env.SATCHEL_URL, 'SATCHEL_URL']
+      : [DEFAULT_URL, 'the default URL'];
   if (!/^https?:\/\//i.test(url)) {
     throw new Error(`${source} ${JSON.stringify(url)} has no scheme: add http:// (or https://), e.g. http://${url.replace(/^\/+/, '')}`);
   }
@@ -23,7 +27,8 @@ export function baseUrlOf(flags: ConnectionFlags): string {
   return url;
 }
 
-export const connect = (flags: ConnectionFlags) => createSatchelClient({ baseUrl: baseUrlOf(flags), apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
+export const connect = (flags: ConnectionFlags) =>
+  createSatchelClient({ baseUrl: baseUrlOf(flags), apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
 
 export const withConnection = (command: Command) =>
   command

@@ -27,7 +27,11 @@ export function deviceId(flag?: string): string {
   } catch {
     // first use on this machine
   }
-  const made = `${hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 64) || 'device'}-${randomBytes(4).toString('hex')}`;
+  const made = `${
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '')
+      .slice(0, 64) || 'device'
+  }-${randomBytes(4).toString('hex')}`;
   mkdirSync(dirname(file), { recursive: true });
   try {
     writeFileSync(file, `${made}\n`, { flag: 'wx', mode: 0o600 });

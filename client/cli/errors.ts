@@ -15,7 +15,10 @@ const REWRITES: [RegExp, string][] = [
   [/scopeId is required for the session scope.*/, 'the session scope needs a session: name it with --session <id>'],
   [/toScopeId is required for the agent scope.*/, 'moving to the agent scope with a tenant-wide key: name the agent with --to-agent <id>'],
   [/toScopeId is required for the session scope.*/, 'moving to the session scope: name the session with --to-session <id>'],
-  [/upload larger files \(POST [^)]*\) or give a fileUrl/, '`satchel items add <itemPath> <file>` uploads larger files (from a path or stdin) up to the server\'s item size cap, or use --file-url'],
+  [
+    /upload larger files \(POST [^)]*\) or give a fileUrl/,
+    "`satchel items add <itemPath> <file>` uploads larger files (from a path or stdin) up to the server's item size cap, or use --file-url",
+  ],
   [/stop one \(POST \/api\/deployments\/\{id\}\/stop\)/, 'stop one (satchel deployments stop <id>)'],
 ];
 

@@ -2,5 +2,11 @@
 export function printTable(header: string[], rows: string[][], right: number[] = []): void {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-  for (const row of all) console.log(row.map((cell, i) => (right.includes(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const row of all)
+    console.log(
+      row
+        .map((cell, i) => (right.includes(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    );
 }

@@ -11,7 +11,11 @@ export const counter = (progress: Progress, name: string) =>
   });
 
 /** A one-file transfer on the shared progress display. */
-export function oneFile(verb: string, size: number | undefined, resumeHint = 'nothing was recorded; run the same command again to start over') {
+export function oneFile(
+  verb: string,
+  size: number | undefined,
+  resumeHint = 'nothing was recorded; run the same command again to start over',
+) {
   const progress = createProgress({ verb, resumeHint });
   progress.add(1, size ?? 0);
   if (size !== undefined) progress.scanned();

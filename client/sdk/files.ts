@@ -64,20 +64,27 @@ export function filesMethods(http: SatchelHttp) {
       data<{ deployment: Deployment }>('POST', '/api/deployments', { body: input }).then((d) => d.deployment),
     listDeployments: () => data<{ deployments: Deployment[] }>('GET', '/api/deployments').then((d) => d.deployments),
     getDeployment: (id: string) => data<{ deployment: Deployment }>('GET', deployment(id)).then((d) => d.deployment),
-    stopDeployment: (id: string) => data<{ deployment: Deployment }>('POST', `${deployment(id)}/stop`, { idempotent: true }).then((d) => d.deployment),
+    stopDeployment: (id: string) =>
+      data<{ deployment: Deployment }>('POST', `${deployment(id)}/stop`, { idempotent: true }).then((d) => d.deployment),
 
-    listDeploymentFiles: (deploymentId: string) => data<{ files: DeploymentFile[] }>('GET', '/api/files', { query: { deploymentId } }).then((d) => d.files),
+    listDeploymentFiles: (deploymentId: string) =>
+      data<{ files: DeploymentFile[] }>('GET', '/api/files', { query: { deploymentId } }).then((d) => d.files),
     presignFileUpload: (input: UploadDeclaration) => data<PresignedUpload>('POST', '/api/files/presign', { body: input, idempotent: true }),
     recordFileUpload: (input: UploadDeclaration & { storagePath: string }) =>
       data<{ file: DeploymentFile }>('POST', '/api/files/record', { body: input, idempotent: true }).then((d) => d.file),
-    fileDownloadUrl: (fileId: string) => data<{ downloadUrl: string; expiresAt: string }>('GET', '/api/files/download', { query: { fileId } }),
+    fileDownloadUrl: (fileId: string) =>
+      data<{ downloadUrl: string; expiresAt: string }>('GET', '/api/files/download', { query: { fileId } }),
 
     /** Seed 004 puts `message` beside `data`; both are returned. */
     syncFilesToSandbox: async (deploymentId: string, storagePaths: string[]): Promise<SyncResult> => {
-      const res = await http.request<TransferEnvelope<Omit<SyncResult, 'message' | 'success'>>>('POST', `${deployment(deploymentId)}/files/sync`, {
-        body: { files: storagePaths },
-        idempotent: true,
-      });
+      const res = await http.request<TransferEnvelope<Omit<SyncResult, 'message' | 'success'>>>(
+        'POST',
+        `${deployment(deploymentId)}/files/sync`,
+        {
+          body: { files: storagePaths },
+          idempotent: true,
+        },
+      );
       return { success: res.success, message: res.message ?? '', ...res.data };
     },
     pullFilesFromSandbox: async (deploymentId: string, fileNames: string[]): Promise<PullResult> => {

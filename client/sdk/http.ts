@@ -92,7 +92,10 @@ export class SatchelHttp {
           await this.sleep(attempt);
           continue;
         }
-        throw new SatchelError(0, `Cannot reach ${this.options.baseUrl}: ${(error as Error).message}. Is Satchel running (npm start) and SATCHEL_URL right?`);
+        throw new SatchelError(
+          0,
+          `Cannot reach ${this.options.baseUrl}: ${(error as Error).message}. Is Satchel running (npm start) and SATCHEL_URL right?`,
+        );
       }
       const hinted = retryAfterMs(res.headers.get('retry-after'));
       const waitable = hinted === undefined || hinted <= this.maxRetryAfterMs;
@@ -138,6 +141,7 @@ function toError(status: number, body: unknown, retryAfter?: number): SatchelErr
   }
   if (typeof error === 'string') return new SatchelError(status, error, undefined, body, retryAfter);
   if (status === 401) return new SatchelError(status, 'No API key: set SATCHEL_API_KEY or pass --api-key', 'UNAUTHORIZED', body);
-  if (status === 403 && b?.message === 'Forbidden') return new SatchelError(status, 'The API key was refused (unknown or revoked)', 'UNAUTHORIZED', body);
+  if (status === 403 && b?.message === 'Forbidden')
+    return new SatchelError(status, 'The API key was refused (unknown or revoked)', 'UNAUTHORIZED', body);
   return new SatchelError(status, b?.message ?? `HTTP ${status}`, undefined, body, retryAfter);
 }

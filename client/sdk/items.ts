@@ -96,7 +96,9 @@ export function itemsMethods(http: SatchelHttp) {
       const all: ItemSummary[] = [];
       let cursor: string | undefined;
       do {
-        const page = await http.request<{ items: ItemSummary[]; nextCursor?: string }>('GET', ITEMS, { query: { ...args, limit: 1000, cursor } });
+        const page = await http.request<{ items: ItemSummary[]; nextCursor?: string }>('GET', ITEMS, {
+          query: { ...args, limit: 1000, cursor },
+        });
         all.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor);
@@ -107,7 +109,8 @@ export function itemsMethods(http: SatchelHttp) {
     /** Resolves when stored (`status: ready`) or accepted for background fetching or indexing (`status: pending`). */
     addItem: (input: AddItemInput) => http.request<AddItemResult>('POST', ITEMS, { body: input, idempotent: false }),
     /** A presigned PUT for a file of `size` bytes (up to the item size cap), to add with `upload: { id }`. */
-    createItemUpload: (input: { size: number; contentType?: string }) => http.request<ItemUpload>('POST', `${ITEMS}/uploads`, { body: input, idempotent: false }),
+    createItemUpload: (input: { size: number; contentType?: string }) =>
+      http.request<ItemUpload>('POST', `${ITEMS}/uploads`, { body: input, idempotent: false }),
     /**
      * Adds a file of any size up to the item cap: creates an upload, PUTs the bytes straight to
      * storage, then adds the item from it. Large items answer `status: pending` (see itemStatus).
@@ -121,9 +124,14 @@ export function itemsMethods(http: SatchelHttp) {
       await putPresigned(http.options.fetch ?? fetch, upload.url, upload.headers, body, add.itemPath);
       return http.request<AddItemResult>('POST', ITEMS, { body: { ...add, upload: { id: upload.uploadId } }, idempotent: false });
     },
-    deleteItem: (args: ScopeArgs & { itemPath: string }) => http.request<{ success: true; message: string }>('DELETE', ITEMS, { body: args }),
-    moveItem: (input: MoveItemInput) => http.request<{ success: true; path: string; message: string }>('POST', `${ITEMS}/move`, { body: input, idempotent: false }),
+    deleteItem: (args: ScopeArgs & { itemPath: string }) =>
+      http.request<{ success: true; message: string }>('DELETE', ITEMS, { body: args }),
+    moveItem: (input: MoveItemInput) =>
+      http.request<{ success: true; path: string; message: string }>('POST', `${ITEMS}/move`, { body: input, idempotent: false }),
     searchItems: (input: SearchInput) =>
-      http.request<{ results: SearchResult[]; query: string; totalResults: number }>('POST', '/api/workspace/search', { body: input, idempotent: true }),
+      http.request<{ results: SearchResult[]; query: string; totalResults: number }>('POST', '/api/workspace/search', {
+        body: input,
+        idempotent: true,
+      }),
   };
 }

@@ -45,7 +45,9 @@ export function memoryMethods(http: SatchelHttp) {
   return {
     syncStatus: async (input: { agent_id?: string; device_id?: string | null } = {}): Promise<SyncStatus> => {
       const { agent_id, device_id } = device(input);
-      return unwrap(await http.request<{ data: SyncStatus }>('GET', '/sync/status', { query: { agent_id, device_id: device_id ?? undefined } }));
+      return unwrap(
+        await http.request<{ data: SyncStatus }>('GET', '/sync/status', { query: { agent_id, device_id: device_id ?? undefined } }),
+      );
     },
 
     /** Safe to resend (replaying a push changes nothing), so it is retried after timeouts and 5xx. */

@@ -2,7 +2,13 @@
 export type UploadBody = Blob | Uint8Array | ReadableStream<Uint8Array>;
 
 /** PUTs bytes straight to storage with a presigned URL and the headers it was signed with. */
-export async function putPresigned(fetchImpl: typeof fetch, url: string, headers: Record<string, string>, body: UploadBody, what: string): Promise<void> {
+export async function putPresigned(
+  fetchImpl: typeof fetch,
+  url: string,
+  headers: Record<string, string>,
+  body: UploadBody,
+  what: string,
+): Promise<void> {
   const res = await fetchImpl(url, {
     method: 'PUT',
     headers,

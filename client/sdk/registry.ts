@@ -17,7 +17,10 @@ export function registryMethods(http: SatchelHttp) {
       unwrap('workspace', http.request<Reply<typeof contracts.createWorkspace>>('POST', '/api/workspaces', { body })),
     /** Idempotent: the workspace holding `path`, registered on first use. */
     resolveWorkspace: (path: string) =>
-      unwrap('workspace', http.request<Reply<typeof contracts.resolveWorkspace>>('POST', '/api/workspaces/resolve', { body: { path }, idempotent: true })),
+      unwrap(
+        'workspace',
+        http.request<Reply<typeof contracts.resolveWorkspace>>('POST', '/api/workspaces/resolve', { body: { path }, idempotent: true }),
+      ),
     /** The workspace with its agents, providers, skills and sessions. */
     getWorkspace: (ref: string) => http.request<Reply<typeof contracts.getWorkspace>>('GET', workspacePath(ref)),
     updateWorkspace: (ref: string, body: Body<typeof contracts.updateWorkspace>) =>
@@ -34,11 +37,23 @@ export function registryMethods(http: SatchelHttp) {
       unwrap('provider', http.request<Reply<typeof contracts.putProvider>>('PUT', componentPath(ref, 'providers', name), { body })),
     deleteProvider: (ref: string, name: string) => http.request<void>('DELETE', componentPath(ref, 'providers', name)),
 
-    listSessions: (ref: string) => unwrap('sessions', http.request<Reply<typeof contracts.listSessions>>('GET', `${workspacePath(ref)}/sessions`)),
+    listSessions: (ref: string) =>
+      unwrap('sessions', http.request<Reply<typeof contracts.listSessions>>('GET', `${workspacePath(ref)}/sessions`)),
     /** Safe to retry only with a client-chosen `id` (a repeat is then 409, not a duplicate). */
     createSession: (ref: string, body: Body<typeof contracts.createSession> = {}) =>
-      unwrap('session', http.request<Reply<typeof contracts.createSession>>('POST', `${workspacePath(ref)}/sessions`, { body, idempotent: body.id !== undefined })),
+      unwrap(
+        'session',
+        http.request<Reply<typeof contracts.createSession>>('POST', `${workspacePath(ref)}/sessions`, {
+          body,
+          idempotent: body.id !== undefined,
+        }),
+      ),
     updateSession: (ref: string, sessionId: string, body: Body<typeof contracts.updateSession>) =>
-      unwrap('session', http.request<Reply<typeof contracts.updateSession>>('PATCH', `${workspacePath(ref)}/sessions/${encodeURIComponent(sessionId)}`, { body })),
+      unwrap(
+        'session',
+        http.request<Reply<typeof contracts.updateSession>>('PATCH', `${workspacePath(ref)}/sessions/${encodeURIComponent(sessionId)}`, {
+          body,
+        }),
+      ),
   };
 }

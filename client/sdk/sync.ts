@@ -66,7 +66,8 @@ const query = (o?: AgentOption) => (o?.agentId ? { agentId: o.agentId } : {});
 export const encodeFilePath = (path: string): string => path.split('/').map(encodeURIComponent).join('/');
 
 export function syncMethods(http: SatchelHttp) {
-  const get = async <T>(path: string, q: Record<string, string | number | undefined> = {}) => unwrap<T>(await http.request('GET', path, { query: q }));
+  const get = async <T>(path: string, q: Record<string, string | number | undefined> = {}) =>
+    unwrap<T>(await http.request('GET', path, { query: q }));
   const post = async <T>(path: string, body: unknown, o?: AgentOption) =>
     unwrap<T>(await http.request('POST', path, { body, query: query(o), idempotent: true }));
 
@@ -114,8 +115,10 @@ export function syncMethods(http: SatchelHttp) {
         o,
       ),
 
-    syncCompleteMultipart: (body: { path: string; uploadId: string; parts: { partNumber: number; etag: string; hash?: string }[] }, o?: AgentOption) =>
-      post<ResponseOf<typeof contracts.completeMultipart>>('/agent/sync/multipart/complete', body, o),
+    syncCompleteMultipart: (
+      body: { path: string; uploadId: string; parts: { partNumber: number; etag: string; hash?: string }[] },
+      o?: AgentOption,
+    ) => post<ResponseOf<typeof contracts.completeMultipart>>('/agent/sync/multipart/complete', body, o),
 
     /** Every page of the restore bundle at once (URLs expire: for large workspaces iterate syncReconstructPages). */
     async syncReconstruct(body: { mode?: RestoreMode } = {}, o?: AgentOption) {
@@ -134,7 +137,12 @@ export function syncMethods(http: SatchelHttp) {
       const files: ResponseOf<typeof contracts.listFiles>['files'] = [];
       let cursor = q.cursor;
       do {
-        const page = await get<ResponseOf<typeof contracts.listFiles>>('/agent/sync/files', { prefix: q.prefix, limit: q.limit ?? PAGE_LIMIT, cursor, ...query(o) });
+        const page = await get<ResponseOf<typeof contracts.listFiles>>('/agent/sync/files', {
+          prefix: q.prefix,
+          limit: q.limit ?? PAGE_LIMIT,
+          cursor,
+          ...query(o),
+        });
         files.push(...page.files);
         cursor = page.nextCursor;
       } while (cursor);

@@ -19,18 +19,27 @@ export function bedrockError(error: unknown, modelId: string): unknown {
   const mapped =
     name === 'ThrottlingException' || name === 'ServiceQuotaExceededException' || name === 'TooManyRequestsException'
       ? retryLater(429, `The embedding model is throttling requests; retry in ${RETRY_AFTER_SECONDS} seconds`)
-      : name === 'ModelNotReadyException' || name === 'ServiceUnavailableException' || name === 'ModelTimeoutException' || name === 'InternalServerException'
+      : name === 'ModelNotReadyException' ||
+          name === 'ServiceUnavailableException' ||
+          name === 'ModelTimeoutException' ||
+          name === 'InternalServerException'
         ? retryLater(503, `The embedding model is unavailable for a moment; retry in ${RETRY_AFTER_SECONDS} seconds`)
         : name === 'AccessDeniedException'
-          ? misconfigured(`Search is unavailable: this deployment may not invoke Bedrock model ${modelId}. An operator must enable access to the model in the Bedrock console of this region.`)
+          ? misconfigured(
+              `Search is unavailable: this deployment may not invoke Bedrock model ${modelId}. An operator must enable access to the model in the Bedrock console of this region.`,
+            )
           : name === 'ResourceNotFoundException' || (name === 'ValidationException' && /model/i.test(String((error as Error).message)))
-            ? misconfigured(`Search is unavailable: Bedrock model ${modelId} is not offered in this region. An operator must deploy to a region with the model or set bedrockModelId.`)
+            ? misconfigured(
+                `Search is unavailable: Bedrock model ${modelId} is not offered in this region. An operator must deploy to a region with the model or set bedrockModelId.`,
+              )
             : undefined;
   return report(mapped, error, 'Bedrock');
 }
 
 export function openSearchError(error: unknown, index: string): unknown {
-  const status = (error as { meta?: { statusCode?: number }; statusCode?: number } | undefined)?.meta?.statusCode ?? (error as { statusCode?: number })?.statusCode;
+  const status =
+    (error as { meta?: { statusCode?: number }; statusCode?: number } | undefined)?.meta?.statusCode ??
+    (error as { statusCode?: number })?.statusCode;
   const type = String((error as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body?.error?.type ?? '');
   const mapped =
     status === 429
@@ -38,9 +47,13 @@ export function openSearchError(error: unknown, index: string): unknown {
       : status === 502 || status === 503 || status === 504
         ? retryLater(503, `The search index is unavailable for a moment; retry in ${RETRY_AFTER_SECONDS} seconds`)
         : status === 401 || status === 403
-          ? misconfigured('Search is unavailable: the search index refuses this function\'s role. An operator must check the domain access policy or the collection\'s data access policy (docs/deploy.md).')
+          ? misconfigured(
+              "Search is unavailable: the search index refuses this function's role. An operator must check the domain access policy or the collection's data access policy (docs/deploy.md).",
+            )
           : status === 404 && type === 'index_not_found_exception'
-            ? misconfigured(`Search is unavailable: index ${index} does not exist. An operator must redeploy the data stack (its custom resource creates the index).`)
+            ? misconfigured(
+                `Search is unavailable: index ${index} does not exist. An operator must redeploy the data stack (its custom resource creates the index).`,
+              )
             : undefined;
   return report(mapped, error, 'OpenSearch');
 }

@@ -148,19 +148,26 @@ export function ecsLauncher(send: Send): SandboxLauncher {
       const { AccessPointId: accessPointId } = await send(new CreateAccessPointCommand(accessPointInput(sandbox)));
       if (!accessPointId) throw new Error(`Could not create the access point of ${sandbox.deploymentId}`);
       try {
-        const { taskDefinition: own } = await send(new RegisterTaskDefinitionCommand(registerInput(base, accessPointId, sandbox.deploymentId)));
+        const { taskDefinition: own } = await send(
+          new RegisterTaskDefinitionCommand(registerInput(base, accessPointId, sandbox.deploymentId)),
+        );
         if (!own?.taskDefinitionArn) throw new Error(`Could not register the task definition of ${sandbox.deploymentId}`);
         const result = await send(new RunTaskCommand(runTaskInput(sandbox, own.taskDefinitionArn)));
         const taskArn = result.tasks?.[0]?.taskArn;
         if (!taskArn) {
-          const reason = result.failures?.map((f) => f.reason).filter(Boolean).join('; ') || 'no task was started';
+          const reason =
+            result.failures
+              ?.map((f) => f.reason)
+              .filter(Boolean)
+              .join('; ') || 'no task was started';
           throw new Error(`RunTask failed for ${sandbox.deploymentId}: ${reason}`);
         }
         return { taskArn, accessPointId };
       } catch (error) {
         // no access point outlives a sandbox that never started
         await deleteAccessPoint(accessPointId).catch((e: Error) =>
-          logger.warn('access point of a failed launch not deleted', { deploymentId: sandbox.deploymentId, accessPointId, error: e }));
+          logger.warn('access point of a failed launch not deleted', { deploymentId: sandbox.deploymentId, accessPointId, error: e }),
+        );
         throw error;
       }
     },
@@ -188,10 +195,12 @@ export function sandboxLauncher(): SandboxLauncher {
     if (config.sandboxLauncher === 'ecs') {
       const ecs = new ECSClient({ region: config.region });
       const efs = new EFSClient({ region: config.region });
-      launcher = ecsLauncher((command) =>
-        (command instanceof CreateAccessPointCommand || command instanceof DeleteAccessPointCommand
-          ? efs.send(command as CreateAccessPointCommand)
-          : ecs.send(command as RunTaskCommand)) as Promise<Answer>);
+      launcher = ecsLauncher(
+        (command) =>
+          (command instanceof CreateAccessPointCommand || command instanceof DeleteAccessPointCommand
+            ? efs.send(command as CreateAccessPointCommand)
+            : ecs.send(command as RunTaskCommand)) as Promise<Answer>,
+      );
     } else {
       launcher = folderOnly;
     }

@@ -70,7 +70,15 @@ function synsetWords(part: Part, offset: number): string[] {
 /** Base forms WordNet may list a word under (a light stand-in for its morphology rules). */
 function baseForms(word: string): string[] {
   const forms = [word];
-  for (const [suffix, replacement] of [['ies', 'y'], ['es', ''], ['s', ''], ['ed', ''], ['ed', 'e'], ['ing', ''], ['ing', 'e']]) {
+  for (const [suffix, replacement] of [
+    ['ies', 'y'],
+    ['es', ''],
+    ['s', ''],
+    ['ed', ''],
+    ['ed', 'e'],
+    ['ing', ''],
+    ['ing', 'e'],
+  ]) {
     if (word.length > suffix.length + 2 && word.endsWith(suffix)) forms.push(word.slice(0, -suffix.length) + replacement);
   }
   return forms;

@@ -12,7 +12,9 @@ const DENY = { isAuthorized: false, context: { tenant: '', agent: '', surfaces: 
  * HTTP API REQUEST authorizer (simple responses). API Gateway caches its answer per
  * Authorization header for the configured TTL, so a revoked key stops working within it.
  */
-export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
+export async function handler(
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
   const header = event.headers?.authorization ?? event.headers?.Authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) return DENY;

@@ -16,12 +16,25 @@ const deploymentId = z
   .string()
   .regex(DEPLOYMENT_ID, 'must be a deployment id (dep_ followed by 20 letters or digits)')
   .meta({ examples: ['dep_0123456789abcdefghij'] });
-const fileName = z.string().superRefine(problemCheck(fileNameProblem)).meta({ examples: ['data.csv'] });
-const storagePath = z.string().max(2048).superRefine(problemCheck((v) => {
-  const parsed = parseStoragePath(v);
-  return 'problem' in parsed ? parsed.problem : undefined;
-})).meta({ examples: ['deployments/dep_0123456789abcdefghij/data.csv'] });
-const fileSize = z.number().int('must be a whole number of bytes').min(0).max(MAX_FILE_SIZE, `must be at most ${MAX_FILE_SIZE} bytes (5 GiB)`);
+const fileName = z
+  .string()
+  .superRefine(problemCheck(fileNameProblem))
+  .meta({ examples: ['data.csv'] });
+const storagePath = z
+  .string()
+  .max(2048)
+  .superRefine(
+    problemCheck((v) => {
+      const parsed = parseStoragePath(v);
+      return 'problem' in parsed ? parsed.problem : undefined;
+    }),
+  )
+  .meta({ examples: ['deployments/dep_0123456789abcdefghij/data.csv'] });
+const fileSize = z
+  .number()
+  .int('must be a whole number of bytes')
+  .min(0)
+  .max(MAX_FILE_SIZE, `must be at most ${MAX_FILE_SIZE} bytes (5 GiB)`);
 const mimeType = z
   .string()
   .max(255)
@@ -32,12 +45,20 @@ const mimeType = z
  * The body of a sync or pull in which some or all files failed (207, transfer-reply.ts): `success` is
  * false, so a seed client cannot take it for a finished copy, and every file's result stays in `data`.
  */
-export const failedTransferBody = (data: unknown, error: { code: 'PARTIAL_FAILURE' | 'TRANSFER_FAILED'; message: string }) =>
-  ({ success: false, message: error.message, error, data });
+export const failedTransferBody = (data: unknown, error: { code: 'PARTIAL_FAILURE' | 'TRANSFER_FAILED'; message: string }) => ({
+  success: false,
+  message: error.message,
+  error,
+  data,
+});
 
 const failedTransfer = (verb: string) => ({
   description: `Some (error.code PARTIAL_FAILURE) or all (TRANSFER_FAILED) files were not ${verb}: success is false; data.failedFiles says why for each`,
-  body: (data: unknown) => failedTransferBody(data, { code: 'PARTIAL_FAILURE', message: `2 of 3 files ${verb}; data.failedFiles says why each other file failed` }),
+  body: (data: unknown) =>
+    failedTransferBody(data, {
+      code: 'PARTIAL_FAILURE',
+      message: `2 of 3 files ${verb}; data.failedFiles says why each other file failed`,
+    }),
 });
 
 export const deploymentStatus = z.enum(['provisioning', 'running', 'stopped', 'terminated']);
@@ -76,7 +97,12 @@ export const createDeployment = contract({
   quotas: ['running sandboxes per tenant'],
   body: z.strictObject({
     name: z.string().trim().min(1).max(128),
-    durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
   }),
   response: deploymentResponse,
   successStatus: 201,
@@ -126,7 +152,12 @@ export const recordUpload = contract({
 export const downloadFile = contract({
   surface: 'files',
   summary: 'Get a short-lived presigned download URL for a file',
-  query: z.object({ fileId: z.string().regex(FILE_ID, 'must be a file id (file_…)').meta({ examples: ['file_0123456789abcdefghijklmnop'] }) }),
+  query: z.object({
+    fileId: z
+      .string()
+      .regex(FILE_ID, 'must be a file id (file_…)')
+      .meta({ examples: ['file_0123456789abcdefghijklmnop'] }),
+  }),
   response: z.object({ downloadUrl: z.string(), expiresAt: z.string() }),
 });
 

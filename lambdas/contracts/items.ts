@@ -12,14 +12,17 @@ export interface ItemSummary {
   metadata: Record<string, unknown>;
 }
 
-
 /**
  * Seed 003. Scope, scopeId and paths are plain strings here and checked by the service, so their
  * errors carry the seed's codes (INVALID_SCOPE, SCOPE_ID_REQUIRED, PATH_REQUIRED) rather than INVALID_REQUEST.
  * Bodies of add, delete and move are optional for the same reason: no body = no itemPath.
  */
 const scope = z.string().max(64).optional().describe('agent (default), session, company or temporary');
-const scopeId = z.string().max(256).optional().describe('Agent id (scope agent) or session id (scope session); ignored for company and temporary');
+const scopeId = z
+  .string()
+  .max(256)
+  .optional()
+  .describe('Agent id (scope agent) or session id (scope session); ignored for company and temporary');
 const path = z.string().max(4096).optional();
 const itemPath = path.describe('Path of the item in its scope, e.g. /docs/guide.md');
 
@@ -36,12 +39,19 @@ const done = z.object({ success: z.literal(true), message: z.string(), path: z.s
 
 export const listItems = contract({
   surface: 'items',
-  summary: 'List live items of a scope in path order: all of them (413 when they do not fit one answer), or pages with limit and cursor -> nextCursor',
+  summary:
+    'List live items of a scope in path order: all of them (413 when they do not fit one answer), or pages with limit and cursor -> nextCursor',
   query: z.object({
     scope,
     scopeId,
     prefix: path.describe('Only paths starting with this'),
-    limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size (default 100 when paging with cursor); without limit and cursor: every item'),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Page size (default 100 when paging with cursor); without limit and cursor: every item'),
     cursor: z.string().max(8192).optional().describe('nextCursor of the previous page'),
   }),
   response: z.object({ items: z.array(itemSummary), nextCursor: z.string().optional() }),
@@ -77,21 +87,23 @@ export const addItem = contract({
   summary:
     'Add an item from content (up to 1 MiB), fileUrl, or upload (a staged upload, see items/uploads); 201 created, 202 accepted (large items are fetched or indexed in the background, see status)',
   quotas: ['fileUrl items waiting to be fetched in the background, per tenant'],
-  body: z.object({
-    scope,
-    scopeId,
-    itemPath,
-    content: z.string().optional(),
-    encoding: z.enum(['utf8', 'base64']).optional().describe('Of content; default utf8'),
-    fileUrl: z.string().max(8192).optional(),
-    upload: z
-      .object({ id: z.string().max(64).describe('uploadId from POST /api/workspace/items/uploads') })
-      .optional()
-      .describe('Extension of seed 003: the bytes of a staged upload instead of content or fileUrl'),
-    metadata: storableJson(z.record(z.string(), z.unknown()), 0)
-      .optional()
-      .describe('Stored as given; contentType sets the type, overwrite: true replaces an existing item'),
-  }).optional(),
+  body: z
+    .object({
+      scope,
+      scopeId,
+      itemPath,
+      content: z.string().optional(),
+      encoding: z.enum(['utf8', 'base64']).optional().describe('Of content; default utf8'),
+      fileUrl: z.string().max(8192).optional(),
+      upload: z
+        .object({ id: z.string().max(64).describe('uploadId from POST /api/workspace/items/uploads') })
+        .optional()
+        .describe('Extension of seed 003: the bytes of a staged upload instead of content or fileUrl'),
+      metadata: storableJson(z.record(z.string(), z.unknown()), 0)
+        .optional()
+        .describe('Stored as given; contentType sets the type, overwrite: true replaces an existing item'),
+    })
+    .optional(),
   response: done.extend({ path: z.string(), status: z.enum(['ready', 'pending']) }),
   successStatus: 201,
   maxBodyBytes: 4 * 1024 * 1024,
@@ -126,14 +138,16 @@ export const deleteItem = contract({
 export const moveItem = contract({
   surface: 'items',
   summary: 'Move or rename an item, within or across scopes (atomic; lifetime restarts under the destination scope)',
-  body: z.object({
-    fromScope: scope,
-    fromScopeId: scopeId,
-    fromPath: path.describe('Path of the item to move'),
-    toPath: path.describe('Default: fromPath'),
-    toScope: scope.describe('Default: fromScope'),
-    toScopeId: scopeId.describe('Default: fromScopeId when the scope stays'),
-  }).optional(),
+  body: z
+    .object({
+      fromScope: scope,
+      fromScopeId: scopeId,
+      fromPath: path.describe('Path of the item to move'),
+      toPath: path.describe('Default: fromPath'),
+      toScope: scope.describe('Default: fromScope'),
+      toScopeId: scopeId.describe('Default: fromScopeId when the scope stays'),
+    })
+    .optional(),
   response: done,
 });
 

@@ -4,17 +4,29 @@ import { hasControlCharacter } from '../shared/path-rules';
 
 /** The memory tables of seed 001. */
 export const MEMORY_TABLES = [
-  'episodes', 'beliefs', 'notes', 'agent_values', 'goals', 'drives', 'relationships', 'playbooks', 'raw_entries', 'checkpoints',
+  'episodes',
+  'beliefs',
+  'notes',
+  'agent_values',
+  'goals',
+  'drives',
+  'relationships',
+  'playbooks',
+  'raw_entries',
+  'checkpoints',
 ] as const;
 
 export type MemoryTable = (typeof MEMORY_TABLES)[number];
-
 
 /** Push bodies carry up to 1,000 records; the kit's default 1 MiB would refuse a full batch of ordinary records. */
 export const MEMORY_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const MAX_PUSH_OPERATIONS = 1000;
 
-const id = z.string().min(1).max(256).refine((value) => !hasControlCharacter(value, { c1: false }), 'must not contain control characters');
+const id = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((value) => !hasControlCharacter(value, { c1: false }), 'must not contain control characters');
 /**
  * `stack_id` is the shipping Kernle client's name for `agent_id`. `device_id` names the calling
  * device: only a named device gets a server-side pull position.
@@ -22,7 +34,9 @@ const id = z.string().min(1).max(256).refine((value) => !hasControlCharacter(val
 const agentIds = {
   agent_id: id.optional().describe('The agent whose memory this is (default: the agent of an agent-bound key)'),
   stack_id: id.optional().describe('Alias of agent_id (the Kernle client)'),
-  device_id: id.nullish().describe('This device: a named device keeps a pull position on the server, used when it pulls without since and cursor'),
+  device_id: id
+    .nullish()
+    .describe('This device: a named device keeps a pull position on the server, used when it pulls without since and cursor'),
 };
 
 /**
@@ -42,9 +56,7 @@ export const memoryOperation = z.object({
   version: z.unknown().optional(),
 });
 
-const operations = z
-  .array(z.unknown())
-  .max(MAX_PUSH_OPERATIONS, `at most ${MAX_PUSH_OPERATIONS} operations per request; split the batch`);
+const operations = z.array(z.unknown()).max(MAX_PUSH_OPERATIONS, `at most ${MAX_PUSH_OPERATIONS} operations per request; split the batch`);
 
 /** Clients send `null` for "none" (Kernle's first `sync full` sends `since: null`). */
 const pullOptions = {
@@ -127,7 +139,12 @@ export const syncFull = contract({
   body: z.object({ ...agentIds, ...pullOptions, operations: operations.optional() }).default({}),
   response: z.object({
     pull: z.object({
-      records: z.number(), tables: z.array(z.string()), operations: z.array(pulledOperation), has_more: z.boolean(), cursor: z.string(), full_resync: z.boolean(),
+      records: z.number(),
+      tables: z.array(z.string()),
+      operations: z.array(pulledOperation),
+      has_more: z.boolean(),
+      cursor: z.string(),
+      full_resync: z.boolean(),
     }),
     push: z.object({ records: z.number(), tables: z.array(z.string()), failed: z.number(), results: z.array(pushResult) }),
     conflicts_resolved: z.number(),

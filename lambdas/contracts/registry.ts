@@ -14,7 +14,12 @@ const timestamp = z.string();
 const names = z.array(text).max(256);
 const stringMap = z.record(z.string().min(1).max(256), z.string().max(16_384));
 /** Names of agents, skills, providers and workspaces; they become key segments and URL path segments. */
-const componentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit');
+const componentName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/,
+    'must be 1-128 letters, digits, ".", "_", ":", "@" or "-", starting with a letter or digit',
+  );
 
 export const workspaceSchema = z.object({
   id: z.string(),
@@ -188,7 +193,9 @@ export type Lineage = z.output<typeof lineage>;
 
 const sessionState = z.enum(SESSION_STATES);
 const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const sessionId = z.string().regex(SESSION_ID_PATTERN, 'must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+const sessionId = z
+  .string()
+  .regex(SESSION_ID_PATTERN, 'must be 1-128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
 
 /** Fields a client sets on create and may change with PATCH (`null` clears an optional one there). */
 const sessionFields = {

@@ -1,4 +1,3 @@
-
 /** The API surfaces Satchel serves; an API key lists the ones it may use. */
 export const SURFACES = ['sync', 'memory', 'registry', 'items', 'files'] as const;
 

@@ -17,7 +17,6 @@ export type ConfirmResult =
   | { filePath: string; status: 'conflict'; error: { code: 'CONFLICT'; message: string } }
   | { filePath: string; status: 'invalid'; error: { code: 'INVALID_REQUEST'; message: string } };
 
-
 export const MAX_PRESIGN_FILES = 1000;
 export const MAX_CONFIRM_FILES = 1000;
 const BATCH_BODY_BYTES = 4 * 1024 * 1024;
@@ -35,7 +34,11 @@ const uploadId = z.string().max(1024).refine(isUploadId, 'is not an upload id th
 /** Lowercase hex SHA-256 of the file's bytes; uppercase is accepted (the service lowers it). */
 const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the contents as 64 hexadecimal digits');
 const fileSize = z.number().int().min(0).max(MAX_FILE_BYTES);
-const contentType = z.string().min(1).max(256).regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be printable ASCII');
+const contentType = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be printable ASCII');
 /** Tenant-wide keys may name the agent here instead of the X-Satchel-Agent header. */
 const agentQuery = { agentId: z.string().optional() };
 const cursor = z.string().max(4096).optional();
@@ -118,7 +121,10 @@ export const confirm = contract({
     .superRefine((body, ctx) => {
       const single = [body.filePath, body.hash, body.size].filter((v) => v !== undefined).length;
       if (body.files ? single > 0 || body.uploadId !== undefined : single < 3) {
-        ctx.addIssue({ code: 'custom', message: 'send either {filePath, hash, size[, uploadId]} or {files: [{filePath, hash, size[, uploadId]}, …]}' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'send either {filePath, hash, size[, uploadId]} or {files: [{filePath, hash, size[, uploadId]}, …]}',
+        });
       }
     })
     .meta({ examples: [{ filePath: 'notes/todo.md', hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0 }] }),
@@ -130,38 +136,53 @@ export const completeMultipart = contract({
   surface: 'sync',
   summary: 'Assemble a multipart upload from its parts (then confirm it like any upload)',
   query: z.strictObject(agentQuery),
-  body: z.strictObject({
-    path: workspacePath,
-    uploadId,
-    parts: z
-      .array(
-        z.strictObject({
-          partNumber: z.number().int().min(1).max(10000),
-          etag: z.string().regex(/^"?[0-9a-fA-F]{32}"?$/, 'must be the ETag S3 answered for the part (32 hexadecimal digits, quotes optional)'),
-          /** The part's SHA-256, when it was declared at presign (S3 then needs it to complete). */
-          hash: sha256Hex.optional(),
-        }),
-      )
-      .min(1)
-      .max(10000),
-  }).meta({
-    examples: [
-      {
-        path: 'media/video.bin',
-        uploadId: `${'0a1b2c3d'.repeat(5)}VXBsb2FkIElEIGZvciBteS1tb3ZpZS5tMnRz`,
-        parts: [{ partNumber: 1, etag: '"d41d8cd98f00b204e9800998ecf8427e"', hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }],
-      },
-    ],
-  }),
+  body: z
+    .strictObject({
+      path: workspacePath,
+      uploadId,
+      parts: z
+        .array(
+          z.strictObject({
+            partNumber: z.number().int().min(1).max(10000),
+            etag: z
+              .string()
+              .regex(/^"?[0-9a-fA-F]{32}"?$/, 'must be the ETag S3 answered for the part (32 hexadecimal digits, quotes optional)'),
+            /** The part's SHA-256, when it was declared at presign (S3 then needs it to complete). */
+            hash: sha256Hex.optional(),
+          }),
+        )
+        .min(1)
+        .max(10000),
+    })
+    .meta({
+      examples: [
+        {
+          path: 'media/video.bin',
+          uploadId: `${'0a1b2c3d'.repeat(5)}VXBsb2FkIElEIGZvciBteS1tb3ZpZS5tMnRz`,
+          parts: [
+            {
+              partNumber: 1,
+              etag: '"d41d8cd98f00b204e9800998ecf8427e"',
+              hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+            },
+          ],
+        },
+      ],
+    }),
   response: z.object({ path: z.string(), completed: z.boolean() }),
   maxBodyBytes: BATCH_BODY_BYTES,
 });
 
 export const reconstruct = contract({
   surface: 'sync',
-  summary: 'Presigned get URLs to restore the workspace: full, memory or active (the whole bundle, or 413 when it does not fit; pages with `limit`/`cursor`)',
+  summary:
+    'Presigned get URLs to restore the workspace: full, memory or active (the whole bundle, or 413 when it does not fit; pages with `limit`/`cursor`)',
   query: z.strictObject(agentQuery),
-  body: z.strictObject({ mode: z.enum(['full', 'memory', 'active']).default('full'), cursor, limit: z.number().int().min(1).max(100000).optional() }),
+  body: z.strictObject({
+    mode: z.enum(['full', 'memory', 'active']).default('full'),
+    cursor,
+    limit: z.number().int().min(1).max(100000).optional(),
+  }),
   response: z.object({
     mode: z.string(),
     version: z.number(),

@@ -34,7 +34,8 @@ export async function domainEndpoint(deps: CreateIndexDeps): Promise<string> {
     const { DomainStatus: status } = await deps.describeDomain(domainName);
     const endpoint = status?.Endpoint ?? status?.Endpoints?.vpc;
     if (status && !status.Processing && endpoint) return endpoint;
-    if (deps.remainingMs() < POLL_MS + MARGIN_MS) throw new Error(`OpenSearch domain ${domainName} is not ready yet (processing or without endpoint)`);
+    if (deps.remainingMs() < POLL_MS + MARGIN_MS)
+      throw new Error(`OpenSearch domain ${domainName} is not ready yet (processing or without endpoint)`);
     logger.info('waiting for the OpenSearch domain', { domainName, processing: status?.Processing, endpoint });
     await deps.sleep(POLL_MS);
   }

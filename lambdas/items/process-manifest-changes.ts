@@ -28,7 +28,10 @@ const MARGIN_MS = 10_000;
  * the fetch (which marks its item failed itself), are reported as batch item failures and come
  * again (the event source reports batch item failures).
  */
-export async function onManifestsChange(event: DynamoDBStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DynamoDBBatchResponse> {
+export async function onManifestsChange(
+  event: DynamoDBStreamEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<DynamoDBBatchResponse> {
   const started = Date.now();
   const end = context ? started + context.getRemainingTimeInMillis() - MARGIN_MS : Infinity;
   const fetchMs = config.fetchTimeoutSeconds * 1000;

@@ -72,5 +72,6 @@ export function actingAgent(auth: AuthContext, requested: string | undefined, no
  * or deleted by tenant-wide keys only: an agent-bound key acts on its own agent's data.
  */
 export function requireTenantWide(auth: AuthContext, action: string): void {
-  if (auth.agent !== undefined) throw forbidden(`An API key bound to agent "${auth.agent}" cannot ${action}; use a key that is not bound to an agent`);
+  if (auth.agent !== undefined)
+    throw forbidden(`An API key bound to agent "${auth.agent}" cannot ${action}; use a key that is not bound to an agent`);
 }

@@ -129,7 +129,10 @@ export const config = {
     return required('SANDBOX_TASK_DEFINITION_ARN');
   },
   get sandboxSubnetIds(): string[] {
-    return required('SANDBOX_SUBNET_IDS').split(',').map((s) => s.trim()).filter(Boolean);
+    return required('SANDBOX_SUBNET_IDS')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   },
   /** Folder of the file system that holds the desktops, as the sandbox tasks' EFS volume sees it. */
   get sandboxEfsRoot(): string {
@@ -189,7 +192,10 @@ export const config = {
   /** Addresses or CIDR ranges (comma-separated) a server-side fetch may reach although private or
    * loopback, and over plain http; empty by default (e.g. `127.0.0.1` for local tests). */
   get fetchAllowedHosts(): string[] {
-    return (optional('SATCHEL_FETCH_ALLOWED_HOSTS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return (optional('SATCHEL_FETCH_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   },
   /** Largest file a `fileUrl` may deliver, bytes (default 100 MiB). */
   get fetchMaxBytes(): number {
@@ -260,7 +266,10 @@ export const config = {
   /** Workspace sync `memory` files: comma-separated globs over workspace paths (see docs/sync.md). */
   get syncMemoryPatterns(): string[] {
     const value = optional('SATCHEL_SYNC_MEMORY_PATTERNS') ?? '**/MEMORY.md,memory/**,**/*.memory.md';
-    return value.split(',').map((p) => p.trim()).filter(Boolean);
+    return value
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   },
   /** Workspace sync `active` restore: how many of the most recent saved sessions it includes. */
   get syncActiveSessions(): number {

@@ -47,7 +47,12 @@ export const TABLES: Record<TableId, TableDef> = {
     stream: 'NEW_AND_OLD_IMAGES',
     globalIndexes: [
       /** Sparse: scoped items that expire, by expiry, in 16 shards; the sweeper queries `expiresAt < now`. */
-      { name: 'itemsByExpiry', partitionKey: { name: 'expiryShard', type: 'S' }, sortKey: { name: 'expiresAt', type: 'N' }, include: ['itemId', 'blobKey'] },
+      {
+        name: 'itemsByExpiry',
+        partitionKey: { name: 'expiryShard', type: 'S' },
+        sortKey: { name: 'expiresAt', type: 'N' },
+        include: ['itemId', 'blobKey'],
+      },
     ],
   },
   /** Memory records (current state and change log) of seed 001. */
@@ -108,15 +113,31 @@ export interface KeyFamily {
 }
 
 export const KEY_FAMILIES: KeyFamily[] = [
-  { prefix: 'sync/', lifetime: { kind: 'live' }, writer: 'lambdas/sync (workspace files and saved sessions)', unreferencedTag: UNCONFIRMED_UPLOAD_TAG },
+  {
+    prefix: 'sync/',
+    lifetime: { kind: 'live' },
+    writer: 'lambdas/sync (workspace files and saved sessions)',
+    unreferencedTag: UNCONFIRMED_UPLOAD_TAG,
+  },
   { prefix: 'deployments/', lifetime: { kind: 'live' }, writer: 'lambdas/shared/file-names.ts objectKeyOf' },
-  ...ITEM_SCOPES.map((scope): KeyFamily => ({ prefix: `items/${scope}/`, lifetime: { kind: 'item', scope }, writer: 'lambdas/items/service/blobs.ts newBlobKey' })),
+  ...ITEM_SCOPES.map(
+    (scope): KeyFamily => ({
+      prefix: `items/${scope}/`,
+      lifetime: { kind: 'item', scope },
+      writer: 'lambdas/items/service/blobs.ts newBlobKey',
+    }),
+  ),
   { prefix: 'incoming/', lifetime: { kind: 'staged' }, writer: 'lambdas/sync (uploads presigned without a hash, until confirmed)' },
-  { prefix: 'items/uploads/', lifetime: { kind: 'staged' }, writer: 'lambdas/items/service/uploads.ts stagingKey (large files, until added as an item)' },
+  {
+    prefix: 'items/uploads/',
+    lifetime: { kind: 'staged' },
+    writer: 'lambdas/items/service/uploads.ts stagingKey (large files, until added as an item)',
+  },
 ];
 
 /** Lifecycle rule id of a staged family (the first keeps the id deployed stacks already have). */
-const stagedRuleId = (prefix: string): string => (prefix === 'incoming/' ? 'unconfirmed-uploads' : `unconfirmed-${prefix.replace(/\W+/g, '-').replace(/-$/, '')}`);
+const stagedRuleId = (prefix: string): string =>
+  prefix === 'incoming/' ? 'unconfirmed-uploads' : `unconfirmed-${prefix.replace(/\W+/g, '-').replace(/-$/, '')}`;
 
 export interface LifecycleRuleDef {
   id: string;
@@ -170,10 +191,17 @@ export function lifecycleRules(lifetimes: BucketLifetimes): LifecycleRuleDef[] {
  * families that still carry their unreferenced tag. The local runtime applies the same rules.
  */
 export function unconfirmedUploadRules(): LifecycleRuleDef[] {
-  const staged = KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged')
-    .map((f): LifecycleRuleDef => ({ id: stagedRuleId(f.prefix), prefix: f.prefix, expirationDays: 1 }));
-  const tagged = KEY_FAMILIES.filter((f) => f.unreferencedTag)
-    .map((f): LifecycleRuleDef => ({ id: `unconfirmed-${f.prefix.replace(/\W+/g, '')}-uploads`, prefix: f.prefix, tag: f.unreferencedTag, expirationDays: 1 }));
+  const staged = KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged').map(
+    (f): LifecycleRuleDef => ({ id: stagedRuleId(f.prefix), prefix: f.prefix, expirationDays: 1 }),
+  );
+  const tagged = KEY_FAMILIES.filter((f) => f.unreferencedTag).map(
+    (f): LifecycleRuleDef => ({
+      id: `unconfirmed-${f.prefix.replace(/\W+/g, '')}-uploads`,
+      prefix: f.prefix,
+      tag: f.unreferencedTag,
+      expirationDays: 1,
+    }),
+  );
   return [...staged, ...tagged];
 }
 

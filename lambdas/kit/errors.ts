@@ -28,8 +28,7 @@ export const badRequest = (message: string, code: ErrorCode = 'INVALID_REQUEST')
 export const forbidden = (message: string) => new AppError(403, 'FORBIDDEN', message);
 export const notFound = (message: string, code: ErrorCode = 'RESOURCE_NOT_FOUND') => new AppError(404, code, message);
 export const conflict = (message: string, code: ErrorCode = 'CONFLICT') => new AppError(409, code, message);
-export const tooLarge = (message: string, details?: Record<string, unknown>) =>
-  new AppError(413, 'PAYLOAD_TOO_LARGE', message, details);
+export const tooLarge = (message: string, details?: Record<string, unknown>) => new AppError(413, 'PAYLOAD_TOO_LARGE', message, details);
 /** A tenant over one of its caps: 429 with the seconds after which trying again may succeed. */
 export const tooManyRequests = (message: string, retryAfterSeconds: number, code: ErrorCode = 'TOO_MANY_REQUESTS') =>
   new AppError(429, code, message, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -103,7 +103,13 @@ export function buildEvent(
       apiId: 'local',
       domainName: req.headers.host ?? 'localhost',
       domainPrefix: (req.headers.host ?? 'localhost').split('.')[0],
-      http: { method: req.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      http: {
+        method: req.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
       requestId: at.requestId,
       routeKey,
       stage: '$default',
@@ -116,4 +122,3 @@ export function buildEvent(
       : { isBase64Encoded: false }),
   } as HttpEvent;
 }
-

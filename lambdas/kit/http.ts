@@ -44,7 +44,12 @@ function validate<S extends z.ZodType | undefined>(where: string, schema: S, val
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw badRequest(result.error.issues.slice(0, 5).map((i) => describeIssue(where, i)).join('; '));
+    throw badRequest(
+      result.error.issues
+        .slice(0, 5)
+        .map((i) => describeIssue(where, i))
+        .join('; '),
+    );
   }
   return result.data;
 }
@@ -91,7 +96,11 @@ export function httpHandler<const C extends Contract>(c: C, fn: Handler<C>): Lam
         // HTTP APIs hand over path parameters already percent-decoded
         params: validate('path', c.params, event.pathParameters ?? {}),
         query: validate('query', c.query, event.queryStringParameters ?? {}),
-        body: validate('body', c.body, c.body ? readBody(event, c.maxBodyBytes ?? config.maxBodyBytes, c.maxBodyNesting ?? MAX_BODY_NESTING) : undefined),
+        body: validate(
+          'body',
+          c.body,
+          c.body ? readBody(event, c.maxBodyBytes ?? config.maxBodyBytes, c.maxBodyNesting ?? MAX_BODY_NESTING) : undefined,
+        ),
         auth: auth as AuthContext,
         requestId,
         headers: event.headers ?? {},

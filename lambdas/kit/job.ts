@@ -17,17 +17,18 @@ export type JobHandler<E, R> = ((event: E, context: Context) => Promise<R>) & { 
 export const jobRoute = (name: string): string => `job ${name}`;
 
 export function jobHandler<E, R>(name: string, fn: (event: E, context: Context) => Promise<R>): JobHandler<E, R> {
-  const core = (event: E, context: Context): Promise<R> => withLogContext({ route: jobRoute(name), tenant: '-' }, async () => {
-    try {
-      const result = await fn(event, context);
-      metrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
-      return result;
-    } catch (error) {
-      metrics.addMetric('JobFailed', MetricUnit.Count, 1);
-      logger.error('job failed', { error: error as Error });
-      throw error;
-    }
-  });
+  const core = (event: E, context: Context): Promise<R> =>
+    withLogContext({ route: jobRoute(name), tenant: '-' }, async () => {
+      try {
+        const result = await fn(event, context);
+        metrics.addMetric('JobSucceeded', MetricUnit.Count, 1);
+        return result;
+      } catch (error) {
+        metrics.addMetric('JobFailed', MetricUnit.Count, 1);
+        logger.error('job failed', { error: error as Error });
+        throw error;
+      }
+    });
   const stack = middy(core);
   const tracing = tracingMiddleware();
   if (tracing) stack.use(tracing);

@@ -22,7 +22,8 @@ let tracer: import('@aws-lambda-powertools/tracer').Tracer | undefined;
 export function tracingMiddleware(): MiddlewareObj | undefined {
   if (!config.tracingEnabled) return undefined;
   const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  const { captureLambdaHandler } = require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
+  const { captureLambdaHandler } =
+    require('@aws-lambda-powertools/tracer/middleware') as typeof import('@aws-lambda-powertools/tracer/middleware');
   tracer ??= new Tracer({ serviceName: config.powertoolsServiceName });
   return captureLambdaHandler(tracer, { captureResponse: false });
 }

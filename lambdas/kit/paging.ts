@@ -36,7 +36,8 @@ export async function* pages<T = Row>(read: (startKey: Key | undefined) => Promi
  * caller's page fills). The start key is the generator's to set.
  */
 type InputOf<I> = Omit<I, 'ExclusiveStartKey'> | (() => Omit<I, 'ExclusiveStartKey'>);
-const inputOf = <I>(input: InputOf<I>): Omit<I, 'ExclusiveStartKey'> => (typeof input === 'function' ? (input as () => Omit<I, 'ExclusiveStartKey'>)() : input);
+const inputOf = <I>(input: InputOf<I>): Omit<I, 'ExclusiveStartKey'> =>
+  typeof input === 'function' ? (input as () => Omit<I, 'ExclusiveStartKey'>)() : input;
 
 export function queryPages<T = Row>(input: InputOf<QueryCommandInput>, startKey?: Key): AsyncGenerator<Page<T>> {
   return pages<T>((ExclusiveStartKey) => documentClient().send(new QueryCommand({ ...inputOf(input), ExclusiveStartKey })), startKey);

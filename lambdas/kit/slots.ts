@@ -27,12 +27,17 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 async function heldSlots(pool: SlotPool, tenant: string): Promise<SlotItem[]> {
   const { Items } = await documentClient().send(
-    new QueryCommand({ TableName: pool.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': slotsPk(pool, tenant) }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: pool.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': slotsPk(pool, tenant) },
+      ConsistentRead: true,
+    }),
   );
   return (Items ?? []) as SlotItem[];
 }
 
-export type Claim = { claimed: true } | { claimed: false; /** Seconds until the first held slot expires. */ freeInSeconds: number };
+export type Claim = { claimed: true } | { claimed: false /** Seconds until the first held slot expires. */; freeInSeconds: number };
 
 /** Takes a free slot for `holder` until `expiresAt`; claiming again for the same holder keeps its slot. */
 export async function claimSlot(pool: SlotPool, tenant: string, holder: string, expiresAt: number): Promise<Claim> {

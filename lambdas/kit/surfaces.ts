@@ -44,7 +44,11 @@ export const ENVELOPES: Record<EnvelopeKind, Envelope> = {
     error: (e, requestId) => ({
       jsonrpc: '2.0',
       id: null,
-      error: { code: e.status >= 500 ? -32603 : -32600, message: e.message, data: { code: e.code, ...(e.status >= 500 ? { requestId } : {}) } },
+      error: {
+        code: e.status >= 500 ? -32603 : -32600,
+        message: e.message,
+        data: { code: e.code, ...(e.status >= 500 ? { requestId } : {}) },
+      },
     }),
   },
 };

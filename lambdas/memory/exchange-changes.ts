@@ -4,4 +4,6 @@ import { resolveScope } from './service/scope';
 import { fullSync } from './service/full';
 import { fullReply } from './service/wire';
 
-export const handler = httpHandler(syncFull, async ({ auth, body }) => fullReply(await fullSync(resolveScope(auth, body), body, body.operations ?? [])));
+export const handler = httpHandler(syncFull, async ({ auth, body }) =>
+  fullReply(await fullSync(resolveScope(auth, body), body, body.operations ?? [])),
+);

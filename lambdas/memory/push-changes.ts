@@ -5,4 +5,5 @@ import { pushOperations } from './service/push';
 import { isKernleShaped, pushReply } from './service/wire';
 
 export const handler = httpHandler(syncPush, async ({ auth, body }) =>
-  pushReply(isKernleShaped(body), await pushOperations(resolveScope(auth, body), body.operations, body.limit)));
+  pushReply(isKernleShaped(body), await pushOperations(resolveScope(auth, body), body.operations, body.limit)),
+);

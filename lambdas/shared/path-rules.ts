@@ -27,11 +27,13 @@ export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8
 export const segmentsOf = (path: string): string[] => path.split('/');
 
 /** The first `.` or `..` segment of a path, if any. */
-export const dotSegment = (path: string): '.' | '..' | undefined =>
-  segmentsOf(path).find((s): s is '.' | '..' => s === '.' || s === '..');
+export const dotSegment = (path: string): '.' | '..' | undefined => segmentsOf(path).find((s): s is '.' | '..' => s === '.' || s === '..');
 
 /** True when the path holds an empty segment between two separators (`a//b`); a leading or trailing `/` does not count. */
-export const hasEmptyInnerSegment = (path: string): boolean => segmentsOf(path).slice(1, -1).some((s) => s === '');
+export const hasEmptyInnerSegment = (path: string): boolean =>
+  segmentsOf(path)
+    .slice(1, -1)
+    .some((s) => s === '');
 
 /** The longest segment's length in bytes of UTF-8. */
 export const longestSegmentBytes = (path: string): number => Math.max(0, ...segmentsOf(path).map(utf8Bytes));

@@ -57,10 +57,11 @@ export function tooDeepAt(value: unknown, levels: number): string[] | undefined 
 }
 
 /** A number DynamoDB stores as sent. */
-export const storableNumber = () => z.number().superRefine((n, ctx) => {
-  const problem = numberProblem(n);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const storableNumber = () =>
+  z.number().superRefine((n, ctx) => {
+    const problem = numberProblem(n);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /**
  * Any JSON value stored as given inside an item, `containersAbove` maps deep (0 for a top-level

@@ -14,4 +14,3 @@ export function partSizeFor(size: number, minimum: number): number {
   const mib = 1024 * 1024;
   return Math.max(minimum, Math.ceil(size / MAX_PARTS / mib) * mib);
 }
-

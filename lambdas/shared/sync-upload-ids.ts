@@ -18,7 +18,10 @@ export const uploadIdFor = (path: string, nonce: string, s3UploadId: string): st
 
 /** Whether an upload id has the form this API hands out (any other is a 400). */
 export const isUploadId = (id: string): boolean =>
-  id.length > NONCE + TAG && /^[0-9a-f]+$/.test(id.slice(0, NONCE + TAG)) && S3_UPLOAD_ID.test(id.slice(NONCE + TAG)) && !/^\.+$/.test(id.slice(NONCE + TAG));
+  id.length > NONCE + TAG &&
+  /^[0-9a-f]+$/.test(id.slice(0, NONCE + TAG)) &&
+  S3_UPLOAD_ID.test(id.slice(NONCE + TAG)) &&
+  !/^\.+$/.test(id.slice(NONCE + TAG));
 
 /** The nonce and S3 upload id of an id handed out for `path`; undefined when it belongs to no upload of that path. */
 export function parseUploadId(path: string, id: string): { nonce: string; s3UploadId: string } | undefined {

@@ -3,4 +3,6 @@ import { resolveScope } from './service/scope';
 import { completeMultipart } from '../contracts/sync';
 import * as sync from './service/workspace';
 
-export const handler = httpHandler(completeMultipart, async ({ auth, headers, query, body }) => sync.finishMultipart(resolveScope(auth, headers, query.agentId), body));
+export const handler = httpHandler(completeMultipart, async ({ auth, headers, query, body }) =>
+  sync.finishMultipart(resolveScope(auth, headers, query.agentId), body),
+);

@@ -3,4 +3,6 @@ import { resolveScope } from './service/scope';
 import { getManifest } from '../contracts/sync';
 import * as sync from './service/workspace';
 
-export const handler = httpHandler(getManifest, async ({ auth, headers, query }) => sync.getManifest(resolveScope(auth, headers, query.agentId), query));
+export const handler = httpHandler(getManifest, async ({ auth, headers, query }) =>
+  sync.getManifest(resolveScope(auth, headers, query.agentId), query),
+);

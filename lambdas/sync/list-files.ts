@@ -3,4 +3,6 @@ import { resolveScope } from './service/scope';
 import { listFiles } from '../contracts/sync';
 import * as sync from './service/workspace';
 
-export const handler = httpHandler(listFiles, async ({ auth, headers, query }) => sync.listFiles(resolveScope(auth, headers, query.agentId), query));
+export const handler = httpHandler(listFiles, async ({ auth, headers, query }) =>
+  sync.listFiles(resolveScope(auth, headers, query.agentId), query),
+);

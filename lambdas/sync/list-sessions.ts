@@ -3,4 +3,6 @@ import { resolveScope } from './service/scope';
 import { listSessions } from '../contracts/sync';
 import * as sync from './service/workspace';
 
-export const handler = httpHandler(listSessions, async ({ auth, headers, query }) => sync.listSessions(resolveScope(auth, headers, query.agentId)));
+export const handler = httpHandler(listSessions, async ({ auth, headers, query }) =>
+  sync.listSessions(resolveScope(auth, headers, query.agentId)),
+);

@@ -3,4 +3,6 @@ import { resolveScope } from './service/scope';
 import { register } from '../contracts/sync';
 import * as sync from './service/workspace';
 
-export const handler = httpHandler(register, async ({ auth, headers, query, body }) => sync.register(resolveScope(auth, headers, query.agentId), body?.displayName));
+export const handler = httpHandler(register, async ({ auth, headers, query, body }) =>
+  sync.register(resolveScope(auth, headers, query.agentId), body?.displayName),
+);

@@ -62,10 +62,12 @@ export class SandboxStorage extends Construct {
       },
     });
     this.vpc.addFlowLog('FlowLogs', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogGroup', {
-        retention,
-        removalPolicy: RemovalPolicy.DESTROY,
-      })),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogGroup', {
+          retention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ),
     });
 
     this.fileSystem = new efs.FileSystem(this, 'FileSystem', {
@@ -174,7 +176,12 @@ export class SandboxStorage extends Construct {
 
   /** ARN pattern of this account's access points (EFS names them `fsap-…`; the file system is not part of the ARN). */
   private accessPointArns(): string {
-    return Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    return Stack.of(this).formatArn({
+      service: 'elasticfilesystem',
+      resource: 'access-point',
+      resourceName: '*',
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   /**
@@ -187,31 +194,39 @@ export class SandboxStorage extends Construct {
   private grantSandboxMount(role: iam.IRole): void {
     const fileSystem = [this.fileSystem.fileSystemArn];
     const mount = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'];
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: mount,
-      resources: fileSystem,
-      conditions: {
-        ArnLike: { 'elasticfilesystem:AccessPointArn': this.accessPointArns() },
-        Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
-      },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
-      resources: fileSystem,
-      conditions: { Null: { 'elasticfilesystem:AccessPointArn': 'true' } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
-      resources: fileSystem,
-      conditions: { ArnEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      actions: ['elasticfilesystem:ClientRootAccess'],
-      resources: fileSystem,
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: mount,
+        resources: fileSystem,
+        conditions: {
+          ArnLike: { 'elasticfilesystem:AccessPointArn': this.accessPointArns() },
+          Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+        },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
+        resources: fileSystem,
+        conditions: { Null: { 'elasticfilesystem:AccessPointArn': 'true' } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
+        resources: fileSystem,
+        conditions: { ArnEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['elasticfilesystem:ClientRootAccess'],
+        resources: fileSystem,
+      }),
+    );
   }
 
   /** How a function mounts the desktops: through the access point, at SANDBOX_LAMBDA_MOUNT. */
@@ -240,56 +255,72 @@ export class SandboxStorage extends Construct {
     const ecsArn = (resource: string, resourceName: string) =>
       stack.formatArn({ service: 'ecs', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     const taskDefinitions = ecsArn('task-definition', `${this.taskDefinition.family}:*`);
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:RunTask'],
-      resources: [taskDefinitions],
-      conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
-    }));
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [taskDefinitions],
+        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
+      }),
+    );
     const tasks = ecsArn('task', `${this.cluster.clusterName}/*`);
     principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:StopTask', 'ecs:DescribeTasks'], resources: [tasks] }));
     // RunTask with `tags` (tenant, deployment) needs this; only while creating the task.
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:TagResource'],
-      resources: [tasks],
-      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-    }));
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: [tasks],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      }),
+    );
     // Per-deployment revisions (see the class comment); these two actions take no resource ARN.
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
-      resources: ['*'],
-    }));
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+        resources: ['*'],
+      }),
+    );
     // RegisterTaskDefinition with `tags` (the deployment) needs this on the new revision; only while registering it.
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ecs:TagResource'],
-      resources: [taskDefinitions],
-      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
-    }));
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: [taskDefinitions],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+      }),
+    );
     // One access point per sandbox: created only with both sandbox tags (and no others), tagged only while
     // being created, deleted only when it carries the deployment tag (never the functions' access point).
     // IAM has no condition key for an access point's root directory or POSIX user: those are the launcher's code.
     const accessPoints = this.accessPointArns();
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['elasticfilesystem:CreateAccessPoint'],
-      resources: [this.fileSystem.fileSystemArn, accessPoints],
-      conditions: {
-        Null: { [`aws:RequestTag/${SANDBOX_TAG.tenant}`]: 'false', [`aws:RequestTag/${SANDBOX_TAG.deployment}`]: 'false' },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [SANDBOX_TAG.tenant, SANDBOX_TAG.deployment] },
-      },
-    }));
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['elasticfilesystem:TagResource'],
-      resources: [accessPoints],
-      conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
-    }));
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['elasticfilesystem:DeleteAccessPoint'],
-      resources: [accessPoints],
-      conditions: { Null: { [`aws:ResourceTag/${SANDBOX_TAG.deployment}`]: 'false' } },
-    }));
-    principal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }));
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticfilesystem:CreateAccessPoint'],
+        resources: [this.fileSystem.fileSystemArn, accessPoints],
+        conditions: {
+          Null: { [`aws:RequestTag/${SANDBOX_TAG.tenant}`]: 'false', [`aws:RequestTag/${SANDBOX_TAG.deployment}`]: 'false' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [SANDBOX_TAG.tenant, SANDBOX_TAG.deployment] },
+        },
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticfilesystem:TagResource'],
+        resources: [accessPoints],
+        conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticfilesystem:DeleteAccessPoint'],
+        resources: [accessPoints],
+        conditions: { Null: { [`aws:ResourceTag/${SANDBOX_TAG.deployment}`]: 'false' } },
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
   }
 }

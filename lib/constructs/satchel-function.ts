@@ -69,12 +69,14 @@ export class SatchelFunction extends Construct {
       // Lambda checks the network-interface rights when it creates the function: they must be on the role itself.
       throw new Error(`${props.handler}: a function in the VPC gets its own role (with AWSLambdaVPCAccessExecutionRole), not a shared one`);
     }
-    this.role = props.role ?? new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Satchel ${props.handler}`,
-      // On the role resource (not a separate policy), so the rights exist before CreateFunction runs.
-      managedPolicies: props.vpc ? [iam.ManagedPolicy.fromAwsManagedPolicyName(VPC_ACCESS_POLICY)] : [],
-    });
+    this.role =
+      props.role ??
+      new iam.Role(this, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Satchel ${props.handler}`,
+        // On the role resource (not a separate policy), so the rights exist before CreateFunction runs.
+        managedPolicies: props.vpc ? [iam.ManagedPolicy.fromAwsManagedPolicyName(VPC_ACCESS_POLICY)] : [],
+      });
     logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -116,12 +118,19 @@ export class SatchelFunction extends Construct {
         commandHooks: props.commandHooks,
       },
     });
-    acknowledge(this.function, 'AwsSolutions-L1', 'Node.js 22 is the runtime the design pins; the local runtime and the '
-      + 'tests run the same major, so moving to a newer one is a deliberate, tested upgrade.');
+    acknowledge(
+      this.function,
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime the design pins; the local runtime and the ' +
+        'tests run the same major, so moving to a newer one is a deliberate, tested upgrade.',
+    );
     if (props.vpc) {
-      acknowledge(this.role, `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${VPC_ACCESS_POLICY}]`,
-        'Lambda creates, describes and deletes the function\'s network interfaces with these rights (ec2 actions without '
-        + 'resource-level permissions); AWSLambdaVPCAccessExecutionRole is that set plus writing logs, and AWS keeps it current.');
+      acknowledge(
+        this.role,
+        `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${VPC_ACCESS_POLICY}]`,
+        "Lambda creates, describes and deletes the function's network interfaces with these rights (ec2 actions without " +
+          'resource-level permissions); AWSLambdaVPCAccessExecutionRole is that set plus writing logs, and AWS keeps it current.',
+      );
     }
   }
 }

@@ -64,10 +64,13 @@ export class VectorSearch extends Construct {
     this.serverless = settings.vectorBackend === 'serverless';
     this.name = settings.vectorStoreName;
     for (const client of props.clients) {
-      this.clientRoles.set(client.name, new iam.Role(this, `${client.name}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Satchel ${client.name}: ${client.level} access to the vector index`,
-      }));
+      this.clientRoles.set(
+        client.name,
+        new iam.Role(this, `${client.name}Role`, {
+          assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+          description: `Satchel ${client.name}: ${client.level} access to the vector index`,
+        }),
+      );
     }
 
     const indexLogs = new logs.LogGroup(this, 'IndexProviderLogs', {
@@ -98,10 +101,12 @@ export class VectorSearch extends Construct {
       this.resourceArn = this.domainArn(settings);
       this.endpoint = `https://${domain.domainEndpoint}`;
       environment = { OPENSEARCH_SERVERLESS: 'false', OPENSEARCH_DOMAIN_NAME: domain.domainName };
-      indexFunctionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['es:DescribeDomain'],
-        resources: [domain.domainArn],
-      }));
+      indexFunctionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['es:DescribeDomain'],
+          resources: [domain.domainArn],
+        }),
+      );
       waitFor = domain;
     }
     this.grant(indexFunctionRole, 'write');
@@ -126,9 +131,11 @@ export class VectorSearch extends Construct {
       onEventHandler: createIndex.function,
       logGroup: indexLogs,
     });
-    acknowledge(provider.node.findChild('framework-onEvent').node.findChild('ServiceRole'),
+    acknowledge(
+      provider.node.findChild('framework-onEvent').node.findChild('ServiceRole'),
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'Role of the CDK Provider framework\'s own function (not configurable); the managed policy only writes its logs.');
+      "Role of the CDK Provider framework's own function (not configurable); the managed policy only writes its logs.",
+    );
     const index = new CustomResource(this, 'Index', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SatchelVectorIndex',
@@ -154,7 +161,10 @@ export class VectorSearch extends Construct {
 
   private domainArn(settings: Settings): string {
     return Stack.of(this).formatArn({
-      service: 'es', resource: 'domain', resourceName: settings.vectorStoreName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      service: 'es',
+      resource: 'domain',
+      resourceName: settings.vectorStoreName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   }
 
@@ -179,27 +189,43 @@ export class VectorSearch extends Construct {
     // Set on the L1 resource: the L2 `accessPolicies` would add a custom resource only to learn the ARN,
     // which is known from the fixed domain name.
     const arn = this.domainArn(settings);
-    const statement = (principals: string[], level: AccessLevel) => new iam.PolicyStatement({
-      principals: principals.map((p) => new iam.ArnPrincipal(p)),
-      actions: DOMAIN_ACTIONS[level],
-      resources: domainPaths(level).map((path) => `${arn}/${path}`),
-    });
+    const statement = (principals: string[], level: AccessLevel) =>
+      new iam.PolicyStatement({
+        principals: principals.map((p) => new iam.ArnPrincipal(p)),
+        actions: DOMAIN_ACTIONS[level],
+        resources: domainPaths(level).map((path) => `${arn}/${path}`),
+      });
     const byLevel = (level: AccessLevel) => clients.filter((c) => c.level === level).map((c) => c.arn);
     const statements = [statement([adminArn, ...byLevel('write')], 'write')];
     if (byLevel('read').length > 0) statements.push(statement(byLevel('read'), 'read'));
     (domain.node.defaultChild as opensearch.CfnDomain).accessPolicies = new iam.PolicyDocument({ statements }).toJSON();
     const reasons: [string, string][] = [
-      ['AwsSolutions-OS1', 'The item functions run outside the VPC (no NAT, cheaper cold starts); the domain is reached over '
-        + 'HTTPS with SigV4, and its resource policy names the function roles one by one.'],
-      ['AwsSolutions-OS3', 'Access is by IAM identity, not by IP: the resource policy allows only the search functions\' roles '
-        + 'and the index custom resource; Lambda has no fixed source IPs to allow-list.'],
-      ['AwsSolutions-OS4', 'Single-node starter domain (context openSearchInstanceType); dedicated masters triple the cost. '
-        + 'The index can be rebuilt from DynamoDB + S3, so the domain is not the system of record.'],
+      [
+        'AwsSolutions-OS1',
+        'The item functions run outside the VPC (no NAT, cheaper cold starts); the domain is reached over ' +
+          'HTTPS with SigV4, and its resource policy names the function roles one by one.',
+      ],
+      [
+        'AwsSolutions-OS3',
+        "Access is by IAM identity, not by IP: the resource policy allows only the search functions' roles " +
+          'and the index custom resource; Lambda has no fixed source IPs to allow-list.',
+      ],
+      [
+        'AwsSolutions-OS4',
+        'Single-node starter domain (context openSearchInstanceType); dedicated masters triple the cost. ' +
+          'The index can be rebuilt from DynamoDB + S3, so the domain is not the system of record.',
+      ],
       ['AwsSolutions-OS7', 'Single-node starter domain: zone awareness needs two or more data nodes. The index is derived data.'],
-      ['AwsSolutions-OS9[LogExport::SEARCH_SLOW_LOGS]', 'Slow logs would need a log-group resource policy custom resource; '
-        + 'search latency is visible in the functions\' traces and logs instead.'],
-      ['AwsSolutions-OS9[LogExport::INDEX_SLOW_LOGS]', 'Slow logs would need a log-group resource policy custom resource; '
-        + 'indexing latency is visible in the functions\' traces and logs instead.'],
+      [
+        'AwsSolutions-OS9[LogExport::SEARCH_SLOW_LOGS]',
+        'Slow logs would need a log-group resource policy custom resource; ' +
+          "search latency is visible in the functions' traces and logs instead.",
+      ],
+      [
+        'AwsSolutions-OS9[LogExport::INDEX_SLOW_LOGS]',
+        'Slow logs would need a log-group resource policy custom resource; ' +
+          "indexing latency is visible in the functions' traces and logs instead.",
+      ],
     ];
     for (const [rule, reason] of reasons) acknowledge(domain, rule, reason);
     return domain;
@@ -232,7 +258,11 @@ export class VectorSearch extends Construct {
     const rules = [
       {
         Rules: [
-          { ResourceType: 'index', Resource: indexResource, Permission: [...INDEX_ADMIN_PERMISSIONS, ...COLLECTION_INDEX_PERMISSIONS.write] },
+          {
+            ResourceType: 'index',
+            Resource: indexResource,
+            Permission: [...INDEX_ADMIN_PERMISSIONS, ...COLLECTION_INDEX_PERMISSIONS.write],
+          },
           { ResourceType: 'collection', Resource: [`collection/${name}`], Permission: ['aoss:DescribeCollectionItems'] },
         ],
         Principal: [adminArn],

@@ -51,7 +51,10 @@ test('the item writers bundle neither the OpenSearch client nor the S3 commands 
   const bundle = bundled('items/add-item');
   const has = (text: string) => ({ text, bundled: bundle.includes(text) });
   // requests are signed by lambdas/adapters/vector-index/opensearch-transport.ts on the AWS SDK's signer
-  expect([has('opensearch-js'), has('application/x-ndjson')]).toEqual([{ text: 'opensearch-js', bundled: false }, { text: 'application/x-ndjson', bundled: true }]);
+  expect([has('opensearch-js'), has('application/x-ndjson')]).toEqual([
+    { text: 'opensearch-js', bundled: false },
+    { text: 'application/x-ndjson', bundled: true },
+  ]);
   // the S3 client is tree-shaken to what items use: a require() of client-s3 keeps all its ~100 commands
   const unused = ['ListObjectsV2Command', 'DeleteBucketCommand', 'PutBucketLifecycleConfigurationCommand'];
   expect(unused.map(has)).toEqual(unused.map((text) => ({ text, bundled: false })));
@@ -61,7 +64,12 @@ test('the item writers bundle neither the OpenSearch client nor the S3 commands 
 test('the items search function bundles without the local-only search engine and word list', () => {
   const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'SearchBundlingTest');
-  new SatchelFunction(stack, 'Search', { handler: 'items/search-items', description: 'bundling test', environment: {}, logRetentionDays: 30 });
+  new SatchelFunction(stack, 'Search', {
+    handler: 'items/search-items',
+    description: 'bundling test',
+    environment: {},
+    logRetentionDays: 30,
+  });
   const assembly = app.synth();
   const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as { Metadata: Record<string, string> };
   const bundle = readFileSync(join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8');

@@ -1,8 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  DEFAULT_SCOPE_TTL_SECONDS, ITEM_SCOPES, KEY_FAMILIES, lifecycleRules, UNCONFIRMED_UPLOAD_TAG,
-  type BucketLifetimes, type ItemScope, type KeyFamily, type LifecycleRuleDef,
+  DEFAULT_SCOPE_TTL_SECONDS,
+  ITEM_SCOPES,
+  KEY_FAMILIES,
+  lifecycleRules,
+  UNCONFIRMED_UPLOAD_TAG,
+  type BucketLifetimes,
+  type ItemScope,
+  type KeyFamily,
+  type LifecycleRuleDef,
 } from '../../lambdas/kit/data-model';
 import { LAMBDAS_ROOT } from '../../lib/constructs/satchel-function';
 import { objectKeyOf } from '../../lambdas/shared/file-names';
@@ -51,19 +58,26 @@ describe('every key the code writes belongs to exactly one declared key family',
     expect(familyOf(stagingKey(AGENT, 'a.md'))[0].lifetime).toEqual({ kind: 'staged' });
     expect(familyOf(stagingKey(AGENT, 'a.md', 'ab'.repeat(32)))[0].lifetime).toEqual({ kind: 'staged' });
     expect(familyOf(locationKey(AGENT, 'a.md', newCopyLocation()))[0].lifetime).toEqual({ kind: 'live' });
-    expect(familyOf(multipartKey(AGENT, 'a.md', 'cd'.repeat(12)))[0]).toMatchObject({ lifetime: { kind: 'live' }, unreferencedTag: UNCONFIRMED_UPLOAD_TAG });
+    expect(familyOf(multipartKey(AGENT, 'a.md', 'cd'.repeat(12)))[0]).toMatchObject({
+      lifetime: { kind: 'live' },
+      unreferencedTag: UNCONFIRMED_UPLOAD_TAG,
+    });
   });
 
-  test('the source writes no key outside the declared families (every `<prefix>/$'+'{…}` key template in lambdas/)', () => {
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-      .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  test('the source writes no key outside the declared families (every `<prefix>/$' + '{…}` key template in lambdas/)', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
     const prefixes = new Map<string, string>();
     for (const file of files(LAMBDAS_ROOT)) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/`([a-z][a-z-]*)\/\$\{/g)) prefixes.set(`${match[1]}/`, relative(LAMBDAS_ROOT, file));
+      for (const match of readFileSync(file, 'utf8').matchAll(/`([a-z][a-z-]*)\/\$\{/g))
+        prefixes.set(`${match[1]}/`, relative(LAMBDAS_ROOT, file));
     }
     expect(prefixes.size).toBeGreaterThanOrEqual(3);
     const declared = new Set(KEY_FAMILIES.map((f) => `${f.prefix.split('/')[0]}/`));
-    for (const [prefix, file] of prefixes) expect({ prefix, file, declared: declared.has(prefix) }).toEqual({ prefix, file, declared: true });
+    for (const [prefix, file] of prefixes)
+      expect({ prefix, file, declared: declared.has(prefix) }).toEqual({ prefix, file, declared: true });
   });
 });
 
@@ -75,7 +89,11 @@ describe.each(SETTINGS)('lifecycle rules with %s', (_name, settings) => {
     for (const rule of expiring) expect(rule.prefix).toBeDefined();
     for (const family of KEY_FAMILIES.filter((f) => f.lifetime.kind === 'live')) {
       // only objects carrying the family's unreferenced tag, which no entry names (a confirm clears it first)
-      const untagged = expiring.filter((r) => applies(r, family) && !(family.unreferencedTag && r.tag && r.tag.key === family.unreferencedTag.key && r.tag.value === family.unreferencedTag.value));
+      const untagged = expiring.filter(
+        (r) =>
+          applies(r, family) &&
+          !(family.unreferencedTag && r.tag && r.tag.key === family.unreferencedTag.key && r.tag.value === family.unreferencedTag.value),
+      );
       expect(untagged.map((r) => r.id)).toEqual([]);
     }
   });
@@ -88,7 +106,7 @@ describe.each(SETTINGS)('lifecycle rules with %s', (_name, settings) => {
     }
   });
 
-  test('an item\'s bytes outlive its entry (written up to one Lambda run later) whatever the time of day; permanent scopes never expire', () => {
+  test("an item's bytes outlive its entry (written up to one Lambda run later) whatever the time of day; permanent scopes never expire", () => {
     for (const scope of ITEM_SCOPES) {
       const family = KEY_FAMILIES.find((f) => f.lifetime.kind === 'item' && f.lifetime.scope === scope)!;
       const matching = expiring.filter((r) => applies(r, family));
@@ -109,10 +127,12 @@ describe.each(SETTINGS)('lifecycle rules with %s', (_name, settings) => {
     for (const family of KEY_FAMILIES.filter((f) => f.lifetime.kind === 'staged')) {
       expect(expiring.filter((r) => applies(r, family)).map((r) => r.expirationDays)).toEqual([1]);
     }
-    expect(rules).toEqual(expect.arrayContaining([
-      { id: 'abort-multipart', abortIncompleteMultipartUploadDays: 1 },
-      { id: 'noncurrent-versions', noncurrentVersionExpirationDays: 1 },
-      { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
-    ]));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        { id: 'abort-multipart', abortIncompleteMultipartUploadDays: 1 },
+        { id: 'noncurrent-versions', noncurrentVersionExpirationDays: 1 },
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+      ]),
+    );
   });
 });

@@ -73,7 +73,11 @@ export function measure(assembly: CloudAssembly): Usage[] {
       const props = resource.Properties ?? {};
       if (resource.Type === 'AWS::Lambda::Function') {
         const variables = resolvedWorstCase(props.Environment?.Variables ?? {}) as Record<string, string>;
-        at(`${id} environment`, Object.entries(variables).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0), 'environmentBytes');
+        at(
+          `${id} environment`,
+          Object.entries(variables).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0),
+          'environmentBytes',
+        );
       }
       if (resource.Type === 'AWS::IAM::Role') {
         const inline = (props.Policies ?? []).reduce((n: number, p: { PolicyDocument: Json }) => n + compactLength(p.PolicyDocument), 0);
@@ -95,14 +99,16 @@ export function measure(assembly: CloudAssembly): Usage[] {
       }
     }
   }
-  for (const [role, chars] of rolePolicies) usage.push({ template: '(roles)', what: `${role} inline policies`, used: chars, limit: 'rolePolicyChars' });
+  for (const [role, chars] of rolePolicies)
+    usage.push({ template: '(roles)', what: `${role} inline policies`, used: chars, limit: 'rolePolicyChars' });
   return usage;
 }
 
 /** Fails with every figure over its budget (limit × share). */
 export function expectWithinLimits(assembly: CloudAssembly): Usage[] {
   const usage = measure(assembly);
-  const over = usage.filter((u) => u.used > LIMITS[u.limit].limit * LIMITS[u.limit].share)
+  const over = usage
+    .filter((u) => u.used > LIMITS[u.limit].limit * LIMITS[u.limit].share)
     .map((u) => `${u.template} ${u.what}: ${u.used} > ${LIMITS[u.limit].share} × ${LIMITS[u.limit].limit}`);
   expect(over).toEqual([]);
   return usage;

@@ -29,8 +29,10 @@ beforeAll(() => {
 afterAll(removeStubs);
 
 test('an API of 150 routes synthesizes with every stack, template, policy and environment within its AWS limit', () => {
-  const routes = [...built.api.surfaces.values()]
-    .reduce((n, s) => n + Object.keys(Template.fromStack(s).findResources('AWS::ApiGatewayV2::Route')).length, 0);
+  const routes = [...built.api.surfaces.values()].reduce(
+    (n, s) => n + Object.keys(Template.fromStack(s).findResources('AWS::ApiGatewayV2::Route')).length,
+    0,
+  );
   expect(routes).toBe(TARGET_ROUTES);
   const usage = expectWithinLimits(built.app.synth());
   // the parent stack does not grow with routes: it holds the API, the authorizer and one nested stack per surface

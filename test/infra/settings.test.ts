@@ -17,26 +17,59 @@ test('defaults: managed domain, 1024 dimensions, no launcher, kit TTLs', () => {
     noncurrentVersionDays: 1,
     sourceMapStackTraces: false,
     sandboxImageTag: 'latest',
-    quotas: { maxRunningSandboxesPerTenant: 10, maxPendingFetchesPerTenant: 20, maxMultipartUploadsPerCall: 10, fetchMinBytesPerSecond: 16384, ingestConcurrency: 16, ingestTenantConcurrency: 4 },
+    quotas: {
+      maxRunningSandboxesPerTenant: 10,
+      maxPendingFetchesPerTenant: 20,
+      maxMultipartUploadsPerCall: 10,
+      fetchMinBytesPerSecond: 16384,
+      ingestConcurrency: 16,
+      ingestTenantConcurrency: 4,
+    },
   });
   expect(settings({}).sandboxImageRepository).toBeUndefined();
 });
 
 test('quota context options are parsed and checked', () => {
-  expect(settings({ maxRunningSandboxesPerTenant: '3', maxPendingFetchesPerTenant: '5', fetchMinBytesPerSecond: '0' }).quotas)
-    .toMatchObject({ maxRunningSandboxesPerTenant: 3, maxPendingFetchesPerTenant: 5, fetchMinBytesPerSecond: 0 });
+  expect(
+    settings({ maxRunningSandboxesPerTenant: '3', maxPendingFetchesPerTenant: '5', fetchMinBytesPerSecond: '0' }).quotas,
+  ).toMatchObject({ maxRunningSandboxesPerTenant: 3, maxPendingFetchesPerTenant: 5, fetchMinBytesPerSecond: 0 });
   expect(() => settings({ maxRunningSandboxesPerTenant: '0' })).toThrow(/maxRunningSandboxesPerTenant must be at least 1/);
   expect(() => settings({ ingestConcurrency: 'many' })).toThrow(/ingestConcurrency must be a whole number/);
 });
 
 test('stage throttling, CORS origins and noncurrent-version days are parsed', () => {
-  expect(settings({ apiRateLimit: '5', apiBurstLimit: '10', corsOrigins: 'https://a.example.com, http://localhost:5173', noncurrentVersionDays: '30' }))
-    .toMatchObject({ apiRateLimit: 5, apiBurstLimit: 10, corsOrigins: ['https://a.example.com', 'http://localhost:5173'], noncurrentVersionDays: 30 });
+  expect(
+    settings({
+      apiRateLimit: '5',
+      apiBurstLimit: '10',
+      corsOrigins: 'https://a.example.com, http://localhost:5173',
+      noncurrentVersionDays: '30',
+    }),
+  ).toMatchObject({
+    apiRateLimit: 5,
+    apiBurstLimit: 10,
+    corsOrigins: ['https://a.example.com', 'http://localhost:5173'],
+    noncurrentVersionDays: 30,
+  });
 });
 
 test('context options are parsed', () => {
-  expect(settings({ vectorBackend: 'serverless', embeddingDimension: '256', sandboxLauncher: 'true', ttlSessionSeconds: '0', ttlAgentSeconds: '90', sourceMapStackTraces: 'true' }))
-    .toMatchObject({ vectorBackend: 'serverless', embeddingDimension: 256, sandboxLauncher: true, scopeTtlSeconds: { session: 0, agent: 90 }, sourceMapStackTraces: true });
+  expect(
+    settings({
+      vectorBackend: 'serverless',
+      embeddingDimension: '256',
+      sandboxLauncher: 'true',
+      ttlSessionSeconds: '0',
+      ttlAgentSeconds: '90',
+      sourceMapStackTraces: 'true',
+    }),
+  ).toMatchObject({
+    vectorBackend: 'serverless',
+    embeddingDimension: 256,
+    sandboxLauncher: true,
+    scopeTtlSeconds: { session: 0, agent: 90 },
+    sourceMapStackTraces: true,
+  });
 });
 
 test.each([

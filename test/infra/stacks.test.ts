@@ -11,7 +11,17 @@ import { functionName, ROUTES, type Route } from '../../lambdas/routes';
 import { MCP_TARGETS } from '../../lambdas/mcp/service/targets';
 import { SANDBOX_DESKTOP, SANDBOX_EFS_ROOT, SANDBOX_LAMBDA_MOUNT } from '../../lib/constructs/sandbox-storage';
 import { expectWithinLimits } from './limits';
-import { allResources, apiTemplates, buildApp, logicalIdAt, removeStubs, TABLES_UNDER_TEST, tableRef, throughDataOutputs, type Resources } from './support';
+import {
+  allResources,
+  apiTemplates,
+  buildApp,
+  logicalIdAt,
+  removeStubs,
+  TABLES_UNDER_TEST,
+  tableRef,
+  throughDataOutputs,
+  type Resources,
+} from './support';
 
 // Synthesis of both stacks takes tens of seconds on a shared machine: build each variant once.
 jest.setTimeout(600_000);
@@ -54,13 +64,17 @@ function lambdaOf(spec: FunctionSpec) {
 /** Every action granted to a function's role (its own role, or the search role imported from the data stack). */
 function actionsOf(spec: FunctionSpec): string[] {
   return ofType('AWS::IAM::Policy')
-    .filter((r) => cdkPath(r).startsWith(`${home(spec)}/${spec.name}/Role/`) || cdkPath(r).startsWith(`${home(spec)}/${spec.name}SearchRole/`))
+    .filter(
+      (r) => cdkPath(r).startsWith(`${home(spec)}/${spec.name}/Role/`) || cdkPath(r).startsWith(`${home(spec)}/${spec.name}SearchRole/`),
+    )
     .flatMap((r) => r.Properties.PolicyDocument.Statement)
     .flatMap((s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 }
 
 /** What the functions' OPENSEARCH_ENDPOINT must name: the data stack's domain endpoint. */
-const domainEndpoint = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdAt(data, 'SatchelData/VectorSearch/Domain/Resource'), 'DomainEndpoint'] }]] });
+const domainEndpoint = () => ({
+  'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdAt(data, 'SatchelData/VectorSearch/Domain/Resource'), 'DomainEndpoint'] }]],
+});
 const bucketRef = () => ({ Ref: logicalIdAt(data, 'SatchelData/DataBucket/Resource') });
 
 test('the real tables hold every kind of access the stacks wire, so no loop below runs over nothing', () => {
@@ -77,12 +91,24 @@ test('the real tables hold every kind of access the stacks wire, so no loop belo
     'schedule job': jobs.some((j) => 'schedule' in j.trigger),
     'open route': routes.some((r) => !r.auth),
   };
-  expect(Object.entries(kinds).filter(([, present]) => !present).map(([kind]) => kind)).toEqual([]);
+  expect(
+    Object.entries(kinds)
+      .filter(([, present]) => !present)
+      .map(([kind]) => kind),
+  ).toEqual([]);
 });
 
 const WRITE_ACTIONS = [
-  'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem',
-  's3:PutObject', 's3:DeleteObject*', 's3:Abort*', 's3:PutObjectLegalHold', 'es:ESHttpPut', 'es:ESHttpDelete',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  's3:PutObject',
+  's3:DeleteObject*',
+  's3:Abort*',
+  's3:PutObjectLegalHold',
+  'es:ESHttpPut',
+  'es:ESHttpDelete',
 ];
 
 describe('data stack', () => {
@@ -114,7 +140,12 @@ describe('data stack', () => {
     data.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         VersioningConfiguration: { Status: 'Enabled' },
       }),
@@ -127,20 +158,33 @@ describe('data stack', () => {
       { Id: 'items-temporary', Prefix: 'items/temporary/', ExpirationInDays: 2, Status: 'Enabled' },
       { Id: 'unconfirmed-uploads', Prefix: 'incoming/', ExpirationInDays: 1, Status: 'Enabled' },
       { Id: 'unconfirmed-items-uploads', Prefix: 'items/uploads/', ExpirationInDays: 1, Status: 'Enabled' },
-      { Id: 'unconfirmed-sync-uploads', Prefix: 'sync/', TagFilters: [{ Key: 'satchel-upload', Value: 'unconfirmed' }], ExpirationInDays: 1, Status: 'Enabled' },
+      {
+        Id: 'unconfirmed-sync-uploads',
+        Prefix: 'sync/',
+        TagFilters: [{ Key: 'satchel-upload', Value: 'unconfirmed' }],
+        ExpirationInDays: 1,
+        Status: 'Enabled',
+      },
       { Id: 'abort-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
       { Id: 'noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
       { Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
     ]);
-    expect(bucket.CorsConfiguration.CorsRules).toEqual([expect.objectContaining({
-      AllowedOrigins: ['*'],
-      AllowedMethods: ['GET', 'PUT', 'HEAD'],
-      ExposedHeaders: expect.arrayContaining(['ETag']),
-    })]);
+    expect(bucket.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({
+        AllowedOrigins: ['*'],
+        AllowedMethods: ['GET', 'PUT', 'HEAD'],
+        ExposedHeaders: expect.arrayContaining(['ETag']),
+      }),
+    ]);
     data.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
     });
   });
 
@@ -200,12 +244,14 @@ describe('data stack', () => {
     data.resourceCountIs('Custom::SatchelVectorIndex', 1);
     data.hasResourceProperties('Custom::SatchelVectorIndex', { index: 'satchel-items', dimension: 1024 });
     data.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({
-        OPENSEARCH_DOMAIN_NAME: { Ref: logicalIdAt(data, 'SatchelData/VectorSearch/Domain/Resource') },
-        OPENSEARCH_ENDPOINT: domainEndpoint(),
-        OPENSEARCH_INDEX: 'satchel-items',
-        EMBEDDING_DIMENSION: '1024',
-      }) },
+      Environment: {
+        Variables: Match.objectLike({
+          OPENSEARCH_DOMAIN_NAME: { Ref: logicalIdAt(data, 'SatchelData/VectorSearch/Domain/Resource') },
+          OPENSEARCH_ENDPOINT: domainEndpoint(),
+          OPENSEARCH_INDEX: 'satchel-items',
+          EMBEDDING_DIMENSION: '1024',
+        }),
+      },
     });
   });
 
@@ -226,38 +272,67 @@ describe('data stack', () => {
     });
     data.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
-      Volumes: [Match.objectLike({
-        EFSVolumeConfiguration: Match.objectLike({ TransitEncryption: 'ENABLED', AuthorizationConfig: { IAM: 'ENABLED' } }),
-      })],
+      Volumes: [
+        Match.objectLike({
+          EFSVolumeConfiguration: Match.objectLike({ TransitEncryption: 'ENABLED', AuthorizationConfig: { IAM: 'ENABLED' } }),
+        }),
+      ],
       ContainerDefinitions: [Match.objectLike({ MountPoints: [Match.objectLike({ ContainerPath: SANDBOX_DESKTOP, ReadOnly: false })] })],
     });
   });
 
-  test('the sandbox task role mounts EFS only through an access point: never the root, never the functions\' access point, never as root (issue 12)', () => {
+  test("the sandbox task role mounts EFS only through an access point: never the root, never the functions' access point, never as root (issue 12)", () => {
     const all = resources(data);
     const taskDefinition = Object.values(all).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
     const taskRoleId = taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0];
     const functionsAccessPoint = Object.keys(all).find((id) => all[id].Type === 'AWS::EFS::AccessPoint')!;
     const efs = Object.values(all)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(taskRoleId))
-      .flatMap((r) => r.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Condition?: Record<string, any>; Resource: unknown }[])
+      .flatMap(
+        (r) =>
+          r.Properties.PolicyDocument.Statement as {
+            Effect: string;
+            Action: string | string[];
+            Condition?: Record<string, any>;
+            Resource: unknown;
+          }[],
+      )
       .filter((st) => JSON.stringify(st.Action).includes('elasticfilesystem:'));
     const allows = efs.filter((st) => st.Effect === 'Allow');
     expect(allows).toHaveLength(1);
     expect([allows[0].Action].flat().sort()).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);
     expect(JSON.stringify(allows[0].Resource)).toContain('SandboxFileSystem');
     expect(allows[0].Condition).toEqual({
-      ArnLike: { 'elasticfilesystem:AccessPointArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticfilesystem:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':access-point/*']] } },
+      ArnLike: {
+        'elasticfilesystem:AccessPointArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':elasticfilesystem:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':access-point/*',
+            ],
+          ],
+        },
+      },
       Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
     });
     const denies = efs.filter((st) => st.Effect === 'Deny');
     const denied = (condition: unknown) => denies.find((st) => JSON.stringify(st.Condition) === JSON.stringify(condition));
     // a mount without an access point is the whole file system
-    expect([denied({ Null: { 'elasticfilesystem:AccessPointArn': 'true' } })!.Action].flat()).toEqual(expect.arrayContaining(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']));
+    expect([denied({ Null: { 'elasticfilesystem:AccessPointArn': 'true' } })!.Action].flat()).toEqual(
+      expect.arrayContaining(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+    );
     // the functions' access point sees every desktop
     const notFunctions = denies.find((st) => st.Condition?.ArnEquals)!;
     expect(JSON.stringify(notFunctions.Condition!.ArnEquals['elasticfilesystem:AccessPointArn'])).toContain(functionsAccessPoint);
-    expect([notFunctions.Action].flat()).toEqual(expect.arrayContaining(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']));
+    expect([notFunctions.Action].flat()).toEqual(
+      expect.arrayContaining(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+    );
     expect(denies.find((st) => !st.Condition && st.Action === 'elasticfilesystem:ClientRootAccess')).toBeDefined();
     // the task definition CDK makes names no access point: started as-is it cannot mount at all
     expect(taskDefinition.Properties.Volumes[0].EFSVolumeConfiguration.AuthorizationConfig).toEqual({ IAM: 'ENABLED' });
@@ -271,7 +346,9 @@ describe('data stack', () => {
   });
 
   test('retained resources keep their logical ids: a change of id would make CloudFormation replace (lose) the data', () => {
-    const retained = Object.entries(resources(data)).filter(([, r]) => r.DeletionPolicy?.startsWith('Retain')).map(([id, r]) => `${r.Type} ${id}`);
+    const retained = Object.entries(resources(data))
+      .filter(([, r]) => r.DeletionPolicy?.startsWith('Retain'))
+      .map(([id, r]) => `${r.Type} ${id}`);
     expect(retained.sort()).toEqual([
       'AWS::DynamoDB::Table ApiKeysTable9F4DC7E7',
       'AWS::DynamoDB::Table DeploymentsTable5D087E52',
@@ -303,10 +380,12 @@ describe('API stack', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        Environment: { Variables: expect.objectContaining({
-          POWERTOOLS_SERVICE_NAME: 'satchel',
-          POWERTOOLS_METRICS_NAMESPACE: 'Satchel',
-        }) },
+        Environment: {
+          Variables: expect.objectContaining({
+            POWERTOOLS_SERVICE_NAME: 'satchel',
+            POWERTOOLS_METRICS_NAMESPACE: 'Satchel',
+          }),
+        },
         LoggingConfig: { LogGroup: expect.anything() },
       });
     }
@@ -315,7 +394,7 @@ describe('API stack', () => {
     expect(functions.filter((fn) => fn.Properties.Environment.Variables.NODE_OPTIONS !== undefined)).toEqual([]);
   });
 
-  test('one nested stack per surface (handler folder) holds that surface\'s functions, routes and jobs', () => {
+  test("one nested stack per surface (handler folder) holds that surface's functions, routes and jobs", () => {
     const surfaces = new Set(specs.map((s) => surfaceOf(s.handler)));
     expect(surfaces.size).toBeGreaterThan(3);
     parent.resourceCountIs('AWS::CloudFormation::Stack', surfaces.size);
@@ -357,7 +436,9 @@ describe('API stack', () => {
   test('each function gets the env vars of exactly the tables and bucket its row names, each naming that table or bucket', () => {
     for (const s of specs) {
       const variables = lambdaOf(s).Environment.Variables as Record<string, unknown>;
-      const tableVars = Object.keys(variables).filter((k) => k.startsWith('TABLE_')).sort();
+      const tableVars = Object.keys(variables)
+        .filter((k) => k.startsWith('TABLE_'))
+        .sort();
       const named = Object.keys(s.access.tables ?? {}) as TableId[];
       expect(tableVars).toEqual(named.map(tableEnvVar).sort());
       for (const id of named) expect(throughDataOutputs(data, variables[tableEnvVar(id)])).toEqual(tableRef(data, id));
@@ -367,8 +448,13 @@ describe('API stack', () => {
   });
 
   test('a read-only row gets no write action; a write row does', () => {
-    const readOnly = specs.filter((s) => Object.values(s.access.tables ?? {}).every((l) => l === 'read')
-      && s.access.bucket !== 'write' && s.access.search !== 'write' && !s.access.sandbox);
+    const readOnly = specs.filter(
+      (s) =>
+        Object.values(s.access.tables ?? {}).every((l) => l === 'read') &&
+        s.access.bucket !== 'write' &&
+        s.access.search !== 'write' &&
+        !s.access.sandbox,
+    );
     expect(readOnly.length).toBeGreaterThan(1);
     for (const s of readOnly) {
       const actions = actionsOf(s);
@@ -392,14 +478,16 @@ describe('API stack', () => {
         .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
         .filter((st) => JSON.stringify(st.Action).includes('s3:'));
       expect(s3.length).toBeGreaterThan(0);
-      const objectResources = s3.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+      const objectResources = s3
+        .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
         .map((r) => JSON.stringify(r))
         .filter((r) => r.includes('/'));
       expect(objectResources.length).toBeGreaterThan(0);
       // every object ARN ends with the surface's prefix (or, for writers, its staging prefix): `…/sync/*`, never `…/*`
       for (const r of objectResources) expect(r).toMatch(new RegExp(`"/${prefixOf[s.handler.split('/')[0]]}\\*"`));
       // sync writers reach the staged uploads (presign signs them, confirm copies them); readers do not
-      if (s.handler.startsWith('sync/')) expect([s.handler, objectResources.some((r) => r.includes('"/incoming/*"'))]).toEqual([s.handler, s.access.bucket === 'write']);
+      if (s.handler.startsWith('sync/'))
+        expect([s.handler, objectResources.some((r) => r.includes('"/incoming/*"'))]).toEqual([s.handler, s.access.bucket === 'write']);
       // read rows cannot write or delete there either
       if (s.access.bucket === 'read') expect(s3.flatMap((st) => [st.Action].flat()).filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
     }
@@ -410,23 +498,32 @@ describe('API stack', () => {
     expect(variablesOf('files/create-deployment')).toMatchObject({ SATCHEL_MAX_RUNNING_SANDBOXES: '10' });
     expect(variablesOf('sync/presign-urls')).toMatchObject({ SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL: '10' });
     expect(variablesOf('items/add-item')).toMatchObject({ SATCHEL_MAX_PENDING_FETCHES: '20', SATCHEL_FETCH_MIN_BYTES_PER_SECOND: '16384' });
-    expect(variablesOf('items/process-manifest-changes')).toMatchObject({ SATCHEL_INGEST_CONCURRENCY: '16', SATCHEL_INGEST_TENANT_CONCURRENCY: '4' });
+    expect(variablesOf('items/process-manifest-changes')).toMatchObject({
+      SATCHEL_INGEST_CONCURRENCY: '16',
+      SATCHEL_INGEST_TENANT_CONCURRENCY: '4',
+    });
     expect(variablesOf('files/list-deployments').SATCHEL_MAX_RUNNING_SANDBOXES).toBeUndefined();
   });
 
-  test('search and embed rows: OpenSearch env naming the data stack\'s domain, Bedrock limited to the Titan V2 model', () => {
+  test("search and embed rows: OpenSearch env naming the data stack's domain, Bedrock limited to the Titan V2 model", () => {
     const searchers = specs.filter((s) => s.access.search);
     expect(searchers.length).toBeGreaterThan(0);
     for (const s of searchers) {
       const variables = lambdaOf(s).Environment.Variables;
-      expect(variables).toMatchObject({ SATCHEL_VECTOR_BACKEND: 'opensearch', OPENSEARCH_INDEX: 'satchel-items', OPENSEARCH_SERVERLESS: 'false' });
+      expect(variables).toMatchObject({
+        SATCHEL_VECTOR_BACKEND: 'opensearch',
+        OPENSEARCH_INDEX: 'satchel-items',
+        OPENSEARCH_SERVERLESS: 'false',
+      });
       expect(throughDataOutputs(data, variables.OPENSEARCH_ENDPOINT)).toEqual(domainEndpoint());
     }
     const embedders = specs.filter((s) => s.access.embed);
     expect(embedders.length).toBeGreaterThan(0);
     for (const s of embedders) {
       expect(lambdaOf(s).Environment.Variables).toMatchObject({
-        SATCHEL_EMBEDDER: 'bedrock', BEDROCK_MODEL_ID: 'amazon.titan-embed-text-v2:0', EMBEDDING_DIMENSION: '1024',
+        SATCHEL_EMBEDDER: 'bedrock',
+        BEDROCK_MODEL_ID: 'amazon.titan-embed-text-v2:0',
+        EMBEDDING_DIMENSION: '1024',
       });
     }
     const bedrock = ofType('AWS::IAM::Policy')
@@ -498,14 +595,17 @@ describe('API stack', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(streamed.length);
     for (const job of scheduled) {
-      expect(ofType('AWS::Events::Rule').map((r) => r.Properties.ScheduleExpression)).toContain((job.trigger as { schedule: string }).schedule);
+      expect(ofType('AWS::Events::Rule').map((r) => r.Properties.ScheduleExpression)).toContain(
+        (job.trigger as { schedule: string }).schedule,
+      );
     }
     for (const job of streamed) {
       const trigger = job.trigger as StreamTrigger;
       expect(TABLES[trigger.stream].stream).toBeDefined();
       const fn = lambdaOf(jobFunction(job));
-      const mapping = mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes(
-        Object.entries(apiResources).find(([, r]) => r.Properties === fn)![0]))!.Properties;
+      const mapping = mappings.find((m) =>
+        JSON.stringify(m.Properties.FunctionName).includes(Object.entries(apiResources).find(([, r]) => r.Properties === fn)![0]),
+      )!.Properties;
       expect(throughDataOutputs(data, mapping.EventSourceArn)).toEqual({ 'Fn::GetAtt': [tableRef(data, trigger.stream).Ref, 'StreamArn'] });
       expect(mapping).toMatchObject({
         BatchSize: trigger.batchSize,
@@ -519,8 +619,9 @@ describe('API stack', () => {
       expect(cdkPath(apiResources[deadLetters[0]])).toBe(`${home(jobFunction(job))}/${jobFunction(job).name}DeadLetters/Resource`);
       expect(trigger.batchSize).toBeLessThanOrEqual(10);
       // named after the stream's view type: a new stream (new ARN, same output) replaces the mapping
-      expect(Object.keys(apiResources).filter((id) => apiResources[id].Properties === mapping))
-        .toEqual([`${jobFunction(job).name}NewAndOldImagesMapping`]);
+      expect(Object.keys(apiResources).filter((id) => apiResources[id].Properties === mapping)).toEqual([
+        `${jobFunction(job).name}NewAndOldImagesMapping`,
+      ]);
       expect(trigger.filters.length).toBeGreaterThan(0);
     }
   });
@@ -571,7 +672,9 @@ describe('API stack', () => {
 
   test('outputs: API URL, every table name and the bucket name under their stable names', () => {
     const outputs = parent.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(outputs[API_URL_OUTPUT]).toEqual({ Value: { 'Fn::GetAtt': [logicalIdAt(parent, 'SatchelApi/HttpApi/Resource'), 'ApiEndpoint'] } });
+    expect(outputs[API_URL_OUTPUT]).toEqual({
+      Value: { 'Fn::GetAtt': [logicalIdAt(parent, 'SatchelApi/HttpApi/Resource'), 'ApiEndpoint'] },
+    });
     // each names the data stack's own table (the key table included), read through its output
     for (const id of tableIds) expect(throughDataOutputs(data, outputs[tableOutput(id)].Value)).toEqual(tableRef(data, id));
     expect(throughDataOutputs(data, outputs[BUCKET_NAME_OUTPUT].Value)).toEqual(bucketRef());

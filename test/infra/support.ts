@@ -50,9 +50,16 @@ export function buildApp(context: Record<string, string> = {}, tables: FunctionT
   return { app, ...built };
 }
 
-export type Resources = Record<string, {
-  Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]; Metadata?: Record<string, string>;
-}>;
+export type Resources = Record<
+  string,
+  {
+    Type: string;
+    Properties: Record<string, any>;
+    DeletionPolicy?: string;
+    DependsOn?: string[];
+    Metadata?: Record<string, string>;
+  }
+>;
 
 /** The API stack and each of its surface stacks, by construct path (`SatchelApi`, `SatchelApi/ItemsSurface`, …). */
 export function apiTemplates(api: SatchelApiStack): Map<string, Template> {
@@ -69,13 +76,17 @@ export function allResources(templates: Iterable<Template>): Resources {
 
 /** The logical id of the one resource of `template` at a construct path (`SatchelData/ApiKeysTable/Resource`). */
 export function logicalIdAt(template: Template, path: string): string {
-  const ids = Object.entries(template.toJSON().Resources as Resources).filter(([, r]) => r.Metadata?.['aws:cdk:path'] === path).map(([id]) => id);
+  const ids = Object.entries(template.toJSON().Resources as Resources)
+    .filter(([, r]) => r.Metadata?.['aws:cdk:path'] === path)
+    .map(([id]) => id);
   expect(ids).toEqual([expect.any(String)]);
   return ids[0];
 }
 
 /** The data stack's table of a data-model id, as a `Ref` (what its name resolves to). */
-export const tableRef = (data: Template, id: TableId) => ({ Ref: logicalIdAt(data, `SatchelData/${id.charAt(0).toUpperCase()}${id.slice(1)}Table/Resource`) });
+export const tableRef = (data: Template, id: TableId) => ({
+  Ref: logicalIdAt(data, `SatchelData/${id.charAt(0).toUpperCase()}${id.slice(1)}Table/Resource`),
+});
 
 /**
  * `value` with every weak reference to a data stack output (`Fn::GetStackOutput`) replaced by that

@@ -7,7 +7,9 @@ import { buildApp, removeStubs } from './support';
 
 /** `npx cdk synth` prints nothing a user cannot act on: no unset feature flags, no construct warnings. */
 const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-const recommended = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+const recommended = JSON.parse(
+  readFileSync(join(PROJECT_ROOT, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8'),
+) as Record<string, unknown>;
 
 /** Flags kept at their old behaviour because they would change a deployed stack (docs/decisions.md). */
 const KEPT_OFF = [
@@ -38,7 +40,8 @@ test('with the context of cdk.json, no stack carries a warning', () => {
   const { app, data, api } = buildApp(cdkJson.context as Record<string, string>);
   app.synth();
   // the surfaces' nested stacks report through their parent
-  for (const stack of [data, api]) expect([stack.node.path, Annotations.fromStack(stack).findWarning('*', Match.anyValue())]).toEqual([stack.node.path, []]);
+  for (const stack of [data, api])
+    expect([stack.node.path, Annotations.fromStack(stack).findWarning('*', Match.anyValue())]).toEqual([stack.node.path, []]);
 });
 
 test('the flags change nothing in the templates of a deployed stack', () => {

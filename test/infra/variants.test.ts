@@ -13,7 +13,14 @@ let api: Template[];
 let nagViolations: unknown[];
 
 beforeAll(() => {
-  const built = buildApp({ vectorBackend: 'serverless', sandboxLauncher: 'true', sandboxImageRepository: 'satchel-sandbox', sandboxImageTag: 'v1', embeddingDimension: '512', sourceMapStackTraces: 'true' });
+  const built = buildApp({
+    vectorBackend: 'serverless',
+    sandboxLauncher: 'true',
+    sandboxImageRepository: 'satchel-sandbox',
+    sandboxImageTag: 'v1',
+    embeddingDimension: '512',
+    sourceMapStackTraces: 'true',
+  });
   data = Template.fromStack(built.data);
   api = [...apiTemplates(built.api).values()];
   const assembly = built.app.synth();
@@ -27,19 +34,31 @@ const ref = (path: string) => ({ Ref: logicalIdAt(data, `SatchelData/${path}`) }
 const attribute = (path: string, name: string) => ({ 'Fn::GetAtt': [logicalIdAt(data, `SatchelData/${path}`), name] });
 
 const functionsWith = (predicate: (variables: Record<string, unknown>) => boolean) =>
-  Object.values(allResources(api)).filter((r) => r.Type === 'AWS::Lambda::Function' && predicate(r.Properties.Environment?.Variables ?? {}));
-const statements = () => Object.values(allResources(api)).filter((r) => r.Type === 'AWS::IAM::Policy')
-  .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]);
+  Object.values(allResources(api)).filter(
+    (r) => r.Type === 'AWS::Lambda::Function' && predicate(r.Properties.Environment?.Variables ?? {}),
+  );
+const statements = () =>
+  Object.values(allResources(api))
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]);
 
 test('vectorBackend=serverless: a vector collection with encryption, network and data access policies, no domain', () => {
   data.resourceCountIs('AWS::OpenSearchService::Domain', 0);
-  data.hasResource('AWS::OpenSearchServerless::Collection', { DeletionPolicy: 'RetainExceptOnCreate', Properties: { Name: 'satchel-vectors', Type: 'VECTORSEARCH', StandbyReplicas: 'DISABLED' } });
-  data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'encryption', Policy: Match.stringLikeRegexp('"AWSOwnedKey":true') });
+  data.hasResource('AWS::OpenSearchServerless::Collection', {
+    DeletionPolicy: 'RetainExceptOnCreate',
+    Properties: { Name: 'satchel-vectors', Type: 'VECTORSEARCH', StandbyReplicas: 'DISABLED' },
+  });
+  data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', {
+    Type: 'encryption',
+    Policy: Match.stringLikeRegexp('"AWSOwnedKey":true'),
+  });
   data.hasResourceProperties('AWS::OpenSearchServerless::SecurityPolicy', { Type: 'network' });
   data.hasResourceProperties('AWS::OpenSearchServerless::AccessPolicy', { Type: 'data' });
   data.hasResourceProperties('Custom::SatchelVectorIndex', { dimension: 512 });
   const endpoint = attribute('VectorSearch/Collection', 'CollectionEndpoint');
-  data.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ OPENSEARCH_ENDPOINT: endpoint, OPENSEARCH_SERVERLESS: 'true' }) } });
+  data.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ OPENSEARCH_ENDPOINT: endpoint, OPENSEARCH_SERVERLESS: 'true' }) },
+  });
   const searchRows = specs.filter((s) => s.access.search).length;
   expect(searchRows).toBeGreaterThan(0);
   const searchers = functionsWith((v) => v.SATCHEL_VECTOR_BACKEND === 'opensearch');
@@ -49,8 +68,9 @@ test('vectorBackend=serverless: a vector collection with encryption, network and
     expect(throughDataOutputs(data, fn.Properties.Environment.Variables.OPENSEARCH_ENDPOINT)).toEqual(endpoint);
   }
   // the search-only roles: read and describe the index, nothing that writes (_bulk, _delete_by_query need WriteDocument)
-  const policy = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
-    .find((r) => r.Type === 'AWS::OpenSearchServerless::AccessPolicy')!.Properties.Policy;
+  const policy = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>).find(
+    (r) => r.Type === 'AWS::OpenSearchServerless::AccessPolicy',
+  )!.Properties.Policy;
   const text = JSON.stringify(policy);
   const readRule = text.match(/Permission\\":\[\\"aoss:DescribeIndex\\",\\"aoss:ReadDocument\\"\]\}\],\\"Principal\\":\[\\"",\{[^}]*\}/g);
   expect(readRule).toHaveLength(1);
@@ -82,24 +102,37 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
   const launchers = functionsWith((v) => v.SANDBOX_LAUNCHER !== undefined);
   expect(launchers).toHaveLength(sandboxed.length + 1);
   for (const fn of launchers) {
-    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({ SANDBOX_LAUNCHER: 'ecs', SANDBOX_CLUSTER_ARN: cluster });
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({
+      SANDBOX_LAUNCHER: 'ecs',
+      SANDBOX_CLUSTER_ARN: cluster,
+    });
   }
   const passRoles = statements().filter((st) => st.Action === 'iam:PassRole');
   expect(passRoles).toHaveLength(launchers.length);
   for (const st of passRoles) {
-    expect(throughDataOutputs(data, (st as { Resource?: unknown }).Resource))
-      .toEqual([attribute('Sandbox/TaskDefinition/TaskRole/Resource', 'Arn'), attribute('Sandbox/TaskDefinition/ExecutionRole/Resource', 'Arn')]);
+    expect(throughDataOutputs(data, (st as { Resource?: unknown }).Resource)).toEqual([
+      attribute('Sandbox/TaskDefinition/TaskRole/Resource', 'Arn'),
+      attribute('Sandbox/TaskDefinition/ExecutionRole/Resource', 'Arn'),
+    ]);
   }
-  expect(statements()).toEqual(expect.arrayContaining([
-    expect.objectContaining({ Action: 'ecs:RunTask', Condition: { ArnEquals: { 'ecs:cluster': expect.anything() } } }),
-    expect.objectContaining({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } }),
-    // RegisterTaskDefinition with tags needs TagResource on the new revision, and only then
-    expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } }),
-    expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } }),
-  ]));
+  expect(statements()).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ Action: 'ecs:RunTask', Condition: { ArnEquals: { 'ecs:cluster': expect.anything() } } }),
+      expect.objectContaining({
+        Action: 'iam:PassRole',
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+      // RegisterTaskDefinition with tags needs TagResource on the new revision, and only then
+      expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } }),
+      expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } } }),
+    ]),
+  );
   // one EFS access point per sandbox: created only with the sandbox tags, tagged only then, deleted only when tagged
   for (const fn of launchers) {
-    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({ SANDBOX_FILE_SYSTEM_ID: ref('Sandbox/FileSystem/Resource'), SANDBOX_USER_ID: '1000' });
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({
+      SANDBOX_FILE_SYSTEM_ID: ref('Sandbox/FileSystem/Resource'),
+      SANDBOX_USER_ID: '1000',
+    });
   }
   // (the sandbox file functions' own mount grants, through their access point, are not the launcher's)
   const efs = statements().filter((st) => /elasticfilesystem:(?!Client)/.test(JSON.stringify(st.Action)));
@@ -127,32 +160,46 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
   expect(launchStatements).toHaveLength(launchers.length);
   for (const st of launchStatements) expect(throughDataOutputs(data, st.Condition)).toEqual({ ArnEquals: { 'ecs:cluster': cluster } });
   // the image comes from the private ECR repository named in context; the execution role may pull it
-  const container = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
-    .find((r) => r.Type === 'AWS::ECS::TaskDefinition')!.Properties.ContainerDefinitions[0];
+  const container = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>).find(
+    (r) => r.Type === 'AWS::ECS::TaskDefinition',
+  )!.Properties.ContainerDefinitions[0];
   expect(JSON.stringify(container.Image)).toMatch(/satchel-sandbox:v1/);
   const dataStatements = Object.values(data.toJSON().Resources as Record<string, { Type: string; Properties: any }>)
-    .filter((r) => r.Type === 'AWS::IAM::Policy').flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
-  expect(dataStatements).toEqual(expect.arrayContaining([
-    expect.objectContaining({ Action: expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']), Resource: expect.anything() }),
-    expect.objectContaining({ Action: 'ecr:GetAuthorizationToken' }),
-  ]));
-  expect(JSON.stringify(dataStatements.find((st) => JSON.stringify(st.Action).includes('ecr:BatchGetImage'))!.Resource)).toMatch(/repository\/satchel-sandbox/);
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r) => r.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  expect(dataStatements).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        Action: expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']),
+        Resource: expect.anything(),
+      }),
+      expect.objectContaining({ Action: 'ecr:GetAuthorizationToken' }),
+    ]),
+  );
+  expect(JSON.stringify(dataStatements.find((st) => JSON.stringify(st.Action).includes('ecr:BatchGetImage'))!.Resource)).toMatch(
+    /repository\/satchel-sandbox/,
+  );
   // no NAT: the launcher and the tasks reach ECS, EFS, ECR and Logs through interface endpoints
   data.resourceCountIs('AWS::EC2::NatGateway', 0);
   data.resourceCountIs('AWS::EC2::VPCEndpoint', 7);
-  data.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.elasticfilesystem$')])] } });
+  data.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+    VpcEndpointType: 'Interface',
+    ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.elasticfilesystem$')])] },
+  });
 });
 
 test('sourceMapStackTraces=true: every function, the index custom resource too, resolves stack traces through its source map', () => {
-  const functions = Object.values(allResources([data, ...api]))
-    .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'satchel');
+  const functions = Object.values(allResources([data, ...api])).filter(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'satchel',
+  );
   expect(functions.length).toBeGreaterThan(specs.length); // the routes, jobs, authorizer and the index custom resource
   for (const fn of functions) expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
 });
 
 test('the collection keeps its logical id (a new one would replace it and lose the index)', () => {
   const retained = Object.entries(data.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
-    .filter(([, r]) => r.DeletionPolicy?.startsWith('Retain') && r.Type.startsWith('AWS::OpenSearch')).map(([id]) => id);
+    .filter(([, r]) => r.DeletionPolicy?.startsWith('Retain') && r.Type.startsWith('AWS::OpenSearch'))
+    .map(([id]) => id);
   expect(retained).toEqual(['VectorSearchCollection6AB9157A']);
 });
 

@@ -35,7 +35,9 @@ describe('GET /openapi.json', () => {
   it('describes envelopes, keys, errors and limits itself, pointing at no file a reader of a deployed API cannot open', () => {
     const description = (doc.info as unknown as { description: string }).description;
     expect(description).not.toMatch(/docs\/|\.md\b|npx /);
-    expect(description).toContain('| `sync` — workspace sync (`/agent/sync/*`) | `{"data":…}` | `{"error":{"code":"INVALID_REQUEST","message":…}}` |');
+    expect(description).toContain(
+      '| `sync` — workspace sync (`/agent/sync/*`) | `{"data":…}` | `{"error":{"code":"INVALID_REQUEST","message":…}}` |',
+    );
     expect(description).toContain('| `memory` — memory sync (`/sync/*`) | `{"success":true,"data":…}` |');
     expect(description).toMatch(/## Authentication\n.*Bearer sk-…/);
     expect(description).toMatch(/## Errors\n400 /);
@@ -72,12 +74,19 @@ describe('GET /openapi.json', () => {
   it('lists 429 on every route (stage limits in AWS); routes with a quota or a search dependency answer it in their envelope with Retry-After', () => {
     const own = ROUTES.filter((r) => r.contract.quotas?.length || r.access.embed || r.access.search);
     // the caps of docs/api.md "Quotas" and the throttling of Bedrock and OpenSearch
-    expect(own.map((r) => r.handler)).toEqual(expect.arrayContaining(['files/create-deployment', 'sync/presign-urls', 'items/add-item', 'items/search-items']));
+    expect(own.map((r) => r.handler)).toEqual(
+      expect.arrayContaining(['files/create-deployment', 'sync/presign-urls', 'items/add-item', 'items/search-items']),
+    );
     for (const route of ROUTES) {
       const answer = doc.paths[openApiPath(route.path)][route.method.toLowerCase()].responses['429'] as {
-        description: string; headers?: Record<string, { schema: unknown }>; content: Record<string, { schema: any }>;
+        description: string;
+        headers?: Record<string, { schema: unknown }>;
+        content: Record<string, { schema: any }>;
       };
-      expect([route.handler, answer]).toEqual([route.handler, expect.objectContaining({ description: expect.stringContaining('API Gateway') })]);
+      expect([route.handler, answer]).toEqual([
+        route.handler,
+        expect.objectContaining({ description: expect.stringContaining('API Gateway') }),
+      ]);
       const schema = answer.content['application/json'].schema;
       if (!own.includes(route)) {
         expect(schema).toEqual({ type: 'object', properties: { message: { type: 'string' } }, required: ['message'] });
@@ -93,13 +102,19 @@ describe('GET /openapi.json', () => {
     const deployments = doc.paths['/api/deployments'].post.responses['429'].content!['application/json'].schema as { oneOf: unknown[] };
     expect(deployments.oneOf[1]).toEqual({
       type: 'object',
-      properties: { success: { const: false }, error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+      properties: {
+        success: { const: false },
+        error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] },
+      },
       required: ['success', 'error'],
     });
   });
 
-  it('lists 207 for sandbox sync and pull: success false, an error, and every file\'s result in data; no other route answers 207', () => {
-    for (const [path, list] of [['/api/deployments/{id}/files/sync', 'syncedFiles'], ['/api/deployments/{id}/files/pull', 'pulledFiles']]) {
+  it("lists 207 for sandbox sync and pull: success false, an error, and every file's result in data; no other route answers 207", () => {
+    for (const [path, list] of [
+      ['/api/deployments/{id}/files/sync', 'syncedFiles'],
+      ['/api/deployments/{id}/files/pull', 'pulledFiles'],
+    ]) {
       const responses = doc.paths[path].post.responses;
       const partial = responses['207'].content!['application/json'].schema as any;
       expect(partial.required).toEqual(['success', 'message', 'error', 'data']);
@@ -109,7 +124,11 @@ describe('GET /openapi.json', () => {
       expect(partial.properties.data).toEqual((responses['200'].content!['application/json'].schema as any).properties.data);
       expect(Object.keys(partial.properties.data.properties)).toEqual([list, 'failedFiles']);
     }
-    const with207 = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.responses['207']).map(([m]) => `${m} ${path}`));
+    const with207 = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.responses['207'])
+        .map(([m]) => `${m} ${path}`),
+    );
     expect(with207.sort()).toEqual(['post /api/deployments/{id}/files/pull', 'post /api/deployments/{id}/files/sync']);
   });
 

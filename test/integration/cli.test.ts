@@ -81,7 +81,10 @@ describe('satchel files and deployments', () => {
     const folder = join(work, 'somefolder');
     mkdirSync(folder, { recursive: true });
     expectOneLineFailure(await runSatchel(['files', 'upload', deployment, folder], { env }), /^satchel: .*somefolder is a folder/);
-    expectOneLineFailure(await runSatchel(['files', 'upload', deployment, join(work, 'missing.csv')], { env }), /^satchel: no such file or folder: .*missing\.csv$/);
+    expectOneLineFailure(
+      await runSatchel(['files', 'upload', deployment, join(work, 'missing.csv')], { env }),
+      /^satchel: no such file or folder: .*missing\.csv$/,
+    );
   });
 
   it('downloads into an existing folder as cp does, and to a named file', async () => {
@@ -103,7 +106,10 @@ describe('satchel files and deployments', () => {
     const named = await runSatchel(['files', 'download', fileId, join(folder, 'copy.csv')], { env });
     expect(named.code).toBe(0);
     expect(readFileSync(join(folder, 'copy.csv'), 'utf8')).toBe('a,b\n1,2\n');
-    expectOneLineFailure(await runSatchel(['files', 'download', fileId, `${join(work, 'nowhere')}/`], { env }), /^satchel: no folder .*nowhere\/: create it first/);
+    expectOneLineFailure(
+      await runSatchel(['files', 'download', fileId, `${join(work, 'nowhere')}/`], { env }),
+      /^satchel: no folder .*nowhere\/: create it first/,
+    );
   });
 
   it('a sync with a failed file exits non-zero with a one-line summary', async () => {
@@ -121,7 +127,11 @@ describe('one agent option: --agent <id> or SATCHEL_AGENT, and messages in CLI t
     const env = await tenantEnv(['sync', 'memory', 'items']);
     const dir = join(work, 'ws');
     mkdirSync(dir, { recursive: true });
-    for (const args of [['sync', 'status', dir], ['memory', 'status'], ['items', 'list']]) {
+    for (const args of [
+      ['sync', 'status', dir],
+      ['memory', 'status'],
+      ['items', 'list'],
+    ]) {
       const refused = await runSatchel(args, { env });
       expectOneLineFailure(refused, ASK_FOR_AGENT);
       expect(refused.stderr).not.toMatch(WIRE_TERMS);
@@ -145,7 +155,10 @@ describe('one agent option: --agent <id> or SATCHEL_AGENT, and messages in CLI t
     const session = await runSatchel(['items', 'list', '--scope', 'session'], { env });
     expectOneLineFailure(session, /^satchel: the session scope needs a session: name it with --session <id>$/);
     expect((await runSatchel(['items', 'list', '--session', 's1'], { env })).stdout).toBe('No items in the session scope.\n');
-    expectOneLineFailure(await runSatchel(['items', 'add', '/x.md', doc, '--metadata', '{oops'], { env }), /^satchel: --metadata must be a JSON object/);
+    expectOneLineFailure(
+      await runSatchel(['items', 'add', '/x.md', doc, '--metadata', '{oops'], { env }),
+      /^satchel: --metadata must be a JSON object/,
+    );
   });
 });
 
@@ -236,7 +249,11 @@ describe('progress of real transfers', () => {
       await run(progress);
       const kinds = events.map((e) => e[0]);
       // the totals are final before the first byte moves
-      expect([name, kinds.lastIndexOf('add') < kinds.indexOf('scanned'), kinds.indexOf('scanned') < kinds.indexOf('advance')]).toEqual([name, true, true]);
+      expect([name, kinds.lastIndexOf('add') < kinds.indexOf('scanned'), kinds.indexOf('scanned') < kinds.indexOf('advance')]).toEqual([
+        name,
+        true,
+        true,
+      ]);
       const streamed = events.filter((e) => e[0] === 'advance' && e[1] === 'big.bin');
       expect([name, streamed.length > 4]).toEqual([name, true]); // several chunks before the file is done
       expect(streamed.reduce((n, e) => n + (e[2] ?? 0), 0)).toBe(6 * 1024 * 1024);
@@ -258,7 +275,11 @@ describe('progress of real transfers', () => {
       },
     });
     expect(first.code).toBe(130);
-    expect(first.stderr).toMatch(new RegExp(`upload interrupted \\(\\d+ of 80 files done\\): run \`satchel sync push ${dir}\` again: finished uploads are not sent again\\n$`));
+    expect(first.stderr).toMatch(
+      new RegExp(
+        `upload interrupted \\(\\d+ of 80 files done\\): run \`satchel sync push ${dir}\` again: finished uploads are not sent again\\n$`,
+      ),
+    );
     const again = await runSatchel(['sync', 'push', dir], { env });
     expect(again.code).toBe(0);
     const pushed = Number(/^pushed (\d+) files?/m.exec(again.stdout)?.[1]);
@@ -272,7 +293,9 @@ describe('progress of real transfers', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'a.txt'), 'a');
     // the duration (and a rate once it is 1 s or more) depends on the machine's speed
-    expect((await runSatchel(['sync', 'push', dir], { env })).stderr).toMatch(/^upload a\.txt \(1 B\)\nupload: 1 file, 1 B in \d+s( \(\d+ B\/s\))?\n$/);
+    expect((await runSatchel(['sync', 'push', dir], { env })).stderr).toMatch(
+      /^upload a\.txt \(1 B\)\nupload: 1 file, 1 B in \d+s( \(\d+ B\/s\))?\n$/,
+    );
     const noop = await runSatchel(['sync', 'push', dir], { env });
     expect(noop).toMatchObject({ code: 0, stderr: '' });
     expect(noop.stdout).toBe('pushed 0 files (0 B), 1 unchanged, 0 removed, 0 skipped\n');

@@ -25,14 +25,21 @@ describe('events/: one API Gateway payload 2.0 event per route', () => {
     if (orphans.length) throw new Error(`${orphans.join(', ')} belong to no route: run npm run events`);
   });
 
-  it.each(rows)('%s: sample path, query and body satisfy the contract (else give the schema .meta({ examples: [...] }))', (_name, route) => {
-    const c = route.contract;
-    for (const [part, schema, value] of [['params', c.params, sampleParams(route)], ['query', c.query, sampleQuery(route)], ['body', c.body, sampleBody(route)]] as const) {
-      if (!schema) continue;
-      const result = schema.safeParse(value);
-      if (!result.success) throw new Error(`sample ${part} ${JSON.stringify(value)} fails the contract: ${result.error.message}`);
-    }
-  });
+  it.each(rows)(
+    '%s: sample path, query and body satisfy the contract (else give the schema .meta({ examples: [...] }))',
+    (_name, route) => {
+      const c = route.contract;
+      for (const [part, schema, value] of [
+        ['params', c.params, sampleParams(route)],
+        ['query', c.query, sampleQuery(route)],
+        ['body', c.body, sampleBody(route)],
+      ] as const) {
+        if (!schema) continue;
+        const result = schema.safeParse(value);
+        if (!result.success) throw new Error(`sample ${part} ${JSON.stringify(value)} fails the contract: ${result.error.message}`);
+      }
+    },
+  );
 });
 
 describe('handlers', () => {

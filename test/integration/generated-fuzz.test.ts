@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapLimit } from '../../lambdas/shared/map-limit';
 import { startTestApi, type TestApi } from '../support/api';
-import { allVariants, answerProblem, baseline, chooseVariants, FUZZ_SEED, operations, random, send, type Operation } from '../support/generated';
+import {
+  allVariants,
+  answerProblem,
+  baseline,
+  chooseVariants,
+  FUZZ_SEED,
+  operations,
+  random,
+  send,
+  type Operation,
+} from '../support/generated';
 import { seedTenant, type TenantFixture } from '../support/tenant-fixture';
 
 /**
@@ -40,4 +50,3 @@ describe.each(OPERATIONS.map((op, index) => [op.name, op, index] as const))('%s'
     expect(problems).toEqual([]);
   });
 });
-

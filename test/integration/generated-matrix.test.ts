@@ -59,7 +59,10 @@ describe.each(AUTHENTICATED.map((op) => [op.name, op] as const))('%s', (_name, o
   it("gives tenant B and another agent of A nothing of A's data", async () => {
     const problems: string[] = [];
     const sent = new Set<string>();
-    for (const [aim, hints] of [['agent data', victim.hints], ['shared data', victim.sharedHints]] as [string, Hints][]) {
+    for (const [aim, hints] of [
+      ['agent data', victim.hints],
+      ['shared data', victim.sharedHints],
+    ] as [string, Hints][]) {
       const { spec, used } = baseline(op, hints);
       const fingerprint = JSON.stringify(spec);
       if (sent.has(fingerprint)) continue; // the route takes nothing that tells the two aims apart

@@ -33,7 +33,10 @@ describe('agent-bound keys in the registry', () => {
     const admin = await registryTenant(api);
     const beta = await registryTenant(api, { tenant: admin.tenant, agent: 'beta' });
     const ws = await admin.create({ root_dir: '/srv/shared', name: 'shared' });
-    const alphaDef = { model: 'm1', mcp_servers: [{ name: 'db', env: { DB_PASSWORD: 'alpha-env-value' }, secret_env: { TOKEN: 'alpha-secret' } }] };
+    const alphaDef = {
+      model: 'm1',
+      mcp_servers: [{ name: 'db', env: { DB_PASSWORD: 'alpha-env-value' }, secret_env: { TOKEN: 'alpha-secret' } }],
+    };
     expect((await admin.send('PUT', `${ref(ws.id)}/agents/alpha`, alphaDef)).status).toBe(200);
     expect((await admin.send('PUT', `${ref(ws.id)}/skills/lint`, { dir: '/skills/lint' })).status).toBe(200);
     expect((await admin.send('PUT', `${ref(ws.id)}/providers/p1`, { display_name: 'P1' })).status).toBe(200);
@@ -113,13 +116,18 @@ describe('input that answered 5xx', () => {
     const items = itemsClient(api.url, key);
     const res = await items.add({ scope: 'company', itemPath: '/deep.md', content: 'x', metadata: nested(40) as Record<string, unknown> });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ success: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^body\.metadata: .*31 levels/) } });
+    expect(res.body).toEqual({
+      success: false,
+      error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^body\.metadata: .*31 levels/) },
+    });
     const raw = `{"scope":"company","itemPath":"/deeper.md","content":"x","metadata":${nestedJson(10_000)}}`;
     const deeper = await call(api.url, 'POST', '/api/workspace/items', { key, body: raw });
     expect(deeper.status).toBe(400);
     expect(deeper.body.error.message).toMatch(/^body\.metadata: /);
     // what DynamoDB does store is still accepted
-    expect((await items.add({ scope: 'company', itemPath: '/ok.md', content: 'x', metadata: nested(30) as Record<string, unknown> })).status).toBe(201);
+    expect(
+      (await items.add({ scope: 'company', itemPath: '/ok.md', content: 'x', metadata: nested(30) as Record<string, unknown> })).status,
+    ).toBe(201);
     expect((await items.list({ scope: 'company' })).body.items.map((i: { path: string }) => i.path)).toEqual(['/ok.md']);
   });
 
@@ -132,14 +140,20 @@ describe('input that answered 5xx', () => {
     });
     expect(mcp.status).toBe(400);
     expect(JSON.stringify(mcp.body)).toMatch(/body\.params: nests objects and arrays more than 64 levels deep/);
-    const registry = await call(api.url, 'POST', '/api/workspaces', { key, body: `{"root_dir":"/x","add_dirs":${'['.repeat(100)}${']'.repeat(100)}}` });
+    const registry = await call(api.url, 'POST', '/api/workspaces', {
+      key,
+      body: `{"root_dir":"/x","add_dirs":${'['.repeat(100)}${']'.repeat(100)}}`,
+    });
     expect(registry).toMatchObject({ status: 400, body: { error: 'body.add_dirs: nests objects and arrays more than 64 levels deep' } });
   });
 
   it('item metadata with numbers DynamoDB cannot hold or empty keys: 400', async () => {
     const { key } = await api.key({ surfaces: ['items'] });
     for (const metadata of ['{"big":9007199254740993}', '{"tiny":1e-200}', '{"a":{"":1}}']) {
-      const res = await call(api.url, 'POST', '/api/workspace/items', { key, body: `{"scope":"company","itemPath":"/n.md","content":"x","metadata":${metadata}}` });
+      const res = await call(api.url, 'POST', '/api/workspace/items', {
+        key,
+        body: `{"scope":"company","itemPath":"/n.md","content":"x","metadata":${metadata}}`,
+      });
       expect([metadata, res.status]).toEqual([metadata, 400]);
       expect(res.body.error.message).toMatch(/^body\.metadata: /);
     }
@@ -152,7 +166,10 @@ describe('input that answered 5xx', () => {
     const deep = await admin.send('POST', sessions, { sandbox: { provider_state_json: nested(40) } });
     expect(deep.status).toBe(400);
     expect(deep.body.error).toMatch(/^body\.sandbox\.provider_state_json: /);
-    const deeper = await call(api.url, 'POST', sessions, { key: admin.key, body: `{"sandbox":{"provider_state_json":${nestedJson(10_000)}}}` });
+    const deeper = await call(api.url, 'POST', sessions, {
+      key: admin.key,
+      body: `{"sandbox":{"provider_state_json":${nestedJson(10_000)}}}`,
+    });
     expect(deeper.status).toBe(400);
     for (const number of ['9007199254740993', '1e300', '1e-200', '-0.5']) {
       const res = await call(api.url, 'POST', sessions, { key: admin.key, body: `{"activity":{"elapsed_seconds":${number}}}` });
@@ -172,9 +189,15 @@ describe('input that answered 5xx', () => {
     expect(dep.status).toBe(201);
     const deploymentId = dep.body.data.deployment.id;
     for (const fileName of ['a\ud800.txt', '\udc00', 'dir/\ud83d/x']) {
-      const presign = await call(api.url, 'POST', '/api/files/presign', { key, body: { deploymentId, fileName, fileSize: 1, mimeType: 'text/plain' } });
+      const presign = await call(api.url, 'POST', '/api/files/presign', {
+        key,
+        body: { deploymentId, fileName, fileSize: 1, mimeType: 'text/plain' },
+      });
       expect(presign.status).toBe(400);
-      expect(presign.body).toEqual({ success: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^body\.fileName: .*lone surrogate/) } });
+      expect(presign.body).toEqual({
+        success: false,
+        error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^body\.fileName: .*lone surrogate/) },
+      });
       const record = await call(api.url, 'POST', '/api/files/record', {
         key,
         body: { deploymentId, fileName, fileSize: 1, mimeType: 'text/plain', storagePath: `deployments/${deploymentId}/${fileName}` },
@@ -182,13 +205,21 @@ describe('input that answered 5xx', () => {
       expect(record.status).toBe(400);
     }
     // a pair of surrogates is one character and fine
-    expect((await call(api.url, 'POST', '/api/files/presign', { key, body: { deploymentId, fileName: '\ud83d\ude00.txt', fileSize: 1, mimeType: 'text/plain' } })).status).toBe(200);
+    expect(
+      (
+        await call(api.url, 'POST', '/api/files/presign', {
+          key,
+          body: { deploymentId, fileName: '\ud83d\ude00.txt', fileSize: 1, mimeType: 'text/plain' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('an item list cursor outside the listed prefix: 400', async () => {
     const { key } = await api.key({ surfaces: ['items'] });
     const items = itemsClient(api.url, key);
-    for (const p of ['/a/1.md', '/a/2.md', '/b/1.md', '/b/2.md']) expect((await items.add({ scope: 'company', itemPath: p, content: p })).status).toBe(201);
+    for (const p of ['/a/1.md', '/a/2.md', '/b/1.md', '/b/2.md'])
+      expect((await items.add({ scope: 'company', itemPath: p, content: p })).status).toBe(201);
     const page = await items.list({ scope: 'company', prefix: '/b/', limit: 1 });
     expect(page.body.nextCursor).toBeDefined();
     const elsewhere = await items.list({ scope: 'company', prefix: '/a/', cursor: page.body.nextCursor });
@@ -196,7 +227,9 @@ describe('input that answered 5xx', () => {
     expect(elsewhere.body.error.code).toBe('INVALID_REQUEST');
     const forged = await items.list({ scope: 'company', prefix: '/a/', cursor: Buffer.from('/zzz').toString('base64url') });
     expect(forged.status).toBe(400);
-    expect((await items.list({ scope: 'company', prefix: '/b/', cursor: page.body.nextCursor })).body.items.map((i: { path: string }) => i.path)).toEqual(['/b/2.md']);
+    expect(
+      (await items.list({ scope: 'company', prefix: '/b/', cursor: page.body.nextCursor })).body.items.map((i: { path: string }) => i.path),
+    ).toEqual(['/b/2.md']);
   });
 });
 
@@ -254,7 +287,10 @@ describe('the local gateway', () => {
     for (let round = 0; round < 2; round++) {
       const refused = await call(api.url, 'POST', '/api/workspaces', { key, body: big });
       expect(refused).toMatchObject({ status: 413, body: { message: 'Request Entity Too Large' } });
-      const next = await fetch(`${api.url}/api/workspaces`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) });
+      const next = await fetch(`${api.url}/api/workspaces`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(10_000),
+      });
       expect(next.status).toBe(200);
     }
   });

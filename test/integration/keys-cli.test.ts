@@ -74,7 +74,9 @@ describe('satchel keys (against the test DynamoDB via SATCHEL_DYNAMODB_ENDPOINT)
 
   it('says what to do next on bad input', async () => {
     await expect(satchel('keys', 'revoke', 'key_does_not_exist')).rejects.toThrow(/keys list/);
-    await expect(satchel('keys', 'create', '--tenant', 'a', '--surfaces', 'registry,nope')).rejects.toThrow(/Unknown surface\(s\): nope\. Known: sync, memory, registry, items, files/);
+    await expect(satchel('keys', 'create', '--tenant', 'a', '--surfaces', 'registry,nope')).rejects.toThrow(
+      /Unknown surface\(s\): nope\. Known: sync, memory, registry, items, files/,
+    );
     await expect(satchel('keys', 'create', '--tenant', 'no/slashes')).rejects.toThrow(/Tenant "no\/slashes" must be/);
     await expect(satchel('keys', 'create')).rejects.toThrow(/--tenant/);
   });
@@ -103,7 +105,10 @@ describe('satchel keys (local runtime discovery)', () => {
 
   it('without a running runtime, starts DynamoDB Local on <SATCHEL_HOME>/dynamodb for the command; keys persist', async () => {
     // a runtime.json left by a process that is gone is ignored
-    writeFileSync(runtimeFile(home), JSON.stringify({ url: 'http://127.0.0.1:1', dynamoEndpoint: 'http://127.0.0.1:1', s3Endpoint: '', pid: 2 ** 22 + 1 }));
+    writeFileSync(
+      runtimeFile(home),
+      JSON.stringify({ url: 'http://127.0.0.1:1', dynamoEndpoint: 'http://127.0.0.1:1', s3Endpoint: '', pid: 2 ** 22 + 1 }),
+    );
     const tenant = uniqueTenant();
     const created = await satchel('keys', 'create', '--tenant', tenant);
     expect(created.err).toMatch(/starting DynamoDB Local on .*dynamodb/);
@@ -120,6 +125,8 @@ describe('satchel keys --stack', () => {
       { OutputKey: 'TableApiKeysName1A2B3C', OutputValue: 'Satchel-apiKeys-XYZ' },
     ];
     expect(apiKeysTableFromOutputs('SatchelData', outputs)).toBe('Satchel-apiKeys-XYZ');
-    expect(() => apiKeysTableFromOutputs('SatchelApi', [{ OutputKey: 'ApiUrl', OutputValue: 'u' }])).toThrow(/no output TableApiKeys.*ApiUrl/);
+    expect(() => apiKeysTableFromOutputs('SatchelApi', [{ OutputKey: 'ApiUrl', OutputValue: 'u' }])).toThrow(
+      /no output TableApiKeys.*ApiUrl/,
+    );
   });
 });

@@ -38,7 +38,8 @@ describe('npm start', () => {
     child.stdout?.on('data', (d) => (run.output += d));
     child.stderr?.on('data', (d) => (run.output += d));
     const deadline = Date.now() + 90000;
-    while (!/Satchel is running/.test(run.output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    while (!/Satchel is running/.test(run.output) && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 200));
     return run;
   }
 
@@ -60,7 +61,11 @@ describe('npm start', () => {
     // state written before the restart: a workspace (DynamoDB), an item (S3 bytes + search index)
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const base = `http://127.0.0.1:${port}`;
-    const created = await fetch(`${base}/api/workspaces`, { method: 'POST', headers: auth, body: JSON.stringify({ root_dir: '/home/me/kept' }) });
+    const created = await fetch(`${base}/api/workspaces`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ root_dir: '/home/me/kept' }),
+    });
     expect(created.status).toBe(201);
     const note = 'Rotate the signing keys every ninety days and revoke the old ones at once.';
     const item = { scope: 'company', itemPath: '/ops/keys.md', content: note };
@@ -98,11 +103,17 @@ describe('npm start', () => {
     expect(restarted.output).not.toMatch(/new key/);
     const workspaces = await fetch(`${base}/api/workspaces`, { headers: auth });
     expect(workspaces.status).toBe(200);
-    expect(((await workspaces.json()) as { workspaces: { root_dir: string }[] }).workspaces.map((w) => w.root_dir)).toEqual(['/home/me/kept']);
+    expect(((await workspaces.json()) as { workspaces: { root_dir: string }[] }).workspaces.map((w) => w.root_dir)).toEqual([
+      '/home/me/kept',
+    ]);
     const got = await fetch(`${base}/api/workspace/items/get?scope=company&itemPath=/ops/keys.md`, { headers: auth });
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({ path: '/ops/keys.md', content: note, encoding: 'utf8' });
-    const search = await fetch(`${base}/api/workspace/search`, { method: 'POST', headers: auth, body: JSON.stringify({ scope: 'company', query: 'how often are signing keys rotated?', minScore: 0 }) });
+    const search = await fetch(`${base}/api/workspace/search`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ scope: 'company', query: 'how often are signing keys rotated?', minScore: 0 }),
+    });
     expect(((await search.json()) as { results: { path: string }[] }).results.map((r) => r.path)).toEqual(['/ops/keys.md']);
     restarted.child.kill('SIGINT');
     expect(await restarted.exited).toBe(0);

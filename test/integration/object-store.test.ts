@@ -47,10 +47,17 @@ describe('local object store: a private bucket', () => {
     expect((await fetch(tampered)).status).toBe(403);
     const otherKey = url.replace(key, key.replace('secret.txt', 'other.txt'));
     expect((await fetch(otherKey)).status).toBe(403);
-    const stranger = new S3Client({ endpoint: endpoint(), region: config.region, forcePathStyle: true, credentials: { accessKeyId: 'STRANGER', secretAccessKey: 'nope' } });
+    const stranger = new S3Client({
+      endpoint: endpoint(),
+      region: config.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'STRANGER', secretAccessKey: 'nope' },
+    });
     const strangerUrl = await getSignedUrl(stranger, new GetObjectCommand({ Bucket: config.bucketName, Key: key }), { expiresIn: 60 });
     expect((await fetch(strangerUrl)).status).toBe(403);
-    await expect(stranger.send(new PutObjectCommand({ Bucket: config.bucketName, Key: key, Body: 'x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await expect(stranger.send(new PutObjectCommand({ Bucket: config.bucketName, Key: key, Body: 'x' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
     stranger.destroy();
     expect(await read()).toBe('tenant data');
   });
@@ -60,7 +67,9 @@ describe('local object store: a private bucket', () => {
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('tenant data');
-    const putUrl = await getSignedUrl(s3Client(), new PutObjectCommand({ Bucket: config.bucketName, Key: `${key}.copy` }), { expiresIn: 60 });
+    const putUrl = await getSignedUrl(s3Client(), new PutObjectCommand({ Bucket: config.bucketName, Key: `${key}.copy` }), {
+      expiresIn: 60,
+    });
     expect((await fetch(putUrl, { method: 'PUT', body: 'copy' })).status).toBe(200);
   });
 });

@@ -33,7 +33,13 @@ afterAll(async () => {
   await api.close();
 });
 afterEach(() => {
-  for (const name of ['SATCHEL_MAX_RUNNING_SANDBOXES', 'SATCHEL_MAX_PENDING_FETCHES', 'SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL', 'SATCHEL_FETCH_ALLOWED_HOSTS', 'SATCHEL_FETCH_MIN_BYTES_PER_SECOND']) {
+  for (const name of [
+    'SATCHEL_MAX_RUNNING_SANDBOXES',
+    'SATCHEL_MAX_PENDING_FETCHES',
+    'SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL',
+    'SATCHEL_FETCH_ALLOWED_HOSTS',
+    'SATCHEL_FETCH_MIN_BYTES_PER_SECOND',
+  ]) {
     delete process.env[name];
   }
 });
@@ -50,7 +56,10 @@ describe('running sandboxes per tenant', () => {
     expect((await create()).status).toBe(201);
     const over = await create();
     expect(over.status).toBe(429);
-    expect(over.body).toEqual({ success: false, error: { code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/already has 2 running sandboxes.*stop one/) } });
+    expect(over.body).toEqual({
+      success: false,
+      error: { code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/already has 2 running sandboxes.*stop one/) },
+    });
     // the first place frees when the first sandbox expires, in at most 30 minutes
     expect(retryAfter(over.headers)).toBeGreaterThan(0);
     expect(retryAfter(over.headers)).toBeLessThanOrEqual(1800);
@@ -67,7 +76,9 @@ describe('running sandboxes per tenant', () => {
   it('holds the cap under concurrent creates', async () => {
     process.env.SATCHEL_MAX_RUNNING_SANDBOXES = '3';
     const { key } = await api.key({ surfaces: ['files'] });
-    const answers = await Promise.all(Array.from({ length: 8 }, () => call(api.url, 'POST', '/api/deployments', { key, body: { name: 'burst' } })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => call(api.url, 'POST', '/api/deployments', { key, body: { name: 'burst' } })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 429, 429, 429, 429, 429]);
     expect((await call(api.url, 'GET', '/api/deployments', { key })).body.data.deployments).toHaveLength(3);
   });
@@ -85,7 +96,10 @@ describe('pending background fetches per tenant', () => {
     expect((await add(2)).status).toBe(202);
     const over = await add(3);
     expect(over.status).toBe(429);
-    expect(over.body).toEqual({ success: false, error: { code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/already has 2 fileUrl items waiting/) } });
+    expect(over.body).toEqual({
+      success: false,
+      error: { code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/already has 2 fileUrl items waiting/) },
+    });
     expect(retryAfter(over.headers)).toBeGreaterThan(0);
     expect((await items.status({ scope: 'company', itemPath: '/slow/3.txt' })).status).toBe(404);
     // inline content is not a background fetch: still accepted
@@ -95,11 +109,18 @@ describe('pending background fetches per tenant', () => {
     expect((await add(3)).status).toBe(202);
     // a fetch that ends (here: the server goes away) frees its place too
     freeStalled();
-    await eventually(async () => ((await items.status({ scope: 'company', itemPath: '/slow/2.txt' })).body.status === 'failed' ? true : undefined), 10000);
+    await eventually(
+      async () => ((await items.status({ scope: 'company', itemPath: '/slow/2.txt' })).body.status === 'failed' ? true : undefined),
+      10000,
+    );
     expect((await add(4)).status).toBe(202);
     closing = true;
     freeStalled();
-    for (const n of [3, 4]) await eventually(async () => ((await items.status({ scope: 'company', itemPath: `/slow/${n}.txt` })).body.status === 'failed' ? true : undefined), 10000);
+    for (const n of [3, 4])
+      await eventually(
+        async () => ((await items.status({ scope: 'company', itemPath: `/slow/${n}.txt` })).body.status === 'failed' ? true : undefined),
+        10000,
+      );
   });
 });
 
@@ -107,10 +128,17 @@ describe('multipart uploads per workspace-sync presign call', () => {
   it('answers 429 in the sync envelope when one call would open more than the cap', async () => {
     process.env.SATCHEL_MAX_MULTIPART_UPLOADS_PER_CALL = '2';
     const { key } = await api.key({ agent: 'alpha', surfaces: ['sync'] });
-    const file = (path: string) => ({ path, operation: 'multipart', hash: createHash('sha256').update(path).digest('hex'), size: 6 * 1024 * 1024 });
+    const file = (path: string) => ({
+      path,
+      operation: 'multipart',
+      hash: createHash('sha256').update(path).digest('hex'),
+      size: 6 * 1024 * 1024,
+    });
     const over = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: ['a', 'b', 'c'].map(file) } });
     expect(over.status).toBe(429);
-    expect(over.body).toEqual({ error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/3 multipart uploads in one call; one call may open at most 2/) } });
+    expect(over.body).toEqual({
+      error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/3 multipart uploads in one call; one call may open at most 2/) },
+    });
     expect(retryAfter(over.headers)).toBeGreaterThan(0);
     const within = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: ['a', 'b'].map(file) } });
     expect(within.status).toBe(200);

@@ -59,7 +59,13 @@ describe('README.md', () => {
     const quickStart = section('Quick start');
     const commands = [...examples(quickStart), ...examples(section('What agents get'))];
     // the extraction itself must not silently find nothing
-    expect(commands).toEqual(expect.arrayContaining(['curl $SATCHEL_URL/health', 'satchel items add /docs/doc.md ./doc.md -s company', 'satchel files download <fileId>']));
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'curl $SATCHEL_URL/health',
+        'satchel items add /docs/doc.md ./doc.md -s company',
+        'satchel files download <fileId>',
+      ]),
+    );
     expect(commands.length).toBeGreaterThanOrEqual(15);
 
     // npm start, on a free port and a fresh state folder
@@ -76,7 +82,8 @@ describe('README.md', () => {
     server.stdout?.on('data', (d) => (banner += d));
     server.stderr?.on('data', (d) => (banner += d));
     const deadline = Date.now() + 90000;
-    while (!/API key:\s+sk-/.test(banner) && Date.now() < deadline && server.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    while (!/API key:\s+sk-/.test(banner) && Date.now() < deadline && server.exitCode === null)
+      await new Promise((r) => setTimeout(r, 200));
     const url = /Satchel is running at (\S+)/.exec(banner)?.[1];
     const key = /API key:\s+(sk-[\w-]+)/.exec(banner)?.[1];
     expect(url).toBe(`http://127.0.0.1:${port}`);
@@ -93,7 +100,12 @@ describe('README.md', () => {
     writeFileSync(join(cwd, 'workspace', 'MEMORY.md'), 'remember the milk\n');
     writeFileSync(join(cwd, 'workspace', 'sessions', 's1.jsonl'), '{"role":"user"}\n');
     writeFileSync(join(cwd, 'doc.md'), SEED_DOCUMENTS[0].content);
-    writeFileSync(join(cwd, 'ops.json'), JSON.stringify([{ table: 'notes', record_id: 'n1', operation: 'upsert', data: { text: 'hi' }, local_updated_at: new Date().toISOString() }]));
+    writeFileSync(
+      join(cwd, 'ops.json'),
+      JSON.stringify([
+        { table: 'notes', record_id: 'n1', operation: 'upsert', data: { text: 'hi' }, local_updated_at: new Date().toISOString() },
+      ]),
+    );
     writeFileSync(join(cwd, 'data.csv'), 'a,b\n1,2\n');
     const agent = /export SATCHEL_AGENT=(\S+)/.exec(quickStart)?.[1];
     expect(agent).toBeDefined();
@@ -110,7 +122,9 @@ describe('README.md', () => {
     const filled: Record<string, string> = {};
     for (const example of commands) {
       const command = example.replace(/<(dep|fileId)>/g, (_, name: string) => filled[name] ?? `<${name}>`);
-      const result: { code?: number; stdout: string; stderr: string } = await run('bash', ['-c', command], { cwd, env: shellEnv }).catch((error) => error);
+      const result: { code?: number; stdout: string; stderr: string } = await run('bash', ['-c', command], { cwd, env: shellEnv }).catch(
+        (error) => error,
+      );
       // the stderr is shown only when the command failed
       expect({ command, code: result.code ?? 0, stderr: result.code ? result.stderr : '' }).toEqual({ command, code: 0, stderr: '' });
       if (command.startsWith('curl')) expect([command, result.stdout]).not.toEqual([command, expect.stringMatching(/"error"|"message"/)]);

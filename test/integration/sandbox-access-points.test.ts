@@ -20,7 +20,10 @@ const mockReleased: { resources: SandboxResources; reason: string }[] = [];
 const mockFailOnce = new Set<string>();
 jest.mock('../../lambdas/adapters/sandbox-launcher', () => ({
   sandboxLauncher: () => ({
-    start: async ({ deploymentId }: { deploymentId: string }) => ({ taskArn: `arn:aws:ecs:task/${deploymentId}`, accessPointId: `fsap-${deploymentId}` }),
+    start: async ({ deploymentId }: { deploymentId: string }) => ({
+      taskArn: `arn:aws:ecs:task/${deploymentId}`,
+      accessPointId: `fsap-${deploymentId}`,
+    }),
     stop: async (resources: SandboxResources, reason: string) => {
       mockReleased.push({ resources, reason });
       if (resources.accessPointId && mockFailOnce.delete(resources.accessPointId)) throw new Error('ThrottlingException');
@@ -44,7 +47,9 @@ it('stopping a sandbox stops its task and deletes its access point', async () =>
   const auth = owner();
   const { id } = await createDeployment(auth, { name: 'ap' });
   expect((await stopDeployment(auth, id)).status).toBe('stopped');
-  expect(releasedFor(id)).toEqual([{ resources: { taskArn: `arn:aws:ecs:task/${id}`, accessPointId: `fsap-${id}` }, reason: 'stopped through the API' }]);
+  expect(releasedFor(id)).toEqual([
+    { resources: { taskArn: `arn:aws:ecs:task/${id}`, accessPointId: `fsap-${id}` }, reason: 'stopped through the API' },
+  ]);
   // stopping again changes nothing and releases nothing twice
   await stopDeployment(auth, id);
   expect(releasedFor(id)).toHaveLength(1);
@@ -54,7 +59,9 @@ it('an expired sandbox releases its access point; termination deletes it again a
   const auth = owner();
   const { id } = await createDeployment(auth, { name: 'ap', durationMinutes: 1 });
   await sweepSandboxes(new Date(Date.now() + 2 * 60_000));
-  expect(releasedFor(id)).toEqual([{ resources: { taskArn: `arn:aws:ecs:task/${id}`, accessPointId: `fsap-${id}` }, reason: 'sandbox expired' }]);
+  expect(releasedFor(id)).toEqual([
+    { resources: { taskArn: `arn:aws:ecs:task/${id}`, accessPointId: `fsap-${id}` }, reason: 'sandbox expired' },
+  ]);
 
   const afterRetention = new Date(Date.now() + (config.sandboxRetentionHours * 3600 + 180) * 1000);
   mockFailOnce.add(`fsap-${id}`);

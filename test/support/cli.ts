@@ -26,7 +26,9 @@ export interface CliOptions {
 export function runSatchel(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // a variable given as undefined is removed
-    const env = Object.fromEntries(Object.entries({ ...process.env, ...options.env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+    const env = Object.fromEntries(
+      Object.entries({ ...process.env, ...options.env }).filter(([, v]) => v !== undefined),
+    ) as NodeJS.ProcessEnv;
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env });
     let stdout = '';
     let stderr = '';

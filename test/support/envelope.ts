@@ -10,7 +10,8 @@ const PAYLOAD = Symbol('payload');
 function mismatch(probe: unknown, body: unknown, at: string): string | undefined {
   if (probe === PAYLOAD) return undefined;
   if (typeof probe === 'boolean') return body === probe ? undefined : `${at} should be ${probe}`;
-  if (typeof probe === 'string' || typeof probe === 'number') return typeof body === typeof probe ? undefined : `${at} should be a ${typeof probe}`;
+  if (typeof probe === 'string' || typeof probe === 'number')
+    return typeof body === typeof probe ? undefined : `${at} should be a ${typeof probe}`;
   if (probe && typeof probe === 'object') {
     if (!body || typeof body !== 'object') return `${at} should be an object`;
     for (const [key, value] of Object.entries(probe)) {

@@ -61,7 +61,9 @@ export function operations(routes: Route[] = ROUTES): Operation[] {
         greedy: Boolean(greedy),
         schema: op.parameters.find((p) => p.in === 'path' && p.name === name)?.schema ?? { type: 'string' },
       })),
-      ...(queryParams.length ? { query: { type: 'object', properties: Object.fromEntries(queryParams.map((p) => [p.name, p.schema])) } } : {}),
+      ...(queryParams.length
+        ? { query: { type: 'object', properties: Object.fromEntries(queryParams.map((p) => [p.name, p.schema])) } }
+        : {}),
       ...(op.requestBody ? { body: op.requestBody.content['application/json']?.schema } : {}),
     };
   });
@@ -89,10 +91,16 @@ export function sample(schema: JsonSchema | undefined, depth = 0): unknown {
     case 'object': {
       const required = new Set((schema.required as string[] | undefined) ?? []);
       const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-      return Object.fromEntries(Object.entries(properties).filter(([k]) => required.has(k)).map(([k, s]) => [k, sample(s, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(properties)
+          .filter(([k]) => required.has(k))
+          .map(([k, s]) => [k, sample(s, depth + 1)]),
+      );
     }
     case 'array':
-      return Array.from({ length: Number(schema.minItems ?? 0) || (depth === 0 ? 0 : 1) }, () => sample(schema.items as JsonSchema, depth + 1));
+      return Array.from({ length: Number(schema.minItems ?? 0) || (depth === 0 ? 0 : 1) }, () =>
+        sample(schema.items as JsonSchema, depth + 1),
+      );
     case 'string': {
       const min = Number(schema.minLength ?? 0);
       if (typeof schema.pattern === 'string') {
@@ -105,7 +113,8 @@ export function sample(schema: JsonSchema | undefined, depth = 0): unknown {
     }
     case 'integer':
     case 'number': {
-      const min = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 1;
+      const min =
+        typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 1;
       return Math.max(min, 1);
     }
     case 'boolean':
@@ -140,7 +149,10 @@ export interface RequestSpec {
 /** Fixture values by surface (or `*`) and field name, tried in order; the first the contract accepts is used. */
 export type Hints = Partial<Record<EnvelopeKind | '*', Record<string, unknown[]>>>;
 
-const hintsFor = (hints: Hints, surface: EnvelopeKind, field: string): unknown[] => [...(hints[surface]?.[field] ?? []), ...(hints['*']?.[field] ?? [])];
+const hintsFor = (hints: Hints, surface: EnvelopeKind, field: string): unknown[] => [
+  ...(hints[surface]?.[field] ?? []),
+  ...(hints['*']?.[field] ?? []),
+];
 
 const accepts = (schema: z.ZodType | undefined, value: unknown): boolean => !schema || schema.safeParse(value).success;
 
@@ -155,7 +167,14 @@ export interface Used {
   value: unknown;
 }
 
-function fill(schema: JsonSchema | undefined, contract: z.ZodType | undefined, hints: Hints, surface: EnvelopeKind, where: 'query' | 'body', used: Used[]): Record<string, unknown> {
+function fill(
+  schema: JsonSchema | undefined,
+  contract: z.ZodType | undefined,
+  hints: Hints,
+  surface: EnvelopeKind,
+  where: 'query' | 'body',
+  used: Used[],
+): Record<string, unknown> {
   const asString = where === 'query';
   const value = (sample(schema) ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {};
@@ -194,7 +213,9 @@ const encodePath = (value: string | RawUrl, greedy: boolean): string =>
   value instanceof RawUrl ? value.text : greedy ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
 
 export function urlOf(op: Operation, spec: RequestSpec): string {
-  const path = op.route.path.replace(/\{(\w+)(\+)?\}/g, (_m, name: string, greedy?: string) => encodePath(spec.params[name] ?? 'sample', Boolean(greedy)));
+  const path = op.route.path.replace(/\{(\w+)(\+)?\}/g, (_m, name: string, greedy?: string) =>
+    encodePath(spec.params[name] ?? 'sample', Boolean(greedy)),
+  );
   const query = Object.entries(spec.query)
     .map(([k, v]) => `${encodeURIComponent(k)}=${v instanceof RawUrl ? v.text : encodeURIComponent(v)}`)
     .join('&');
@@ -226,7 +247,12 @@ export async function send(base: string, op: Operation, spec: RequestSpec, heade
   let res: Response;
   let text: string;
   try {
-    res = await fetch(base + urlOf(op, spec), { method: op.route.method, headers: h, body, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    res = await fetch(base + urlOf(op, spec), {
+      method: op.route.method,
+      headers: h,
+      body,
+      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+    });
     text = await res.text();
   } catch (error) {
     return { status: 0, text: `no answer: ${(error as Error).message}`, json: undefined };
@@ -319,24 +345,28 @@ function setAt(value: unknown, path: (string | number)[], replacement: unknown):
 export function allVariants(op: Operation, base: RequestSpec): Variant[] {
   const out: Variant[] = [];
   for (const p of op.pathParams) {
-    for (const [label, value] of Object.entries(HOSTILE_URL_VALUES)) out.push({ label: `path.${p.name}: ${label}`, spec: { ...base, params: { ...base.params, [p.name]: value } } });
+    for (const [label, value] of Object.entries(HOSTILE_URL_VALUES))
+      out.push({ label: `path.${p.name}: ${label}`, spec: { ...base, params: { ...base.params, [p.name]: value } } });
   }
   const queryFields = Object.keys((op.query?.properties ?? {}) as Record<string, unknown>);
   for (const field of queryFields) {
-    for (const [label, value] of Object.entries(HOSTILE_URL_VALUES)) out.push({ label: `query.${field}: ${label}`, spec: { ...base, query: { ...base.query, [field]: value } } });
+    for (const [label, value] of Object.entries(HOSTILE_URL_VALUES))
+      out.push({ label: `query.${field}: ${label}`, spec: { ...base, query: { ...base.query, [field]: value } } });
   }
   if (op.body) {
     const declared = Object.keys((op.body.properties ?? {}) as Record<string, unknown>).map((k) => [k]);
     const present = fieldPaths(base.body, 3);
     const fields = [...new Map([...declared, ...present].map((p) => [p.join('.'), p])).values()];
     for (const field of fields) {
-      for (const [label, value] of Object.entries(HOSTILE_VALUES)) out.push({ label: `body.${field.join('.')}: ${label}`, spec: { ...base, body: setAt(base.body, field, value) } });
+      for (const [label, value] of Object.entries(HOSTILE_VALUES))
+        out.push({ label: `body.${field.join('.')}: ${label}`, spec: { ...base, body: setAt(base.body, field, value) } });
     }
     for (const [label, value] of Object.entries(HOSTILE_VALUES)) out.push({ label: `body: ${label}`, spec: { ...base, body: value } });
   }
   // a body where none is expected is ignored, not trusted; HTTP clients send none with GET
   if (op.route.method !== 'GET') {
-    for (const [label, variant] of Object.entries(HOSTILE_BODIES)) out.push({ label: `whole body: ${label}`, spec: { ...base, body: undefined, ...variant } });
+    for (const [label, variant] of Object.entries(HOSTILE_BODIES))
+      out.push({ label: `whole body: ${label}`, spec: { ...base, body: undefined, ...variant } });
   }
   return out;
 }
@@ -367,8 +397,14 @@ export function chooseVariants(variants: Variant[], rng: () => number, budget = 
 const LEAKS: [string, RegExp][] = [
   ['stack frame', /\n\s+at |\bat [\w$.<>]+ \([^)]*:\d+:\d+\)|\(node:[\w/]+|[\w-]+\.(?:ts|js|cjs|mjs):\d+:\d+/],
   ['module folder', /node_modules|lambdas\/[\w-]+\/|dist\//],
-  ['AWS error name', /\b(?:ValidationException|ConditionalCheckFailed|ResourceNotFoundException|TransactionCanceled|ProvisionedThroughputExceeded|ThrottlingException|SerializationException|NoSuchKey|NoSuchBucket|NoSuchUpload|AccessDenied|InvalidPart|EntityTooLarge|InternalError|UnrecognizedClientException|\$metadata)\b/],
-  ['Node error', /\b(?:ENOENT|ENAMETOOLONG|EACCES|EISDIR|ENOTDIR|EEXIST|EPERM|ECONNREFUSED|ERR_[A-Z_]+|RangeError|TypeError|ReferenceError|Maximum call stack)\b/],
+  [
+    'AWS error name',
+    /\b(?:ValidationException|ConditionalCheckFailed|ResourceNotFoundException|TransactionCanceled|ProvisionedThroughputExceeded|ThrottlingException|SerializationException|NoSuchKey|NoSuchBucket|NoSuchUpload|AccessDenied|InvalidPart|EntityTooLarge|InternalError|UnrecognizedClientException|\$metadata)\b/,
+  ],
+  [
+    'Node error',
+    /\b(?:ENOENT|ENAMETOOLONG|EACCES|EISDIR|ENOTDIR|EEXIST|EPERM|ECONNREFUSED|ERR_[A-Z_]+|RangeError|TypeError|ReferenceError|Maximum call stack)\b/,
+  ],
 ];
 
 /** What an error answer must not show besides: the server's own files (a success may name a folder it
@@ -378,7 +414,11 @@ const ERROR_LEAKS: [string, RegExp][] = [['file path', /\/(?:work|home|root|tmp|
 /** API Gateway's own refusals (no route, bad encoding, no key, too large) carry `{ message }`. */
 const GATEWAY_STATUSES = new Set([400, 401, 403, 404, 413]);
 const isGatewayAnswer = (status: number, json: unknown): boolean =>
-  GATEWAY_STATUSES.has(status) && !!json && typeof json === 'object' && Object.keys(json).length === 1 && typeof (json as { message?: unknown }).message === 'string';
+  GATEWAY_STATUSES.has(status) &&
+  !!json &&
+  typeof json === 'object' &&
+  Object.keys(json).length === 1 &&
+  typeof (json as { message?: unknown }).message === 'string';
 
 /** Why an answer breaks the rules (no 5xx; 4xx in the surface's envelope; nothing internal shown), or undefined. */
 export function answerProblem(op: Operation, answer: Answer): string | undefined {

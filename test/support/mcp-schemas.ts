@@ -28,7 +28,11 @@ const CONTRACT_OF: Record<string, z.ZodType[]> = {
 function constraints(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(constraints);
   if (!schema || typeof schema !== 'object') return schema;
-  return Object.fromEntries(Object.entries(schema).filter(([k]) => k !== 'description' && k !== '$schema').map(([k, v]) => [k, constraints(v)]));
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k]) => k !== 'description' && k !== '$schema')
+      .map(([k, v]) => [k, constraints(v)]),
+  );
 }
 
 export function expectContractSchemas(tools: Tool[]): void {

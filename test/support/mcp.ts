@@ -8,10 +8,20 @@ import { createSatchelClient, type SatchelClient } from '../../client/sdk';
 /** The official MCP client against `satchel mcp` (the real binary, over stdio) or `POST /mcp`. */
 
 export const REMOTE_TOOL_NAMES = [
-  'search_items', 'add_item', 'get_item', 'list_items', 'move_item', 'delete_item',
-  'memory_status', 'memory_push', 'memory_pull',
-  'resolve_workspace', 'get_workspace',
-  'list_files', 'sync_files_to_sandbox', 'pull_files_from_sandbox',
+  'search_items',
+  'add_item',
+  'get_item',
+  'list_items',
+  'move_item',
+  'delete_item',
+  'memory_status',
+  'memory_push',
+  'memory_pull',
+  'resolve_workspace',
+  'get_workspace',
+  'list_files',
+  'sync_files_to_sandbox',
+  'pull_files_from_sandbox',
 ];
 export const STDIO_TOOL_NAMES = [...REMOTE_TOOL_NAMES, 'sync_status', 'sync_push', 'sync_pull'];
 
@@ -20,7 +30,9 @@ const BIN = join(__dirname, '..', '..', 'client', 'cli', 'bin.cjs');
 export async function connectStdio(env: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'satchel-tests', version: '1.0.0' });
   const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], env: { ...inherited, ...env }, stderr: 'pipe' }));
+  await client.connect(
+    new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], env: { ...inherited, ...env }, stderr: 'pipe' }),
+  );
   return client;
 }
 
@@ -31,8 +43,7 @@ export async function connectHttp(url: string, key?: string): Promise<Client> {
   return client;
 }
 
-export const textOf = (result: CallToolResult): string =>
-  result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+export const textOf = (result: CallToolResult): string => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 /** A call that must succeed: its structured content. */
 export async function ok<T = any>(client: Client, name: string, args: Record<string, unknown>): Promise<T> {
@@ -61,7 +72,13 @@ export async function fixtures(url: string, key: string): Promise<Fixtures> {
   const sdk = createSatchelClient({ baseUrl: url, apiKey: key, retries: 0 });
   const deployment = await sdk.createDeployment({ name: 'mcp', durationMinutes: 5 });
   const bytes = Buffer.from('a,b\n1,2\n');
-  const file = await sdk.uploadDeploymentFile({ deploymentId: deployment.id, fileName: 'data.csv', fileSize: bytes.length, mimeType: 'text/csv', body: bytes });
+  const file = await sdk.uploadDeploymentFile({
+    deploymentId: deployment.id,
+    fileName: 'data.csv',
+    fileSize: bytes.length,
+    mimeType: 'text/csv',
+    body: bytes,
+  });
   return { sdk, deploymentId: deployment.id, storagePath: file.storagePath };
 }
 
@@ -80,7 +97,11 @@ const OPERATION = (id: string, text: string) => ({
  */
 export async function exerciseRemoteTools(client: Client, f: Fixtures, agent: string): Promise<void> {
   // ---- items ----
-  const added = await ok(client, 'add_item', { itemPath: '/mcp/guide.md', content: 'How to authenticate users with OAuth tokens', scope: 'agent' });
+  const added = await ok(client, 'add_item', {
+    itemPath: '/mcp/guide.md',
+    content: 'How to authenticate users with OAuth tokens',
+    scope: 'agent',
+  });
   expect(added).toMatchObject({ success: true, path: '/mcp/guide.md', status: 'ready' });
   // the agent of the key or of SATCHEL_AGENT was meant
   expect((await f.sdk.listItems({ scope: 'agent', scopeId: agent })).items.map((i) => i.path)).toEqual(['/mcp/guide.md']);
@@ -107,9 +128,13 @@ export async function exerciseRemoteTools(client: Client, f: Fixtures, agent: st
   expect(await refused(client, 'delete_item', { itemPath: '/mcp/scratch.md' })).toMatch(/^ITEM_NOT_FOUND: /);
 
   // ---- memory ----
-  const pushed = await ok(client, 'memory_push', { operations: [OPERATION('n-1', 'remember the milk'), OPERATION('n-2', 'and the bread')] });
+  const pushed = await ok(client, 'memory_push', {
+    operations: [OPERATION('n-1', 'remember the milk'), OPERATION('n-2', 'and the bread')],
+  });
   expect(pushed).toMatchObject({ pushed: 2, failed: 0, conflicts: 0 });
-  expect(await refused(client, 'memory_push', { operations: [{ ...OPERATION('n-3', 'x'), operation: 'explode' }] })).toMatch(/memory_push.*operations.*operation/s);
+  expect(await refused(client, 'memory_push', { operations: [{ ...OPERATION('n-3', 'x'), operation: 'explode' }] })).toMatch(
+    /memory_push.*operations.*operation/s,
+  );
 
   const status = await ok(client, 'memory_status', { device_id: 'laptop' });
   expect(status).toMatchObject({ agent_id: agent, remote_changes_available: 2 });
@@ -123,7 +148,9 @@ export async function exerciseRemoteTools(client: Client, f: Fixtures, agent: st
   // ---- registry ----
   const resolved = await ok(client, 'resolve_workspace', { path: '/home/mcp/project/src' });
   expect(resolved.workspace).toMatchObject({ root_dir: expect.stringMatching(/^\/home\/mcp\/project/) });
-  expect(await refused(client, 'resolve_workspace', { path: 'relative/dir' })).toMatch(/^(INVALID_REQUEST|RESOURCE_NOT_FOUND): .*(absolute|path)/i);
+  expect(await refused(client, 'resolve_workspace', { path: 'relative/dir' })).toMatch(
+    /^(INVALID_REQUEST|RESOURCE_NOT_FOUND): .*(absolute|path)/i,
+  );
   const workspace = await ok(client, 'get_workspace', { id: resolved.workspace.id });
   expect(workspace).toMatchObject({ workspace: { id: resolved.workspace.id }, agents: [], sessions: [] });
   expect(await refused(client, 'get_workspace', { id: 'no-such-workspace' })).toMatch(/^RESOURCE_NOT_FOUND: /);
@@ -139,7 +166,9 @@ export async function exerciseRemoteTools(client: Client, f: Fixtures, agent: st
 
   const saved = await ok(client, 'pull_files_from_sandbox', { deploymentId: f.deploymentId, files: ['data.csv'] });
   expect(saved).toEqual({ pulledFiles: [expect.objectContaining({ fileName: 'data.csv' })], failedFiles: [] });
-  expect(await refused(client, 'pull_files_from_sandbox', { deploymentId: 'dep_00000000000000000000', files: ['data.csv'] })).toMatch(/^RESOURCE_NOT_FOUND|NOT_FOUND/);
+  expect(await refused(client, 'pull_files_from_sandbox', { deploymentId: 'dep_00000000000000000000', files: ['data.csv'] })).toMatch(
+    /^RESOURCE_NOT_FOUND|NOT_FOUND/,
+  );
 }
 
 /** A second tenant's client sees none of the first tenant's data through any tool. */
@@ -153,7 +182,9 @@ export async function expectNothingOf(other: Client, first: Fixtures, agent: str
   expect(await ok(other, 'memory_status', { agent_id: agent })).toMatchObject({ remote_changes_available: 0, last_push: null });
   expect(await refused(other, 'get_workspace', { id: workspaceRoot })).toMatch(/NOT_FOUND/);
   expect(await refused(other, 'list_files', { deploymentId: first.deploymentId })).toMatch(/NOT_FOUND/);
-  expect(await refused(other, 'sync_files_to_sandbox', { deploymentId: first.deploymentId, files: [first.storagePath] })).toMatch(/NOT_FOUND/);
+  expect(await refused(other, 'sync_files_to_sandbox', { deploymentId: first.deploymentId, files: [first.storagePath] })).toMatch(
+    /NOT_FOUND/,
+  );
   expect(await refused(other, 'pull_files_from_sandbox', { deploymentId: first.deploymentId, files: ['data.csv'] })).toMatch(/NOT_FOUND/);
   // and the first tenant's data is still there
   expect((await first.sdk.getItem({ itemPath: '/mcp/kept.md', scopeId: agent })).path).toBe('/mcp/kept.md');

@@ -3,7 +3,8 @@ import { call, type CallResult, type TestApi } from './api';
 /** A fresh tenant's key and short-hands for the registry routes. */
 export async function registryTenant(api: TestApi, options: { agent?: string; tenant?: string } = {}) {
   const { key, tenant } = await api.key(options);
-  const send = <T = any>(method: string, path: string, body?: unknown): Promise<CallResult<T>> => call<T>(api.url, method, path, { key, body });
+  const send = <T = any>(method: string, path: string, body?: unknown): Promise<CallResult<T>> =>
+    call<T>(api.url, method, path, { key, body });
   return {
     key,
     tenant,

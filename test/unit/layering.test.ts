@@ -11,7 +11,8 @@ const RUNTIME = ['bin', 'lib', 'lambdas', 'local', 'client'];
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+  );
 }
 const files = RUNTIME.flatMap(sources);
 const known = new Set(files);
@@ -19,12 +20,24 @@ const resolve = (from: string, spec: string): string | undefined => {
   const base = normalize(join(dirname(from), spec));
   return [base, `${base}.ts`, join(base, 'index.ts')].find((c) => known.has(c));
 };
-const edges = new Map(files.map((f) => {
-  const text = readFileSync(join(ROOT, f), 'utf8');
-  const specs = ts.preProcessFile(text, true, true).importedFiles.map((r) => r.fileName);
-  for (const m of text.matchAll(/require\(\s*'(\.[^']+)'\s*\)/g)) specs.push(m[1]);
-  return [f, [...new Set(specs.filter((s) => s.startsWith('.')).map((s) => resolve(f, s)).filter((t): t is string => t !== undefined))]];
-}));
+const edges = new Map(
+  files.map((f) => {
+    const text = readFileSync(join(ROOT, f), 'utf8');
+    const specs = ts.preProcessFile(text, true, true).importedFiles.map((r) => r.fileName);
+    for (const m of text.matchAll(/require\(\s*'(\.[^']+)'\s*\)/g)) specs.push(m[1]);
+    return [
+      f,
+      [
+        ...new Set(
+          specs
+            .filter((s) => s.startsWith('.'))
+            .map((s) => resolve(f, s))
+            .filter((t): t is string => t !== undefined),
+        ),
+      ],
+    ];
+  }),
+);
 const importsOf = (pattern: RegExp) => [...edges].flatMap(([from, tos]) => (pattern.test(from) ? tos.map((to) => `${from} -> ${to}`) : []));
 
 describe('layering', () => {
@@ -55,13 +68,19 @@ describe('layering', () => {
   it('the SDK, the CLI and the MCP tools depend on contracts and shared modules only', () => {
     // `satchel keys` administers the key table itself (the first key cannot come through the API): its one way into local/
     const operator = ['client/cli/commands/keys.ts -> local/key-target.ts', 'client/cli/commands/keys.ts -> lambdas/auth/service/keys.ts'];
-    const outside = importsOf(/^client\//).filter((e) => / -> (lib|local)\//.test(e) || (/ -> lambdas\//.test(e) && !/ -> lambdas\/(contracts|shared)\//.test(e)));
+    const outside = importsOf(/^client\//).filter(
+      (e) => / -> (lib|local)\//.test(e) || (/ -> lambdas\//.test(e) && !/ -> lambdas\/(contracts|shared)\//.test(e)),
+    );
     expect(outside.filter((e) => !operator.includes(e))).toEqual([]);
   });
 
   it('the kit imports no surface, and a port none of its adapters (select.ts picks one)', () => {
     // the gateway matches requests against route rows: the route table's types are the kit's to read
-    expect(importsOf(/^lambdas\/kit\//).filter((e) => !/ -> lambdas\/(kit|contracts|shared|adapters)\/| -> lambdas\/routes\.ts$/.test(e) && / -> lambdas\//.test(e))).toEqual([]);
+    expect(
+      importsOf(/^lambdas\/kit\//).filter(
+        (e) => !/ -> lambdas\/(kit|contracts|shared|adapters)\/| -> lambdas\/routes\.ts$/.test(e) && / -> lambdas\//.test(e),
+      ),
+    ).toEqual([]);
     expect(importsOf(/^lambdas\/adapters\/[^/]+\/port\.ts$/).filter((e) => / -> lambdas\/adapters\//.test(e))).toEqual([]);
   });
 

@@ -16,9 +16,13 @@ function sources(dir: string): string[] {
   });
 }
 
-it('code that runs in Lambda imports zod as `import * as z from \'zod\'`', () => {
-  const offenders = sources(join(ROOT, 'lambdas')).filter((file) => /^import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*['"]zod['"]/m.test(readFileSync(file, 'utf8')));
+it("code that runs in Lambda imports zod as `import * as z from 'zod'`", () => {
+  const offenders = sources(join(ROOT, 'lambdas')).filter((file) =>
+    /^import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*['"]zod['"]/m.test(readFileSync(file, 'utf8')),
+  );
   if (offenders.length) {
-    throw new Error(`replace \`import { z } from 'zod'\` with \`import * as z from 'zod'\` in: ${offenders.map((f) => relative(ROOT, f)).join(', ')}`);
+    throw new Error(
+      `replace \`import { z } from 'zod'\` with \`import * as z from 'zod'\` in: ${offenders.map((f) => relative(ROOT, f)).join(', ')}`,
+    );
   }
 });

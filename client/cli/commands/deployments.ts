@@ -14,7 +14,8 @@ export function registerDeployments(program: Command): void {
     .option('--duration <minutes>', 'minutes until the sandbox stops (1-1440, default 60)')
     .action(async (name: string, flags: ConnectionFlags & { duration?: string }) => {
       const durationMinutes = flags.duration === undefined ? undefined : Number(flags.duration);
-      if (durationMinutes !== undefined && !Number.isInteger(durationMinutes)) throw new Error('--duration must be a whole number of minutes');
+      if (durationMinutes !== undefined && !Number.isInteger(durationMinutes))
+        throw new Error('--duration must be a whole number of minutes');
       console.log(describe(await connect(flags).createDeployment({ name, durationMinutes })));
     });
 

@@ -23,7 +23,8 @@ async function destination(dest: string | undefined, name: string): Promise<stri
 /** Prints what failed, one line each, and ends with a one-line summary and a non-zero exit. */
 function failIfAny(failed: FailedFile[], total: number, verb: string): void {
   for (const f of failed) console.error(`failed  ${f.file}: ${f.reason} (${f.code})`);
-  if (failed.length) throw new Error(`${failed.length} of ${plural(total, 'file')} could not be ${verb}: ${failed.map((f) => f.file).join(', ')}`);
+  if (failed.length)
+    throw new Error(`${failed.length} of ${plural(total, 'file')} could not be ${verb}: ${failed.map((f) => f.file).join(', ')}`);
 }
 
 /** `satchel files list|upload|download|sync|pull`: a deployment's files and its sandbox Desktop. */
@@ -45,7 +46,8 @@ export function registerFiles(program: Command): void {
     .action(async (deploymentId: string, path: string, flags: ConnectionFlags & { name?: string; type?: string }) => {
       const source = resolve(path);
       const info = await stat(source);
-      if (info.isDirectory()) throw new Error(`${path} is a folder: upload its files one by one (satchel files upload ${deploymentId} <file>)`);
+      if (info.isDirectory())
+        throw new Error(`${path} is a folder: upload its files one by one (satchel files upload ${deploymentId} <file>)`);
       const client = connect(flags);
       const fileName = flags.name ?? basename(source);
       const progress = oneFile('upload', info.size);
@@ -78,7 +80,11 @@ export function registerFiles(program: Command): void {
       const temp = `${target}.satchel-part`;
       const progress = oneFile('download', length === null ? undefined : Number(length));
       try {
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter(progress, basename(target)), createWriteStream(temp));
+        await pipeline(
+          Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+          counter(progress, basename(target)),
+          createWriteStream(temp),
+        );
         await rename(temp, target);
         progress.done(basename(target), (await stat(target)).size);
       } catch (error) {

@@ -20,10 +20,10 @@ interface ScopeOptions {
 }
 
 function withScope(command: Command): Command {
-  return withAgent(withConnection(command).option('-s, --scope <scope>', 'agent (default), session, company or temporary'), 'agent of the agent scope').option(
-    '--session <id>',
-    'session of the session scope (implies --scope session)',
-  );
+  return withAgent(
+    withConnection(command).option('-s, --scope <scope>', 'agent (default), session, company or temporary'),
+    'agent of the agent scope',
+  ).option('--session <id>', 'session of the session scope (implies --scope session)');
 }
 
 /** The scope and its id: the agent from --agent/SATCHEL_AGENT, the session from --session. */
@@ -58,7 +58,8 @@ function inline(bytes: Buffer): { content: string; encoding: 'utf8' | 'base64' }
  */
 async function addContent(client: SatchelClient, add: Omit<AddItemInput, 'content' | 'encoding'>, file: string | undefined) {
   const fromFile = file !== undefined && file !== '-';
-  if (fromFile && statSync(file).isDirectory()) throw new Error(`${file} is a folder: add its files one by one (satchel items add <itemPath> <file>)`);
+  if (fromFile && statSync(file).isDirectory())
+    throw new Error(`${file} is a folder: add its files one by one (satchel items add <itemPath> <file>)`);
   const size = fromFile ? statSync(file).size : undefined;
   const bytes = size === undefined || size <= INLINE_MAX_BYTES ? readFileSync(fromFile ? file : 0) : undefined;
   if (bytes && bytes.length <= INLINE_MAX_BYTES) return client.addItem({ ...add, ...inline(bytes) });
@@ -105,18 +106,28 @@ export function registerItems(program: Command): void {
     .option('-t, --content-type <type>', 'content type (default: from the extension or the bytes)')
     .option('-m, --metadata <json>', 'metadata object, as JSON')
     .option('-f, --overwrite', 'replace an existing item')
-    .action(async (itemPath: string, file: string | undefined, o: ScopeOptions & { fileUrl?: string; contentType?: string; metadata?: string; overwrite?: boolean }, command: Command) => {
-      const metadata = {
-        ...(o.metadata ? parseMetadata(o.metadata) : {}),
-        ...(o.contentType ? { contentType: o.contentType } : {}),
-        ...(o.overwrite ? { overwrite: true } : {}),
-      };
-      const client = connectFrom(command);
-      const add = { ...scopeOf(o, command), itemPath, metadata };
-      const result = o.fileUrl ? await client.addItem({ ...add, fileUrl: o.fileUrl }) : await addContent(client, add, file);
-      printJson(result);
-      if (result.status === 'pending') console.error(`${itemPath} is being fetched or indexed in the background: \`satchel items status ${itemPath}\` shows when it is ready`);
-    });
+    .action(
+      async (
+        itemPath: string,
+        file: string | undefined,
+        o: ScopeOptions & { fileUrl?: string; contentType?: string; metadata?: string; overwrite?: boolean },
+        command: Command,
+      ) => {
+        const metadata = {
+          ...(o.metadata ? parseMetadata(o.metadata) : {}),
+          ...(o.contentType ? { contentType: o.contentType } : {}),
+          ...(o.overwrite ? { overwrite: true } : {}),
+        };
+        const client = connectFrom(command);
+        const add = { ...scopeOf(o, command), itemPath, metadata };
+        const result = o.fileUrl ? await client.addItem({ ...add, fileUrl: o.fileUrl }) : await addContent(client, add, file);
+        printJson(result);
+        if (result.status === 'pending')
+          console.error(
+            `${itemPath} is being fetched or indexed in the background: \`satchel items status ${itemPath}\` shows when it is ready`,
+          );
+      },
+    );
 
   withScope(items.command('get <itemPath>'))
     .description('Print an item (content only with --raw; --out writes the bytes to a file, downloading items over 1 MiB)')
@@ -138,25 +149,41 @@ export function registerItems(program: Command): void {
     .action(async (o: ScopeOptions & { prefix?: string; long?: boolean }, command: Command) => {
       const all = await connectFrom(command).listAllItems({ ...scopeOf(o, command), prefix: o.prefix });
       if (o.long) return printJson(all);
-      if (!all.length) return console.log(`No items${o.prefix ? ` under ${o.prefix}` : ''} in the ${o.scope ?? (o.session ? 'session' : 'agent')} scope.`);
-      printTable(['SIZE', 'EXPIRES', 'PATH'], all.map((item) => [formatBytes(item.size), item.expiresAt ?? 'permanent', item.path]), [0]);
+      if (!all.length)
+        return console.log(`No items${o.prefix ? ` under ${o.prefix}` : ''} in the ${o.scope ?? (o.session ? 'session' : 'agent')} scope.`);
+      printTable(
+        ['SIZE', 'EXPIRES', 'PATH'],
+        all.map((item) => [formatBytes(item.size), item.expiresAt ?? 'permanent', item.path]),
+        [0],
+      );
     });
 
   withScope(items.command('rm <itemPath>'))
     .description('Delete an item')
-    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).deleteItem({ ...scopeOf(o, command), itemPath })));
+    .action(async (itemPath: string, o: ScopeOptions, command: Command) =>
+      printJson(await connectFrom(command).deleteItem({ ...scopeOf(o, command), itemPath })),
+    );
 
   withScope(items.command('mv <fromPath> <toPath>'))
     .description('Move or rename an item, within or across scopes (--to-scope, --to-agent, --to-session)')
     .option('--to-scope <scope>', 'destination scope (default: the source scope)')
     .option('--to-agent <id>', 'destination agent (default: --agent / SATCHEL_AGENT)')
     .option('--to-session <id>', 'destination session (implies --to-scope session)')
-    .action(async (fromPath: string, toPath: string, o: ScopeOptions & { toScope?: ItemScope; toAgent?: string; toSession?: string }, command: Command) => {
-      const from = scopeOf(o, command);
-      const toScope = o.toScope ?? (o.toSession ? 'session' : o.toAgent ? 'agent' : undefined);
-      const toScopeId = toScope === 'session' ? o.toSession : toScope === 'agent' ? (o.toAgent ?? agentFrom(command)) : undefined;
-      printJson(await connectFrom(command).moveItem({ fromScope: from.scope, fromScopeId: from.scopeId, fromPath, toPath, toScope, toScopeId }));
-    });
+    .action(
+      async (
+        fromPath: string,
+        toPath: string,
+        o: ScopeOptions & { toScope?: ItemScope; toAgent?: string; toSession?: string },
+        command: Command,
+      ) => {
+        const from = scopeOf(o, command);
+        const toScope = o.toScope ?? (o.toSession ? 'session' : o.toAgent ? 'agent' : undefined);
+        const toScopeId = toScope === 'session' ? o.toSession : toScope === 'agent' ? (o.toAgent ?? agentFrom(command)) : undefined;
+        printJson(
+          await connectFrom(command).moveItem({ fromScope: from.scope, fromScopeId: from.scopeId, fromPath, toPath, toScope, toScopeId }),
+        );
+      },
+    );
 
   withScope(items.command('search <query>'))
     .description('Semantic search in a scope')
@@ -168,5 +195,7 @@ export function registerItems(program: Command): void {
 
   withScope(items.command('status <itemPath>'))
     .description('State of an item: ready, pending (being fetched or indexed) or failed')
-    .action(async (itemPath: string, o: ScopeOptions, command: Command) => printJson(await connectFrom(command).itemStatus({ ...scopeOf(o, command), itemPath })));
+    .action(async (itemPath: string, o: ScopeOptions, command: Command) =>
+      printJson(await connectFrom(command).itemStatus({ ...scopeOf(o, command), itemPath })),
+    );
 }

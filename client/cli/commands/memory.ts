@@ -15,8 +15,10 @@ interface Options extends ConnectionFlags {
 }
 
 const withIds = (command: Command): Command =>
-  withAgent(withConnection(command), 'agent whose memory this is')
-    .option('-d, --device <id>', 'this device (default $SATCHEL_DEVICE_ID, else an id kept for this machine)');
+  withAgent(withConnection(command), 'agent whose memory this is').option(
+    '-d, --device <id>',
+    'this device (default $SATCHEL_DEVICE_ID, else an id kept for this machine)',
+  );
 
 /** Pulls and status are this device's; a push names the device only when asked (no position moves on a push). */
 const ids = (o: Options, command: Command, ownDevice = true) => ({
@@ -60,10 +62,17 @@ export function registerMemory(program: Command): void {
         const batch = operations.slice(sent, sent + MAX_PUSH_OPERATIONS);
         const next = await client.syncPush({ ...ids(o, command, false), operations: batch });
         const taken = batch.length - next.remaining;
-        if (batch.length && taken <= 0) throw new Error(`the server took none of the last ${plural(operations.length - sent, 'operation')}; nothing more was sent`);
+        if (batch.length && taken <= 0)
+          throw new Error(`the server took none of the last ${plural(operations.length - sent, 'operation')}; nothing more was sent`);
         sent += taken;
         result = result
-          ? { ...next, pushed: result.pushed + next.pushed, failed: result.failed + next.failed, conflicts: result.conflicts + next.conflicts, results: [...result.results, ...next.results] }
+          ? {
+              ...next,
+              pushed: result.pushed + next.pushed,
+              failed: result.failed + next.failed,
+              conflicts: result.conflicts + next.conflicts,
+              results: [...result.results, ...next.results],
+            }
           : next;
       } while (sent < operations.length);
       printJson(result);

@@ -24,11 +24,13 @@ const forceNote = (removing: number, total: number, flags: SafetyFlags) =>
 function connectSync(flags: SyncFlags, command: Command) {
   const client = connect(flags);
   const concurrency = Number(flags.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be a whole number from 1 to 256');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new Error('--concurrency must be a whole number from 1 to 256');
   return { client, options: { agentId: agentFrom(command), concurrency, warn: (m: string) => console.error(`warning: ${m}`) } };
 }
 
-const withSyncOptions = (command: Command) => withAgent(withConnection(command), 'agent whose workspace this is').option('--concurrency <n>', 'transfers in flight', '16');
+const withSyncOptions = (command: Command) =>
+  withAgent(withConnection(command), 'agent whose workspace this is').option('--concurrency <n>', 'transfers in flight', '16');
 
 /** `satchel sync push|pull|status <dir>`: back up and restore an agent's workspace. */
 export function registerSync(program: Command): void {
@@ -41,18 +43,28 @@ export function registerSync(program: Command): void {
     .option('--dry-run', 'show what would be uploaded and removed; change nothing')
     .action(async (dir: string, flags: SyncFlags & SafetyFlags, command: Command) => {
       const { client, options } = connectSync(flags, command);
-      const result = await push(client, resolve(dir), { ...options, ...safety(flags), progress: createProgress({ verb: 'upload', resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again` }) });
+      const result = await push(client, resolve(dir), {
+        ...options,
+        ...safety(flags),
+        progress: createProgress({
+          verb: 'upload',
+          resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again`,
+        }),
+      });
       if (flags.dryRun) {
         for (const f of result.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
         for (const p of result.remove) console.log(`delete  ${p}`);
-        console.log(`would push ${plural(result.upload.length, 'file')}, remove ${result.remove.length}; ${result.unchanged} unchanged${forceNote(result.remove.length, result.backupFiles, flags)}`);
+        console.log(
+          `would push ${plural(result.upload.length, 'file')}, remove ${result.remove.length}; ${result.unchanged} unchanged${forceNote(result.remove.length, result.backupFiles, flags)}`,
+        );
         return;
       }
       console.log(
         `pushed ${plural(result.upload.length - result.conflicts.length, 'file')} (${formatBytes(result.uploadedBytes)}), ` +
           `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped`,
       );
-      if (result.conflicts.length) throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
+      if (result.conflicts.length)
+        throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
     });
 
   withSyncOptions(sync.command('pull <dir>'))
@@ -63,12 +75,22 @@ export function registerSync(program: Command): void {
     .option('--dry-run', 'show what would be downloaded and removed; change nothing')
     .action(async (dir: string, flags: SyncFlags & SafetyFlags & { mode: RestoreMode }, command: Command) => {
       const { client, options } = connectSync(flags, command);
-      const result = await pull(client, resolve(dir), { ...options, ...safety(flags), mode: flags.mode, progress: createProgress({ verb: 'download', resumeHint: `run \`satchel sync pull ${dir}\` again: files already restored are not downloaded again` }) });
+      const result = await pull(client, resolve(dir), {
+        ...options,
+        ...safety(flags),
+        mode: flags.mode,
+        progress: createProgress({
+          verb: 'download',
+          resumeHint: `run \`satchel sync pull ${dir}\` again: files already restored are not downloaded again`,
+        }),
+      });
       for (const r of result.refused) console.error(`refused ${JSON.stringify(r.path)}: ${r.reason}`);
       if (flags.dryRun) {
         for (const p of result.wouldDownload) console.log(`pull    ${p}`);
         for (const p of result.removed) console.log(`delete  ${p}`);
-        console.log(`would pull ${plural(result.wouldDownload.length, 'file')}, remove ${result.removed.length}; ${result.unchanged} already up to date`);
+        console.log(
+          `would pull ${plural(result.wouldDownload.length, 'file')}, remove ${result.removed.length}; ${result.unchanged} already up to date`,
+        );
       } else {
         console.log(
           `pulled ${plural(result.downloaded, 'file')} (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +

@@ -125,7 +125,9 @@ async function readRange(absolute: string, start: number, length: number): Promi
 
 async function uploadSmall(file: LocalFile, signed: SignedUrl, progress: Progress): Promise<void> {
   await withRetries(() =>
-    counted(progress, file.path, async (onBytes) => readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size), onBytes))),
+    counted(progress, file.path, async (onBytes) =>
+      readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size), onBytes)),
+    ),
   );
 }
 
@@ -142,15 +144,31 @@ async function hashParts(file: LocalFile, partSize: number): Promise<string[]> {
 }
 
 /** Uploads the parts (each checked by S3 against its SHA-256), completes the upload and returns its id for the confirm. */
-async function uploadMultipart(client: SatchelClient, file: LocalFile, partSize: number, concurrency: number, o: AgentOption, progress: Progress): Promise<string> {
+async function uploadMultipart(
+  client: SatchelClient,
+  file: LocalFile,
+  partSize: number,
+  concurrency: number,
+  o: AgentOption,
+  progress: Progress,
+): Promise<string> {
   const partHashes = await hashParts(file, partSize);
-  const presigned = await client.syncPresign({ files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size, partSize, partHashes }] }, o);
+  const presigned = await client.syncPresign(
+    { files: [{ path: file.path, operation: 'multipart', hash: file.hash, size: file.size, partSize, partHashes }] },
+    o,
+  );
   const plan = presigned.urls[0] as MultipartUrls & { error?: { message: string } };
   if (plan.error) throw new Error(`${file.path}: ${plan.error.message}`);
   const parts = await mapLimit(plan.parts, Math.min(concurrency, 4), async (part) => {
     const etag = await withRetries(() =>
       counted(progress, file.path, async (onBytes) => {
-        const res = await transfer('PUT', part.url, part.headers, await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size), onBytes);
+        const res = await transfer(
+          'PUT',
+          part.url,
+          part.headers,
+          await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size),
+          onBytes,
+        );
         await readBody(res);
         return String(res.headers.etag ?? '');
       }),
@@ -221,7 +239,11 @@ class ConfirmQueue {
  * slot is free, so uploading starts without waiting for the whole tree to be hashed. A re-run
  * after an interruption uploads only what the manifest does not hold yet.
  */
-export async function push(client: SatchelClient, dir: string, options: SyncOptions & DeleteSafety & { delete?: boolean } = {}): Promise<PushResult> {
+export async function push(
+  client: SatchelClient,
+  dir: string,
+  options: SyncOptions & DeleteSafety & { delete?: boolean } = {},
+): Promise<PushResult> {
   const o: AgentOption = { agentId: options.agentId };
   const [listing, manifest] = await Promise.all([listTree(dir), client.syncGetManifest(o)]);
   for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
@@ -231,7 +253,15 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
   if (options.dryRun) {
     const hashed = await hashFiles(listing.files);
     const changed = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
-    return { upload: changed, remove, skipped: listing.skipped, unchanged: hashed.length - changed.length, uploadedBytes: 0, conflicts: [], backupFiles };
+    return {
+      upload: changed,
+      remove,
+      skipped: listing.skipped,
+      unchanged: hashed.length - changed.length,
+      uploadedBytes: 0,
+      conflicts: [],
+      backupFiles,
+    };
   }
   const progress = options.progress ?? silentProgress;
   const concurrency = options.concurrency ?? 16;
@@ -249,7 +279,10 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     unchanged += hashed.length - changed.length;
     const wanted = await withoutResumed(client, changed, resumable, o);
     upload.push(...wanted);
-    progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
+    progress.add(
+      wanted.length,
+      wanted.reduce((n, f) => n + f.size, 0),
+    );
     unhashed -= hashed.length;
     if (!unhashed) progress.scanned();
     return wanted;
@@ -262,7 +295,8 @@ export async function push(client: SatchelClient, dir: string, options: SyncOpti
     await confirms.add(confirmation);
   };
   const presignPut = async (files: LocalFile[]) =>
-    (await client.syncPresign({ files: files.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o)).urls as SignedUrl[];
+    (await client.syncPresign({ files: files.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o))
+      .urls as SignedUrl[];
 
   const pushSmall = async (files: ListedFile[]) => {
     const wanted = await toUpload(await hashFiles(files));
@@ -337,9 +371,12 @@ const BUFFERED_DOWNLOAD_MAX = 8 * 1024 * 1024;
 
 function checkDownload(entry: PullPlanEntry, digest: string, size: number): void {
   if (digest !== entry.hash || size !== entry.size) {
-    throw Object.assign(new Error(`${entry.path}: downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`), {
-      permanent: true,
-    });
+    throw Object.assign(
+      new Error(`${entry.path}: downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`),
+      {
+        permanent: true,
+      },
+    );
   }
 }
 
@@ -407,7 +444,8 @@ export async function pull(
   options: SyncOptions & DeleteSafety & { mode?: RestoreMode; delete?: boolean } = {},
 ): Promise<PullResult> {
   const mode = options.mode ?? 'full';
-  if (options.delete && mode !== 'full') throw new Error(`delete (--delete) needs a full restore (--mode full): the ${mode} mode restores only part of the backup`);
+  if (options.delete && mode !== 'full')
+    throw new Error(`delete (--delete) needs a full restore (--mode full): the ${mode} mode restores only part of the backup`);
   const progress = options.dryRun ? silentProgress : (options.progress ?? silentProgress);
   // a restore may create its folder; one that exists must be readable
   const exists = await stat(dir).then(
@@ -439,7 +477,8 @@ export async function pull(
         const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
         const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string, realFolders));
         if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
-        else if (inBackup.has(entry.path as string)) refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
+        else if (inBackup.has(entry.path as string))
+          refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
         else {
           accepted.push(entry as unknown as CheckedEntry);
           inBackup.add(entry.path as string);
@@ -455,7 +494,10 @@ export async function pull(
         wouldDownload.push(...wanted.map((f) => f.path));
         continue;
       }
-      progress.add(wanted.length, wanted.reduce((n, f) => n + f.size, 0));
+      progress.add(
+        wanted.length,
+        wanted.reduce((n, f) => n + f.size, 0),
+      );
       for (const f of wanted) {
         while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
         if (failure) break;

@@ -93,7 +93,11 @@ export async function listTree(root: string): Promise<Listing> {
   const seen = new Map<string, number>();
   for (const f of found) seen.set(f.path, (seen.get(f.path) ?? 0) + 1);
   const twins = found.filter((f) => seen.get(f.path) !== 1);
-  for (const f of twins) skipped.push({ path: f.path, reason: 'another local name is the same name in NFC form (its accents written another way): rename one of them' });
+  for (const f of twins)
+    skipped.push({
+      path: f.path,
+      reason: 'another local name is the same name in NFC form (its accents written another way): rename one of them',
+    });
   const unique = found.filter((f) => seen.get(f.path) === 1);
   const files = await mapLimit(unique, 16, async (f) => ({ ...f, size: (await stat(f.absolute)).size }));
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped };

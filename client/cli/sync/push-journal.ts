@@ -16,7 +16,10 @@ export class PushJournal {
 
   static for(baseUrl: string, dir: string, agentId: string | undefined): PushJournal {
     const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-    const id = createHash('sha256').update(`${baseUrl}\0${resolve(dir)}\0${agentId ?? ''}`).digest('hex').slice(0, 32);
+    const id = createHash('sha256')
+      .update(`${baseUrl}\0${resolve(dir)}\0${agentId ?? ''}`)
+      .digest('hex')
+      .slice(0, 32);
     return new PushJournal(join(cache, 'satchel', 'push', `${id}.jsonl`));
   }
 

@@ -29,12 +29,15 @@ export function entryProblem(root: string, entry: BundleEntry): string | undefin
   const problem = pathProblem(entry.path);
   if (problem) return `the path ${problem}`;
   const segments = entry.path.split('/');
-  if (segments.some((s) => ALWAYS_IGNORED.includes(s))) return `the path is inside ${ALWAYS_IGNORED.join('/ or ')}/, which satchel never writes`;
+  if (segments.some((s) => ALWAYS_IGNORED.includes(s)))
+    return `the path is inside ${ALWAYS_IGNORED.join('/ or ')}/, which satchel never writes`;
   if (segments.some((s) => s.includes(TEMP_MARKER))) return 'the path names a temporary file of satchel';
   const inside = relative(root, join(root, ...segments));
-  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) return 'the path resolves outside the folder';
+  if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside))
+    return 'the path resolves outside the folder';
   if (typeof entry.hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.hash)) return 'the hash is not a lowercase hexadecimal SHA-256';
-  if (typeof entry.size !== 'number' || !Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > MAX_FILE_BYTES) return 'the size is not a valid byte count';
+  if (typeof entry.size !== 'number' || !Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > MAX_FILE_BYTES)
+    return 'the size is not a valid byte count';
   if (typeof entry.url !== 'string' || !/^https?:\/\//i.test(entry.url)) return 'the URL is not an http(s) URL';
   return undefined;
 }

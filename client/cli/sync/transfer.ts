@@ -49,7 +49,13 @@ function send(req: ClientRequest, body: Buffer, onBytes: OnBytes): void {
 }
 
 /** Sends one request; resolves with the response (body unread) when the status is 2xx, else throws. */
-export function transfer(method: 'GET' | 'PUT', url: string, headers: Record<string, string>, body?: Buffer, onBytes?: OnBytes): Promise<IncomingMessage> {
+export function transfer(
+  method: 'GET' | 'PUT',
+  url: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+  onBytes?: OnBytes,
+): Promise<IncomingMessage> {
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
   return new Promise<IncomingMessage>((resolve, reject) => {

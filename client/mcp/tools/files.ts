@@ -5,7 +5,8 @@ import { READ_ONLY, tool, WRITES } from '../tool';
 /** Deployment files (seed 004): files kept for a deployment, copied into and out of its sandbox's Desktop. */
 
 const deploymentId = contracts.syncFiles.params.shape.id.describe('The deployment (dep_…)');
-const failures = (failed: { file: string; code: string; reason: string }[]) => failed.map((f) => `\n- ${f.file}: ${f.code} ${f.reason}`).join('');
+const failures = (failed: { file: string; code: string; reason: string }[]) =>
+  failed.map((f) => `\n- ${f.file}: ${f.code} ${f.reason}`).join('');
 
 export const FILE_TOOLS = [
   tool({

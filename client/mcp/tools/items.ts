@@ -42,7 +42,10 @@ export const ITEM_TOOLS = [
     async run(args, context) {
       const data = await context.client.searchItems(scoped(args, context));
       const lines = data.results.map((r) => `- ${r.path} (score ${r.score.toFixed(2)}): ${preview(r.content.replace(/\s+/g, ' '))}`);
-      return { data, text: [`${data.totalResults} result${data.totalResults === 1 ? '' : 's'} for ${JSON.stringify(data.query)}`, ...lines].join('\n') };
+      return {
+        data,
+        text: [`${data.totalResults} result${data.totalResults === 1 ? '' : 's'} for ${JSON.stringify(data.query)}`, ...lines].join('\n'),
+      };
     },
   }),
   tool({
@@ -74,7 +77,11 @@ export const ITEM_TOOLS = [
       const data = await context.client.getItem(scoped(args, context));
       const head = `${data.path} (${data.contentType}, ${data.size} bytes${data.expiresAt ? `, expires ${data.expiresAt}` : ''})`;
       const body =
-        data.content === null ? `Too large to inline: download it from ${data.downloadUrl}` : data.encoding === 'base64' ? 'Binary content: base64 in structuredContent.content' : data.content;
+        data.content === null
+          ? `Too large to inline: download it from ${data.downloadUrl}`
+          : data.encoding === 'base64'
+            ? 'Binary content: base64 in structuredContent.content'
+            : data.content;
       return { data, text: `${head}\n\n${body}` };
     },
   }),
@@ -107,8 +114,15 @@ export const ITEM_TOOLS = [
     async run(args, context) {
       const fromScopeId = agentDefault(args.fromScope, args.fromScopeId, context);
       const toScope = args.toScope ?? args.fromScope;
-      const toScopeId = args.toScopeId ?? ((toScope ?? 'agent') === 'agent' && (args.fromScope ?? 'agent') !== 'agent' ? context.agent : undefined);
-      const data = await context.client.moveItem({ ...args, fromScope: args.fromScope as ItemScope | undefined, toScope: args.toScope as ItemScope | undefined, fromScopeId, toScopeId });
+      const toScopeId =
+        args.toScopeId ?? ((toScope ?? 'agent') === 'agent' && (args.fromScope ?? 'agent') !== 'agent' ? context.agent : undefined);
+      const data = await context.client.moveItem({
+        ...args,
+        fromScope: args.fromScope as ItemScope | undefined,
+        toScope: args.toScope as ItemScope | undefined,
+        fromScopeId,
+        toScopeId,
+      });
       return { data, text: data.message };
     },
   }),

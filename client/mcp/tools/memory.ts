@@ -8,7 +8,10 @@ import { READ_ONLY, tool, WRITES, type ToolContext } from '../tool';
 const AGENT_HELP = 'agent_id names the agent (optional with an agent-bound key or when the server was started with SATCHEL_AGENT).';
 
 /** `stack_id` is only the Kernle client's alias of agent_id: a model needs one name for the agent. */
-const withAgent = <A extends { agent_id?: string }>(args: A, context: ToolContext) => ({ ...args, agent_id: args.agent_id ?? context.agent });
+const withAgent = <A extends { agent_id?: string }>(args: A, context: ToolContext) => ({
+  ...args,
+  agent_id: args.agent_id ?? context.agent,
+});
 
 const operation = contracts.memoryOperation.extend({
   table: contracts.memoryOperation.shape.table.describe(`One of: ${MEMORY_TABLES.join(', ')}`),
@@ -68,7 +71,9 @@ export const MEMORY_TOOLS = [
     annotations: WRITES,
     async run(args, context) {
       const data = await context.client.syncPull(withAgent(args, context));
-      const tables = Object.entries(data.tables).map(([t, n]) => `${t} ${n}`).join(', ');
+      const tables = Object.entries(data.tables)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ');
       return {
         data,
         text: `${data.pulled} change(s)${tables ? ` (${tables})` : ''}; ${data.has_more ? 'more to pull: call again with' : 'up to date at'} cursor ${data.cursor}`,

@@ -36,7 +36,12 @@ export const REGISTRY_TOOLS = [
         data,
         text:
           `workspace ${data.workspace.name} (${data.workspace.id}) at ${data.workspace.root_dir}: ` +
-          [count(data.agents.length, 'agent'), count(data.skills.length, 'skill'), count(data.providers.length, 'provider'), count(data.sessions.length, 'session')].join(', '),
+          [
+            count(data.agents.length, 'agent'),
+            count(data.skills.length, 'skill'),
+            count(data.providers.length, 'provider'),
+            count(data.sessions.length, 'session'),
+          ].join(', '),
       };
     },
   }),

@@ -12,13 +12,22 @@ import { READ_ONLY, tool, WRITES, type ToolContext } from '../tool';
 
 /** Listed paths per answer: a large workspace would otherwise flood the model's context. */
 const LISTED = 100;
-const listed = (paths: string[]) => ({ count: paths.length, paths: paths.slice(0, LISTED), ...(paths.length > LISTED ? { truncated: true } : {}) });
+const listed = (paths: string[]) => ({
+  count: paths.length,
+  paths: paths.slice(0, LISTED),
+  ...(paths.length > LISTED ? { truncated: true } : {}),
+});
 
-const dir = z.string().min(1).max(4096).describe("The folder: absolute, or relative to the directory `satchel mcp` runs in");
-const agentId = contracts.presign.query.shape.agentId.describe('Agent whose backup this is (optional with an agent-bound key or SATCHEL_AGENT)');
+const dir = z.string().min(1).max(4096).describe('The folder: absolute, or relative to the directory `satchel mcp` runs in');
+const agentId = contracts.presign.query.shape.agentId.describe(
+  'Agent whose backup this is (optional with an agent-bound key or SATCHEL_AGENT)',
+);
 const options = (args: { agentId?: string }, context: ToolContext) => ({ agentId: args.agentId ?? context.agent });
-const IGNORED = 'Ignores .git/, node_modules/ and the patterns of the folder\'s .satchelignore.';
-const force = z.boolean().optional().describe('Remove even when the removals are every file or more than a quarter of them (check sync_status first)');
+const IGNORED = "Ignores .git/, node_modules/ and the patterns of the folder's .satchelignore.";
+const force = z
+  .boolean()
+  .optional()
+  .describe('Remove even when the removals are every file or more than a quarter of them (check sync_status first)');
 const SAFETY =
   'A delete that would remove every file, or more than 10 files and over a quarter of them, is refused without force: true ' +
   '(nothing is removed; a mistyped folder must not empty a backup or a folder).';
@@ -59,7 +68,10 @@ export const WORKSPACE_SYNC_TOOLS = [
         skipped: s.skipped.slice(0, LISTED),
         unchanged: s.unchanged,
       };
-      return { data, text: `${s.upload.length} to push, ${s.remove.length} to delete, ${s.download.length} to pull, ${s.unchanged} unchanged` };
+      return {
+        data,
+        text: `${s.upload.length} to push, ${s.remove.length} to delete, ${s.download.length} to pull, ${s.unchanged} unchanged`,
+      };
     },
   }),
   tool({
@@ -73,9 +85,17 @@ export const WORKSPACE_SYNC_TOOLS = [
     async run(args, context) {
       const warnings: string[] = [];
       const r = await withToolTerms(
-        push(context.client, resolve(args.dir), { ...options(args, context), delete: args.delete, force: args.force, warn: (m) => warnings.push(m) }),
+        push(context.client, resolve(args.dir), {
+          ...options(args, context),
+          delete: args.delete,
+          force: args.force,
+          warn: (m) => warnings.push(m),
+        }),
       );
-      if (r.conflicts.length) throw new Error(`${r.conflicts.length} uploads could not be confirmed (the files changed while uploading?): ${r.conflicts.slice(0, 5).join(', ')}; run sync_push again`);
+      if (r.conflicts.length)
+        throw new Error(
+          `${r.conflicts.length} uploads could not be confirmed (the files changed while uploading?): ${r.conflicts.slice(0, 5).join(', ')}; run sync_push again`,
+        );
       const data = {
         dir: resolve(args.dir),
         pushed: listed(r.upload.map((f) => f.path)),
@@ -85,7 +105,10 @@ export const WORKSPACE_SYNC_TOOLS = [
         unchanged: r.unchanged,
         warnings: warnings.slice(0, LISTED),
       };
-      return { data, text: `pushed ${r.upload.length} file(s) (${r.uploadedBytes} bytes), ${r.unchanged} unchanged, ${r.remove.length} removed, ${r.skipped.length} skipped` };
+      return {
+        data,
+        text: `pushed ${r.upload.length} file(s) (${r.uploadedBytes} bytes), ${r.unchanged} unchanged, ${r.remove.length} removed, ${r.skipped.length} skipped`,
+      };
     },
   }),
   tool({
@@ -105,9 +128,20 @@ export const WORKSPACE_SYNC_TOOLS = [
     }),
     annotations: { ...WRITES, destructiveHint: true },
     async run(args, context) {
-      const r = await withToolTerms(pull(context.client, resolve(args.dir), { ...options(args, context), mode: args.mode, delete: args.delete, force: args.force }));
-      const data = { dir: resolve(args.dir), downloaded: r.downloaded, downloadedBytes: r.downloadedBytes, unchanged: r.unchanged, removed: listed(r.removed) };
-      return { data, text: `pulled ${r.downloaded} file(s) (${r.downloadedBytes} bytes), ${r.unchanged} already up to date, ${r.removed.length} removed` };
+      const r = await withToolTerms(
+        pull(context.client, resolve(args.dir), { ...options(args, context), mode: args.mode, delete: args.delete, force: args.force }),
+      );
+      const data = {
+        dir: resolve(args.dir),
+        downloaded: r.downloaded,
+        downloadedBytes: r.downloadedBytes,
+        unchanged: r.unchanged,
+        removed: listed(r.removed),
+      };
+      return {
+        data,
+        text: `pulled ${r.downloaded} file(s) (${r.downloadedBytes} bytes), ${r.unchanged} already up to date, ${r.removed.length} removed`,
+      };
     },
   }),
 ];

@@ -17,7 +17,8 @@ export class BedrockEmbedder implements Embedder {
     private readonly modelId: string,
     private readonly dimension: number,
   ) {
-    if (![256, 512, 1024].includes(dimension)) throw new Error(`EMBEDDING_DIMENSION must be 256, 512 or 1024 for Titan V2, not ${dimension}`);
+    if (![256, 512, 1024].includes(dimension))
+      throw new Error(`EMBEDDING_DIMENSION must be 256, 512 or 1024 for Titan V2, not ${dimension}`);
   }
 
   embed(texts: string[]): Promise<Float32Array[]> {

@@ -158,9 +158,15 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   async moveItem(itemId: string, to: Omit<IndexedItem, 'itemId' | 'tenant'>): Promise<void> {
-    const values = { scope: sqlString(to.scope), scope_id: sqlString(to.scopeId), path: sqlString(to.path), expires_at: to.expiresAt === undefined ? 'NULL' : String(to.expiresAt) };
+    const values = {
+      scope: sqlString(to.scope),
+      scope_id: sqlString(to.scopeId),
+      path: sqlString(to.path),
+      expires_at: to.expiresAt === undefined ? 'NULL' : String(to.expiresAt),
+    };
     await this.access.together(async () => {
-      for (const table of await this.openTables()) await retryingConflicts(() => table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values }), table);
+      for (const table of await this.openTables())
+        await retryingConflicts(() => table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values }), table);
     });
     this.wrote(0);
   }
@@ -191,13 +197,26 @@ export class LocalVectorIndex implements VectorIndex {
     ]);
     const byRow = new Map<string, Candidate>();
     for (const row of nearest) {
-      byRow.set(`${row.item_id}:${row.chunk}`, { itemId: row.item_id, path: row.path, content: row.content, cosine: 1 - row._distance, bm25: 0 });
+      byRow.set(`${row.item_id}:${row.chunk}`, {
+        itemId: row.item_id,
+        path: row.path,
+        content: row.content,
+        cosine: 1 - row._distance,
+        bm25: 0,
+      });
     }
     for (const row of lexical) {
       const key = `${row.item_id}:${row.chunk}`;
       const known = byRow.get(key);
       if (known) known.bm25 = row._score;
-      else byRow.set(key, { itemId: row.item_id, path: row.path, content: row.content, cosine: dot(query.vector, row.vector.toArray()), bm25: row._score });
+      else
+        byRow.set(key, {
+          itemId: row.item_id,
+          path: row.path,
+          content: row.content,
+          cosine: dot(query.vector, row.vector.toArray()),
+          bm25: row._score,
+        });
     }
     return [...byRow.values()];
   }
@@ -247,13 +266,20 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   private async fullText(table: Table, text: string, filter: string, limit: number): Promise<(ResultRow & { _score: number })[]> {
-    return (await table.query().fullTextSearch(text, { columns: ['content'] }).where(filter).select([...RESULT_COLUMNS, '_score']).limit(limit).toArray()) as never;
+    return (await table
+      .query()
+      .fullTextSearch(text, { columns: ['content'] })
+      .where(filter)
+      .select([...RESULT_COLUMNS, '_score'])
+      .limit(limit)
+      .toArray()) as never;
   }
 
   private wrote(rows: number): void {
     this.writesSinceMaintenance++;
     this.rowsSinceMaintenance += rows;
-    if (this.backgroundRunning || (this.writesSinceMaintenance < MAINTENANCE_WRITES && this.rowsSinceMaintenance < MAINTENANCE_ROWS)) return;
+    if (this.backgroundRunning || (this.writesSinceMaintenance < MAINTENANCE_WRITES && this.rowsSinceMaintenance < MAINTENANCE_ROWS))
+      return;
     this.writesSinceMaintenance = 0;
     this.rowsSinceMaintenance = 0;
     this.backgroundRunning = true;

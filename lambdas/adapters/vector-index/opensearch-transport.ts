@@ -62,7 +62,12 @@ export function signedTransport(options: TransportOptions): SearchTransport {
   const url = new URL(options.node);
   const secure = url.protocol === 'https:';
   const agent = secure ? new Agent({ keepAlive: true }) : undefined;
-  const signer = new SignatureV4({ service: options.service, region: options.region, credentials: options.credentials ?? defaultProvider(), sha256: Sha256 });
+  const signer = new SignatureV4({
+    service: options.service,
+    region: options.region,
+    credentials: options.credentials ?? defaultProvider(),
+    sha256: Sha256,
+  });
   const timeout = options.requestTimeoutMs ?? 30_000;
   const maxRetries = options.maxRetries ?? 3;
 
@@ -76,25 +81,54 @@ export function signedTransport(options: TransportOptions): SearchTransport {
     const headers: Record<string, string> = {
       host: url.host,
       'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-      ...(body ? { 'content-type': json ? 'application/json' : 'application/x-ndjson', 'content-length': String(Buffer.byteLength(body)) } : {}),
+      ...(body
+        ? { 'content-type': json ? 'application/json' : 'application/x-ndjson', 'content-length': String(Buffer.byteLength(body)) }
+        : {}),
     };
-    const signed = await signer.sign({ method: params.method, protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: params.path, query, headers, body });
+    const signed = await signer.sign({
+      method: params.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: params.path,
+      query,
+      headers,
+      body,
+    });
     const search = buildQueryString(query);
     return {
       body,
-      request: { method: params.method, host: url.hostname, port: url.port || undefined, path: search ? `${params.path}?${search}` : params.path, headers: signed.headers, agent, timeout },
+      request: {
+        method: params.method,
+        host: url.hostname,
+        port: url.port || undefined,
+        path: search ? `${params.path}?${search}` : params.path,
+        headers: signed.headers,
+        agent,
+        timeout,
+      },
     };
   }
 
-  function exchange({ request, body }: { request: RequestOptions; body: string }): Promise<{ statusCode: number; headers: IncomingMessage['headers']; payload: string }> {
+  function exchange({
+    request,
+    body,
+  }: {
+    request: RequestOptions;
+    body: string;
+  }): Promise<{ statusCode: number; headers: IncomingMessage['headers']; payload: string }> {
     return new Promise((resolve, reject) => {
       const req = (secure ? httpsRequest : httpRequest)(request, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
-        res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, payload: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, payload: Buffer.concat(chunks).toString('utf8') }),
+        );
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`OpenSearch did not answer within ${timeout} ms`), { name: 'TimeoutError' })));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error(`OpenSearch did not answer within ${timeout} ms`), { name: 'TimeoutError' })),
+      );
       req.on('error', reject);
       req.end(body || undefined);
     });
@@ -114,7 +148,8 @@ export function signedTransport(options: TransportOptions): SearchTransport {
         const { statusCode, headers, payload } = answer;
         const ignored = ignore.includes(statusCode) || (params.method === 'HEAD' && statusCode === 404);
         if (!ignored && RETRIED_STATUS.has(statusCode) && attempt < maxRetries) continue;
-        const json = params.method !== 'HEAD' && payload !== '' && /application\/(vnd\.opensearch\+)?json/.test(headers['content-type'] ?? '');
+        const json =
+          params.method !== 'HEAD' && payload !== '' && /application\/(vnd\.opensearch\+)?json/.test(headers['content-type'] ?? '');
         const body = params.method === 'HEAD' ? statusCode < 400 : json ? JSON.parse(payload) : payload;
         if (!ignored && statusCode >= 400) throw new SearchResponseError({ statusCode, body, headers });
         return { body, statusCode };

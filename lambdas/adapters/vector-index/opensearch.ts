@@ -57,7 +57,13 @@ export class OpenSearchVectorIndex implements VectorIndex {
     if (!hits.length) return;
     const actions = hits.map((hit) => {
       const { expiresAt: _old, ...kept } = hit._source;
-      const moved: ChunkSource = { ...kept, scope: to.scope, scopeId: to.scopeId, path: to.path, ...(to.expiresAt === undefined ? {} : { expiresAt: to.expiresAt }) };
+      const moved: ChunkSource = {
+        ...kept,
+        scope: to.scope,
+        scopeId: to.scopeId,
+        path: to.path,
+        ...(to.expiresAt === undefined ? {} : { expiresAt: to.expiresAt }),
+      };
       return this.indexAction(moved);
     });
     // managed domain: same ids, so the index actions replace; serverless: new ids, so delete the old ones
@@ -94,7 +100,16 @@ export class OpenSearchVectorIndex implements VectorIndex {
           bool: {
             filter: partition,
             should: [
-              { knn: { [VECTOR_FIELD]: { vector: Array.from(query.vector), k: query.candidates, filter: { bool: { filter: partition } }, _name: VECTOR_CLAUSE } } },
+              {
+                knn: {
+                  [VECTOR_FIELD]: {
+                    vector: Array.from(query.vector),
+                    k: query.candidates,
+                    filter: { bool: { filter: partition } },
+                    _name: VECTOR_CLAUSE,
+                  },
+                },
+              },
               { match: { content: { query: query.text, _name: LEXICAL_CLAUSE } } },
             ],
             minimum_should_match: 1,
@@ -104,7 +119,10 @@ export class OpenSearchVectorIndex implements VectorIndex {
     });
     const hits = (body?.hits?.hits ?? []) as { _source: ChunkSource; matched_queries?: Record<string, number> }[];
     // cosinesimil scores (1 + cosine) / 2; a chunk outside the k nearest is at most as close as the k-th
-    const cosines = hits.map((hit) => hit.matched_queries?.[VECTOR_CLAUSE]).filter((score) => score !== undefined).map((score) => 2 * score - 1);
+    const cosines = hits
+      .map((hit) => hit.matched_queries?.[VECTOR_CLAUSE])
+      .filter((score) => score !== undefined)
+      .map((score) => 2 * score - 1);
     const beyondNearest = cosines.length ? Math.min(...cosines) : 0;
     return hits.map((hit) => {
       const vector = hit.matched_queries?.[VECTOR_CLAUSE];
@@ -156,7 +174,8 @@ export class OpenSearchVectorIndex implements VectorIndex {
     let bytes = 0;
     for (const action of actions) {
       const size = action.reduce<number>((sum, line) => sum + Buffer.byteLength(JSON.stringify(line)) + 1, 0);
-      if (size > this.bulkMaxBytes) throw new Error(`One OpenSearch bulk action is ${size} bytes, over the ${this.bulkMaxBytes}-byte request budget`);
+      if (size > this.bulkMaxBytes)
+        throw new Error(`One OpenSearch bulk action is ${size} bytes, over the ${this.bulkMaxBytes}-byte request budget`);
       if (bytes + size > this.bulkMaxBytes) {
         await this.sendBulk(batch);
         batch = [];
@@ -191,5 +210,10 @@ export function openSearchTransport(endpoint: string): SearchTransport {
 }
 
 export function openSearchVectorIndex(): OpenSearchVectorIndex {
-  return new OpenSearchVectorIndex(openSearchTransport(config.openSearchEndpoint), vectorIndexName(config.openSearchIndex, config.embeddingDimension), config.openSearchServerless, config.openSearchBulkMaxBytes);
+  return new OpenSearchVectorIndex(
+    openSearchTransport(config.openSearchEndpoint),
+    vectorIndexName(config.openSearchIndex, config.embeddingDimension),
+    config.openSearchServerless,
+    config.openSearchBulkMaxBytes,
+  );
 }

@@ -6,7 +6,6 @@ export interface Candidate {
   bm25: number;
 }
 
-
 /**
  * The search index port: OpenSearch (k-NN + BM25) in AWS, LanceDB locally. One document per
  * chunk; chunks belong to an item generation (`itemId`, new on every add), so a re-added path

@@ -59,16 +59,27 @@ export function hybridScore(signals: Signals, calibration: Calibration): number 
 }
 
 /** Orders hits the way the API answers: best score first, ties by path. */
-export const byScoreThenPath = (a: VectorHit, b: VectorHit): number => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+export const byScoreThenPath = (a: VectorHit, b: VectorHit): number =>
+  b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** Scores candidate chunks, keeps the best chunk per item with score >= minScore, best first, at most `limit`. */
-export function rankCandidates(terms: QueryTerms, candidates: Candidate[], calibration: Calibration, minScore: number, limit: number): VectorHit[] {
+export function rankCandidates(
+  terms: QueryTerms,
+  candidates: Candidate[],
+  calibration: Calibration,
+  minScore: number,
+  limit: number,
+): VectorHit[] {
   const best = new Map<string, VectorHit>();
   for (const candidate of candidates) {
-    const score = hybridScore({ cosine: candidate.cosine, coverage: coverage(terms, candidate.content, candidate.path), bm25: candidate.bm25 }, calibration);
+    const score = hybridScore(
+      { cosine: candidate.cosine, coverage: coverage(terms, candidate.content, candidate.path), bm25: candidate.bm25 },
+      calibration,
+    );
     if (score < minScore) continue;
     const previous = best.get(candidate.itemId);
-    if (!previous || score > previous.score) best.set(candidate.itemId, { itemId: candidate.itemId, path: candidate.path, content: candidate.content, score });
+    if (!previous || score > previous.score)
+      best.set(candidate.itemId, { itemId: candidate.itemId, path: candidate.path, content: candidate.content, score });
   }
   return [...best.values()].sort(byScoreThenPath).slice(0, limit);
 }

@@ -28,7 +28,10 @@ const TENANT_FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function parseSurfaces(list: string | undefined): Surface[] {
   if (!list) return [...SURFACES];
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((s) => !(SURFACES as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`Unknown surface(s): ${unknown.join(', ')}. Known: ${SURFACES.join(', ')}`);
   return names as Surface[];
@@ -42,7 +45,12 @@ export class KeyStore {
   ) {}
 
   /** Creates a key (or registers a given one, e.g. SATCHEL_API_KEY); returns the secret once. */
-  async create(input: { tenant: string; agent?: string; surfaces?: Surface[]; key?: string }): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(input: {
+    tenant: string;
+    agent?: string;
+    surfaces?: Surface[];
+    key?: string;
+  }): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!TENANT_FORMAT.test(input.tenant)) throw new Error(`Tenant "${input.tenant}" must be 1-64 letters, digits, '.', '_' or '-'`);
     const agentProblem = input.agent === undefined ? undefined : agentIdProblem(input.agent);
     if (agentProblem) throw new Error(`Agent "${input.agent}" ${agentProblem}`);
@@ -76,7 +84,9 @@ export class KeyStore {
   async list(tenant?: string): Promise<ApiKeyRecord[]> {
     const items: StoredKey[] = [];
     const filter = tenant ? { FilterExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': tenant } } : {};
-    const scan = pages<StoredKey>((ExclusiveStartKey) => this.db.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey, ...filter })));
+    const scan = pages<StoredKey>((ExclusiveStartKey) =>
+      this.db.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey, ...filter })),
+    );
     for await (const item of itemsOf(scan)) items.push(item);
     return items.map(strip).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
@@ -84,7 +94,12 @@ export class KeyStore {
   /** Revokes a key; says when it was revoked and whether it already was. undefined: no such key. */
   async revoke(keyId: string): Promise<{ revokedAt: string; already: boolean } | undefined> {
     const { Items } = await this.db.send(
-      new QueryCommand({ TableName: this.table, IndexName: 'byKeyId', KeyConditionExpression: 'keyId = :id', ExpressionAttributeValues: { ':id': keyId } }),
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byKeyId',
+        KeyConditionExpression: 'keyId = :id',
+        ExpressionAttributeValues: { ':id': keyId },
+      }),
     );
     const hash = Items?.[0]?.pk as string | undefined;
     if (!hash) return undefined;

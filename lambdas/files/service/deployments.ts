@@ -116,8 +116,12 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
     started = await sandboxLauncher().start({ tenant: auth.tenant, deploymentId: id, desktopSubpath: `${auth.tenant}/${id}/Desktop` });
   } catch (error) {
     // nothing half-made stays behind: no record of a sandbox that never started, no slot held for it
-    await documentClient().send(new DeleteCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) })).catch(() => undefined);
-    await releaseSlot(sandboxSlots(), auth.tenant, id).catch((e: Error) => logger.warn('sandbox slot not released', { deploymentId: id, error: e }));
+    await documentClient()
+      .send(new DeleteCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) }))
+      .catch(() => undefined);
+    await releaseSlot(sandboxSlots(), auth.tenant, id).catch((e: Error) =>
+      logger.warn('sandbox slot not released', { deploymentId: id, error: e }),
+    );
     throw error;
   }
   const running: DeploymentItem = { ...item, status: 'running', ...started, updatedAt: new Date().toISOString() };
@@ -168,7 +172,13 @@ async function stopItem(tenant: string, item: DeploymentItem, reason: string): P
         UpdateExpression: 'SET #s = :stopped, stoppedAt = :at, updatedAt = :now',
         ConditionExpression: '#s IN (:provisioning, :running)',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':stopped': 'stopped', ':at': stoppedAt, ':now': now, ':provisioning': 'provisioning', ':running': 'running' },
+        ExpressionAttributeValues: {
+          ':stopped': 'stopped',
+          ':at': stoppedAt,
+          ':now': now,
+          ':provisioning': 'provisioning',
+          ':running': 'running',
+        },
       }),
     );
   } catch (error) {
@@ -200,7 +210,13 @@ export async function sweepSandboxes(now = new Date()): Promise<{ stopped: numbe
     TableName: table(),
     FilterExpression: '(#s IN (:provisioning, :running) AND expiresAt <= :now) OR (#s = :stopped AND stoppedAt <= :cutoff)',
     ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':provisioning': 'provisioning', ':running': 'running', ':stopped': 'stopped', ':now': now.toISOString(), ':cutoff': cutoff },
+    ExpressionAttributeValues: {
+      ':provisioning': 'provisioning',
+      ':running': 'running',
+      ':stopped': 'stopped',
+      ':now': now.toISOString(),
+      ':cutoff': cutoff,
+    },
   });
   for await (const item of itemsOf(expired)) {
     const tenant = item.pk.slice(2);

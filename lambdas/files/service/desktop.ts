@@ -40,7 +40,8 @@ const childPath = (dir: Dir, name: string): string => (useProcFd() ? `${PROC_FD}
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
-export const desktopHostPath = (tenant: string, deploymentId: string): string => resolve(config.sandboxRoot, tenant, deploymentId, 'Desktop');
+export const desktopHostPath = (tenant: string, deploymentId: string): string =>
+  resolve(config.sandboxRoot, tenant, deploymentId, 'Desktop');
 
 /** `shown` names the folder in refusals: its path below the Desktop, '' for the Desktop and above. */
 async function openChildDir(parent: Dir, name: string, create: boolean, shown: string): Promise<Dir> {
@@ -61,11 +62,17 @@ function refusal(error: NodeJS.ErrnoException, shown: string, kind: 'folder' | '
   const where = shown ? `"${shown}"` : 'the Desktop';
   switch (error.code) {
     case 'ENOENT':
-      return new DesktopRefusal('RESOURCE_NOT_FOUND', shown ? `${where} does not exist in the sandbox Desktop` : 'The sandbox Desktop does not exist');
+      return new DesktopRefusal(
+        'RESOURCE_NOT_FOUND',
+        shown ? `${where} does not exist in the sandbox Desktop` : 'The sandbox Desktop does not exist',
+      );
     case 'ELOOP':
     case 'ENOTDIR':
     case 'EMLINK':
-      return new DesktopRefusal('INVALID_REQUEST', `${where} is a symlink or not a ${kind}; Satchel does not follow links out of the Desktop`);
+      return new DesktopRefusal(
+        'INVALID_REQUEST',
+        `${where} is a symlink or not a ${kind}; Satchel does not follow links out of the Desktop`,
+      );
     case 'EISDIR':
       return new DesktopRefusal('INVALID_REQUEST', `${where} is a folder, not a file`);
     default:
@@ -115,7 +122,13 @@ export async function removeSandboxFolder(tenant: string, deploymentId: string):
  * symlink), bytes go to a temporary name in the same folder, the size is checked, then a
  * rename makes the whole file appear at once. Returns the bytes written.
  */
-export async function writeIntoDesktop(tenant: string, deploymentId: string, fileName: string, source: Readable, expectedSize: number): Promise<number> {
+export async function writeIntoDesktop(
+  tenant: string,
+  deploymentId: string,
+  fileName: string,
+  source: Readable,
+  expectedSize: number,
+): Promise<number> {
   const { folders, base } = split(fileName);
   const dirs = await walk(tenant, deploymentId, folders, true);
   const parent = dirs.at(-1)!;

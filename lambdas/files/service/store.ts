@@ -53,7 +53,9 @@ export async function listFiles(auth: AuthContext, deploymentId: string): Promis
 }
 
 export async function getFileRecord(tenant: string, deploymentId: string, fileName: string): Promise<FileRecord | undefined> {
-  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: { pk: filesKey(tenant, deploymentId), sk: `F#${fileName}` } }));
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: table(), Key: { pk: filesKey(tenant, deploymentId), sk: `F#${fileName}` } }),
+  );
   return Item ? toRecord(Item) : undefined;
 }
 
@@ -104,7 +106,9 @@ export async function recordUpload(auth: AuthContext, input: UploadDeclaration &
 
 export async function storedSize(tenant: string, deploymentId: string, fileName: string): Promise<number | undefined> {
   try {
-    const head = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(tenant, deploymentId, fileName) }));
+    const head = await s3Client().send(
+      new HeadObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(tenant, deploymentId, fileName) }),
+    );
     return head.ContentLength ?? 0;
   } catch (error) {
     if (isMissingObject(error)) return undefined;
@@ -134,7 +138,9 @@ export async function registerFile(auth: AuthContext, input: UploadDeclaration):
     new TransactWriteCommand({
       TransactItems: [
         { Put: { TableName: table(), Item: { pk: filesKey(auth.tenant, input.deploymentId), sk: `F#${input.fileName}`, ...record } } },
-        { Put: { TableName: table(), Item: { ...pointerKey(auth.tenant, id), deploymentId: input.deploymentId, fileName: input.fileName } } },
+        {
+          Put: { TableName: table(), Item: { ...pointerKey(auth.tenant, id), deploymentId: input.deploymentId, fileName: input.fileName } },
+        },
       ],
     }),
   );
@@ -149,8 +155,12 @@ export async function downloadUrl(auth: AuthContext, fileId: string) {
   const { deploymentId, fileName } = Item as { deploymentId: string; fileName: string };
   await getDeployment(auth, deploymentId).catch(() => Promise.reject(missing()));
   if (!(await getFileRecord(auth.tenant, deploymentId, fileName))) throw missing();
-  const url = await getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(auth.tenant, deploymentId, fileName) }), {
-    expiresIn: config.presignTtlSeconds,
-  });
+  const url = await getSignedUrl(
+    s3Client(),
+    new GetObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(auth.tenant, deploymentId, fileName) }),
+    {
+      expiresIn: config.presignTtlSeconds,
+    },
+  );
   return { downloadUrl: url, expiresAt: expiry() };
 }

@@ -9,7 +9,12 @@ import type { FailedFile } from './transfers';
  * per-file results ride along in `data` either way. The 207 body is seed 004's partial-failure shape, not
  * its success envelope, so it is sent as it is (Reply.json).
  */
-export function transferReply<D extends { failedFiles: FailedFile[] }>(data: D, done: number, verb: string, allDoneMessage?: string): Reply {
+export function transferReply<D extends { failedFiles: FailedFile[] }>(
+  data: D,
+  done: number,
+  verb: string,
+  allDoneMessage?: string,
+): Reply {
   const total = done + data.failedFiles.length;
   if (!data.failedFiles.length) return Reply.ok(data, { topLevel: allDoneMessage ? { message: allDoneMessage } : {} });
   const message = `${done} of ${total} ${total === 1 ? 'file' : 'files'} ${verb}; data.failedFiles says why each other file failed`;

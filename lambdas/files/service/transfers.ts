@@ -38,7 +38,11 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
 function failure(file: string, error: unknown, requestId: string): FailedFile {
   if (error instanceof DesktopRefusal) return { file, code: error.code, reason: error.message };
   logger.error('file copy failed', { file, requestId, error: error as Error });
-  return { file, code: 'INTERNAL_ERROR', reason: `The copy failed on the server (request id ${requestId}); try again, and report the request id if it keeps failing` };
+  return {
+    file,
+    code: 'INTERNAL_ERROR',
+    reason: `The copy failed on the server (request id ${requestId}); try again, and report the request id if it keeps failing`,
+  };
 }
 
 async function requireStatus(auth: AuthContext, deploymentId: string, allowed: DeploymentStatus[], action: string): Promise<void> {
@@ -50,7 +54,8 @@ export async function syncToDesktop(auth: AuthContext, deploymentId: string, sto
   const fileNames = [...new Set(storagePaths)].map((path) => {
     const parsed = parseStoragePath(path);
     if ('problem' in parsed) throw badRequest(`body.files: ${path} ${parsed.problem}`);
-    if (parsed.deploymentId !== deploymentId) throw badRequest(`body.files: ${path} belongs to another deployment; sync copies this deployment's files only`);
+    if (parsed.deploymentId !== deploymentId)
+      throw badRequest(`body.files: ${path} belongs to another deployment; sync copies this deployment's files only`);
     return parsed.fileName;
   });
   await requireStatus(auth, deploymentId, ['running'], 'sync needs a running sandbox');
@@ -73,7 +78,9 @@ async function copyObjectToDesktop(auth: AuthContext, deploymentId: string, file
   if (!(await getFileRecord(auth.tenant, deploymentId, fileName))) throw unknown();
   let object: GetObjectCommandOutput;
   try {
-    object = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(auth.tenant, deploymentId, fileName) }));
+    object = await s3Client().send(
+      new GetObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(auth.tenant, deploymentId, fileName) }),
+    );
   } catch (error) {
     if ((error as { name?: string }).name === 'NoSuchKey') throw unknown();
     throw error;
@@ -109,7 +116,8 @@ async function copyDesktopFileToObject(auth: AuthContext, deploymentId: string, 
   const file = await openInDesktop(auth.tenant, deploymentId, fileName);
   const body = file.size ? file.handle.createReadStream({ start: 0, end: file.size - 1, autoClose: false }) : undefined;
   try {
-    if (file.size > MAX_FILE_SIZE) throw new DesktopRefusal('INVALID_REQUEST', `"${fileName}" has ${file.size} bytes; one file can be at most ${MAX_FILE_SIZE}`);
+    if (file.size > MAX_FILE_SIZE)
+      throw new DesktopRefusal('INVALID_REQUEST', `"${fileName}" has ${file.size} bytes; one file can be at most ${MAX_FILE_SIZE}`);
     await s3Client().send(
       new PutObjectCommand({
         Bucket: config.bucketName,
@@ -125,6 +133,7 @@ async function copyDesktopFileToObject(auth: AuthContext, deploymentId: string, 
     await file.close();
   }
   const stored = await storedSize(auth.tenant, deploymentId, fileName);
-  if (stored !== file.size) throw new DesktopRefusal('CONFLICT', `"${fileName}" changed while it was copied (${stored ?? 0} of ${file.size} bytes stored)`);
+  if (stored !== file.size)
+    throw new DesktopRefusal('CONFLICT', `"${fileName}" changed while it was copied (${stored ?? 0} of ${file.size} bytes stored)`);
   return file.size;
 }

@@ -40,7 +40,8 @@ function embeddedV4(v6: ipaddr.IPv6): { form: string; addresses: ipaddr.IPv4[] }
   if (range === 'rfc6145') return { form: 'IPv4-translated', addresses: [v4From(bytes, 12)] };
   if (range === '6to4') return { form: '6to4', addresses: [v4From(bytes, 2)] };
   // Teredo: the server in clear, the client's address inverted; both are reached
-  if (range === 'teredo') return { form: 'Teredo', addresses: [v4From(bytes, 4), new ipaddr.IPv4(bytes.slice(12, 16).map((b) => b ^ 0xff))] };
+  if (range === 'teredo')
+    return { form: 'Teredo', addresses: [v4From(bytes, 4), new ipaddr.IPv4(bytes.slice(12, 16).map((b) => b ^ 0xff))] };
   if (range === 'rfc6052') {
     // the well-known prefix is a /96; the local-use 64:ff9b:1::/48 may carry any RFC 6052 prefix length within it
     const lengths = v6.match(ipaddr.parseCIDR('64:ff9b::/96')) ? [96] : [48, 56, 64, 96];

@@ -30,7 +30,13 @@ export async function putBlob(key: string, bytes: Uint8Array, contentType: strin
  * Streams a body to S3 in 8 MiB multipart parts (one PutObject when smaller), refusing more than
  * `maxBytes`; keeps the first `headBytes` for indexing. On failure nothing is left behind.
  */
-export async function putStream(key: string, body: Readable, contentType: string, maxBytes: number, headBytes: number): Promise<{ size: number; head: Buffer }> {
+export async function putStream(
+  key: string,
+  body: Readable,
+  contentType: string,
+  maxBytes: number,
+  headBytes: number,
+): Promise<{ size: number; head: Buffer }> {
   const s3 = s3Client();
   const Bucket = config.bucketName;
   let uploadId: string | undefined;
@@ -43,7 +49,9 @@ export async function putStream(key: string, body: Readable, contentType: string
   const flush = async () => {
     uploadId ??= (await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: contentType }))).UploadId;
     const PartNumber = parts.length + 1;
-    const { ETag } = await s3.send(new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber, Body: Buffer.concat(pending) }));
+    const { ETag } = await s3.send(
+      new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber, Body: Buffer.concat(pending) }),
+    );
     parts.push({ ETag, PartNumber });
     pending = [];
     pendingSize = 0;
@@ -68,7 +76,8 @@ export async function putStream(key: string, body: Readable, contentType: string
     }
   } catch (error) {
     body.destroy();
-    if (uploadId !== undefined) await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    if (uploadId !== undefined)
+      await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
     throw error;
   }
   return { size, head: Buffer.concat(head) };
@@ -87,7 +96,9 @@ export async function deleteBlob(key: string | undefined): Promise<void> {
 
 export async function copyBlob(from: string, to: string): Promise<void> {
   const Bucket = config.bucketName;
-  await s3Client().send(new CopyObjectCommand({ Bucket, Key: to, CopySource: `${Bucket}/${encodeURIComponent(from).replace(/%2F/g, '/')}` }));
+  await s3Client().send(
+    new CopyObjectCommand({ Bucket, Key: to, CopySource: `${Bucket}/${encodeURIComponent(from).replace(/%2F/g, '/')}` }),
+  );
 }
 
 /** A short-lived GET URL for items too large to answer inline. */

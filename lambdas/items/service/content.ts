@@ -1,11 +1,33 @@
 /** Content types, text detection and chunking of scoped items. */
 
 const TYPES_BY_EXTENSION: Record<string, string> = {
-  md: 'text/markdown', markdown: 'text/markdown', txt: 'text/plain', csv: 'text/csv', html: 'text/html', htm: 'text/html',
-  css: 'text/css', js: 'text/javascript', mjs: 'text/javascript', ts: 'text/x-typescript', py: 'text/x-python',
-  json: 'application/json', xml: 'application/xml', yaml: 'application/yaml', yml: 'application/yaml', toml: 'application/toml',
-  sh: 'text/x-shellscript', sql: 'application/sql', pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg',
-  jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml', zip: 'application/zip', gz: 'application/gzip',
+  md: 'text/markdown',
+  markdown: 'text/markdown',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  html: 'text/html',
+  htm: 'text/html',
+  css: 'text/css',
+  js: 'text/javascript',
+  mjs: 'text/javascript',
+  ts: 'text/x-typescript',
+  py: 'text/x-python',
+  json: 'application/json',
+  xml: 'application/xml',
+  yaml: 'application/yaml',
+  yml: 'application/yaml',
+  toml: 'application/toml',
+  sh: 'text/x-shellscript',
+  sql: 'application/sql',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  zip: 'application/zip',
+  gz: 'application/gzip',
 };
 
 const TEXT_TYPE = /^(text\/|application\/(json|xml|yaml|toml|sql|javascript|x-ndjson|[\w.+-]+\+(json|xml))\b|image\/svg\+xml)/i;

@@ -44,7 +44,8 @@ function watchRate(socket: Socket, slow: AbortController): void {
   const timer = setInterval(() => {
     const read = socket.bytesRead - seen;
     seen = socket.bytesRead;
-    if (read < floor * windowSeconds) slow.abort(new TooSlow(`received ${read} bytes in ${windowSeconds} s; the minimum is ${floor} bytes/s`));
+    if (read < floor * windowSeconds)
+      slow.abort(new TooSlow(`received ${read} bytes in ${windowSeconds} s; the minimum is ${floor} bytes/s`));
   }, windowSeconds * 1000);
   timer.unref();
   socket.once('close', () => clearInterval(timer));
@@ -122,7 +123,8 @@ export function describeFetchError(error: unknown, url: URL, signal: AbortSignal
   const e = error as NodeJS.ErrnoException;
   // an abort mid-body surfaces as a reset connection
   if (signal.reason instanceof TooSlow) return fetchFailed(`${url.host} sent too slowly: ${signal.reason.message}`);
-  if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError') return fetchFailed(`${url.host} did not answer completely within the time limit`);
+  if (signal.aborted || e.name === 'AbortError' || e.name === 'TimeoutError')
+    return fetchFailed(`${url.host} did not answer completely within the time limit`);
   // the code only: a message may carry the address connected to
   return fetchFailed(`${url.host}: ${e.code ?? 'the connection failed'}`);
 }

@@ -46,6 +46,7 @@ export async function findHits(ref: ScopeRef, query: string, limit: number, minS
   const vector = await queryVector(await embedder(), query);
   if (isZero(vector)) return [];
   const candidates = await (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now });
-  const synonyms = config.embedder === 'lexical' && DEFAULT_LEXICAL_OPTIONS.synonyms ? (await import('../../adapters/wordnet')).synonymsOf : undefined;
+  const synonyms =
+    config.embedder === 'lexical' && DEFAULT_LEXICAL_OPTIONS.synonyms ? (await import('../../adapters/wordnet')).synonymsOf : undefined;
   return rankCandidates(queryTerms(query, synonyms), candidates, calibrationFor(config.embedder), minScore, limit);
 }

@@ -31,7 +31,9 @@ export const ingestQueue = new FairQueue(
  */
 export function startIngestion(entry: ItemEntry): void {
   if (config.inLambda) return;
-  ingestQueue.run(entry.tenant, () => ingestPending(entry)).catch((error: Error) => logger.error('background ingestion failed', { path: entry.sk, error }));
+  ingestQueue
+    .run(entry.tenant, () => ingestPending(entry))
+    .catch((error: Error) => logger.error('background ingestion failed', { path: entry.sk, error }));
 }
 
 /**
@@ -49,7 +51,12 @@ export async function ingestPending(key: Pick<ItemEntry, 'pk' | 'sk'>, deadline 
   if (entry?.status !== 'pending' || !(entry.sourceUrl || entry.blobKey)) return;
   try {
     if (entry.sourceUrl) await finishItem(entry, newBlobKey(ref), fetchToStore(entry, deadline));
-    else await finishItem(entry, entry.blobKey as string, async () => ({ size: entry.size ?? 0, head: await getBlob(entry.blobKey as string, HEAD_BYTES), declared: entry.contentType }));
+    else
+      await finishItem(entry, entry.blobKey as string, async () => ({
+        size: entry.size ?? 0,
+        head: await getBlob(entry.blobKey as string, HEAD_BYTES),
+        declared: entry.contentType,
+      }));
   } finally {
     await releaseFetchSlot(ref.tenant, entry.itemId);
   }
@@ -71,7 +78,13 @@ function fetchToStore(entry: ItemEntry, deadline: AbortSignal) {
   return async (blobKey: string): Promise<Stored> => {
     const opened = await openUrl(entry.sourceUrl as string, deadline);
     const declared = entry.contentType ?? opened.contentType;
-    const { size, head } = await putStream(blobKey, opened.body, declared ?? 'application/octet-stream', config.fetchMaxBytes, HEAD_BYTES).catch(
+    const { size, head } = await putStream(
+      blobKey,
+      opened.body,
+      declared ?? 'application/octet-stream',
+      config.fetchMaxBytes,
+      HEAD_BYTES,
+    ).catch(
       // S3's own failures are ours, not the fetched server's: they stay raw for the log below
       (error: unknown) => Promise.reject(isAwsError(error) ? error : describeFetchError(error, new URL(opened.url), opened.signal)),
     );
@@ -109,7 +122,12 @@ async function finishItem(entry: ItemEntry, blobKey: string, store: (blobKey: st
     if ((error as Error).message === 'superseded') return;
     await finishPending(
       entry,
-      { status: 'failed', error: failureReason(entry, error), expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS), expiryShard: expiryShard(entry.itemId) },
+      {
+        status: 'failed',
+        error: failureReason(entry, error),
+        expiresAt: Math.ceil(nowSeconds() + FAILED_MARKER_SECONDS),
+        expiryShard: expiryShard(entry.itemId),
+      },
       entry.blobKey ? ['blobKey'] : [],
     );
   }

@@ -61,7 +61,10 @@ const LIST_BUDGET_BYTES = 5 * 1024 * 1024;
  * without either, as seed 003 clients call it, every item, or a 413 when they do not fit one
  * answer, never a first page that looks complete.
  */
-export async function listItems(auth: AuthContext, query: { scope?: string; scopeId?: string; prefix?: string; limit?: number; cursor?: string }) {
+export async function listItems(
+  auth: AuthContext,
+  query: { scope?: string; scopeId?: string; prefix?: string; limit?: number; cursor?: string },
+) {
   const ref = resolveScope(auth, query.scope, query.scopeId);
   const prefix = pathPrefix(query.prefix);
   if (query.limit !== undefined || query.cursor !== undefined) {
@@ -75,7 +78,8 @@ export async function listItems(auth: AuthContext, query: { scope?: string; scop
     const page = await listEntries(ref, prefix, 1000, cursor);
     for (const item of page.entries.map(summary)) {
       used += Buffer.byteLength(JSON.stringify(item)) + 1;
-      if (used > LIST_BUDGET_BYTES) throw tooLarge('The items do not fit one answer: send `limit` (and then each `nextCursor` as `cursor`) to read them in pages');
+      if (used > LIST_BUDGET_BYTES)
+        throw tooLarge('The items do not fit one answer: send `limit` (and then each `nextCursor` as `cursor`) to read them in pages');
       items.push(item);
     }
     cursor = page.cursor;
@@ -134,7 +138,8 @@ function itemOptions(metadata: Record<string, unknown> | undefined): ItemOptions
     throw badRequest('metadata.contentType must be a media type such as text/markdown');
   }
   if (overwrite !== undefined && typeof overwrite !== 'boolean') throw badRequest('metadata.overwrite must be true or false');
-  if (Buffer.byteLength(JSON.stringify(rest), 'utf8') > METADATA_MAX_BYTES) throw badRequest(`metadata is larger than ${METADATA_MAX_BYTES} bytes`);
+  if (Buffer.byteLength(JSON.stringify(rest), 'utf8') > METADATA_MAX_BYTES)
+    throw badRequest(`metadata is larger than ${METADATA_MAX_BYTES} bytes`);
   return { contentType, metadata: rest, overwrite: overwrite === true };
 }
 
@@ -157,7 +162,8 @@ export async function addItem(auth: AuthContext, input: AddInput): Promise<AddRe
   const options = itemOptions(input.metadata);
   const given = [input.content, input.fileUrl, input.upload].filter((source) => source !== undefined).length;
   if (given > 1) throw badRequest('Give one of content, fileUrl or upload, not several');
-  if (input.content !== undefined) return { outcome: await storeItem(ref, path, decodeContent(input.content, input.encoding ?? 'utf8'), options), path };
+  if (input.content !== undefined)
+    return { outcome: await storeItem(ref, path, decodeContent(input.content, input.encoding ?? 'utf8'), options), path };
   if (input.upload !== undefined) return { outcome: await addUpload(auth, ref, path, input.upload, options), path };
   if (input.fileUrl === undefined) throw badRequest('content or fileUrl (or upload, see POST /api/workspace/items/uploads) is required');
   if (!options.overwrite) await refuseTaken(ref, path);
@@ -183,7 +189,13 @@ async function refuseTaken(ref: ScopeRef, path: string): Promise<void> {
  * not through this function) to the item's key and indexed in the background. The upload is used up
  * once the item is stored or accepted; an add that fails before gives it back.
  */
-async function addUpload(auth: AuthContext, ref: ScopeRef, path: string, upload: { id?: unknown }, options: ItemOptions): Promise<AddResult['outcome']> {
+async function addUpload(
+  auth: AuthContext,
+  ref: ScopeRef,
+  path: string,
+  upload: { id?: unknown },
+  options: ItemOptions,
+): Promise<AddResult['outcome']> {
   if (!options.overwrite) await refuseTaken(ref, path);
   const staged = await claimUpload(auth, upload?.id, path);
   const typed = { ...options, contentType: options.contentType ?? staged.contentType };
@@ -200,7 +212,9 @@ async function addUpload(auth: AuthContext, ref: ScopeRef, path: string, upload:
     await releaseUpload(staged).catch((e: Error) => logger.warn('could not release an upload', { uploadId: staged.sk, error: e }));
     throw error;
   }
-  await deleteBlob(staged.blobKey).catch((error: Error) => logger.warn('could not delete staged upload bytes', { blobKey: staged.blobKey, error }));
+  await deleteBlob(staged.blobKey).catch((error: Error) =>
+    logger.warn('could not delete staged upload bytes', { blobKey: staged.blobKey, error }),
+  );
   return outcome;
 }
 
@@ -300,9 +314,11 @@ async function dispose(entry: ItemEntry): Promise<void> {
 }
 
 /** Turns S3's "no such object" into `error`; other failures pass through. */
-const missingAs = (error: Error) => (cause: unknown): never => {
-  throw isMissingObject(cause) ? error : cause;
-};
+const missingAs =
+  (error: Error) =>
+  (cause: unknown): never => {
+    throw isMissingObject(cause) ? error : cause;
+  };
 
 // ---- delete / move ----
 
@@ -332,15 +348,27 @@ export async function moveItem(auth: AuthContext, input: MoveInput): Promise<{ p
   const from = resolveScope(auth, input.fromScope, input.fromScopeId, { scope: 'fromScope', scopeId: 'fromScopeId' });
   const fromPath = itemPath(input.fromPath, 'fromPath');
   const sameScope = input.toScope === undefined || input.toScope === from.scope;
-  const to = resolveScope(auth, input.toScope ?? from.scope, input.toScopeId ?? (sameScope ? input.fromScopeId : undefined), { scope: 'toScope', scopeId: 'toScopeId' });
+  const to = resolveScope(auth, input.toScope ?? from.scope, input.toScopeId ?? (sameScope ? input.fromScopeId : undefined), {
+    scope: 'toScope',
+    scopeId: 'toScopeId',
+  });
   const toPath = input.toPath === undefined ? fromPath : itemPath(input.toPath, 'toPath');
-  if (from.scope === to.scope && from.scopeId === to.scopeId && fromPath === toPath) throw badRequest('Source and destination are the same item');
+  if (from.scope === to.scope && from.scopeId === to.scopeId && fromPath === toPath)
+    throw badRequest('Source and destination are the same item');
 
   const source = await liveEntry(from, fromPath);
   const occupant = await readEntry(to, toPath);
   if (occupant && isLive(occupant.expiresAt) && occupant.status !== 'failed') throw itemExists(toPath);
 
-  const destination: ItemEntry = { ...source, ...entryKey(to, toPath), ...to, blobKey: newBlobKey(to), expiresAt: undefined, expiryShard: undefined, ...expiryFields(to.scope, source.itemId) };
+  const destination: ItemEntry = {
+    ...source,
+    ...entryKey(to, toPath),
+    ...to,
+    blobKey: newBlobKey(to),
+    expiresAt: undefined,
+    expiryShard: undefined,
+    ...expiryFields(to.scope, source.itemId),
+  };
   // a concurrent move of the same item may have taken the bytes since the entry was read
   await copyBlob(source.blobKey as string, destination.blobKey as string).catch(missingAs(itemNotFound(fromPath)));
   try {
@@ -379,7 +407,10 @@ export async function searchItems(auth: AuthContext, input: SearchInput) {
   // dropped; when a lagging index held more of those than the margin, ask again for more
   for (let asked = limit + 10; ; asked *= 4) {
     const hits = await findHits(ref, input.query, asked, minScore, now);
-    const entries = await entriesAt(ref, hits.map((hit) => hit.path));
+    const entries = await entriesAt(
+      ref,
+      hits.map((hit) => hit.path),
+    );
     const fresh = hits.filter((hit) => {
       const entry = entries.get(hit.path);
       return entry && entry.itemId === hit.itemId && entry.status === 'ready' && isLive(entry.expiresAt);

@@ -22,7 +22,12 @@ const SCOPE_ID_FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
  * an agent-bound key may only use its own agent (its id is the default there, another agent is
  * answered as not found); `company` and `temporary` are tenant-wide and ignore scopeId.
  */
-export function resolveScope(auth: AuthContext, scopeValue: unknown, scopeIdValue: unknown, fields = { scope: 'scope', scopeId: 'scopeId' }): ScopeRef {
+export function resolveScope(
+  auth: AuthContext,
+  scopeValue: unknown,
+  scopeIdValue: unknown,
+  fields = { scope: 'scope', scopeId: 'scopeId' },
+): ScopeRef {
   const value = scopeValue === undefined || scopeValue === '' ? 'agent' : scopeValue;
   if (typeof value !== 'string' || !(SCOPES as readonly string[]).includes(value)) {
     throw invalidScope(`${fields.scope} must be one of ${SCOPES.join(', ')}, not ${JSON.stringify(value)}`);
@@ -33,8 +38,10 @@ export function resolveScope(auth: AuthContext, scopeValue: unknown, scopeIdValu
   const requested = scopeIdValue === '' ? undefined : scopeIdValue;
   const scopeId =
     scope === 'agent' ? actingAgent(auth, requested, () => notFound(`No items of agent ${requested}`, 'ITEM_NOT_FOUND')) : requested;
-  if (!scopeId) throw scopeIdRequired(`${fields.scopeId} is required for the ${scope} scope (the ${scope === 'agent' ? 'agent' : 'session'} id)`);
-  if (!SCOPE_ID_FORMAT.test(scopeId)) throw badRequest(`${fields.scopeId} must be 1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit`);
+  if (!scopeId)
+    throw scopeIdRequired(`${fields.scopeId} is required for the ${scope} scope (the ${scope === 'agent' ? 'agent' : 'session'} id)`);
+  if (!SCOPE_ID_FORMAT.test(scopeId))
+    throw badRequest(`${fields.scopeId} must be 1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit`);
   return { tenant: auth.tenant, scope, scopeId };
 }
 

@@ -84,7 +84,13 @@ export async function putEntry(entry: ItemEntry, overwrite: boolean): Promise<It
         TableName: table(),
         Item: entry,
         ReturnValues: 'ALL_OLD',
-        ...(overwrite ? {} : { ConditionExpression: PATH_FREE, ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: freeValues(nowSeconds()) }),
+        ...(overwrite
+          ? {}
+          : {
+              ConditionExpression: PATH_FREE,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: freeValues(nowSeconds()),
+            }),
       }),
     );
     return Attributes as ItemEntry | undefined;
@@ -189,21 +195,29 @@ export interface EntryPage {
 }
 
 /** One page of live, ready entries of a scope, in path order. */
-export async function listEntries(ref: ScopeRef, prefix: string | undefined, limit: number, cursor: string | undefined): Promise<EntryPage> {
+export async function listEntries(
+  ref: ScopeRef,
+  prefix: string | undefined,
+  limit: number,
+  cursor: string | undefined,
+): Promise<EntryPage> {
   // DynamoDB refuses a start key outside the key condition: a cursor of another prefix is the client's mistake
   const startKey = cursor ? { pk: scopePk(ref), sk: decodeCursor(cursor, (sk) => sk.startsWith(prefix ?? '/')) } : undefined;
   const entries: ItemEntry[] = [];
   let lastKey: Record<string, unknown> | undefined;
   // the filter can thin a page out: keep reading until the page is full or the scope ends
-  const scope = queryPages<ItemEntry>(() => ({
-    TableName: table(),
-    KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-    FilterExpression: '#status = :ready AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':pk': scopePk(ref), ':ready': 'ready', ':now': nowSeconds(), ...(prefix ? { ':prefix': prefix } : {}) },
-    Limit: limit - entries.length,
-    ConsistentRead: true,
-  }), startKey);
+  const scope = queryPages<ItemEntry>(
+    () => ({
+      TableName: table(),
+      KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+      FilterExpression: '#status = :ready AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': scopePk(ref), ':ready': 'ready', ':now': nowSeconds(), ...(prefix ? { ':prefix': prefix } : {}) },
+      Limit: limit - entries.length,
+      ConsistentRead: true,
+    }),
+    startKey,
+  );
   for await (const page of scope) {
     entries.push(...page.items);
     lastKey = page.lastKey;
@@ -232,7 +246,11 @@ export async function entriesAt(ref: ScopeRef, wanted: string[]): Promise<Map<st
 }
 
 /** Expired entries (keys, itemId, blobKey) of one shard of the sparse expiry index. */
-export async function expiredInShard(shard: string, now: number, limit: number): Promise<Pick<ItemEntry, 'pk' | 'sk' | 'itemId' | 'blobKey'>[]> {
+export async function expiredInShard(
+  shard: string,
+  now: number,
+  limit: number,
+): Promise<Pick<ItemEntry, 'pk' | 'sk' | 'itemId' | 'blobKey'>[]> {
   const { Items } = await db().send(
     new QueryCommand({
       TableName: table(),

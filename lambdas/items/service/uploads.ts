@@ -44,7 +44,10 @@ export const stagingKey = (auth: AuthContext, id: string) => `items/uploads/${au
 const table = () => config.tableName('manifests');
 
 const uploadNotFound = (id: string) =>
-  notFound(`No upload ${id} (uploads expire ${ADD_WINDOW_SECONDS / 3600} hour after their URL; create one with POST /api/workspace/items/uploads)`, 'UPLOAD_NOT_FOUND');
+  notFound(
+    `No upload ${id} (uploads expire ${ADD_WINDOW_SECONDS / 3600} hour after their URL; create one with POST /api/workspace/items/uploads)`,
+    'UPLOAD_NOT_FOUND',
+  );
 
 export interface UploadInput {
   size: number;
@@ -72,7 +75,10 @@ export async function createUpload(auth: AuthContext, input: UploadInput) {
     expiryShard: expiryShard(id),
   };
   await documentClient().send(new PutCommand({ TableName: table(), Item: record }));
-  const headers: Record<string, string> = { 'content-length': String(input.size), ...(input.contentType ? { 'content-type': input.contentType } : {}) };
+  const headers: Record<string, string> = {
+    'content-length': String(input.size),
+    ...(input.contentType ? { 'content-type': input.contentType } : {}),
+  };
   const url = await getSignedUrl(
     s3Client(),
     new PutObjectCommand({ Bucket: config.bucketName, Key: record.blobKey, ContentLength: input.size, ContentType: input.contentType }),
@@ -94,8 +100,11 @@ export async function createUpload(auth: AuthContext, input: UploadInput) {
  * when the add fails before anything was stored.
  */
 export async function claimUpload(auth: AuthContext, id: unknown, itemPath: string): Promise<UploadRecord> {
-  if (typeof id !== 'string' || !UPLOAD_ID.test(id)) throw badRequest('upload.id must be an uploadId returned by POST /api/workspace/items/uploads');
-  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: { pk: uploadsPk(auth), sk: id }, ConsistentRead: true }));
+  if (typeof id !== 'string' || !UPLOAD_ID.test(id))
+    throw badRequest('upload.id must be an uploadId returned by POST /api/workspace/items/uploads');
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: table(), Key: { pk: uploadsPk(auth), sk: id }, ConsistentRead: true }),
+  );
   const record = Item as UploadRecord | undefined;
   if (!record || record.expiresAt <= nowSeconds()) throw uploadNotFound(id);
   if (record.status === 'used') throw usedError(record);
@@ -105,7 +114,8 @@ export async function claimUpload(auth: AuthContext, id: unknown, itemPath: stri
   } catch (error) {
     if (!isMissingObject(error)) throw error;
   }
-  if (stored === undefined) throw conflict(`Nothing was uploaded for upload ${id}: PUT the file to its url (with its headers) first`, 'UPLOAD_INCOMPLETE');
+  if (stored === undefined)
+    throw conflict(`Nothing was uploaded for upload ${id}: PUT the file to its url (with its headers) first`, 'UPLOAD_INCOMPLETE');
   if (stored !== record.size) throw conflict(`Upload ${id} holds ${stored} bytes, not the declared ${record.size}`, 'UPLOAD_INCOMPLETE');
   try {
     await documentClient().send(
@@ -139,4 +149,7 @@ export async function releaseUpload(record: UploadRecord): Promise<void> {
 }
 
 const usedError = (record: UploadRecord) =>
-  conflict(`Upload ${record.sk} was already added${record.usedFor ? ` as ${record.usedFor}` : ''}; an upload is added once: create a new one`, 'UPLOAD_USED');
+  conflict(
+    `Upload ${record.sk} was already added${record.usedFor ? ` as ${record.usedFor}` : ''}; an upload is added once: create a new one`,
+    'UPLOAD_USED',
+  );

@@ -38,6 +38,9 @@ export function dispatchingFetch(auth: AuthContext, invoke: RouteInvoker, contex
       return Response.json({ message: 'Internal Server Error' }, { status: 500 });
     }
     const status = result.statusCode ?? 200;
-    return new Response(status === 204 ? null : (result.body ?? null), { status, headers: result.headers as Record<string, string> | undefined });
+    return new Response(status === 204 ? null : (result.body ?? null), {
+      status,
+      headers: result.headers as Record<string, string> | undefined,
+    });
   };
 }

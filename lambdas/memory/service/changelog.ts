@@ -51,13 +51,15 @@ export interface ChangeItem {
 
 /** Takes `count` consecutive sequence numbers; returns the first. */
 export async function allocateSequence(pk: string, count: number): Promise<number> {
-  const out = await db().send(new UpdateCommand({
-    TableName: tableName(),
-    Key: { pk, sk: COUNTER_KEY },
-    UpdateExpression: 'ADD n :count',
-    ExpressionAttributeValues: { ':count': count },
-    ReturnValues: 'UPDATED_NEW',
-  }));
+  const out = await db().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk, sk: COUNTER_KEY },
+      UpdateExpression: 'ADD n :count',
+      ExpressionAttributeValues: { ':count': count },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
   return (out.Attributes!.n as number) - count + 1;
 }
 
@@ -69,11 +71,13 @@ export async function allocatedUpTo(pk: string): Promise<number> {
 /** Marks a sequence number as carrying no change; false when a change (or void) is already there. */
 export async function voidSequence(pk: string, seq: number): Promise<boolean> {
   try {
-    await db().send(new PutCommand({
-      TableName: tableName(),
-      Item: { pk, sk: changeKey(seq), seq, at: Date.now(), void: true },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+    await db().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { pk, sk: changeKey(seq), seq, at: Date.now(), void: true },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -159,7 +163,9 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
     TableName: tableName(),
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
-    ...(fields !== 'record' ? { ProjectionExpression: PROJECTIONS[fields], ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } } : {}),
+    ...(fields !== 'record'
+      ? { ProjectionExpression: PROJECTIONS[fields], ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } }
+      : {}),
     ConsistentRead: true,
     Limit: Math.min(1000, options.maxChanges - changes.length + 50),
   }));
@@ -189,13 +195,15 @@ export async function readHorizon(pk: string): Promise<number> {
 /** Moves the horizon up (never down); false when another compaction got there first. */
 export async function raiseHorizon(pk: string, seq: number): Promise<boolean> {
   try {
-    await db().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk, sk: HORIZON_KEY },
-      UpdateExpression: 'SET seq = :seq',
-      ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
-      ExpressionAttributeValues: { ':seq': seq },
-    }));
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk, sk: HORIZON_KEY },
+        UpdateExpression: 'SET seq = :seq',
+        ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
+        ExpressionAttributeValues: { ':seq': seq },
+      }),
+    );
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -211,13 +219,15 @@ export async function readFrontierHint(pk: string): Promise<number> {
 /** Raises the frontier hint (never lowers it). */
 export async function raiseFrontierHint(pk: string, seq: number): Promise<void> {
   try {
-    await db().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk, sk: FRONTIER_KEY },
-      UpdateExpression: 'SET seq = :seq',
-      ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
-      ExpressionAttributeValues: { ':seq': seq },
-    }));
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk, sk: FRONTIER_KEY },
+        UpdateExpression: 'SET seq = :seq',
+        ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
+        ExpressionAttributeValues: { ':seq': seq },
+      }),
+    );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
@@ -230,13 +240,15 @@ export async function raiseFrontierHint(pk: string, seq: number): Promise<void> 
  */
 export async function advanceFrontierHint(pk: string, previous: number, last: number): Promise<boolean> {
   try {
-    await db().send(new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk, sk: FRONTIER_KEY },
-      UpdateExpression: 'SET seq = :last',
-      ConditionExpression: previous === 0 ? 'attribute_not_exists(seq) OR seq = :previous' : 'seq = :previous',
-      ExpressionAttributeValues: { ':previous': previous, ':last': last },
-    }));
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk, sk: FRONTIER_KEY },
+        UpdateExpression: 'SET seq = :last',
+        ConditionExpression: previous === 0 ? 'attribute_not_exists(seq) OR seq = :previous' : 'seq = :previous',
+        ExpressionAttributeValues: { ':previous': previous, ':last': last },
+      }),
+    );
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -261,15 +273,17 @@ export const STATUS_COUNT_LIMIT = 1000;
 
 /** Committed changes after `after`, counted over at most STATUS_COUNT_LIMIT items (`capped` when more may follow). */
 export async function countAfter(pk: string, after: number): Promise<{ changes: number; capped: boolean }> {
-  const page = await db().send(new QueryCommand({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    FilterExpression: 'attribute_not_exists(#void)',
-    ExpressionAttributeNames: { '#void': 'void' },
-    ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(after + 1), ':to': CHANGE_END },
-    Select: 'COUNT',
-    ConsistentRead: true,
-    Limit: STATUS_COUNT_LIMIT,
-  }));
+  const page = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: 'attribute_not_exists(#void)',
+      ExpressionAttributeNames: { '#void': 'void' },
+      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(after + 1), ':to': CHANGE_END },
+      Select: 'COUNT',
+      ConsistentRead: true,
+      Limit: STATUS_COUNT_LIMIT,
+    }),
+  );
   return { changes: page.Count ?? 0, capped: page.LastEvaluatedKey !== undefined };
 }

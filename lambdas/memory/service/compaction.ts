@@ -50,7 +50,8 @@ async function currentStates(pk: string, changes: ChangeItem[]): Promise<Map<str
     };
     for (let attempt = 0; request && Object.keys(request).length; attempt++) {
       const out = await db().send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[tableName()] ?? []) states.set(item.sk as string, { seq: item.seq as number, del: item.del as boolean });
+      for (const item of out.Responses?.[tableName()] ?? [])
+        states.set(item.sk as string, { seq: item.seq as number, del: item.del as boolean });
       request = out.UnprocessedKeys as typeof request;
       if (request && Object.keys(request).length) await sleep(Math.min(1000, 25 * 2 ** attempt));
     }
@@ -63,29 +64,35 @@ async function currentStates(pk: string, changes: ChangeItem[]): Promise<Map<str
  * Called when a pull writes the mark of a new minute: at most once a minute per agent.
  */
 export async function removeOldMarks(pk: string, now = Date.now()): Promise<void> {
-  const out = await db().send(new QueryCommand({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: {
-      ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(now - config.memoryLogRetentionMs - config.memorySinceMarginMs - 120_000)),
-    },
-    ProjectionExpression: 'pk, sk',
-    ConsistentRead: true,
-    Limit: 25,
-  }));
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':from': MARK_PREFIX,
+        ':to': markKey(new Date(now - config.memoryLogRetentionMs - config.memorySinceMarginMs - 120_000)),
+      },
+      ProjectionExpression: 'pk, sk',
+      ConsistentRead: true,
+      Limit: 25,
+    }),
+  );
   await batchDelete((out.Items ?? []) as { pk: string; sk: string }[]);
 }
 
 async function firstChangeAfter(pk: string, seq: number): Promise<{ at: number } | undefined> {
-  const out = await db().send(new QueryCommand({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(seq + 1), ':to': CHANGE_END },
-    ProjectionExpression: '#at',
-    ExpressionAttributeNames: { '#at': 'at' },
-    ConsistentRead: true,
-    Limit: 1,
-  }));
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(seq + 1), ':to': CHANGE_END },
+      ProjectionExpression: '#at',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
   return out.Items?.[0] as { at: number } | undefined;
 }
 
@@ -116,7 +123,10 @@ export async function compactLog(pk: string, budget: number, superseded: number[
   await raiseFrontierHint(pk, walk.through);
   // states are read after the horizon moved: a write committed before that read is seen here, a
   // later one reads the new horizon after its commit and removes what it superseded itself
-  const states = await currentStates(pk, walk.changes.filter((c) => !c.void));
+  const states = await currentStates(
+    pk,
+    walk.changes.filter((c) => !c.void),
+  );
   const removable = walk.changes.filter((c) => {
     if (c.void) return true;
     const state = states.get(recordKey(c.tbl as MemoryTable, c.rid!));

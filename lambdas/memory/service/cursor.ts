@@ -11,20 +11,23 @@ import { RECORD_PREFIX } from './store';
  *   `r`: a full resync (a pull from before the compacted part of the log): the same snapshot
  *        paging as `f`, answered to a pull without `full`
  */
-export type Cursor =
-  | { kind: 'c'; s: number }
-  | { kind: 'f' | 'r'; k: string | null; w: number };
+export type Cursor = { kind: 'c'; s: number } | { kind: 'f' | 'r'; k: string | null; w: number };
 
 const agentTag = (pk: string): string => createHash('sha256').update(pk).digest('base64url').slice(0, 12);
 
 export const encodeCursor = (pk: string, cursor: Cursor): string => encodeJsonCursor({ a: agentTag(pk), ...cursor });
 
 const position = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const recordKey = (value: unknown): value is string | null => value === null || (typeof value === 'string' && value.startsWith(RECORD_PREFIX) && value.length <= 1100);
+const recordKey = (value: unknown): value is string | null =>
+  value === null || (typeof value === 'string' && value.startsWith(RECORD_PREFIX) && value.length <= 1100);
 
 const notOurs = () => badRequest('cursor: not a cursor this API returned');
 const parse = (text: string): Record<string, unknown> =>
-  decodeJsonCursor(text, (value) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined), notOurs);
+  decodeJsonCursor(
+    text,
+    (value) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined),
+    notOurs,
+  );
 
 /**
  * Reads a cursor this API returned for this agent. Cursors written before cursors carried a kind

@@ -58,19 +58,30 @@ export async function readPosition(scope: ScopeRef): Promise<DeviceState> {
 /** Latest frontier observed at or before `time` (0 when none is that old). */
 async function frontierAt(pk: string, time: number): Promise<number> {
   // a mark is keyed by the minute it was taken in, so only marks of minutes that ended by `time` are surely older
-  const out = await db().send(new QueryCommand({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(time - 60_000)) },
-    ScanIndexForward: false,
-    Limit: 1,
-    ConsistentRead: true,
-  }));
+  const out = await db().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(time - 60_000)) },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
   return (out.Items?.[0]?.seq as number | undefined) ?? 0;
 }
 
 /** `verj` holds the client's version as JSON; records written before it hold `ver` as a DynamoDB value. */
-function toPulled(item: { seq: number; tbl?: string; rid?: string; del?: boolean; data?: string; lua?: string; ver?: unknown; verj?: string }): PulledChange {
+function toPulled(item: {
+  seq: number;
+  tbl?: string;
+  rid?: string;
+  del?: boolean;
+  data?: string;
+  lua?: string;
+  ver?: unknown;
+  verj?: string;
+}): PulledChange {
   const version = item.verj !== undefined ? JSON.parse(item.verj) : item.ver;
   return {
     seq: item.seq,
@@ -88,23 +99,28 @@ function toPulled(item: { seq: number; tbl?: string; rid?: string; del?: boolean
  * without `since` and `cursor`); for the agent, the last pull of any device (status).
  */
 async function recordPull(scope: ScopeRef, at: Date, through: number): Promise<void> {
-  const update = (sk: string) => db().send(new UpdateCommand({
-    TableName: tableName(),
-    Key: { pk: scope.pk, sk },
-    UpdateExpression: 'SET pull_seq = :seq, last_pull = :at',
-    ExpressionAttributeValues: { ':seq': through, ':at': at.toISOString() },
-  }));
+  const update = (sk: string) =>
+    db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk: scope.pk, sk },
+        UpdateExpression: 'SET pull_seq = :seq, last_pull = :at',
+        ExpressionAttributeValues: { ':seq': through, ':at': at.toISOString() },
+      }),
+    );
   await Promise.all([update(META_KEY), scope.device ? update(deviceKey(scope.device)) : undefined]);
 }
 
 /** Remembers the frontier seen in this minute (the first one, the lowest), for mapping `since`. */
 async function markFrontier(pk: string, at: Date, frontier: number): Promise<void> {
   try {
-    await db().send(new PutCommand({
-      TableName: tableName(),
-      Item: { pk, sk: markKey(at), seq: frontier },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }));
+    await db().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { pk, sk: markKey(at), seq: frontier },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     return;
@@ -141,28 +157,42 @@ async function changesAfter(scope: ScopeRef, after: number, limit: number, maxBy
  * state of the record is). `f` (full: true): the last page's cursor continues incrementally after
  * W, each record comes once. `r` (full resync): the last page goes on with the changes after W.
  */
-async function snapshotPage(scope: ScopeRef, kind: 'f' | 'r', from: { k: string | null; w: number } | undefined, limit: number): Promise<Omit<PullOutcome, 'serverTime' | 'fullResync'> & { through?: number }> {
+async function snapshotPage(
+  scope: ScopeRef,
+  kind: 'f' | 'r',
+  from: { k: string | null; w: number } | undefined,
+  limit: number,
+): Promise<Omit<PullOutcome, 'serverTime' | 'fullResync'> & { through?: number }> {
   const frontier = from?.w ?? (await settledFrontier(scope.pk));
   const records: PulledChange[] = [];
   let bytes = 0;
   let lastKey = from?.k ?? null;
-  const live = queryPages<ChangeItem & { sk: string }>(() => ({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    FilterExpression: 'del = :false',
-    ExpressionAttributeValues: { ':pk': scope.pk, ':prefix': RECORD_PREFIX, ':false': false },
-    ConsistentRead: true,
-    Limit: limit - records.length,
-  }), from?.k ? { pk: scope.pk, sk: from.k } : undefined);
+  const live = queryPages<ChangeItem & { sk: string }>(
+    () => ({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'del = :false',
+      ExpressionAttributeValues: { ':pk': scope.pk, ':prefix': RECORD_PREFIX, ':false': false },
+      ConsistentRead: true,
+      Limit: limit - records.length,
+    }),
+    from?.k ? { pk: scope.pk, sk: from.k } : undefined,
+  );
   for await (const page of records.length < limit ? live : []) {
     for (const item of page.items) {
       records.push(toPulled(item));
       bytes += (item.data?.length ?? 0) + 200;
     }
     if (!page.lastKey) {
-      if (kind === 'f') return { changes: records, hasMore: false, cursor: encodeCursor(scope.pk, { kind: 'c', s: frontier }), through: frontier };
+      if (kind === 'f')
+        return { changes: records, hasMore: false, cursor: encodeCursor(scope.pk, { kind: 'c', s: frontier }), through: frontier };
       const rest = await changesAfter(scope, frontier, Math.max(0, limit - records.length), MAX_PAGE_BYTES - bytes);
-      return { changes: [...records, ...rest.changes], hasMore: rest.hasMore, cursor: encodeCursor(scope.pk, { kind: 'c', s: rest.through }), through: rest.through };
+      return {
+        changes: [...records, ...rest.changes],
+        hasMore: rest.hasMore,
+        cursor: encodeCursor(scope.pk, { kind: 'c', s: rest.through }),
+        through: rest.through,
+      };
     }
     lastKey = page.lastKey.sk as string;
     if (records.length >= limit || bytes >= MAX_PAGE_BYTES) break;
@@ -174,17 +204,26 @@ async function pull(scope: ScopeRef, request: PullRequest, limit: number, server
   const cursor = request.cursor ? decodeCursor(scope.pk, request.cursor) : undefined;
   if (request.full) {
     if (cursor && cursor.kind !== 'f') throw badRequest('cursor: this cursor continues a pull without full; send it without full: true');
-    return { ...(await snapshotPage(scope, 'f', cursor as Cursor & { kind: 'f' } | undefined, limit)), fullResync: false };
+    return { ...(await snapshotPage(scope, 'f', cursor as (Cursor & { kind: 'f' }) | undefined, limit)), fullResync: false };
   }
   if (cursor?.kind === 'f') throw badRequest('cursor: a full-pull cursor needs full: true');
   if (cursor?.kind === 'r') return { ...(await snapshotPage(scope, 'r', cursor, limit)), fullResync: true };
-  const [after, horizon] = await Promise.all([cursor?.kind === 'c' ? cursor.s : resolveStart(scope, request, serverTime), readHorizon(scope.pk)]);
+  const [after, horizon] = await Promise.all([
+    cursor?.kind === 'c' ? cursor.s : resolveStart(scope, request, serverTime),
+    readHorizon(scope.pk),
+  ]);
   const resync = async () => ({ ...(await snapshotPage(scope, 'r', undefined, limit)), fullResync: true });
   if (after < horizon) return resync();
   const page = await changesAfter(scope, after, limit, MAX_PAGE_BYTES);
   // compaction may have passed our start while we walked: what it removed cannot be replayed
   if ((await readHorizon(scope.pk)) > after) return resync();
-  return { changes: page.changes, hasMore: page.hasMore, cursor: encodeCursor(scope.pk, { kind: 'c', s: page.through }), through: page.through, fullResync: false };
+  return {
+    changes: page.changes,
+    hasMore: page.hasMore,
+    cursor: encodeCursor(scope.pk, { kind: 'c', s: page.through }),
+    through: page.through,
+    fullResync: false,
+  };
 }
 
 export async function pullChanges(scope: ScopeRef, request: PullRequest, defaultLimit = DEFAULT_PULL_LIMIT): Promise<PullOutcome> {

@@ -4,10 +4,19 @@ import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog
 import { changeKey, db, deviceKey, META_KEY, recordKey, tableName } from './store';
 import { compactLog } from './compaction';
 import type { MemoryTable } from '../../contracts/memory';
-import { chunksOf, decide, parseOperation, settled, written, type CurrentState, type Operation, type Outcome, type PushResult } from './rules';
+import {
+  chunksOf,
+  decide,
+  parseOperation,
+  settled,
+  written,
+  type CurrentState,
+  type Operation,
+  type Outcome,
+  type PushResult,
+} from './rules';
 import { mapLimit } from '../../shared/map-limit';
 import { sleep } from '../../shared/time';
-
 
 /** Change items a push that wrote something compacts at least (see compaction.ts). */
 const COMPACTION_MIN_BUDGET = 100;
@@ -74,7 +83,9 @@ async function readStates(pk: string, keys: string[]): Promise<Map<string, Curre
 }
 
 async function readState(pk: string, sk: string): Promise<CurrentState | undefined> {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES }));
+  const out = await db().send(
+    new GetCommand({ TableName: tableName(), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES }),
+  );
   return out.Item as CurrentState | undefined;
 }
 
@@ -94,8 +105,16 @@ const isSizeError = (error: unknown): boolean =>
  */
 function writeItems(scope: ScopeRef, op: Operation, seq: number) {
   const change = {
-    tbl: op.table, rid: op.recordId, del: op.deleted, ts: op.version.ts, h: op.version.hash, lua: op.localUpdatedAt,
-    seq, at: Date.now(), data: op.dataJson, ...(op.clientVersion !== undefined ? { verj: JSON.stringify(op.clientVersion) } : {}),
+    tbl: op.table,
+    rid: op.recordId,
+    del: op.deleted,
+    ts: op.version.ts,
+    h: op.version.hash,
+    lua: op.localUpdatedAt,
+    seq,
+    at: Date.now(),
+    data: op.dataJson,
+    ...(op.clientVersion !== undefined ? { verj: JSON.stringify(op.clientVersion) } : {}),
   };
   const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
   return [
@@ -104,10 +123,21 @@ function writeItems(scope: ScopeRef, op: Operation, seq: number) {
         TableName: tableName(),
         Item: { pk: scope.pk, sk: recordKey(op.table, op.recordId), ...change },
         ConditionExpression: `attribute_not_exists(pk) OR (${newer}${op.insertOnly ? ' AND del = :true' : ''})`,
-        ExpressionAttributeValues: { ':ts': op.version.ts, ':h': op.version.hash, ':seq': seq, ...(op.insertOnly ? { ':true': true } : {}) },
+        ExpressionAttributeValues: {
+          ':ts': op.version.ts,
+          ':h': op.version.hash,
+          ':seq': seq,
+          ...(op.insertOnly ? { ':true': true } : {}),
+        },
       },
     },
-    { Put: { TableName: tableName(), Item: { pk: scope.pk, sk: changeKey(seq), ...change }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { pk: scope.pk, sk: changeKey(seq), ...change },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
   ];
 }
 
@@ -159,7 +189,13 @@ async function applyOperation(scope: ScopeRef, op: Operation, initial: CurrentSt
  * per chunk. When a chunk is cancelled, the operations that caused it (a lost race, a number a
  * puller voided) are applied one by one and the innocent rest is retried as a chunk, a few times.
  */
-async function applyChunk(scope: ScopeRef, chunk: { op: Operation; index: number }[], states: Map<string, CurrentState>, pool: SequencePool, retries = 3): Promise<Outcome[]> {
+async function applyChunk(
+  scope: ScopeRef,
+  chunk: { op: Operation; index: number }[],
+  states: Map<string, CurrentState>,
+  pool: SequencePool,
+  retries = 3,
+): Promise<Outcome[]> {
   const seqs = await Promise.all(chunk.map(() => pool.take()));
   try {
     await db().send(new TransactWriteCommand({ TransactItems: chunk.flatMap(({ op }, j) => writeItems(scope, op, seqs[j])) }));
@@ -181,7 +217,9 @@ async function applyChunk(scope: ScopeRef, chunk: { op: Operation; index: number
         return applyOperation(scope, op, stale ? await readState(scope.pk, sk) : states.get(sk), pool);
       }),
     ]);
-    return chunk.map((entry) => (retried.includes(entry) ? retriedOutcomes[retried.indexOf(entry)] : singleOutcomes[single.indexOf(entry)]));
+    return chunk.map((entry) =>
+      retried.includes(entry) ? retriedOutcomes[retried.indexOf(entry)] : singleOutcomes[single.indexOf(entry)],
+    );
   }
 }
 
@@ -259,7 +297,8 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
   });
   await recordPush(scope, new Date());
   // compacting twice as many changes as were written keeps up with any write rate
-  if (tables.size) await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length), superseded);
+  if (tables.size)
+    await compactLog(scope.pk, Math.max(COMPACTION_MIN_BUDGET, 2 * results.filter((r) => r.server_seq !== undefined).length), superseded);
   return {
     pushed: results.filter((r) => r.status === 'synced').length,
     failed: results.filter((r) => r.status === 'error').length,
@@ -271,11 +310,14 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
 }
 
 async function recordPush(scope: ScopeRef, at: Date): Promise<void> {
-  const update = (sk: string) => db().send(new UpdateCommand({
-    TableName: tableName(),
-    Key: { pk: scope.pk, sk },
-    UpdateExpression: 'SET last_push = :at',
-    ExpressionAttributeValues: { ':at': at.toISOString() },
-  }));
+  const update = (sk: string) =>
+    db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: { pk: scope.pk, sk },
+        UpdateExpression: 'SET last_push = :at',
+        ExpressionAttributeValues: { ':at': at.toISOString() },
+      }),
+    );
   await Promise.all([update(META_KEY), scope.device ? update(deviceKey(scope.device)) : undefined]);
 }

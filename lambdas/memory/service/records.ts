@@ -73,7 +73,9 @@ export function timestampMicros(value: string): number | undefined {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -81,7 +83,10 @@ function canonicalJson(value: unknown): string {
 
 /** Content hash of a record state: breaks timestamp ties the same way on every server and device. */
 export function contentHash(deleted: boolean, data: unknown): string {
-  return createHash('sha256').update(deleted ? 'delete\n' : 'upsert\n').update(canonicalJson(data ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(deleted ? 'delete\n' : 'upsert\n')
+    .update(canonicalJson(data ?? null))
+    .digest('hex');
 }
 
 /** A record's state as last-write-wins orders it: later timestamp wins, then greater hash. */

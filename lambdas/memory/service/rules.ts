@@ -1,5 +1,14 @@
 import { memoryOperation, type MemoryTable } from '../../contracts/memory';
-import { MAX_RECORD_BYTES, MAX_RECORD_ID_BYTES, canonicalTable, contentHash, jsonProblem, newerThan, timestampMicros, type Version } from './records';
+import {
+  MAX_RECORD_BYTES,
+  MAX_RECORD_ID_BYTES,
+  canonicalTable,
+  contentHash,
+  jsonProblem,
+  newerThan,
+  timestampMicros,
+  type Version,
+} from './records';
 
 /**
  * The rules of a memory push, apart from the table: what an operation is, last-write-wins (`decide`), what a
@@ -46,7 +55,10 @@ export interface CurrentState {
 export function parseOperation(raw: unknown): Operation | string {
   const parsed = memoryOperation.safeParse(raw);
   if (!parsed.success) {
-    return parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ');
+    return parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`)
+      .join('; ');
   }
   const op = parsed.data;
   const idBytes = Buffer.byteLength(op.record_id);
@@ -84,7 +96,8 @@ export type Decision = { status: 'synced' | 'conflict' | 'error'; current?: Curr
 /** Last-write-wins: the same version is already synced; a newer stored version wins (conflict); else write. */
 export function decide(op: Operation, current: CurrentState | undefined): Decision {
   if (current && current.ts === op.version.ts && current.h === op.version.hash) return { status: 'synced', current };
-  if (op.insertOnly && current && !current.del) return { status: 'error', error: 'insert: the record already exists (use upsert or update)' };
+  if (op.insertOnly && current && !current.del)
+    return { status: 'error', error: 'insert: the record already exists (use upsert or update)' };
   if (current && newerThan({ ts: current.ts, hash: current.h }, op.version)) return { status: 'conflict', current };
   return 'write';
 }
@@ -95,7 +108,14 @@ export function settled(op: Operation, decision: Exclude<Decision, 'write'>, cur
   if (decision.status === 'synced') return { result: { status: 'synced', remote_id: op.recordId }, state: current };
   if (decision.status === 'conflict') {
     const winner = decision.current!.lua;
-    return { result: { status: 'conflict', server_local_updated_at: winner, error: `the server holds a newer version (local_updated_at ${winner})` }, state: current };
+    return {
+      result: {
+        status: 'conflict',
+        server_local_updated_at: winner,
+        error: `the server holds a newer version (local_updated_at ${winner})`,
+      },
+      state: current,
+    };
   }
   return { result: { status: 'error', error: decision.error } };
 }

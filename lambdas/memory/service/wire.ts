@@ -38,14 +38,24 @@ export function countByTable(changes: PulledChange[]): Record<string, number> {
 }
 
 export function pushReply(kernle: boolean, outcome: PushOutcome): Reply {
-  const data = { pushed: outcome.pushed, failed: outcome.failed, conflicts: outcome.conflicts, remaining: outcome.remaining, results: outcome.results };
+  const data = {
+    pushed: outcome.pushed,
+    failed: outcome.failed,
+    conflicts: outcome.conflicts,
+    remaining: outcome.remaining,
+    results: outcome.results,
+  };
   if (!kernle) return Reply.ok(data);
-  return Reply.ok(data, { topLevel: {
-    synced: outcome.pushed,
-    conflicts: outcome.results.filter((r) => r.status !== 'synced').map((r) => ({ record_id: r.record_id, table: r.table, error: r.error })),
-    // conflicts are final answers too: the server keeps the newer version, resending cannot change that
-    acknowledged_operations: outcome.results.filter((r) => r.status !== 'error').map((r) => ({ table: r.table, record_id: r.record_id })),
-  } });
+  return Reply.ok(data, {
+    topLevel: {
+      synced: outcome.pushed,
+      conflicts: outcome.results
+        .filter((r) => r.status !== 'synced')
+        .map((r) => ({ record_id: r.record_id, table: r.table, error: r.error })),
+      // conflicts are final answers too: the server keeps the newer version, resending cannot change that
+      acknowledged_operations: outcome.results.filter((r) => r.status !== 'error').map((r) => ({ table: r.table, record_id: r.record_id })),
+    },
+  });
 }
 
 export function pullReply(kernle: boolean, outcome: PullOutcome): Reply {
@@ -60,12 +70,14 @@ export function pullReply(kernle: boolean, outcome: PullOutcome): Reply {
     full_resync: outcome.fullResync,
   };
   if (!kernle) return Reply.ok({ ...summary, operations: outcome.changes.map(seedOperation) });
-  return Reply.ok(summary, { topLevel: {
-    operations: outcome.changes.map(kernleOperation),
-    server_time: serverTime,
-    has_more: outcome.hasMore,
-    full_resync: outcome.fullResync,
-  } });
+  return Reply.ok(summary, {
+    topLevel: {
+      operations: outcome.changes.map(kernleOperation),
+      server_time: serverTime,
+      has_more: outcome.hasMore,
+      full_resync: outcome.fullResync,
+    },
+  });
 }
 
 export const fullReply = (result: FullSyncOutcome) => ({

@@ -28,7 +28,13 @@ function actingName(auth: AuthContext, kind: ComponentKind, name: string, worksp
   return actingAgent(auth, name, () => componentNotFound(kind, name, workspace)) ?? name;
 }
 
-export async function putComponent<K extends ComponentKind>(auth: AuthContext, kind: K, ref: string, pathName: string, body: Body<K>): Promise<ComponentOf[K]> {
+export async function putComponent<K extends ComponentKind>(
+  auth: AuthContext,
+  kind: K,
+  ref: string,
+  pathName: string,
+  body: Body<K>,
+): Promise<ComponentOf[K]> {
   if (body.name !== undefined && body.name !== pathName) {
     throw badRequest(`body.name "${body.name}" does not match the ${kind} name in the path "${pathName}"`);
   }
@@ -51,7 +57,13 @@ export async function deleteComponent(auth: AuthContext, kind: ComponentKind, re
   const name = actingName(auth, kind, pathName, ref);
   const workspace = await requireWorkspace(auth.tenant, ref);
   const failed = await transact([
-    { Delete: { TableName: tables.workspaces(), Key: keys.component(auth.tenant, workspace.id, kind, name), ConditionExpression: 'attribute_exists(pk)' } },
+    {
+      Delete: {
+        TableName: tables.workspaces(),
+        Key: keys.component(auth.tenant, workspace.id, kind, name),
+        ConditionExpression: 'attribute_exists(pk)',
+      },
+    },
   ]);
   if (failed.length) throw componentNotFound(kind, name, ref);
 }
@@ -103,7 +115,8 @@ function keepRedactedSecrets(agent: Agent, stored: Agent | undefined): Agent {
         Object.entries(server.secret_env).map(([envKey, value]) => {
           if (value !== REDACTED) return [envKey, value];
           const kept = storedEnv[envKey];
-          if (kept === undefined) throw badRequest(`mcp_servers[${index}].secret_env.${envKey} is "${REDACTED}" but no value is stored for it`);
+          if (kept === undefined)
+            throw badRequest(`mcp_servers[${index}].secret_env.${envKey} is "${REDACTED}" but no value is stored for it`);
           return [envKey, kept];
         }),
       );

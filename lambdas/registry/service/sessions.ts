@@ -3,7 +3,20 @@ import { actingAgent, type AuthContext } from '../../kit/auth-context';
 import { conflict, notFound } from '../../kit/errors';
 import type { CreateSessionInput, Lineage, Session, SpawnBudget, UpdateSessionInput } from '../../contracts/registry';
 import { normalisePath } from './paths';
-import { assertFits, busy, getItem, keys, now, OPTIMISTIC_ATTEMPTS, publicFields, queryAll, tables, transact, type Item, type TransactItem } from './store';
+import {
+  assertFits,
+  busy,
+  getItem,
+  keys,
+  now,
+  OPTIMISTIC_ATTEMPTS,
+  publicFields,
+  queryAll,
+  tables,
+  transact,
+  type Item,
+  type TransactItem,
+} from './store';
 import { requireWorkspace } from './workspaces';
 
 /**
@@ -112,7 +125,11 @@ export async function createSession(auth: AuthContext, ref: string, input: Creat
         UpdateExpression: 'ADD child_count :one',
         ConditionExpression: `attribute_exists(pk) AND #state <> :stopped${maxChildren !== undefined ? ' AND child_count < :maxChildren' : ''}`,
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':one': 1, ':stopped': 'stopped', ...(maxChildren !== undefined ? { ':maxChildren': maxChildren } : {}) },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':stopped': 'stopped',
+          ...(maxChildren !== undefined ? { ':maxChildren': maxChildren } : {}),
+        },
       },
     });
   }
@@ -120,7 +137,9 @@ export async function createSession(auth: AuthContext, ref: string, input: Creat
   if (failed.includes(0)) throw conflict(`A session "${id}" already exists in workspace "${ref}"`);
   if (failed.includes(1)) {
     await requireWorkspace(auth.tenant, ref);
-    throw conflict(`Workspace "${ref}" already has ${maxActive} open session(s), the max_active_per_workspace of parent session "${parentId}"`);
+    throw conflict(
+      `Workspace "${ref}" already has ${maxActive} open session(s), the max_active_per_workspace of parent session "${parentId}"`,
+    );
   }
   if (failed.includes(2)) {
     await openParent(auth, workspace.id, ref, parent!.id);

@@ -28,7 +28,11 @@ export interface StoredWorkspace extends Workspace {
 }
 
 const newWorkspaceId = (): string => `ws_${randomBytes(12).toString('base64url')}`;
-const asStored = (item: Item): StoredWorkspace => ({ ...(publicFields<Workspace>(item)), version: Number(item.version ?? 0), open_sessions: Number(item.open_sessions ?? 0) });
+const asStored = (item: Item): StoredWorkspace => ({
+  ...publicFields<Workspace>(item),
+  version: Number(item.version ?? 0),
+  open_sessions: Number(item.open_sessions ?? 0),
+});
 export const toWorkspace = (stored: StoredWorkspace): Workspace => publicFields<Workspace>(stored as unknown as Item);
 
 const MAX_DEFAULT_NAME = 120;
@@ -80,7 +84,9 @@ export async function requireWorkspace(tenant: string, ref: string): Promise<Sto
 
 /** The lowest free name of `base`, `base-2`, `base-3`, … at the time of reading. */
 async function freeName(tenant: string, base: string): Promise<string> {
-  const taken = new Set((await queryAll(tables.workspaces(), `T#${tenant}`, `NAME#${base}`)).map((item) => (item.sk as string).slice('NAME#'.length)));
+  const taken = new Set(
+    (await queryAll(tables.workspaces(), `T#${tenant}`, `NAME#${base}`)).map((item) => (item.sk as string).slice('NAME#'.length)),
+  );
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
@@ -92,9 +98,27 @@ async function insert(tenant: string, workspace: Workspace): Promise<InsertOutco
   const table = tables.workspaces();
   const absent = 'attribute_not_exists(pk)';
   const failed = await transact([
-    { Put: { TableName: table, Item: { ...keys.workspace(tenant, workspace.id), ...workspace, version: 0, open_sessions: 0 }, ConditionExpression: absent } },
-    { Put: { TableName: table, Item: { ...keys.nameGuard(tenant, workspace.name), workspace_id: workspace.id }, ConditionExpression: absent } },
-    { Put: { TableName: table, Item: { ...keys.rootGuard(tenant, workspace.root_dir), workspace_id: workspace.id }, ConditionExpression: absent } },
+    {
+      Put: {
+        TableName: table,
+        Item: { ...keys.workspace(tenant, workspace.id), ...workspace, version: 0, open_sessions: 0 },
+        ConditionExpression: absent,
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: { ...keys.nameGuard(tenant, workspace.name), workspace_id: workspace.id },
+        ConditionExpression: absent,
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: { ...keys.rootGuard(tenant, workspace.root_dir), workspace_id: workspace.id },
+        ConditionExpression: absent,
+      },
+    },
   ]);
   if (failed.includes(2)) return 'root-taken';
   if (failed.includes(1)) return 'name-taken';
@@ -138,7 +162,10 @@ export async function createWorkspace(tenant: string, input: CreateWorkspaceInpu
 /** The workspace whose root is `path` or the deepest root above it. */
 async function workspaceHolding(tenant: string, path: string): Promise<StoredWorkspace | undefined> {
   const candidates = selfAndAncestors(path).map((dir) => ({ dir, key: keys.rootGuard(tenant, dir) }));
-  const guards = await batchGet(tables.workspaces(), candidates.map((c) => c.key));
+  const guards = await batchGet(
+    tables.workspaces(),
+    candidates.map((c) => c.key),
+  );
   const bySk = new Map(guards.map((guard) => [guard.sk as string, guard.workspace_id as string]));
   for (const candidate of candidates) {
     const id = bySk.get(candidate.key.sk);
@@ -203,7 +230,13 @@ export async function updateWorkspace(auth: AuthContext, ref: string, input: Upd
     ];
     if (renamed) {
       items.push(
-        { Put: { TableName: table, Item: { ...keys.nameGuard(tenant, next.name), workspace_id: current.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: table,
+            Item: { ...keys.nameGuard(tenant, next.name), workspace_id: current.id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         { Delete: { TableName: table, Key: keys.nameGuard(tenant, current.name) } },
       );
     }
@@ -217,8 +250,13 @@ export async function updateWorkspace(auth: AuthContext, ref: string, input: Upd
 
 /** SET/REMOVE clauses of the optional fields: cleared ones are removed, not stored empty. */
 function optionalSet(next: Workspace): string {
-  const set = [next.default_agent !== undefined ? ', default_agent = :agent' : '', next.sandbox_ref !== undefined ? ', sandbox_ref = :sandbox' : ''].join('');
-  const remove = [next.default_agent === undefined ? 'default_agent' : '', next.sandbox_ref === undefined ? 'sandbox_ref' : ''].filter(Boolean);
+  const set = [
+    next.default_agent !== undefined ? ', default_agent = :agent' : '',
+    next.sandbox_ref !== undefined ? ', sandbox_ref = :sandbox' : '',
+  ].join('');
+  const remove = [next.default_agent === undefined ? 'default_agent' : '', next.sandbox_ref === undefined ? 'sandbox_ref' : ''].filter(
+    Boolean,
+  );
   return set + (remove.length ? ` REMOVE ${remove.join(', ')}` : '');
 }
 
@@ -247,7 +285,10 @@ export async function deleteWorkspace(auth: AuthContext, ref: string): Promise<v
       { Delete: { TableName: table, Key: keys.nameGuard(tenant, current.name) } },
       { Delete: { TableName: table, Key: keys.rootGuard(tenant, current.root_dir) } },
     ]);
-    if (!failed.length) return deleteChildren(tenant, current.id).catch((error: Error) => logger.warn('workspace children left behind', { workspaceId: current.id, error }));
+    if (!failed.length)
+      return deleteChildren(tenant, current.id).catch((error: Error) =>
+        logger.warn('workspace children left behind', { workspaceId: current.id, error }),
+      );
   }
   throw busy();
 }
@@ -262,7 +303,10 @@ async function deleteChildren(tenant: string, workspaceId: string): Promise<void
   await Promise.all(
     [tables.workspaces(), tables.sessions()].map(async (table) => {
       const items = await queryAll(table, pk);
-      await batchDelete(table, items.map((item) => ({ pk: item.pk as string, sk: item.sk as string })));
+      await batchDelete(
+        table,
+        items.map((item) => ({ pk: item.pk as string, sk: item.sk as string })),
+      );
     }),
   );
 }

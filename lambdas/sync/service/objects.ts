@@ -49,7 +49,9 @@ let signer: Promise<UrlSigner> | undefined;
 function urlSigner(): Promise<UrlSigner> {
   signer ??= (async () => {
     const probeKey = 'probe';
-    const probe = new URL(await getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.bucketName, Key: probeKey }), { expiresIn: 60 }));
+    const probe = new URL(
+      await getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.bucketName, Key: probeKey }), { expiresIn: 60 }),
+    );
     // clients may reach S3 at another address than the functions do (config.s3PublicEndpoint)
     const publicEndpoint = config.s3PublicEndpoint;
     if (publicEndpoint) {
@@ -87,7 +89,15 @@ async function sign(
 ): Promise<string> {
   const s = await urlSigner();
   const host = s.port ? `${s.hostname}:${s.port}` : s.hostname;
-  const request = new HttpRequest({ method, protocol: s.protocol, hostname: s.hostname, port: s.port, path: s.pathPrefix + encodeKey(key), query, headers: { host, ...headers } });
+  const request = new HttpRequest({
+    method,
+    protocol: s.protocol,
+    hostname: s.hostname,
+    port: s.port,
+    path: s.pathPrefix + encodeKey(key),
+    query,
+    headers: { host, ...headers },
+  });
   return formatUrl(await s.presigner.presign(request, { expiresIn: config.presignTtlSeconds, ...options }));
 }
 
@@ -115,7 +125,10 @@ export async function presignGet(key: string, versionId?: string): Promise<Signe
 
 export type Verification = { ok: true; versionId?: string; etag?: string } | { ok: false; reason: string };
 
-export const MISSING_UPLOAD: Verification = { ok: false, reason: 'no uploaded object with this SHA-256 (upload it with the presigned URL first)' };
+export const MISSING_UPLOAD: Verification = {
+  ok: false,
+  reason: 'no uploaded object with this SHA-256 (upload it with the presigned URL first)',
+};
 const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has another SHA-256' };
 const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
 const versionOf = (v: string | undefined) => (v && v !== 'null' ? v : undefined);
@@ -179,7 +192,9 @@ export async function deleteObject(key: string): Promise<void> {
 }
 
 export async function readObjectText(key: string, versionId?: string): Promise<string> {
-  const res = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+  const res = await s3Client().send(
+    new GetObjectCommand({ Bucket: config.bucketName, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+  );
   return (await res.Body?.transformToString('utf8')) ?? '';
 }
 
@@ -250,7 +265,10 @@ export async function signParts(key: string, s3UploadId: string, sizes: number[]
     const headers: Record<string, string> = { 'content-length': String(sizes[i]) };
     if (partHashes) headers['x-amz-checksum-sha256'] = hexToBase64(partHashes[i]);
     const query = { 'x-id': 'UploadPart', partNumber: String(partNumber), uploadId: s3UploadId };
-    const url = await sign('PUT', key, query, headers, { signableHeaders: new Set(['content-length']), unhoistableHeaders: new Set(['x-amz-checksum-sha256']) });
+    const url = await sign('PUT', key, query, headers, {
+      signableHeaders: new Set(['content-length']),
+      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+    });
     parts.push({ partNumber, size: sizes[i], url, headers });
   }
   return parts;
@@ -265,7 +283,11 @@ export async function markUnconfirmed(key: string, unconfirmed: boolean): Promis
   await s3Client().send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet } }));
 }
 
-export async function completeMultipart(key: string, s3UploadId: string, parts: { partNumber: number; etag: string; hash?: string }[]): Promise<void> {
+export async function completeMultipart(
+  key: string,
+  s3UploadId: string,
+  parts: { partNumber: number; etag: string; hash?: string }[],
+): Promise<void> {
   await s3Client().send(
     new CompleteMultipartUploadCommand({
       Bucket: config.bucketName,
@@ -299,7 +321,9 @@ export async function verifyMultipart(key: string, expected: { hash: string; siz
   if (head.Metadata?.sha256 !== expected.hash) return { ok: false, reason: 'the upload was started for another SHA-256' };
   const declared = head.Metadata?.['sha256-parts'];
   if (declared && head.ChecksumSHA256) {
-    return head.ChecksumSHA256 === declared ? { ok: true } : { ok: false, reason: 'the stored parts have other SHA-256 checksums than declared' };
+    return head.ChecksumSHA256 === declared
+      ? { ok: true }
+      : { ok: false, reason: 'the stored parts have other SHA-256 checksums than declared' };
   }
   return verifyObject(key, expected);
 }

@@ -15,6 +15,7 @@ export function resolveScope(auth: AuthContext, headers: Record<string, string |
   const problem = requested === undefined ? undefined : agentIdProblem(requested);
   if (problem) throw badRequest(`agent ${JSON.stringify(requested)} ${problem}`);
   const agent = actingAgent(auth, requested, () => notFound('No such agent'));
-  if (!agent) throw badRequest(`This API key is not bound to an agent: name one with the ${AGENT_HEADER} header or the agentId query parameter`);
+  if (!agent)
+    throw badRequest(`This API key is not bound to an agent: name one with the ${AGENT_HEADER} header or the agentId query parameter`);
   return { tenant: auth.tenant, agentId: agent };
 }

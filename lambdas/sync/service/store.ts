@@ -67,7 +67,9 @@ function toEntry(item: Record<string, unknown>): FileEntry {
 }
 
 export async function getHeader(a: ScopeRef): Promise<AgentHeader> {
-  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: { pk: partition(a), sk: HEADER }, ConsistentRead: true }));
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: table(), Key: { pk: partition(a), sk: HEADER }, ConsistentRead: true }),
+  );
   return {
     agentId: a.agentId,
     version: 0,
@@ -91,7 +93,12 @@ export async function registerAgent(a: ScopeRef, displayName: string | undefined
         'SET agentId = :a, registeredAt = if_not_exists(registeredAt, :now), version = if_not_exists(version, :zero), ' +
         'fileCount = if_not_exists(fileCount, :zero), totalSize = if_not_exists(totalSize, :zero)' +
         (displayName === undefined ? ', displayName = if_not_exists(displayName, :a)' : ', displayName = :name'),
-      ExpressionAttributeValues: { ':a': a.agentId, ':now': now, ':zero': 0, ...(displayName === undefined ? {} : { ':name': displayName }) },
+      ExpressionAttributeValues: {
+        ':a': a.agentId,
+        ':now': now,
+        ':zero': 0,
+        ...(displayName === undefined ? {} : { ':name': displayName }),
+      },
       ReturnValues: 'ALL_NEW',
     }),
   );
@@ -104,7 +111,9 @@ export async function getEntries(a: ScopeRef, paths: string[]): Promise<Map<stri
   for (let i = 0; i < unique.length; i += 100) {
     let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((p) => fileKey(a, p));
     for (let attempt = 0; keys?.length; attempt++) {
-      const res: BatchGetCommandOutput = await documentClient().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }));
+      const res: BatchGetCommandOutput = await documentClient().send(
+        new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
+      );
       for (const item of res.Responses?.[table()] ?? []) {
         const entry = toEntry(item);
         found.set(entry.path, entry);
@@ -123,7 +132,11 @@ export async function getEntries(a: ScopeRef, paths: string[]): Promise<Map<stri
 export async function claimUpload(a: ScopeRef, nonce: string, now: string): Promise<boolean> {
   try {
     await documentClient().send(
-      new PutCommand({ TableName: table(), Item: { pk: partition(a), sk: `U#${nonce}`, claimedAt: now }, ConditionExpression: 'attribute_not_exists(sk)' }),
+      new PutCommand({
+        TableName: table(),
+        Item: { pk: partition(a), sk: `U#${nonce}`, claimedAt: now },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
     );
     return true;
   } catch (error) {
@@ -150,12 +163,15 @@ export async function queryEntries(
   const budget = options.budgetBytes ?? Infinity;
   const entries: FileEntry[] = [];
   let used = 0;
-  const rows = queryPages(() => ({
-    TableName: table(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': partition(a), ':prefix': FILE + (options.prefix ?? '') },
-    ...(Number.isFinite(limit) ? { Limit: Math.min(limit - entries.length, 10000) } : {}),
-  }), options.after === undefined ? undefined : fileKey(a, options.after));
+  const rows = queryPages(
+    () => ({
+      TableName: table(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': partition(a), ':prefix': FILE + (options.prefix ?? '') },
+      ...(Number.isFinite(limit) ? { Limit: Math.min(limit - entries.length, 10000) } : {}),
+    }),
+    options.after === undefined ? undefined : fileKey(a, options.after),
+  );
   for await (const item of itemsOf(rows)) {
     const entry = toEntry(item);
     entries.push(entry);
@@ -194,7 +210,14 @@ export async function applyChanges(a: ScopeRef, changes: EntryChange[], now: str
       : { ConditionExpression: 'attribute_not_exists(sk)' };
     if (!c.next) return { Delete: { TableName: table(), Key: fileKey(a, c.path), ...condition } };
     const n = c.next;
-    const item = { ...fileKey(a, c.path), h: n.hash, s: n.size, m: n.modified, ...(n.location ? { k: n.location } : {}), ...(n.versionId ? { v: n.versionId } : {}) };
+    const item = {
+      ...fileKey(a, c.path),
+      h: n.hash,
+      s: n.size,
+      m: n.modified,
+      ...(n.location ? { k: n.location } : {}),
+      ...(n.versionId ? { v: n.versionId } : {}),
+    };
     return { Put: { TableName: table(), Item: item, ...condition } };
   });
   items.push({
@@ -204,7 +227,8 @@ export async function applyChanges(a: ScopeRef, changes: EntryChange[], now: str
       UpdateExpression:
         'SET agentId = :a, version = if_not_exists(version, :zero) + :one, fileCount = if_not_exists(fileCount, :zero) + :dc, ' +
         'totalSize = if_not_exists(totalSize, :zero) + :ds, lastSync = :now, registeredAt = if_not_exists(registeredAt, :now), ' +
-        'displayName = if_not_exists(displayName, :a)' + (confirmed ? ', lastConfirmAt = :now' : ''),
+        'displayName = if_not_exists(displayName, :a)' +
+        (confirmed ? ', lastConfirmAt = :now' : ''),
       ExpressionAttributeValues: { ':a': a.agentId, ':zero': 0, ':one': 1, ':dc': countDelta, ':ds': sizeDelta, ':now': now },
     },
   });

@@ -75,7 +75,14 @@ const publicEntry = (e: FileEntry) => ({ path: e.path, hash: e.hash, size: e.siz
 /** The path a page ended at, in the kit's cursor codec. */
 function decodePathCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  return checkPath(decodeCursor(cursor, () => true, () => badRequest('cursor is not one this API returned')), 'cursor');
+  return checkPath(
+    decodeCursor(
+      cursor,
+      () => true,
+      () => badRequest('cursor is not one this API returned'),
+    ),
+    'cursor',
+  );
 }
 
 /**
@@ -123,7 +130,12 @@ export interface PresignRequest {
   partHashes?: string[];
 }
 
-const refusal = (f: PresignRequest, status: number, code: string, message: string) => ({ path: f.path, operation: f.operation, status, error: { code, message } });
+const refusal = (f: PresignRequest, status: number, code: string, message: string) => ({
+  path: f.path,
+  operation: f.operation,
+  status,
+  error: { code, message },
+});
 
 /** Why one file of a presign cannot be signed (its entry then carries a 400), or undefined. */
 function presignProblem(f: PresignRequest, index: number): string | undefined {
@@ -131,13 +143,18 @@ function presignProblem(f: PresignRequest, index: number): string | undefined {
   const problem = pathProblem(f.path);
   if (problem) return `${field}.path ${JSON.stringify(f.path)} ${problem}`;
   if (f.operation !== 'multipart') {
-    return f.partSize !== undefined || f.partHashes !== undefined ? `${field}: partSize and partHashes belong to multipart uploads` : undefined;
+    return f.partSize !== undefined || f.partHashes !== undefined
+      ? `${field}: partSize and partHashes belong to multipart uploads`
+      : undefined;
   }
-  if (f.size === undefined || f.hash === undefined) return `${field}: a multipart upload of ${JSON.stringify(f.path)} needs its size and hash`;
+  if (f.size === undefined || f.hash === undefined)
+    return `${field}: a multipart upload of ${JSON.stringify(f.path)} needs its size and hash`;
   if ((f.partSize === undefined) !== (f.partHashes === undefined)) return `${field}: send partSize and partHashes together`;
   const count = partSizes(f.size, f.partSize ?? defaultPartSize(f.size)).length;
-  if (count > MAX_PARTS) return `${field}: ${count} parts of ${f.partSize} bytes; an upload has at most ${MAX_PARTS} parts (choose a larger partSize)`;
-  if (f.partHashes && f.partHashes.length !== count) return `${field}: ${count} parts of ${f.partSize} bytes need ${count} partHashes, not ${f.partHashes.length}`;
+  if (count > MAX_PARTS)
+    return `${field}: ${count} parts of ${f.partSize} bytes; an upload has at most ${MAX_PARTS} parts (choose a larger partSize)`;
+  if (f.partHashes && f.partHashes.length !== count)
+    return `${field}: ${count} parts of ${f.partSize} bytes need ${count} partHashes, not ${f.partHashes.length}`;
   return undefined;
 }
 
@@ -160,16 +177,23 @@ export async function presign(agent: ScopeRef, files: PresignRequest[]) {
   const multipart = files.filter((f) => f.operation === 'multipart').length;
   if (multipart > config.maxMultipartUploadsPerCall) {
     // each one is an open upload S3 keeps (and bills) until completed or aborted
-    throw tooManyRequests(`files: ${multipart} multipart uploads in one call; one call may open at most ${config.maxMultipartUploadsPerCall} (presign the others in later calls)`, 1);
+    throw tooManyRequests(
+      `files: ${multipart} multipart uploads in one call; one call may open at most ${config.maxMultipartUploadsPerCall} (presign the others in later calls)`,
+      1,
+    );
   }
   const problems = files.map(presignProblem);
-  const probe = (await presignPut(blobKey(agent, 'probe', '0'.repeat(64)), { contentType: 'application/octet-stream', hash: '0'.repeat(64), size: 0 })).url.length;
+  const probe = (
+    await presignPut(blobKey(agent, 'probe', '0'.repeat(64)), { contentType: 'application/octet-stream', hash: '0'.repeat(64), size: 0 })
+  ).url.length;
   let estimate = ENVELOPE_BYTES;
   files.forEach((f, i) => {
     if (problems[i]) return;
     estimate += Buffer.byteLength(f.path) * 2 + ENTRY_OVERHEAD_BYTES + probe;
     if (f.operation === 'multipart') {
-      estimate += partSizes(f.size as number, f.partSize ?? defaultPartSize(f.size as number)).length * (probe + PART_OVERHEAD_BYTES + UPLOAD_ID_BYTES);
+      estimate +=
+        partSizes(f.size as number, f.partSize ?? defaultPartSize(f.size as number)).length *
+        (probe + PART_OVERHEAD_BYTES + UPLOAD_ID_BYTES);
     }
   });
   if (estimate > config.syncResponseBytes) {
@@ -191,7 +215,13 @@ export async function presign(agent: ScopeRef, files: PresignRequest[]) {
     if (f.operation === 'multipart') return { path: f.path, operation: f.operation, method: 'PUT', ...(await presignMultipart(agent, f)) };
     const entry = entries.get(f.path);
     if (!entry) return refusal(f, 404, 'RESOURCE_NOT_FOUND', `${JSON.stringify(f.path)} is not in the manifest`);
-    return { path: f.path, operation: f.operation, hash: entry.hash, size: entry.size, ...(await presignGet(entryKey(agent, entry), entry.versionId)) };
+    return {
+      path: f.path,
+      operation: f.operation,
+      hash: entry.hash,
+      size: entry.size,
+      ...(await presignGet(entryKey(agent, entry), entry.versionId)),
+    };
   });
   return { urls };
 }
@@ -210,13 +240,18 @@ async function presignMultipart(agent: ScopeRef, f: PresignRequest) {
 }
 
 const notOpen = (input: { path: string; uploadId: string }) =>
-  notFound(`No open multipart upload ${JSON.stringify(input.uploadId)} for ${JSON.stringify(input.path)} (unknown, already completed or aborted, or for another path)`);
+  notFound(
+    `No open multipart upload ${JSON.stringify(input.uploadId)} for ${JSON.stringify(input.path)} (unknown, already completed or aborted, or for another path)`,
+  );
 
 /**
  * Assembles a multipart upload. An id that is not open for this path (unknown, completed, another
  * path's) answers 404; the local emulator answers those with an InternalError, mapped here too.
  */
-export async function finishMultipart(agent: ScopeRef, input: { path: string; uploadId: string; parts: { partNumber: number; etag: string; hash?: string }[] }) {
+export async function finishMultipart(
+  agent: ScopeRef,
+  input: { path: string; uploadId: string; parts: { partNumber: number; etag: string; hash?: string }[] },
+) {
   const id = parseUploadId(input.path, input.uploadId);
   if (!id) throw notOpen(input);
   try {
@@ -224,13 +259,15 @@ export async function finishMultipart(agent: ScopeRef, input: { path: string; up
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
     if (name === 'NoSuchUpload' || (name === 'InternalError' && config.s3Endpoint !== undefined)) throw notOpen(input);
-    if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'InvalidRequest', 'BadDigest'].includes(name)) throw badRequest(`parts: ${(error as Error).message}`);
+    if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'InvalidRequest', 'BadDigest'].includes(name))
+      throw badRequest(`parts: ${(error as Error).message}`);
     throw error;
   }
   return { path: input.path, completed: true };
 }
 
-const sameContent = (e: FileEntry | undefined, f: { hash: string; size: number }) => e !== undefined && e.hash === f.hash && e.size === f.size;
+const sameContent = (e: FileEntry | undefined, f: { hash: string; size: number }) =>
+  e !== undefined && e.hash === f.hash && e.size === f.size;
 
 type Located = { ok: true; location: string } | { ok: false; reason: string };
 
@@ -247,7 +284,8 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string): Prom
     const key = multipartKey(agent, f.filePath, id.nonce);
     const check = await verifyMultipart(key, f);
     if (!check.ok) return check;
-    if (!(await claimUpload(agent, id.nonce, now))) return { ok: false, reason: 'this upload was already confirmed (or is being confirmed); upload the file again' };
+    if (!(await claimUpload(agent, id.nonce, now)))
+      return { ok: false, reason: 'this upload was already confirmed (or is being confirmed); upload the file again' };
     await markUnconfirmed(key, false);
     return { ok: true, location: multipartLocation(id.nonce) };
   }
@@ -263,7 +301,8 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string): Prom
     try {
       await copyObject(source, locationKey(agent, f.filePath, location), check);
     } catch (error) {
-      if ((error as { name?: string }).name === 'PreconditionFailed') return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
+      if ((error as { name?: string }).name === 'PreconditionFailed')
+        return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
       throw error;
     }
     return { ok: true, location };
@@ -289,13 +328,22 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
   const results = new Map<string, ConfirmResult>();
   const storable = files.filter((f, i) => {
     const problem = pathProblem(f.filePath);
-    if (problem) results.set(f.filePath, { filePath: f.filePath, status: 'invalid', error: { code: 'INVALID_REQUEST', message: `files.${i}.filePath ${JSON.stringify(f.filePath)} ${problem}` } });
+    if (problem)
+      results.set(f.filePath, {
+        filePath: f.filePath,
+        status: 'invalid',
+        error: { code: 'INVALID_REQUEST', message: `files.${i}.filePath ${JSON.stringify(f.filePath)} ${problem}` },
+      });
     return !problem;
   });
-  const current = await getEntries(agent, storable.map((f) => f.filePath));
+  const current = await getEntries(
+    agent,
+    storable.map((f) => f.filePath),
+  );
   const changed = storable.filter((f) => {
     const entry = current.get(f.filePath);
-    if (entry && sameContent(entry, f)) results.set(f.filePath, { filePath: f.filePath, status: 'unchanged', hash: entry.hash, size: entry.size, modified: entry.modified });
+    if (entry && sameContent(entry, f))
+      results.set(f.filePath, { filePath: f.filePath, status: 'unchanged', hash: entry.hash, size: entry.size, modified: entry.modified });
     return !sameContent(entry, f);
   });
   const modified = now();
@@ -304,7 +352,11 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
   changed.forEach((f, i) => {
     const check = checks[i];
     if (!check.ok) {
-      results.set(f.filePath, { filePath: f.filePath, status: 'conflict', error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(f.filePath)}: ${check.reason}` } });
+      results.set(f.filePath, {
+        filePath: f.filePath,
+        status: 'conflict',
+        error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(f.filePath)}: ${check.reason}` },
+      });
     } else {
       verified.push({ path: f.filePath, hash: f.hash, size: f.size, modified, location: check.location });
     }
@@ -319,7 +371,10 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
       throw error;
     }
   }
-  await removeUnnamed(agent, verified.filter((e) => results.get(e.path)?.status !== 'confirmed'));
+  await removeUnnamed(
+    agent,
+    verified.filter((e) => results.get(e.path)?.status !== 'confirmed'),
+  );
   const header = await getHeader(agent);
   return { version: header.version, results: files.map((f) => results.get(f.filePath) as ConfirmResult) };
 }
@@ -329,12 +384,17 @@ async function removeReplaced(agent: ScopeRef, replaced: { previous?: FileEntry;
   const keys = replaced
     .filter((c) => c.previous && (!c.next || entryKey(agent, c.previous) !== entryKey(agent, c.next)))
     .map((c) => entryKey(agent, c.previous as FileEntry));
-  await mapLimit(keys, 16, (key) => deleteObject(key).catch((error: unknown) => logger.warn('could not remove a replaced object', { key, error })));
+  await mapLimit(keys, 16, (key) =>
+    deleteObject(key).catch((error: unknown) => logger.warn('could not remove a replaced object', { key, error })),
+  );
 }
 
 /** Removes the objects this confirm made live for entries it did not record (another confirm recorded the same content first). */
 async function removeUnnamed(agent: ScopeRef, entries: FileEntry[]): Promise<void> {
-  await removeReplaced(agent, entries.map((previous) => ({ previous })));
+  await removeReplaced(
+    agent,
+    entries.map((previous) => ({ previous })),
+  );
 }
 
 /** One transaction per chunk; re-read and retried when another writer changed a file meanwhile. */
@@ -342,14 +402,28 @@ async function recordChunk(agent: ScopeRef, chunk: FileEntry[], modified: string
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     await backoff(attempt);
     // the first attempt uses the entries read before the checks: the transaction's conditions catch any change since
-    const previous = attempt === 0 ? read : await getEntries(agent, chunk.map((e) => e.path));
+    const previous =
+      attempt === 0
+        ? read
+        : await getEntries(
+            agent,
+            chunk.map((e) => e.path),
+          );
     const unchanged = (e: FileEntry) => sameContent(previous.get(e.path), e);
-    const changes: EntryChange[] = chunk.filter((e) => !unchanged(e)).map((e) => ({ path: e.path, previous: previous.get(e.path), next: e }));
+    const changes: EntryChange[] = chunk
+      .filter((e) => !unchanged(e))
+      .map((e) => ({ path: e.path, previous: previous.get(e.path), next: e }));
     if (await applyChanges(agent, changes, modified, true)) {
       await removeReplaced(agent, changes);
       return chunk.map((e) => {
         const kept = unchanged(e) ? (previous.get(e.path) as FileEntry) : e;
-        return { filePath: e.path, status: unchanged(e) ? 'unchanged' : 'confirmed', hash: kept.hash, size: kept.size, modified: kept.modified };
+        return {
+          filePath: e.path,
+          status: unchanged(e) ? 'unchanged' : 'confirmed',
+          hash: kept.hash,
+          size: kept.size,
+          modified: kept.modified,
+        };
       });
     }
   }
@@ -414,7 +488,12 @@ export async function reconstruct(agent: ScopeRef, options: { mode: RestoreMode;
     }
   }
   if (more && !paged) throw responseTooLarge(`The ${options.mode} restore bundle of ${header.fileCount} files`);
-  return { mode: options.mode, version: header.version, files, ...(more && after !== undefined ? { nextCursor: encodeCursor(after) } : {}) };
+  return {
+    mode: options.mode,
+    version: header.version,
+    files,
+    ...(more && after !== undefined ? { nextCursor: encodeCursor(after) } : {}),
+  };
 }
 
 /** Backed-up files under a prefix in path order: the whole listing (or a 413) without `cursor`/`limit`, pages with them. */
@@ -454,11 +533,14 @@ export async function getSession(agent: ScopeRef, sessionId: string) {
   const limit = config.syncSessionInlineMaxBytes;
   if (e.size > limit) {
     const signed = await presignGet(key, e.versionId);
-    throw tooLarge(`Session ${JSON.stringify(sessionId)} is ${e.size} bytes, more than the ${limit} bytes returned inline: download it from url`, {
-      url: signed.url,
-      expiresAt: signed.expiresAt,
-      size: e.size,
-    });
+    throw tooLarge(
+      `Session ${JSON.stringify(sessionId)} is ${e.size} bytes, more than the ${limit} bytes returned inline: download it from url`,
+      {
+        url: signed.url,
+        expiresAt: signed.expiresAt,
+        size: e.size,
+      },
+    );
   }
   return { ...sessionView(found), content: await readObjectText(key, e.versionId) };
 }

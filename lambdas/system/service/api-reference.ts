@@ -18,7 +18,8 @@ const assetDir = (): string => config.swaggerUiDir ?? dirname(require.resolve('s
 const cache = new Map<string, string>();
 
 export function readAsset(name: string): { body: string; contentType: string } {
-  if (!Object.hasOwn(SWAGGER_UI_ASSETS, name)) throw notFound(`No asset ${name}; the API reference serves ${Object.keys(SWAGGER_UI_ASSETS).join(', ')}`);
+  if (!Object.hasOwn(SWAGGER_UI_ASSETS, name))
+    throw notFound(`No asset ${name}; the API reference serves ${Object.keys(SWAGGER_UI_ASSETS).join(', ')}`);
   let body = cache.get(name);
   if (body === undefined) {
     body = readFileSync(join(assetDir(), name), 'utf8');

@@ -86,7 +86,12 @@ function throttled(route: Route): Record<string, unknown> {
   if (!own.length) return { description: gateway, content: json(GATEWAY_ERROR) };
   return {
     description: `${own.join('; ')}; or the ${gateway}`,
-    headers: { 'Retry-After': { description: 'Seconds to wait before trying again (answers in the surface envelope)', schema: { type: 'integer', minimum: 1 } } },
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before trying again (answers in the surface envelope)',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
     content: json({ oneOf: [GATEWAY_ERROR, errorShape(route.contract.surface, 429)] }),
   };
 }
@@ -95,9 +100,10 @@ function responses(route: Route): Record<string, unknown> {
   const c = route.contract;
   const status = c.successStatus ?? 200;
   const out: Record<string, unknown> = {
-    [status]: status === 204 || !c.response
-      ? { description: 'Success' }
-      : { description: 'Success', content: json(successShape(c.surface, jsonSchema(c.response, 'output'))) },
+    [status]:
+      status === 204 || !c.response
+        ? { description: 'Success' }
+        : { description: 'Success', content: json(successShape(c.surface, jsonSchema(c.response, 'output'))) },
   };
   const error = (code: number, description: string) => ({ description, content: json(errorShape(c.surface, code)) });
   if (c.params || c.query || c.body) out[400] = error(400, 'Invalid request: the message names the failing field');
@@ -128,9 +134,7 @@ function operation(route: Route): JsonSchema {
     summary: c.summary,
     tags: [c.surface],
     parameters: parameters(route),
-    ...(c.body
-      ? { requestBody: { required: !c.body.safeParse(undefined).success, content: json(jsonSchema(c.body, 'input')) } }
-      : {}),
+    ...(c.body ? { requestBody: { required: !c.body.safeParse(undefined).success, content: json(jsonSchema(c.body, 'input')) } } : {}),
     responses: responses(route),
     security: route.auth ? [{ apiKey: [] }] : [],
   };
@@ -176,9 +180,12 @@ function describeApi(): string {
     '## Authentication',
     'Every route except `GET /health`, `GET /openapi.json` and `GET /docs` needs `Authorization: Bearer sk-…`. The gateway answers a ' +
       'missing key with 401 `{"message":"Unauthorized"}` and an unknown or revoked one with 403 `{"message":"Forbidden"}`. A key belongs ' +
-      'to one tenant, lists the surfaces it may use (403 in the surface\'s envelope otherwise) and may be bound to one agent: it then acts ' +
-      'for that agent only, and other agents\' data is not found. A key of the whole tenant names the agent it acts for: ' +
-      kinds.filter((k) => AGENT_FIELDS[k]).map((k) => `${k}: ${AGENT_FIELDS[k]}`).join('; ') +
+      "to one tenant, lists the surfaces it may use (403 in the surface's envelope otherwise) and may be bound to one agent: it then acts " +
+      "for that agent only, and other agents' data is not found. A key of the whole tenant names the agent it acts for: " +
+      kinds
+        .filter((k) => AGENT_FIELDS[k])
+        .map((k) => `${k}: ${AGENT_FIELDS[k]}`)
+        .join('; ') +
       '.',
     '',
     '## Errors',

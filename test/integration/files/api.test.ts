@@ -28,13 +28,23 @@ async function newDeployment(client: Awaited<ReturnType<typeof newTenant>>, name
 }
 
 /** presign -> PUT -> record, as a client does it. */
-async function upload(client: Awaited<ReturnType<typeof newTenant>>, deploymentId: string, fileName: string, bytes: Buffer, mimeType = 'text/csv') {
+async function upload(
+  client: Awaited<ReturnType<typeof newTenant>>,
+  deploymentId: string,
+  fileName: string,
+  bytes: Buffer,
+  mimeType = 'text/csv',
+) {
   const presign = await client.call('POST', '/api/files/presign', { deploymentId, fileName, fileSize: bytes.length, mimeType });
   expect(presign.status).toBe(200);
   const put = await fetch(presign.body.data.uploadUrl, { method: 'PUT', headers: { 'content-type': mimeType }, body: bytes });
   expect(put.status).toBe(200);
   const record = await client.call('POST', '/api/files/record', {
-    deploymentId, fileName, fileSize: bytes.length, mimeType, storagePath: presign.body.data.storagePath,
+    deploymentId,
+    fileName,
+    fileSize: bytes.length,
+    mimeType,
+    storagePath: presign.body.data.storagePath,
   });
   expect(record.status).toBe(200);
   return record.body.data.file as { id: string; _id: string; storagePath: string; fileSize: number };
@@ -65,18 +75,25 @@ describe('deployment files: the whole round trip', () => {
 
     const list = await client.call('GET', `/api/files?deploymentId=${dep.id}`);
     expect(list.status).toBe(200);
-    expect(list.body).toEqual({ success: true, data: { files: [expect.objectContaining({ _id: file.id, fileName: 'inputs/data.csv', mimeType: 'text/csv', deploymentId: dep.id })] } });
+    expect(list.body).toEqual({
+      success: true,
+      data: { files: [expect.objectContaining({ _id: file.id, fileName: 'inputs/data.csv', mimeType: 'text/csv', deploymentId: dep.id })] },
+    });
 
     expect((await download(client, file.id)).equals(original)).toBe(true);
 
-    const sync = await client.call('POST', `/api/deployments/${dep.id}/files/sync`, { files: [file.storagePath, `deployments/${dep.id}/missing.csv`] });
+    const sync = await client.call('POST', `/api/deployments/${dep.id}/files/sync`, {
+      files: [file.storagePath, `deployments/${dep.id}/missing.csv`],
+    });
     // a partial copy is not a success: 207 with success false, per-file results in data
     expect(sync.status).toBe(207);
     expect(sync.body.success).toBe(false);
     expect(sync.body.error).toEqual({ code: 'PARTIAL_FAILURE', message: expect.stringMatching(/1 of 2 files synced/) });
     expect(sync.body.message).toMatch(/1 of 2 files synced/);
     expect(sync.body.data.syncedFiles).toEqual([{ storagePath: file.storagePath, fileName: 'inputs/data.csv', fileSize: original.length }]);
-    expect(sync.body.data.failedFiles).toEqual([expect.objectContaining({ file: `deployments/${dep.id}/missing.csv`, code: 'RESOURCE_NOT_FOUND' })]);
+    expect(sync.body.data.failedFiles).toEqual([
+      expect.objectContaining({ file: `deployments/${dep.id}/missing.csv`, code: 'RESOURCE_NOT_FOUND' }),
+    ]);
     expect(readFileSync(join(desktop, 'inputs/data.csv')).equals(original)).toBe(true);
     // no temporary file left behind
     expect(readdirSync(join(desktop, 'inputs'))).toEqual(['data.csv']);
@@ -119,7 +136,11 @@ describe('uploads are checked', () => {
     const client = await newTenant();
     const dep = await newDeployment(client);
     const res = await client.call('POST', '/api/files/record', {
-      deploymentId: dep.id, fileName: 'ghost.csv', fileSize: 3, mimeType: 'text/csv', storagePath: `deployments/${dep.id}/ghost.csv`,
+      deploymentId: dep.id,
+      fileName: 'ghost.csv',
+      fileSize: 3,
+      mimeType: 'text/csv',
+      storagePath: `deployments/${dep.id}/ghost.csv`,
     });
     expect(res.status).toBe(409);
     expect(res.body).toEqual({ success: false, error: { code: 'CONFLICT', message: expect.stringMatching(/Nothing was uploaded/) } });
@@ -129,10 +150,23 @@ describe('uploads are checked', () => {
   it('refuses to record a size other than the stored one (409, no record)', async () => {
     const client = await newTenant();
     const dep = await newDeployment(client);
-    const presign = await client.call('POST', '/api/files/presign', { deploymentId: dep.id, fileName: 'x.bin', fileSize: 5, mimeType: 'application/octet-stream' });
-    await fetch(presign.body.data.uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from('12345') });
+    const presign = await client.call('POST', '/api/files/presign', {
+      deploymentId: dep.id,
+      fileName: 'x.bin',
+      fileSize: 5,
+      mimeType: 'application/octet-stream',
+    });
+    await fetch(presign.body.data.uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from('12345'),
+    });
     const res = await client.call('POST', '/api/files/record', {
-      deploymentId: dep.id, fileName: 'x.bin', fileSize: 6, mimeType: 'application/octet-stream', storagePath: `deployments/${dep.id}/x.bin`,
+      deploymentId: dep.id,
+      fileName: 'x.bin',
+      fileSize: 6,
+      mimeType: 'application/octet-stream',
+      storagePath: `deployments/${dep.id}/x.bin`,
     });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/has 5 bytes, not the declared 6/);
@@ -142,10 +176,17 @@ describe('uploads are checked', () => {
   it('signs the size and the type: S3 refuses a PUT of other bytes or another type', async () => {
     const client = await newTenant();
     const dep = await newDeployment(client);
-    const presign = await client.call('POST', '/api/files/presign', { deploymentId: dep.id, fileName: 'x.csv', fileSize: 4, mimeType: 'text/csv' });
+    const presign = await client.call('POST', '/api/files/presign', {
+      deploymentId: dep.id,
+      fileName: 'x.csv',
+      fileSize: 4,
+      mimeType: 'text/csv',
+    });
     const url = new URL(presign.body.data.uploadUrl);
     expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(900);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host']));
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
+      expect.arrayContaining(['content-length', 'content-type', 'host']),
+    );
     expect(url.pathname).toContain(`/deployments/${client.tenant}/${dep.id}/x.csv`);
     const tooBig = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: Buffer.from('12345') });
     expect(tooBig.status).toBe(403);
@@ -218,12 +259,17 @@ describe('the Desktop boundary', () => {
     symlinkSync(outside, join(desktop, 'linked'));
     mkdirSync(join(desktop, 'real'));
     writeFileSync(join(desktop, 'real', 'ok.txt'), 'fine');
-    const pull = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['leak.txt', 'linked/secret.txt', 'real/ok.txt', 'nothing.txt', 'real'] });
+    const pull = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, {
+      files: ['leak.txt', 'linked/secret.txt', 'real/ok.txt', 'nothing.txt', 'real'],
+    });
     expect(pull.status).toBe(207);
     expect(pull.body.data.pulledFiles).toEqual([expect.objectContaining({ fileName: 'real/ok.txt', fileSize: 4 })]);
     const failures = Object.fromEntries(pull.body.data.failedFiles.map((f: { file: string; code: string; reason: string }) => [f.file, f]));
     expect(failures['leak.txt']).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/symlink/) });
-    expect(failures['linked/secret.txt']).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/"linked" is a symlink/) });
+    expect(failures['linked/secret.txt']).toMatchObject({
+      code: 'INVALID_REQUEST',
+      reason: expect.stringMatching(/"linked" is a symlink/),
+    });
     expect(failures['nothing.txt']).toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
     expect(failures.real).toMatchObject({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) });
     const files = (await client.call('GET', `/api/files?deploymentId=${dep.id}`)).body.data.files;
@@ -236,26 +282,41 @@ describe('the Desktop boundary', () => {
     const desktop = dep.sandbox.desktopPath;
     expect(spawnSync('mkfifo', [join(desktop, 'pipe')]).status).toBe(0);
     const fifo = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['pipe'] });
-    expect(fifo.body.data.failedFiles).toEqual([expect.objectContaining({ file: 'pipe', code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) })]);
+    expect(fifo.body.data.failedFiles).toEqual([
+      expect.objectContaining({ file: 'pipe', code: 'INVALID_REQUEST', reason: expect.stringMatching(/not a regular file/) }),
+    ]);
 
     rmSync(desktop, { recursive: true });
     symlinkSync(outside, desktop);
     const pull = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['secret.txt'] });
-    expect(pull.body.data.failedFiles).toEqual([expect.objectContaining({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/the Desktop is a symlink/) })]);
+    expect(pull.body.data.failedFiles).toEqual([
+      expect.objectContaining({ code: 'INVALID_REQUEST', reason: expect.stringMatching(/the Desktop is a symlink/) }),
+    ]);
   });
 
   it('answers a copy where every file failed as a failure a seed client cannot mistake for success', async () => {
     const client = await newTenant();
     const dep = await newDeployment(client);
-    const sync = await client.call('POST', `/api/deployments/${dep.id}/files/sync`, { files: [`deployments/${dep.id}/a.txt`, `deployments/${dep.id}/b.txt`] });
+    const sync = await client.call('POST', `/api/deployments/${dep.id}/files/sync`, {
+      files: [`deployments/${dep.id}/a.txt`, `deployments/${dep.id}/b.txt`],
+    });
     expect(sync.status).toBe(207);
-    expect(sync.body).toMatchObject({ success: false, error: { code: 'TRANSFER_FAILED', message: expect.stringMatching(/^0 of 2 files synced/) } });
+    expect(sync.body).toMatchObject({
+      success: false,
+      error: { code: 'TRANSFER_FAILED', message: expect.stringMatching(/^0 of 2 files synced/) },
+    });
     expect(sync.body.data.syncedFiles).toEqual([]);
     expect(sync.body.data.failedFiles).toHaveLength(2);
     const pull = await client.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['nothing.txt'] });
     expect(pull.status).toBe(207);
-    expect(pull.body).toMatchObject({ success: false, error: { code: 'TRANSFER_FAILED', message: expect.stringMatching(/^0 of 1 file pulled/) } });
-    expect(pull.body.data).toEqual({ pulledFiles: [], failedFiles: [expect.objectContaining({ file: 'nothing.txt', code: 'RESOURCE_NOT_FOUND' })] });
+    expect(pull.body).toMatchObject({
+      success: false,
+      error: { code: 'TRANSFER_FAILED', message: expect.stringMatching(/^0 of 1 file pulled/) },
+    });
+    expect(pull.body.data).toEqual({
+      pulledFiles: [],
+      failedFiles: [expect.objectContaining({ file: 'nothing.txt', code: 'RESOURCE_NOT_FOUND' })],
+    });
     // the SDK hands the flag on instead of pretending
     const sdk = createSatchelClient({ baseUrl: api.url, apiKey: client.key });
     expect(await sdk.pullFilesFromSandbox(dep.id, ['nothing.txt'])).toMatchObject({ success: false, pulledFiles: [] });
@@ -317,7 +378,13 @@ describe('tenancy', () => {
       other.call('GET', `/api/files?deploymentId=${dep.id}`),
       other.call('GET', `/api/files/download?fileId=${file.id}`),
       other.call('POST', '/api/files/presign', { deploymentId: dep.id, fileName: 'a.txt', fileSize: 1, mimeType: 'text/plain' }),
-      other.call('POST', '/api/files/record', { deploymentId: dep.id, fileName: 'a.txt', fileSize: 4, mimeType: 'text/plain', storagePath: file.storagePath }),
+      other.call('POST', '/api/files/record', {
+        deploymentId: dep.id,
+        fileName: 'a.txt',
+        fileSize: 4,
+        mimeType: 'text/plain',
+        storagePath: file.storagePath,
+      }),
       other.call('POST', `/api/deployments/${dep.id}/files/sync`, { files: [file.storagePath] }),
       other.call('POST', `/api/deployments/${dep.id}/files/pull`, { files: ['a.txt'] }),
     ];
@@ -332,7 +399,11 @@ describe('tenancy', () => {
   it("keeps an agent-bound key to its own agent's deployments", async () => {
     const admin = await newTenant();
     const agentKey = await api.key({ tenant: admin.tenant, agent: 'writer', surfaces: [...FILES] });
-    const agent = { ...admin, key: agentKey.key, call: (m: string, p: string, b?: unknown) => call(api.url, m, p, { key: agentKey.key, body: b }) };
+    const agent = {
+      ...admin,
+      key: agentKey.key,
+      call: (m: string, p: string, b?: unknown) => call(api.url, m, p, { key: agentKey.key, body: b }),
+    };
     const adminDep = await newDeployment(admin);
     const agentDep = await newDeployment(agent);
     expect(agentDep).toMatchObject({ agent: 'writer' });
@@ -355,7 +426,13 @@ describe('bad input is a 400 that names the problem', () => {
     dep = await newDeployment(client);
   });
 
-  const presign = (fileName: unknown, extra: Record<string, unknown> = {}) => ({ deploymentId: 'DEP', fileName, fileSize: 1, mimeType: 'text/plain', ...extra });
+  const presign = (fileName: unknown, extra: Record<string, unknown> = {}) => ({
+    deploymentId: 'DEP',
+    fileName,
+    fileSize: 1,
+    mimeType: 'text/plain',
+    ...extra,
+  });
   const cases: [string, string, string, unknown, RegExp][] = [
     ['traversal', 'POST', '/api/files/presign', presign('../escape.txt'), /'\.\.' is not allowed/],
     ['nested traversal', 'POST', '/api/files/presign', presign('a/../../b.txt'), /'\.\.' is not allowed/],
@@ -372,10 +449,28 @@ describe('bad input is a 400 that names the problem', () => {
     ['bad media type', 'POST', '/api/files/presign', presign('a.txt', { mimeType: 'text' }), /media type/],
     ['unknown field', 'POST', '/api/files/presign', presign('a.txt', { extra: 1 }), /extra/],
     ['malformed deployment id', 'POST', '/api/files/presign', presign('a.txt', { deploymentId: 'dep_../x' }), /deploymentId/],
-    ['record with another storagePath', 'POST', '/api/files/record', { ...presign('a.txt'), storagePath: 'deployments/DEP/b.txt' }, /storagePath: must be deployments\/dep_\w+\/a\.txt/],
+    [
+      'record with another storagePath',
+      'POST',
+      '/api/files/record',
+      { ...presign('a.txt'), storagePath: 'deployments/DEP/b.txt' },
+      /storagePath: must be deployments\/dep_\w+\/a\.txt/,
+    ],
     ['sync path traversal', 'POST', '/api/deployments/DEP/files/sync', { files: ['deployments/DEP/../x'] }, /'\.\.' is not allowed/],
-    ['sync path of another deployment', 'POST', '/api/deployments/DEP/files/sync', { files: ['deployments/dep_aaaaaaaaaaaaaaaaaaaa/x.txt'] }, /another deployment/],
-    ['sync path not a storage path', 'POST', '/api/deployments/DEP/files/sync', { files: ['x.txt'] }, /deployments\/<deploymentId>\/<fileName>/],
+    [
+      'sync path of another deployment',
+      'POST',
+      '/api/deployments/DEP/files/sync',
+      { files: ['deployments/dep_aaaaaaaaaaaaaaaaaaaa/x.txt'] },
+      /another deployment/,
+    ],
+    [
+      'sync path not a storage path',
+      'POST',
+      '/api/deployments/DEP/files/sync',
+      { files: ['x.txt'] },
+      /deployments\/<deploymentId>\/<fileName>/,
+    ],
     ['sync with no files', 'POST', '/api/deployments/DEP/files/sync', { files: [] }, /files/],
     ['pull traversal', 'POST', '/api/deployments/DEP/files/pull', { files: ['../../etc/passwd'] }, /'\.\.' is not allowed/],
     ['pull absolute', 'POST', '/api/deployments/DEP/files/pull', { files: ['/etc/passwd'] }, /absolute/],
@@ -389,7 +484,14 @@ describe('bad input is a 400 that names the problem', () => {
   ];
 
   it.each(cases)('%s', async (_label, method, path, body, reason) => {
-    const fill = (v: unknown): unknown => (typeof v === 'string' ? v.replaceAll('DEP', dep.id) : Array.isArray(v) ? v.map(fill) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)])) : v);
+    const fill = (v: unknown): unknown =>
+      typeof v === 'string'
+        ? v.replaceAll('DEP', dep.id)
+        : Array.isArray(v)
+          ? v.map(fill)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]))
+            : v;
     const res = await client.call(method, fill(path) as string, fill(body));
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ success: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(reason) } });
@@ -418,7 +520,12 @@ describe('SDK', () => {
     expect(file).toMatchObject({ status: 'ready', fileSize: bytes.length });
     expect(await client.listDeploymentFiles(deployment.id)).toEqual([expect.objectContaining({ _id: file.id })]);
     const sync = await client.syncFilesToSandbox(deployment.id, [file.storagePath]);
-    expect(sync).toEqual({ success: true, message: 'Files synced to sandbox Desktop', syncedFiles: [expect.objectContaining({ fileName: 'notes/sdk.txt' })], failedFiles: [] });
+    expect(sync).toEqual({
+      success: true,
+      message: 'Files synced to sandbox Desktop',
+      syncedFiles: [expect.objectContaining({ fileName: 'notes/sdk.txt' })],
+      failedFiles: [],
+    });
     const pulled = await client.pullFilesFromSandbox(deployment.id, ['notes/sdk.txt']);
     expect(pulled.pulledFiles[0].fileId).toBe(file.id);
     const { downloadUrl } = await client.fileDownloadUrl(file.id);

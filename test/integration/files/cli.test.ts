@@ -40,7 +40,8 @@ function expectOneLineFailure(result: CliResult, message: RegExp) {
 
 /** `<id>  <status> <name>` + Desktop + expires lines, as `deployments create|list|stop` print them. */
 const DEPLOYMENT = /^(\S+)\s+(\w+)\s+(.+)\n {2}Desktop: (.+)\n {2}expires: (\S+)$/gm;
-const deployments = (stdout: string) => [...stdout.matchAll(DEPLOYMENT)].map(([, id, status, name, desktop]) => ({ id, status, name, desktop }));
+const deployments = (stdout: string) =>
+  [...stdout.matchAll(DEPLOYMENT)].map(([, id, status, name, desktop]) => ({ id, status, name, desktop }));
 
 it('deployments: create, list newest first, stop; stopping an unknown id says so', async () => {
   const u = await user();
@@ -53,7 +54,10 @@ it('deployments: create, list newest first, stop; stopping an unknown id says so
   expect(deployments(await u.ok(['deployments', 'list']))).toEqual([second, first]);
   const [stopped] = deployments(await u.ok(['deployments', 'stop', first.id]));
   expect(stopped).toMatchObject({ id: first.id, status: 'stopped' });
-  expect(deployments(await u.ok(['deployments', 'list'])).map((d) => [d.name, d.status])).toEqual([['second', 'running'], ['first', 'stopped']]);
+  expect(deployments(await u.ok(['deployments', 'list'])).map((d) => [d.name, d.status])).toEqual([
+    ['second', 'running'],
+    ['first', 'stopped'],
+  ]);
 
   expectOneLineFailure(await u.run(['deployments', 'stop', 'dep_00000000000000000000']), /^satchel: .*not found/i);
   // another user's deployment does not exist for this one
@@ -100,7 +104,13 @@ it('files: list, upload, sync to the Desktop, pull results back (a missing one f
   expect(line).not.toBeNull();
   const resultId = (line as RegExpExecArray)[1];
   const listed = await u.ok(['files', 'list', dep.id]);
-  expect(listed.trim().split('\n').map((l) => l.split(/\s+/)[2]).sort()).toEqual([`deployments/${dep.id}/input.csv`, `deployments/${dep.id}/result.txt`]);
+  expect(
+    listed
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[2])
+      .sort(),
+  ).toEqual([`deployments/${dep.id}/input.csv`, `deployments/${dep.id}/result.txt`]);
 
   const into = join(work, 'result-copy.txt');
   expect(await u.ok(['files', 'download', resultId, into])).toBe(`${into}\n`);

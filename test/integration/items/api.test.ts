@@ -46,7 +46,12 @@ describe('add, get, list', () => {
     const listed = await items.list(agentScope);
     expect(listed.status).toBe(200);
     expect(listed.body.items).toEqual([
-      expect.objectContaining({ path: '/docs/new-guide.md', contentType: 'text/markdown', size: 28, metadata: { description: 'New documentation', tags: ['documentation', 'new'] } }),
+      expect.objectContaining({
+        path: '/docs/new-guide.md',
+        contentType: 'text/markdown',
+        size: 28,
+        metadata: { description: 'New documentation', tags: ['documentation', 'new'] },
+      }),
     ]);
   });
 
@@ -77,7 +82,13 @@ describe('add, get, list', () => {
     const add = await items.add({ scope: 'company', itemPath: '/img/logo.png', content: bytes.toString('base64'), encoding: 'base64' });
     expect(add.status).toBe(201);
     const got = await items.get({ scope: 'company', itemPath: '/img/logo.png' });
-    expect(got.body).toMatchObject({ encoding: 'base64', contentType: 'image/png', size: bytes.length, content: bytes.toString('base64'), expiresAt: null });
+    expect(got.body).toMatchObject({
+      encoding: 'base64',
+      contentType: 'image/png',
+      size: bytes.length,
+      content: bytes.toString('base64'),
+      expiresAt: null,
+    });
     expect((await items.status({ scope: 'company', itemPath: '/img/logo.png' })).body).toMatchObject({ status: 'ready', indexedChunks: 0 });
   });
 
@@ -140,7 +151,12 @@ describe('error codes', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ITEM_EXISTS');
     expect((await items.get({ scope: 'company', itemPath: '/a.txt' })).body.content).toBe('first');
-    const replaced = await items.add({ scope: 'company', itemPath: '/a.txt', content: 'second', metadata: { overwrite: true, note: 'v2' } });
+    const replaced = await items.add({
+      scope: 'company',
+      itemPath: '/a.txt',
+      content: 'second',
+      metadata: { overwrite: true, note: 'v2' },
+    });
     expect(replaced.status).toBe(201);
     const got = await items.get({ scope: 'company', itemPath: '/a.txt' });
     expect(got.body).toMatchObject({ content: 'second', metadata: { note: 'v2' } });
@@ -230,7 +246,12 @@ describe('delete and move', () => {
   it('renames within a scope: found at the new path only, in get and search', async () => {
     const items = await client();
     await items.add({ ...agentScope, itemPath: '/docs/old-name.md', content: SEED_DOCUMENTS[0].content });
-    const res = await items.move({ fromScope: 'agent', fromScopeId: 'agent-123', fromPath: '/docs/old-name.md', toPath: '/docs/new-name.md' });
+    const res = await items.move({
+      fromScope: 'agent',
+      fromScopeId: 'agent-123',
+      fromPath: '/docs/old-name.md',
+      toPath: '/docs/new-name.md',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ success: true, message: 'Item moved' });
     expect((await items.get({ ...agentScope, itemPath: '/docs/old-name.md' })).status).toBe(404);
@@ -242,18 +263,36 @@ describe('delete and move', () => {
   it('moves across scopes (session -> agent): the index and lifetime follow the destination', async () => {
     const items = await client();
     const session = { scope: 'session', scopeId: 'session-456' };
-    await items.add({ ...session, itemPath: '/uploads/report.md', content: SEED_DOCUMENTS[0].content, metadata: { description: 'report' } });
+    await items.add({
+      ...session,
+      itemPath: '/uploads/report.md',
+      content: SEED_DOCUMENTS[0].content,
+      metadata: { description: 'report' },
+    });
     const before = await items.get({ ...session, itemPath: '/uploads/report.md' });
-    const res = await items.move({ fromScope: 'session', fromScopeId: 'session-456', fromPath: '/uploads/report.md', toPath: '/reports/final-report.md', toScope: 'agent', toScopeId: 'agent-123' });
+    const res = await items.move({
+      fromScope: 'session',
+      fromScopeId: 'session-456',
+      fromPath: '/uploads/report.md',
+      toPath: '/reports/final-report.md',
+      toScope: 'agent',
+      toScopeId: 'agent-123',
+    });
     expect(res.status).toBe(200);
     expect((await items.get({ ...session, itemPath: '/uploads/report.md' })).status).toBe(404);
     const after = await items.get({ ...agentScope, itemPath: '/reports/final-report.md' });
-    expect(after.body).toMatchObject({ content: SEED_DOCUMENTS[0].content, metadata: { description: 'report' }, createdAt: before.body.createdAt });
+    expect(after.body).toMatchObject({
+      content: SEED_DOCUMENTS[0].content,
+      metadata: { description: 'report' },
+      createdAt: before.body.createdAt,
+    });
     // agent lifetime (7 days) instead of session (24 hours), counted from the move
     const lifetime = Date.parse(after.body.expiresAt) - Date.now();
     expect(lifetime).toBeGreaterThan(6.9 * 86400_000);
     expect((await items.search({ query: SEED_QUERY, ...session, minScore: 0 })).body.results).toEqual([]);
-    expect((await items.search({ query: SEED_QUERY, ...agentScope, minScore: 0.5 })).body.results.map((r: { path: string }) => r.path)).toEqual(['/reports/final-report.md']);
+    expect(
+      (await items.search({ query: SEED_QUERY, ...agentScope, minScore: 0.5 })).body.results.map((r: { path: string }) => r.path),
+    ).toEqual(['/reports/final-report.md']);
   });
 
   it('moves into a tenant-wide scope and back out under another path', async () => {
@@ -280,7 +319,8 @@ describe('delete and move', () => {
 describe('search', () => {
   it("answers the seed's example at the defaults: authentication first with score >= 0.7; an unrelated query finds nothing", async () => {
     const items = await client();
-    for (const doc of SEED_DOCUMENTS) expect((await items.add({ ...agentScope, itemPath: doc.path, content: doc.content })).status).toBe(201);
+    for (const doc of SEED_DOCUMENTS)
+      expect((await items.add({ ...agentScope, itemPath: doc.path, content: doc.content })).status).toBe(201);
     const res = await items.search({ query: SEED_QUERY, ...agentScope });
     expect(res.status).toBe(200);
     expect(res.body.query).toBe(SEED_QUERY);
@@ -305,7 +345,12 @@ describe('search', () => {
 
   it('gives one result per item (its best chunk), sorted by score then path, within limit and minScore', async () => {
     const items = await client();
-    const long = Array.from({ length: 12 }, (_, i) => `Section ${i}. Users authenticate with tokens; authentication of users is checked on every request.`).join('\n\n').repeat(3);
+    const long = Array.from(
+      { length: 12 },
+      (_, i) => `Section ${i}. Users authenticate with tokens; authentication of users is checked on every request.`,
+    )
+      .join('\n\n')
+      .repeat(3);
     await items.add({ scope: 'company', itemPath: '/long/authentication.md', content: long });
     expect((await items.status({ scope: 'company', itemPath: '/long/authentication.md' })).body.indexedChunks).toBeGreaterThan(1);
     await items.add({ scope: 'company', itemPath: '/b/authentication.md', content: SEED_DOCUMENTS[0].content });

@@ -85,14 +85,23 @@ it('answers an item of exactly 1 MiB inline and one byte more as a downloadUrl t
 
   const large = await items.get(overAt);
   expect(large.status).toBe(200);
-  expect(large.body).toMatchObject({ path: '/blobs/over.bin', size: MIB + 1, encoding: 'base64', content: null, contentType: 'application/octet-stream' });
+  expect(large.body).toMatchObject({
+    path: '/blobs/over.bin',
+    size: MIB + 1,
+    encoding: 'base64',
+    content: null,
+    contentType: 'application/octet-stream',
+  });
   const url = new URL(large.body.downloadUrl);
   expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeGreaterThan(0);
   expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(900);
   expect((await download(large.body.downloadUrl)).equals(over)).toBe(true);
   // the list reports the size as stored
   const listed = await items.list({ scope: 'company', prefix: '/blobs/' });
-  expect(listed.body.items.map((i: { path: string; size: number }) => [i.path, i.size])).toEqual([['/blobs/exact.bin', MIB], ['/blobs/over.bin', MIB + 1]]);
+  expect(listed.body.items.map((i: { path: string; size: number }) => [i.path, i.size])).toEqual([
+    ['/blobs/exact.bin', MIB],
+    ['/blobs/over.bin', MIB + 1],
+  ]);
 });
 
 it('a large text item is searchable, and its download is the text as fetched', async () => {

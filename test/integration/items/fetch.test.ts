@@ -123,7 +123,11 @@ describe('fileUrl with the file server allow-listed', () => {
     const res = await items.add({ ...at, fileUrl: `${filesUrl}/authentication.md`, metadata: { source: 'web' } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ success: true, path: at.itemPath, message: 'Item created' });
-    expect((await items.get(at)).body).toMatchObject({ content: SEED_DOCUMENTS[0].content, contentType: 'text/markdown', metadata: { source: 'web' } });
+    expect((await items.get(at)).body).toMatchObject({
+      content: SEED_DOCUMENTS[0].content,
+      contentType: 'text/markdown',
+      metadata: { source: 'web' },
+    });
     const found = await items.search({ query: SEED_QUERY, scope: 'company' });
     expect(found.body.results.map((r: { path: string }) => r.path)).toEqual([at.itemPath]);
   });

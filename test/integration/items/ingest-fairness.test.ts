@@ -36,7 +36,13 @@ beforeAll(async () => {
   process.env.SATCHEL_INGEST_TENANT_CONCURRENCY = '2';
 });
 afterAll(async () => {
-  for (const name of ['SATCHEL_FETCH_ALLOWED_HOSTS', 'SATCHEL_FETCH_MIN_BYTES_PER_SECOND', 'SATCHEL_FETCH_TIMEOUT_SECONDS', 'SATCHEL_INGEST_TENANT_CONCURRENCY']) delete process.env[name];
+  for (const name of [
+    'SATCHEL_FETCH_ALLOWED_HOSTS',
+    'SATCHEL_FETCH_MIN_BYTES_PER_SECOND',
+    'SATCHEL_FETCH_TIMEOUT_SECONDS',
+    'SATCHEL_INGEST_TENANT_CONCURRENCY',
+  ])
+    delete process.env[name];
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -46,11 +52,27 @@ async function pendingItem(tenant: string, path: string, url: string) {
   const ref: ScopeRef = { tenant, scope: 'company', scopeId: '-' };
   const itemId = `f0000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
   const keys = entryKey(ref, path);
-  await putEntry({ ...keys, ...ref, itemId, status: 'pending', createdAt: new Date().toISOString(), metadata: {}, sourceUrl: url, expiresAt: Math.ceil(Date.now() / 1000) + 3600, expiryShard: expiryShard(itemId) }, false);
+  await putEntry(
+    {
+      ...keys,
+      ...ref,
+      itemId,
+      status: 'pending',
+      createdAt: new Date().toISOString(),
+      metadata: {},
+      sourceUrl: url,
+      expiresAt: Math.ceil(Date.now() / 1000) + 3600,
+      expiryShard: expiryShard(itemId),
+    },
+    false,
+  );
   return { ref, path, keys };
 }
 
-const insert = (keys: { pk: string; sk: string }, seq: number) => ({ eventName: 'INSERT', dynamodb: { Keys: { pk: { S: keys.pk }, sk: { S: keys.sk } }, SequenceNumber: String(seq) } });
+const insert = (keys: { pk: string; sk: string }, seq: number) => ({
+  eventName: 'INSERT',
+  dynamodb: { Keys: { pk: { S: keys.pk }, sk: { S: keys.sk } }, SequenceNumber: String(seq) },
+});
 
 describe('background ingestion under a slow server', () => {
   it("makes another tenant's item ready in time while one tenant's fetches crawl", async () => {

@@ -31,7 +31,12 @@ afterAll(async () => {
   await new Promise((resolve) => files.close(resolve));
 });
 
-const record = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', keys: { pk: string; sk: string }, oldImage?: Record<string, string>, byTtl = false) => ({
+const record = (
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+  keys: { pk: string; sk: string },
+  oldImage?: Record<string, string>,
+  byTtl = false,
+) => ({
   eventName,
   ...(byTtl ? { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } } : {}),
   dynamodb: {
@@ -58,7 +63,9 @@ describe('manifests stream consumer', () => {
 
     await onManifestsChange(streamEvent(record('REMOVE', keys, image, true)));
     expect(await indexed()).toEqual([]);
-    await expect(s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: image.blobKey }))).rejects.toMatchObject({ name: 'NotFound' });
+    await expect(s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: image.blobKey }))).rejects.toMatchObject({
+      name: 'NotFound',
+    });
   });
 
   it('ingests a pending fileUrl entry when its INSERT arrives (the AWS background path)', async () => {
@@ -69,14 +76,31 @@ describe('manifests stream consumer', () => {
       const itemId = 'f0000000-0000-4000-8000-000000000000';
       const keys = entryKey(ref, '/web/authentication.md');
       await putEntry(
-        { ...keys, ...ref, itemId, status: 'pending', createdAt: new Date().toISOString(), metadata: {}, sourceUrl: fileUrl, expiresAt: Math.ceil(Date.now() / 1000) + 3600, expiryShard: expiryShard(itemId) },
+        {
+          ...keys,
+          ...ref,
+          itemId,
+          status: 'pending',
+          createdAt: new Date().toISOString(),
+          metadata: {},
+          sourceUrl: fileUrl,
+          expiresAt: Math.ceil(Date.now() / 1000) + 3600,
+          expiryShard: expiryShard(itemId),
+        },
         false,
       );
       await onManifestsChange(streamEvent(record('INSERT', keys), record('INSERT', { pk: 'T#x#SYNC#y', sk: '/other-surface' })));
       const items = itemsClient(api.url, key);
-      expect((await items.status({ scope: 'agent', scopeId: 'a-1', itemPath: '/web/authentication.md' })).body).toMatchObject({ status: 'ready', indexedChunks: 1 });
-      expect((await items.get({ scope: 'agent', scopeId: 'a-1', itemPath: '/web/authentication.md' })).body.content).toBe(SEED_DOCUMENTS[0].content);
-      expect((await items.search({ query: SEED_QUERY, scope: 'agent', scopeId: 'a-1' })).body.results[0].path).toBe('/web/authentication.md');
+      expect((await items.status({ scope: 'agent', scopeId: 'a-1', itemPath: '/web/authentication.md' })).body).toMatchObject({
+        status: 'ready',
+        indexedChunks: 1,
+      });
+      expect((await items.get({ scope: 'agent', scopeId: 'a-1', itemPath: '/web/authentication.md' })).body.content).toBe(
+        SEED_DOCUMENTS[0].content,
+      );
+      expect((await items.search({ query: SEED_QUERY, scope: 'agent', scopeId: 'a-1' })).body.results[0].path).toBe(
+        '/web/authentication.md',
+      );
       // a repeated delivery finds it ready and does nothing
       await onManifestsChange(streamEvent(record('MODIFY', keys)));
       expect((await readEntry(ref, '/web/authentication.md'))?.status).toBe('ready');

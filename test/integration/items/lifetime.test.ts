@@ -57,7 +57,10 @@ describe.each(SCOPES)(`lifetime of the %s scope (configured to ${TTL_SECONDS} s)
     // the lifetime from the add, rounded up to a whole second
     expect(expiresAt).toBeGreaterThanOrEqual(before + TTL_SECONDS * 1000);
     expect(expiresAt).toBeLessThanOrEqual(Math.ceil((after + TTL_SECONDS * 1000) / 1000) * 1000);
-    const entry = await readEntry({ tenant, scope, scopeId: scope === 'agent' || scope === 'session' ? `${scope}-1` : '-' }, '/docs/authentication.md');
+    const entry = await readEntry(
+      { tenant, scope, scopeId: scope === 'agent' || scope === 'session' ? `${scope}-1` : '-' },
+      '/docs/authentication.md',
+    );
 
     // before the expiry it is there, and the sweep leaves it
     setClock(expiresAt - LONG_BEFORE_MS);
@@ -79,17 +82,29 @@ describe.each(SCOPES)(`lifetime of the %s scope (configured to ${TTL_SECONDS} s)
 
     // the sweep removes the entry, its bytes and its index documents
     const [vector] = await (await embedder()).embed([SEED_QUERY]);
-    const bytes = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey })).then(
-      () => true,
-      (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
-    );
+    const bytes = await s3Client()
+      .send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey }))
+      .then(
+        () => true,
+        (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+      );
     expect(bytes).toBe(true);
     await sweepExpired();
-    const bytesAfter = await s3Client().send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey })).then(
-      () => true,
-      (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
-    );
-    const index = await (await vectorIndex()).search({ tenant, scope, scopeId: entry?.scopeId ?? '-', text: SEED_QUERY, vector, candidates: 10, now: 0 });
+    const bytesAfter = await s3Client()
+      .send(new HeadObjectCommand({ Bucket: config.bucketName, Key: entry?.blobKey }))
+      .then(
+        () => true,
+        (error: Error) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+      );
+    const index = await (await vectorIndex()).search({
+      tenant,
+      scope,
+      scopeId: entry?.scopeId ?? '-',
+      text: SEED_QUERY,
+      vector,
+      candidates: 10,
+      now: 0,
+    });
     expect({ bytes: bytesAfter, indexHits: index.length }).toEqual({ bytes: false, indexHits: 0 });
     expect(await readEntry({ tenant, scope, scopeId: entry?.scopeId ?? '-' }, '/docs/authentication.md')).toBeUndefined();
 
@@ -128,7 +143,9 @@ it('a move restarts the lifetime under the destination scope', async () => {
   await items.add({ scope: 'session', scopeId: 's-1', itemPath: '/r.txt', content: 'r' });
   const sessionExpiry = Date.parse((await items.get({ scope: 'session', scopeId: 's-1', itemPath: '/r.txt' })).body.expiresAt);
   const beforeMove = Date.now();
-  expect((await items.move({ fromScope: 'session', fromScopeId: 's-1', fromPath: '/r.txt', toScope: 'agent', toScopeId: 'a-1' })).status).toBe(200);
+  expect(
+    (await items.move({ fromScope: 'session', fromScopeId: 's-1', fromPath: '/r.txt', toScope: 'agent', toScopeId: 'a-1' })).status,
+  ).toBe(200);
   setClock(sessionExpiry + 1000); // past the session lifetime
   const got = await items.get({ scope: 'agent', scopeId: 'a-1', itemPath: '/r.txt' });
   expect(got.status).toBe(200);

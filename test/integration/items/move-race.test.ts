@@ -28,7 +28,8 @@ afterAll(() => api.close());
 /** An answer of the items surface: 200, or 404 ITEM_NOT_FOUND in seed 003's error envelope. */
 function expectAnswer(what: string, answer: CallResult): void {
   expect([what, answer.status]).toEqual([what, answer.status === 200 ? 200 : 404]);
-  if (answer.status === 404) expect(answer.body).toEqual({ success: false, error: { code: 'ITEM_NOT_FOUND', message: expect.any(String) } });
+  if (answer.status === 404)
+    expect(answer.body).toEqual({ success: false, error: { code: 'ITEM_NOT_FOUND', message: expect.any(String) } });
 }
 
 it('many concurrent moves and reads of one item: 200 or 404 in the envelope, never 5xx; one move wins and the item is at exactly one place', async () => {
@@ -43,8 +44,9 @@ it('many concurrent moves and reads of one item: 200 or 404 in the envelope, nev
     expect((await items.add({ scope: 'company', itemPath: from, content })).status).toBe(201);
     const targets = Array.from({ length: MOVES }, (_, n) => `/moved-${round}-${n}.md`);
     let settled = false;
-    const moves = Promise.all(targets.map((toPath) => later(() => items.move({ fromScope: 'company', fromPath: from, toPath }))))
-      .finally(() => (settled = true));
+    const moves = Promise.all(targets.map((toPath) => later(() => items.move({ fromScope: 'company', fromPath: from, toPath })))).finally(
+      () => (settled = true),
+    );
     const reader = async () => {
       const answers: CallResult[] = [];
       while (!settled) answers.push(await items.get({ scope: 'company', itemPath: from }));
@@ -64,7 +66,9 @@ it('many concurrent moves and reads of one item: 200 or 404 in the envelope, nev
     expect(moved[targets.indexOf(winners[0])].body).toMatchObject({ path: winners[0] });
 
     // exactly one place holds the item, with its bytes: the winner's
-    const places = await Promise.all([from, ...targets].map(async (itemPath) => [itemPath, await items.get({ scope: 'company', itemPath })] as const));
+    const places = await Promise.all(
+      [from, ...targets].map(async (itemPath) => [itemPath, await items.get({ scope: 'company', itemPath })] as const),
+    );
     const reachable = places.filter(([, answer]) => answer.status === 200);
     expect(reachable.map(([itemPath]) => itemPath)).toEqual(winners);
     expect(reachable[0][1].body.content).toBe(content);

@@ -22,7 +22,8 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const QUERY = 'how do I rotate the signing keys?';
-const note = (n: number) => `Rotate the signing keys every ninety days (runbook ${n}): create the new signing key, then revoke the old keys.`;
+const note = (n: number) =>
+  `Rotate the signing keys every ninety days (runbook ${n}): create the new signing key, then revoke the old keys.`;
 
 async function tenantWithNotes(count: number) {
   const { key, tenant } = await api.key({ surfaces: ['items'] });
@@ -38,14 +39,20 @@ async function tenantWithNotes(count: number) {
     items,
     /** Paths found, sorted (equal notes score nearly alike: which one leads is not the point here). */
     search: async (limit?: number) =>
-      ((await items.search({ scope: 'company', query: QUERY, minScore: 0, limit })).body.results.map((r: { path: string }) => r.path) as string[]).sort(),
+      (
+        (await items.search({ scope: 'company', query: QUERY, minScore: 0, limit })).body.results.map(
+          (r: { path: string }) => r.path,
+        ) as string[]
+      ).sort(),
     removeEntry: (path: string) => db.send(new DeleteCommand({ TableName: table, Key: key_(path) })),
     setEntry: (path: string, changes: Record<string, unknown>) =>
       db.send(
         new UpdateCommand({
           TableName: table,
           Key: key_(path),
-          UpdateExpression: `SET ${Object.keys(changes).map((_name, i) => `#n${i} = :v${i}`).join(', ')}`,
+          UpdateExpression: `SET ${Object.keys(changes)
+            .map((_name, i) => `#n${i} = :v${i}`)
+            .join(', ')}`,
           ExpressionAttributeNames: Object.fromEntries(Object.keys(changes).map((name, i) => [`#n${i}`, name])),
           ExpressionAttributeValues: Object.fromEntries(Object.values(changes).map((value, i) => [`:v${i}`, value])),
         }),
@@ -69,7 +76,12 @@ it('shows the current generation once when the index still holds an older one at
   const t = await tenantWithNotes(2);
   // the table forgets which generation the index holds; the overwrite then leaves those chunks behind
   await t.setEntry('/runbooks/00.md', { itemId: 'a-lost-generation' });
-  const overwritten = await t.items.add({ scope: 'company', itemPath: '/runbooks/00.md', content: `${note(0)} Updated.`, metadata: { overwrite: true } });
+  const overwritten = await t.items.add({
+    scope: 'company',
+    itemPath: '/runbooks/00.md',
+    content: `${note(0)} Updated.`,
+    metadata: { overwrite: true },
+  });
   expect(overwritten.status).toBe(201);
   const res = await t.items.search({ scope: 'company', query: QUERY, minScore: 0 });
   expect(res.status).toBe(200);

@@ -33,7 +33,10 @@ describe('SDK: uploadItem', () => {
     const satchel = createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 0 });
     const bytes = Buffer.from(bigText(3 * 1024 * 1024));
     const stream = new Blob([bytes]).stream();
-    expect(await satchel.uploadItem({ itemPath: '/notes/field.md', body: stream, size: bytes.length })).toMatchObject({ success: true, status: 'pending' });
+    expect(await satchel.uploadItem({ itemPath: '/notes/field.md', body: stream, size: bytes.length })).toMatchObject({
+      success: true,
+      status: 'pending',
+    });
     const status = await eventually(async () => {
       const s = await satchel.itemStatus({ itemPath: '/notes/field.md' });
       return s.status === 'pending' ? undefined : s;
@@ -41,9 +44,13 @@ describe('SDK: uploadItem', () => {
     expect(status).toMatchObject({ status: 'ready', size: bytes.length, contentType: 'text/markdown' });
     expect((await satchel.searchItems({ query: 'zebra telemetry collars', minScore: 0.5 })).results[0]?.path).toBe('/notes/field.md');
 
-    expect(await satchel.uploadItem({ itemPath: '/notes/small.txt', body: Buffer.from('small'), size: 5 })).toMatchObject({ status: 'ready' });
+    expect(await satchel.uploadItem({ itemPath: '/notes/small.txt', body: Buffer.from('small'), size: 5 })).toMatchObject({
+      status: 'ready',
+    });
     // a body shorter than declared never becomes an item
-    await expect(satchel.uploadItem({ itemPath: '/notes/short.txt', body: Buffer.from('abc'), size: 10 })).rejects.toThrow('/notes/short.txt: size is 10 but the body has 3 bytes');
+    await expect(satchel.uploadItem({ itemPath: '/notes/short.txt', body: Buffer.from('abc'), size: 10 })).rejects.toThrow(
+      '/notes/short.txt: size is 10 but the body has 3 bytes',
+    );
     await expect(satchel.itemStatus({ itemPath: '/notes/short.txt' })).rejects.toMatchObject({ status: 404 });
   });
 });
@@ -90,7 +97,10 @@ describe('CLI: satchel items add with files over 1 MiB', () => {
     expect(JSON.parse(added.stdout).status).toBe('pending');
     expect(added.stderr).toMatch(/^upload stdin \(1\.\d MiB\)$/m);
     const satchel = createSatchelClient({ baseUrl: api.url, apiKey: env.SATCHEL_API_KEY, retries: 0 });
-    await eventually(async () => ((await satchel.itemStatus({ scope: 'company', itemPath: '/notes/piped.md' })).status === 'ready' ? true : undefined), 120000);
+    await eventually(
+      async () => ((await satchel.itemStatus({ scope: 'company', itemPath: '/notes/piped.md' })).status === 'ready' ? true : undefined),
+      120000,
+    );
     expect((await satchel.getItem({ scope: 'company', itemPath: '/notes/piped.md' })).size).toBe(Buffer.byteLength(text));
   });
 
@@ -107,8 +117,12 @@ describe('CLI: satchel items add with files over 1 MiB', () => {
   it("the server's answer to inline content over 1 MiB reads, in CLI terms, what works", async () => {
     const { key } = await api.key({ surfaces: ['items'] });
     const satchel = createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 0 });
-    const error = await satchel.addItem({ scope: 'company', itemPath: '/big.txt', content: 'x'.repeat(1024 * 1024 + 1) }).catch((e: unknown) => e);
+    const error = await satchel
+      .addItem({ scope: 'company', itemPath: '/big.txt', content: 'x'.repeat(1024 * 1024 + 1) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SatchelError);
-    expect(describeError(error)).toMatch(/^content is 1048577 bytes; .*`satchel items add <itemPath> <file>` uploads larger files \(from a path or stdin\).*--file-url$/);
+    expect(describeError(error)).toMatch(
+      /^content is 1048577 bytes; .*`satchel items add <itemPath> <file>` uploads larger files \(from a path or stdin\).*--file-url$/,
+    );
   });
 });

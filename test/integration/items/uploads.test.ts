@@ -42,7 +42,10 @@ function longText(chars: number, needleAt: number): string {
 const exists = async (key: string) =>
   s3Client()
     .send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key }))
-    .then(() => true, (error: { name?: string }) => (error.name === 'NotFound' ? false : Promise.reject(error)));
+    .then(
+      () => true,
+      (error: { name?: string }) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+    );
 
 async function createUpload(key: string, body: Record<string, unknown>) {
   return call(api.url, 'POST', '/api/workspace/items/uploads', { key, body });
@@ -71,7 +74,12 @@ describe('large local files as items (staged uploads, extension of seed 003)', (
     const bytes = Buffer.from(text, 'utf8');
     const created = await createUpload(key, { size: bytes.length });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ uploadId: expect.stringMatching(/^[0-9a-f]{32}$/), method: 'PUT', headers: { 'content-length': String(bytes.length) }, maxBytes: config.fetchMaxBytes });
+    expect(created.body).toMatchObject({
+      uploadId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      method: 'PUT',
+      headers: { 'content-length': String(bytes.length) },
+      maxBytes: config.fetchMaxBytes,
+    });
     expect(Date.parse(created.body.expiresAt)).toBeGreaterThan(Date.now());
     expect((await fetch(created.body.url, { method: 'PUT', headers: created.body.headers, body: bytes })).status).toBe(200);
 
@@ -100,7 +108,12 @@ describe('large local files as items (staged uploads, extension of seed 003)', (
     const binary = randomBytes(1.5 * 1024 * 1024);
     const id = await uploadBytes(key, binary);
     expect((await items.add({ scope: 'company', itemPath: '/blobs/model.bin', upload: { id } })).status).toBe(202);
-    expect(await ready(items, { scope: 'company', itemPath: '/blobs/model.bin' })).toMatchObject({ status: 'ready', indexedChunks: 0, size: binary.length, contentType: 'application/octet-stream' });
+    expect(await ready(items, { scope: 'company', itemPath: '/blobs/model.bin' })).toMatchObject({
+      status: 'ready',
+      indexedChunks: 0,
+      size: binary.length,
+      contentType: 'application/octet-stream',
+    });
     const got = await items.get({ scope: 'company', itemPath: '/blobs/model.bin' });
     expect(Buffer.from(await (await fetch(got.body.downloadUrl)).arrayBuffer()).equals(binary)).toBe(true);
 
@@ -116,7 +129,11 @@ describe('large local files as items (staged uploads, extension of seed 003)', (
     const otherAgent = await api.key({ surfaces: ['items'], agent: 'a-2', tenant: owner.tenant });
     const tenantWide = await api.key({ surfaces: ['items'], tenant: owner.tenant });
     const otherTenant = await api.key({ surfaces: ['items'], agent: 'a-1' });
-    for (const [who, scopeId] of [[otherAgent.key, 'a-2'], [tenantWide.key, 'a-1'], [otherTenant.key, 'a-1']] as const) {
+    for (const [who, scopeId] of [
+      [otherAgent.key, 'a-2'],
+      [tenantWide.key, 'a-1'],
+      [otherTenant.key, 'a-1'],
+    ] as const) {
       const res = await itemsClient(api.url, who).add({ scopeId, itemPath: '/stolen.md', upload: { id } });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('UPLOAD_NOT_FOUND');
@@ -164,9 +181,15 @@ describe('large local files as items (staged uploads, extension of seed 003)', (
   it('S3 refuses a PUT of another size than declared; the add then finds nothing uploaded', async () => {
     const { key } = await api.key({ surfaces: ['items'] });
     const created = await createUpload(key, { size: 64 });
-    const put = await fetch(created.body.url, { method: 'PUT', headers: { ...created.body.headers, 'content-length': '10' }, body: Buffer.alloc(10) }).catch(() => undefined);
+    const put = await fetch(created.body.url, {
+      method: 'PUT',
+      headers: { ...created.body.headers, 'content-length': '10' },
+      body: Buffer.alloc(10),
+    }).catch(() => undefined);
     expect(put?.ok ?? false).toBe(false);
-    expect((await itemsClient(api.url, key).add({ scope: 'company', itemPath: '/short.bin', upload: { id: created.body.uploadId } })).status).toBe(409);
+    expect(
+      (await itemsClient(api.url, key).add({ scope: 'company', itemPath: '/short.bin', upload: { id: created.body.uploadId } })).status,
+    ).toBe(409);
   });
 });
 
@@ -192,10 +215,18 @@ describe('large items indexed in the background (issue 17)', () => {
     const { key } = await api.key({ surfaces: ['items'] });
     const items = itemsClient(api.url, key);
     for (const doc of SEED_DOCUMENTS) {
-      const added = await items.add({ scope: 'agent', scopeId: 'agent-123', itemPath: doc.path, content: doc.content, metadata: { contentType: 'text/markdown' } });
+      const added = await items.add({
+        scope: 'agent',
+        scopeId: 'agent-123',
+        itemPath: doc.path,
+        content: doc.content,
+        metadata: { contentType: 'text/markdown' },
+      });
       expect(added).toMatchObject({ status: 201, body: { success: true, message: 'Item created', status: 'ready' } });
     }
-    expect((await items.search({ query: SEED_QUERY, scope: 'agent', scopeId: 'agent-123' })).body.results[0].path).toBe('/docs/authentication.md');
+    expect((await items.search({ query: SEED_QUERY, scope: 'agent', scopeId: 'agent-123' })).body.results[0].path).toBe(
+      '/docs/authentication.md',
+    );
   });
 
   it('marks an item whose stored bytes cannot be indexed failed with a safe message, and frees its path', async () => {
@@ -205,14 +236,31 @@ describe('large items indexed in the background (issue 17)', () => {
     const keys = entryKey(ref, '/notes/gone.md');
     const blobKey = `items/company/${tenant}/missing-object`;
     await putEntry(
-      { ...keys, ...ref, itemId, status: 'pending', createdAt: new Date().toISOString(), metadata: {}, blobKey, size: 500_000, expiresAt: Math.ceil(Date.now() / 1000) + 3600, expiryShard: expiryShard(itemId) },
+      {
+        ...keys,
+        ...ref,
+        itemId,
+        status: 'pending',
+        createdAt: new Date().toISOString(),
+        metadata: {},
+        blobKey,
+        size: 500_000,
+        expiresAt: Math.ceil(Date.now() / 1000) + 3600,
+        expiryShard: expiryShard(itemId),
+      },
       false,
     );
-    const event = { Records: [{ eventName: 'INSERT', dynamodb: { Keys: { pk: { S: keys.pk }, sk: { S: keys.sk } } } }] } as unknown as DynamoDBStreamEvent;
+    const event = {
+      Records: [{ eventName: 'INSERT', dynamodb: { Keys: { pk: { S: keys.pk }, sk: { S: keys.sk } } } }],
+    } as unknown as DynamoDBStreamEvent;
     expect(await onManifestsChange(event)).toEqual({ batchItemFailures: [] });
     const items = itemsClient(api.url, key);
     const status = await items.status({ scope: 'company', itemPath: '/notes/gone.md' });
-    expect(status.body).toEqual({ path: '/notes/gone.md', status: 'failed', error: 'The item could not be stored or indexed (an internal error); add it again' });
+    expect(status.body).toEqual({
+      path: '/notes/gone.md',
+      status: 'failed',
+      error: 'The item could not be stored or indexed (an internal error); add it again',
+    });
     expect((await readEntry(ref, '/notes/gone.md'))?.blobKey).toBeUndefined();
     expect((await items.add({ scope: 'company', itemPath: '/notes/gone.md', content: 'again' })).status).toBe(201);
   });
@@ -229,7 +277,9 @@ describe('large items indexed in the background (issue 17)', () => {
     await eventually(async () => (ingestQueue.size === 0 ? true : undefined));
     expect((await items.search({ query: 'ledger reconciliation quarterly', scope: 'company', minScore: 0 })).body.results).toEqual([]);
     // also: bytes put at a blob key by the client cannot be claimed as an upload
-    await s3Client().send(new PutObjectCommand({ Bucket: config.bucketName, Key: `items/uploads/${tenant}/-/${'cd'.repeat(16)}`, Body: 'x' }));
+    await s3Client().send(
+      new PutObjectCommand({ Bucket: config.bucketName, Key: `items/uploads/${tenant}/-/${'cd'.repeat(16)}`, Body: 'x' }),
+    );
     expect((await items.add({ scope: 'company', itemPath: '/x.md', upload: { id: 'cd'.repeat(16) } })).status).toBe(404);
   });
 });

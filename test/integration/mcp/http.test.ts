@@ -1,6 +1,15 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { call, startTestApi, type TestApi } from '../../support/api';
-import { connectHttp, exerciseRemoteTools, expectNothingOf, fixtures, ok, refused, REMOTE_TOOL_NAMES, type Fixtures } from '../../support/mcp';
+import {
+  connectHttp,
+  exerciseRemoteTools,
+  expectNothingOf,
+  fixtures,
+  ok,
+  refused,
+  REMOTE_TOOL_NAMES,
+  type Fixtures,
+} from '../../support/mcp';
 import { expectContractSchemas } from '../../support/mcp-schemas';
 
 /** `POST /mcp` through the local gateway (the real authorizer, then the handler), with the official MCP client. */
@@ -28,7 +37,7 @@ afterAll(async () => {
   await api.close();
 });
 
-it('initializes and lists the API tools (no workspace sync: the agent\'s disk is not here) with the contracts\' schemas', async () => {
+it("initializes and lists the API tools (no workspace sync: the agent's disk is not here) with the contracts' schemas", async () => {
   expect(first.getServerVersion()).toMatchObject({ name: 'satchel' });
   const { tools } = await first.listTools();
   expect(tools.map((t) => t.name).sort()).toEqual([...REMOTE_TOOL_NAMES].sort());
@@ -40,7 +49,7 @@ it('every tool once with valid arguments and once with an invalid one', async ()
   await exerciseRemoteTools(first, firstTenant, 'coder');
 });
 
-it('a second tenant sees none of the first one\'s data through any tool', async () => {
+it("a second tenant sees none of the first one's data through any tool", async () => {
   const { key } = await api.key();
   await expectNothingOf(await http(key), firstTenant, 'coder');
 });
@@ -91,11 +100,18 @@ describe('the endpoint', () => {
     const { key } = await api.key();
     const broken = await call(api.url, 'POST', '/mcp', { key, body: '{"jsonrpc": "2.0", ' });
     expect(broken.status).toBe(400);
-    expect(broken.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: expect.any(Number), message: expect.stringMatching(/JSON/) } });
+    expect(broken.body).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: expect.any(Number), message: expect.stringMatching(/JSON/) },
+    });
     const notRpc = await call(api.url, 'POST', '/mcp', { key, body: { hello: 'world' } });
     expect(notRpc.status).toBe(400);
     expect(notRpc.body).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/jsonrpc/) } });
-    const unknownTool = await call(api.url, 'POST', '/mcp', { key, body: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'format_disk', arguments: {} } } });
+    const unknownTool = await call(api.url, 'POST', '/mcp', {
+      key,
+      body: { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'format_disk', arguments: {} } },
+    });
     expect(unknownTool.status).toBeLessThan(500);
     expect(JSON.stringify(unknownTool.body)).toMatch(/format_disk/);
     const stream = await call(api.url, 'GET', '/mcp', { key });

@@ -3,7 +3,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, type TestApi } from '../../support/api';
-import { connectStdio, exerciseRemoteTools, expectNothingOf, fixtures, ok, refused, STDIO_TOOL_NAMES, type Fixtures } from '../../support/mcp';
+import {
+  connectStdio,
+  exerciseRemoteTools,
+  expectNothingOf,
+  fixtures,
+  ok,
+  refused,
+  STDIO_TOOL_NAMES,
+  type Fixtures,
+} from '../../support/mcp';
 import { expectContractSchemas } from '../../support/mcp-schemas';
 
 /** `satchel mcp`: the real binary, spawned by the official MCP client over stdio. */
@@ -34,7 +43,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-it('initializes and lists every tool with a description for a model and the contracts\' schemas', async () => {
+it("initializes and lists every tool with a description for a model and the contracts' schemas", async () => {
   expect(first.getServerVersion()).toMatchObject({ name: 'satchel' });
   expect(first.getServerCapabilities()?.tools).toBeDefined();
   expect(first.getInstructions()).toMatch(/search_items/);
@@ -52,7 +61,7 @@ it('every API tool once with valid arguments and once with an invalid one', asyn
   await exerciseRemoteTools(first, firstTenant, 'coder');
 });
 
-it('workspace sync tools back up and restore a folder with the CLI\'s rules', async () => {
+it("workspace sync tools back up and restore a folder with the CLI's rules", async () => {
   const source = join(work, 'source');
   mkdirSync(join(source, 'notes'), { recursive: true });
   writeFileSync(join(source, 'MEMORY.md'), 'remember');
@@ -89,7 +98,7 @@ it('workspace sync tools back up and restore a folder with the CLI\'s rules', as
   expect(await refused(first, 'sync_push', { dir: join(work, 'missing') })).toMatch(/missing/);
 });
 
-it('a second tenant sees none of the first one\'s data through any tool', async () => {
+it("a second tenant sees none of the first one's data through any tool", async () => {
   const { key } = await api.key();
   const other = await stdio({ SATCHEL_API_KEY: key });
   await expectNothingOf(other, firstTenant, 'coder');

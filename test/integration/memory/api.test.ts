@@ -10,10 +10,20 @@ let api: TestApi;
 beforeAll(async () => (api = await startTestApi()));
 afterAll(() => api.close());
 
-type Op = { table: string; record_id: string; operation: string; data?: Record<string, unknown> | null; local_updated_at?: string; version?: number };
+type Op = {
+  table: string;
+  record_id: string;
+  operation: string;
+  data?: Record<string, unknown> | null;
+  local_updated_at?: string;
+  version?: number;
+};
 
 const upsert = (record_id: string, at: string, data: Record<string, unknown> = {}, table = 'notes'): Op => ({
-  table, record_id, operation: 'upsert', data: { ...data, local_updated_at: at },
+  table,
+  record_id,
+  operation: 'upsert',
+  data: { ...data, local_updated_at: at },
 });
 const remove = (record_id: string, at: string, table = 'notes'): Op => ({ table, record_id, operation: 'delete', local_updated_at: at });
 
@@ -110,7 +120,16 @@ describe('push batches', () => {
       { table: 'notes', record_id: 'ok2', operation: 'insert', data: { n: 2 }, local_updated_at: '2024-01-15T10:00:00Z' },
     ]);
     expect(res.status).toBe(200);
-    expect(res.body.data.results.map((r: any) => r.status)).toEqual(['synced', 'error', 'error', 'error', 'error', 'error', 'error', 'synced']);
+    expect(res.body.data.results.map((r: any) => r.status)).toEqual([
+      'synced',
+      'error',
+      'error',
+      'error',
+      'error',
+      'error',
+      'error',
+      'synced',
+    ]);
     expect(res.body.data.results[1].error).toMatch(/unknown table secrets/);
     expect(res.body.data.results[2].error).toMatch(/local_updated_at is required/);
     expect(res.body.data.results[5].error).toMatch(/already exists/);
@@ -141,7 +160,13 @@ describe('push batches', () => {
 
   it('keeps unknown fields of a record and refuses a record over the item size instead of truncating it', async () => {
     const key = await memoryKey();
-    const data = { objective: 'x', nested: { deep: [1, 'two', { three: null }] }, 'odd key': true, emoji: '🧠', local_updated_at: '2024-01-15T10:00:00Z' };
+    const data = {
+      objective: 'x',
+      nested: { deep: [1, 'two', { three: null }] },
+      'odd key': true,
+      emoji: '🧠',
+      local_updated_at: '2024-01-15T10:00:00Z',
+    };
     const big = upsert('big', '2024-01-15T10:00:00Z', { blob: 'x'.repeat(420 * 1024) });
     const res = await push(key, 'a', [{ table: 'beliefs', record_id: 'b1', operation: 'upsert', data }, big]);
     expect(res.body.data.results[0].status).toBe('synced');
@@ -197,7 +222,12 @@ describe('push batches', () => {
   it('processes at most `limit` operations and reports the rest as remaining', async () => {
     const key = await memoryKey();
     const res = await call(api.url, 'POST', '/sync/push', {
-      key, body: { agent_id: 'a', limit: 2, operations: [upsert('1', '2024-01-15T10:00:00Z'), upsert('2', '2024-01-15T10:00:00Z'), upsert('3', '2024-01-15T10:00:00Z')] },
+      key,
+      body: {
+        agent_id: 'a',
+        limit: 2,
+        operations: [upsert('1', '2024-01-15T10:00:00Z'), upsert('2', '2024-01-15T10:00:00Z'), upsert('3', '2024-01-15T10:00:00Z')],
+      },
     });
     expect(res.body.data).toMatchObject({ pushed: 2, remaining: 1 });
     expect(res.body.data.results).toHaveLength(2);
@@ -233,7 +263,10 @@ describe('pull', () => {
   it('runs pull then push in /sync/full', async () => {
     const key = await memoryKey();
     await push(key, 'a', [upsert('remote', '2024-01-15T10:00:00Z', {}, 'goals')]);
-    const res = await call(api.url, 'POST', '/sync/full', { key, body: { agent_id: 'a', operations: [upsert('local', '2024-01-15T10:00:00Z', {}, 'drives')] } });
+    const res = await call(api.url, 'POST', '/sync/full', {
+      key,
+      body: { agent_id: 'a', operations: [upsert('local', '2024-01-15T10:00:00Z', {}, 'drives')] },
+    });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({
       pull: { records: 1, tables: ['goals'], has_more: false },
@@ -285,7 +318,14 @@ describe('the shipping Kernle client', () => {
     const kernlePush = {
       stack_id: 'claire',
       operations: [
-        { operation: 'update', table: 'episodes', record_id: 'ep1', local_updated_at: now, version: 3, data: { objective: 'Debugged', lessons: ['logs'], local_updated_at: now } },
+        {
+          operation: 'update',
+          table: 'episodes',
+          record_id: 'ep1',
+          local_updated_at: now,
+          version: 3,
+          data: { objective: 'Debugged', lessons: ['logs'], local_updated_at: now },
+        },
         { operation: 'update', table: 'raw_captures', record_id: 'raw1', local_updated_at: now, version: 1, data: { content: 'hi' } },
         { operation: 'update', table: 'values', record_id: 'v1', local_updated_at: now, version: 1, data: { name: 'honesty' } },
         { operation: 'delete', table: 'notes', record_id: 'n-old', local_updated_at: now, version: 2 },
@@ -342,10 +382,12 @@ describe('the shipping Kernle client', () => {
     await push(writer, 'claire', [upsert('before', '2024-01-15T10:00:00Z')]);
     // what the server observed half an hour ago: everything up to sequence 1 was settled
     const halfHourAgo = new Date(Date.now() - 30 * 60_000);
-    await documentClient().send(new PutCommand({
-      TableName: config.tableName('syncRecords'),
-      Item: { pk: partitionKey(tenant, 'claire'), sk: markKey(halfHourAgo), seq: 1 },
-    }));
+    await documentClient().send(
+      new PutCommand({
+        TableName: config.tableName('syncRecords'),
+        Item: { pk: partitionKey(tenant, 'claire'), sk: markKey(halfHourAgo), seq: 1 },
+      }),
+    );
     await push(writer, 'claire', [upsert('after', '2024-01-15T09:00:00Z')]);
 
     // a device whose last pull was 20 minutes ago by its clock, which runs 5 minutes fast, pulling with a new key
@@ -361,7 +403,13 @@ describe('SDK', () => {
     const client = createSatchelClient({ baseUrl: api.url, apiKey: await memoryKey(), retries: 0 });
     const pushed = await client.syncPush({
       agent_id: 'sdk',
-      operations: Array.from({ length: 5 }, (_, i) => ({ table: 'notes', record_id: `s${i}`, operation: 'upsert' as const, data: { i }, local_updated_at: '2024-01-15T10:00:00Z' })),
+      operations: Array.from({ length: 5 }, (_, i) => ({
+        table: 'notes',
+        record_id: `s${i}`,
+        operation: 'upsert' as const,
+        data: { i },
+        local_updated_at: '2024-01-15T10:00:00Z',
+      })),
     });
     expect(pushed.pushed).toBe(5);
     expect((await client.syncStatus({ agent_id: 'sdk' })).remote_changes_available).toBe(5);
@@ -381,7 +429,10 @@ describe('SDK', () => {
     const apiKey = await memoryKey();
     const laptop = createSatchelClient({ baseUrl: api.url, apiKey, deviceId: 'laptop', retries: 0 });
     const phone = createSatchelClient({ baseUrl: api.url, apiKey, deviceId: 'phone', retries: 0 });
-    await laptop.syncPush({ agent_id: 'sdk', operations: [{ table: 'notes', record_id: 'n', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }] });
+    await laptop.syncPush({
+      agent_id: 'sdk',
+      operations: [{ table: 'notes', record_id: 'n', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }],
+    });
     expect((await laptop.syncPull({ agent_id: 'sdk' })).pulled).toBe(1);
     expect((await laptop.syncPull({ agent_id: 'sdk' })).pulled).toBe(0);
     expect(await laptop.syncStatus({ agent_id: 'sdk' })).toMatchObject({ remote_changes_available: 0 });

@@ -48,8 +48,10 @@ describe('push: per-operation errors', () => {
 
   it('refuses data nested deeper than DynamoDB documents go, up to 10,000 levels, naming the field', async () => {
     const key = await memoryKey();
-    const deep = [40, 10_000].map((levels) =>
-      `{"table":"notes","record_id":"deep${levels}","operation":"upsert","data":{"outer":${deepText(levels)}},"local_updated_at":"${at}"}`);
+    const deep = [40, 10_000].map(
+      (levels) =>
+        `{"table":"notes","record_id":"deep${levels}","operation":"upsert","data":{"outer":${deepText(levels)}},"local_updated_at":"${at}"}`,
+    );
     const okDepth = { ...good, record_id: 'deep30', data: nested(30) as Record<string, unknown> };
     const body = `{"agent_id":"a","operations":[${deep.join(',')},${JSON.stringify(okDepth)},${JSON.stringify(good)}]}`;
     const res = await call(api.url, 'POST', '/sync/push', { key, body });
@@ -95,7 +97,8 @@ describe('pull: cursors and since', () => {
   it('answers 400 with the reason for cursors it did not return, of another agent or tenant, or of another request shape', async () => {
     const tenant = (await api.key()).tenant;
     const key = await memoryKey({ tenant });
-    const push = (agent: string) => call(api.url, 'POST', '/sync/push', { key, body: { agent_id: agent, operations: [good, { ...good, record_id: 'two' }] } });
+    const push = (agent: string) =>
+      call(api.url, 'POST', '/sync/push', { key, body: { agent_id: agent, operations: [good, { ...good, record_id: 'two' }] } });
     await push('a');
     await push('b');
     const pull = (body: Record<string, unknown>) => call(api.url, 'POST', '/sync/pull', { key, body });

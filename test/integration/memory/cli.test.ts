@@ -16,12 +16,22 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const note = (id: string, text: string, at: string) => ({ table: 'notes', record_id: id, operation: 'upsert', data: { text }, local_updated_at: at });
+const note = (id: string, text: string, at: string) => ({
+  table: 'notes',
+  record_id: id,
+  operation: 'upsert',
+  data: { text },
+  local_updated_at: at,
+});
 
 it('keeps one pull position per machine, made once and kept, and --full lists every live record', async () => {
   const { key } = await api.key({ surfaces: ['memory'] });
   const machine = (name: string) => ({
-    SATCHEL_URL: api.url, SATCHEL_API_KEY: key, SATCHEL_AGENT: 'claire', SATCHEL_DEVICE_ID: '', XDG_STATE_HOME: join(work, name),
+    SATCHEL_URL: api.url,
+    SATCHEL_API_KEY: key,
+    SATCHEL_AGENT: 'claire',
+    SATCHEL_DEVICE_ID: '',
+    XDG_STATE_HOME: join(work, name),
   });
   const satchel = async (env: Record<string, string>, args: string[], input?: string) => {
     const result = await runSatchel(['memory', ...args], { env, input });
@@ -55,7 +65,13 @@ it('keeps one pull position per machine, made once and kept, and --full lists ev
 
 it('push reads a file (an array or {operations}), sends batches over the per-call cap, and says which file is not JSON', async () => {
   const { key } = await api.key({ surfaces: ['memory'] });
-  const env = { SATCHEL_URL: api.url, SATCHEL_API_KEY: key, SATCHEL_AGENT: 'batcher', SATCHEL_DEVICE_ID: 'cli-test', XDG_STATE_HOME: join(work, 'batcher') };
+  const env = {
+    SATCHEL_URL: api.url,
+    SATCHEL_API_KEY: key,
+    SATCHEL_AGENT: 'batcher',
+    SATCHEL_DEVICE_ID: 'cli-test',
+    XDG_STATE_HOME: join(work, 'batcher'),
+  };
   const run = (args: string[]) => runSatchel(['memory', ...args], { env, cwd: work });
   const ops = Array.from({ length: 1500 }, (_, i) => note(`n${String(i).padStart(4, '0')}`, `note ${i}`, '2024-02-01T10:00:00Z'));
   writeFileSync(join(work, 'many.json'), JSON.stringify(ops));
@@ -77,12 +93,20 @@ it('push reads a file (an array or {operations}), sends batches over the per-cal
   expect(broken.code).not.toBe(0);
   expect(broken.stderr.trim()).toMatch(/^satchel: broken\.json is not valid JSON: /);
   writeFileSync(join(work, 'object.json'), '{"table": "notes"}');
-  expect((await run(['push', 'object.json'])).stderr.trim()).toBe('satchel: the operations file must hold a JSON array of operations, or {"operations": [...]}');
+  expect((await run(['push', 'object.json'])).stderr.trim()).toBe(
+    'satchel: the operations file must hold a JSON array of operations, or {"operations": [...]}',
+  );
 });
 
 it('pull --cursor resumes after that cursor, and status reports the device position', async () => {
   const { key } = await api.key({ surfaces: ['memory'] });
-  const env = { SATCHEL_URL: api.url, SATCHEL_API_KEY: key, SATCHEL_AGENT: 'resumer', SATCHEL_DEVICE_ID: '', XDG_STATE_HOME: join(work, 'resumer') };
+  const env = {
+    SATCHEL_URL: api.url,
+    SATCHEL_API_KEY: key,
+    SATCHEL_AGENT: 'resumer',
+    SATCHEL_DEVICE_ID: '',
+    XDG_STATE_HOME: join(work, 'resumer'),
+  };
   const satchel = async (args: string[], input?: string) => {
     const result = await runSatchel(['memory', ...args], { env, input });
     expect([result.code, result.stderr]).toEqual([0, '']);

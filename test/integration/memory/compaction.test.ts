@@ -18,13 +18,15 @@ async function logSize(tenant: string, agent: string): Promise<number> {
   let count = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await documentClient().send(new QueryCommand({
-      TableName: config.tableName('syncRecords'),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
-      Select: 'COUNT',
-      ExclusiveStartKey: startKey,
-    }));
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: config.tableName('syncRecords'),
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      }),
+    );
     count += page.Count ?? 0;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -32,7 +34,8 @@ async function logSize(tenant: string, agent: string): Promise<number> {
 }
 
 const stamp = (round: number) => new Date(Date.UTC(2024, 0, 15, 10, round)).toISOString();
-const rewrite = (ids: string[], round: number) => ids.map((id) => ({ table: 'notes', record_id: id, operation: 'upsert', data: { id, round }, local_updated_at: stamp(round) }));
+const rewrite = (ids: string[], round: number) =>
+  ids.map((id) => ({ table: 'notes', record_id: id, operation: 'upsert', data: { id, round }, local_updated_at: stamp(round) }));
 
 /** A client that follows every cursor and applies what it gets; a full resync replaces its store. */
 async function syncInto(key: string, agent: string, store: Map<string, unknown>, cursor: string | undefined) {

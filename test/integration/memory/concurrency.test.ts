@@ -34,7 +34,8 @@ function randomOp(rng: () => number, writer: number, n: number): SentOp {
 
 const rank = (op: SentOp) => ({ ts: timestampMicros(op.local_updated_at)!, hash: contentHash(op.operation === 'delete', op.data) });
 const beats = (a: SentOp, b: SentOp) => {
-  const x = rank(a), y = rank(b);
+  const x = rank(a),
+    y = rank(b);
   return x.ts > y.ts || (x.ts === y.ts && x.hash > y.hash);
 };
 
@@ -80,8 +81,10 @@ describe('memory sync under concurrency', () => {
       for (;;) {
         const stillWriting = writing;
         if (!stillWriting && ++afterWriting > pagesAfterWriting) {
-          throw new Error(`the puller still had more after ${pagesAfterWriting} pages once the writers were done (seed ${SEED}): `
-            + `${pulled.length} changes pulled, ${committedSeqs.length} committed`);
+          throw new Error(
+            `the puller still had more after ${pagesAfterWriting} pages once the writers were done (seed ${SEED}): ` +
+              `${pulled.length} changes pulled, ${committedSeqs.length} committed`,
+          );
         }
         const page = await pullPage(key, { cursor, limit: PULL_LIMIT, device_id: 'watcher' });
         pulled.push(...page.operations);
@@ -109,12 +112,16 @@ describe('memory sync under concurrency', () => {
       const best = winners.get(id);
       if (!best || beats(op, best)) winners.set(id, op);
     }
-    const expectedLive = [...winners.entries()].filter(([, op]) => op.operation === 'upsert').map(([id, op]) => [id, op.data]).sort();
+    const expectedLive = [...winners.entries()]
+      .filter(([, op]) => op.operation === 'upsert')
+      .map(([id, op]) => [id, op.data])
+      .sort();
     const live: [string, unknown][] = [];
     let cursor: string | undefined;
     const fullPages = Math.ceil(RECORDS / 7) + 1;
     for (let pages = 0; ; pages++) {
-      if (pages === fullPages) throw new Error(`the full pull still had more after ${fullPages} pages of at most ${RECORDS} records (seed ${SEED})`);
+      if (pages === fullPages)
+        throw new Error(`the full pull still had more after ${fullPages} pages of at most ${RECORDS} records (seed ${SEED})`);
       const page = await pullPage(key, { full: true, cursor, limit: 7 });
       live.push(...page.operations.map((c: any) => [`${c.table}/${c.record_id}`, c.data] as [string, unknown]));
       if (!page.has_more) break;
@@ -130,16 +137,31 @@ describe('memory sync under concurrency', () => {
       if (before) expect(timestampMicros(change.local_updated_at)!).toBeGreaterThanOrEqual(timestampMicros(before.local_updated_at)!);
       replayed.set(id, change);
     }
-    const replayedLive = [...replayed.entries()].filter(([, c]) => c.operation === 'upsert').map(([id, c]) => [id, c.data]).sort();
+    const replayedLive = [...replayed.entries()]
+      .filter(([, c]) => c.operation === 'upsert')
+      .map(([id, c]) => [id, c.data])
+      .sort();
     expect(replayedLive).toEqual(expectedLive);
   }, 300_000);
 
   it('waits for a sequence number taken by a writer that has not committed, and voids it once it is old', async () => {
     const { key, tenant } = await api.key({ surfaces: ['memory'] });
     const pk = partitionKey(tenant, 'shared');
-    await call(api.url, 'POST', '/sync/push', { key, body: { agent_id: 'shared', operations: [{ table: 'notes', record_id: 'a', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }] } });
+    await call(api.url, 'POST', '/sync/push', {
+      key,
+      body: {
+        agent_id: 'shared',
+        operations: [{ table: 'notes', record_id: 'a', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }],
+      },
+    });
     const stalled = await allocateSequence(pk, 1); // a writer took this number and has not committed (yet)
-    const later = await call(api.url, 'POST', '/sync/push', { key, body: { agent_id: 'shared', operations: [{ table: 'notes', record_id: 'b', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }] } });
+    const later = await call(api.url, 'POST', '/sync/push', {
+      key,
+      body: {
+        agent_id: 'shared',
+        operations: [{ table: 'notes', record_id: 'b', operation: 'upsert', data: {}, local_updated_at: '2024-01-15T10:00:00Z' }],
+      },
+    });
     expect(later.body.data.results[0].server_seq).toBe(stalled + 1);
 
     // while the gap is young (grace: 10 minutes here) the puller stops before it and says there is more

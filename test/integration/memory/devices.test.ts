@@ -12,7 +12,14 @@ afterAll(() => api.close());
 
 const memoryKey = async (options: { tenant?: string; agent?: string } = {}) => (await api.key({ ...options, surfaces: ['memory'] })).key;
 
-type KernleOp = { operation: string; table: string; record_id: string; data?: Record<string, unknown> | null; local_updated_at: string; version?: number };
+type KernleOp = {
+  operation: string;
+  table: string;
+  record_id: string;
+  data?: Record<string, unknown> | null;
+  local_updated_at: string;
+  version?: number;
+};
 
 /**
  * Replays what the shipping Kernle CLI sends (kernle/cli/commands/sync.py): `sync push` posts
@@ -24,7 +31,11 @@ type KernleOp = { operation: string; table: string; record_id: string; data?: Re
 class KernleDevice {
   readonly store = new Map<string, KernleOp>();
   private lastSync: string | null = null;
-  constructor(private readonly key: string, private readonly clockOffsetMs: number, private readonly stack = 'claire') {}
+  constructor(
+    private readonly key: string,
+    private readonly clockOffsetMs: number,
+    private readonly stack = 'claire',
+  ) {}
 
   clock(): string {
     return new Date(Date.now() + this.clockOffsetMs).toISOString().replace('Z', '+00:00');
@@ -65,7 +76,11 @@ class KernleDevice {
 const seedPull = (key: string, body: Record<string, unknown>) => call(api.url, 'POST', '/sync/pull', { key, body });
 const seedPush = (key: string, agent: string, records: [string, Record<string, unknown>][], at = '2024-01-15T10:00:00Z') =>
   call(api.url, 'POST', '/sync/push', {
-    key, body: { agent_id: agent, operations: records.map(([id, data]) => ({ table: 'notes', record_id: id, operation: 'upsert', data, local_updated_at: at })) },
+    key,
+    body: {
+      agent_id: agent,
+      operations: records.map(([id, data]) => ({ table: 'notes', record_id: id, operation: 'upsert', data, local_updated_at: at })),
+    },
   });
 
 describe('two devices sharing one key', () => {
@@ -114,7 +129,9 @@ describe('two devices sharing one key', () => {
     expect((await desktop.pull()).map((o) => o.record_id)).toContain('note-laptop');
 
     const third = new KernleDevice(key, 0);
-    expect(new Set((await third.pull({ syncFull: true })).map((o) => o.record_id))).toEqual(new Set(['ep-laptop', 'note-desktop', 'note-laptop']));
+    expect(new Set((await third.pull({ syncFull: true })).map((o) => o.record_id))).toEqual(
+      new Set(['ep-laptop', 'note-desktop', 'note-laptop']),
+    );
 
     for (const device of [laptop, desktop, third]) {
       expect(device.has('notes', 'note-laptop', ['content', 'v2'])).toBe(true);
@@ -157,7 +174,11 @@ describe('server-side positions', () => {
     const key = await memoryKey();
     const ids = Array.from({ length: 2500 }, (_, i) => `r${String(i).padStart(4, '0')}`);
     for (let i = 0; i < ids.length; i += 1000) {
-      const res = await seedPush(key, 'big', ids.slice(i, i + 1000).map((id) => [id, { id }]));
+      const res = await seedPush(
+        key,
+        'big',
+        ids.slice(i, i + 1000).map((id) => [id, { id }]),
+      );
       expect(res.body.data.pushed).toBe(Math.min(1000, ids.length - i));
     }
     const seen = new Map<string, number>();
@@ -170,13 +191,25 @@ describe('server-side positions', () => {
       if (!page.has_more) break;
       cursor = page.cursor;
       // records before and after the page boundary change while the client pages
-      await seedPush(key, 'big', [[ids[pages * 7], { edited: pages }], [ids[2499 - pages], { edited: pages }]], `2024-01-16T10:00:0${pages % 10}Z`);
+      await seedPush(
+        key,
+        'big',
+        [
+          [ids[pages * 7], { edited: pages }],
+          [ids[2499 - pages], { edited: pages }],
+        ],
+        `2024-01-16T10:00:0${pages % 10}Z`,
+      );
     }
     expect(pages).toBe(7);
     expect(seen.size).toBe(2500);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     // repeating the last cursor with full: true is a request of another shape, refused with the reason
-    const repeat = await seedPull(key, { agent_id: 'big', full: true, cursor: (await seedPull(key, { agent_id: 'big', full: true, limit: 5000 })).body.data.cursor });
+    const repeat = await seedPull(key, {
+      agent_id: 'big',
+      full: true,
+      cursor: (await seedPull(key, { agent_id: 'big', full: true, limit: 5000 })).body.data.cursor,
+    });
     expect(repeat.status).toBe(400);
     expect(repeat.body.error.message).toMatch(/without full/);
   });
@@ -190,7 +223,10 @@ describe('/sync/full', () => {
     const res = await fetch(`${api.url}/sync/full`, { method: 'POST', headers: { authorization: `Bearer ${bound}` } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ success: true, data: { pull: { records: 1, has_more: false, full_resync: false }, push: { records: 0 } } });
+    expect(body).toMatchObject({
+      success: true,
+      data: { pull: { records: 1, has_more: false, full_resync: false }, push: { records: 0 } },
+    });
 
     const unbound = await memoryKey({ tenant });
     const refused = await fetch(`${api.url}/sync/full`, { method: 'POST', headers: { authorization: `Bearer ${unbound}` } });

@@ -11,7 +11,13 @@ beforeAll(async () => (api = await startTestApi()));
 afterAll(() => api.close());
 
 type Pulled = { table: string; record_id: string; operation: 'upsert' | 'delete'; data: Record<string, unknown> | null };
-const upsert = (record_id: string, at: string, text: string) => ({ table: 'notes', record_id, operation: 'upsert', data: { text }, local_updated_at: at });
+const upsert = (record_id: string, at: string, text: string) => ({
+  table: 'notes',
+  record_id,
+  operation: 'upsert',
+  data: { text },
+  local_updated_at: at,
+});
 const remove = (record_id: string, at: string) => ({ table: 'notes', record_id, operation: 'delete', local_updated_at: at });
 const id = (op: { table: string; record_id: string }) => `${op.table}/${op.record_id}`;
 
@@ -51,9 +57,20 @@ it('a full pull with writes between its pages, continued incrementally, ends at 
   let page = await s.pull({ full: true, limit: 3 });
   const writes = [
     // after the first page: change one already sent and one still to come, delete one to come, add one
-    () => s.push([upsert('r1', '2024-03-01T11:00:00Z', 'second r1'), upsert('r7', '2024-03-01T11:00:00Z', 'second r7'), remove('r8', '2024-03-01T11:00:00Z'), upsert('r10', '2024-03-01T11:00:00Z', 'new r10')]),
+    () =>
+      s.push([
+        upsert('r1', '2024-03-01T11:00:00Z', 'second r1'),
+        upsert('r7', '2024-03-01T11:00:00Z', 'second r7'),
+        remove('r8', '2024-03-01T11:00:00Z'),
+        upsert('r10', '2024-03-01T11:00:00Z', 'new r10'),
+      ]),
     // after the second: delete one already sent, bring a deleted one back, change one twice
-    () => s.push([remove('r0', '2024-03-01T12:00:00Z'), upsert('r8', '2024-03-01T12:00:00Z', 'back r8'), upsert('r9', '2024-03-01T12:00:00Z', 'second r9')]),
+    () =>
+      s.push([
+        remove('r0', '2024-03-01T12:00:00Z'),
+        upsert('r8', '2024-03-01T12:00:00Z', 'back r8'),
+        upsert('r9', '2024-03-01T12:00:00Z', 'second r9'),
+      ]),
     () => s.push([upsert('r9', '2024-03-01T13:00:00Z', 'third r9'), upsert('a-first-in-key-order', '2024-03-01T13:00:00Z', 'new a')]),
   ];
   for (let n = 0; ; n++) {

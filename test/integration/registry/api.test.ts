@@ -80,11 +80,15 @@ describe('registry: register workspaces (POST /api/workspaces)', () => {
     expect(sameRoot.filter((r) => r.status === 201)).toHaveLength(1);
     expect(sameRoot.filter((r) => r.status === 409)).toHaveLength(7);
 
-    const sameName = await Promise.all(Array.from({ length: 8 }, (_, i) => t.send('POST', '/api/workspaces', { root_dir: `/race/n${i}`, name: 'taken' })));
+    const sameName = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.send('POST', '/api/workspaces', { root_dir: `/race/n${i}`, name: 'taken' })),
+    );
     expect(sameName.filter((r) => r.status === 201)).toHaveLength(1);
     expect(sameName.filter((r) => r.status === 409)).toHaveLength(7);
 
-    const defaults = await Promise.all(Array.from({ length: 8 }, (_, i) => t.send('POST', '/api/workspaces', { root_dir: `/race/d${i}/svc` })));
+    const defaults = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.send('POST', '/api/workspaces', { root_dir: `/race/d${i}/svc` })),
+    );
     expect(defaults.every((r) => r.status === 201)).toBe(true);
     const names = defaults.map((r) => r.body.workspace.name).sort();
     expect(names).toEqual(['svc', 'svc-2', 'svc-3', 'svc-4', 'svc-5', 'svc-6', 'svc-7', 'svc-8']);
@@ -117,7 +121,9 @@ describe('registry: resolve (POST /api/workspaces/resolve)', () => {
 
   it('ten concurrent resolves of one path create exactly one workspace', async () => {
     const t = await registryTenant(api);
-    const results = await Promise.all(Array.from({ length: 10 }, () => t.send('POST', '/api/workspaces/resolve', { path: '/concurrent/project' })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => t.send('POST', '/api/workspaces/resolve', { path: '/concurrent/project' })),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(new Set(results.map((r) => r.body.workspace.id)).size).toBe(1);
     const list = (await t.send('GET', '/api/workspaces')).body.workspaces;

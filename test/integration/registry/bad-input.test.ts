@@ -37,40 +37,65 @@ interface BodyRoute {
 }
 const bodyRoutes: Record<string, BodyRoute> = {
   'POST /api/workspaces': {
-    method: 'POST', path: () => '/api/workspaces', valid: { root_dir: '/v/create' },
+    method: 'POST',
+    path: () => '/api/workspaces',
+    valid: { root_dir: '/v/create' },
     wrongType: [{ root_dir: '/v', add_dirs: '/a' }, /body\.add_dirs: Invalid input: expected array, received string/],
     missing: [{ name: 'n' }, /body\.root_dir: Invalid input: expected string, received undefined/],
   },
   'POST /api/workspaces/resolve': {
-    method: 'POST', path: () => '/api/workspaces/resolve', valid: { path: '/v/resolve' },
+    method: 'POST',
+    path: () => '/api/workspaces/resolve',
+    valid: { path: '/v/resolve' },
     wrongType: [{ path: 42 }, /body\.path: Invalid input: expected string, received number/],
     missing: [{}, /body\.path: Invalid input: expected string, received undefined/],
   },
   'PATCH /api/workspaces/{id}': {
-    method: 'PATCH', path: () => ref(ws.id), valid: { default_agent: 'a' },
+    method: 'PATCH',
+    path: () => ref(ws.id),
+    valid: { default_agent: 'a' },
     wrongType: [{ name: ['x'] }, /body\.name: Invalid input: expected string, received array/],
   },
   'PUT /api/workspaces/{id}/agents/{name}': {
-    method: 'PUT', path: () => `${ref(ws.id)}/agents/coder`, valid: { model: 'm' },
-    wrongType: [{ mcp_servers: [{ name: 'x', secret_env: { K: 1 } }] }, /body\.mcp_servers\.0\.secret_env\.K: Invalid input: expected string, received number/],
+    method: 'PUT',
+    path: () => `${ref(ws.id)}/agents/coder`,
+    valid: { model: 'm' },
+    wrongType: [
+      { mcp_servers: [{ name: 'x', secret_env: { K: 1 } }] },
+      /body\.mcp_servers\.0\.secret_env\.K: Invalid input: expected string, received number/,
+    ],
     missing: [{ mcp_servers: [{ command: 'x' }] }, /body\.mcp_servers\.0\.name: Invalid input: expected string, received undefined/],
   },
   'PUT /api/workspaces/{id}/skills/{name}': {
-    method: 'PUT', path: () => `${ref(ws.id)}/skills/lint`, valid: { dir: '/s' },
+    method: 'PUT',
+    path: () => `${ref(ws.id)}/skills/lint`,
+    valid: { dir: '/s' },
     wrongType: [{ dir: true }, /body\.dir: Invalid input: expected string, received boolean/],
   },
   'PUT /api/workspaces/{id}/providers/{name}': {
-    method: 'PUT', path: () => `${ref(ws.id)}/providers/p`, valid: { harness: 'h' },
+    method: 'PUT',
+    path: () => `${ref(ws.id)}/providers/p`,
+    valid: { harness: 'h' },
     wrongType: [{ default_model: {} }, /body\.default_model: Invalid input: expected string, received object/],
   },
   'POST /api/workspaces/{id}/sessions': {
-    method: 'POST', path: () => `${ref(ws.id)}/sessions`, valid: {},
+    method: 'POST',
+    path: () => `${ref(ws.id)}/sessions`,
+    valid: {},
     wrongType: [{ state: 'dancing' }, /body\.state: Invalid option: expected one of "starting"\|"running"\|"idle"\|"stopping"\|"stopped"/],
-    missing: [{ acp_caps: { supports_load_session: 'yes' } }, /body\.acp_caps\.supports_load_session: Invalid input: expected boolean, received string/],
+    missing: [
+      { acp_caps: { supports_load_session: 'yes' } },
+      /body\.acp_caps\.supports_load_session: Invalid input: expected boolean, received string/,
+    ],
   },
   'PATCH /api/workspaces/{id}/sessions/{sessionId}': {
-    method: 'PATCH', path: () => `${ref(ws.id)}/sessions/${sessionId}`, valid: { state: 'running' },
-    wrongType: [{ activity: { elapsed_seconds: 'long' } }, /body\.activity\.elapsed_seconds: Invalid input: expected number, received string/],
+    method: 'PATCH',
+    path: () => `${ref(ws.id)}/sessions/${sessionId}`,
+    valid: { state: 'running' },
+    wrongType: [
+      { activity: { elapsed_seconds: 'long' } },
+      /body\.activity\.elapsed_seconds: Invalid input: expected number, received string/,
+    ],
   },
 };
 
@@ -180,7 +205,10 @@ describe('registry bad input', () => {
 
   it('an item DynamoDB could not store is 413, not 500', async () => {
     const prompt = 'p'.repeat(99_000);
-    const mcp_servers = Array.from({ length: 4 }, (_, i) => ({ name: `s${i}`, env: Object.fromEntries(Array.from({ length: 6 }, (_, k) => [`K${k}`, 'v'.repeat(16_000)])) }));
+    const mcp_servers = Array.from({ length: 4 }, (_, i) => ({
+      name: `s${i}`,
+      env: Object.fromEntries(Array.from({ length: 6 }, (_, k) => [`K${k}`, 'v'.repeat(16_000)])),
+    }));
     const res = await t.send('PUT', `${ref(ws.id)}/agents/huge`, { prompt, mcp_servers });
     expect(res.status).toBe(413);
     expect(res.body.error).toMatch(/^The agent "huge" is \d+ bytes when stored; the limit is 350000 bytes/);

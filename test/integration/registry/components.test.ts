@@ -36,8 +36,19 @@ describe('registry: agents, skills, providers', () => {
     expect(skill.status).toBe(200);
     expect(skill.body).toEqual({ skill: { name: 'zeta', dir: '/skills/zeta', source: 'git' } });
     await t.send('PUT', `${ref(ws.id)}/skills/alpha`, { name: 'alpha', dir: '/skills/alpha' });
-    const provider = await t.send('PUT', `${ref(ws.id)}/providers/anthropic`, { display_name: 'Anthropic', harness: 'claude-code', runtime_provider: 'api', default_model: 'opus' });
-    expect(provider.body.provider).toEqual({ name: 'anthropic', display_name: 'Anthropic', harness: 'claude-code', runtime_provider: 'api', default_model: 'opus' });
+    const provider = await t.send('PUT', `${ref(ws.id)}/providers/anthropic`, {
+      display_name: 'Anthropic',
+      harness: 'claude-code',
+      runtime_provider: 'api',
+      default_model: 'opus',
+    });
+    expect(provider.body.provider).toEqual({
+      name: 'anthropic',
+      display_name: 'Anthropic',
+      harness: 'claude-code',
+      runtime_provider: 'api',
+      default_model: 'opus',
+    });
     // replace whole: fields not sent are gone
     await t.send('PUT', `${ref(ws.id)}/providers/anthropic`, { display_name: 'Claude' });
 
@@ -57,7 +68,11 @@ describe('registry: agents, skills, providers', () => {
     const ws = await t.create({ root_dir: '/c/secrets' });
     const put = await t.send('PUT', `${ref(ws.id)}/agents/coder`, agent);
     expect(put.status).toBe(200);
-    const expected = { name: 'coder', ...agent, mcp_servers: [{ ...agent.mcp_servers[0], secret_env: { GITHUB_TOKEN: REDACTED, OTHER: REDACTED } }] };
+    const expected = {
+      name: 'coder',
+      ...agent,
+      mcp_servers: [{ ...agent.mcp_servers[0], secret_env: { GITHUB_TOKEN: REDACTED, OTHER: REDACTED } }],
+    };
     expect(put.body.agent).toEqual(expected);
     const detail = await t.send('GET', ref(ws.id));
     expect(detail.body.agents).toEqual([expected]);

@@ -17,7 +17,13 @@ describe('registry: sessions', () => {
   it('POST records a session (201) with defaults; GET lists it; the detail view shows it', async () => {
     const t = await registryTenant(api);
     const ws = await t.create({ root_dir: '/s/one' });
-    const res = await t.send('POST', sessions(ws), { agent_name: 'coder', provider: 'anthropic', type: 'interactive', channel: 'cli', acp_caps: { supports_load_session: true } });
+    const res = await t.send('POST', sessions(ws), {
+      agent_name: 'coder',
+      provider: 'anthropic',
+      type: 'interactive',
+      channel: 'cli',
+      acp_caps: { supports_load_session: true },
+    });
     expect(res.status).toBe(201);
     const session = res.body.session;
     expect(session).toEqual({
@@ -69,7 +75,13 @@ describe('registry: sessions', () => {
       failure: { kind: 'none', summary: 'ok' },
       sandbox: { backend: 'local', state: 'gone', provider_state_json: { any: ['json'] } },
     });
-    expect(stop.body.session).toMatchObject({ state: 'stopped', stop_reason: 'completed', stop_detail: 'done', health: { health: 'healthy' }, sandbox: { provider_state_json: { any: ['json'] } } });
+    expect(stop.body.session).toMatchObject({
+      state: 'stopped',
+      stop_reason: 'completed',
+      stop_detail: 'done',
+      health: { health: 'healthy' },
+      sandbox: { provider_state_json: { any: ['json'] } },
+    });
   });
 
   it('a stopped session cannot be reopened (409); unknown sessions are 404', async () => {
@@ -118,7 +130,9 @@ describe('registry: session lineage', () => {
     const root = await start(t, ws, { lineage: { spawn_budget: { max_depth: 5, ttl_seconds: 60 }, spawn_role: 'lead' } });
     expect(root.lineage).toMatchObject({ root_session_id: root.id, spawn_depth: 0, spawn_role: 'lead' });
     expect(Date.parse(root.lineage.ttl_expires_at) - Date.parse(root.created_at)).toBe(60_000);
-    const child = await start(t, ws, { lineage: { parent_session_id: root.id, auto_stop_on_parent: true, permission_policy: { tools: ['read'] } } });
+    const child = await start(t, ws, {
+      lineage: { parent_session_id: root.id, auto_stop_on_parent: true, permission_policy: { tools: ['read'] } },
+    });
     expect(child.lineage).toMatchObject({
       parent_session_id: root.id,
       root_session_id: root.id,
@@ -168,7 +182,9 @@ describe('registry: session lineage', () => {
     const t = await registryTenant(api);
     const ws = await t.create({ root_dir: '/l/children' });
     const root = await start(t, ws, { lineage: { spawn_budget: { max_children: 3 } } });
-    const results = await Promise.all(Array.from({ length: 10 }, () => t.send('POST', sessions(ws), { lineage: { parent_session_id: root.id } })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => t.send('POST', sessions(ws), { lineage: { parent_session_id: root.id } })),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
     const refused = results.filter((r) => r.status === 409);
     expect(refused).toHaveLength(7);

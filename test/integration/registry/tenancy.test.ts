@@ -50,7 +50,11 @@ describe('registry tenancy', () => {
     const { key } = await api.key({ surfaces: ['memory'] });
     const t = await registryTenant(api);
     const ws = await t.create({ root_dir: '/surface' });
-    for (const [method, path] of [['GET', ref(ws.id)], ['POST', '/api/workspaces/resolve'], ['DELETE', ref(ws.id)]]) {
+    for (const [method, path] of [
+      ['GET', ref(ws.id)],
+      ['POST', '/api/workspaces/resolve'],
+      ['DELETE', ref(ws.id)],
+    ]) {
       const res = await call(api.url, method, path, { key, body: method === 'POST' ? { path: '/x' } : undefined });
       expect(res.status).toBe(403);
       expect(res.body.error).toMatch(/may not use the registry surface/);

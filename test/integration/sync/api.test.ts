@@ -20,7 +20,7 @@ const keysUnder = async (prefix: string) => (await listObjects(prefix)).map((o) 
 const twoDaysLater = (tenant: string) => expireUnconfirmedUploads({ now: new Date(Date.now() + 2 * DAY_MS), tenant });
 
 async function agentKey(agent = 'alpha', tenant?: string) {
-  return (await api.key({ agent, tenant, surfaces: ['sync'] }));
+  return await api.key({ agent, tenant, surfaces: ['sync'] });
 }
 
 async function presignPut(key: string, path: string, bytes: Buffer) {
@@ -56,7 +56,14 @@ describe('workspace sync: upload, confirm, manifest', () => {
     const { key } = await agentKey();
     const first = await call(api.url, 'POST', '/agent/sync/register', { key, body: { displayName: 'My Agent' } });
     expect(first.status).toBe(200);
-    expect(first.body.data.agent).toMatchObject({ agentId: 'alpha', displayName: 'My Agent', status: 'registered', fileCount: 0, totalSize: 0, lastSync: null });
+    expect(first.body.data.agent).toMatchObject({
+      agentId: 'alpha',
+      displayName: 'My Agent',
+      status: 'registered',
+      fileCount: 0,
+      totalSize: 0,
+      lastSync: null,
+    });
     const bytes = Buffer.from('# todo\n');
     await upload(key, 'notes/todo.md', bytes);
     const confirmed = await confirm(key, 'notes/todo.md', bytes);
@@ -68,7 +75,10 @@ describe('workspace sync: upload, confirm, manifest', () => {
     expect(m.files['notes/todo.md']).toMatchObject({ hash: sha256(bytes), size: bytes.length });
     const again = await confirm(key, 'notes/todo.md', bytes);
     expect(again.body.data.status).toBe('unchanged');
-    const upper = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'notes/todo.md', hash: sha256(bytes).toUpperCase(), size: bytes.length } });
+    const upper = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { filePath: 'notes/todo.md', hash: sha256(bytes).toUpperCase(), size: bytes.length },
+    });
     expect(upper.body.data).toMatchObject({ status: 'unchanged', hash: sha256(bytes) });
     expect((await manifest(key)).version).toBe(1);
     const second = await call(api.url, 'POST', '/agent/sync/register', { key, body: {} });
@@ -84,10 +94,16 @@ describe('workspace sync: upload, confirm, manifest', () => {
     await upload(key, 'a.txt', bytes);
     await confirm(key, 'a.txt', bytes);
     const before = await manifest(key);
-    const wrongHash = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'a.txt', hash: sha256('other'), size: bytes.length } });
+    const wrongHash = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { filePath: 'a.txt', hash: sha256('other'), size: bytes.length },
+    });
     expect(wrongHash.status).toBe(409);
     expect(wrongHash.body.error.message).toMatch(/SHA-256/);
-    const wrongSize = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'a.txt', hash: sha256(bytes), size: 6 } });
+    const wrongSize = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { filePath: 'a.txt', hash: sha256(bytes), size: 6 },
+    });
     expect(wrongSize.status).toBe(409);
     expect(wrongSize.body.error.message).toMatch(/5 bytes, not 6/);
     expect(await manifest(key)).toEqual(before);
@@ -100,7 +116,12 @@ describe('workspace sync: upload, confirm, manifest', () => {
     await upload(key, 'x/a', a);
     const res = await call(api.url, 'POST', '/agent/sync/confirm', {
       key,
-      body: { files: [{ filePath: 'x/a', hash: sha256(a), size: 1 }, { filePath: 'x/b', hash: sha256(b), size: 1 }] },
+      body: {
+        files: [
+          { filePath: 'x/a', hash: sha256(a), size: 1 },
+          { filePath: 'x/b', hash: sha256(b), size: 1 },
+        ],
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.data.results.map((r: { status: string }) => r.status)).toEqual(['confirmed', 'conflict']);
@@ -166,7 +187,9 @@ describe('workspace sync: presigned URLs', () => {
     const bytes = Buffer.from('bound to one path');
     const signed = await presignPut(key, 'one.txt', bytes);
     const query = new URL(signed.url).searchParams;
-    expect(query.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'x-amz-checksum-sha256', 'host']));
+    expect(query.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
+      expect.arrayContaining(['content-length', 'x-amz-checksum-sha256', 'host']),
+    );
     expect(signed.headers['x-amz-checksum-sha256']).toBe(Buffer.from(sha256(bytes), 'hex').toString('base64'));
     const other = signed.url.replace(sha256('one.txt'), sha256('two.txt'));
     expect(other).not.toBe(signed.url);
@@ -196,7 +219,15 @@ describe('workspace sync: presigned URLs', () => {
     const bytes = Buffer.from('readable');
     await upload(key, 'r.txt', bytes);
     await confirm(key, 'r.txt', bytes);
-    const res = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'r.txt', operation: 'get' }, { path: 'nope.txt', operation: 'get' }] } });
+    const res = await call(api.url, 'POST', '/agent/sync/presign', {
+      key,
+      body: {
+        files: [
+          { path: 'r.txt', operation: 'get' },
+          { path: 'nope.txt', operation: 'get' },
+        ],
+      },
+    });
     const [found, missing] = res.body.data.urls;
     expect(found).toMatchObject({ path: 'r.txt', method: 'GET', hash: sha256(bytes), size: bytes.length });
     expect(Buffer.from(await (await fetch(found.url)).arrayBuffer())).toEqual(bytes);
@@ -293,7 +324,10 @@ describe('workspace sync: staged uploads', () => {
     expect((await confirm(key, 'plain.md', bytes)).status).toBe(200);
     expect(await restored(key, 'plain.md')).toBe('# plain\n');
     // declared types stay signed
-    const typed = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'typed.md', operation: 'put', contentType: 'text/markdown' }] } });
+    const typed = await call(api.url, 'POST', '/agent/sync/presign', {
+      key,
+      body: { files: [{ path: 'typed.md', operation: 'put', contentType: 'text/markdown' }] },
+    });
     const t = typed.body.data.urls[0];
     expect((await fetch(t.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: bytes })).status).toBe(403);
     expect((await fetch(t.url, { method: 'PUT', headers: t.headers, body: bytes })).status).toBe(200);
@@ -328,14 +362,19 @@ describe('workspace sync: isolation', () => {
     }
     // A's own view holds nothing of B's
     expect((await manifest(keyA)).files).toEqual({});
-    const presigned = await call(api.url, 'POST', '/agent/sync/presign', { key: keyA, body: { files: [{ path: 'secret.md', operation: 'get' }] } });
+    const presigned = await call(api.url, 'POST', '/agent/sync/presign', {
+      key: keyA,
+      body: { files: [{ path: 'secret.md', operation: 'get' }] },
+    });
     expect(presigned.body.data.urls[0].status).toBe(404);
     expect((await call(api.url, 'DELETE', '/agent/sync/files/secret.md', { key: keyA })).body.data).toEqual({ removed: false });
     // another tenant's key, even naming the agent, sees nothing
     const foreign = await call(api.url, 'GET', '/agent/sync/manifest', { key: stranger, headers: asB });
     expect(foreign.body.data.files).toEqual({});
     // the tenant-wide key names the agent and sees its files; without a name it is told how
-    expect(Object.keys((await call(api.url, 'GET', '/agent/sync/manifest', { key: tenantWide, headers: asB })).body.data.files)).toEqual(['secret.md']);
+    expect(Object.keys((await call(api.url, 'GET', '/agent/sync/manifest', { key: tenantWide, headers: asB })).body.data.files)).toEqual([
+      'secret.md',
+    ]);
     const unnamed = await call(api.url, 'GET', '/agent/sync/manifest', { key: tenantWide });
     expect(unnamed.status).toBe(400);
     expect(unnamed.body.error.message).toMatch(/x-satchel-agent/);
@@ -366,7 +405,12 @@ describe('workspace sync: bad input', () => {
       const good = Buffer.from('fine');
       const res = await call(api.url, 'POST', '/agent/sync/presign', {
         key,
-        body: { files: [{ path: 'ok.txt', operation: 'put', hash: sha256(good), size: good.length }, { path, operation: 'put' }] },
+        body: {
+          files: [
+            { path: 'ok.txt', operation: 'put', hash: sha256(good), size: good.length },
+            { path, operation: 'put' },
+          ],
+        },
       });
       expect(res.status).toBe(200);
       const [ok, bad] = res.body.data.urls;
@@ -380,7 +424,12 @@ describe('workspace sync: bad input', () => {
       expect(single.body.error.message).toMatch(reason);
       const batch = await call(api.url, 'POST', '/agent/sync/confirm', {
         key,
-        body: { files: [{ filePath: path, hash: sha256(''), size: 0 }, { filePath: 'ok.txt', hash: sha256(good), size: good.length }] },
+        body: {
+          files: [
+            { filePath: path, hash: sha256(''), size: 0 },
+            { filePath: 'ok.txt', hash: sha256(good), size: good.length },
+          ],
+        },
       });
       expect(batch.status).toBe(200);
       expect(batch.body.data.results).toEqual([
@@ -438,7 +487,12 @@ describe('workspace sync: bad input', () => {
     }
     const dup = await call(api.url, 'POST', '/agent/sync/confirm', {
       key,
-      body: { files: [{ filePath: 'a', hash: sha256('a'), size: 1 }, { filePath: 'a', hash: sha256('a'), size: 1 }] },
+      body: {
+        files: [
+          { filePath: 'a', hash: sha256('a'), size: 1 },
+          { filePath: 'a', hash: sha256('a'), size: 1 },
+        ],
+      },
     });
     expect(dup.status).toBe(400);
     expect(dup.body.error.message).toMatch(/twice/);
@@ -478,7 +532,9 @@ describe('workspace sync: listing, stats, sessions, delete', () => {
     const rest = (await call(api.url, 'GET', `/agent/sync/manifest?cursor=${page.nextCursor}`, { key })).body.data;
     expect(Object.keys(rest.files)).toEqual(['z.bin']);
     expect(rest.nextCursor).toBeUndefined();
-    const getUrl = (await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'dir/ünï.md', operation: 'get' }] } })).body.data.urls[0].url;
+    const getUrl = (
+      await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'dir/ünï.md', operation: 'get' }] } })
+    ).body.data.urls[0].url;
     const removed = await call(api.url, 'DELETE', `/agent/sync/files/${encodeURIComponent('dir/ünï.md')}`, { key });
     expect(removed.body.data).toEqual({ removed: true });
     expect((await call(api.url, 'DELETE', '/agent/sync/files/dir/ünï.md', { key })).body.data).toEqual({ removed: false });
@@ -516,7 +572,17 @@ describe('workspace sync: listing, stats, sessions, delete', () => {
 });
 
 describe('workspace sync: reconstruct modes', () => {
-  const files = ['MEMORY.md', 'memory/facts.md', 'notes/MEMORY.md', 'notes/topic.memory.md', 'notes/plain.md', 'src/app.ts', 'sessions/old.jsonl', 'sessions/mid.jsonl', 'sessions/new.jsonl'];
+  const files = [
+    'MEMORY.md',
+    'memory/facts.md',
+    'notes/MEMORY.md',
+    'notes/topic.memory.md',
+    'notes/plain.md',
+    'src/app.ts',
+    'sessions/old.jsonl',
+    'sessions/mid.jsonl',
+    'sessions/new.jsonl',
+  ];
   const restored = async (key: string, mode: string) => {
     const res = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode } });
     expect(res.status).toBe(200);
@@ -550,7 +616,9 @@ describe('workspace sync: reconstruct modes', () => {
     for (const p of ['a', 'b', 'c']) await store(key, p, Buffer.from(p));
     const first = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2 } })).body.data;
     expect(first.files.map((f: { path: string }) => f.path)).toEqual(['a', 'b']);
-    const second = (await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2, cursor: first.nextCursor } })).body.data;
+    const second = (
+      await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: { mode: 'full', limit: 2, cursor: first.nextCursor } })
+    ).body.data;
     expect(second.files.map((f: { path: string }) => f.path)).toEqual(['c']);
     expect(second.nextCursor).toBeUndefined();
   });
@@ -568,7 +636,11 @@ describe('workspace sync: multipart', () => {
       body: { files: [{ path, operation: 'multipart', hash: sha256(bytes), size: bytes.length, ...extra }] },
     });
     expect(res.status).toBe(200);
-    return res.body.data.urls[0] as { uploadId: string; partSize: number; parts: { partNumber: number; size: number; url: string; headers: Record<string, string> }[] };
+    return res.body.data.urls[0] as {
+      uploadId: string;
+      partSize: number;
+      parts: { partNumber: number; size: number; url: string; headers: Record<string, string> }[];
+    };
   }
 
   async function sendParts(plan: Awaited<ReturnType<typeof start>>, body = bytes) {
@@ -608,7 +680,9 @@ describe('workspace sync: multipart', () => {
   it('a completed upload stays tagged unconfirmed until its confirm, and expires if never confirmed', async () => {
     const { key, tenant } = await agentKey();
     const tags = async (uploadKey: string) =>
-      (await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.bucketName, Key: uploadKey }))).TagSet?.map((t) => `${t.Key}=${t.Value}`);
+      (await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.bucketName, Key: uploadKey }))).TagSet?.map(
+        (t) => `${t.Key}=${t.Value}`,
+      );
     const uploadOf = async (path: string) => {
       const plan = await start(key, path, { partSize: 5 * mib, partHashes });
       expect((await complete(key, { path, uploadId: plan.uploadId, parts: await sendParts(plan) })).status).toBe(200);
@@ -628,7 +702,10 @@ describe('workspace sync: multipart', () => {
     const restore = await call(api.url, 'POST', '/agent/sync/reconstruct', { key, body: {} });
     expect(sha256(Buffer.from(await (await fetch(restore.body.data.files[0].url)).arrayBuffer()))).toBe(sha256(bytes));
     // confirming the expired upload now finds nothing
-    const late = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { ...confirmation, filePath: 'big/abandoned.bin', uploadId: abandoned } });
+    const late = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { ...confirmation, filePath: 'big/abandoned.bin', uploadId: abandoned },
+    });
     expect(late.status).toBe(409);
   });
 
@@ -656,7 +733,10 @@ describe('workspace sync: multipart', () => {
       expect(plan.parts.map((p) => p.size)).toEqual([5 * mib, 5 * mib, mib + 3]);
       const parts = (await sendParts(plan)).map(({ partNumber, etag }) => ({ partNumber, etag }));
       expect((await complete(key, { path: 'plain.bin', uploadId: plan.uploadId, parts })).status).toBe(200);
-      const confirmed = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: 'plain.bin', hash: sha256(bytes), size: bytes.length, uploadId: plan.uploadId } });
+      const confirmed = await call(api.url, 'POST', '/agent/sync/confirm', {
+        key,
+        body: { filePath: 'plain.bin', hash: sha256(bytes), size: bytes.length, uploadId: plan.uploadId },
+      });
       expect(confirmed.status).toBe(200);
     } finally {
       delete process.env.SATCHEL_SYNC_PART_SIZE_BYTES;

@@ -36,8 +36,7 @@ function names(root: string): string[] {
       if (e.isDirectory()) {
         out.push(`${prefix}${e.name}/`);
         walk(join(dir, e.name), `${prefix}${e.name}/`);
-      }
-      else out.push(prefix + e.name);
+      } else out.push(prefix + e.name);
     }
   };
   walk(root, '');

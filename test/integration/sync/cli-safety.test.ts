@@ -106,7 +106,15 @@ describe('pull trusts nothing the server sends', () => {
         const entry = (path: unknown, body: string, extra: Record<string, unknown> = {}) => {
           const id = String(Object.keys(files).length);
           files[id] = body;
-          return { path, hash: sha256(body), size: Buffer.byteLength(body), modified: new Date().toISOString(), url: `${base}/bytes/${id}`, expiresAt: '', ...extra };
+          return {
+            path,
+            hash: sha256(body),
+            size: Buffer.byteLength(body),
+            modified: new Date().toISOString(),
+            url: `${base}/bytes/${id}`,
+            expiresAt: '',
+            ...extra,
+          };
         };
         const bundle = [
           entry('../escaped.txt', 'outside'),

@@ -103,7 +103,13 @@ describe('satchel sync push / pull', () => {
     const pruned = await push(client, dir, { delete: true });
     expect(pruned.upload).toEqual([]);
     expect(pruned.remove).toEqual(['f7.txt']);
-    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual([...Array(10).keys()].filter((i) => i !== 7).map((i) => `f${i}.txt`).concat('new.txt').sort());
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual(
+      [...Array(10).keys()]
+        .filter((i) => i !== 7)
+        .map((i) => `f${i}.txt`)
+        .concat('new.txt')
+        .sort(),
+    );
   });
 
   it('a push interrupted after its uploads confirms them on the next run instead of uploading again', async () => {
@@ -176,7 +182,7 @@ describe('satchel sync push / pull', () => {
     expect(readFileSync(join(dir, 'keep.md'), 'utf8')).toBe('kept');
   });
 
-  it('bytes sent behind the manifest\'s back (an unconfirmed upload) never reach a restore', async () => {
+  it("bytes sent behind the manifest's back (an unconfirmed upload) never reach a restore", async () => {
     const { client } = await clientFor('tampered');
     const dir = join(work, 'tampered-src');
     write(dir, 'a.txt', 'original');

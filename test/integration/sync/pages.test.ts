@@ -67,7 +67,10 @@ describe('no silent truncation for seed clients', () => {
       expect(first.body.data.nextCursor).toEqual(expect.any(String));
       expect(first.body.data.files.length).toBeGreaterThan(10);
       expect(Buffer.byteLength(JSON.stringify(first.body))).toBeLessThanOrEqual(64 * 1024);
-      const second = await call(api.url, 'POST', '/agent/sync/reconstruct', { key: big.key, body: { mode: 'full', cursor: first.body.data.nextCursor } });
+      const second = await call(api.url, 'POST', '/agent/sync/reconstruct', {
+        key: big.key,
+        body: { mode: 'full', cursor: first.body.data.nextCursor },
+      });
       expect(second.body.data.files[0].path > first.body.data.files.at(-1).path).toBe(true);
     });
 
@@ -88,7 +91,11 @@ describe("seed 003's item list", () => {
     const items = itemsClient(api.url, key);
     const scope = { scope: 'company' };
     for (let i = 0; i < 130; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => items.add({ ...scope, itemPath: `/n/${String(i + j).padStart(3, '0')}.txt`, content: `note ${i + j}` })));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          items.add({ ...scope, itemPath: `/n/${String(i + j).padStart(3, '0')}.txt`, content: `note ${i + j}` }),
+        ),
+      );
     }
     const all = await items.list(scope);
     expect(all.status).toBe(200);

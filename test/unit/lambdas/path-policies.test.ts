@@ -21,13 +21,16 @@ const refused = (fn: () => unknown): string => {
 };
 
 describe('path policies of the surfaces', () => {
-  it.each([0x00, 0x1f, 0x7f, 0x80, 0x85, 0x9f].map((code) => [code.toString(16).padStart(4, '0'), String.fromCharCode(code)]))('refuse control character U+%s everywhere', (_code, c) => {
-    expect(pathProblem(`notes/a${c}b.md`)).toBe('contains a control character');
-    expect(fileNameProblem(`report${c}.txt`)).toBe('must not contain control characters');
-    expect(refused(() => itemPath(`/docs/a${c}b.md`))).toBe('itemPath must not contain control characters');
-    expect(refused(() => pathPrefix(`/docs/${c}`))).toBe('prefix must not contain control characters');
-    expect(refused(() => normalisePath(`/home/me/a${c}b`, 'root'))).toBe('root must not contain control characters');
-  });
+  it.each([0x00, 0x1f, 0x7f, 0x80, 0x85, 0x9f].map((code) => [code.toString(16).padStart(4, '0'), String.fromCharCode(code)]))(
+    'refuse control character U+%s everywhere',
+    (_code, c) => {
+      expect(pathProblem(`notes/a${c}b.md`)).toBe('contains a control character');
+      expect(fileNameProblem(`report${c}.txt`)).toBe('must not contain control characters');
+      expect(refused(() => itemPath(`/docs/a${c}b.md`))).toBe('itemPath must not contain control characters');
+      expect(refused(() => pathPrefix(`/docs/${c}`))).toBe('prefix must not contain control characters');
+      expect(refused(() => normalisePath(`/home/me/a${c}b`, 'root'))).toBe('root must not contain control characters');
+    },
+  );
 
   it('accept the printable characters next to the control ranges', () => {
     for (const c of ['\u00a0', '\u00a1', '\u00e9', '~']) {

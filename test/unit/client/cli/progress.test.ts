@@ -1,15 +1,28 @@
 import { createProgress, formatBytes, formatDuration, plural, renderLine, RateMeter, type Snapshot } from '../../../../client/cli/progress';
 
 const MiB = 1024 * 1024;
-const midway: Snapshot = { verb: 'upload', files: 243, totalFiles: 300, bytes: 29.4 * MiB, totalBytes: 70 * MiB, scanning: false, rate: 12.3 * MiB };
+const midway: Snapshot = {
+  verb: 'upload',
+  files: 243,
+  totalFiles: 300,
+  bytes: 29.4 * MiB,
+  totalBytes: 70 * MiB,
+  scanning: false,
+  rate: 12.3 * MiB,
+};
 
 /** A terminal (or a pipe) that keeps what was written. */
 function terminal(columns: number, isTTY = true) {
   const written: string[] = [];
   const stream = { isTTY, columns, write: (s: string) => written.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  const ERASE_LINE = '\x1b[K';
   /** What the screen shows now: the last line after the last carriage return, escape codes dropped. */
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's erase-line escape is what is asserted
-  const screen = () => written.join('').split(/\r|\n/).map((l) => l.replace(/\x1b\[K/g, '')).filter(Boolean);
+  const screen = () =>
+    written
+      .join('')
+      .split(/\r|\n/)
+      .map((l) => l.replaceAll(ERASE_LINE, ''))
+      .filter(Boolean);
   return { stream, written, screen };
 }
 

@@ -20,7 +20,10 @@ beforeAll(async () => {
     req.resume();
     const answer = script.shift() ?? { status: 200, body: { workspaces: [] } };
     if (answer === 'hang up') return void req.socket.destroy();
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}) });
+    res.writeHead(answer.status, {
+      'content-type': 'application/json',
+      ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}),
+    });
     res.end(JSON.stringify(answer.body ?? { error: `status ${answer.status}` }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,7 +85,9 @@ it('gives up after `retries` retries with the last answer as a SatchelError', as
 });
 
 it('does not sleep through a Retry-After longer than 30 s: the 429 comes back at once, with its hint', async () => {
-  script = [{ status: 429, retryAfter: '1801', body: { success: false, error: { code: 'QUOTA_EXCEEDED', message: 'too many sandboxes' } } }];
+  script = [
+    { status: 429, retryAfter: '1801', body: { success: false, error: { code: 'QUOTA_EXCEEDED', message: 'too many sandboxes' } } },
+  ];
   const { satchel, delays } = client();
   const error = await satchel.listWorkspaces().catch((e: unknown) => e);
   expect(error).toMatchObject({ status: 429, code: 'QUOTA_EXCEEDED', retryAfter: 1801 });
@@ -106,7 +111,10 @@ it('resends a POST that is not safe to repeat only after a 429 (the server did n
   expect(delays).toEqual([]);
 
   seen = [];
-  script = [{ status: 429, retryAfter: '3' }, { status: 201, body: { workspace: { id: 'w2' } } }];
+  script = [
+    { status: 429, retryAfter: '3' },
+    { status: 201, body: { workspace: { id: 'w2' } } },
+  ];
   await expect(satchel.createWorkspace({ root_dir: '/w' })).resolves.toMatchObject({ id: 'w2' });
   expect(seen).toHaveLength(2);
   expect(delays).toEqual([3000]);
@@ -121,5 +129,8 @@ it('retries a dropped connection with backoff when the request is safe to repeat
 
   script = Array(3).fill('hang up');
   const few = client({ retries: 2 });
-  await expect(few.satchel.listWorkspaces()).rejects.toMatchObject({ status: 0, message: expect.stringMatching(/^Cannot reach http:\/\/127\.0\.0\.1:\d+: .*Is Satchel running/) });
+  await expect(few.satchel.listWorkspaces()).rejects.toMatchObject({
+    status: 0,
+    message: expect.stringMatching(/^Cannot reach http:\/\/127\.0\.0\.1:\d+: .*Is Satchel running/),
+  });
 });

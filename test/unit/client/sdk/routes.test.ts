@@ -45,7 +45,9 @@ async function requestsOf(name: string): Promise<Sent[]> {
   return [];
 }
 
-const methods = Object.keys(recordingClient().client).filter((k) => k !== 'http').sort();
+const methods = Object.keys(recordingClient().client)
+  .filter((k) => k !== 'http')
+  .sort();
 
 describe('SDK methods against the route table', () => {
   it.each(methods)('%s sends only requests a route row serves', async (name) => {

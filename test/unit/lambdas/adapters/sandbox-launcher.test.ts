@@ -25,7 +25,12 @@ describe('ECS sandbox launcher', () => {
     cpu: '512',
     memory: '1024',
     containerDefinitions: [{ name: 'sandbox', image: 'img' }],
-    volumes: [{ name: 'desktop', efsVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: '/sandboxes/.unassigned', transitEncryption: 'ENABLED' as const } }],
+    volumes: [
+      {
+        name: 'desktop',
+        efsVolumeConfiguration: { fileSystemId: 'fs-1', rootDirectory: '/sandboxes/.unassigned', transitEncryption: 'ENABLED' as const },
+      },
+    ],
   };
   const ownArn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/satchel-sandbox:4';
 
@@ -34,7 +39,10 @@ describe('ECS sandbox launcher', () => {
   const taskArnOf = 'arn:aws:ecs:eu-west-1:123456789012:task/satchel-sandboxes/abc';
 
   /** A scripted EFS + ECS: answers in call order, `fail` names the command that throws. */
-  function scripted(fail?: { command: abstract new (...args: never[]) => unknown; error: Error }, runTask: object = { tasks: [{ taskArn: taskArnOf }] }) {
+  function scripted(
+    fail?: { command: abstract new (...args: never[]) => unknown; error: Error },
+    runTask: object = { tasks: [{ taskArn: taskArnOf }] },
+  ) {
     const sent: { constructor: abstract new (...args: never[]) => unknown; input: any }[] = [];
     const launcher = ecsLauncher(async (command) => {
       sent.push(command as never);
@@ -51,7 +59,12 @@ describe('ECS sandbox launcher', () => {
   it('creates the sandbox’s own access point, then runs it in its own revision that mounts only through that access point', async () => {
     const { launcher, sent, names } = scripted();
     expect(await launcher.start(sandbox)).toEqual({ taskArn: taskArnOf, accessPointId });
-    expect(names()).toEqual(['DescribeTaskDefinitionCommand', 'CreateAccessPointCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand']);
+    expect(names()).toEqual([
+      'DescribeTaskDefinitionCommand',
+      'CreateAccessPointCommand',
+      'RegisterTaskDefinitionCommand',
+      'RunTaskCommand',
+    ]);
     expect(sent[0].input).toEqual({ taskDefinition: env.SANDBOX_TASK_DEFINITION_ARN });
     expect(sent[1].input).toEqual({
       ClientToken: 'dep_aaaaaaaaaaaaaaaaaaaa',
@@ -68,7 +81,14 @@ describe('ECS sandbox launcher', () => {
     expect(registered.containerDefinitions).toEqual(base.containerDefinitions);
     // no root directory of its own: the access point's root (the Desktop) is all the task sees
     expect(registered.volumes).toEqual([
-      { name: 'desktop', efsVolumeConfiguration: { fileSystemId: 'fs-1', transitEncryption: 'ENABLED', authorizationConfig: { accessPointId, iam: 'ENABLED' } } },
+      {
+        name: 'desktop',
+        efsVolumeConfiguration: {
+          fileSystemId: 'fs-1',
+          transitEncryption: 'ENABLED',
+          authorizationConfig: { accessPointId, iam: 'ENABLED' },
+        },
+      },
     ]);
     expect(sent[3].input).toEqual({
       cluster: env.SANDBOX_CLUSTER_ARN,
@@ -76,7 +96,9 @@ describe('ECS sandbox launcher', () => {
       launchType: 'FARGATE',
       count: 1,
       startedBy: 'dep_aaaaaaaaaaaaaaaaaaaa',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa', 'subnet-bbb'], securityGroups: ['sg-123'], assignPublicIp: 'DISABLED' } },
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ['subnet-aaa', 'subnet-bbb'], securityGroups: ['sg-123'], assignPublicIp: 'DISABLED' },
+      },
       overrides: {
         containerOverrides: [
           {
@@ -109,7 +131,13 @@ describe('ECS sandbox launcher', () => {
   it('deletes the access point when ECS starts no task', async () => {
     const { launcher, names } = scripted(undefined, { tasks: [], failures: [{ reason: 'RESOURCE:ENI' }] });
     await expect(launcher.start(sandbox)).rejects.toThrow(/RESOURCE:ENI/);
-    expect(names()).toEqual(['DescribeTaskDefinitionCommand', 'CreateAccessPointCommand', 'RegisterTaskDefinitionCommand', 'RunTaskCommand', 'DeleteAccessPointCommand']);
+    expect(names()).toEqual([
+      'DescribeTaskDefinitionCommand',
+      'CreateAccessPointCommand',
+      'RegisterTaskDefinitionCommand',
+      'RunTaskCommand',
+      'DeleteAccessPointCommand',
+    ]);
   });
 
   it('creates nothing when the base task definition cannot be read, and nothing is left when the access point cannot be made', async () => {
@@ -125,7 +153,11 @@ describe('ECS sandbox launcher', () => {
     const { launcher, sent, names } = scripted();
     await launcher.stop({ taskArn: 'arn:task', accessPointId }, 'sandbox expired');
     expect(names().sort()).toEqual(['DeleteAccessPointCommand', 'StopTaskCommand']);
-    expect(sent.find((c) => c instanceof StopTaskCommand)!.input).toEqual({ cluster: env.SANDBOX_CLUSTER_ARN, task: 'arn:task', reason: 'sandbox expired' });
+    expect(sent.find((c) => c instanceof StopTaskCommand)!.input).toEqual({
+      cluster: env.SANDBOX_CLUSTER_ARN,
+      task: 'arn:task',
+      reason: 'sandbox expired',
+    });
     expect(sent.find((c) => c instanceof DeleteAccessPointCommand)!.input).toEqual({ AccessPointId: accessPointId });
 
     const stopFails = scripted({ command: StopTaskCommand, error: new Error('ServerException') });
@@ -134,7 +166,10 @@ describe('ECS sandbox launcher', () => {
   });
 
   it('an access point already gone counts as deleted; other delete failures are reported', async () => {
-    const gone = scripted({ command: DeleteAccessPointCommand, error: new AccessPointNotFound({ message: 'gone', ErrorCode: 'AccessPointNotFound', $metadata: {} }) });
+    const gone = scripted({
+      command: DeleteAccessPointCommand,
+      error: new AccessPointNotFound({ message: 'gone', ErrorCode: 'AccessPointNotFound', $metadata: {} }),
+    });
     await expect(gone.launcher.stop({ accessPointId }, 'sandbox terminated')).resolves.toBeUndefined();
     expect(gone.names()).toEqual(['DeleteAccessPointCommand']);
     const throttled = scripted({ command: DeleteAccessPointCommand, error: new Error('ThrottlingException') });
@@ -143,7 +178,9 @@ describe('ECS sandbox launcher', () => {
 
   it('names the missing setting when the launcher is not configured', async () => {
     delete process.env.SANDBOX_TASK_DEFINITION_ARN;
-    await expect(ecsLauncher(async () => ({})).start({ tenant: 'a', deploymentId: 'dep_aaaaaaaaaaaaaaaaaaaa', desktopSubpath: 'x' })).rejects.toThrow(/SANDBOX_TASK_DEFINITION_ARN/);
+    await expect(
+      ecsLauncher(async () => ({})).start({ tenant: 'a', deploymentId: 'dep_aaaaaaaaaaaaaaaaaaaa', desktopSubpath: 'x' }),
+    ).rejects.toThrow(/SANDBOX_TASK_DEFINITION_ARN/);
     delete process.env.SANDBOX_FILE_SYSTEM_ID;
     process.env.SANDBOX_TASK_DEFINITION_ARN = env.SANDBOX_TASK_DEFINITION_ARN;
     const { launcher, names } = scripted();

@@ -5,7 +5,12 @@ import { vectorIndexDefinition } from '../../../../lambdas/adapters/vector-index
 import { onEvent, type CreateIndexDeps } from '../../../../lambdas/custom-resources/create-vector-index';
 
 const event = (RequestType: 'Create' | 'Update' | 'Delete') =>
-  ({ RequestType, PhysicalResourceId: 'vector-index:satchel-items', ResourceProperties: {}, ServiceToken: 'x' }) as unknown as CloudFormationCustomResourceEvent;
+  ({
+    RequestType,
+    PhysicalResourceId: 'vector-index:satchel-items',
+    ResourceProperties: {},
+    ServiceToken: 'x',
+  }) as unknown as CloudFormationCustomResourceEvent;
 
 function deps(statuses: { Processing: boolean; Endpoint?: string }[], answers: { statusCode: number; body?: unknown }[]) {
   const described: string[] = [];
@@ -44,7 +49,11 @@ describe('create-vector-index custom resource', () => {
 
   it('waits until the domain is ready, then creates the index with the k-NN mapping', async () => {
     const t = deps(
-      [{ Processing: true }, { Processing: true, Endpoint: 'search-x.eu-west-1.es.amazonaws.com' }, { Processing: false, Endpoint: 'search-x.eu-west-1.es.amazonaws.com' }],
+      [
+        { Processing: true },
+        { Processing: true, Endpoint: 'search-x.eu-west-1.es.amazonaws.com' },
+        { Processing: false, Endpoint: 'search-x.eu-west-1.es.amazonaws.com' },
+      ],
       [{ statusCode: 404 }, { statusCode: 200 }],
     );
     const result = await onEvent(event('Create'), t.d);
@@ -55,18 +64,31 @@ describe('create-vector-index custom resource', () => {
       { method: 'HEAD', path: '/satchel-items-v2-d512', options: { ignore: [404] } },
       { method: 'PUT', path: '/satchel-items-v2-d512', body: vectorIndexDefinition(512), options: { ignore: [400] } },
     ]);
-    expect(vectorIndexDefinition(512).mappings.properties.embedding).toMatchObject({ type: 'knn_vector', dimension: 512, method: { engine: 'lucene', space_type: 'cosinesimil' } });
+    expect(vectorIndexDefinition(512).mappings.properties.embedding).toMatchObject({
+      type: 'knn_vector',
+      dimension: 512,
+      method: { engine: 'lucene', space_type: 'cosinesimil' },
+    });
     expect(vectorIndexDefinition(512).mappings.properties.content).toEqual({ type: 'text', analyzer: 'english' });
-    expect(result).toEqual({ PhysicalResourceId: 'vector-index:satchel-items-v2-d512', Data: { IndexName: 'satchel-items-v2-d512', Endpoint: 'search-x.eu-west-1.es.amazonaws.com' } });
+    expect(result).toEqual({
+      PhysicalResourceId: 'vector-index:satchel-items-v2-d512',
+      Data: { IndexName: 'satchel-items-v2-d512', Endpoint: 'search-x.eu-west-1.es.amazonaws.com' },
+    });
   });
 
   it('leaves an existing index alone (update) and accepts losing a creation race', async () => {
     const existing = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 200 }]);
     await onEvent(event('Update'), existing.d);
     expect(existing.requests).toEqual([{ method: 'HEAD', path: '/satchel-items-v2-d512', options: { ignore: [404] } }]);
-    const race = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 404 }, { statusCode: 400, body: { error: { type: 'resource_already_exists_exception' } } }]);
+    const race = deps(
+      [{ Processing: false, Endpoint: 'e' }],
+      [{ statusCode: 404 }, { statusCode: 400, body: { error: { type: 'resource_already_exists_exception' } } }],
+    );
     await expect(onEvent(event('Create'), race.d)).resolves.toMatchObject({ PhysicalResourceId: 'vector-index:satchel-items-v2-d512' });
-    const bad = deps([{ Processing: false, Endpoint: 'e' }], [{ statusCode: 404 }, { statusCode: 400, body: { error: { type: 'illegal_argument_exception' } } }]);
+    const bad = deps(
+      [{ Processing: false, Endpoint: 'e' }],
+      [{ statusCode: 404 }, { statusCode: 400, body: { error: { type: 'illegal_argument_exception' } } }],
+    );
     await expect(onEvent(event('Create'), bad.d)).rejects.toThrow(/illegal_argument_exception/);
   });
 
@@ -97,10 +119,12 @@ describe('create-vector-index custom resource', () => {
   });
 
   /** What the transport throws while a fresh access policy does not apply yet. */
-  const forbidden = () => new SearchResponseError({
-    statusCode: 403, headers: {},
-    body: { error: { type: 'security_exception', reason: 'no permissions for [indices:admin/get]' }, status: 403 },
-  });
+  const forbidden = () =>
+    new SearchResponseError({
+      statusCode: 403,
+      headers: {},
+      body: { error: { type: 'security_exception', reason: 'no permissions for [indices:admin/get]' }, status: 403 },
+    });
 
   it('retries while a fresh access policy still answers 403, then creates the index', async () => {
     process.env.OPENSEARCH_SERVERLESS = 'true';
@@ -116,10 +140,7 @@ describe('create-vector-index custom resource', () => {
     });
     await expect(onEvent(event('Create'), t.d)).resolves.toMatchObject({ PhysicalResourceId: 'vector-index:satchel-items-v2-d512' });
     expect(t.sleeps()).toBe(3);
-    expect(t.requests).toEqual([
-      expect.objectContaining({ method: 'HEAD' }),
-      expect.objectContaining({ method: 'PUT' }),
-    ]);
+    expect(t.requests).toEqual([expect.objectContaining({ method: 'HEAD' }), expect.objectContaining({ method: 'PUT' })]);
   });
 
   it('gives the 403 up before the Lambda time limit; other errors are not retried', async () => {
@@ -131,13 +152,22 @@ describe('create-vector-index custom resource', () => {
     t.d.sleep = async (ms) => {
       left -= ms;
     };
-    t.d.transport = () => ({ request: async () => { throw forbidden(); } });
+    t.d.transport = () => ({
+      request: async () => {
+        throw forbidden();
+      },
+    });
     await expect(onEvent(event('Create'), t.d)).rejects.toThrow(/security_exception/);
     expect(left).toBeLessThan(60_000);
     expect(left).toBeGreaterThan(0);
     const other = deps([], []);
     let calls = 0;
-    other.d.transport = () => ({ request: async () => { calls++; throw new Error('getaddrinfo ENOTFOUND'); } });
+    other.d.transport = () => ({
+      request: async () => {
+        calls++;
+        throw new Error('getaddrinfo ENOTFOUND');
+      },
+    });
     await expect(onEvent(event('Create'), other.d)).rejects.toThrow(/ENOTFOUND/);
     expect(calls).toBe(1);
     expect(other.sleeps()).toBe(0);

@@ -33,11 +33,20 @@ describe('cursor codec', () => {
     const cursor = encodeCursor('/other/prefix');
     expect(refusal(() => decodeCursor(cursor, (sk) => sk.startsWith('/docs/'))).status).toBe(400);
     const mine = new AppError(400, 'INVALID_CURSOR', 'mine');
-    expect(refusal(() => decodeCursor('*', () => true, () => mine))).toBe(mine);
+    expect(
+      refusal(() =>
+        decodeCursor(
+          '*',
+          () => true,
+          () => mine,
+        ),
+      ),
+    ).toBe(mine);
   });
 
   it('JSON cursors: the parser decides what is one of ours', () => {
-    const parse = (v: unknown) => (typeof v === 'object' && v !== null && typeof (v as { s?: unknown }).s === 'number' ? (v as { s: number }) : undefined);
+    const parse = (v: unknown) =>
+      typeof v === 'object' && v !== null && typeof (v as { s?: unknown }).s === 'number' ? (v as { s: number }) : undefined;
     expect(decodeJsonCursor(encodeJsonCursor({ s: 42 }), parse)).toEqual({ s: 42 });
     expect(refusal(() => decodeJsonCursor(encodeJsonCursor({ s: '42' }), parse)).status).toBe(400);
     expect(refusal(() => decodeJsonCursor(encodeCursor('{not json'), parse)).status).toBe(400);

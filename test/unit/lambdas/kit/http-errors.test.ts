@@ -62,7 +62,14 @@ const ENVELOPES: [EnvelopeKind, (requestId: string) => unknown][] = [
   ['items', (id) => ({ success: false, error: { code: 'INTERNAL_ERROR', message: `Internal error (request id ${id})`, requestId: id } })],
   ['files', (id) => ({ success: false, error: { code: 'INTERNAL_ERROR', message: `Internal error (request id ${id})`, requestId: id } })],
   ['system', (id) => ({ error: `Internal error (request id ${id})`, requestId: id })],
-  ['mcp', (id) => ({ jsonrpc: '2.0', id: null, error: { code: -32603, message: `Internal error (request id ${id})`, data: { code: 'INTERNAL_ERROR', requestId: id } } })],
+  [
+    'mcp',
+    (id) => ({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32603, message: `Internal error (request id ${id})`, data: { code: 'INTERNAL_ERROR', requestId: id } },
+    }),
+  ],
 ];
 
 describe('an unexpected failure is a 500 in the surface envelope, with the request id and nothing internal', () => {
@@ -77,37 +84,65 @@ describe('an unexpected failure is a 500 in the surface envelope, with the reque
     // the same id is in the function's log, next to what really happened
     const line = logged.split('\n').find((l) => l.includes('request failed'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line as string)).toMatchObject({ level: 'ERROR', requestId: 'req-500-abc', error: expect.objectContaining({ message: SECRET }) });
+    expect(JSON.parse(line as string)).toMatchObject({
+      level: 'ERROR',
+      requestId: 'req-500-abc',
+      error: expect.objectContaining({ message: SECRET }),
+    });
   });
 });
 
 it('takes the Lambda request id when the event carries none', async () => {
   const bare = event('unused');
   delete (bare.requestContext as { requestId?: string }).requestId;
-  const { result, body, raw } = await invoke('memory', async () => {
-    throw new TypeError("Cannot read properties of undefined (reading 'items')");
-  }, 'req-9', bare);
+  const { result, body, raw } = await invoke(
+    'memory',
+    async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'items')");
+    },
+    'req-9',
+    bare,
+  );
   expect(result.statusCode).toBe(500);
-  expect(body).toEqual({ success: false, error: { code: 'INTERNAL_ERROR', message: 'Internal error (request id lambda-req-9)', requestId: 'lambda-req-9' } });
+  expect(body).toEqual({
+    success: false,
+    error: { code: 'INTERNAL_ERROR', message: 'Internal error (request id lambda-req-9)', requestId: 'lambda-req-9' },
+  });
   expect(raw).not.toMatch(/TypeError|reading 'items'/);
 });
 
 it('answers what is thrown that is not an Error (a string, undefined) the same way', async () => {
   for (const thrown of ['disk full at /home/satchel', undefined]) {
-    const { result, body, raw } = await invoke('files', async () => {
-      throw thrown;
-    }, 'req-odd');
+    const { result, body, raw } = await invoke(
+      'files',
+      async () => {
+        throw thrown;
+      },
+      'req-odd',
+    );
     expect(result.statusCode).toBe(500);
-    expect(body).toEqual({ success: false, error: { code: 'INTERNAL_ERROR', message: 'Internal error (request id req-odd)', requestId: 'req-odd' } });
+    expect(body).toEqual({
+      success: false,
+      error: { code: 'INTERNAL_ERROR', message: 'Internal error (request id req-odd)', requestId: 'req-odd' },
+    });
     expect(raw).not.toContain('/home/satchel');
   }
 });
 
 it("a dependency's 5xx AppError keeps its status and message and gains the request id", async () => {
-  const { result, body } = await invoke('items', async () => {
-    throw new AppError(503, 'SERVICE_UNAVAILABLE', 'The search index is unavailable; try again shortly', undefined, { 'retry-after': '5' });
-  }, 'req-503');
+  const { result, body } = await invoke(
+    'items',
+    async () => {
+      throw new AppError(503, 'SERVICE_UNAVAILABLE', 'The search index is unavailable; try again shortly', undefined, {
+        'retry-after': '5',
+      });
+    },
+    'req-503',
+  );
   expect(result.statusCode).toBe(503);
   expect(result.headers).toMatchObject({ 'retry-after': '5' });
-  expect(body).toEqual({ success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'The search index is unavailable; try again shortly', requestId: 'req-503' } });
+  expect(body).toEqual({
+    success: false,
+    error: { code: 'SERVICE_UNAVAILABLE', message: 'The search index is unavailable; try again shortly', requestId: 'req-503' },
+  });
 });

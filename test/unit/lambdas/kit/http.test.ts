@@ -12,18 +12,34 @@ const { logger } = require('../../../../lambdas/kit/observability') as typeof im
 const context = { functionName: 'Fn', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const event = (routeKey: string, tenant?: string): HttpEvent =>
   ({
-    version: '2.0', routeKey, rawPath: '/x', headers: {}, isBase64Encoded: false,
-    requestContext: { requestId: 'req-1', routeKey, authorizer: { lambda: tenant ? { tenant, keyId: 'k1', surfaces: 'memory', agent: '' } : {} } },
+    version: '2.0',
+    routeKey,
+    rawPath: '/x',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'req-1',
+      routeKey,
+      authorizer: { lambda: tenant ? { tenant, keyId: 'k1', surfaces: 'memory', agent: '' } : {} },
+    },
   }) as unknown as HttpEvent;
 
 /** Runs `fn`, returning what it wrote to stdout and stderr as parsed JSON lines. */
 async function captured<T>(fn: () => Promise<T>): Promise<{ result: T; lines: Record<string, unknown>[] }> {
   const written: string[] = [];
   const spies = [process.stdout, process.stderr].map((s) =>
-    jest.spyOn(s, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never));
+    jest.spyOn(s, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never),
+  );
   try {
     const result = await fn();
-    return { result, lines: written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
+    return {
+      result,
+      lines: written
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }

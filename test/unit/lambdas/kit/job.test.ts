@@ -5,13 +5,23 @@ Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DI
 const { jobHandler, withTenant } = require('../../../../lambdas/kit/job') as typeof import('../../../../lambdas/kit/job');
 const { currentLogContext } = require('../../../../lambdas/kit/log-context') as typeof import('../../../../lambdas/kit/log-context');
 
-const context = { functionName: 'ItemsSweepExpiredItems', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:1:function:x', memoryLimitInMB: '128', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: 'ItemsSweepExpiredItems',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:1:function:x',
+  memoryLimitInMB: '128',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 
 /** What the job wrote to stdout: log lines and the metrics flush (EMF), parsed. */
 async function run<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: Record<string, unknown>[] }> {
   const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
-  const errors = jest.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
+  const write = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
+  const errors = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
   const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => void written.push(`${String(line)}\n`));
   try {
     return { result: await fn(), lines: parse(written) };
@@ -23,9 +33,18 @@ async function run<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unkno
     log.mockRestore();
   }
 }
-const parse = (written: string[]) => written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const parse = (written: string[]) =>
+  written
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const metricNames = (lines: Record<string, unknown>[]) =>
-  lines.flatMap((l) => ((l._aws as { CloudWatchMetrics?: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics ?? []).flatMap((m) => m.Metrics.map((x) => x.Name)));
+  lines.flatMap((l) =>
+    ((l._aws as { CloudWatchMetrics?: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics ?? []).flatMap((m) =>
+      m.Metrics.map((x) => x.Name),
+    ),
+  );
 
 describe('jobHandler', () => {
   it('runs the work inside the job’s log context and flushes a success metric', async () => {
@@ -54,7 +73,11 @@ describe('jobHandler', () => {
     expect(error).toBe(boom);
     const failure = lines.find((l) => l.message === 'job failed');
     expect(failure).toMatchObject({
-      level: 'ERROR', function_name: 'ItemsSweepExpiredItems', function_request_id: 'req-1', route: 'job files/expire-sandboxes', tenant: '-',
+      level: 'ERROR',
+      function_name: 'ItemsSweepExpiredItems',
+      function_request_id: 'req-1',
+      route: 'job files/expire-sandboxes',
+      tenant: '-',
     });
     expect(metricNames(lines)).toEqual(['JobFailed']);
   });

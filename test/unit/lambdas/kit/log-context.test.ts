@@ -7,13 +7,19 @@ const { Logger } = require('@aws-lambda-powertools/logger') as typeof import('@a
 /** Log lines the logger writes while `fn` runs, parsed. */
 async function linesOf(fn: (logger: InstanceType<typeof Logger>) => Promise<void>): Promise<Record<string, unknown>[]> {
   const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
+  const write = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation(((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as never);
   try {
     await fn(new Logger({ serviceName: 'test', logLevel: 'INFO', logFormatter: new ContextLogFormatter() }));
   } finally {
     write.mockRestore();
   }
-  return written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return written
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -38,14 +44,15 @@ describe('log context', () => {
 
   it('requests served at once keep their own tenant (one shared logger, interleaved awaits)', async () => {
     const lines = await linesOf(async (logger) => {
-      const serve = (tenant: string, route: string) => withLogContext({ route }, async () => {
-        await tick();
-        setLogTenant(tenant);
-        for (let i = 0; i < 3; i++) {
-          logger.info(`${tenant} ${i}`);
+      const serve = (tenant: string, route: string) =>
+        withLogContext({ route }, async () => {
           await tick();
-        }
-      });
+          setLogTenant(tenant);
+          for (let i = 0; i < 3; i++) {
+            logger.info(`${tenant} ${i}`);
+            await tick();
+          }
+        });
       await Promise.all([serve('alpha', 'POST /sync/push'), serve('beta', 'GET /sync/status'), serve('gamma', 'POST /sync/pull')]);
     });
     expect(lines).toHaveLength(9);
@@ -53,6 +60,8 @@ describe('log context', () => {
     // interleaved, or this test would prove nothing
     expect(messages.slice(0, 3).map((m) => m.split(' ')[0])).toEqual(['alpha', 'beta', 'gamma']);
     for (const line of lines) expect(line.tenant).toBe((line.message as string).split(' ')[0]);
-    expect(new Set(lines.map((l) => `${l.tenant} ${l.route}`))).toEqual(new Set(['alpha POST /sync/push', 'beta GET /sync/status', 'gamma POST /sync/pull']));
+    expect(new Set(lines.map((l) => `${l.tenant} ${l.route}`))).toEqual(
+      new Set(['alpha POST /sync/push', 'beta GET /sync/status', 'gamma POST /sync/pull']),
+    );
   });
 });

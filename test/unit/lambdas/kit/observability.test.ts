@@ -10,7 +10,9 @@ function xrayLoadedWith(env: Record<string, string>): { loaded: boolean; tracing
     const loaded = Object.keys(require.cache).some((file) => file.includes('aws-xray-sdk-core'));
     process.stdout.write(JSON.stringify({ loaded, tracing }));`;
   const { POWERTOOLS_TRACE_ENABLED: _inherited, ...base } = process.env;
-  const out = execFileSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { env: { ...base, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } });
+  const out = execFileSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], {
+    env: { ...base, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  });
   return JSON.parse(out.toString()) as { loaded: boolean; tracing: boolean };
 }
 

@@ -39,10 +39,16 @@ describe('paging', () => {
     const answers: RawPage[] = [{ Items: [], LastEvaluatedKey: { sk: 'b' } }, { Items: [{ sk: 'c' }] }];
     const asked: (Key | undefined)[] = [];
     const rows = [];
-    for await (const row of itemsOf(pages(async (k) => {
-      asked.push(k);
-      return answers.shift() as RawPage;
-    }, { sk: 'a' }))) rows.push(row);
+    for await (const row of itemsOf(
+      pages(
+        async (k) => {
+          asked.push(k);
+          return answers.shift() as RawPage;
+        },
+        { sk: 'a' },
+      ),
+    ))
+      rows.push(row);
     expect(rows).toEqual([{ sk: 'c' }]);
     expect(asked).toEqual([{ sk: 'a' }, { sk: 'b' }]);
   });
@@ -63,8 +69,13 @@ describe('paging', () => {
         if (limit <= 0) break;
       }
       expect(rows.map((r) => r.sk)).toEqual(['k000', 'k001', 'k002', 'k003']);
-      expect(sent.map((i) => [i.Limit, (i.ExclusiveStartKey as Key | undefined)?.sk])).toEqual([[4, undefined], [2, 'k001']]);
-      expect((await queryAll({ TableName: 't', KeyConditionExpression: 'pk = :pk' })).map((r) => r.sk)).toEqual(table.rows.map((r) => r.sk));
+      expect(sent.map((i) => [i.Limit, (i.ExclusiveStartKey as Key | undefined)?.sk])).toEqual([
+        [4, undefined],
+        [2, 'k001'],
+      ]);
+      expect((await queryAll({ TableName: 't', KeyConditionExpression: 'pk = :pk' })).map((r) => r.sk)).toEqual(
+        table.rows.map((r) => r.sk),
+      );
     } finally {
       send.mockRestore();
     }

@@ -1,5 +1,12 @@
 import {
-  dotSegment, hasControlCharacter, hasEmptyInnerSegment, hasLoneSurrogate, isNfc, longestSegmentBytes, normaliseAbsolute, utf8Bytes,
+  dotSegment,
+  hasControlCharacter,
+  hasEmptyInnerSegment,
+  hasLoneSurrogate,
+  isNfc,
+  longestSegmentBytes,
+  normaliseAbsolute,
+  utf8Bytes,
 } from '../../../../lambdas/shared/path-rules';
 
 describe('path rules', () => {

@@ -8,9 +8,12 @@ import { MAX_PARTS, partSizeFor } from '../../../../lambdas/shared/sync-limits';
 import { partSizes } from '../../../../lambdas/sync/service/objects';
 
 describe('workspace paths', () => {
-  it.each(['a', 'notes/todo.md', 'dir/ünï cødé 🚀.md', '.hidden/.env', 'a..b/c...', 'x'.repeat(1022), 'é'.repeat(511)])('accepts %s', (p) => {
-    expect(pathProblem(p)).toBeUndefined();
-  });
+  it.each(['a', 'notes/todo.md', 'dir/ünï cødé 🚀.md', '.hidden/.env', 'a..b/c...', 'x'.repeat(1022), 'é'.repeat(511)])(
+    'accepts %s',
+    (p) => {
+      expect(pathProblem(p)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['', /empty/],
@@ -62,7 +65,13 @@ describe('globs, sessions and object keys', () => {
     const hash = 'a'.repeat(64);
     const long = 'é'.repeat(511);
     for (const path of ['notes/a.md', long]) {
-      for (const key of [blobKey(agent, path, hash), stagingKey(agent, path), stagingKey(agent, path, hash), locationKey(agent, path, newCopyLocation()), multipartKey(agent, path, newNonce())]) {
+      for (const key of [
+        blobKey(agent, path, hash),
+        stagingKey(agent, path),
+        stagingKey(agent, path, hash),
+        locationKey(agent, path, newCopyLocation()),
+        multipartKey(agent, path, newNonce()),
+      ]) {
         expect(Buffer.byteLength(key)).toBeLessThan(300);
       }
     }
@@ -71,7 +80,9 @@ describe('globs, sessions and object keys', () => {
     expect(stagingKey(agent, 'notes/a.md', hash)).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}\.a{64}$/);
     const copy = newCopyLocation();
     expect(copy).not.toBe(newCopyLocation());
-    expect(entryKey(agent, { path: 'notes/a.md', hash, size: 1, modified: '', location: copy })).toMatch(new RegExp(`^sync/t1/agt_a/o/[0-9a-f]{64}/${copy}$`));
+    expect(entryKey(agent, { path: 'notes/a.md', hash, size: 1, modified: '', location: copy })).toMatch(
+      new RegExp(`^sync/t1/agt_a/o/[0-9a-f]{64}/${copy}$`),
+    );
     const entry = { path: 'notes/a.md', hash, size: 1, modified: '' };
     expect(entryKey(agent, { ...entry, location: 'b' })).toBe(blobKey(agent, 'notes/a.md', hash));
     expect(entryKey(agent, entry)).toBe('sync/t1/agt_a/f/notes/a.md'); // entries older than staging
@@ -84,7 +95,8 @@ describe('globs, sessions and object keys', () => {
     expect(isUploadId(id)).toBe(true);
     expect(parseUploadId('big.bin', id)).toEqual({ nonce, s3UploadId: 'VXBsb2FkIElE.x_y-z' });
     expect(parseUploadId('other.bin', id)).toBeUndefined();
-    for (const bad of ['', 'abc', `${id}\ud800`, `${id.slice(0, 40)}..`, `${id.slice(0, 40)}../../x`, `${id}/x`]) expect(isUploadId(bad)).toBe(false);
+    for (const bad of ['', 'abc', `${id}\ud800`, `${id.slice(0, 40)}..`, `${id.slice(0, 40)}../../x`, `${id}/x`])
+      expect(isUploadId(bad)).toBe(false);
   });
 
   it('sizes multipart parts within S3 limits up to 5 TiB', () => {

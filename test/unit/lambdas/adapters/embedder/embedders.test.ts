@@ -21,8 +21,18 @@ describe('Bedrock Titan Text Embeddings V2 adapter', () => {
     );
     const [a, b] = await embedder.embed(['hello world', 'second']);
     expect(sent.map((c) => c.input)).toEqual([
-      { modelId: 'amazon.titan-embed-text-v2:0', contentType: 'application/json', accept: 'application/json', body: JSON.stringify({ inputText: 'hello world', dimensions: 256, normalize: true }) },
-      { modelId: 'amazon.titan-embed-text-v2:0', contentType: 'application/json', accept: 'application/json', body: JSON.stringify({ inputText: 'second', dimensions: 256, normalize: true }) },
+      {
+        modelId: 'amazon.titan-embed-text-v2:0',
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify({ inputText: 'hello world', dimensions: 256, normalize: true }),
+      },
+      {
+        modelId: 'amazon.titan-embed-text-v2:0',
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify({ inputText: 'second', dimensions: 256, normalize: true }),
+      },
     ]);
     expect(a).toHaveLength(256);
     expect(a[0]).toBeCloseTo(0.6, 6);
@@ -42,15 +52,27 @@ describe('Bedrock errors', () => {
     new BedrockEmbedder(async () => Promise.reject(Object.assign(new Error(message), { name })), 'amazon.titan-embed-text-v2:0', 256);
 
   it('maps throttling to 429 and a passing outage to 503, both with Retry-After', async () => {
-    await expect(failing('ThrottlingException').embed(['q'])).rejects.toMatchObject({ status: 429, code: 'THROTTLED', headers: { 'Retry-After': '5' } });
-    await expect(failing('ServiceUnavailableException').embed(['q'])).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '5' } });
+    await expect(failing('ThrottlingException').embed(['q'])).rejects.toMatchObject({
+      status: 429,
+      code: 'THROTTLED',
+      headers: { 'Retry-After': '5' },
+    });
+    await expect(failing('ServiceUnavailableException').embed(['q'])).rejects.toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '5' },
+    });
   });
 
   it('maps access denied and a missing model to 503 with what an operator must do', async () => {
-    const denied = (await failing('AccessDeniedException').embed(['q']).catch((e: AppError) => e)) as AppError;
+    const denied = (await failing('AccessDeniedException')
+      .embed(['q'])
+      .catch((e: AppError) => e)) as AppError;
     expect(denied).toMatchObject({ status: 503, headers: undefined });
     expect(denied.message).toMatch(/enable access to the model in the Bedrock console/);
-    await expect(failing('ValidationException', 'The provided model identifier is invalid.').embed(['q'])).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/not offered in this region/) });
+    await expect(failing('ValidationException', 'The provided model identifier is invalid.').embed(['q'])).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringMatching(/not offered in this region/),
+    });
     // anything else stays an internal error
     await expect(failing('SomethingElse').embed(['q'])).rejects.toMatchObject({ name: 'SomethingElse' });
   });
@@ -61,14 +83,26 @@ describe('OpenAI-compatible embedder', () => {
     const calls: { url: string; init: RequestInit }[] = [];
     const fakeFetch = (async (url: string, init: RequestInit) => {
       calls.push({ url, init });
-      return new Response(JSON.stringify({ data: [{ index: 1, embedding: [0, 2] }, { index: 0, embedding: [3, 4] }] }), { status: 200 });
+      return new Response(
+        JSON.stringify({
+          data: [
+            { index: 1, embedding: [0, 2] },
+            { index: 0, embedding: [3, 4] },
+          ],
+        }),
+        { status: 200 },
+      );
     }) as unknown as typeof fetch;
     const embedder = new OpenAiCompatibleEmbedder('http://127.0.0.1:11434/v1/embeddings', 'nomic-embed-text', 'sk-test', fakeFetch);
     const [first, second] = await embedder.embed(['a', 'b']);
     expect(calls).toEqual([
       {
         url: 'http://127.0.0.1:11434/v1/embeddings',
-        init: { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' }, body: JSON.stringify({ model: 'nomic-embed-text', input: ['a', 'b'] }) },
+        init: {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+          body: JSON.stringify({ model: 'nomic-embed-text', input: ['a', 'b'] }),
+        },
       },
     ]);
     expect(Array.from(first)).toEqual([expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
@@ -83,7 +117,9 @@ describe('OpenAI-compatible embedder', () => {
 
   it('reports a failing server', async () => {
     const fakeFetch = (async () => new Response('model not found', { status: 404 })) as unknown as typeof fetch;
-    await expect(new OpenAiCompatibleEmbedder('http://x/v1/embeddings', 'm', undefined, fakeFetch).embed(['a'])).rejects.toThrow(/404: model not found/);
+    await expect(new OpenAiCompatibleEmbedder('http://x/v1/embeddings', 'm', undefined, fakeFetch).embed(['a'])).rejects.toThrow(
+      /404: model not found/,
+    );
   });
 });
 
@@ -102,7 +138,9 @@ describe('lexical embedder', () => {
   it('matches word forms through stemming, and only with it', async () => {
     const plain = { stemming: false, trigrams: false, synonyms: false };
     expect(dot(await one('authenticating users', plain), await one('authenticate user', plain))).toBe(0);
-    expect(dot(await one('authenticating users', { ...plain, stemming: true }), await one('authenticate user', { ...plain, stemming: true }))).toBeCloseTo(1, 5);
+    expect(
+      dot(await one('authenticating users', { ...plain, stemming: true }), await one('authenticate user', { ...plain, stemming: true })),
+    ).toBeCloseTo(1, 5);
   });
 
   it('adds WordNet synonyms to queries (not to documents): a vacation query meets a holiday note', async () => {

@@ -8,7 +8,14 @@ import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/p
 
 const v = (...values: number[]) => normalise(values);
 const base = { tenant: 't1', scope: 'agent', scopeId: 'a1' };
-const query = (vector: Float32Array, extra: Partial<SearchQuery> = {}): SearchQuery => ({ ...base, text: 'zzz', vector, candidates: 50, now: 1000, ...extra });
+const query = (vector: Float32Array, extra: Partial<SearchQuery> = {}): SearchQuery => ({
+  ...base,
+  text: 'zzz',
+  vector,
+  candidates: 50,
+  now: 1000,
+  ...extra,
+});
 const paths = (candidates: { path: string }[]) => [...new Set(candidates.map((c) => c.path))].sort();
 
 describe('local search index (LanceDB)', () => {
@@ -60,7 +67,8 @@ describe('local search index (LanceDB)', () => {
 
   it('deletes and moves items across partitions (path, scope and expiry follow)', async () => {
     const { index } = await open();
-    for (let i = 0; i < 5; i++) await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    for (let i = 0; i < 5; i++)
+      await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
     await index.deleteItem('i0');
     await index.moveItem('i1', { scope: 'company', scopeId: '-', path: '/moved' });
     await index.moveItem('i2', { scope: 'agent', scopeId: 'a1', path: '/renamed', expiresAt: 1500 });
@@ -97,7 +105,8 @@ describe('local search index (LanceDB)', () => {
   it('queues maintenance asked for behind the background run, and close waits for every run', async () => {
     const { dir, index } = await open();
     // 50 writes start a background maintenance; two more are asked for while it runs, then the index closes
-    for (let i = 0; i < 50; i++) await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    for (let i = 0; i < 50; i++)
+      await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
     const asked = [index.maintain(), index.maintain()];
     await index.close();
     await expect(Promise.all(asked)).resolves.toEqual([undefined, undefined]);
@@ -108,13 +117,16 @@ describe('local search index (LanceDB)', () => {
 
   it('retries a compaction preempted by a delete of another process on the same folder (a retryable commit conflict)', async () => {
     const { dir, index: first } = await open();
-    for (let i = 0; i < 30; i++) await first.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
+    for (let i = 0; i < 30; i++)
+      await first.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
     const second = await LocalVectorIndex.open(dir);
     await Promise.all([first.maintain(), ...Array.from({ length: 10 }, (_, i) => second.deleteItem(`i${i}`)), first.maintain()]);
     await first.close();
     await second.close();
     const reopened = await LocalVectorIndex.open(dir);
-    expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toEqual(Array.from({ length: 20 }, (_, i) => `/p${i + 10}`).sort());
+    expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toEqual(
+      Array.from({ length: 20 }, (_, i) => `/p${i + 10}`).sort(),
+    );
     await reopened.close();
   });
 
@@ -123,7 +135,10 @@ describe('local search index (LanceDB)', () => {
     const dims = 16;
     const unit = (seed: number) => normalise(Array.from({ length: dims }, (_, i) => Math.sin(seed * 7.1 + i * 1.3)));
     for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
-      await index.putItem({ ...base, itemId: `big${i}`, path: `/big${i}` }, Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })));
+      await index.putItem(
+        { ...base, itemId: `big${i}`, path: `/big${i}` },
+        Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })),
+      );
     }
     await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
     await index.maintain();

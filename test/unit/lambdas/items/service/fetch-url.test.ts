@@ -8,7 +8,11 @@ jest.mock('node:dns/promises', () => ({
     lookups.push(host);
     const seen = lookups.filter((h) => h === host).length;
     if (host === 'rebind.test') return seen === 1 ? [{ address: '127.0.0.2', family: 4 }] : [{ address: '127.0.0.1', family: 4 }];
-    if (host === 'mixed.test') return [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }];
+    if (host === 'mixed.test')
+      return [
+        { address: '93.184.216.34', family: 4 },
+        { address: '10.0.0.5', family: 4 },
+      ];
     throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
   },
 }));
@@ -57,12 +61,18 @@ describe('guarded fetch', () => {
 
   it('refuses a host when any of its addresses is private, naming the rule and not the address', async () => {
     const refusal = openUrl('https://mixed.test/file', AbortSignal.timeout(5000));
-    await expect(refusal).rejects.toMatchObject({ code: 'FETCH_REFUSED', message: 'fileUrl refused: mixed.test is not a public address (rule: private network)' });
+    await expect(refusal).rejects.toMatchObject({
+      code: 'FETCH_REFUSED',
+      message: 'fileUrl refused: mixed.test is not a public address (rule: private network)',
+    });
     await expect(refusal).rejects.toMatchObject({ message: expect.not.stringMatching(/10\.0\.0\.5|93\.184/) });
   });
 
   it('reports an unknown host as a failed fetch', async () => {
-    await expect(openUrl('https://nowhere.test/file', AbortSignal.timeout(5000))).rejects.toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/ENOTFOUND/) });
+    await expect(openUrl('https://nowhere.test/file', AbortSignal.timeout(5000))).rejects.toMatchObject({
+      code: 'FETCH_FAILED',
+      message: expect.stringMatching(/ENOTFOUND/),
+    });
   });
 
   it('refuses a body larger than the cap', async () => {
@@ -84,11 +94,17 @@ describe('minimum transfer rate', () => {
   it('ends a body that trickles below the floor, long before the time limit', async () => {
     const opened = await openUrl(`http://127.0.0.2:${port}/trickle`, AbortSignal.timeout(30_000));
     // the rate rule's message (over a 1 s window), not the 30 s time limit's
-    await expect(readCapped(opened, 1_000_000)).rejects.toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/sent too slowly: received \d+ bytes in 1 s; the minimum is 1000 bytes\/s/) });
+    await expect(readCapped(opened, 1_000_000)).rejects.toMatchObject({
+      code: 'FETCH_FAILED',
+      message: expect.stringMatching(/sent too slowly: received \d+ bytes in 1 s; the minimum is 1000 bytes\/s/),
+    });
   });
 
   it('ends a fetch whose server never answers its headers', async () => {
-    await expect(openUrl(`http://127.0.0.2:${port}/silent`, AbortSignal.timeout(30_000))).rejects.toMatchObject({ code: 'FETCH_FAILED', message: expect.stringMatching(/sent too slowly/) });
+    await expect(openUrl(`http://127.0.0.2:${port}/silent`, AbortSignal.timeout(30_000))).rejects.toMatchObject({
+      code: 'FETCH_FAILED',
+      message: expect.stringMatching(/sent too slowly/),
+    });
   });
 
   it('lets a fast answer through', async () => {

@@ -1,12 +1,37 @@
 import { allowList, blockedBy, isAllowed, isBlockedAddress } from '../../../../../lambdas/items/service/address-guard';
-import { chunkText, CHUNK_OVERLAP, CHUNK_SIZE, contentTypeOf, isTextItem, MAX_INDEXED_CHARS } from '../../../../../lambdas/items/service/content';
+import {
+  chunkText,
+  CHUNK_OVERLAP,
+  CHUNK_SIZE,
+  contentTypeOf,
+  isTextItem,
+  MAX_INDEXED_CHARS,
+} from '../../../../../lambdas/items/service/content';
 import { itemPath, pathPrefix } from '../../../../../lambdas/items/service/paths';
 
 describe('address guard', () => {
   it.each([
-    '127.0.0.1', '127.1.2.3', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1',
-    '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254',
-    '::ffff:a9fe:a9fe', '64:ff9b::10.0.0.1', 'not-an-ip',
+    '127.0.0.1',
+    '127.1.2.3',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '100.64.0.1',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    '::ffff:127.0.0.1',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '64:ff9b::10.0.0.1',
+    'not-an-ip',
   ])('blocks %s', (address) => expect(isBlockedAddress(address)).toBe(true));
 
   it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (address) =>
@@ -40,10 +65,17 @@ describe('address guard', () => {
     ['4000::1', 'not global unicast IPv6'],
   ])('judges %s by the rule "%s…"', (address, rule) => expect(blockedBy(address)).toMatch(new RegExp(`^${rule.replace(/[()]/g, '\\$&')}`)));
 
-  it.each(['::808:808', '::ffff:808:808', '::ffff:0:808:808', '64:ff9b::808:808', '64:ff9b::8.8.8.8', '2002:808:808::1', '2001:0:808:808::f7f7:f7f7', '64:ff9b:1:808:8:808:808:808', '2606:4700::1111'])(
-    'lets %s through: the IPv4 address inside is public',
-    (address) => expect(blockedBy(address)).toBeUndefined(),
-  );
+  it.each([
+    '::808:808',
+    '::ffff:808:808',
+    '::ffff:0:808:808',
+    '64:ff9b::808:808',
+    '64:ff9b::8.8.8.8',
+    '2002:808:808::1',
+    '2001:0:808:808::f7f7:f7f7',
+    '64:ff9b:1:808:8:808:808:808',
+    '2606:4700::1111',
+  ])('lets %s through: the IPv4 address inside is public', (address) => expect(blockedBy(address)).toBeUndefined());
 
   it('reads the allow-list: addresses and CIDR ranges', () => {
     const list = allowList(['127.0.0.1', '10.1.0.0/16', '::1']);

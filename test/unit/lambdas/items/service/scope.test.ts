@@ -46,7 +46,9 @@ describe('item scopes', () => {
     expect(resolveScope(alphaKey, undefined, undefined)).toEqual({ tenant: 't1', scope: 'agent', scopeId: 'alpha' });
     expect(refusal(() => resolveScope(alphaKey, 'agent', 'beta')).status).toBe(404);
     expect(resolveScope(tenantKey, 'agent', 'beta')).toEqual({ tenant: 't1', scope: 'agent', scopeId: 'beta' });
-    expect(refusal(() => resolveScope(tenantKey, 'agent', undefined)).message).toBe('scopeId is required for the agent scope (the agent id)');
+    expect(refusal(() => resolveScope(tenantKey, 'agent', undefined)).message).toBe(
+      'scopeId is required for the agent scope (the agent id)',
+    );
     expect(resolveScope(alphaKey, 'company', 'ignored')).toEqual({ tenant: 't1', scope: 'company', scopeId: '-' });
     expect(refusal(() => resolveScope(tenantKey, 'global', undefined)).status).toBe(400);
   });

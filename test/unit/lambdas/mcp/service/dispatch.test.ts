@@ -17,7 +17,8 @@ const search = ROUTES.find((r) => r.handler === 'items/search-items')!;
 
 function scripted(answer: { Payload?: Uint8Array; FunctionError?: string }) {
   const sent: { FunctionName?: string; Payload?: Uint8Array }[] = [];
-  const client = { send: async (command: { input: { FunctionName?: string; Payload?: Uint8Array } }) => {
+  const client = {
+    send: async (command: { input: { FunctionName?: string; Payload?: Uint8Array } }) => {
       sent.push(command.input);
       return answer;
     },
@@ -25,12 +26,16 @@ function scripted(answer: { Payload?: Uint8Array; FunctionError?: string }) {
   return { sent, client: client as unknown as LambdaClient };
 }
 
-it('a request becomes its route\'s event with the caller\'s authorizer context, sent to that route\'s function with the body in base64', async () => {
+it("a request becomes its route's event with the caller's authorizer context, sent to that route's function with the body in base64", async () => {
   const reply = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"results":[],"query":"q","totalResults":0}' };
   const { sent, client } = scripted({ Payload: Buffer.from(JSON.stringify(reply)) });
   const invoke = lambdaRouteInvoker({ 'items/search-items': 'SatchelApi-ItemsSearch-abc' }, client);
   const fetch = dispatchingFetch(auth, invoke, context, 'api.example.com');
-  const res = await fetch('https://api.example.com/api/workspace/search', { method: 'POST', body: '{"query":"q \\"quoted\\""}', headers: { 'content-type': 'application/json' } });
+  const res = await fetch('https://api.example.com/api/workspace/search', {
+    method: 'POST',
+    body: '{"query":"q \\"quoted\\""}',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ results: [], query: 'q', totalResults: 0 });
   expect(sent).toHaveLength(1);
@@ -60,7 +65,12 @@ it('routes the tools do not call are not reached at all', async () => {
   };
   const fetch = dispatchingFetch(auth, invoke, context, 'h');
   expect(search).toBeDefined();
-  for (const [method, path] of [['DELETE', '/api/workspaces/w1'], ['POST', '/api/deployments'], ['GET', '/agent/sync/manifest'], ['POST', '/mcp']]) {
+  for (const [method, path] of [
+    ['DELETE', '/api/workspaces/w1'],
+    ['POST', '/api/deployments'],
+    ['GET', '/agent/sync/manifest'],
+    ['POST', '/mcp'],
+  ]) {
     expect((await fetch(`https://h${path}`, { method })).status).toBe(404);
   }
   expect(invoked).toEqual([]);

@@ -1,13 +1,35 @@
 import { contentHash, timestampMicros } from '../../../../../lambdas/memory/service/records';
-import { chunksOf, decide, parseOperation, settled, written, type CurrentState, type Operation } from '../../../../../lambdas/memory/service/rules';
+import {
+  chunksOf,
+  decide,
+  parseOperation,
+  settled,
+  written,
+  type CurrentState,
+  type Operation,
+} from '../../../../../lambdas/memory/service/rules';
 
 /** A parsed operation (or the test fails with the refusal). */
 function op(raw: Record<string, unknown>): Operation {
-  const parsed = parseOperation({ table: 'notes', record_id: 'n1', operation: 'upsert', data: { text: 'x' }, local_updated_at: '2026-01-01T00:00:00.000Z', ...raw });
+  const parsed = parseOperation({
+    table: 'notes',
+    record_id: 'n1',
+    operation: 'upsert',
+    data: { text: 'x' },
+    local_updated_at: '2026-01-01T00:00:00.000Z',
+    ...raw,
+  });
   if (typeof parsed === 'string') throw new Error(parsed);
   return parsed;
 }
-const stored = (o: Operation, extra: Partial<CurrentState> = {}): CurrentState => ({ ts: o.version.ts, h: o.version.hash, del: o.deleted, seq: 7, lua: o.localUpdatedAt, ...extra });
+const stored = (o: Operation, extra: Partial<CurrentState> = {}): CurrentState => ({
+  ts: o.version.ts,
+  h: o.version.hash,
+  del: o.deleted,
+  seq: 7,
+  lua: o.localUpdatedAt,
+  ...extra,
+});
 
 describe('memory push rules', () => {
   it('parses an operation: canonical table, timestamp in microseconds, content hash', () => {
@@ -15,15 +37,27 @@ describe('memory push rules', () => {
     expect(o.table).toBe('raw_entries');
     expect(o.version).toEqual({ ts: timestampMicros('2026-01-01T00:00:00.123456Z'), hash: contentHash(false, { text: 'x' }) });
     expect(o.version.ts % 1_000_000).toBe(123456);
-    expect(op({ data: { text: 'x', local_updated_at: '2026-02-02T00:00:00Z' }, local_updated_at: undefined }).localUpdatedAt).toBe('2026-02-02T00:00:00Z');
+    expect(op({ data: { text: 'x', local_updated_at: '2026-02-02T00:00:00Z' }, local_updated_at: undefined }).localUpdatedAt).toBe(
+      '2026-02-02T00:00:00Z',
+    );
   });
 
   it('refuses, in the words of the wire, what cannot be applied', () => {
-    expect(parseOperation({ table: 'nope', record_id: 'a', operation: 'upsert', data: {}, local_updated_at: '2026-01-01T00:00:00Z' })).toBe('unknown table nope');
-    expect(parseOperation({ table: 'notes', record_id: 'a', operation: 'upsert', local_updated_at: '2026-01-01T00:00:00Z' })).toBe('upsert needs data');
-    expect(parseOperation({ table: 'notes', record_id: 'a', operation: 'upsert', data: {} })).toBe('local_updated_at is required (on the operation or in data)');
-    expect(parseOperation({ table: 'notes', record_id: 'a', operation: 'upsert', data: {}, local_updated_at: 'yesterday' })).toBe('local_updated_at is not an ISO 8601 timestamp: yesterday');
-    expect(parseOperation({ table: 'notes', record_id: 'é'.repeat(600), operation: 'delete', local_updated_at: '2026-01-01T00:00:00Z' })).toMatch(/^record_id: 1200 bytes in UTF-8; the limit is \d+ bytes$/);
+    expect(parseOperation({ table: 'nope', record_id: 'a', operation: 'upsert', data: {}, local_updated_at: '2026-01-01T00:00:00Z' })).toBe(
+      'unknown table nope',
+    );
+    expect(parseOperation({ table: 'notes', record_id: 'a', operation: 'upsert', local_updated_at: '2026-01-01T00:00:00Z' })).toBe(
+      'upsert needs data',
+    );
+    expect(parseOperation({ table: 'notes', record_id: 'a', operation: 'upsert', data: {} })).toBe(
+      'local_updated_at is required (on the operation or in data)',
+    );
+    expect(parseOperation({ table: 'notes', record_id: 'a', operation: 'upsert', data: {}, local_updated_at: 'yesterday' })).toBe(
+      'local_updated_at is not an ISO 8601 timestamp: yesterday',
+    );
+    expect(
+      parseOperation({ table: 'notes', record_id: 'é'.repeat(600), operation: 'delete', local_updated_at: '2026-01-01T00:00:00Z' }),
+    ).toMatch(/^record_id: 1200 bytes in UTF-8; the limit is \d+ bytes$/);
   });
 
   it('last write wins: a later timestamp wins, an earlier one is a conflict', () => {
@@ -54,7 +88,9 @@ describe('memory push rules', () => {
     const o = op({});
     const winner = stored(op({ local_updated_at: '2027-01-01T00:00:00Z' }));
     expect(settled(o, { status: 'conflict', current: winner }, winner).result).toEqual({
-      status: 'conflict', server_local_updated_at: '2027-01-01T00:00:00Z', error: 'the server holds a newer version (local_updated_at 2027-01-01T00:00:00Z)',
+      status: 'conflict',
+      server_local_updated_at: '2027-01-01T00:00:00Z',
+      error: 'the server holds a newer version (local_updated_at 2027-01-01T00:00:00Z)',
     });
     expect(written(o, 42)).toEqual({ result: { status: 'synced', remote_id: 'n1', server_seq: 42 }, state: { ...stored(o), seq: 42 } });
   });
@@ -63,7 +99,14 @@ describe('memory push rules', () => {
     const small = Array.from({ length: 120 }, (_, index) => ({ op: op({ record_id: `r${index}` }), index }));
     expect(chunksOf(small).map((c) => c.length)).toEqual([50, 50, 20]);
     // a 400,000-byte record counts twice its JSON plus 1 KiB: three fit in 3 MiB, a fourth would not
-    const big = Array.from({ length: 8 }, (_, index) => ({ op: op({ record_id: `b${index}`, data: { text: 'x'.repeat(400_000) } }), index }));
-    expect(chunksOf(big).map((c) => c.map((e) => e.index))).toEqual([[0, 1, 2], [3, 4, 5], [6, 7]]);
+    const big = Array.from({ length: 8 }, (_, index) => ({
+      op: op({ record_id: `b${index}`, data: { text: 'x'.repeat(400_000) } }),
+      index,
+    }));
+    expect(chunksOf(big).map((c) => c.map((e) => e.index))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7],
+    ]);
   });
 });

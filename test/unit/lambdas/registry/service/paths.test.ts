@@ -52,7 +52,9 @@ describe('normaliseAddDirs', () => {
   });
 
   it('names the index of a relative entry', () => {
-    expect(refusal(() => normaliseAddDirs(['/ok', '', 'rel'], '/r')).message).toBe('add_dirs[2] must be an absolute path (starting with "/"), got "rel"');
+    expect(refusal(() => normaliseAddDirs(['/ok', '', 'rel'], '/r')).message).toBe(
+      'add_dirs[2] must be an absolute path (starting with "/"), got "rel"',
+    );
   });
 });
 

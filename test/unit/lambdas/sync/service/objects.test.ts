@@ -11,7 +11,11 @@ import { HttpResponse, type HttpRequest } from '@smithy/core/protocols';
 type Answer = { status?: number; headers?: Record<string, string>; body?: string };
 
 // the verifier names the bucket and signs its requests; in a unit run no global setup provides either
-Object.assign(process.env, { BUCKET_NAME: process.env.BUCKET_NAME ?? 'unit-test-bucket', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit' });
+Object.assign(process.env, {
+  BUCKET_NAME: process.env.BUCKET_NAME ?? 'unit-test-bucket',
+  AWS_ACCESS_KEY_ID: 'unit',
+  AWS_SECRET_ACCESS_KEY: 'unit',
+});
 
 function loadVerifier(answers: Record<'HEAD' | 'GET', (request: HttpRequest) => Answer>) {
   const sent: string[] = [];
@@ -28,7 +32,13 @@ function loadVerifier(answers: Record<'HEAD' | 'GET', (request: HttpRequest) => 
         const asked = request.headers['x-amz-checksum-mode'] === 'ENABLED';
         const answered = Object.entries(a.headers ?? {}).filter(([name]) => asked || !name.startsWith('x-amz-checksum-'));
         const headers = { 'content-length': String(Buffer.byteLength(body)), ...Object.fromEntries(answered) };
-        return { response: new HttpResponse({ statusCode: a.status ?? 200, headers, body: Readable.from(method === 'HEAD' ? [] : [Buffer.from(body)]) }) };
+        return {
+          response: new HttpResponse({
+            statusCode: a.status ?? 200,
+            headers,
+            body: Readable.from(method === 'HEAD' ? [] : [Buffer.from(body)]),
+          }),
+        };
       },
     } as never;
   });
@@ -43,18 +53,37 @@ const unused = () => {
 describe('verifying an upload', () => {
   it("answers from S3's stored SHA-256 with a HEAD alone: no bytes read", async () => {
     const { verifyObject, sent } = loadVerifier({
-      HEAD: () => ({ headers: { 'content-length': '5', 'x-amz-checksum-sha256': sha256('hello').toString('base64'), etag: '"e"', 'x-amz-version-id': 'v1' } }),
+      HEAD: () => ({
+        headers: {
+          'content-length': '5',
+          'x-amz-checksum-sha256': sha256('hello').toString('base64'),
+          etag: '"e"',
+          'x-amz-version-id': 'v1',
+        },
+      }),
       GET: unused,
     });
-    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, versionId: 'v1', etag: '"e"' });
-    await expect(verifyObject('k', { hash: sha256('other').toString('hex'), size: 5 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
-    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 6 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/5 bytes, not 6/) });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({
+      ok: true,
+      versionId: 'v1',
+      etag: '"e"',
+    });
+    await expect(verifyObject('k', { hash: sha256('other').toString('hex'), size: 5 })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/another SHA-256/),
+    });
+    await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 6 })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/5 bytes, not 6/),
+    });
     expect(sent).toEqual(['HEAD', 'HEAD', 'HEAD']);
   });
 
   it('hashes the bytes when S3 only has a checksum of part checksums (multipart), and keeps asking first', async () => {
     const { verifyObject, sent } = loadVerifier({
-      HEAD: () => ({ headers: { 'content-length': '5', 'x-amz-checksum-sha256': 'abc=-2', 'x-amz-checksum-type': 'COMPOSITE', etag: '"e-2"' } }),
+      HEAD: () => ({
+        headers: { 'content-length': '5', 'x-amz-checksum-sha256': 'abc=-2', 'x-amz-checksum-type': 'COMPOSITE', etag: '"e-2"' },
+      }),
       GET: () => ({ body: 'hello', headers: { etag: '"e-2"' } }),
     });
     await expect(verifyObject('k', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e-2"' });
@@ -77,7 +106,14 @@ describe('verifying an upload', () => {
     const { verifyObject, sent } = loadVerifier({
       HEAD: (request) => {
         modes.push(request.headers['x-amz-checksum-mode']);
-        return { headers: { 'content-length': '5', 'x-amz-checksum-sha256': sha256('hello').toString('base64'), 'x-amz-checksum-type': 'FULL_OBJECT', etag: '"e"' } };
+        return {
+          headers: {
+            'content-length': '5',
+            'x-amz-checksum-sha256': sha256('hello').toString('base64'),
+            'x-amz-checksum-type': 'FULL_OBJECT',
+            etag: '"e"',
+          },
+        };
       },
       GET: unused,
     });
@@ -86,11 +122,21 @@ describe('verifying an upload', () => {
   });
 
   it('reports a missing object, from the HEAD or from the GET', async () => {
-    const notFound = () => ({ status: 404, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>NoSuchKey</Code><Message>none</Message></Error>' });
+    const notFound = () => ({
+      status: 404,
+      headers: { 'content-type': 'application/xml' },
+      body: '<Error><Code>NoSuchKey</Code><Message>none</Message></Error>',
+    });
     const asked = loadVerifier({ HEAD: () => ({ status: 404 }), GET: unused });
-    await expect(asked.verifyObject('k', { hash: sha256('x').toString('hex'), size: 1 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/no uploaded object/) });
+    await expect(asked.verifyObject('k', { hash: sha256('x').toString('hex'), size: 1 })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/no uploaded object/),
+    });
     const learned = loadVerifier({ HEAD: () => ({ headers: { 'content-length': '1', etag: '"e"' } }), GET: notFound });
-    await expect(learned.verifyObject('k', { hash: sha256('x').toString('hex'), size: 1 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/no uploaded object/) });
+    await expect(learned.verifyObject('k', { hash: sha256('x').toString('hex'), size: 1 })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/no uploaded object/),
+    });
   });
 });
 
@@ -131,12 +177,24 @@ describe('verifying a multipart upload in AWS (per-part SHA-256, COMPOSITE check
 
   it('refuses parts with other checksums, an upload started for another hash or size, and one completed over 12 hours ago', async () => {
     const otherParts = aws({ checksum: `${sha256('x').toString('base64')}-3` });
-    await expect(otherParts.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/other SHA-256 checksums/) });
+    await expect(otherParts.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/other SHA-256 checksums/),
+    });
     const otherHash = aws({ metaHash: sha256('other').toString('hex') });
-    await expect(otherHash.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
-    await expect(otherHash.verifyMultipart('k', { hash: whole, size: size + 1 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/bytes, not/) });
+    await expect(otherHash.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/another SHA-256/),
+    });
+    await expect(otherHash.verifyMultipart('k', { hash: whole, size: size + 1 })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/bytes, not/),
+    });
     const old = aws({ completedAgoMs: 13 * 3600 * 1000 });
-    await expect(old.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/12 hours/) });
+    await expect(old.verifyMultipart('k', { hash: whole, size })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/12 hours/),
+    });
     for (const v of [otherParts, otherHash, old]) expect(v.sent.every((m) => m === 'HEAD')).toBe(true);
   });
 });

@@ -28,13 +28,20 @@ function loadPresign() {
   let presign!: typeof import('../../../../../lambdas/sync/service/workspace').presign;
   jest.isolateModules(() => {
     const { s3Client } = require('../../../../../lambdas/kit/aws') as typeof import('../../../../../lambdas/kit/aws');
-    ({ presign } = require('../../../../../lambdas/sync/service/workspace') as typeof import('../../../../../lambdas/sync/service/workspace'));
+    ({ presign } =
+      require('../../../../../lambdas/sync/service/workspace') as typeof import('../../../../../lambdas/sync/service/workspace'));
     s3Client().config.requestHandler = {
       handle: async (request: HttpRequest) => {
         sent.push(`${request.method} ${Object.keys(request.query ?? {}).join(',')}`);
         const uploadId = `${randomBytes(60).toString('base64url')}.${randomBytes(40).toString('base64url')}`;
         const body = `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`;
-        return { response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'application/xml' }, body: Readable.from([Buffer.from(body)]) }) };
+        return {
+          response: new HttpResponse({
+            statusCode: 200,
+            headers: { 'content-type': 'application/xml' },
+            body: Readable.from([Buffer.from(body)]),
+          }),
+        };
       },
     } as never;
   });
@@ -52,7 +59,12 @@ describe('presign answers stay under the response budget with temporary credenti
   it('1,000 puts of 1,022-byte paths, and one 5 TiB multipart upload of 2,000 parts', async () => {
     const { presign, sent, restore } = loadPresign();
     try {
-      const puts = Array.from({ length: 1000 }, (_, i) => ({ path: longPath(i), operation: 'put' as const, hash: sha(String(i)), size: 4096 }));
+      const puts = Array.from({ length: 1000 }, (_, i) => ({
+        path: longPath(i),
+        operation: 'put' as const,
+        hash: sha(String(i)),
+        size: 4096,
+      }));
       const answer = await presign(agent, puts);
       const first = answer.urls[0] as { url: string };
       expect(first.url).toMatch(/X-Amz-Security-Token=/);
@@ -64,7 +76,14 @@ describe('presign answers stay under the response budget with temporary credenti
       const partSize = Math.ceil(size / 2000 / 2 ** 20) * 2 ** 20;
       const parts = Math.ceil(size / partSize);
       const multipart = await presign(agent, [
-        { path: longPath(1), operation: 'multipart', hash: sha('big'), size, partSize, partHashes: Array.from({ length: parts }, (_, i) => sha(`part ${i}`)) },
+        {
+          path: longPath(1),
+          operation: 'multipart',
+          hash: sha('big'),
+          size,
+          partSize,
+          partHashes: Array.from({ length: parts }, (_, i) => sha(`part ${i}`)),
+        },
       ]);
       expect((multipart.urls[0] as { parts: unknown[] }).parts).toHaveLength(parts);
       expect(lambdaResponseBytes(multipart)).toBeLessThan(LAMBDA_RESPONSE_LIMIT);
@@ -78,7 +97,10 @@ describe('presign answers stay under the response budget with temporary credenti
     const { presign, sent, restore } = loadPresign();
     try {
       const big = (path: string) => ({ path, operation: 'multipart' as const, hash: sha(path), size: 5 * 1024 ** 4 });
-      await expect(presign(agent, [big('a'), big('b')])).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/presign fewer files per call/) });
+      await expect(presign(agent, [big('a'), big('b')])).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringMatching(/presign fewer files per call/),
+      });
       const puts = Array.from({ length: 1000 }, (_, i) => ({ path: longPath(i), operation: 'put' as const }));
       await expect(presign(agent, [...puts.slice(0, 600), big('c')])).rejects.toMatchObject({ status: 400 });
       expect(sent).toEqual([]);
