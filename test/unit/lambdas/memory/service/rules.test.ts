@@ -110,3 +110,73 @@ describe('memory push rules', () => {
     ]);
   });
 });
+
+describe('last-write-wins across devices (seed 001: the record timestamp decides, never the push order)', () => {
+  it("a device whose clock runs ahead keeps its write against a later push from a device whose clock is behind", () => {
+    const ahead = op({ local_updated_at: '2026-01-01T00:05:00Z', data: { text: 'laptop' } });
+    const behind = op({ local_updated_at: '2026-01-01T00:01:00Z', data: { text: 'phone' } });
+    const decision = decide(behind, stored(ahead));
+    expect(decision).toEqual({ status: 'conflict', current: stored(ahead) });
+    expect(settled(behind, decision as Exclude<typeof decision, 'write'>, stored(ahead)).result.server_local_updated_at).toBe('2026-01-01T00:05:00Z');
+  });
+
+  it('timestamps compare as instants: zones are converted, no zone is UTC, microseconds separate writes in one millisecond', () => {
+    const utc = op({ local_updated_at: '2026-01-01T00:00:00Z' });
+    expect(decide(op({ local_updated_at: '2026-01-01T01:00:00+01:00' }), stored(utc))).toEqual({ status: 'synced', current: stored(utc) });
+    expect(decide(op({ local_updated_at: '2026-01-01T00:00:00' }), stored(utc))).toEqual({ status: 'synced', current: stored(utc) });
+    const first = op({ local_updated_at: '2026-01-01T00:00:00.000001Z', data: { text: 'first' } });
+    const second = op({ local_updated_at: '2026-01-01T00:00:00.000002Z', data: { text: 'second' } });
+    expect(decide(second, stored(first))).toBe('write');
+    expect(decide(first, stored(second))).toMatchObject({ status: 'conflict' });
+  });
+});
+
+describe('deletes take part in last-write-wins like any state', () => {
+  const live = op({ local_updated_at: '2026-01-01T00:00:00Z' });
+  const tombstone = op({ operation: 'delete', data: undefined, local_updated_at: '2026-01-02T00:00:00Z' });
+
+  it('a newer delete replaces a live record; an older delete loses to a newer update', () => {
+    expect(tombstone.deleted).toBe(true);
+    expect(decide(tombstone, stored(live))).toBe('write');
+    expect(decide(op({ operation: 'delete', data: undefined, local_updated_at: '2025-12-31T00:00:00Z' }), stored(live))).toMatchObject({ status: 'conflict' });
+    expect(written(tombstone, 8).state).toMatchObject({ del: true, seq: 8, lua: '2026-01-02T00:00:00Z' });
+  });
+
+  it('an older update cannot resurrect a deleted record; a newer one can', () => {
+    expect(decide(op({ local_updated_at: '2026-01-01T12:00:00Z' }), stored(tombstone))).toMatchObject({ status: 'conflict' });
+    expect(decide(op({ local_updated_at: '2026-01-03T00:00:00Z' }), stored(tombstone))).toBe('write');
+  });
+
+  it('a delete and an update with the same timestamp and data differ in hash: exactly one of them wins, in either order', () => {
+    const update = op({ local_updated_at: '2026-01-02T00:00:00Z' });
+    const remove = op({ operation: 'delete', local_updated_at: '2026-01-02T00:00:00Z' });
+    expect(remove.version.ts).toBe(update.version.ts);
+    expect(remove.version.hash).not.toBe(update.version.hash);
+    const outcomes = [decide(remove, stored(update)), decide(update, stored(remove))];
+    expect(outcomes.filter((d) => d === 'write')).toHaveLength(1);
+    expect(outcomes.filter((d) => d !== 'write' && d.status === 'conflict')).toHaveLength(1);
+  });
+});
+
+describe('retries are idempotent', () => {
+  it('a retried update is synced even when its data arrives with the keys in another order', () => {
+    const o = op({ data: { a: 1, b: { c: 2, d: 3 } } });
+    const retry = op({ data: { b: { d: 3, c: 2 }, a: 1 } });
+    expect(decide(retry, stored(o))).toEqual({ status: 'synced', current: stored(o) });
+    expect(settled(retry, { status: 'synced', current: stored(o) }, stored(o))).toEqual({ result: { status: 'synced', remote_id: 'n1' }, state: stored(o) });
+  });
+
+  it('a retried delete is synced; a retried insert that already landed is synced, not refused as existing', () => {
+    const remove = op({ operation: 'delete', data: undefined });
+    expect(decide(op({ operation: 'delete', data: undefined }), stored(remove))).toEqual({ status: 'synced', current: stored(remove) });
+    const insert = op({ operation: 'insert' });
+    expect(decide(op({ operation: 'insert' }), stored(insert))).toEqual({ status: 'synced', current: stored(insert) });
+  });
+
+  it('a retried losing write loses again with the same winner', () => {
+    const winner = stored(op({ local_updated_at: '2026-06-01T00:00:00Z', data: { text: 'w' } }));
+    const loser = op({});
+    expect(decide(loser, winner)).toEqual(decide(op({}), winner));
+    expect(decide(loser, winner)).toEqual({ status: 'conflict', current: winner });
+  });
+});
