@@ -112,12 +112,14 @@ describe('memory push rules', () => {
 });
 
 describe('last-write-wins across devices (seed 001: the record timestamp decides, never the push order)', () => {
-  it("a device whose clock runs ahead keeps its write against a later push from a device whose clock is behind", () => {
+  it('a device whose clock runs ahead keeps its write against a later push from a device whose clock is behind', () => {
     const ahead = op({ local_updated_at: '2026-01-01T00:05:00Z', data: { text: 'laptop' } });
     const behind = op({ local_updated_at: '2026-01-01T00:01:00Z', data: { text: 'phone' } });
     const decision = decide(behind, stored(ahead));
     expect(decision).toEqual({ status: 'conflict', current: stored(ahead) });
-    expect(settled(behind, decision as Exclude<typeof decision, 'write'>, stored(ahead)).result.server_local_updated_at).toBe('2026-01-01T00:05:00Z');
+    expect(settled(behind, decision as Exclude<typeof decision, 'write'>, stored(ahead)).result.server_local_updated_at).toBe(
+      '2026-01-01T00:05:00Z',
+    );
   });
 
   it('timestamps compare as instants: zones are converted, no zone is UTC, microseconds separate writes in one millisecond', () => {
@@ -138,7 +140,9 @@ describe('deletes take part in last-write-wins like any state', () => {
   it('a newer delete replaces a live record; an older delete loses to a newer update', () => {
     expect(tombstone.deleted).toBe(true);
     expect(decide(tombstone, stored(live))).toBe('write');
-    expect(decide(op({ operation: 'delete', data: undefined, local_updated_at: '2025-12-31T00:00:00Z' }), stored(live))).toMatchObject({ status: 'conflict' });
+    expect(decide(op({ operation: 'delete', data: undefined, local_updated_at: '2025-12-31T00:00:00Z' }), stored(live))).toMatchObject({
+      status: 'conflict',
+    });
     expect(written(tombstone, 8).state).toMatchObject({ del: true, seq: 8, lua: '2026-01-02T00:00:00Z' });
   });
 
@@ -163,7 +167,10 @@ describe('retries are idempotent', () => {
     const o = op({ data: { a: 1, b: { c: 2, d: 3 } } });
     const retry = op({ data: { b: { d: 3, c: 2 }, a: 1 } });
     expect(decide(retry, stored(o))).toEqual({ status: 'synced', current: stored(o) });
-    expect(settled(retry, { status: 'synced', current: stored(o) }, stored(o))).toEqual({ result: { status: 'synced', remote_id: 'n1' }, state: stored(o) });
+    expect(settled(retry, { status: 'synced', current: stored(o) }, stored(o))).toEqual({
+      result: { status: 'synced', remote_id: 'n1' },
+      state: stored(o),
+    });
   });
 
   it('a retried delete is synced; a retried insert that already landed is synced, not refused as existing', () => {
