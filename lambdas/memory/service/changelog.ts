@@ -1,8 +1,14 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
-import { isConditionFailure } from '../../kit/errors';
-import { CHANGE_END, changeKey, COUNTER_KEY, db, FRONTIER_KEY, HORIZON_KEY, tableName } from './store';
-import { queryPages } from '../../kit/paging';
+import {
+  type ChangeItem,
+  changeKey,
+  changePages,
+  raiseFrontierHint,
+  readChange,
+  readFrontierHint,
+  readHorizon,
+  voidSequence,
+} from './store';
 import { sleep } from '../../shared/time';
 
 /**
@@ -28,67 +34,6 @@ import { sleep } from '../../shared/time';
 /** How long a pull waits on a young gap before answering with what it has (has_more = true). */
 const GAP_WAIT_MS = 1_500;
 const GAP_POLL_MS = 50;
-
-export interface ChangeItem {
-  pk: string;
-  sk: string;
-  seq: number;
-  /** Server time the writer took its sequence number (ms since epoch). */
-  at: number;
-  void?: true;
-  tbl?: string;
-  rid?: string;
-  del?: boolean;
-  ts?: number;
-  lua?: string;
-  h?: string;
-  data?: string;
-  /** The client's version, as JSON. */
-  verj?: string;
-  /** The client's version as a DynamoDB value (changes written before `verj`). */
-  ver?: unknown;
-}
-
-/** Takes `count` consecutive sequence numbers; returns the first. */
-export async function allocateSequence(pk: string, count: number): Promise<number> {
-  const out = await db().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: { pk, sk: COUNTER_KEY },
-      UpdateExpression: 'ADD n :count',
-      ExpressionAttributeValues: { ':count': count },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return (out.Attributes!.n as number) - count + 1;
-}
-
-export async function allocatedUpTo(pk: string): Promise<number> {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: COUNTER_KEY }, ConsistentRead: true }));
-  return (out.Item?.n as number | undefined) ?? 0;
-}
-
-/** Marks a sequence number as carrying no change; false when a change (or void) is already there. */
-export async function voidSequence(pk: string, seq: number): Promise<boolean> {
-  try {
-    await db().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { pk, sk: changeKey(seq), seq, at: Date.now(), void: true },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-async function readChange(pk: string, seq: number): Promise<ChangeItem | undefined> {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: changeKey(seq) }, ConsistentRead: true }));
-  return out.Item as ChangeItem | undefined;
-}
 
 /**
  * Settles the gap at `seq`, which a committed change `later` follows: waits briefly for the
@@ -125,11 +70,6 @@ export interface WalkOptions {
   waitOnGaps?: boolean;
 }
 
-const PROJECTIONS = {
-  keys: 'pk, sk, seq, #at, #void',
-  identity: 'pk, sk, seq, #at, #void, tbl, rid, del',
-} as const;
-
 export interface WalkResult {
   changes: ChangeItem[];
   /** Every sequence number up to here is settled and its change (if any) is in `changes` or before `after`. */
@@ -159,16 +99,7 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
     horizon = await readHorizon(pk);
     return seq <= horizon;
   };
-  const log = queryPages<ChangeItem>(() => ({
-    TableName: tableName(),
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(options.after + 1), ':to': CHANGE_END },
-    ...(fields !== 'record'
-      ? { ProjectionExpression: PROJECTIONS[fields], ExpressionAttributeNames: { '#at': 'at', '#void': 'void' } }
-      : {}),
-    ConsistentRead: true,
-    Limit: Math.min(1000, options.maxChanges - changes.length + 50),
-  }));
+  const log = changePages(pk, options.after, fields, () => Math.min(1000, options.maxChanges - changes.length + 50));
   for await (const page of log) {
     for (const item of page.items) {
       if (full() || options.stopBefore?.(item)) return { changes, through: expected - 1, hasMore: true };
@@ -186,76 +117,6 @@ export async function walkChanges(pk: string, options: WalkOptions): Promise<Wal
   return { changes, through: expected - 1, hasMore: false };
 }
 
-/** Sequence up to which the change log is compacted (0: never). */
-export async function readHorizon(pk: string): Promise<number> {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: HORIZON_KEY }, ConsistentRead: true }));
-  return (out.Item?.seq as number | undefined) ?? 0;
-}
-
-/** Moves the horizon up (never down); false when another compaction got there first. */
-export async function raiseHorizon(pk: string, seq: number): Promise<boolean> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk, sk: HORIZON_KEY },
-        UpdateExpression: 'SET seq = :seq',
-        ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
-        ExpressionAttributeValues: { ':seq': seq },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
-export async function readFrontierHint(pk: string): Promise<number> {
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk, sk: FRONTIER_KEY }, ConsistentRead: true }));
-  return (out.Item?.seq as number | undefined) ?? 0;
-}
-
-/** Raises the frontier hint (never lowers it). */
-export async function raiseFrontierHint(pk: string, seq: number): Promise<void> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk, sk: FRONTIER_KEY },
-        UpdateExpression: 'SET seq = :seq',
-        ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
-        ExpressionAttributeValues: { ':seq': seq },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
-}
-
-/**
- * Moves the hint from `previous` to `last` when it stands exactly at `previous`: the caller settled
- * every number in (previous, last] itself (a writer's block: each committed or voided), so the
- * hint keeps its meaning. A writer whose block does not follow the hint leaves it to pullers.
- */
-export async function advanceFrontierHint(pk: string, previous: number, last: number): Promise<boolean> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk, sk: FRONTIER_KEY },
-        UpdateExpression: 'SET seq = :last',
-        ConditionExpression: previous === 0 ? 'attribute_not_exists(seq) OR seq = :previous' : 'seq = :previous',
-        ExpressionAttributeValues: { ':previous': previous, ':last': last },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
 /** The highest sequence whose predecessors are all settled, walking forward from the hint. */
 export async function settledFrontier(pk: string): Promise<number> {
   let through = await readFrontierHint(pk);
@@ -270,20 +131,3 @@ export async function settledFrontier(pk: string): Promise<number> {
 
 /** Status counts at most this many change items: its work stays constant however long the log is. */
 export const STATUS_COUNT_LIMIT = 1000;
-
-/** Committed changes after `after`, counted over at most STATUS_COUNT_LIMIT items (`capped` when more may follow). */
-export async function countAfter(pk: string, after: number): Promise<{ changes: number; capped: boolean }> {
-  const page = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: 'attribute_not_exists(#void)',
-      ExpressionAttributeNames: { '#void': 'void' },
-      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(after + 1), ':to': CHANGE_END },
-      Select: 'COUNT',
-      ConsistentRead: true,
-      Limit: STATUS_COUNT_LIMIT,
-    }),
-  );
-  return { changes: page.Count ?? 0, capped: page.LastEvaluatedKey !== undefined };
-}

@@ -1,10 +1,18 @@
-import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
-import { mapLimit } from '../../shared/map-limit';
-import { raiseFrontierHint, raiseHorizon, readHorizon, walkChanges, type ChangeItem } from './changelog';
-import { CHANGE_END, changeKey, db, MARK_PREFIX, markKey, recordKey, tableName } from './store';
+import { walkChanges } from './changelog';
+import {
+  type ChangeItem,
+  changeKey,
+  deleteItems,
+  firstChangeAfter,
+  raiseFrontierHint,
+  raiseHorizon,
+  readHorizon,
+  readItems,
+  recordKey,
+  removeMarksUpTo,
+} from './store';
 import type { MemoryTable } from '../../contracts/memory';
-import { sleep } from '../../shared/time';
 
 /**
  * Change-log compaction. Settled changes older than the retention window leave the log when
@@ -25,75 +33,16 @@ export interface CompactionResult {
   horizon: number;
 }
 
-async function batchDelete(keys: { pk: string; sk: string }[]): Promise<void> {
-  const chunks: { pk: string; sk: string }[][] = [];
-  for (let i = 0; i < keys.length; i += 25) chunks.push(keys.slice(i, i + 25));
-  await mapLimit(chunks, 4, async (chunk) => {
-    let pending: Record<string, unknown>[] = chunk.map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; pending.length; attempt++) {
-      const out = await db().send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending as never } }));
-      pending = (out.UnprocessedItems?.[tableName()] ?? []) as Record<string, unknown>[];
-      if (pending.length) await sleep(Math.min(1000, 25 * 2 ** attempt));
-    }
-  });
-}
-
 /** Sequence number each record's current state holds, and whether it is a tombstone. */
-async function currentStates(pk: string, changes: ChangeItem[]): Promise<Map<string, { seq: number; del: boolean }>> {
-  const keys = [...new Set(changes.map((c) => recordKey(c.tbl as MemoryTable, c.rid!)))];
-  const states = new Map<string, { seq: number; del: boolean }>();
-  const chunks: string[][] = [];
-  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
-  await mapLimit(chunks, 4, async (chunk) => {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-      [tableName()]: { Keys: chunk.map((sk) => ({ pk, sk })), ConsistentRead: true, ProjectionExpression: 'sk, seq, del' },
-    };
-    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-      const out = await db().send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[tableName()] ?? [])
-        states.set(item.sk as string, { seq: item.seq as number, del: item.del as boolean });
-      request = out.UnprocessedKeys as typeof request;
-      if (request && Object.keys(request).length) await sleep(Math.min(1000, 25 * 2 ** attempt));
-    }
-  });
-  return states;
-}
+const currentStates = (pk: string, changes: ChangeItem[]) =>
+  readItems<{ seq: number; del: boolean }>(pk, [...new Set(changes.map((c) => recordKey(c.tbl as MemoryTable, c.rid!)))], 'sk, seq, del');
 
 /**
  * Removes frontier marks too old to serve any `since` that may still be answered incrementally.
  * Called when a pull writes the mark of a new minute: at most once a minute per agent.
  */
 export async function removeOldMarks(pk: string, now = Date.now()): Promise<void> {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': pk,
-        ':from': MARK_PREFIX,
-        ':to': markKey(new Date(now - config.memoryLogRetentionMs - config.memorySinceMarginMs - 120_000)),
-      },
-      ProjectionExpression: 'pk, sk',
-      ConsistentRead: true,
-      Limit: 25,
-    }),
-  );
-  await batchDelete((out.Items ?? []) as { pk: string; sk: string }[]);
-}
-
-async function firstChangeAfter(pk: string, seq: number): Promise<{ at: number } | undefined> {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pk, ':from': changeKey(seq + 1), ':to': CHANGE_END },
-      ProjectionExpression: '#at',
-      ExpressionAttributeNames: { '#at': 'at' },
-      ConsistentRead: true,
-      Limit: 1,
-    }),
-  );
-  return out.Items?.[0] as { at: number } | undefined;
+  await removeMarksUpTo(pk, new Date(now - config.memoryLogRetentionMs - config.memorySinceMarginMs - 120_000));
 }
 
 /**
@@ -108,7 +57,7 @@ export async function compactLog(pk: string, budget: number, superseded: number[
   const cutoff = now - config.memoryLogRetentionMs;
   const horizon = await readHorizon(pk);
   const behind = superseded.filter((seq) => seq > 0 && seq <= horizon).map((seq) => ({ pk, sk: changeKey(seq) }));
-  const [first] = await Promise.all([firstChangeAfter(pk, horizon), batchDelete(behind)]);
+  const [first] = await Promise.all([firstChangeAfter(pk, horizon), deleteItems(behind)]);
   // the usual case on a push: nothing is old enough yet, and one item read says so
   if (!first || first.at > cutoff) return { removed: behind.length, horizon };
   const walk = await walkChanges(pk, {
@@ -132,6 +81,6 @@ export async function compactLog(pk: string, budget: number, superseded: number[
     const state = states.get(recordKey(c.tbl as MemoryTable, c.rid!));
     return !state || state.seq !== c.seq || state.del;
   });
-  await batchDelete(removable.map((c) => ({ pk, sk: changeKey(c.seq) })));
+  await deleteItems(removable.map((c) => ({ pk, sk: changeKey(c.seq) })));
   return { removed: behind.length + removable.length, horizon: walk.through };
 }

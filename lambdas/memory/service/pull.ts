@@ -1,14 +1,21 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../../kit/config';
-import { badRequest, isConditionFailure } from '../../kit/errors';
+import { badRequest } from '../../kit/errors';
 import type { ScopeRef } from './scope';
-import { raiseFrontierHint, readHorizon, settledFrontier, walkChanges, type ChangeItem } from './changelog';
+import { settledFrontier, walkChanges } from './changelog';
 import { removeOldMarks } from './compaction';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
-import { db, deviceKey, MARK_PREFIX, markKey, META_KEY, RECORD_PREFIX, tableName } from './store';
+import {
+  frontierAt,
+  liveRecordPages,
+  type Position,
+  putMark,
+  raiseFrontierHint,
+  readHorizon,
+  readPosition as readItemPosition,
+  recordTimes,
+} from './store';
 import { timestampMicros } from './records';
 import type { MemoryTable } from '../../contracts/memory';
-import { queryPages } from '../../kit/paging';
 
 /** A change (or, for a full pull, a live record) as a pull returns it. */
 export interface PulledChange {
@@ -43,33 +50,8 @@ export const MAX_PULL_LIMIT = 5000;
 /** Keeps a page well under Lambda's 6 MB response limit. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
-interface DeviceState {
-  pull_seq?: number;
-  last_pull?: string;
-}
-
 /** A named device's position and last pull; an unnamed caller has none. */
-export async function readPosition(scope: ScopeRef): Promise<DeviceState> {
-  const sk = scope.device ? deviceKey(scope.device) : META_KEY;
-  const out = await db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk }, ConsistentRead: true }));
-  return (out.Item ?? {}) as DeviceState;
-}
-
-/** Latest frontier observed at or before `time` (0 when none is that old). */
-async function frontierAt(pk: string, time: number): Promise<number> {
-  // a mark is keyed by the minute it was taken in, so only marks of minutes that ended by `time` are surely older
-  const out = await db().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pk, ':from': MARK_PREFIX, ':to': markKey(new Date(time - 60_000)) },
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items?.[0]?.seq as number | undefined) ?? 0;
-}
+export const readPosition = (scope: ScopeRef): Promise<Position> => readItemPosition(scope.pk, scope.device);
 
 /** `verj` holds the client's version as JSON; records written before it hold `ver` as a DynamoDB value. */
 function toPulled(item: {
@@ -99,34 +81,13 @@ function toPulled(item: {
  * without `since` and `cursor`); for the agent, the last pull of any device (status).
  */
 async function recordPull(scope: ScopeRef, at: Date, through: number): Promise<void> {
-  const update = (sk: string) =>
-    db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk: scope.pk, sk },
-        UpdateExpression: 'SET pull_seq = :seq, last_pull = :at',
-        ExpressionAttributeValues: { ':seq': through, ':at': at.toISOString() },
-      }),
-    );
-  await Promise.all([update(META_KEY), scope.device ? update(deviceKey(scope.device)) : undefined]);
+  await recordTimes(scope.pk, scope.device, { pull_seq: through, last_pull: at.toISOString() });
 }
 
 /** Remembers the frontier seen in this minute (the first one, the lowest), for mapping `since`. */
 async function markFrontier(pk: string, at: Date, frontier: number): Promise<void> {
-  try {
-    await db().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { pk, sk: markKey(at), seq: frontier },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    return;
-  }
   // the first mark of a minute: the moment to forget marks older than any since still served
-  await removeOldMarks(pk, at.getTime());
+  if (await putMark(pk, at, frontier)) await removeOldMarks(pk, at.getTime());
 }
 
 /**
@@ -167,17 +128,7 @@ async function snapshotPage(
   const records: PulledChange[] = [];
   let bytes = 0;
   let lastKey = from?.k ?? null;
-  const live = queryPages<ChangeItem & { sk: string }>(
-    () => ({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: 'del = :false',
-      ExpressionAttributeValues: { ':pk': scope.pk, ':prefix': RECORD_PREFIX, ':false': false },
-      ConsistentRead: true,
-      Limit: limit - records.length,
-    }),
-    from?.k ? { pk: scope.pk, sk: from.k } : undefined,
-  );
+  const live = liveRecordPages(scope.pk, from?.k ?? undefined, () => limit - records.length);
   for await (const page of records.length < limit ? live : []) {
     for (const item of page.items) {
       records.push(toPulled(item));

@@ -1,7 +1,15 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScopeRef } from './scope';
-import { advanceFrontierHint, allocateSequence, voidSequence } from './changelog';
-import { changeKey, db, deviceKey, META_KEY, recordKey, tableName } from './store';
+import {
+  advanceFrontierHint,
+  allocateSequence,
+  readItems,
+  readState,
+  recordKey,
+  recordTimes,
+  STATE_ATTRIBUTES,
+  voidSequence,
+  writeOperations,
+} from './store';
 import { compactLog } from './compaction';
 import type { MemoryTable } from '../../contracts/memory';
 import {
@@ -23,7 +31,6 @@ const COMPACTION_MIN_BUDGET = 100;
 /** Transactions one push keeps in flight. */
 const WRITE_CONCURRENCY = 8;
 const MAX_ATTEMPTS = 20;
-const STATE_ATTRIBUTES = 'sk, ts, h, del, seq, lua';
 
 /** Sequence numbers taken in blocks; numbers left unused are voided at the end. */
 class SequencePool {
@@ -64,31 +71,6 @@ class SequencePool {
   }
 }
 
-async function readStates(pk: string, keys: string[]): Promise<Map<string, CurrentState>> {
-  const states = new Map<string, CurrentState>();
-  const chunks: string[][] = [];
-  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
-  await mapLimit(chunks, 4, async (chunk) => {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-      [tableName()]: { Keys: chunk.map((sk) => ({ pk, sk })), ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES },
-    };
-    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-      const out = await db().send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[tableName()] ?? []) states.set(item.sk as string, item as unknown as CurrentState);
-      request = out.UnprocessedKeys as typeof request;
-      if (request && Object.keys(request).length) await sleep(Math.min(1000, 25 * 2 ** attempt));
-    }
-  });
-  return states;
-}
-
-async function readState(pk: string, sk: string): Promise<CurrentState | undefined> {
-  const out = await db().send(
-    new GetCommand({ TableName: tableName(), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: STATE_ATTRIBUTES }),
-  );
-  return out.Item as CurrentState | undefined;
-}
-
 const cancellationCodes = (error: unknown): string[] | undefined =>
   (error as { name?: string }).name === 'TransactionCanceledException'
     ? ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None')
@@ -96,50 +78,6 @@ const cancellationCodes = (error: unknown): string[] | undefined =>
 
 const isSizeError = (error: unknown): boolean =>
   (error as { name?: string }).name === 'ValidationException' && /size/i.test((error as Error).message);
-
-/**
- * The two writes of an accepted operation, for one transaction: the state item, replaced only if
- * the operation is newer than what is stored AND its sequence number is higher than the stored
- * one (so that, per record, the change log lists states in the order the record took them), and
- * the change item, which must not exist yet (a puller may have voided a late number).
- */
-function writeItems(scope: ScopeRef, op: Operation, seq: number) {
-  const change = {
-    tbl: op.table,
-    rid: op.recordId,
-    del: op.deleted,
-    ts: op.version.ts,
-    h: op.version.hash,
-    lua: op.localUpdatedAt,
-    seq,
-    at: Date.now(),
-    data: op.dataJson,
-    ...(op.clientVersion !== undefined ? { verj: JSON.stringify(op.clientVersion) } : {}),
-  };
-  const newer = '(ts < :ts OR (ts = :ts AND h < :h)) AND seq < :seq';
-  return [
-    {
-      Put: {
-        TableName: tableName(),
-        Item: { pk: scope.pk, sk: recordKey(op.table, op.recordId), ...change },
-        ConditionExpression: `attribute_not_exists(pk) OR (${newer}${op.insertOnly ? ' AND del = :true' : ''})`,
-        ExpressionAttributeValues: {
-          ':ts': op.version.ts,
-          ':h': op.version.hash,
-          ':seq': seq,
-          ...(op.insertOnly ? { ':true': true } : {}),
-        },
-      },
-    },
-    {
-      Put: {
-        TableName: tableName(),
-        Item: { pk: scope.pk, sk: changeKey(seq), ...change },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-  ];
-}
 
 /** Applies one operation with last-write-wins, atomically, retrying until its outcome is final. */
 async function applyOperation(scope: ScopeRef, op: Operation, initial: CurrentState | undefined, pool: SequencePool): Promise<Outcome> {
@@ -155,7 +93,7 @@ async function applyOperation(scope: ScopeRef, op: Operation, initial: CurrentSt
     }
     seq ??= await (needFresh ? pool.fresh() : pool.take());
     try {
-      await db().send(new TransactWriteCommand({ TransactItems: writeItems(scope, op, seq) }));
+      await writeOperations(scope.pk, [{ op, seq }]);
       return written(op, seq);
     } catch (error) {
       const codes = cancellationCodes(error);
@@ -198,7 +136,10 @@ async function applyChunk(
 ): Promise<Outcome[]> {
   const seqs = await Promise.all(chunk.map(() => pool.take()));
   try {
-    await db().send(new TransactWriteCommand({ TransactItems: chunk.flatMap(({ op }, j) => writeItems(scope, op, seqs[j])) }));
+    await writeOperations(
+      scope.pk,
+      chunk.map(({ op }, j) => ({ op, seq: seqs[j] })),
+    );
     return chunk.map(({ op }, j) => written(op, seqs[j]));
   } catch (error) {
     const codes = cancellationCodes(error);
@@ -257,7 +198,7 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
     });
   }
 
-  const states = await readStates(scope.pk, [...perRecord.keys()]);
+  const states = await readItems<CurrentState>(scope.pk, [...perRecord.keys()], STATE_ATTRIBUTES);
   const pool = new SequencePool(scope.pk);
   const superseded: number[] = [];
   const record = (index: number, outcome: Outcome) => {
@@ -310,14 +251,5 @@ export async function pushOperations(scope: ScopeRef, rawOperations: unknown[], 
 }
 
 async function recordPush(scope: ScopeRef, at: Date): Promise<void> {
-  const update = (sk: string) =>
-    db().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk: scope.pk, sk },
-        UpdateExpression: 'SET last_push = :at',
-        ExpressionAttributeValues: { ':at': at.toISOString() },
-      }),
-    );
-  await Promise.all([update(META_KEY), scope.device ? update(deviceKey(scope.device)) : undefined]);
+  await recordTimes(scope.pk, scope.device, { last_push: at.toISOString() });
 }

@@ -1,7 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScopeRef } from './scope';
-import { STATUS_COUNT_LIMIT, allocatedUpTo, countAfter, raiseFrontierHint, readFrontierHint, walkChanges } from './changelog';
-import { db, META_KEY, tableName } from './store';
+import { STATUS_COUNT_LIMIT, walkChanges } from './changelog';
+import { allocatedUpTo, countChangesAfter, raiseFrontierHint, readFrontierHint, readPosition as readItemPosition } from './store';
 import { readPosition } from './pull';
 
 export interface SyncStatus {
@@ -24,12 +23,12 @@ export interface SyncStatus {
 export async function syncStatus(scope: ScopeRef): Promise<SyncStatus> {
   const [position, meta, allocated, hint] = await Promise.all([
     readPosition(scope),
-    db().send(new GetCommand({ TableName: tableName(), Key: { pk: scope.pk, sk: META_KEY }, ConsistentRead: true })),
+    readItemPosition(scope.pk, undefined),
     allocatedUpTo(scope.pk),
     readFrontierHint(scope.pk),
   ]);
   const [counted, settled] = await Promise.all([
-    countAfter(scope.pk, position.pull_seq ?? 0),
+    countChangesAfter(scope.pk, position.pull_seq ?? 0, STATUS_COUNT_LIMIT),
     walkChanges(scope.pk, { after: hint, maxChanges: STATUS_COUNT_LIMIT, maxBytes: Infinity, fields: 'keys' }),
   ]);
   await raiseFrontierHint(scope.pk, settled.through);
@@ -37,7 +36,7 @@ export async function syncStatus(scope: ScopeRef): Promise<SyncStatus> {
   return {
     agent_id: scope.agent,
     pending_operations: pending,
-    last_push: (meta.Item?.last_push as string | undefined) ?? null,
+    last_push: meta.last_push ?? null,
     last_pull: position.last_pull ?? null,
     remote_changes_available: counted.changes,
     remote_changes_capped: counted.capped,

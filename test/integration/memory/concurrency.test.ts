@@ -1,5 +1,4 @@
-import { allocateSequence, voidSequence } from '../../../lambdas/memory/service/changelog';
-import { partitionKey } from '../../../lambdas/memory/service/store';
+import { allocateSequence, partitionKey, voidSequence } from '../../../lambdas/memory/service/store';
 import { contentHash, timestampMicros } from '../../../lambdas/memory/service/records';
 import { call, startTestApi, type TestApi } from '../../support/api';
 import { random } from '../../support/generated';
