@@ -88,11 +88,19 @@ const KNOWN_WILDCARDS: { actions: RegExp; resources?: RegExp; reason: string }[]
     reason: 'ECS DescribeTaskDefinition/RegisterTaskDefinition support no resource-level permissions.',
   },
   {
-    actions: /^elasticfilesystem:(CreateAccessPoint|TagResource|DeleteAccessPoint)$/,
+    actions: /^elasticfilesystem:(CreateAccessPoint|TagResource|DeleteAccessPoint|DescribeAccessPoints)$/,
     resources: /:access-point\/\*$/,
     reason:
       'One access point per sandbox, made at launch (its id is not known before): created only with the sandbox tags, ' +
-      "tagged only while being created, deleted only when it carries the deployment tag (never the functions' access point).",
+      "tagged only while being created, deleted only when it carries the deployment tag (never the functions' access point); " +
+      'described to find its deployment at stop.',
+  },
+  {
+    actions: /^iam:(CreateRole|PutRolePolicy|DeleteRolePolicy|DeleteRole|TagRole|PassRole)$/,
+    resources: /:role\/[^/*]+-sbx-\*$/,
+    reason:
+      'One task role per sandbox, named <stack>-sbx-<deploymentId> at launch: created and given its policy only with the sandbox ' +
+      'permissions boundary (iam:PermissionsBoundary), passed only to ECS tasks.',
   },
   {
     actions: /^elasticfilesystem:Client(Mount|Write|RootAccess)$/,

@@ -138,6 +138,14 @@ export const config = {
   get sandboxEfsRoot(): string {
     return optional('SANDBOX_EFS_ROOT') ?? '/sandboxes';
   },
+  /** Start of every sandbox task role's name (`<prefix>-sbx-<deploymentId>`); the launcher may only make roles named so. */
+  get sandboxRolePrefix(): string {
+    return required('SANDBOX_ROLE_PREFIX');
+  },
+  /** The managed policy every sandbox role must have as its permissions boundary. */
+  get sandboxRoleBoundaryArn(): string {
+    return required('SANDBOX_ROLE_BOUNDARY_ARN');
+  },
   /** The EFS file system of the desktops; the launcher makes one access point per sandbox on it. */
   get sandboxFileSystemId(): string {
     return required('SANDBOX_FILE_SYSTEM_ID');

@@ -32,10 +32,11 @@ export interface SandboxStorageProps {
  * Isolation: the functions (our code) mount `/sandboxes` and compute `<tenant>/<deploymentId>/Desktop`
  * from the authorised tenant. A sandbox (untrusted code) must only ever see its own Desktop: the
  * launcher creates one access point per sandbox rooted at its Desktop (tagged with tenant and
- * deployment) and registers a revision of this task definition that mounts through it. The task role
- * may mount only through an access point, never the root and never the functions' access point
- * (`grantSandboxMount`; what IAM can and cannot enforce here: docs/deploy.md). The revision defined
- * here names no access point: the task role may not mount it at all.
+ * deployment), a task role for that sandbox alone whose policy names that access point, and a
+ * revision of this task definition that mounts through it as that role. Every sandbox role has
+ * `roleBoundary` as its permissions boundary: mount only through an access point, never the root,
+ * never the functions' access point, nothing outside EFS (docs/deploy.md). The task role of the
+ * revision defined here runs no sandbox and may not mount at all.
  */
 export class SandboxStorage extends Construct {
   readonly vpc: ec2.Vpc;
@@ -46,6 +47,10 @@ export class SandboxStorage extends Construct {
   readonly cluster: ecs.Cluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly taskSecurityGroup: ec2.SecurityGroup;
+  /** Permissions boundary of every sandbox task role (the launcher may create roles only with it). */
+  readonly roleBoundary: iam.ManagedPolicy;
+  /** Sandbox roles are named `<rolePrefix>-sbx-<deploymentId>`. */
+  readonly rolePrefix: string;
 
   constructor(scope: Construct, id: string, props: SandboxStorageProps) {
     super(scope, id);
@@ -121,7 +126,22 @@ export class SandboxStorage extends Construct {
         authorizationConfig: { iam: 'ENABLED' },
       },
     });
-    this.grantSandboxMount(this.taskDefinition.taskRole);
+    this.rolePrefix = Stack.of(this).stackName;
+    // 64 characters at most: `<prefix>-sbx-` and a deployment id (dep_ + 20)
+    if (this.rolePrefix.length > 64 - 5 - 24)
+      throw new Error(`Stack name ${this.rolePrefix} is too long to prefix sandbox role names (35 characters at most)`);
+    this.roleBoundary = new iam.ManagedPolicy(this, 'RoleBoundary', {
+      description: 'Permissions boundary of every sandbox task role: EFS mounts through a sandbox access point only',
+      statements: this.sandboxMountStatements(),
+    });
+    // the base revision runs no sandbox: its role mounts nothing (also overriding the file system policy's grants to any principal)
+    this.taskDefinition.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
+        resources: [this.fileSystem.fileSystemArn],
+      }),
+    );
     const container = this.taskDefinition.addContainer(SANDBOX_CONTAINER_NAME, {
       image: this.sandboxImage(settings),
       user: `${SANDBOX_USER}:${SANDBOX_USER}`,
@@ -185,16 +205,17 @@ export class SandboxStorage extends Construct {
   }
 
   /**
-   * The sandbox task role mounts (read/write) only through an access point and a mount target. Denied
-   * outright: a mount without an access point (the whole file system), the functions' access point
-   * (every desktop) and root access. The denies also override the file system policy's allow of
-   * ClientWrite/ClientRootAccess to any principal. Which sandbox access point a task may use is not
-   * something IAM can express with one shared role (docs/deploy.md).
+   * The most a sandbox role may do (its permissions boundary): mount (read/write) only through an
+   * access point and a mount target. Denied outright: a mount without an access point (the whole
+   * file system), the functions' access point (every desktop) and root access; the denies also
+   * override the file system policy's allow of ClientWrite/ClientRootAccess to any principal. Which
+   * access point is the role's own is its inline policy (the launcher's): a boundary cannot name a
+   * per-sandbox ARN, and access point tags are invisible to ClientMount (authorised on the file system).
    */
-  private grantSandboxMount(role: iam.IRole): void {
+  private sandboxMountStatements(): iam.PolicyStatement[] {
     const fileSystem = [this.fileSystem.fileSystemArn];
     const mount = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'];
-    role.addToPrincipalPolicy(
+    return [
       new iam.PolicyStatement({
         actions: mount,
         resources: fileSystem,
@@ -203,30 +224,24 @@ export class SandboxStorage extends Construct {
           Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
         },
       }),
-    );
-    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
         actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
         resources: fileSystem,
         conditions: { Null: { 'elasticfilesystem:AccessPointArn': 'true' } },
       }),
-    );
-    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
         actions: [...mount, 'elasticfilesystem:ClientRootAccess'],
         resources: fileSystem,
         conditions: { ArnEquals: { 'elasticfilesystem:AccessPointArn': this.accessPoint.accessPointArn } },
       }),
-    );
-    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         effect: iam.Effect.DENY,
         actions: ['elasticfilesystem:ClientRootAccess'],
         resources: fileSystem,
       }),
-    );
+    ];
   }
 
   /** How a function mounts the desktops: through the access point, at SANDBOX_LAMBDA_MOUNT. */
@@ -246,6 +261,8 @@ export class SandboxStorage extends Construct {
       SANDBOX_USER_ID: SANDBOX_USER,
       SANDBOX_SUBNET_IDS: this.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
       SANDBOX_SECURITY_GROUP_ID: this.taskSecurityGroup.securityGroupId,
+      SANDBOX_ROLE_PREFIX: this.rolePrefix,
+      SANDBOX_ROLE_BOUNDARY_ARN: this.roleBoundary.managedPolicyArn,
     };
   }
 
@@ -315,10 +332,34 @@ export class SandboxStorage extends Construct {
         conditions: { Null: { [`aws:ResourceTag/${SANDBOX_TAG.deployment}`]: 'false' } },
       }),
     );
+    // stopping reads the deployment tag of an access point to find the sandbox's role
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticfilesystem:DescribeAccessPoints'],
+        resources: [this.fileSystem.fileSystemArn, accessPoints],
+      }),
+    );
+    // One role per sandbox, named `<prefix>-sbx-<deploymentId>`: created and given a policy only with the
+    // sandbox boundary (so whatever the launcher writes, the role can do no more than the boundary allows),
+    // passed only to ECS tasks.
+    const sandboxRoles = stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `${this.rolePrefix}-sbx-*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    const withBoundary = { StringEquals: { 'iam:PermissionsBoundary': this.roleBoundary.managedPolicyArn } };
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:CreateRole', 'iam:PutRolePolicy'], resources: [sandboxRoles], conditions: withBoundary }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:DeleteRolePolicy', 'iam:DeleteRole', 'iam:TagRole'], resources: [sandboxRoles] }),
+    );
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
+        resources: [sandboxRoles, this.taskDefinition.obtainExecutionRole().roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );

@@ -281,23 +281,31 @@ describe('data stack', () => {
     });
   });
 
-  test("the sandbox task role mounts EFS only through an access point: never the root, never the functions' access point, never as root (issue 12)", () => {
+  test("every sandbox role is bounded to mounts through an access point: never the root, never the functions' access point, never as root; the base revision's role mounts nothing (issue 12)", () => {
     const all = resources(data);
     const taskDefinition = Object.values(all).find((r) => r.Type === 'AWS::ECS::TaskDefinition')!;
     const taskRoleId = taskDefinition.Properties.TaskRoleArn['Fn::GetAtt'][0];
     const functionsAccessPoint = Object.keys(all).find((id) => all[id].Type === 'AWS::EFS::AccessPoint')!;
-    const efs = Object.values(all)
+    type Statement = { Effect: string; Action: string | string[]; Condition?: Record<string, any>; Resource: unknown };
+    // the base role: one deny of every client action, no allow
+    const base = Object.values(all)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(taskRoleId))
-      .flatMap(
-        (r) =>
-          r.Properties.PolicyDocument.Statement as {
-            Effect: string;
-            Action: string | string[];
-            Condition?: Record<string, any>;
-            Resource: unknown;
-          }[],
-      )
-      .filter((st) => JSON.stringify(st.Action).includes('elasticfilesystem:'));
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+    expect(base).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SandboxFileSystem/), 'Arn'] },
+      }),
+    ]);
+    expect(base[0].Condition).toBeUndefined();
+    // the boundary of every sandbox role (the launcher's roles; their inline policy narrows it to one access point)
+    const boundaries = Object.entries(all).filter(
+      ([id, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && id.startsWith('SandboxRoleBoundary'),
+    );
+    expect(boundaries).toHaveLength(1);
+    const efs = boundaries[0][1].Properties.PolicyDocument.Statement as Statement[];
+    expect(efs.every((st) => [st.Action].flat().every((action) => action.startsWith('elasticfilesystem:Client')))).toBe(true);
     const allows = efs.filter((st) => st.Effect === 'Allow');
     expect(allows).toHaveLength(1);
     expect([allows[0].Action].flat().sort()).toEqual(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']);

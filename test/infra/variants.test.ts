@@ -107,14 +107,38 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
       SANDBOX_CLUSTER_ARN: cluster,
     });
   }
+  // a role per sandbox: `<stack>-sbx-<deploymentId>`, created and given a policy only with the sandbox boundary,
+  // passed only to ECS tasks (with the execution role); the shared base task role is never passed
+  const sandboxRoles = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/SatchelData-sbx-*']],
+  };
+  const boundary = ref('Sandbox/RoleBoundary/Resource');
   const passRoles = statements().filter((st) => st.Action === 'iam:PassRole');
   expect(passRoles).toHaveLength(launchers.length);
   for (const st of passRoles) {
     expect(throughDataOutputs(data, (st as { Resource?: unknown }).Resource)).toEqual([
-      attribute('Sandbox/TaskDefinition/TaskRole/Resource', 'Arn'),
+      sandboxRoles,
       attribute('Sandbox/TaskDefinition/ExecutionRole/Resource', 'Arn'),
     ]);
   }
+  const iamStatements = statements().filter((st) => /"iam:/.test(JSON.stringify(st.Action)));
+  expect(iamStatements).toHaveLength(3 * launchers.length); // nothing else: no AttachRolePolicy, no boundary changes, no other roles
+  for (const st of iamStatements.filter((s) => s.Action !== 'iam:PassRole')) {
+    expect((st as { Resource?: unknown }).Resource).toEqual(sandboxRoles);
+    if (JSON.stringify(st.Action).includes('iam:CreateRole')) {
+      expect(st.Action).toEqual(['iam:CreateRole', 'iam:PutRolePolicy']);
+      expect(throughDataOutputs(data, st.Condition)).toEqual({ StringEquals: { 'iam:PermissionsBoundary': boundary } });
+    } else {
+      expect(st.Action).toEqual(['iam:DeleteRolePolicy', 'iam:DeleteRole', 'iam:TagRole']);
+    }
+  }
+  for (const fn of launchers) {
+    expect(throughDataOutputs(data, fn.Properties.Environment.Variables)).toMatchObject({
+      SANDBOX_ROLE_PREFIX: 'SatchelData',
+      SANDBOX_ROLE_BOUNDARY_ARN: boundary,
+    });
+  }
+  data.hasResourceProperties('AWS::IAM::ManagedPolicy', { Description: Match.stringLikeRegexp('sandbox task role') });
   expect(statements()).toEqual(
     expect.arrayContaining([
       expect.objectContaining({ Action: 'ecs:RunTask', Condition: { ArnEquals: { 'ecs:cluster': expect.anything() } } }),
@@ -140,8 +164,9 @@ test('sandboxLauncher=true: sandbox functions get the launcher settings and may 
   const create = efs.filter((st) => st.Action === 'elasticfilesystem:CreateAccessPoint');
   const tag = efs.filter((st) => st.Action === 'elasticfilesystem:TagResource');
   const remove = efs.filter((st) => st.Action === 'elasticfilesystem:DeleteAccessPoint');
-  expect(efs).toHaveLength(3 * launchers.length); // nothing else: no describe, no file system changes
-  for (const group of [create, tag, remove]) expect(group).toHaveLength(launchers.length);
+  const describe = efs.filter((st) => st.Action === 'elasticfilesystem:DescribeAccessPoints');
+  expect(efs).toHaveLength(4 * launchers.length); // nothing else: no file system changes
+  for (const group of [create, tag, remove, describe]) expect(group).toHaveLength(launchers.length);
   for (const st of create) {
     expect(st.Condition).toEqual({
       Null: { 'aws:RequestTag/satchel:tenant': 'false', 'aws:RequestTag/satchel:deployment': 'false' },
