@@ -133,19 +133,6 @@ const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has a
 const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
 const versionOf = (v: string | undefined) => (v && v !== 'null' ? v : undefined);
 
-/**
- * Whether this S3 stores checksums. S3 gives every new object at least a CRC64NVME checksum; a
- * store that answers with none for a single-part object (the local emulator) keeps none, and
- * from then on objects are hashed straight away instead of asked about first.
- */
-let storesChecksums = true;
-
-/**
- * Checks the stored object against the declared size and SHA-256. S3 answers a HEAD with the
- * SHA-256 it checked and stored at upload: no bytes move and the connection stays open. Where
- * there is none (a store without checksums, a multipart object's checksum of checksums, an upload
- * presigned without a hash) the object is streamed through a hash.
- */
 /** The object's HEAD with its stored checksums, or why it cannot be the upload: missing, or of another size. */
 async function headOfSize(key: string, size: number): Promise<HeadObjectCommandOutput | Verification> {
   let head: HeadObjectCommandOutput;
@@ -159,16 +146,18 @@ async function headOfSize(key: string, size: number): Promise<HeadObjectCommandO
   return head;
 }
 
+/**
+ * Checks the stored object against the declared size and SHA-256. S3 answers a HEAD with the
+ * SHA-256 it checked and stored at upload (locally local/s3-checksums.ts does the same): no bytes
+ * move and the connection stays open. Where there is none (a multipart object's checksum of
+ * checksums, an upload presigned without a hash) the object is streamed through a hash.
+ */
 export async function verifyObject(key: string, expected: { hash: string; size: number }): Promise<Verification> {
-  if (storesChecksums) {
-    const head = await headOfSize(key, expected.size);
-    if ('ok' in head) return head;
-    const stored = head.ChecksumSHA256;
-    if (stored && head.ChecksumType !== 'COMPOSITE' && !stored.includes('-')) {
-      return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId), etag: head.ETag } : OTHER_HASH;
-    }
-    const anyChecksum = head.ChecksumSHA256 ?? head.ChecksumCRC64NVME ?? head.ChecksumCRC32 ?? head.ChecksumCRC32C ?? head.ChecksumSHA1;
-    if (!anyChecksum && !head.ETag?.includes('-')) storesChecksums = false;
+  const head = await headOfSize(key, expected.size);
+  if ('ok' in head) return head;
+  const stored = head.ChecksumSHA256;
+  if (stored && head.ChecksumType !== 'COMPOSITE' && !stored.includes('-')) {
+    return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId), etag: head.ETag } : OTHER_HASH;
   }
   let res: GetObjectCommandOutput;
   try {

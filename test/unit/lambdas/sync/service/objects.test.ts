@@ -3,10 +3,10 @@ import { Readable } from 'node:stream';
 import { HttpResponse, type HttpRequest } from '@smithy/core/protocols';
 
 /**
- * verifyObject and verifyMultipart against scripted S3 answers (the local emulator stores no
- * checksums, so the checksum paths cannot be reached through it). Like S3, the script answers a
+ * verifyObject and verifyMultipart against scripted S3 answers (the local emulator keeps only the
+ * SHA-256 of single puts, so the other checksum paths cannot be reached through it). Like S3, the script answers a
  * request with the object's checksums only when it asks for them (`x-amz-checksum-mode: ENABLED`).
- * Each test loads fresh modules: the verifier remembers whether the store keeps checksums.
+ * Each test loads fresh modules (and so a fresh client).
  */
 type Answer = { status?: number; headers?: Record<string, string>; body?: string };
 
@@ -91,14 +91,14 @@ describe('verifying an upload', () => {
     expect(sent).toEqual(['HEAD', 'GET', 'HEAD', 'GET']);
   });
 
-  it('learns that a store keeps no checksums and then hashes objects without asking first', async () => {
+  it('hashes the bytes of an object stored without a SHA-256 (a put presigned without a hash), and keeps asking first', async () => {
     const { verifyObject, sent } = loadVerifier({
-      HEAD: () => ({ headers: { 'content-length': '5', etag: '"e"' } }),
+      HEAD: () => ({ headers: { 'content-length': '5', etag: '"e"', 'x-amz-checksum-crc64nvme': 'AAAAAAAAAAA=' } }),
       GET: () => ({ body: 'hello', headers: { etag: '"e"' } }),
     });
     await expect(verifyObject('a', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
-    await expect(verifyObject('b', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
-    expect(sent).toEqual(['HEAD', 'GET', 'GET']);
+    await expect(verifyObject('b', { hash: sha256('hellp').toString('hex'), size: 5 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
+    expect(sent).toEqual(['HEAD', 'GET', 'HEAD', 'GET']);
   });
 
   it('asks S3 for the stored checksum: a HEAD without ChecksumMode would get none and have to read the bytes', async () => {
