@@ -49,6 +49,7 @@ describe('every key the code writes belongs to exactly one declared key family',
     entryKey(AGENT, { path: `${'deep/'.repeat(200)}file.md`, hash: 'ab'.repeat(32) } as never), // past 1,024 bytes: hashed
     stagingKey(AGENT, 'notes/today.md'),
     stagingKey(AGENT, 'notes/today.md', 'ab'.repeat(32)),
+    stagingKey(AGENT, 'notes/today.md', 'ab'.repeat(32), 4096),
     objectKeyOf('tenant-1', 'dep-1', 'src/index.js'),
   ])('%s', (key) => {
     expect(familyOf(key)).toHaveLength(1);
@@ -57,6 +58,7 @@ describe('every key the code writes belongs to exactly one declared key family',
   test('a staged workspace upload (with or without its hash) is the staged family; a confirmed one is live', () => {
     expect(familyOf(stagingKey(AGENT, 'a.md'))[0].lifetime).toEqual({ kind: 'staged' });
     expect(familyOf(stagingKey(AGENT, 'a.md', 'ab'.repeat(32)))[0].lifetime).toEqual({ kind: 'staged' });
+    expect(familyOf(stagingKey(AGENT, 'a.md', 'ab'.repeat(32), 4096))[0].lifetime).toEqual({ kind: 'staged' });
     expect(familyOf(locationKey(AGENT, 'a.md', newCopyLocation()))[0].lifetime).toEqual({ kind: 'live' });
     expect(familyOf(multipartKey(AGENT, 'a.md', 'cd'.repeat(12)))[0]).toMatchObject({
       lifetime: { kind: 'live' },

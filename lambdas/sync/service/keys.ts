@@ -5,8 +5,9 @@ import type { ScopeRef, FileEntry } from './store';
  * Where workspace bytes live (docs/sync.md, "Data layout"). Uploads land on keys no entry names;
  * only a confirm makes bytes live, on a key that exactly one entry will ever name (so removing a
  * replaced file's key can never take bytes a later entry names):
- *   incoming/<tenant>/<agentId>/<sha256(path)>.<sha256(content)>  a put presigned with its hash (S3
- *                                                              checks the signed checksum): staged
+ *   incoming/<tenant>/<agentId>/<sha256(path)>.<sha256(content)>.<size>  a put presigned with its
+ *                                                              hash and size (S3 checks both): staged
+ *   incoming/<tenant>/<agentId>/<sha256(path)>.<sha256(content)>  the same presigned without a size
  *   incoming/<tenant>/<agentId>/<sha256(path)>                  a put presigned without a hash: staged
  *   sync/<tenant>/<agentId>/o/<sha256(path)>/c-<nonce>          confirm's copy of a staged upload
  *   sync/<tenant>/<agentId>/o/<sha256(path)>/m-<nonce>          a multipart upload, one key per upload,
@@ -24,9 +25,13 @@ const MAX_KEY_BYTES = 1024;
 
 /** Where the earlier layout put a file presigned with its hash; entries with location `b` name it. */
 export const blobKey = (a: ScopeRef, path: string, hash: string): string => `${agentPrefix(a)}o/${hex(path)}/${hash}`;
-/** Where a put is staged: per content when presigned with its hash, else per path. */
-export const stagingKey = (a: ScopeRef, path: string, hash?: string): string =>
-  `incoming/${a.tenant}/${a.agentId}/${hex(path)}${hash === undefined ? '' : `.${hash}`}`;
+/**
+ * Where a put is staged: per content when presigned with its hash (and its size, when declared too),
+ * else per path. A key naming hash and size holds only bytes of both: S3 stores a PUT to it only with
+ * the signed checksum and content-length, and only such URLs are signed for it.
+ */
+export const stagingKey = (a: ScopeRef, path: string, hash?: string, size?: number): string =>
+  `incoming/${a.tenant}/${a.agentId}/${hex(path)}${hash === undefined ? '' : `.${hash}${size === undefined ? '' : `.${size}`}`}`;
 /** The key of a location (`c-…`, `m-…`) an entry names. */
 export const locationKey = (a: ScopeRef, path: string, location: string): string => `${agentPrefix(a)}o/${hex(path)}/${location}`;
 

@@ -127,7 +127,7 @@ export type Verification = { ok: true; versionId?: string; etag?: string } | { o
 
 export const MISSING_UPLOAD: Verification = {
   ok: false,
-  reason: 'no uploaded object with this SHA-256 (upload it with the presigned URL first)',
+  reason: 'no uploaded object with this SHA-256 and size (upload it with the presigned URL first)',
 };
 const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has another SHA-256' };
 const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');

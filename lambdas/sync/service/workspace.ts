@@ -210,7 +210,11 @@ export async function presign(agent: ScopeRef, files: PresignRequest[]) {
     if (f.operation === 'put') {
       // staged: with its hash per content (S3 refuses other bytes), without one per path
       const hash = f.hash?.toLowerCase();
-      return { path: f.path, operation: f.operation, ...(await presignPut(stagingKey(agent, f.path, hash), { ...f, hash })) };
+      return {
+        path: f.path,
+        operation: f.operation,
+        ...(await presignPut(stagingKey(agent, f.path, hash, hash ? f.size : undefined), { ...f, hash })),
+      };
     }
     if (f.operation === 'multipart') return { path: f.path, operation: f.operation, method: 'PUT', ...(await presignMultipart(agent, f)) };
     const entry = entries.get(f.path);
@@ -289,6 +293,9 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string): Prom
     await markUnconfirmed(key, false);
     return { ok: true, location: multipartLocation(id.nonce) };
   }
+  // a put presigned with this hash and size: whatever its key holds has both, so the copy is the check
+  const sealed = await copyStaged(agent, f, stagingKey(agent, f.filePath, f.hash, f.size), {});
+  if (sealed.ok) return sealed;
   let problem: Verification = MISSING_UPLOAD;
   for (const source of [stagingKey(agent, f.filePath, f.hash), blobKey(agent, f.filePath, f.hash), stagingKey(agent, f.filePath)]) {
     const check = await verifyObject(source, f);
@@ -297,17 +304,28 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string): Prom
       if (problem === MISSING_UPLOAD) problem = check;
       continue;
     }
-    const location = newCopyLocation();
-    try {
-      await copyObject(source, locationKey(agent, f.filePath, location), check);
-    } catch (error) {
-      if ((error as { name?: string }).name === 'PreconditionFailed')
-        return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
-      throw error;
-    }
-    return { ok: true, location };
+    return copyStaged(agent, f, source, check);
   }
   return problem as Located;
+}
+
+/** Copies staged bytes (that version or ETag, when given) to a fresh key of this file's; a missing source is MISSING_UPLOAD. */
+async function copyStaged(
+  agent: ScopeRef,
+  f: Confirmation,
+  source: string,
+  version: { versionId?: string; etag?: string },
+): Promise<Located> {
+  const location = newCopyLocation();
+  try {
+    await copyObject(source, locationKey(agent, f.filePath, location), version);
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return MISSING_UPLOAD as Located;
+    if (name === 'PreconditionFailed') return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
+    throw error;
+  }
+  return { ok: true, location };
 }
 
 /**

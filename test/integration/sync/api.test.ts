@@ -105,8 +105,20 @@ describe('workspace sync: upload, confirm, manifest', () => {
       body: { filePath: 'a.txt', hash: sha256(bytes), size: 6 },
     });
     expect(wrongSize.status).toBe(409);
-    expect(wrongSize.body.error.message).toMatch(/5 bytes, not 6/);
+    // the put was presigned with its hash and size: its staged key names both, so a confirm of another size finds nothing
+    expect(wrongSize.body.error.message).toMatch(/no uploaded object with this SHA-256 and size/);
+    const unsized = await call(api.url, 'POST', '/agent/sync/presign', {
+      key,
+      body: { files: [{ path: 'b.txt', operation: 'put', hash: sha256(bytes) }] },
+    });
+    expect((await put(unsized.body.data.urls[0], bytes)).status).toBe(200);
+    const wrongSizeUnsized = await call(api.url, 'POST', '/agent/sync/confirm', {
+      key,
+      body: { filePath: 'b.txt', hash: sha256(bytes), size: 6 },
+    });
+    expect([wrongSizeUnsized.status, wrongSizeUnsized.body.error.message]).toEqual([409, expect.stringMatching(/5 bytes, not 6/)]);
     expect(await manifest(key)).toEqual(before);
+    expect((await confirm(key, 'b.txt', bytes)).body.data.status).toBe('confirmed');
   });
 
   it('confirms a batch with per-file results', async () => {

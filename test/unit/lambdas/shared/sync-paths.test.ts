@@ -69,6 +69,7 @@ describe('globs, sessions and object keys', () => {
         blobKey(agent, path, hash),
         stagingKey(agent, path),
         stagingKey(agent, path, hash),
+        stagingKey(agent, path, hash, 5 * 1024 ** 4),
         locationKey(agent, path, newCopyLocation()),
         multipartKey(agent, path, newNonce()),
       ]) {
@@ -78,6 +79,7 @@ describe('globs, sessions and object keys', () => {
     expect(blobKey(agent, 'notes/a.md', hash)).toMatch(/^sync\/t1\/agt_a\/o\/[0-9a-f]{64}\/a{64}$/);
     expect(stagingKey(agent, 'notes/a.md')).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}$/);
     expect(stagingKey(agent, 'notes/a.md', hash)).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}\.a{64}$/);
+    expect(stagingKey(agent, 'notes/a.md', hash, 4096)).toMatch(/^incoming\/t1\/agt_a\/[0-9a-f]{64}\.a{64}\.4096$/);
     const copy = newCopyLocation();
     expect(copy).not.toBe(newCopyLocation());
     expect(entryKey(agent, { path: 'notes/a.md', hash, size: 1, modified: '', location: copy })).toMatch(

@@ -97,7 +97,10 @@ describe('verifying an upload', () => {
       GET: () => ({ body: 'hello', headers: { etag: '"e"' } }),
     });
     await expect(verifyObject('a', { hash: sha256('hello').toString('hex'), size: 5 })).resolves.toEqual({ ok: true, etag: '"e"' });
-    await expect(verifyObject('b', { hash: sha256('hellp').toString('hex'), size: 5 })).resolves.toEqual({ ok: false, reason: expect.stringMatching(/another SHA-256/) });
+    await expect(verifyObject('b', { hash: sha256('hellp').toString('hex'), size: 5 })).resolves.toEqual({
+      ok: false,
+      reason: expect.stringMatching(/another SHA-256/),
+    });
     expect(sent).toEqual(['HEAD', 'GET', 'HEAD', 'GET']);
   });
 
