@@ -5,16 +5,20 @@ import { queryVector, type Embedder } from '../lambdas/adapters/embedder/port';
 import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../lambdas/adapters/embedder/lexical';
 import { LocalVectorIndex } from '../lambdas/adapters/vector-index/local';
 import {
-  BM25_HALF,
   calibrationFor,
-  coverage,
+  FEATURE_NAMES,
+  featuresOf,
+  fileNameStems,
   queryTerms,
   type QueryTerms,
   rankCandidates,
+  scoreFeatures,
+  signalsOf,
+  termShare,
   type Calibration,
 } from '../lambdas/adapters/vector-index/ranking';
+import { contentWords, stem } from '../lambdas/adapters/text-terms';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
-import { contentWords } from '../lambdas/adapters/text-terms';
 import { synonymsOf } from '../lambdas/adapters/wordnet';
 import { config } from '../lambdas/kit/config';
 import { chunkText, titleOf } from '../lambdas/items/service/content';
@@ -42,28 +46,67 @@ interface Ranked {
   query: EvalQuery;
   /** Candidates (chunks) with their signals. */
   candidates: Candidate[];
-  /** The same as [cosine, coverage, squashed BM25], for fitting fast. */
+  /** The calibration's features (ranking.ts) and the candidate signals measured here (SIGNALS), for fitting fast. */
   features: { path: string; x: number[] }[];
   terms: QueryTerms;
 }
 
-const featuresOf = (query: EvalQuery, candidates: Candidate[], synonyms: boolean) => {
-  const terms = queryTerms(query.query, synonyms ? synonymsOf : undefined);
-  return candidates.map((c) => ({
-    path: c.path,
-    x: [c.cosine, coverage(terms, c.content, c.path), c.bm25 > 0 ? c.bm25 / (c.bm25 + BM25_HALF) : 0],
-  }));
-};
-
 /** The ranking of rankCandidates computed from precomputed features (same formula; fast enough to scan biases). */
-function rankFeatures(r: Ranked, c: Calibration, minScore: number): string[] {
+function rankFeatures(r: Ranked, m: Model, minScore: number): string[] {
   const best = new Map<string, number>();
   for (const { path, x } of r.features) {
-    const score = 1 / (1 + Math.exp(-(c.cosine * x[0] + c.coverage * x[1] + c.bm25 * x[2] + c.bias)));
+    const score = scoreFeatures(x, m.weights, m.bias);
     if (score >= minScore && score > (best.get(path) ?? -1)) best.set(path, score);
   }
   return [...best.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([path]) => path);
 }
+
+// ---- candidate signals, measured here before any goes into ranking.ts ----
+
+/** Every feature: the shipped ones (ranking.ts) and the candidates below. */
+const SIGNALS = [...FEATURE_NAMES, 'name', 'proximity'] as const;
+
+/** File name as a field of its own: share of the query terms in the file name alone. */
+const nameCoverage = (terms: QueryTerms, path: string): number => termShare(terms, fileNameStems(path));
+
+/** Content words within which query terms count as close together. */
+const PROXIMITY_WINDOW = 8;
+
+/** Term proximity: the largest share of the query terms found within PROXIMITY_WINDOW consecutive content words of the chunk. */
+function proximity(terms: QueryTerms, content: string): number {
+  if (!terms.length) return 0;
+  const termOf = new Map<string, number>();
+  for (const [i, alternatives] of terms.entries()) {
+    for (const s of alternatives) if (!termOf.has(s)) termOf.set(s, i);
+  }
+  const positions: { at: number; term: number }[] = [];
+  contentWords(content).forEach((word, at) => {
+    const term = termOf.get(stem(word));
+    if (term !== undefined) positions.push({ at, term });
+  });
+  let best = 0;
+  const counts = new Map<number, number>();
+  for (let left = 0, right = 0; right < positions.length; right++) {
+    counts.set(positions[right].term, (counts.get(positions[right].term) ?? 0) + 1);
+    while (positions[right].at - positions[left].at >= PROXIMITY_WINDOW) {
+      const term = positions[left++].term;
+      const n = (counts.get(term) ?? 1) - 1;
+      if (n) counts.set(term, n);
+      else counts.delete(term);
+    }
+    best = Math.max(best, counts.size);
+  }
+  return best / terms.length;
+}
+
+/** A calibration over SIGNALS (weights in that order). */
+interface Model {
+  weights: number[];
+  bias: number;
+}
+
+const describe = (m: Model): string =>
+  JSON.stringify(Object.fromEntries([...SIGNALS.map((name, j) => [name, m.weights[j]]).filter(([, w]) => w !== 0), ['bias', m.bias]]));
 
 async function retrieve(embedder: Embedder, synonyms: boolean): Promise<Ranked[]> {
   const dir = mkdtempSync(join(tmpdir(), 'satchel-quality-'));
@@ -77,12 +120,23 @@ async function retrieve(embedder: Embedder, synonyms: boolean): Promise<Ranked[]
         chunks.map((content, j) => ({ content, vector: vectors[j] })),
       );
     }
+    // a settled index: without this, the queries meet a background compaction at a varying point and
+    // BM25 (its statistics differ between indexed and not yet indexed rows) varies from run to run
+    await index.maintain();
     const ranked: Ranked[] = [];
     for (const query of QUERIES) {
       const vector = await queryVector(embedder, query.query);
       const candidates = await index.search({ ...TENANT, text: query.query, vector, candidates: 100, now: Date.now() / 1000 });
       const terms = queryTerms(query.query, synonyms ? synonymsOf : undefined);
-      ranked.push({ query, candidates, terms, features: featuresOf(query, candidates, synonyms) });
+      ranked.push({
+        query,
+        candidates,
+        terms,
+        features: candidates.map((c) => ({
+          path: c.path,
+          x: [...featuresOf(signalsOf(terms, c)), nameCoverage(terms, c.path), proximity(terms, c.content)],
+        })),
+      });
     }
     return ranked;
   } finally {
@@ -184,9 +238,15 @@ function bm25Baseline(): { query: EvalQuery; paths: string[] }[] {
   });
 }
 
-// ---- fitting the calibration: logistic regression on (cosine, coverage, squashed BM25) -> relevant ----
+// ---- fitting the calibration: logistic regression on the features (ranking.ts) -> relevant ----
 
-function fitCalibration(ranked: Ranked[], mask: readonly number[] = [1, 1, 1]): Calibration {
+/** Signals a model may weigh (SIGNALS order): 1 = fitted, 0 = left out. */
+type Mask = readonly number[];
+const SHIPPED_SIGNALS: Mask = SIGNALS.map((_, j) => (j < FEATURE_NAMES.length ? 1 : 0));
+const ALL_SIGNALS: Mask = SIGNALS.map(() => 1);
+
+function fitCalibration(ranked: Ranked[], mask: Mask = SHIPPED_SIGNALS): Model {
+  const n = SIGNALS.length;
   const rows = ranked.flatMap(({ query, features }) =>
     features.map((f) => ({ x: f.x.map((v, j) => v * mask[j]), y: grade(query, f.path) > 0 ? 1 : 0 })),
   );
@@ -194,23 +254,23 @@ function fitCalibration(ranked: Ranked[], mask: readonly number[] = [1, 1, 1]): 
   // score of 0.7 means the signals favour "relevant" about 2.3 to 1 whatever the share of relevant chunks
   const positives = rows.filter((r) => r.y === 1).length;
   const weightOf = (y: number) => (y === 1 ? rows.length / (2 * positives) : rows.length / (2 * (rows.length - positives)));
-  let w = [0, 0, 0];
+  let w = new Array<number>(n).fill(0);
   let bias = 0;
   const l2 = 1e-3;
   for (let step = 0; step < 3000; step++) {
-    const gw = [0, 0, 0];
+    const gw = new Array<number>(n).fill(0);
     let gb = 0;
     for (const { x, y } of rows) {
-      const p = 1 / (1 + Math.exp(-(w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + bias)));
+      const p = scoreFeatures(x, w, bias);
       const weight = weightOf(y);
-      for (let j = 0; j < 3; j++) gw[j] += weight * (p - y) * x[j];
+      for (let j = 0; j < n; j++) gw[j] += weight * (p - y) * x[j];
       gb += weight * (p - y);
     }
     w = w.map((wj, j) => wj - 2 * (gw[j] / rows.length + l2 * wj));
     bias -= 2 * (gb / rows.length);
   }
   const round = (v: number) => Math.round(v * 100) / 100;
-  const fitted = { cosine: round(w[0]) * mask[0], coverage: round(w[1]) * mask[1], bias: round(bias), bm25: round(w[2]) * mask[2] };
+  const fitted = { weights: w.map((wj, j) => round(wj) * mask[j]), bias: round(bias) };
   return { ...fitted, bias: operatingBias(ranked, fitted) };
 }
 
@@ -219,10 +279,10 @@ function fitCalibration(ranked: Ranked[], mask: readonly number[] = [1, 1, 1]): 
  * that maximises (answerable queries with a relevant hit) + (unanswerable queries without hits)
  * at 0.7, the stricter one on ties. The two-fold run shows how it holds on queries it was not chosen on.
  */
-function operatingBias(ranked: Ranked[], calibration: Calibration): number {
-  let best = { bias: calibration.bias, value: -1 };
+function operatingBias(ranked: Ranked[], model: Model): number {
+  let best = { bias: model.bias, value: -1 };
   for (let bias = -12; bias <= 2; bias += 0.05) {
-    const t = thresholdFigures(ranked.map((r) => ({ query: r.query, hits: rankFeatures(r, { ...calibration, bias }, MIN_SCORE) })));
+    const t = thresholdFigures(ranked.map((r) => ({ query: r.query, hits: rankFeatures(r, { ...model, bias }, MIN_SCORE) })));
     const value = t.answered + t.empty;
     if (value > best.value + 1e-9) best = { bias: Math.round(bias * 100) / 100, value };
   }
@@ -250,20 +310,35 @@ function printThreshold(label: string, t: ReturnType<typeof thresholdFigures>): 
   );
 }
 
+/** A shipped calibration, through the API's own ranking (rankCandidates). */
 function evaluate(label: string, ranked: Ranked[], calibration: Calibration, baseline: Figures): void {
   printRanking(label, rankingFigures(hybridRankings(ranked, calibration, 0)), baseline);
   printThreshold(label, thresholdFigures(hybridRankings(ranked, calibration, MIN_SCORE).map((r) => ({ query: r.query, hits: r.paths }))));
 }
 
-/** Two folds: calibration fitted on one half of the queries (alternating), figures measured on the other. */
-function crossValidate(label: string, ranked: Ranked[]): void {
+/** A fitted model over SIGNALS. */
+function evaluateModel(label: string, ranked: Ranked[], model: Model, baseline: Figures): void {
+  printRanking(label, rankingFigures(ranked.map((r) => ({ query: r.query, paths: rankFeatures(r, model, 0) }))), baseline);
+  printThreshold(label, thresholdFigures(ranked.map((r) => ({ query: r.query, hits: rankFeatures(r, model, MIN_SCORE) }))));
+}
+
+/**
+ * Two folds: calibration fitted on one half of the queries (alternating), figures measured on the
+ * other: the ranking (minScore 0) and the threshold figures at the default minScore.
+ */
+function crossValidate(label: string, ranked: Ranked[], baseline: Figures, mask?: Mask): void {
   const halves = [ranked.filter((_, i) => i % 2 === 0), ranked.filter((_, i) => i % 2 === 1)];
-  const [first, second] = [fitCalibration(halves[0]), fitCalibration(halves[1])];
-  const held = [
-    ...halves[1].map((r) => ({ query: r.query, hits: rankFeatures(r, first, MIN_SCORE) })),
-    ...halves[0].map((r) => ({ query: r.query, hits: rankFeatures(r, second, MIN_SCORE) })),
+  const [first, second] = [fitCalibration(halves[0], mask), fitCalibration(halves[1], mask)];
+  const heldOut = (minScore: number) => [
+    ...halves[1].map((r) => ({ query: r.query, paths: rankFeatures(r, first, minScore) })),
+    ...halves[0].map((r) => ({ query: r.query, paths: rankFeatures(r, second, minScore) })),
   ];
-  printThreshold(`${label} (2-fold, held out; biases ${first.bias}, ${second.bias})`, thresholdFigures(held));
+  const name = `${label} (2-fold, held out)`;
+  printRanking(name, rankingFigures(heldOut(0)), baseline);
+  printThreshold(
+    `${name} biases ${first.bias}, ${second.bias}`,
+    thresholdFigures(heldOut(MIN_SCORE).map((r) => ({ query: r.query, hits: r.paths }))),
+  );
 }
 
 const STEPS: { name: string; options: LexicalOptions; coverageSynonyms?: boolean }[] = [
@@ -292,24 +367,39 @@ export async function run(args: string[]): Promise<void> {
   evaluate('hybrid (shipped)', ranked, shipped, baseline);
   evaluate('vector only', ranked, { cosine: 10, coverage: 0, bm25: 0, bias: -5 }, baseline);
 
-  if (!args.includes('--fit')) return;
+  if (args.includes('--fit')) await embedderSteps(baseline);
+  if (args.includes('--fit') || args.includes('--signals')) await signalSteps(baseline);
+}
+
+/** Each step of the offline embedder, with the signals of the shipped calibration. */
+async function embedderSteps(baseline: Figures): Promise<void> {
   console.log('\noffline embedder step by step, calibration fitted on all queries (and held out in two folds):');
   for (const step of STEPS) {
     const stepRanked = await retrieve(new LexicalEmbedder(config.embeddingDimension, step.options), step.coverageSynonyms === true);
-    const calibration = fitCalibration(stepRanked);
-    console.log(`${step.name}: calibration ${JSON.stringify(calibration)}`);
-    evaluate(step.name, stepRanked, calibration, baseline);
-    crossValidate(step.name, stepRanked);
+    const model = fitCalibration(stepRanked);
+    console.log(`${step.name}: calibration ${describe(model)}`);
+    evaluateModel(step.name, stepRanked, model, baseline);
+    crossValidate(step.name, stepRanked, baseline);
   }
-  // what each signal adds, with the full offline embedder
+}
+
+/** What each ranking signal adds, with the full offline embedder. */
+async function signalSteps(baseline: Figures): Promise<void> {
+  console.log('\nranking signals (full offline embedder), fitted on all queries and held out in two folds:');
   const full = await retrieve(new LexicalEmbedder(config.embeddingDimension), DEFAULT_LEXICAL_OPTIONS.synonyms);
-  for (const [name, mask] of [
-    ['without coverage', [1, 0, 1]],
-    ['without BM25', [1, 1, 0]],
-    ['without cosine', [0, 1, 1]],
-  ] as const) {
-    const calibration = fitCalibration(full, mask);
-    console.log(`signals ${name}: calibration ${JSON.stringify(calibration)}`);
-    evaluate(`signals ${name}`, full, calibration, baseline);
+  const masks: [string, Mask][] = [
+    ['cosine + coverage + BM25', SHIPPED_SIGNALS],
+    ['+ file name', [1, 1, 1, 1, 0]],
+    ['+ proximity', [1, 1, 1, 0, 1]],
+    ['+ file name + proximity', ALL_SIGNALS],
+    ['all without coverage', [1, 0, 1, 1, 1]],
+    ['all without BM25', [1, 1, 0, 1, 1]],
+    ['all without cosine', [0, 1, 1, 1, 1]],
+  ];
+  for (const [name, mask] of masks) {
+    const model = fitCalibration(full, mask);
+    console.log(`signals ${name}: calibration ${describe(model)}`);
+    evaluateModel(`signals ${name}`, full, model, baseline);
+    crossValidate(`signals ${name}`, full, baseline, mask);
   }
 }

@@ -1,6 +1,5 @@
 import { contentWords, stem, stemSet } from '../text-terms';
-import type { VectorHit } from './port';
-import type { Candidate } from './port';
+import type { Candidate, VectorHit } from './port';
 
 /**
  * Hybrid ranking with absolute scores, shared by both backends. Each candidate chunk brings the
@@ -31,6 +30,9 @@ export interface Signals {
   bm25: number;
 }
 
+/** The signals the calibration weighs, in the order of its feature vector. */
+export const FEATURE_NAMES = ['cosine', 'coverage', 'bm25'] as const;
+
 /** Words of a query as coverage counts them: each the stems that stand for it (itself, and its synonyms when given). */
 export type QueryTerms = string[][];
 
@@ -44,19 +46,44 @@ export function queryTerms(query: string, synonyms?: (word: string) => string[])
   return [...terms.values()].map((alternatives) => [...alternatives]);
 }
 
+/** Share of the query terms present (any of their stems) in `present`. */
+export const termShare = (terms: QueryTerms, present: Set<string>): number =>
+  terms.length ? terms.filter((alternatives) => alternatives.some((s) => present.has(s))).length / terms.length : 0;
+
+/** The stems of a path's file name. */
+export const fileNameStems = (path: string): Set<string> => stemSet(path.split('/').pop() ?? '');
+
 /** Share of the query terms present (any of their stems) in the chunk or in its file name. */
 export function coverage(terms: QueryTerms, content: string, path: string): number {
-  if (!terms.length) return 0;
   const present = stemSet(content);
-  for (const word of contentWords(path.split('/').pop() ?? '')) present.add(stem(word));
-  return terms.filter((alternatives) => alternatives.some((s) => present.has(s))).length / terms.length;
+  for (const s of fileNameStems(path)) present.add(s);
+  return termShare(terms, present);
 }
 
-export function hybridScore(signals: Signals, calibration: Calibration): number {
-  const squashed = signals.bm25 > 0 ? signals.bm25 / (signals.bm25 + BM25_HALF) : 0;
-  const z = calibration.cosine * signals.cosine + calibration.coverage * signals.coverage + calibration.bm25 * squashed + calibration.bias;
+export function signalsOf(terms: QueryTerms, candidate: Candidate): Signals {
+  return {
+    cosine: candidate.cosine,
+    coverage: coverage(terms, candidate.content, candidate.path),
+    bm25: candidate.bm25,
+  };
+}
+
+/** The calibration's inputs: the signals with BM25 squashed to [0, 1). */
+export const featuresOf = (signals: Signals): number[] =>
+  FEATURE_NAMES.map((feature) =>
+    feature === 'bm25' ? (signals.bm25 > 0 ? signals.bm25 / (signals.bm25 + BM25_HALF) : 0) : signals[feature],
+  );
+
+export const weightsOf = (calibration: Calibration): number[] => FEATURE_NAMES.map((feature) => calibration[feature]);
+
+export function scoreFeatures(features: number[], weights: number[], bias: number): number {
+  let z = bias;
+  for (let i = 0; i < features.length; i++) z += features[i] * weights[i];
   return 1 / (1 + Math.exp(-z));
 }
+
+export const hybridScore = (signals: Signals, calibration: Calibration): number =>
+  scoreFeatures(featuresOf(signals), weightsOf(calibration), calibration.bias);
 
 /** Orders hits the way the API answers: best score first, ties by path. */
 export const byScoreThenPath = (a: VectorHit, b: VectorHit): number =>
@@ -72,10 +99,7 @@ export function rankCandidates(
 ): VectorHit[] {
   const best = new Map<string, VectorHit>();
   for (const candidate of candidates) {
-    const score = hybridScore(
-      { cosine: candidate.cosine, coverage: coverage(terms, candidate.content, candidate.path), bm25: candidate.bm25 },
-      calibration,
-    );
+    const score = hybridScore(signalsOf(terms, candidate), calibration);
     if (score < minScore) continue;
     const previous = best.get(candidate.itemId);
     if (!previous || score > previous.score)
