@@ -9,10 +9,20 @@ import { documentClient } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
 import { sweepSandboxes } from '../../../lambdas/files/service/deployments';
 import { call, startTestApi, type TestApi } from '../../support/api';
+import { useOwnTable } from '../../support/own-table';
 
+// a test below sweeps with the clock moved past the retention: on the shared table that would
+// terminate the sandboxes of every other test file running at the same time
 let api: TestApi;
-beforeAll(async () => (api = await startTestApi()));
-afterAll(() => api.close());
+let dropTable: () => Promise<void>;
+beforeAll(async () => {
+  dropTable = await useOwnTable('deployments');
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api.close();
+  await dropTable();
+});
 
 const FILES = ['files'] as const;
 

@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SandboxResources } from '../../lambdas/adapters/sandbox-launcher';
-import type { AuthContext } from '../../lambdas/kit/auth-context';
-import { config } from '../../lambdas/kit/config';
-import { startTestApi, uniqueTenant, type TestApi } from '../support/api';
+import type { SandboxResources } from '../../../lambdas/adapters/sandbox-launcher';
+import type { AuthContext } from '../../../lambdas/kit/auth-context';
+import { config } from '../../../lambdas/kit/config';
+import { startTestApi, uniqueTenant, type TestApi } from '../../support/api';
+import { useOwnTable } from '../../support/own-table';
 
 /**
  * What a deployment does with its sandbox's AWS resources (ECS task, EFS access point), with the
@@ -16,9 +17,9 @@ import { startTestApi, uniqueTenant, type TestApi } from '../support/api';
 process.env.SATCHEL_HOME = mkdtempSync(join(tmpdir(), 'satchel-access-points-'));
 
 const mockReleased: { resources: SandboxResources; reason: string }[] = [];
-/** Access points whose next delete fails (the sweep also meets other tests' sandboxes). */
+/** Access points whose next delete fails. */
 const mockFailOnce = new Set<string>();
-jest.mock('../../lambdas/adapters/sandbox-launcher', () => ({
+jest.mock('../../../lambdas/adapters/sandbox-launcher', () => ({
   sandboxLauncher: () => ({
     start: async ({ deploymentId }: { deploymentId: string }) => ({
       taskArn: `arn:aws:ecs:task/${deploymentId}`,
@@ -33,11 +34,20 @@ jest.mock('../../lambdas/adapters/sandbox-launcher', () => ({
 
 // after the mock: this project's transform (esbuild) does not hoist jest.mock above imports
 const { createDeployment, getDeployment, stopDeployment, sweepSandboxes } =
-  require('../../lambdas/files/service/deployments') as typeof import('../../lambdas/files/service/deployments');
+  require('../../../lambdas/files/service/deployments') as typeof import('../../../lambdas/files/service/deployments');
 
+// the sweeps below move the clock past the retention: on the shared table they would terminate the
+// sandboxes of every other test file running at the same time
 let api: TestApi;
-beforeAll(async () => (api = await startTestApi()));
-afterAll(() => api.close());
+let dropTable: () => Promise<void>;
+beforeAll(async () => {
+  dropTable = await useOwnTable('deployments');
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api.close();
+  await dropTable();
+});
 beforeEach(() => (mockReleased.length = 0));
 
 const owner = (): AuthContext => ({ tenant: uniqueTenant(), surfaces: ['files'], keyId: 'k1' });
