@@ -1,41 +1,33 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { sandboxLauncher, type SandboxResources } from '../../adapters/sandbox-launcher';
 import type { AuthContext } from '../../kit/auth-context';
-import { documentClient } from '../../kit/aws';
 import { config } from '../../kit/config';
-import { isConditionFailure, notFound, tooManyRequests } from '../../kit/errors';
+import { notFound, tooManyRequests } from '../../kit/errors';
 import { logger } from '../../kit/observability';
-import { itemsOf, queryAll, scanPages } from '../../kit/paging';
 import { claimSlot, releaseSlot, type SlotPool } from '../../kit/slots';
 import { desktopHostPath, ensureDesktop, removeSandboxFolder } from './desktop';
+import {
+  type DeploymentItem,
+  type DeploymentStatus,
+  deleteDeploymentItem,
+  deploymentKey,
+  deploymentsTable,
+  getDeploymentItem,
+  markDeploymentRunning,
+  markDeploymentStopped,
+  markDeploymentTerminated,
+  putDeploymentItem,
+  queryDeployments,
+  scanExpiredDeployments,
+  tenantOfDeployment,
+} from './store';
 import { newDeploymentId } from '../../shared/file-names';
 
 /**
- * Deployments: just enough of a resource for files to have somewhere to go. One item per
- * deployment in the `deployments` table: pk `T#<tenant>`, sk `DEP#<id>`.
+ * Deployments: just enough of a resource for files to have somewhere to go (stored by store.ts).
  * Lifecycle: provisioning -> running -> stopped -> terminated. A running sandbox past its
  * `expiresAt` reads as stopped at once; the expiry job writes that down and, after the
  * retention period, removes the Desktop folder (terminated).
  */
-export type DeploymentStatus = 'provisioning' | 'running' | 'stopped' | 'terminated';
-
-interface DeploymentItem {
-  pk: string;
-  sk: string;
-  id: string;
-  name: string;
-  status: DeploymentStatus;
-  /** The agent of the agent-bound key that created it; such keys see only their agent's deployments. */
-  agent?: string;
-  expiresAt: string;
-  stoppedAt?: string;
-  taskArn?: string;
-  /** The sandbox's EFS access point (ECS launcher); deleted when it stops, again (idempotently) when it terminates. */
-  accessPointId?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface Deployment {
   id: string;
   name: string;
@@ -48,12 +40,9 @@ export interface Deployment {
 
 export const DEFAULT_DURATION_MINUTES = 60;
 
-const tenantKey = (tenant: string) => `T#${tenant}`;
-const deploymentKey = (tenant: string, id: string) => ({ pk: tenantKey(tenant), sk: `DEP#${id}` });
-const table = () => config.tableName('deployments');
 const isLive = (status: DeploymentStatus) => status === 'provisioning' || status === 'running';
 /** A live sandbox holds one of its tenant's slots until it stops or expires. */
-const sandboxSlots = (): SlotPool => ({ table: table(), kind: 'sandboxes', cap: config.maxRunningSandboxes });
+const sandboxSlots = (): SlotPool => ({ table: deploymentsTable(), kind: 'sandboxes', cap: config.maxRunningSandboxes });
 
 /** The status as of `now`: a live sandbox past its expiry is stopped even before the job writes it. */
 export function effectiveStatus(item: Pick<DeploymentItem, 'status' | 'expiresAt'>, now = new Date()): DeploymentStatus {
@@ -76,8 +65,7 @@ function toDeployment(tenant: string, item: DeploymentItem): Deployment {
 const missing = (id: string) => notFound(`Deployment ${id} not found`);
 
 async function loadItem(auth: AuthContext, id: string): Promise<DeploymentItem> {
-  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) }));
-  const item = Item as DeploymentItem | undefined;
+  const item = await getDeploymentItem(auth.tenant, id);
   // an agent-bound key cannot even detect another agent's deployment
   if (!item || (auth.agent && item.agent !== auth.agent)) throw missing(id);
   return item;
@@ -111,44 +99,24 @@ export async function createDeployment(auth: AuthContext, input: { name: string;
   }
   let started: SandboxResources;
   try {
-    await documentClient().send(new PutCommand({ TableName: table(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await putDeploymentItem(item);
     await ensureDesktop(auth.tenant, id);
     started = await sandboxLauncher().start({ tenant: auth.tenant, deploymentId: id, desktopSubpath: `${auth.tenant}/${id}/Desktop` });
   } catch (error) {
     // nothing half-made stays behind: no record of a sandbox that never started, no slot held for it
-    await documentClient()
-      .send(new DeleteCommand({ TableName: table(), Key: deploymentKey(auth.tenant, id) }))
-      .catch(() => undefined);
+    await deleteDeploymentItem(auth.tenant, id).catch(() => undefined);
     await releaseSlot(sandboxSlots(), auth.tenant, id).catch((e: Error) =>
       logger.warn('sandbox slot not released', { deploymentId: id, error: e }),
     );
     throw error;
   }
   const running: DeploymentItem = { ...item, status: 'running', ...started, updatedAt: new Date().toISOString() };
-  const { taskArn, accessPointId } = started;
-  await documentClient().send(
-    new UpdateCommand({
-      TableName: table(),
-      Key: deploymentKey(auth.tenant, id),
-      UpdateExpression: `SET #s = :running, updatedAt = :now${taskArn ? ', taskArn = :task' : ''}${accessPointId ? ', accessPointId = :ap' : ''}`,
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: {
-        ':running': 'running',
-        ':now': running.updatedAt,
-        ...(taskArn ? { ':task': taskArn } : {}),
-        ...(accessPointId ? { ':ap': accessPointId } : {}),
-      },
-    }),
-  );
+  await markDeploymentRunning(auth.tenant, id, running.updatedAt, started);
   return toDeployment(auth.tenant, running);
 }
 
 export async function listDeployments(auth: AuthContext): Promise<Deployment[]> {
-  const items = await queryAll<DeploymentItem>({
-    TableName: table(),
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dep)',
-    ExpressionAttributeValues: { ':pk': tenantKey(auth.tenant), ':dep': 'DEP#' },
-  });
+  const items = await queryDeployments(auth.tenant);
   return items
     .filter((item) => !auth.agent || item.agent === auth.agent)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
@@ -164,27 +132,8 @@ async function stopItem(tenant: string, item: DeploymentItem, reason: string): P
   const now = new Date().toISOString();
   // biome-ignore lint/complexity/useMathMinMax: ISO timestamps compare as strings; Math.min would make them NaN
   const stoppedAt = item.expiresAt < now ? item.expiresAt : now;
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: deploymentKey(tenant, item.id),
-        UpdateExpression: 'SET #s = :stopped, stoppedAt = :at, updatedAt = :now',
-        ConditionExpression: '#s IN (:provisioning, :running)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':stopped': 'stopped',
-          ':at': stoppedAt,
-          ':now': now,
-          ':provisioning': 'provisioning',
-          ':running': 'running',
-        },
-      }),
-    );
-  } catch (error) {
-    // someone else stopped it first: the result is the same
-    if (!isConditionFailure(error)) throw error;
-  }
+  // false when someone else stopped it first: the result is the same
+  await markDeploymentStopped(tenant, item.id, stoppedAt, now);
   if (item.taskArn || item.accessPointId) {
     await sandboxLauncher()
       .stop({ taskArn: item.taskArn, accessPointId: item.accessPointId }, reason)
@@ -206,20 +155,8 @@ export async function sweepSandboxes(now = new Date()): Promise<{ stopped: numbe
   const cutoff = new Date(now.getTime() - config.sandboxRetentionHours * 3600_000).toISOString();
   let stopped = 0;
   let terminated = 0;
-  const expired = scanPages<DeploymentItem>({
-    TableName: table(),
-    FilterExpression: '(#s IN (:provisioning, :running) AND expiresAt <= :now) OR (#s = :stopped AND stoppedAt <= :cutoff)',
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: {
-      ':provisioning': 'provisioning',
-      ':running': 'running',
-      ':stopped': 'stopped',
-      ':now': now.toISOString(),
-      ':cutoff': cutoff,
-    },
-  });
-  for await (const item of itemsOf(expired)) {
-    const tenant = item.pk.slice(2);
+  for await (const item of scanExpiredDeployments(now.toISOString(), cutoff)) {
+    const tenant = tenantOfDeployment(item);
     if (isLive(item.status)) {
       await stopItem(tenant, item, 'sandbox expired');
       stopped++;
@@ -241,20 +178,5 @@ async function terminate(tenant: string, item: DeploymentItem): Promise<boolean>
     }
   }
   await removeSandboxFolder(tenant, item.id);
-  try {
-    await documentClient().send(
-      new UpdateCommand({
-        TableName: table(),
-        Key: deploymentKey(tenant, item.id),
-        UpdateExpression: 'SET #s = :terminated, updatedAt = :now',
-        ConditionExpression: '#s = :stopped',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':terminated': 'terminated', ':stopped': 'stopped', ':now': new Date().toISOString() },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return markDeploymentTerminated(tenant, item.id, new Date().toISOString());
 }

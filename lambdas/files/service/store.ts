@@ -1,22 +1,41 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { AuthContext } from '../../kit/auth-context';
-import { documentClient, s3Client } from '../../kit/aws';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../kit/aws';
 import { config } from '../../kit/config';
-import { badRequest, conflict, isMissingObject, notFound } from '../../kit/errors';
-import { queryAll } from '../../kit/paging';
-import { getDeployment } from './deployments';
-import { fileIdOf, objectKeyOf, storagePathOf } from '../../shared/file-names';
+import { isConditionFailure } from '../../kit/errors';
+import { itemsOf, queryAll, scanPages } from '../../kit/paging';
 
 /**
+ * Every DynamoDB read and write of the files surface. Key layouts:
+ *
+ * Deployments, in the `deployments` table, one item per deployment:
+ *   pk `T#<tenant>`, sk `DEP#<deploymentId>`
+ * (the tenant's sandbox slots share the table through kit/slots).
+ *
  * The file list of a deployment (seed 004), in the `manifests` table:
  *   pk `T#<tenant>#DEP#<deploymentId>`, sk `F#<fileName>`   the file record
  *   pk `T#<tenant>#FILE#<fileId>`,       sk `FILE`           pointer: file id -> deployment + name
  * The id is a hash of tenant, deployment and name, so recording the same file twice is one record.
- * Bytes live at `deployments/<tenant>/<deploymentId>/<fileName>`; the API shows the storage path
- * `deployments/<deploymentId>/<fileName>` (the tenant comes from the key, never from the client).
  */
+
+export type DeploymentStatus = 'provisioning' | 'running' | 'stopped' | 'terminated';
+
+export interface DeploymentItem {
+  pk: string;
+  sk: string;
+  id: string;
+  name: string;
+  status: DeploymentStatus;
+  /** The agent of the agent-bound key that created it; such keys see only their agent's deployments. */
+  agent?: string;
+  expiresAt: string;
+  stoppedAt?: string;
+  taskArn?: string;
+  /** The sandbox's EFS access point (ECS launcher); deleted when it stops, again (idempotently) when it terminates. */
+  accessPointId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface FileRecord {
   _id: string;
   /** The same as `_id`: seed 004 names it `_id` in lists and `id` in the record answer. */
@@ -33,7 +52,127 @@ export interface FileRecord {
   updatedAt: string;
 }
 
-const table = () => config.tableName('manifests');
+// --- deployments ---
+
+export const deploymentsTable = () => config.tableName('deployments');
+const tenantKey = (tenant: string) => `T#${tenant}`;
+export const deploymentKey = (tenant: string, id: string) => ({ pk: tenantKey(tenant), sk: `DEP#${id}` });
+/** The tenant a deployment item belongs to, read from its key. */
+export const tenantOfDeployment = (item: Pick<DeploymentItem, 'pk'>) => item.pk.slice(2);
+
+export async function getDeploymentItem(tenant: string, id: string): Promise<DeploymentItem | undefined> {
+  const { Item } = await documentClient().send(new GetCommand({ TableName: deploymentsTable(), Key: deploymentKey(tenant, id) }));
+  return Item as DeploymentItem | undefined;
+}
+
+/** Writes a new deployment; fails if one with that key exists. */
+export async function putDeploymentItem(item: DeploymentItem): Promise<void> {
+  await documentClient().send(
+    new PutCommand({ TableName: deploymentsTable(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+  );
+}
+
+export async function deleteDeploymentItem(tenant: string, id: string): Promise<void> {
+  await documentClient().send(new DeleteCommand({ TableName: deploymentsTable(), Key: deploymentKey(tenant, id) }));
+}
+
+export async function queryDeployments(tenant: string): Promise<DeploymentItem[]> {
+  return queryAll<DeploymentItem>({
+    TableName: deploymentsTable(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dep)',
+    ExpressionAttributeValues: { ':pk': tenantKey(tenant), ':dep': 'DEP#' },
+  });
+}
+
+/** Marks a started sandbox running, with the task and access point it got (if any). */
+export async function markDeploymentRunning(
+  tenant: string,
+  id: string,
+  now: string,
+  started: { taskArn?: string; accessPointId?: string },
+): Promise<void> {
+  const { taskArn, accessPointId } = started;
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: deploymentsTable(),
+      Key: deploymentKey(tenant, id),
+      UpdateExpression: `SET #s = :running, updatedAt = :now${taskArn ? ', taskArn = :task' : ''}${accessPointId ? ', accessPointId = :ap' : ''}`,
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':running': 'running',
+        ':now': now,
+        ...(taskArn ? { ':task': taskArn } : {}),
+        ...(accessPointId ? { ':ap': accessPointId } : {}),
+      },
+    }),
+  );
+}
+
+/** Live -> stopped. False when it was no longer live (someone else stopped it first). */
+export async function markDeploymentStopped(tenant: string, id: string, stoppedAt: string, now: string): Promise<boolean> {
+  return conditional(
+    new UpdateCommand({
+      TableName: deploymentsTable(),
+      Key: deploymentKey(tenant, id),
+      UpdateExpression: 'SET #s = :stopped, stoppedAt = :at, updatedAt = :now',
+      ConditionExpression: '#s IN (:provisioning, :running)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':stopped': 'stopped',
+        ':at': stoppedAt,
+        ':now': now,
+        ':provisioning': 'provisioning',
+        ':running': 'running',
+      },
+    }),
+  );
+}
+
+/** Stopped -> terminated. False when it was not stopped any more. */
+export async function markDeploymentTerminated(tenant: string, id: string, now: string): Promise<boolean> {
+  return conditional(
+    new UpdateCommand({
+      TableName: deploymentsTable(),
+      Key: deploymentKey(tenant, id),
+      UpdateExpression: 'SET #s = :terminated, updatedAt = :now',
+      ConditionExpression: '#s = :stopped',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':terminated': 'terminated', ':stopped': 'stopped', ':now': now },
+    }),
+  );
+}
+
+async function conditional(command: UpdateCommand): Promise<boolean> {
+  try {
+    await documentClient().send(command);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** All tenants' deployments the sweep has work on: live past `now`, or stopped before `cutoff`. */
+export function scanExpiredDeployments(now: string, cutoff: string): AsyncGenerator<DeploymentItem> {
+  return itemsOf(
+    scanPages<DeploymentItem>({
+      TableName: deploymentsTable(),
+      FilterExpression: '(#s IN (:provisioning, :running) AND expiresAt <= :now) OR (#s = :stopped AND stoppedAt <= :cutoff)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':provisioning': 'provisioning',
+        ':running': 'running',
+        ':stopped': 'stopped',
+        ':now': now,
+        ':cutoff': cutoff,
+      },
+    }),
+  );
+}
+
+// --- file records ---
+
+const manifestsTable = () => config.tableName('manifests');
 const filesKey = (tenant: string, deploymentId: string) => `T#${tenant}#DEP#${deploymentId}`;
 const pointerKey = (tenant: string, fileId: string) => ({ pk: `T#${tenant}#FILE#${fileId}`, sk: 'FILE' });
 
@@ -42,125 +181,43 @@ function toRecord(item: Record<string, unknown>): FileRecord {
   return record as unknown as FileRecord;
 }
 
-export async function listFiles(auth: AuthContext, deploymentId: string): Promise<FileRecord[]> {
-  await getDeployment(auth, deploymentId);
+export async function queryFileRecords(tenant: string, deploymentId: string): Promise<FileRecord[]> {
   const items = await queryAll({
-    TableName: table(),
+    TableName: manifestsTable(),
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
-    ExpressionAttributeValues: { ':pk': filesKey(auth.tenant, deploymentId), ':f': 'F#' },
+    ExpressionAttributeValues: { ':pk': filesKey(tenant, deploymentId), ':f': 'F#' },
   });
   return items.map(toRecord);
 }
 
 export async function getFileRecord(tenant: string, deploymentId: string, fileName: string): Promise<FileRecord | undefined> {
   const { Item } = await documentClient().send(
-    new GetCommand({ TableName: table(), Key: { pk: filesKey(tenant, deploymentId), sk: `F#${fileName}` } }),
+    new GetCommand({ TableName: manifestsTable(), Key: { pk: filesKey(tenant, deploymentId), sk: `F#${fileName}` } }),
   );
   return Item ? toRecord(Item) : undefined;
 }
 
-const expiry = () => new Date(Date.now() + config.presignTtlSeconds * 1000).toISOString();
-
-export interface UploadDeclaration {
-  deploymentId: string;
-  fileName: string;
-  fileSize: number;
-  mimeType: string;
-}
-
-/**
- * A PUT URL for exactly one object. Content-Length and Content-Type are signed headers, so S3
- * refuses a body of another size or type; the URL expires within config.presignTtlSeconds.
- */
-export async function presignUpload(auth: AuthContext, input: UploadDeclaration) {
-  await getDeployment(auth, input.deploymentId);
-  const command = new PutObjectCommand({
-    Bucket: config.bucketName,
-    Key: objectKeyOf(auth.tenant, input.deploymentId, input.fileName),
-    ContentLength: input.fileSize,
-    ContentType: input.mimeType,
-  });
-  const uploadUrl = await getSignedUrl(s3Client(), command, {
-    expiresIn: config.presignTtlSeconds,
-    signableHeaders: new Set(['content-length', 'content-type']),
-  });
-  return {
-    uploadUrl,
-    storagePath: storagePathOf(input.deploymentId, input.fileName),
-    expiresAt: expiry(),
-    /** The headers the PUT must carry exactly, since they are signed. */
-    headers: { 'content-type': input.mimeType, 'content-length': String(input.fileSize) },
-  };
-}
-
-/** Records an upload once S3 holds the object with the declared size; otherwise 409 and no record. */
-export async function recordUpload(auth: AuthContext, input: UploadDeclaration & { storagePath: string }): Promise<FileRecord> {
-  const expected = storagePathOf(input.deploymentId, input.fileName);
-  if (input.storagePath !== expected) throw badRequest(`body.storagePath: must be ${expected} for this deploymentId and fileName`);
-  await getDeployment(auth, input.deploymentId);
-  const stored = await storedSize(auth.tenant, input.deploymentId, input.fileName);
-  if (stored === undefined) throw conflict(`Nothing was uploaded to ${expected}: PUT the file to the uploadUrl first`);
-  if (stored !== input.fileSize) throw conflict(`The stored object at ${expected} has ${stored} bytes, not the declared ${input.fileSize}`);
-  return registerFile(auth, input);
-}
-
-export async function storedSize(tenant: string, deploymentId: string, fileName: string): Promise<number | undefined> {
-  try {
-    const head = await s3Client().send(
-      new HeadObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(tenant, deploymentId, fileName) }),
-    );
-    return head.ContentLength ?? 0;
-  } catch (error) {
-    if (isMissingObject(error)) return undefined;
-    throw error;
-  }
-}
-
-/** Writes (or refreshes) the record and its id pointer together; the id and createdAt stay across rewrites. */
-export async function registerFile(auth: AuthContext, input: UploadDeclaration): Promise<FileRecord> {
-  const now = new Date().toISOString();
-  const previous = await getFileRecord(auth.tenant, input.deploymentId, input.fileName);
-  const id = fileIdOf(auth.tenant, input.deploymentId, input.fileName);
-  const record: FileRecord = {
-    _id: id,
-    id,
-    deploymentId: input.deploymentId,
-    userId: auth.agent ?? auth.keyId,
-    fileName: input.fileName,
-    fileSize: input.fileSize,
-    mimeType: input.mimeType,
-    storagePath: storagePathOf(input.deploymentId, input.fileName),
-    status: 'ready',
-    createdAt: previous?.createdAt ?? now,
-    updatedAt: now,
-  };
+/** Writes the record and its id pointer together. */
+export async function putFileRecord(tenant: string, record: FileRecord): Promise<void> {
   await documentClient().send(
     new TransactWriteCommand({
       TransactItems: [
-        { Put: { TableName: table(), Item: { pk: filesKey(auth.tenant, input.deploymentId), sk: `F#${input.fileName}`, ...record } } },
         {
-          Put: { TableName: table(), Item: { ...pointerKey(auth.tenant, id), deploymentId: input.deploymentId, fileName: input.fileName } },
+          Put: { TableName: manifestsTable(), Item: { pk: filesKey(tenant, record.deploymentId), sk: `F#${record.fileName}`, ...record } },
+        },
+        {
+          Put: {
+            TableName: manifestsTable(),
+            Item: { ...pointerKey(tenant, record.id), deploymentId: record.deploymentId, fileName: record.fileName },
+          },
         },
       ],
     }),
   );
-  return record;
 }
 
-/** A short-lived GET URL for a recorded file; another tenant's (or agent's) file id is not found. */
-export async function downloadUrl(auth: AuthContext, fileId: string) {
-  const missing = () => notFound(`File ${fileId} not found`);
-  const { Item } = await documentClient().send(new GetCommand({ TableName: table(), Key: pointerKey(auth.tenant, fileId) }));
-  if (!Item) throw missing();
-  const { deploymentId, fileName } = Item as { deploymentId: string; fileName: string };
-  await getDeployment(auth, deploymentId).catch(() => Promise.reject(missing()));
-  if (!(await getFileRecord(auth.tenant, deploymentId, fileName))) throw missing();
-  const url = await getSignedUrl(
-    s3Client(),
-    new GetObjectCommand({ Bucket: config.bucketName, Key: objectKeyOf(auth.tenant, deploymentId, fileName) }),
-    {
-      expiresIn: config.presignTtlSeconds,
-    },
-  );
-  return { downloadUrl: url, expiresAt: expiry() };
+/** Where a file id points (deployment and name), if the tenant has such an id. */
+export async function getFilePointer(tenant: string, fileId: string): Promise<{ deploymentId: string; fileName: string } | undefined> {
+  const { Item } = await documentClient().send(new GetCommand({ TableName: manifestsTable(), Key: pointerKey(tenant, fileId) }));
+  return Item as { deploymentId: string; fileName: string } | undefined;
 }

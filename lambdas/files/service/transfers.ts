@@ -6,9 +6,10 @@ import { config } from '../../kit/config';
 import { badRequest, conflict } from '../../kit/errors';
 import { logger } from '../../kit/observability';
 import { MAX_FILE_SIZE } from '../../contracts/files';
-import { getDeployment, type DeploymentStatus } from './deployments';
+import { getDeployment } from './deployments';
 import { DesktopRefusal, openInDesktop, writeIntoDesktop } from './desktop';
-import { getFileRecord, registerFile, storedSize } from './store';
+import { registerFile, storedSize } from './files';
+import { type DeploymentStatus, getFileRecord } from './store';
 import { mimeTypeOf } from '../../shared/mime-types';
 import { objectKeyOf, parseStoragePath, storagePathOf } from '../../shared/file-names';
 
