@@ -3,6 +3,7 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import { createTableInput } from '../../local/bootstrap';
 import { documentClient } from '../../lambdas/kit/aws';
 import { TABLES, tableEnvVar, type TableId } from '../../lambdas/kit/data-model';
+import { startTestApi, type TestApi } from './api';
 
 /**
  * Points this test file at a table of its own (same definition, unique name) for the rest of the
@@ -21,4 +22,22 @@ export async function useOwnTable(id: TableId): Promise<() => Promise<void>> {
     process.env[envVar] = shared;
     await documentClient().send(new DeleteTableCommand({ TableName: name }));
   };
+}
+
+/**
+ * The test API of a file whose sweeps move the clock: the file gets its own table `id` (see
+ * useOwnTable) before the server starts, and both go after the file. Registers the jest hooks.
+ */
+export function testApiOnOwnTable(id: TableId): TestApi {
+  const api = {} as TestApi;
+  let dropTable: () => Promise<void>;
+  beforeAll(async () => {
+    dropTable = await useOwnTable(id);
+    Object.assign(api, await startTestApi());
+  });
+  afterAll(async () => {
+    await api.close();
+    await dropTable();
+  });
+  return api;
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { SandboxResources } from '../../../lambdas/adapters/sandbox-launcher';
 import type { AuthContext } from '../../../lambdas/kit/auth-context';
 import { config } from '../../../lambdas/kit/config';
-import { startTestApi, uniqueTenant, type TestApi } from '../../support/api';
-import { useOwnTable } from '../../support/own-table';
+import { uniqueTenant } from '../../support/api';
+import { testApiOnOwnTable } from '../../support/own-table';
 
 /**
  * What a deployment does with its sandbox's AWS resources (ECS task, EFS access point), with the
@@ -38,16 +38,7 @@ const { createDeployment, getDeployment, stopDeployment, sweepSandboxes } =
 
 // the sweeps below move the clock past the retention: on the shared table they would terminate the
 // sandboxes of every other test file running at the same time
-let api: TestApi;
-let dropTable: () => Promise<void>;
-beforeAll(async () => {
-  dropTable = await useOwnTable('deployments');
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api.close();
-  await dropTable();
-});
+testApiOnOwnTable('deployments');
 beforeEach(() => (mockReleased.length = 0));
 
 const owner = (): AuthContext => ({ tenant: uniqueTenant(), surfaces: ['files'], keyId: 'k1' });

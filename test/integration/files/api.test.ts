@@ -8,21 +8,12 @@ import { createSatchelClient } from '../../../client/sdk';
 import { documentClient } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
 import { sweepSandboxes } from '../../../lambdas/files/service/deployments';
-import { call, startTestApi, type TestApi } from '../../support/api';
-import { useOwnTable } from '../../support/own-table';
+import { call } from '../../support/api';
+import { testApiOnOwnTable } from '../../support/own-table';
 
 // a test below sweeps with the clock moved past the retention: on the shared table that would
 // terminate the sandboxes of every other test file running at the same time
-let api: TestApi;
-let dropTable: () => Promise<void>;
-beforeAll(async () => {
-  dropTable = await useOwnTable('deployments');
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api.close();
-  await dropTable();
-});
+const api = testApiOnOwnTable('deployments');
 
 const FILES = ['files'] as const;
 
