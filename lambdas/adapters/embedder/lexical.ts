@@ -28,11 +28,13 @@ export interface LexicalOptions {
   stemming: boolean;
   /** Character trigrams of each word, weighted TRIGRAM_WEIGHT (misspellings, compounds). */
   trigrams: boolean;
-  /** Queries also carry WordNet synonyms of their words, weighted SYNONYM_WEIGHT. */
+  /** Queries also carry WordNet synonyms of their words, weighted SYNONYM_WEIGHT; coverage counts them too. */
   synonyms: boolean;
+  /** The ranking also weighs how close query and chunk are in meaning, by word vectors (word-vectors.ts). */
+  wordVectors: boolean;
 }
 
-export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { stemming: true, trigrams: true, synonyms: true };
+export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { stemming: true, trigrams: true, synonyms: true, wordVectors: true };
 
 const SYNONYM_WEIGHT = 0.5;
 

@@ -5,10 +5,14 @@ import type { Candidate, VectorHit } from './port';
  * Hybrid ranking with absolute scores, shared by both backends. Each candidate chunk brings the
  * signals its engine measured: cosine similarity of the vectors and the BM25 score of the
  * lexical match (0 when the lexical half did not return it). The score is a fixed logistic
- * function of three absolute signals, so it reads the same for every query and every workspace:
+ * function of absolute signals, so it reads the same for every query and every workspace:
  *   - cosine, in [-1, 1];
  *   - coverage: the share of the query's content words (stemmed) found in the chunk or its file name;
- *   - BM25 squashed to [0, 1) by bm25 / (bm25 + BM25_HALF).
+ *   - BM25 squashed to [0, 1) by bm25 / (bm25 + BM25_HALF);
+ *   - with the offline embedder, whose own vectors match words, not meaning, word vectors
+ *     (word-vectors.ts) add: meaning, the cosine of the sentence vectors of query and chunk; a soft
+ *     coverage that counts close words partly and weighs rare words more; and unmatched, the
+ *     information of the most informative query word the chunk has nothing for (0 for the others).
  * Nothing is normalised against the other hits of the same query: a query nothing answers
  * scores low everywhere instead of handing its best (irrelevant) hit 1.0.
  * The weights are fitted once on the evaluation set (bench/search-quality) per embedder kind;
@@ -18,6 +22,8 @@ export interface Calibration {
   cosine: number;
   coverage: number;
   bm25: number;
+  meaning: number;
+  unmatched: number;
   bias: number;
 }
 
@@ -28,10 +34,19 @@ export interface Signals {
   cosine: number;
   coverage: number;
   bm25: number;
+  meaning: number;
+  unmatched: number;
 }
 
 /** The signals the calibration weighs, in the order of its feature vector. */
-export const FEATURE_NAMES = ['cosine', 'coverage', 'bm25'] as const;
+export const FEATURE_NAMES = ['cosine', 'coverage', 'bm25', 'meaning', 'unmatched'] as const;
+
+/** What the ranking knows of a query: its terms and, where word vectors are at hand, their signals for a chunk. */
+export interface RankingQuery {
+  terms: QueryTerms;
+  /** Word-vector signals of a chunk (its path and content); they replace the exact coverage. */
+  meaning?: (path: string, content: string) => Pick<Signals, 'meaning' | 'coverage' | 'unmatched'>;
+}
 
 /** Words of a query as coverage counts them: each the stems that stand for it (itself, and its synonyms when given). */
 export type QueryTerms = string[][];
@@ -60,12 +75,10 @@ export function coverage(terms: QueryTerms, content: string, path: string): numb
   return termShare(terms, present);
 }
 
-export function signalsOf(terms: QueryTerms, candidate: Candidate): Signals {
-  return {
-    cosine: candidate.cosine,
-    coverage: coverage(terms, candidate.content, candidate.path),
-    bm25: candidate.bm25,
-  };
+export function signalsOf(query: RankingQuery, candidate: Candidate): Signals {
+  const { cosine, bm25 } = candidate;
+  if (query.meaning) return { cosine, bm25, ...query.meaning(candidate.path, candidate.content) };
+  return { cosine, bm25, coverage: coverage(query.terms, candidate.content, candidate.path), meaning: 0, unmatched: 0 };
 }
 
 /** The calibration's inputs: the signals with BM25 squashed to [0, 1). */
@@ -89,9 +102,25 @@ export const hybridScore = (signals: Signals, calibration: Calibration): number 
 export const byScoreThenPath = (a: VectorHit, b: VectorHit): number =>
   b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
+/**
+ * The highest score a candidate can reach whatever its word-vector signals (the score rises or
+ * falls monotonically with each): chunks that cannot pass minScore skip computing them.
+ */
+const bestCaseScore = (candidate: Candidate, calibration: Calibration): number =>
+  hybridScore(
+    {
+      cosine: candidate.cosine,
+      bm25: candidate.bm25,
+      coverage: calibration.coverage >= 0 ? 1 : 0,
+      meaning: calibration.meaning >= 0 ? 1 : -1,
+      unmatched: calibration.unmatched >= 0 ? 1 : 0,
+    },
+    calibration,
+  );
+
 /** Scores candidate chunks, keeps the best chunk per item with score >= minScore, best first, at most `limit`. */
 export function rankCandidates(
-  terms: QueryTerms,
+  query: RankingQuery,
   candidates: Candidate[],
   calibration: Calibration,
   minScore: number,
@@ -99,7 +128,8 @@ export function rankCandidates(
 ): VectorHit[] {
   const best = new Map<string, VectorHit>();
   for (const candidate of candidates) {
-    const score = hybridScore(signalsOf(terms, candidate), calibration);
+    if (query.meaning && minScore > 0 && bestCaseScore(candidate, calibration) < minScore) continue;
+    const score = hybridScore(signalsOf(query, candidate), calibration);
     if (score < minScore) continue;
     const previous = best.get(candidate.itemId);
     if (!previous || score > previous.score)
@@ -110,13 +140,13 @@ export function rankCandidates(
 
 /**
  * Weights per embedder kind. `lexical` is fitted on bench/search-quality (logistic regression on
- * graded judgments, see docs/search.md); the dense embedders' cosines run higher for related
+ * graded judgments, see docs/items.md); the dense embedders' cosines run higher for related
  * text and are weighted for Titan V2's documented behaviour, not measured here (no Bedrock access).
  */
 const CALIBRATIONS: Record<'lexical' | 'bedrock' | 'openai-compatible', Calibration> = {
-  lexical: { cosine: 2.63, coverage: 3.32, bm25: 5.32, bias: -3.8 },
-  bedrock: { cosine: 12, coverage: 3, bm25: 1, bias: -6.5 },
-  'openai-compatible': { cosine: 12, coverage: 3, bm25: 1, bias: -6.5 },
+  lexical: { cosine: 3.35, coverage: 1.78, bm25: 5.28, meaning: 1.63, unmatched: -0.45, bias: -3.52 },
+  bedrock: { cosine: 12, coverage: 3, bm25: 1, meaning: 0, unmatched: 0, bias: -6.5 },
+  'openai-compatible': { cosine: 12, coverage: 3, bm25: 1, meaning: 0, unmatched: 0, bias: -6.5 },
 };
 
 export const calibrationFor = (embedder: keyof typeof CALIBRATIONS): Calibration => CALIBRATIONS[embedder];

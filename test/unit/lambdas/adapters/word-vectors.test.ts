@@ -1,0 +1,66 @@
+import { meaningOf, parseVectors, sentenceVector, wordVectors } from '../../../../lambdas/adapters/word-vectors';
+import { contentWords } from '../../../../lambdas/adapters/text-terms';
+import { queryTerms } from '../../../../lambdas/adapters/vector-index/ranking';
+import { synonymsOf } from '../../../../lambdas/adapters/wordnet';
+
+const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+
+describe('reading the word vectors package', () => {
+  // the package's layout: header, words in frequency order, then word -> [vector..., l2 norm, rank]
+  const json = Buffer.from(
+    '{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":4,"dimensions":3,"words":["the","\\"q\\"","café","],\\"vectors\\":{"],' +
+      '"vectors":{"café":[1.5e-05,-0.25,2,2.0000001,2],"the":[0.1,0.2,-0.3,0.37416574,0],' +
+      '"\\"q\\"":[-1E+2,0,3.25,100.05,1],"],\\"vectors\\":{":[4,5,6,8.77,3]},"unkVector":[0,0,0,-1]}',
+  );
+
+  it('keeps the most frequent words, in rank order, with their components (exponents, escapes, UTF-8)', () => {
+    const { dimension, words, vectors } = parseVectors(json, 3);
+    expect(dimension).toBe(3);
+    expect(words).toEqual(['the', '"q"', 'café']);
+    const rows = Array.from({ length: 3 }, (_, r) => Array.from(vectors.subarray(r * 3, r * 3 + 3)));
+    expect(rows[0].map((v) => Number(v.toFixed(6)))).toEqual([0.1, 0.2, -0.3]);
+    expect(rows[1]).toEqual([-100, 0, 3.25]);
+    expect(rows[2].map((v) => Number(v.toFixed(6)))).toEqual([0.000015, -0.25, 2]);
+  });
+
+  it('refuses a file without vectors instead of returning an empty vocabulary', () => {
+    expect(() => parseVectors(Buffer.from('{"size":1,"dimensions":3,"words":["a"]}'), 10)).toThrow(/no vectors/);
+  });
+});
+
+describe('word-vector meaning (the package itself)', () => {
+  const vectors = wordVectors();
+
+  it('loads the frequent English words only', () => {
+    expect(vectors.dimension).toBe(100);
+    expect(vectors.rows.size).toBeGreaterThan(90_000);
+    expect(vectors.rows.has('vacation')).toBe(true);
+    expect(vectors.rows.has('holidays')).toBe(true);
+  });
+
+  it('puts a paraphrase with other words closer than a text that shares only a generic word', () => {
+    const query = sentenceVector(contentWords('How much vacation do employees get?'));
+    const holidays = sentenceVector(contentWords('Holidays: staff are entitled to 25 days of paid leave per year.'));
+    const migrations = sentenceVector(contentWords('Migrations run with dbctl migrate; get the schema change reviewed.'));
+    expect(cosine(query, holidays)).toBeGreaterThan(cosine(query, migrations) + 0.1);
+    expect(Array.from(sentenceVector(['zzqxv', 'dbctl']))).toEqual(new Array(100).fill(0));
+  });
+
+  it('covers query words by close words, and tells a document matching only a generic word of the query', () => {
+    const paraphrase = 'How much vacation do employees get?';
+    const forParaphrase = meaningOf(paraphrase, queryTerms(paraphrase, synonymsOf));
+    const holidays = forParaphrase('# holidays\nStaff are entitled to 25 days of paid leave per year.');
+    const unrelated = forParaphrase('# printer setup\nThe printer on floor two takes A4 paper.');
+    expect(holidays.coverage).toBeGreaterThan(unrelated.coverage);
+    expect(holidays.meaning).toBeGreaterThan(unrelated.meaning);
+
+    const offTopic = 'How do I migrate our iOS app to SwiftUI?';
+    const migrations = meaningOf(
+      offTopic,
+      queryTerms(offTopic, synonymsOf),
+    )('# database migrations\nMigrate the schema with dbctl migrate.');
+    // "swiftui" is in no text: the rarest kind of word, left unmatched
+    expect(migrations.unmatched).toBeGreaterThan(0.9);
+    expect(holidays.unmatched).toBeLessThan(migrations.unmatched);
+  });
+});
