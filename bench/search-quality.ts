@@ -23,10 +23,11 @@ import type { Candidate } from '../lambdas/adapters/vector-index/port';
 import { rankingQuery } from '../lambdas/items/service/indexing';
 import { config } from '../lambdas/kit/config';
 import { chunkText, titleOf } from '../lambdas/items/service/content';
+import { LOCAL_MODEL, startLocalEmbeddingsServer } from './local-embeddings-server';
 import { DOCUMENTS, type EvalDocument, type EvalQuery, QUERIES, type QueryKind } from './search-quality-set';
 
 /**
- * `npm run bench -- search-quality [--fit]`
+ * `npm run bench -- search-quality [--signals|--fit|--per-query|--local-model]`
  *
  * Ranking quality and score calibration on the evaluation set of bench/search-quality-set.ts,
  * through the local engine (LanceDB) and the ranking the API uses, next to a plain BM25 baseline
@@ -35,6 +36,9 @@ import { DOCUMENTS, type EvalDocument, type EvalQuery, QUERIES, type QueryKind }
  * one relevant hit and unanswerable queries with none.
  *
  * With the configured embedder (SATCHEL_EMBEDDER, default lexical) and the shipped calibration.
+ * `--local-model` runs the set through the OpenAI-compatible adapter against a bench-only server of the
+ * Universal Sentence Encoder lite (bench/local-embeddings-server.ts); with --signals it also fits that
+ * embedder's calibration.
  * `--fit` also measures each step of the offline embedder (bag of words, + stemming, + trigrams,
  * + WordNet synonyms), fitting the calibration of each by logistic regression on all queries
  * and, to show how it generalises, in two folds (fit on one half of the queries, measure the other).
@@ -454,19 +458,52 @@ export async function run(args: string[]): Promise<void> {
     bm25Baseline().map((r) => ({ query: r.query, hits: r.paths })),
   );
 
-  const { embedder } = await import('../lambdas/adapters/embedder/select');
-  const shipped = calibrationFor(config.embedder);
-  const ranked = await retrieve(await embedder(), config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined);
-  console.log(
-    `\nshipped: embedder ${config.embedder}${config.embedder === 'lexical' ? ` (${JSON.stringify(DEFAULT_LEXICAL_OPTIONS)})` : ''}, calibration ${JSON.stringify(shipped)}`,
-  );
-  evaluate('hybrid (shipped)', ranked, shipped, baseline);
-  evaluate('vector only', ranked, { cosine: 10, coverage: 0, bm25: 0, meaning: 0, unmatched: 0, bias: -5 }, baseline);
+  // --local-model: the set through the OpenAI-compatible adapter, against a bench-only server of a registry model
+  const server = args.includes('--local-model') ? await startLocalEmbeddingsServer() : undefined;
+  if (server)
+    Object.assign(process.env, {
+      SATCHEL_EMBEDDER: 'openai-compatible',
+      SATCHEL_EMBEDDINGS_URL: server.url,
+      SATCHEL_EMBEDDINGS_MODEL: LOCAL_MODEL,
+    });
+  try {
+    const { embedder } = await import('../lambdas/adapters/embedder/select');
+    await embeddingSpeed(await embedder());
+    const shipped = calibrationFor(config.embedder);
+    const ranked = await retrieve(await embedder(), config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined);
+    console.log(
+      `\nshipped: embedder ${config.embedder}${config.embedder === 'lexical' ? ` (${JSON.stringify(DEFAULT_LEXICAL_OPTIONS)})` : ` (${config.openAiEmbeddingsModel ?? ''})`}, calibration ${JSON.stringify(shipped)}`,
+    );
+    evaluate('hybrid (shipped)', ranked, shipped, baseline);
+    evaluate('vector only', ranked, { cosine: 10, coverage: 0, bm25: 0, meaning: 0, unmatched: 0, bias: -5 }, baseline);
 
-  if (config.embedder === 'lexical') await rankingCost(ranked.filter((r) => r.workspace === 'whole'));
-  if (args.includes('--per-query')) perQuery(ranked, shipped);
-  if (args.includes('--fit')) await embedderSteps(baseline);
-  if (args.includes('--fit') || args.includes('--signals')) await signalSteps(baseline);
+    if (config.embedder === 'lexical') await rankingCost(ranked.filter((r) => r.workspace === 'whole'));
+    if (args.includes('--per-query')) perQuery(ranked, shipped);
+    if (config.embedder !== 'lexical' && (args.includes('--fit') || args.includes('--signals'))) {
+      const mask: Mask = SIGNALS.map((name) => (name === 'cosine' || name === 'coverage' || name === 'bm25' ? 1 : 0));
+      const model = fitCalibration(ranked, mask);
+      console.log(`\n${config.embedder}: calibration fitted on this embedder ${describe(model)}`);
+      evaluateModel(`${config.embedder} fitted`, ranked, model, baseline);
+      crossValidate(`${config.embedder} fitted`, ranked, baseline, mask);
+      return;
+    }
+    if (args.includes('--fit')) await embedderSteps(baseline);
+    if (args.includes('--fit') || args.includes('--signals')) await signalSteps(baseline);
+  } finally {
+    await server?.close();
+  }
+}
+
+/** The configured embedder alone on the set's chunks (as indexing embeds them: title + chunk), after a warm-up. */
+async function embeddingSpeed(embedder: Embedder): Promise<void> {
+  const texts = DOCUMENTS.flatMap((doc) => chunkText(doc.content).map((chunk) => `${titleOf(doc.path)}\n${chunk}`));
+  await embedder.embed(texts.slice(0, 4));
+  const started = performance.now();
+  await embedder.embed(texts);
+  const ms = performance.now() - started;
+  console.log(
+    `  embedder ${config.embedder} alone: ${texts.length} chunks in ${ms.toFixed(0)} ms = ${Math.round((texts.length / ms) * 1000).toLocaleString('en')} chunks/s`,
+  );
 }
 
 /** What the ranking itself costs per query (analysis of query and candidate chunks, scoring), warm; the engine's search not included. */
