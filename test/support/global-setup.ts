@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../../local/bootstrap';
 import { startDynamo, startS3 } from '../../local/emulators';
+import { wordVectors } from '../../lambdas/adapters/word-vectors';
 
 /** Starts the real local twins once for the whole run: DynamoDB Local (in memory) and s3rver. */
 export default async function globalSetup(): Promise<void> {
@@ -11,6 +12,9 @@ export default async function globalSetup(): Promise<void> {
   const dynamo = await startDynamo();
   const s3 = await startS3({ directory: join(dir, 's3'), bucket: LOCAL_BUCKET });
   await ensureTables(dynamo.endpoint);
+  // the offline ranking's word vectors are derived once per install (seconds, ~0.5 GB): here, before
+  // the workers start, rather than in each worker's first search
+  wordVectors();
   // workers are started after this and inherit the environment
   Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), {
     SATCHEL_HOME: join(dir, 'home'),
