@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import S3rver, { type S3rverContext } from '@20minutes/s3rver';
 import { verifyChecksums } from './s3-checksums';
+import { applyObjectWrites } from './s3-object-writes';
 
 /** The local twins of DynamoDB and S3, started as the real things: DynamoDB Local (Java) and s3rver. */
 
@@ -119,7 +120,8 @@ const isSigned = (ctx: S3rverContext): boolean =>
 
 /**
  * s3rver (signature-checking fork) with the bucket created through its own configuration, private like
- * S3's, and checking a declared SHA-256 of an upload like S3.
+ * S3's, checking a declared SHA-256 of an upload and honouring `If-None-Match: *` and `x-amz-tagging`
+ * on a PUT like S3.
  */
 export async function startS3(options: { directory: string; bucket: string; port?: number }): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
@@ -132,13 +134,18 @@ export async function startS3(options: { directory: string; bucket: string; port
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
   // first in the chain, before routing: nothing unsigned reaches a bucket (CORS preflights stay open, as in S3);
-  // then the SHA-256 check S3 makes on uploads that declare one (s3-checksums.ts)
-  server.middleware.unshift(async (ctx, next) => {
-    if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
-    ctx.status = 403;
-    ctx.type = 'application/xml';
-    ctx.body = ACCESS_DENIED;
-  }, verifyChecksums as never);
+  // then conditional writes and tags of a PUT (s3-object-writes.ts) and the SHA-256 check S3 makes on
+  // uploads that declare one (s3-checksums.ts)
+  server.middleware.unshift(
+    async (ctx, next) => {
+      if (ctx.method === 'OPTIONS' || isSigned(ctx)) return next();
+      ctx.status = 403;
+      ctx.type = 'application/xml';
+      ctx.body = ACCESS_DENIED;
+    },
+    applyObjectWrites as never,
+    verifyChecksums as never,
+  );
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,

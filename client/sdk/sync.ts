@@ -20,6 +20,8 @@ export interface SignedUrl {
   expiresAt: string;
   hash?: string;
   size?: number;
+  /** A put presigned with its hash and size: send it back in the confirm (the upload's own key). */
+  uploadId?: string;
 }
 
 export interface MultipartUrls {

@@ -8,7 +8,7 @@ export interface Confirmation {
   filePath: string;
   hash: string;
   size: number;
-  /** The multipart upload that holds the bytes. */
+  /** The upload that holds the bytes: a multipart upload, or a put presigned with its hash and size. */
   uploadId?: string;
 }
 

@@ -14,7 +14,16 @@ import {
 import { LAMBDAS_ROOT } from '../../lib/constructs/satchel-function';
 import { objectKeyOf } from '../../lambdas/shared/file-names';
 import { newBlobKey } from '../../lambdas/items/service/blobs';
-import { blobKey, entryKey, locationKey, multipartKey, newCopyLocation, stagingKey } from '../../lambdas/sync/service/keys';
+import {
+  blobKey,
+  directKey,
+  directLocation,
+  entryKey,
+  locationKey,
+  multipartKey,
+  newCopyLocation,
+  stagingKey,
+} from '../../lambdas/sync/service/keys';
 
 const DAY = 86400;
 const AGENT = { tenant: 'tenant-1', agentId: 'agent-1' };
@@ -45,6 +54,8 @@ describe('every key the code writes belongs to exactly one declared key family',
     blobKey(AGENT, 'notes/today.md', 'ab'.repeat(32)),
     locationKey(AGENT, 'notes/today.md', newCopyLocation()),
     multipartKey(AGENT, 'big.bin', 'cd'.repeat(12)),
+    directKey(AGENT, 'notes/today.md', directLocation('ef'.repeat(12)), { hash: 'ab'.repeat(32), size: 4096 }),
+    entryKey(AGENT, { path: 'notes/today.md', hash: 'ab'.repeat(32), size: 4096, location: directLocation('ef'.repeat(12)) } as never),
     entryKey(AGENT, { path: 'notes/old.md', hash: 'ab'.repeat(32) } as never), // confirmed before staging: the path itself
     entryKey(AGENT, { path: `${'deep/'.repeat(200)}file.md`, hash: 'ab'.repeat(32) } as never), // past 1,024 bytes: hashed
     stagingKey(AGENT, 'notes/today.md'),
@@ -55,7 +66,7 @@ describe('every key the code writes belongs to exactly one declared key family',
     expect(familyOf(key)).toHaveLength(1);
   });
 
-  test('a staged workspace upload (with or without its hash) is the staged family; a confirmed one is live', () => {
+  test('a staged workspace upload (with or without its hash) is the staged family; a confirmed copy is live; multipart and direct puts are live but tagged until confirmed', () => {
     expect(familyOf(stagingKey(AGENT, 'a.md'))[0].lifetime).toEqual({ kind: 'staged' });
     expect(familyOf(stagingKey(AGENT, 'a.md', 'ab'.repeat(32)))[0].lifetime).toEqual({ kind: 'staged' });
     expect(familyOf(stagingKey(AGENT, 'a.md', 'ab'.repeat(32), 4096))[0].lifetime).toEqual({ kind: 'staged' });
@@ -64,6 +75,12 @@ describe('every key the code writes belongs to exactly one declared key family',
       lifetime: { kind: 'live' },
       unreferencedTag: UNCONFIRMED_UPLOAD_TAG,
     });
+    // a put presigned with hash and size goes to its own key, tagged unconfirmed (x-amz-tagging) until its confirm
+    const direct = directKey(AGENT, 'a.md', directLocation('ef'.repeat(12)), { hash: 'ab'.repeat(32), size: 1 });
+    expect(familyOf(direct)[0]).toMatchObject({ lifetime: { kind: 'live' }, unreferencedTag: UNCONFIRMED_UPLOAD_TAG });
+    expect(entryKey(AGENT, { path: 'a.md', hash: 'ab'.repeat(32), size: 1, modified: '', location: directLocation('ef'.repeat(12)) })).toBe(
+      direct,
+    );
   });
 
   test('the source writes no key outside the declared families (every `<prefix>/$' + '{…}` key template in lambdas/)', () => {

@@ -474,6 +474,9 @@ describe('API stack', () => {
     expect(actionsOf(spec('items/add-item'))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 's3:PutObject', 'es:ESHttpPut']));
     expect(actionsOf(spec('items/search-items'))).toEqual(expect.arrayContaining(['dynamodb:Query', 'es:ESHttpPost']));
     expect(actionsOf(spec('items/get-item'))).toEqual(expect.arrayContaining(['dynamodb:GetItem', 's3:GetObject*']));
+    // presign signs puts that tag their object (x-amz-tagging needs s3:PutObjectTagging); confirm clears the tag
+    for (const handler of ['sync/presign-urls', 'sync/confirm-uploads'])
+      expect([handler, actionsOf(spec(handler))]).toEqual([handler, expect.arrayContaining(['s3:PutObject', 's3:PutObjectTagging'])]);
   });
 
   test("bucket grants reach the objects of the function's own surface only (issue 12: least privilege)", () => {

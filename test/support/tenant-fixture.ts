@@ -83,10 +83,10 @@ export async function seedTenant(api: TestApi, agent = 'alpha'): Promise<TenantF
     'sync presign',
     own('POST', '/agent/sync/presign', { files: [{ path: syncPath, operation: 'put', hash, size: bytes.length }] }),
   );
-  const signed = presigned.data.urls[0] as { url: string; headers: Record<string, string> };
+  const signed = presigned.data.urls[0] as { url: string; headers: Record<string, string>; uploadId: string };
   if (!(await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: bytes })).ok)
     throw new Error('fixture: sync upload failed');
-  await ok('sync confirm', own('POST', '/agent/sync/confirm', { filePath: syncPath, hash, size: bytes.length }));
+  await ok('sync confirm', own('POST', '/agent/sync/confirm', { filePath: syncPath, hash, size: bytes.length, uploadId: signed.uploadId }));
 
   // memory sync: one record of the agent
   await ok(

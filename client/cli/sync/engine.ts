@@ -7,7 +7,7 @@ import { mapLimit } from '../../../lambdas/shared/map-limit';
 import { partSizeFor } from '../../../lambdas/shared/sync-limits';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
-import { readBody, transfer, type OnBytes } from './transfer';
+import { readBody, transfer, TransferError, type OnBytes } from './transfer';
 import { hashFile, hashFiles, listTree, localNames, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
@@ -123,11 +123,20 @@ async function readRange(absolute: string, start: number, length: number): Promi
   }
 }
 
+/**
+ * PUTs a small file. A put presigned with its hash and size may only create its key: a 412 means an
+ * earlier attempt stored it already (its answer was lost), and S3 took those bytes only with their
+ * signed SHA-256 and size.
+ */
 async function uploadSmall(file: LocalFile, signed: SignedUrl, progress: Progress): Promise<void> {
   await withRetries(() =>
-    counted(progress, file.path, async (onBytes) =>
-      readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size), onBytes)),
-    ),
+    counted(progress, file.path, async (onBytes) => {
+      try {
+        await readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size), onBytes));
+      } catch (error) {
+        if (!(error instanceof TransferError && error.status === 412 && signed.headers['if-none-match'] === '*')) throw error;
+      }
+    }),
   );
 }
 
@@ -311,7 +320,7 @@ export async function push(
           return;
         }
         await uploadSmall(file, urls[j], progress);
-        await uploaded(file);
+        await uploaded(file, urls[j].uploadId);
       });
     }
   };
@@ -320,8 +329,9 @@ export async function push(
     const [file] = await toUpload([await hashFile(listed)]);
     if (!file) return;
     if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) {
-      await uploadSmall(file, (await presignPut([file]))[0], progress);
-      await uploaded(file);
+      const [signed] = await presignPut([file]);
+      await uploadSmall(file, signed, progress);
+      await uploaded(file, signed.uploadId);
     } else {
       const partSize = partSizeFor(file.size, options.partSize ?? MULTIPART_THRESHOLD);
       await uploaded(file, await uploadMultipart(client, file, partSize, concurrency, o, progress));

@@ -11,12 +11,15 @@ const agents: Record<string, http.Agent> = {
 };
 
 export class TransferError extends Error {
+  /** 4xx other than 429: retrying cannot help. */
+  readonly permanent: boolean;
+
   constructor(
     message: string,
-    /** 4xx other than 429: retrying cannot help. */
-    readonly permanent: boolean,
+    readonly status: number,
   ) {
     super(message);
+    this.permanent = status < 500 && status !== 429;
   }
 }
 
@@ -67,6 +70,6 @@ export function transfer(
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return res;
     const text = (await readBody(res)).toString('utf8');
-    throw new TransferError(`${method} ${target.pathname} answered ${status}: ${text.slice(0, 300)}`, status < 500 && status !== 429);
+    throw new TransferError(`${method} ${target.pathname} answered ${status}: ${text.slice(0, 300)}`, status);
   });
 }

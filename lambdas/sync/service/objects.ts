@@ -19,6 +19,9 @@ import { config } from '../../kit/config';
 import { UNCONFIRMED_UPLOAD_TAG } from '../../kit/data-model';
 import { partSizeFor } from '../../shared/sync-limits';
 
+/** The unconfirmed tag as S3 takes it in `x-amz-tagging` and CreateMultipartUpload's `Tagging`. */
+const UNCONFIRMED_TAGGING = new URLSearchParams({ [UNCONFIRMED_UPLOAD_TAG.key]: UNCONFIRMED_UPLOAD_TAG.value }).toString();
+
 export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
 export interface SignedRequest {
@@ -105,15 +108,26 @@ async function sign(
  * A put URL for one key. With a declared hash and size, `x-amz-checksum-sha256` and
  * `content-length` are signed headers (not hoisted into the query), so S3 refuses other bytes.
  * `content-type` is signed only when the client declared one: a client that did not may send any.
+ * An `unconfirmed` put is an upload straight to a key of its own: the object is created tagged
+ * unconfirmed (`x-amz-tagging`) and only if the key holds nothing yet (`If-None-Match: *`), so
+ * replaying the URL after the confirm cleared the tag is refused (412) instead of tagging the
+ * confirmed object again.
  */
-export async function presignPut(key: string, options: { contentType?: string; hash?: string; size?: number }): Promise<SignedRequest> {
+export async function presignPut(
+  key: string,
+  options: { contentType?: string; hash?: string; size?: number; unconfirmed?: boolean },
+): Promise<SignedRequest> {
   const headers: Record<string, string> = {};
   if (options.contentType) headers['content-type'] = options.contentType;
   if (options.hash) headers['x-amz-checksum-sha256'] = hexToBase64(options.hash);
   if (options.size !== undefined) headers['content-length'] = String(options.size);
+  if (options.unconfirmed) {
+    headers['x-amz-tagging'] = UNCONFIRMED_TAGGING;
+    headers['if-none-match'] = '*';
+  }
   const url = await sign('PUT', key, { 'x-id': 'PutObject' }, headers, {
-    unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
-    signableHeaders: new Set(['content-length', 'content-type']),
+    unhoistableHeaders: new Set(['x-amz-checksum-sha256', 'x-amz-tagging']),
+    signableHeaders: new Set(['content-length', 'content-type', 'if-none-match']),
   });
   return { method: 'PUT', url, headers, expiresAt: expiresAt() };
 }
@@ -127,7 +141,8 @@ export type Verification = { ok: true; versionId?: string; etag?: string } | { o
 
 export const MISSING_UPLOAD: Verification = {
   ok: false,
-  reason: 'no uploaded object with this SHA-256 and size (upload it with the presigned URL first)',
+  reason:
+    'no uploaded object with this SHA-256 and size (upload it with the presigned URL first, and confirm with the uploadId the presign answered)',
 };
 const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has another SHA-256' };
 const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
@@ -239,7 +254,7 @@ export async function startMultipart(key: string, options: { contentType?: strin
       Key: key,
       ...(options.contentType ? { ContentType: options.contentType } : {}),
       Metadata: { sha256: options.hash, ...(options.partHashes ? { 'sha256-parts': compositeSha256(options.partHashes) } : {}) },
-      Tagging: new URLSearchParams({ [UNCONFIRMED_UPLOAD_TAG.key]: UNCONFIRMED_UPLOAD_TAG.value }).toString(),
+      Tagging: UNCONFIRMED_TAGGING,
       ...(options.partHashes ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
     }),
   );
@@ -264,12 +279,27 @@ export async function signParts(key: string, s3UploadId: string, sizes: number[]
 }
 
 /**
- * Marks an object as not (yet) named by any entry, or clears that mark. The local emulator ignores
- * tags given when an upload starts, so completing one tags the object again.
+ * Marks an object as not (yet) named by any entry, or clears that mark (which also proves the
+ * object is there: a missing one is NoSuchKey). The local emulator ignores tags given when a
+ * multipart upload starts, so completing one tags the object again.
  */
 export async function markUnconfirmed(key: string, unconfirmed: boolean): Promise<void> {
   const TagSet = unconfirmed ? [{ Key: UNCONFIRMED_UPLOAD_TAG.key, Value: UNCONFIRMED_UPLOAD_TAG.value }] : [];
   await s3Client().send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet } }));
+}
+
+/**
+ * Takes a direct put for its confirm: clears its unconfirmed tag, one request that also proves the
+ * object is there. Its key names the hash and size S3 checked, so a missing one is MISSING_UPLOAD.
+ */
+export async function takeDirectUpload(key: string): Promise<Verification> {
+  try {
+    await markUnconfirmed(key, false);
+  } catch (error) {
+    if (isMissing(error)) return MISSING_UPLOAD;
+    throw error;
+  }
+  return { ok: true };
 }
 
 export async function completeMultipart(

@@ -16,7 +16,8 @@ import { itemsOf, queryPages } from '../../kit/paging';
  * Workspace sync in the `manifests` table, one partition per agent:
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `H`          header: displayName, version, fileCount, totalSize, lastSync, …
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   one file: h (hex SHA-256), s (size), m (modified),
- *                                                   k (where its bytes are: keys.ts), v (S3 version id, older entries)
+ *                                                   k (where its bytes are: keys.ts), v (S3 version id, older entries),
+ *                                                   u (the newest direct put ever recorded for the path, carried over)
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `U#<nonce>`  a multipart upload taken by a confirm (kept: it is never taken again)
  * File items hold short attribute names so a 1 MB Query page carries thousands of entries; the
  * header changes in the same transaction as the files, so its counters never drift.
@@ -36,6 +37,12 @@ export interface FileEntry {
   location?: string;
   /** S3 version id: entries older than staging only. */
   versionId?: string;
+  /**
+   * The nonce of the newest direct put (`p-<nonce>`) any entry of this path has named, kept by
+   * every later entry of the path. Nonces grow with presign time, so a confirm of that put or an
+   * older one can never name its key again once a later entry replaced it (and removed the key).
+   */
+  newest?: string;
 }
 
 export interface AgentHeader {
@@ -63,6 +70,7 @@ function toEntry(item: Record<string, unknown>): FileEntry {
     modified: item.m as string,
     ...(item.k ? { location: item.k as string } : {}),
     ...(item.v ? { versionId: item.v as string } : {}),
+    ...(item.u ? { newest: item.u as string } : {}),
   };
 }
 
@@ -206,7 +214,15 @@ export async function applyChanges(a: ScopeRef, changes: EntryChange[], now: str
     countDelta += (c.next ? 1 : 0) - (c.previous ? 1 : 0);
     sizeDelta += (c.next?.size ?? 0) - (c.previous?.size ?? 0);
     const condition = c.previous
-      ? { ConditionExpression: 'h = :h AND s = :s', ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size } }
+      ? c.previous.newest === undefined
+        ? {
+            ConditionExpression: 'h = :h AND s = :s AND attribute_not_exists(u)',
+            ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size },
+          }
+        : {
+            ConditionExpression: 'h = :h AND s = :s AND u = :u',
+            ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size, ':u': c.previous.newest },
+          }
       : { ConditionExpression: 'attribute_not_exists(sk)' };
     if (!c.next) return { Delete: { TableName: table(), Key: fileKey(a, c.path), ...condition } };
     const n = c.next;
@@ -217,6 +233,7 @@ export async function applyChanges(a: ScopeRef, changes: EntryChange[], now: str
       m: n.modified,
       ...(n.location ? { k: n.location } : {}),
       ...(n.versionId ? { v: n.versionId } : {}),
+      ...(n.newest ? { u: n.newest } : {}),
     };
     return { Put: { TableName: table(), Item: item, ...condition } };
   });

@@ -4,8 +4,19 @@ import { decodeCursor, encodeCursor } from '../../kit/cursor';
 import { backoff as waitBackoff } from '../../shared/time';
 import { logger } from '../../kit/observability';
 import { mapLimit } from '../../shared/map-limit';
-import { blobKey, entryKey, locationKey, multipartKey, multipartLocation, newCopyLocation, stagingKey } from './keys';
-import { newNonce, parseUploadId, uploadIdFor } from '../../shared/sync-upload-ids';
+import {
+  blobKey,
+  directKey,
+  directLocation,
+  entryKey,
+  isDirectLocation,
+  locationKey,
+  multipartKey,
+  multipartLocation,
+  newCopyLocation,
+  stagingKey,
+} from './keys';
+import { newNonce, newPutNonce, parseUploadId, putNonce, putUploadId, uploadIdFor } from '../../shared/sync-upload-ids';
 import { MAX_PARTS } from '../../shared/sync-limits';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
 import {
@@ -21,6 +32,7 @@ import {
   readObjectText,
   signParts,
   startMultipart,
+  takeDirectUpload,
   verifyMultipart,
   verifyObject,
   MISSING_UPLOAD,
@@ -184,7 +196,12 @@ export async function presign(agent: ScopeRef, files: PresignRequest[]) {
   }
   const problems = files.map(presignProblem);
   const probe = (
-    await presignPut(blobKey(agent, 'probe', '0'.repeat(64)), { contentType: 'application/octet-stream', hash: '0'.repeat(64), size: 0 })
+    await presignPut(blobKey(agent, 'probe', '0'.repeat(64)), {
+      contentType: 'application/octet-stream',
+      hash: '0'.repeat(64),
+      size: 0,
+      unconfirmed: true,
+    })
   ).url.length;
   let estimate = ENVELOPE_BYTES;
   files.forEach((f, i) => {
@@ -207,15 +224,7 @@ export async function presign(agent: ScopeRef, files: PresignRequest[]) {
   const urls = await mapLimit(files, 32, async (f, i) => {
     const problem = problems[i];
     if (problem) return refusal(f, 400, 'INVALID_REQUEST', problem);
-    if (f.operation === 'put') {
-      // staged: with its hash per content (S3 refuses other bytes), without one per path
-      const hash = f.hash?.toLowerCase();
-      return {
-        path: f.path,
-        operation: f.operation,
-        ...(await presignPut(stagingKey(agent, f.path, hash, hash ? f.size : undefined), { ...f, hash })),
-      };
-    }
+    if (f.operation === 'put') return { path: f.path, operation: f.operation, ...(await presignSinglePut(agent, f)) };
     if (f.operation === 'multipart') return { path: f.path, operation: f.operation, method: 'PUT', ...(await presignMultipart(agent, f)) };
     const entry = entries.get(f.path);
     if (!entry) return refusal(f, 404, 'RESOURCE_NOT_FOUND', `${JSON.stringify(f.path)} is not in the manifest`);
@@ -228,6 +237,20 @@ export async function presign(agent: ScopeRef, files: PresignRequest[]) {
     };
   });
   return { urls };
+}
+
+/**
+ * A put with its hash and size goes straight to a key of its own, tagged unconfirmed until its
+ * confirm (which names it with the answered `uploadId`); S3 stores there only bytes of that hash
+ * and size. Without both, the put is staged under `incoming/`: per content with its hash, else per
+ * path, and its confirm checks and copies it.
+ */
+async function presignSinglePut(agent: ScopeRef, f: PresignRequest) {
+  const hash = f.hash?.toLowerCase();
+  if (hash === undefined || f.size === undefined) return presignPut(stagingKey(agent, f.path, hash), { ...f, hash });
+  const nonce = newPutNonce();
+  const key = directKey(agent, f.path, directLocation(nonce), { hash, size: f.size });
+  return { uploadId: putUploadId(nonce), ...(await presignPut(key, { ...f, hash, unconfirmed: true })) };
 }
 
 /** A multipart upload to a key of its own (`m-<nonce>`), so nothing live is ever overwritten. */
@@ -275,13 +298,28 @@ const sameContent = (e: FileEntry | undefined, f: { hash: string; size: number }
 
 type Located = { ok: true; location: string } | { ok: false; reason: string };
 
+/** Whether an entry of the path already named this direct put or one presigned after it. */
+const supersedes = (entry: FileEntry | undefined, nonce: string) => entry?.newest !== undefined && entry.newest >= nonce;
+const SUPERSEDED: Located = {
+  ok: false,
+  reason: 'this upload was already recorded, or one presigned after it was; push the file again if it changed since',
+};
+const directNonce = (e: FileEntry) => (isDirectLocation(e.location) ? (e.location as string).slice(2) : undefined);
+
 /**
  * Finds and checks the bytes of one upload and makes them a key only this confirm may name: a
  * multipart upload's own key, once this confirm has taken the upload (and cleared its unconfirmed
  * tag); else a fresh copy of the staged upload (per content, else per path; or a blob an earlier
  * layout's presign wrote). Staged bytes are left to expire.
  */
-async function locateUpload(agent: ScopeRef, f: Confirmation, now: string): Promise<Located> {
+async function locateUpload(agent: ScopeRef, f: Confirmation, now: string, current: FileEntry | undefined): Promise<Located> {
+  const direct = f.uploadId === undefined ? undefined : putNonce(f.uploadId);
+  if (direct !== undefined) {
+    if (supersedes(current, direct)) return SUPERSEDED;
+    const location = directLocation(direct);
+    const taken = await takeDirectUpload(directKey(agent, f.filePath, location, f));
+    return taken.ok ? { ok: true, location } : (taken as Located);
+  }
   if (f.uploadId !== undefined) {
     const id = parseUploadId(f.filePath, f.uploadId);
     if (!id) return { ok: false, reason: `the upload ${JSON.stringify(f.uploadId)} was not started for this path` };
@@ -293,7 +331,7 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string): Prom
     await markUnconfirmed(key, false);
     return { ok: true, location: multipartLocation(id.nonce) };
   }
-  // a put presigned with this hash and size: whatever its key holds has both, so the copy is the check
+  // a put presigned with this hash and size before direct puts: whatever its key holds has both, so the copy is the check
   const sealed = await copyStaged(agent, f, stagingKey(agent, f.filePath, f.hash, f.size), {});
   if (sealed.ok) return sealed;
   let problem: Verification = MISSING_UPLOAD;
@@ -365,7 +403,7 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
     return !sameContent(entry, f);
   });
   const modified = now();
-  const checks = await mapLimit(changed, VERIFY_CONCURRENCY, (f) => locateUpload(agent, f, modified));
+  const checks = await mapLimit(changed, VERIFY_CONCURRENCY, (f) => locateUpload(agent, f, modified, current.get(f.filePath)));
   const verified: FileEntry[] = [];
   changed.forEach((f, i) => {
     const check = checks[i];
@@ -407,15 +445,35 @@ async function removeReplaced(agent: ScopeRef, replaced: { previous?: FileEntry;
   );
 }
 
-/** Removes the objects this confirm made live for entries it did not record (another confirm recorded the same content first). */
+/**
+ * Removes the objects this confirm made live for entries it did not record (another confirm
+ * recorded the same content first). A direct put's key is removed only once its path recorded it
+ * or a later put (no confirm can name it then); until then another request confirming the same
+ * put at once (a client's retry) may still name it, so it is left in place.
+ */
 async function removeUnnamed(agent: ScopeRef, entries: FileEntry[]): Promise<void> {
+  const direct = entries.filter((e) => directNonce(e) !== undefined);
+  const current = direct.length
+    ? await getEntries(
+        agent,
+        direct.map((e) => e.path),
+      )
+    : new Map<string, FileEntry>();
+  const removable = (e: FileEntry) => {
+    const nonce = directNonce(e);
+    const now = current.get(e.path);
+    return nonce === undefined || (supersedes(now, nonce) && now?.location !== e.location);
+  };
   await removeReplaced(
     agent,
-    entries.map((previous) => ({ previous })),
+    entries.filter(removable).map((previous) => ({ previous })),
   );
 }
 
-/** One transaction per chunk; re-read and retried when another writer changed a file meanwhile. */
+/**
+ * One transaction per chunk; re-read and retried when another writer changed a file meanwhile. A
+ * direct put whose path meanwhile recorded it or a later one is a conflict (its key may be gone).
+ */
 async function recordChunk(agent: ScopeRef, chunk: FileEntry[], modified: string, read: Map<string, FileEntry>): Promise<ConfirmResult[]> {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     await backoff(attempt);
@@ -428,20 +486,30 @@ async function recordChunk(agent: ScopeRef, chunk: FileEntry[], modified: string
             chunk.map((e) => e.path),
           );
     const unchanged = (e: FileEntry) => sameContent(previous.get(e.path), e);
+    const superseded = (e: FileEntry) => {
+      const nonce = directNonce(e);
+      return nonce !== undefined && supersedes(previous.get(e.path), nonce);
+    };
     const changes: EntryChange[] = chunk
-      .filter((e) => !unchanged(e))
-      .map((e) => ({ path: e.path, previous: previous.get(e.path), next: e }));
+      .filter((e) => !unchanged(e) && !superseded(e))
+      .map((e) => {
+        const before = previous.get(e.path);
+        return { path: e.path, previous: before, next: { ...e, newest: directNonce(e) ?? before?.newest } };
+      });
     if (await applyChanges(agent, changes, modified, true)) {
       await removeReplaced(agent, changes);
-      return chunk.map((e) => {
-        const kept = unchanged(e) ? (previous.get(e.path) as FileEntry) : e;
-        return {
-          filePath: e.path,
-          status: unchanged(e) ? 'unchanged' : 'confirmed',
-          hash: kept.hash,
-          size: kept.size,
-          modified: kept.modified,
-        };
+      return chunk.map((e): ConfirmResult => {
+        if (unchanged(e)) {
+          const kept = previous.get(e.path) as FileEntry;
+          return { filePath: e.path, status: 'unchanged', hash: kept.hash, size: kept.size, modified: kept.modified };
+        }
+        if (superseded(e))
+          return {
+            filePath: e.path,
+            status: 'conflict',
+            error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${(SUPERSEDED as { reason: string }).reason}` },
+          };
+        return { filePath: e.path, status: 'confirmed', hash: e.hash, size: e.size, modified: e.modified };
       });
     }
   }

@@ -16,6 +16,12 @@ const DAY_MS = 86400 * 1000;
 /** Every key of the bucket under a prefix. */
 const keysUnder = async (prefix: string) => (await listObjects(prefix)).map((o) => o.Key as string);
 
+/** The tags of an object, as `key=value`. */
+const tagsOf = async (key: string) =>
+  ((await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.bucketName, Key: key }))).TagSet ?? []).map(
+    (t) => `${t.Key}=${t.Value}`,
+  );
+
 /** What S3's lifecycle does two days from now, for one tenant's keys. */
 const twoDaysLater = (tenant: string) => expireUnconfirmedUploads({ now: new Date(Date.now() + 2 * DAY_MS), tenant });
 
@@ -23,13 +29,19 @@ async function agentKey(agent = 'alpha', tenant?: string) {
   return await api.key({ agent, tenant, surfaces: ['sync'] });
 }
 
+/** The upload id each presign answered, per key, path and content: what a client keeps for its confirm. */
+const uploadIds = new Map<string, string>();
+const uploadSlot = (key: string, path: string, bytes: Buffer) => `${key}\0${path}\0${sha256(bytes)}`;
+
 async function presignPut(key: string, path: string, bytes: Buffer) {
   const res = await call(api.url, 'POST', '/agent/sync/presign', {
     key,
     body: { files: [{ path, operation: 'put', contentType: 'application/octet-stream', hash: sha256(bytes), size: bytes.length }] },
   });
   expect(res.status).toBe(200);
-  return res.body.data.urls[0] as { url: string; headers: Record<string, string> };
+  const signed = res.body.data.urls[0] as { url: string; headers: Record<string, string>; uploadId: string };
+  uploadIds.set(uploadSlot(key, path, bytes), signed.uploadId);
+  return signed;
 }
 
 function put(signed: { url: string; headers: Record<string, string> }, bytes: Buffer, headers = signed.headers) {
@@ -41,8 +53,13 @@ async function upload(key: string, path: string, bytes: Buffer) {
   expect(res.status).toBe(200);
 }
 
+/** Confirms the last upload presigned for this content of the path (without an id when there was none). */
 async function confirm(key: string, path: string, bytes: Buffer) {
-  return call(api.url, 'POST', '/agent/sync/confirm', { key, body: { filePath: path, hash: sha256(bytes), size: bytes.length } });
+  const uploadId = uploadIds.get(uploadSlot(key, path, bytes));
+  return call(api.url, 'POST', '/agent/sync/confirm', {
+    key,
+    body: { filePath: path, hash: sha256(bytes), size: bytes.length, ...(uploadId ? { uploadId } : {}) },
+  });
 }
 
 async function manifest(key: string) {
@@ -130,7 +147,7 @@ describe('workspace sync: upload, confirm, manifest', () => {
       key,
       body: {
         files: [
-          { filePath: 'x/a', hash: sha256(a), size: 1 },
+          { filePath: 'x/a', hash: sha256(a), size: 1, uploadId: uploadIds.get(uploadSlot(key, 'x/a', a)) },
           { filePath: 'x/b', hash: sha256(b), size: 1 },
         ],
       },
@@ -301,7 +318,7 @@ describe('workspace sync: staged uploads', () => {
     expect(await restored(key, 'notes/a.md')).toBe('version two');
   });
 
-  it('an upload never confirmed stays out of the live keys and leaves nothing once its day has passed; confirmed files stay', async () => {
+  it('an upload never confirmed stays tagged unconfirmed or staged and leaves nothing once its day has passed; confirmed files stay', async () => {
     const { key, tenant } = await agentKey();
     const kept = Buffer.from('kept');
     await upload(key, 'kept.md', kept);
@@ -311,12 +328,16 @@ describe('workspace sync: staged uploads', () => {
     const seed = await call(api.url, 'POST', '/agent/sync/presign', { key, body: { files: [{ path: 'seed.md', operation: 'put' }] } });
     expect((await put(seed.body.data.urls[0], Buffer.from('seed bytes, never confirmed'))).status).toBe(200);
 
-    // only the confirmed file has a live key; the others wait where a lifecycle rule removes them
-    expect(await keysUnder(`sync/${tenant}/alpha/`)).toHaveLength(1);
+    // puts with hash and size went to keys of their own, tagged until a confirm; the seed put is staged
+    const uploaded = await keysUnder(`sync/${tenant}/alpha/`);
+    expect(uploaded).toHaveLength(3);
+    const tags = await Promise.all(uploaded.map(tagsOf));
+    expect(tags.filter((t) => t.length === 0)).toHaveLength(1); // the confirmed one
     const staged = await keysUnder(`incoming/${tenant}/alpha/`);
-    expect(staged).toHaveLength(4);
+    expect(staged).toHaveLength(1);
     expect(await expireUnconfirmedUploads({ tenant })).toEqual([]); // not before their day
-    expect((await twoDaysLater(tenant)).sort()).toEqual(staged.sort());
+    const removed = await twoDaysLater(tenant);
+    expect(removed.sort()).toEqual([...staged, ...uploaded.filter((_, i) => tags[i].length > 0)].sort());
     expect(await keysUnder(`incoming/${tenant}/`)).toEqual([]);
     expect(await keysUnder(`sync/${tenant}/alpha/`)).toHaveLength(1);
     expect(await restored(key, 'kept.md')).toBe('kept');
@@ -343,6 +364,137 @@ describe('workspace sync: staged uploads', () => {
     const t = typed.body.data.urls[0];
     expect((await fetch(t.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: bytes })).status).toBe(403);
     expect((await fetch(t.url, { method: 'PUT', headers: t.headers, body: bytes })).status).toBe(200);
+  });
+
+  describe('a put presigned with hash and size goes straight to a key of its own', () => {
+    const presignDirect = async (key: string, path: string, bytes: Buffer) => {
+      const signed = await presignPut(key, path, bytes);
+      expect(signed.uploadId).toMatch(/^p-[0-9a-f]{24}$/);
+      expect(signed.headers).toMatchObject({ 'x-amz-tagging': 'satchel-upload=unconfirmed', 'if-none-match': '*' });
+      return signed;
+    };
+
+    it('is tagged unconfirmed and never restored until its confirm, which clears the tag and names that object (no copy)', async () => {
+      const { key, tenant } = await agentKey();
+      const v1 = Buffer.from('direct one');
+      await upload(key, 'd.md', v1);
+      expect((await confirm(key, 'd.md', v1)).status).toBe(200);
+      const v2 = Buffer.from('direct two, not confirmed yet');
+      const signed = await presignDirect(key, 'd.md', v2);
+      expect((await put(signed, v2)).status).toBe(200);
+      const keys = await keysUnder(`sync/${tenant}/alpha/`);
+      expect(keys).toHaveLength(2);
+      const pending = keys.find((k) => k.includes(signed.uploadId)) as string;
+      expect(await tagsOf(pending)).toEqual(['satchel-upload=unconfirmed']);
+      expect(await restored(key, 'd.md')).toBe('direct one');
+      expect((await manifest(key)).files['d.md'].hash).toBe(sha256(v1));
+
+      expect((await confirm(key, 'd.md', v2)).status).toBe(200);
+      expect(await tagsOf(pending)).toEqual([]);
+      expect(await restored(key, 'd.md')).toBe('direct two, not confirmed yet');
+      // the uploaded object itself is live: the replaced one is gone and nothing was copied
+      expect(await keysUnder(`sync/${tenant}/alpha/`)).toEqual([pending]);
+      expect(await keysUnder(`incoming/${tenant}/`)).toEqual([]);
+      expect(await twoDaysLater(tenant)).toEqual([]);
+      expect(await restored(key, 'd.md')).toBe('direct two, not confirmed yet');
+    });
+
+    it('refuses a replayed URL (412), before and after the confirm, and the confirmed object stays untagged', async () => {
+      const { key, tenant } = await agentKey();
+      const bytes = Buffer.from('replayed');
+      const signed = await presignDirect(key, 'r.md', bytes);
+      expect((await put(signed, bytes)).status).toBe(200);
+      const early = await put(signed, bytes);
+      expect([early.status, await early.text()]).toEqual([412, expect.stringContaining('PreconditionFailed')]);
+      expect((await confirm(key, 'r.md', bytes)).status).toBe(200);
+      const late = await put(signed, bytes);
+      expect(late.status).toBe(412);
+      const live = (await keysUnder(`sync/${tenant}/`)).find((k) => k.includes(signed.uploadId)) as string;
+      expect(await tagsOf(live)).toEqual([]);
+      // no lifecycle run removes it, and it restores
+      expect(await twoDaysLater(tenant)).toEqual([]);
+      expect(await restored(key, 'r.md')).toBe('replayed');
+    });
+
+    it('stores no tampered body: other bytes of the same length (400), another length (refused), without the tag (403)', async () => {
+      const { key, tenant } = await agentKey();
+      const bytes = Buffer.from('the real bytes');
+      const signed = await presignDirect(key, 't.md', bytes);
+      expect((await put(signed, Buffer.from('THE REAL BYTES'))).status).toBe(400);
+      const longer = Buffer.from('the real bytes, and more');
+      expect((await put(signed, longer, { ...signed.headers, 'content-length': String(longer.length) })).status).toBeGreaterThanOrEqual(
+        400,
+      );
+      const { 'x-amz-tagging': _tag, ...untagged } = signed.headers;
+      expect((await put(signed, bytes, untagged)).status).toBe(403);
+      const { 'if-none-match': _condition, ...unconditional } = signed.headers;
+      expect((await put(signed, bytes, unconditional)).status).toBe(403);
+      expect(await keysUnder(`sync/${tenant}/alpha/`)).toEqual([]);
+      expect((await confirm(key, 't.md', bytes)).status).toBe(409);
+      expect((await manifest(key)).files).toEqual({});
+    });
+
+    it("a confirm without the upload (or with another size) is that file's conflict; the other files of the batch go through", async () => {
+      const { key } = await agentKey();
+      const sent = Buffer.from('uploaded');
+      const never = Buffer.from('presigned, never uploaded');
+      await upload(key, 'sent.md', sent);
+      const unsent = await presignDirect(key, 'never.md', never);
+      const res = await call(api.url, 'POST', '/agent/sync/confirm', {
+        key,
+        body: {
+          files: [
+            { filePath: 'never.md', hash: sha256(never), size: never.length, uploadId: unsent.uploadId },
+            { filePath: 'sent.md', hash: sha256(sent), size: sent.length + 1, uploadId: uploadIds.get(uploadSlot(key, 'sent.md', sent)) },
+          ],
+        },
+      });
+      expect(res.body.data.results.map((r: { status: string; error?: { message: string } }) => [r.status, r.error?.message])).toEqual([
+        ['conflict', expect.stringMatching(/no uploaded object/)],
+        ['conflict', expect.stringMatching(/no uploaded object/)],
+      ]);
+      const ok = await call(api.url, 'POST', '/agent/sync/confirm', {
+        key,
+        body: {
+          files: [
+            { filePath: 'never.md', hash: sha256(never), size: never.length, uploadId: unsent.uploadId },
+            { filePath: 'sent.md', hash: sha256(sent), size: sent.length, uploadId: uploadIds.get(uploadSlot(key, 'sent.md', sent)) },
+          ],
+        },
+      });
+      expect(ok.body.data.results.map((r: { status: string }) => r.status)).toEqual(['conflict', 'confirmed']);
+      expect(Object.keys((await manifest(key)).files)).toEqual(['sent.md']);
+      expect(await restored(key, 'sent.md')).toBe('uploaded');
+    });
+
+    it('a put is named by one entry ever: its confirm repeated after the path moved on is refused, and so is an older upload', async () => {
+      const { key } = await agentKey();
+      const a = Buffer.from('content A');
+      const b = Buffer.from('content B');
+      const first = await presignDirect(key, 'p.md', a);
+      const second = await presignDirect(key, 'p.md', b);
+      expect((await put(first, a)).status).toBe(200);
+      expect((await put(second, b)).status).toBe(200);
+      const confirmA = { filePath: 'p.md', hash: sha256(a), size: a.length, uploadId: first.uploadId };
+      expect((await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmA })).status).toBe(200);
+      expect((await confirm(key, 'p.md', b)).status).toBe(200); // presigned later: replaces A, whose object is removed
+      const again = await call(api.url, 'POST', '/agent/sync/confirm', { key, body: confirmA });
+      expect([again.status, again.body.error?.message]).toEqual([409, expect.stringMatching(/already recorded/)]);
+      expect(await restored(key, 'p.md')).toBe('content B');
+
+      // an upload presigned before the recorded one cannot replace it
+      const older = await presignDirect(key, 'q.md', a);
+      const newer = await presignDirect(key, 'q.md', b);
+      expect((await put(older, a)).status).toBe(200);
+      expect((await put(newer, b)).status).toBe(200);
+      expect((await confirm(key, 'q.md', b)).status).toBe(200);
+      const stale = await call(api.url, 'POST', '/agent/sync/confirm', {
+        key,
+        body: { filePath: 'q.md', hash: sha256(a), size: a.length, uploadId: older.uploadId },
+      });
+      expect(stale.status).toBe(409);
+      expect(await restored(key, 'q.md')).toBe('content B');
+    });
   });
 });
 
@@ -439,7 +591,7 @@ describe('workspace sync: bad input', () => {
         body: {
           files: [
             { filePath: path, hash: sha256(''), size: 0 },
-            { filePath: 'ok.txt', hash: sha256(good), size: good.length },
+            { filePath: 'ok.txt', hash: sha256(good), size: good.length, uploadId: ok.uploadId },
           ],
         },
       });

@@ -10,6 +10,10 @@ import { HttpResponse, type HttpRequest } from '@smithy/core/protocols';
  */
 type Answer = { status?: number; headers?: Record<string, string>; body?: string };
 
+const unused = (): Answer => {
+  throw new Error('not expected');
+};
+
 // the verifier names the bucket and signs its requests; in a unit run no global setup provides either
 Object.assign(process.env, {
   BUCKET_NAME: process.env.BUCKET_NAME ?? 'unit-test-bucket',
@@ -17,17 +21,19 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: 'unit',
 });
 
-function loadVerifier(answers: Record<'HEAD' | 'GET', (request: HttpRequest) => Answer>) {
+function loadVerifier(answers: Partial<Record<'HEAD' | 'GET' | 'PUT', (request: HttpRequest) => Answer>>) {
   const sent: string[] = [];
+  const requests: HttpRequest[] = [];
   let objects!: typeof import('../../../../../lambdas/sync/service/objects');
   jest.isolateModules(() => {
     const { s3Client } = require('../../../../../lambdas/kit/aws') as typeof import('../../../../../lambdas/kit/aws');
     objects = require('../../../../../lambdas/sync/service/objects') as typeof import('../../../../../lambdas/sync/service/objects');
     s3Client().config.requestHandler = {
       handle: async (request: HttpRequest) => {
-        const method = request.method as 'HEAD' | 'GET';
+        const method = request.method as 'HEAD' | 'GET' | 'PUT';
         sent.push(method);
-        const a = answers[method](request);
+        requests.push(request);
+        const a = (answers[method] ?? unused)(request);
         const body = a.body ?? '';
         const asked = request.headers['x-amz-checksum-mode'] === 'ENABLED';
         const answered = Object.entries(a.headers ?? {}).filter(([name]) => asked || !name.startsWith('x-amz-checksum-'));
@@ -42,13 +48,10 @@ function loadVerifier(answers: Record<'HEAD' | 'GET', (request: HttpRequest) => 
       },
     } as never;
   });
-  return { verifyObject: objects.verifyObject, verifyMultipart: objects.verifyMultipart, compositeSha256: objects.compositeSha256, sent };
+  return { ...objects, sent, requests };
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
-const unused = () => {
-  throw new Error('not expected');
-};
 
 describe('verifying an upload', () => {
   it("answers from S3's stored SHA-256 with a HEAD alone: no bytes read", async () => {
@@ -199,5 +202,48 @@ describe('verifying a multipart upload in AWS (per-part SHA-256, COMPOSITE check
       reason: expect.stringMatching(/12 hours/),
     });
     for (const v of [otherParts, otherHash, old]) expect(v.sent.every((m) => m === 'HEAD')).toBe(true);
+  });
+});
+
+describe('a put straight to its own key (presigned with hash and size)', () => {
+  const hash = sha256('hello').toString('hex');
+
+  it('signs the unconfirmed tag and If-None-Match as headers beside the checksum and length', async () => {
+    const { presignPut, sent } = loadVerifier({});
+    const signed = await presignPut('sync/t/a/o/p/p-1.h.5', { hash, size: 5, unconfirmed: true });
+    const url = new URL(signed.url);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';').sort()).toEqual(
+      ['content-length', 'host', 'if-none-match', 'x-amz-checksum-sha256', 'x-amz-tagging'].sort(),
+    );
+    // kept out of the query: a client must send them, and cannot leave them out
+    expect([...url.searchParams.keys()].filter((k) => /tagging|checksum/i.test(k))).toEqual([]);
+    expect(signed.headers).toEqual({
+      'x-amz-checksum-sha256': sha256('hello').toString('base64'),
+      'content-length': '5',
+      'x-amz-tagging': 'satchel-upload=unconfirmed',
+      'if-none-match': '*',
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it('is taken by one PutObjectTagging with no tags, which also proves it is there; no copy, no HEAD, no GET', async () => {
+    const { takeDirectUpload, sent, requests } = loadVerifier({ PUT: () => ({}) });
+    await expect(takeDirectUpload('sync/t/a/o/p/p-1.h.5')).resolves.toEqual({ ok: true });
+    expect(sent).toEqual(['PUT']);
+    expect(requests[0].path).toMatch(/\/sync\/t\/a\/o\/p\/p-1\.h\.5$/);
+    expect(Object.keys(requests[0].query)).toContain('tagging');
+    expect(requests[0].headers['x-amz-copy-source']).toBeUndefined();
+    expect(String(requests[0].body)).toMatch(/<TagSet\s*\/>|<TagSet><\/TagSet>/);
+  });
+
+  it('reports a missing object (never uploaded, or uploaded with another hash or size) as no upload', async () => {
+    const { takeDirectUpload } = loadVerifier({
+      PUT: () => ({
+        status: 404,
+        headers: { 'content-type': 'application/xml' },
+        body: '<Error><Code>NoSuchKey</Code><Message>none</Message></Error>',
+      }),
+    });
+    await expect(takeDirectUpload('k')).resolves.toEqual({ ok: false, reason: expect.stringMatching(/no uploaded object/) });
   });
 });
