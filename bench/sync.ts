@@ -1,7 +1,8 @@
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { KeyStore } from '../lambdas/auth/service/keys';
@@ -15,12 +16,38 @@ import { startServer, type RunningServer } from '../local/server';
  * `npm run bench -- sync`: `satchel sync` against `rclone sync` and `aws s3 sync`, on the local
  * runtime and the same local S3 endpoint, each tool with its default settings. The tools' S3
  * requests go through a counting proxy (presigned URLs point at it); the API's own functions reach
- * the emulator directly and their requests (verifying uploads) are counted in the AWS SDK.
+ * the emulator directly and their requests (verifying uploads) are counted in the AWS SDK. A
+ * second table splits each scenario's CPU time by process (Linux /proc): the tool, the API, the S3
+ * emulator with the proxy, DynamoDB Local; on a machine with few cores their sum bounds the wall time.
  */
 
 interface Counter {
   client: number;
   server: number;
+}
+
+/** CPU seconds used so far, per process of a scenario. */
+interface CpuSplit {
+  /** The tool's own process (satchel's CLI, rclone, aws): children this process has reaped. */
+  client: number;
+  /** The local runtime's API (this process; the benchmark's own work is small beside it). */
+  api: number;
+  /** The S3 emulator with the counting proxy (bench/sync-s3.ts). */
+  s3: number;
+  /** DynamoDB Local (Java). */
+  dynamo: number;
+}
+
+/** utime + stime (and with `children`, cutime + cstime) of a process from /proc, in seconds; NaN off Linux. */
+function procCpu(pid: number | string, children = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14]
+    const ticks = children ? Number(fields[13]) + Number(fields[14]) : Number(fields[11]) + Number(fields[12]);
+    return ticks / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The S3 emulator and the proxy counting clients' requests, in a child process (see bench/sync-s3.ts). */
@@ -33,6 +60,7 @@ async function startCountingS3(directory: string) {
   return {
     url,
     emulatorUrl,
+    pid: child.pid as number,
     counts: () =>
       new Promise<number>((resolve) => {
         child.once('message', (m: { requests: number }) => resolve(m.requests));
@@ -76,6 +104,7 @@ interface Sample {
   failure?: string;
   requests: number;
   serverS3: number;
+  cpu: CpuSplit;
 }
 
 /** One table row: a scenario and a tool over every run. */
@@ -101,7 +130,13 @@ export async function run(args: string[]): Promise<void> {
   });
   const api = await startServer();
   try {
-    await compare(api, s3, work, runs);
+    const cpu = (): CpuSplit => ({
+      client: procCpu('self', true),
+      api: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+      s3: procCpu(s3.pid),
+      dynamo: procCpu(dynamo.process.pid as number),
+    });
+    await compare(api, s3, work, runs, cpu);
   } finally {
     await api.close();
     await s3.stop();
@@ -111,7 +146,13 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /** Runs every scenario with every installed tool and prints the table. */
-async function compare(api: RunningServer, proxy: { url: string; counts(): Promise<number> }, work: string, runs: number): Promise<void> {
+async function compare(
+  api: RunningServer,
+  proxy: { url: string; counts(): Promise<number> },
+  work: string,
+  runs: number,
+  cpu: () => CpuSplit,
+): Promise<void> {
   const proxyUrl = proxy.url;
   let apiToS3 = 0;
   s3Client().middlewareStack.add(
@@ -197,7 +238,7 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
   writeFiles(large, 20, 8 * 1024 * 1024, 'big');
   const rows: Row[] = [];
   const measure = async (scenario: string, tool: string, fn: () => Promise<number>) => {
-    const before = { ...(await counts()), api: apiRequests };
+    const before = { ...(await counts()), api: apiRequests, cpu: cpu() };
     let seconds = NaN;
     let failure: string | undefined;
     try {
@@ -210,6 +251,7 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
           ?.slice(0, 160) ?? 'failed';
     }
     const after = await counts();
+    const cpuAfter = cpu();
     let row = rows.find((r) => r.scenario === scenario && r.tool === tool);
     if (!row) {
       row = { scenario, tool, samples: [] };
@@ -220,6 +262,12 @@ async function compare(api: RunningServer, proxy: { url: string; counts(): Promi
       failure,
       requests: after.client - before.client + (apiRequests - before.api),
       serverS3: after.server - before.server,
+      cpu: {
+        client: cpuAfter.client - before.cpu.client,
+        api: cpuAfter.api - before.cpu.api,
+        s3: cpuAfter.s3 - before.cpu.s3,
+        dynamo: cpuAfter.dynamo - before.cpu.dynamo,
+      },
     });
     console.error(`${scenario} / ${tool}: ${failure ? `FAILED ${failure}` : `${seconds.toFixed(2)} s`}`);
   };
@@ -281,5 +329,18 @@ function printTable(rows: Row[], runs: number): void {
           `${ratio(m.requests, rclone?.requests)} | ${server} |`,
       );
     }
+  }
+  console.log('\nCPU seconds per process (medians; the machine has', cpus().length, 'cores):');
+  console.log('\n| scenario | tool | wall time (s) | tool process | API | S3 emulator + proxy | DynamoDB Local | sum |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const ok = r.samples.filter((x) => !x.failure);
+    if (!ok.length) continue;
+    const m = (pick: (c: CpuSplit) => number) => median(ok.map((x) => pick(x.cpu)));
+    const split = [m((c) => c.client), m((c) => c.api), m((c) => c.s3), m((c) => c.dynamo)];
+    console.log(
+      `| ${r.scenario} | ${r.tool} | ${median(ok.map((x) => x.seconds)).toFixed(2)} | ${split.map((v) => v.toFixed(2)).join(' | ')} | ` +
+        `${split.reduce((a, b) => a + b, 0).toFixed(2)} |`,
+    );
   }
 }

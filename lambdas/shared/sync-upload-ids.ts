@@ -36,9 +36,9 @@ export const putNonce = (id: string): string | undefined => (PUT_ID.test(id) ? i
 export const isUploadId = (id: string): boolean =>
   PUT_ID.test(id) ||
   (id.length > NONCE + TAG &&
-  /^[0-9a-f]+$/.test(id.slice(0, NONCE + TAG)) &&
-  S3_UPLOAD_ID.test(id.slice(NONCE + TAG)) &&
-  !/^\.+$/.test(id.slice(NONCE + TAG)));
+    /^[0-9a-f]+$/.test(id.slice(0, NONCE + TAG)) &&
+    S3_UPLOAD_ID.test(id.slice(NONCE + TAG)) &&
+    !/^\.+$/.test(id.slice(NONCE + TAG)));
 
 /** The nonce and S3 upload id of an id handed out for `path`; undefined when it belongs to no upload of that path. */
 export function parseUploadId(path: string, id: string): { nonce: string; s3UploadId: string } | undefined {
