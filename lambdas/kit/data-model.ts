@@ -95,8 +95,9 @@ export interface ObjectTag {
 }
 
 /**
- * The tag of a workspace multipart upload that no manifest entry names yet: set when the upload
- * starts (and again when it is completed), removed by the confirm before an entry names the key.
+ * The tag of a workspace upload that no manifest entry names yet: a put presigned with hash and size
+ * is created with it (signed `x-amz-tagging`), a multipart upload gets it when it starts (and again
+ * when it is completed); the confirm removes it before an entry names the key.
  */
 export const UNCONFIRMED_UPLOAD_TAG: ObjectTag = { key: 'satchel-upload', value: 'unconfirmed' };
 
