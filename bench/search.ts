@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { connect } from '@lancedb/lancedb';
 import { normalise } from '../lambdas/adapters/embedder/port';
 import { LexicalEmbedder } from '../lambdas/adapters/embedder/lexical';
-import { LocalVectorIndex, sqlString } from '../lambdas/adapters/vector-index/local';
+import { LocalVectorIndex, openLocalVectorIndex, sqlString } from '../lambdas/adapters/vector-index/local';
+import { config } from '../lambdas/kit/config';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
 import { chunkText, titleOf } from '../lambdas/items/service/content';
 import { createSatchelClient } from '../client/sdk';
@@ -20,7 +21,9 @@ import { percentile, withLocalApi } from './support';
  *     exact (exhaustive) search of the same rows and filter;
  *   - default (lexical) embedder in-process: synthetic text from a 20,000-word vocabulary, items of
  *     ~100 KB (~125 chunks); indexing throughput with where its time goes, search latency;
- *   - the same through the local runtime (HTTP, authorizer, handler, DynamoDB Local, S3 emulator).
+ *   - the same through the local runtime (HTTP, authorizer, handler, DynamoDB Local, S3 emulator):
+ *     searches right after the load (maintenance folding it into the indexes runs beside them),
+ *     then once the index has settled.
  * Each figure is printed with the 1-minute load average: the bench machine is shared.
  */
 
@@ -202,13 +205,16 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
     item++;
   }
   const beforeMaintenance = performance.now();
-  await index.maintain(); // what the background maintenance does after writes: fold new rows into the indexes
+  const searchableMs = beforeMaintenance - started;
+  await index.settle(); // what the background maintenance does once writes settle: fold new rows into the indexes
   const maintainMs = performance.now() - beforeMaintenance;
   const totalMs = performance.now() - started;
   const share = (ms: number) => `${Math.round((ms / totalMs) * 100)}%`;
+  const rate = (ms: number) => Math.round(size / (ms / 1000)).toLocaleString('en');
   console.log(
-    `in-process, ${size.toLocaleString('en')} chunks (${item} items, dim ${dimension}): indexing ${Math.round(size / (totalMs / 1000)).toLocaleString('en')} chunks/s ` +
-      `(chunking ${share(chunkMs)}, embedding ${share(embedMs)}, writes incl. background maintenance ${share(writeMs)}, final maintenance ${share(maintainMs)}; ${load()})`,
+    `in-process, ${size.toLocaleString('en')} chunks (${item} items, dim ${dimension}): indexing ${rate(searchableMs)} chunks/s searchable, ` +
+      `${rate(totalMs)} chunks/s with the indexes built (chunking ${share(chunkMs)}, embedding ${share(embedMs)}, ` +
+      `writes incl. maintenance during the load ${share(writeMs)}, maintenance after it settled ${share(maintainMs)}; ${load()})`,
   );
   const searchOnly: number[] = [];
   const withEmbedding: number[] = [];
@@ -245,18 +251,28 @@ async function throughRuntime(sizes: number[], queryCount: number): Promise<void
         await satchel.addItem({ scope: 'company', itemPath: `/bench/doc-${item++}.txt`, content });
         chunks += chunkText(content).length;
       }
-      const indexingSeconds = (performance.now() - started) / 1000;
+      const loaded = performance.now();
+      const indexingSeconds = (loaded - started) / 1000;
       console.log(
         `local runtime, ${chunks.toLocaleString('en')} chunks (${item} items of ~100 KB via POST /api/workspace/items): ` +
-          `indexing ${Math.round((chunks - before) / indexingSeconds).toLocaleString('en')} chunks/s (${load()})`,
+          `indexing ${Math.round((chunks - before) / indexingSeconds).toLocaleString('en')} chunks/s searchable (${load()})`,
       );
-      const samples: number[] = [];
-      for (const q of queries(queryCount)) {
-        const t0 = performance.now();
-        await satchel.searchItems({ scope: 'company', query: q });
-        samples.push(performance.now() - t0);
-      }
-      console.log(`  ${latencyLine('POST /api/workspace/search', samples)}`);
+      const search = async () => {
+        const samples: number[] = [];
+        for (const q of queries(queryCount)) {
+          const t0 = performance.now();
+          await satchel.searchItems({ scope: 'company', query: q });
+          samples.push(performance.now() - t0);
+        }
+        return samples;
+      };
+      console.log(`  ${latencyLine('POST /api/workspace/search right after the load', await search())}`);
+      await (await openLocalVectorIndex(config.home)).settle(); // the runtime's own index: same process
+      console.log(
+        `  indexes built ${((performance.now() - loaded) / 1000).toFixed(1)} s after the load (the searches above ran beside): ` +
+          `${Math.round((chunks - before) / ((performance.now() - started) / 1000)).toLocaleString('en')} chunks/s with the indexes built (${load()})`,
+      );
+      console.log(`  ${latencyLine('POST /api/workspace/search, settled index', await search())}`);
     }
   });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalise } from '../../../../../lambdas/adapters/embedder/port';
-import { connect } from '@lancedb/lancedb';
+import { connect, type IndexConfig } from '@lancedb/lancedb';
 import { LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
 import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/port';
 
@@ -104,7 +104,7 @@ describe('local search index (LanceDB)', () => {
 
   it('queues maintenance asked for behind the background run, and close waits for every run', async () => {
     const { dir, index } = await open();
-    // 50 writes start a background maintenance; two more are asked for while it runs, then the index closes
+    // 50 writes wait to settle; two runs are asked for, then the index closes
     for (let i = 0; i < 50; i++)
       await index.putItem({ ...base, itemId: `i${i}`, path: `/p${i}` }, [{ content: `note ${i}`, vector: v(1, i) }]);
     const asked = [index.maintain(), index.maintain()];
@@ -125,6 +125,50 @@ describe('local search index (LanceDB)', () => {
     expect(paths(await reopened.search(query(v(1, 1), { text: 'note' })))).toEqual(
       Array.from({ length: 20 }, (_, i) => `/p${i + 10}`).sort(),
     );
+    await reopened.close();
+  });
+
+  /** Polls the table's indexes until `done` holds (maintenance runs in the background). */
+  async function indexesUntil(dir: string, dims: number, done: (indexes: IndexConfig[]) => boolean): Promise<IndexConfig[]> {
+    const table = await (await connect(dir)).openTable(`chunks_${dims}`);
+    for (;;) {
+      await table.checkoutLatest();
+      const indexes = await table.listIndices();
+      if (done(indexes)) return indexes;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  const unindexed = (indexes: IndexConfig[], column: string) => indexes.find((i) => i.columns[0] === column)?.numUnindexedRows;
+
+  it('folds a load into the indexes once writes settle, building the vector index then without being asked', async () => {
+    const { dir, index } = await open();
+    const dims = 8;
+    const unit = (seed: number) => normalise(Array.from({ length: dims }, (_, i) => Math.sin(seed * 3.7 + i)));
+    for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
+      await index.putItem(
+        { ...base, itemId: `load${i}`, path: `/load${i}` },
+        Array.from({ length: 500 }, (_, j) => ({ content: `loaded note ${i + j}`, vector: unit(i + j) })),
+      );
+    }
+    const indexes = await indexesUntil(dir, dims, (all) => all.some((i) => i.indexType === 'IvfHnswSq'));
+    expect(unindexed(indexes, 'content')).toBe(0);
+    expect(indexes.filter((i) => i.indexType === 'Bitmap').map((i) => i.columns[0])).toEqual(
+      expect.arrayContaining(['tenant', 'scope', 'scope_id']),
+    );
+    const nearest = await index.search(query(unit(7), { text: 'loaded', candidates: 3 }));
+    expect(nearest.find((c) => c.content === 'loaded note 7')?.cosine).toBeCloseTo(1, 5);
+    await index.close();
+  });
+
+  it('leaves no unindexed tail behind a restart: rows written just before close are folded in by the next process', async () => {
+    const { dir, index } = await open();
+    await index.putItem({ ...base, itemId: 'tail', path: '/tail' }, [{ content: 'written just before the restart', vector: v(1, 2) }]);
+    await index.close(); // before the writes settled: nothing folded in yet
+    const table = await (await connect(dir)).openTable('chunks_2');
+    expect(unindexed(await table.listIndices(), 'content')).toBe(1);
+    const reopened = await LocalVectorIndex.open(dir);
+    expect(paths(await reopened.search(query(v(1, 2), { text: 'restart' })))).toEqual(['/tail']);
+    expect(unindexed(await indexesUntil(dir, 2, (all) => unindexed(all, 'content') === 0), 'content')).toBe(0);
     await reopened.close();
   });
 
