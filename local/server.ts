@@ -5,6 +5,7 @@ import { ROUTES, functionName, type Route } from '../lambdas/routes';
 import { buildEvent, compileRoutes, matchRoute, type CompiledRoute } from '../lambdas/kit/gateway';
 import type { HttpEvent } from '../lambdas/kit/http';
 import { loadHandler } from '../lambdas/adapters/route-invoker/local';
+import { AuthorizerCache } from './authorizer-cache';
 
 export { buildEvent, compileRoutes, matchRoute, loadHandler };
 
@@ -34,10 +35,15 @@ export function lambdaContext(route: Route | undefined, requestId: string): Cont
   };
 }
 
-async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
+async function authorize(event: HttpEvent, route: Route, cache: AuthorizerCache): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
   const header = event.headers.authorization;
   // API Gateway answers 401 itself when the identity source (the Authorization header) is absent
   if (!header) return { statusCode: 401, body: JSON.stringify({ message: 'Unauthorized' }) };
+  const cached = cache.get(header);
+  if (cached) {
+    event.requestContext.authorizer = { lambda: cached };
+    return undefined;
+  }
   const authorizer = loadHandler('auth/authorize-request') as unknown as (
     e: APIGatewayRequestAuthorizerEventV2,
   ) => Promise<{ isAuthorized: boolean; context: Record<string, string> }>;
@@ -53,6 +59,7 @@ async function authorize(event: HttpEvent, route: Route): Promise<APIGatewayProx
     requestContext: event.requestContext,
   } as unknown as APIGatewayRequestAuthorizerEventV2);
   if (!result.isAuthorized) return { statusCode: 403, body: JSON.stringify({ message: 'Forbidden' }) };
+  cache.allow(header, result.context);
   event.requestContext.authorizer = { lambda: result.context };
   return undefined;
 }
@@ -82,7 +89,7 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(body);
 }
 
-export async function handle(table: CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(table: CompiledRoute[], cache: AuthorizerCache, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const method = (req.method ?? 'GET').toUpperCase();
   const match = matchRoute(table, method, url.pathname);
@@ -97,7 +104,7 @@ export async function handle(table: CompiledRoute[], req: IncomingMessage, res: 
     if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
   const event = buildEvent({ method, url: req.url ?? '/', headers, body }, match.route, match.params);
   if (match.route.auth) {
-    const refusal = await authorize(event, match.route);
+    const refusal = await authorize(event, match.route, cache);
     if (refusal) return send(res, refusal);
   }
   const result = await loadHandler(match.route.handler)(event, lambdaContext(match.route, event.requestContext.requestId));
@@ -126,8 +133,9 @@ export interface RunningServer {
 /** Serves the route table; the environment (tables, bucket, endpoints) must be set before the first request. */
 export async function startServer(options: { port?: number; host?: string; routes?: Route[] } = {}): Promise<RunningServer> {
   const table = compileRoutes(options.routes ?? ROUTES);
+  const cache = new AuthorizerCache();
   const server = createServer((req, res) => {
-    handle(table, req, res).catch((error: Error) => {
+    handle(table, cache, req, res).catch((error: Error) => {
       console.error('local gateway error', error);
       if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
       else res.destroy();

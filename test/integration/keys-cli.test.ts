@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerKeys } from '../../client/cli/commands/keys';
+import { KeyStore } from '../../lambdas/auth/service/keys';
+import { documentClient } from '../../lambdas/kit/aws';
+import { config } from '../../lambdas/kit/config';
+import { LOCAL_AUTHORIZER_CACHE_MS } from '../../local/authorizer-cache';
 import { apiKeysTableFromOutputs } from '../../local/key-target';
 import { runtimeFile } from '../../local/runtime-records';
 import { call, startTestApi, uniqueTenant, type TestApi } from '../support/api';
@@ -57,19 +61,27 @@ describe('satchel keys (against the test DynamoDB via SATCHEL_DYNAMODB_ENDPOINT)
     expect(out).not.toContain(secretOf(first.out)!);
   });
 
-  it('revokes a key: the local API refuses it (403) at once, and the list shows when', async () => {
+  it('revokes a key: the local API refuses it (403) once its authorizer cache time has passed, and the list shows when', async () => {
     const tenant = uniqueTenant();
     const created = await satchel('keys', 'create', '--tenant', tenant);
     const secret = secretOf(created.out)!;
-    expect((await call(api.url, 'GET', '/api/workspaces', { key: secret })).status).toBe(200);
+    expect((await call(api.url, 'GET', '/api/workspaces', { key: secret })).status).toBe(200); // the allow is cached
 
     const { out } = await satchel('keys', 'revoke', keyIdOf(created.out)!);
-    expect(out).toMatch(/Revoked key_/);
+    expect(out).toMatch(/Revoked key_\w+; it stops working within 2 seconds/);
+    await new Promise((resolve) => setTimeout(resolve, LOCAL_AUTHORIZER_CACHE_MS + 100));
     const refused = await call(api.url, 'GET', '/api/workspaces', { key: secret });
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ message: 'Forbidden' });
     const listed = await satchel('keys', 'list', '--tenant', tenant);
     expect(listed.out).toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z\s*$/m); // REVOKED column filled
+  });
+
+  it('never caches a refusal: a key registered right after it was refused works at once', async () => {
+    const secret = `sk-${'r'.repeat(20)}${Date.now()}${'x'.repeat(10)}`;
+    expect((await call(api.url, 'GET', '/api/workspaces', { key: secret })).status).toBe(403);
+    await new KeyStore(documentClient(), config.tableName('apiKeys')).create({ tenant: uniqueTenant(), key: secret });
+    expect((await call(api.url, 'GET', '/api/workspaces', { key: secret })).status).toBe(200);
   });
 
   it('says what to do next on bad input', async () => {
