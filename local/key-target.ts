@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../lambdas/kit/data-model';
 import { KeyStore } from '../lambdas/auth/service/keys';
 import { config } from '../lambdas/kit/config';
+import { LOCAL_AUTHORIZER_CACHE_MS } from './authorizer-cache';
 import { ensureTables, localTableName } from './bootstrap';
 import { startDynamo } from './emulators';
 import { runningRuntimes, runtimeIn, type LocalRuntimeInfo } from './runtime-records';
@@ -15,7 +16,8 @@ export interface KeyTarget {
   store: KeyStore;
   /** Human-readable description, e.g. `local runtime (http://127.0.0.1:8000)`. */
   where: string;
-  local: boolean;
+  /** How soon a revoked key stops working there, e.g. `within 2 seconds (…)`. */
+  revokedWithin: string;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ function localTarget(endpoint: string, where: string, stop: () => Promise<void> 
   return {
     store: new KeyStore(DynamoDBDocumentClient.from(client), table),
     where,
-    local: true,
+    revokedWithin: `within ${LOCAL_AUTHORIZER_CACHE_MS / 1000} seconds (the local gateway's authorizer cache)`,
     close: async () => {
       client.destroy();
       await stop();
@@ -82,7 +84,7 @@ async function stackTarget(stack: string, region: string | undefined): Promise<K
   return {
     store: new KeyStore(DynamoDBDocumentClient.from(client), table),
     where: `stack ${stack} (table ${table})`,
-    local: false,
+    revokedWithin: 'within the authorizer cache TTL of the deployed API',
     close: async () => client.destroy(),
   };
 }

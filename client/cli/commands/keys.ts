@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { ApiKeyRecord } from '../../../lambdas/auth/service/keys';
-import { LOCAL_AUTHORIZER_CACHE_MS } from '../../../local/authorizer-cache';
 import type { KeyTarget, TargetOptions } from '../../../local/key-target';
 import { printTable } from '../table';
 
@@ -55,10 +54,7 @@ export function registerKeys(program: Command): void {
         const revoked = await target.store.revoke(id);
         if (!revoked) throw new Error(`No key ${id} in ${target.where}: \`satchel keys list\` shows the key ids`);
         if (revoked.already) return console.log(`${id} was already revoked at ${revoked.revokedAt}; nothing changed.`);
-        const when = target.local
-          ? `within ${LOCAL_AUTHORIZER_CACHE_MS / 1000} seconds (the local gateway's authorizer cache)`
-          : 'within the authorizer cache TTL of the deployed API';
-        console.log(`Revoked ${id}; it stops working ${when}.`);
+        console.log(`Revoked ${id}; it stops working ${target.revokedWithin}.`);
       }),
     );
 }
