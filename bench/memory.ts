@@ -7,10 +7,11 @@ import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { compactLog } from '../lambdas/memory/service/compaction';
 import { encodeCursor } from '../lambdas/memory/service/cursor';
-import { CHANGE_END, CHANGE_PREFIX, partitionKey } from '../lambdas/memory/service/store';
+import { partitionKey } from '../lambdas/memory/service/store';
 import { ensureTables, localEnvironment } from '../local/bootstrap';
 import { startDynamo } from '../local/emulators';
 import { startServer } from '../local/server';
+import { logItemCount } from '../test/support/memory-log';
 
 /**
  * Memory sync through the local runtime (HTTP server + handlers + DynamoDB Local in memory):
@@ -109,26 +110,6 @@ const ms = (seconds: number) => `${Math.round(seconds * 1000)} ms`;
 const count = (n: number) => n.toLocaleString('en-US');
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Change items (and void markers) an agent's log holds. */
-async function logItems(tenant: string, agent: string): Promise<number> {
-  let items = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: config.tableName('syncRecords'),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
 /**
  * What a long log costs the pulls that matter, before and after compaction: an incremental pull
  * of 100 fresh changes from a cursor (median of 5), the first page of a device that never pulled
@@ -157,7 +138,7 @@ async function longLogFigures(
   }
   const fresh = await timed(() => client.syncPull({ agent_id: agent, device_id: `new-${label}` }));
   const status = await timed(() => client.syncStatus({ agent_id: agent, device_id: `never-${label}` }));
-  figures.push([`  ${label}: log items`, count(await logItems(tenant, agent))]);
+  figures.push([`  ${label}: log items`, count(await logItemCount(tenant, agent))]);
   figures.push([`  ${label}: incremental pull of 100 changes (median of 5)`, ms(median(incremental))]);
   figures.push([
     `  ${label}: first page of a new device${fresh.value.full_resync ? ' (full resync)' : ''}`,

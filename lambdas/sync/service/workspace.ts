@@ -300,10 +300,10 @@ type Located = { ok: true; location: string } | { ok: false; reason: string };
 
 /** Whether an entry of the path already named this direct put or one presigned after it. */
 const supersedes = (entry: FileEntry | undefined, nonce: string) => entry?.newest !== undefined && entry.newest >= nonce;
-const SUPERSEDED: Located = {
+const SUPERSEDED = {
   ok: false,
   reason: 'this upload was already recorded, or one presigned after it was; push the file again if it changed since',
-};
+} as const;
 const directNonce = (e: FileEntry) => (isDirectLocation(e.location) ? (e.location as string).slice(2) : undefined);
 
 /**
@@ -507,7 +507,7 @@ async function recordChunk(agent: ScopeRef, chunk: FileEntry[], modified: string
           return {
             filePath: e.path,
             status: 'conflict',
-            error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${(SUPERSEDED as { reason: string }).reason}` },
+            error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${SUPERSEDED.reason}` },
           };
         return { filePath: e.path, status: 'confirmed', hash: e.hash, size: e.size, modified: e.modified };
       });

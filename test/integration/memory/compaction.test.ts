@@ -1,8 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../../lambdas/kit/aws';
-import { config } from '../../../lambdas/kit/config';
-import { CHANGE_END, CHANGE_PREFIX, partitionKey } from '../../../lambdas/memory/service/store';
 import { call, startTestApi, type TestApi } from '../../support/api';
+import { logItemCount } from '../../support/memory-log';
 
 /** The change log keeps the latest change of every live record plus what is younger than the retention window. */
 
@@ -12,26 +9,6 @@ afterAll(() => api.close());
 afterEach(() => {
   delete process.env.SATCHEL_MEMORY_LOG_RETENTION_MS;
 });
-
-/** Change items (and void markers) the agent's log holds, read straight from DynamoDB Local. */
-async function logSize(tenant: string, agent: string): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: config.tableName('syncRecords'),
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': partitionKey(tenant, agent), ':from': CHANGE_PREFIX, ':to': CHANGE_END },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return count;
-}
 
 const stamp = (round: number) => new Date(Date.UTC(2024, 0, 15, 10, round)).toISOString();
 const rewrite = (ids: string[], round: number) =>
@@ -76,7 +53,7 @@ describe('change-log compaction', () => {
     for (let round = 1; round <= 10; round++) await push(rewrite(ids, round));
     await push(ids.slice(0, 10).map((id) => ({ table: 'notes', record_id: id, operation: 'delete', local_updated_at: stamp(11) })));
 
-    const size = await logSize(tenant, 'busy');
+    const size = await logItemCount(tenant, 'busy');
     expect(size).toBeGreaterThanOrEqual(990);
     expect(size).toBeLessThanOrEqual(1100);
 
@@ -102,7 +79,7 @@ describe('change-log compaction', () => {
     for (let round = 0; round < 3; round++) {
       await call(api.url, 'POST', '/sync/push', { key, body: { agent_id: 'calm', operations: rewrite(ids, round) } });
     }
-    expect(await logSize(tenant, 'calm')).toBe(9);
+    expect(await logItemCount(tenant, 'calm')).toBe(9);
     const pulled = await call(api.url, 'POST', '/sync/pull', { key, body: { agent_id: 'calm' } });
     expect(pulled.body.data).toMatchObject({ pulled: 9, full_resync: false });
   });
