@@ -1,3 +1,5 @@
+import { entryKey, expiryShard, putEntry } from '../../lambdas/items/service/store';
+import type { ScopeRef } from '../../lambdas/items/service/scope';
 import { call } from './api';
 
 /** Small helpers over the items endpoints, for the integration tests. */
@@ -30,4 +32,24 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(100);
   }
+}
+
+/** Writes the entry add-item leaves for a `fileUrl` item before its fetch (pending, one hour to live); returns its keys. */
+export async function putPendingFetch(ref: ScopeRef, path: string, itemId: string, sourceUrl: string) {
+  const keys = entryKey(ref, path);
+  await putEntry(
+    {
+      ...keys,
+      ...ref,
+      itemId,
+      status: 'pending',
+      createdAt: new Date().toISOString(),
+      metadata: {},
+      sourceUrl,
+      expiresAt: Math.ceil(Date.now() / 1000) + 3600,
+      expiryShard: expiryShard(itemId),
+    },
+    false,
+  );
+  return keys;
 }

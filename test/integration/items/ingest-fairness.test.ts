@@ -3,10 +3,10 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { entryKey, expiryShard, putEntry, readEntry } from '../../../lambdas/items/service/store';
+import { readEntry } from '../../../lambdas/items/service/store';
 import { onManifestsChange } from '../../../lambdas/items/process-manifest-changes';
 import type { ScopeRef } from '../../../lambdas/items/service/scope';
-import { eventually } from '../../support/items';
+import { eventually, putPendingFetch } from '../../support/items';
 
 // One tenant's slow fileUrl servers must not delay another tenant's items in the stream consumer
 // (the AWS background path): fetches run concurrently, each tenant within its share.
@@ -51,21 +51,7 @@ let n = 0;
 async function pendingItem(tenant: string, path: string, url: string) {
   const ref: ScopeRef = { tenant, scope: 'company', scopeId: '-' };
   const itemId = `f0000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-  const keys = entryKey(ref, path);
-  await putEntry(
-    {
-      ...keys,
-      ...ref,
-      itemId,
-      status: 'pending',
-      createdAt: new Date().toISOString(),
-      metadata: {},
-      sourceUrl: url,
-      expiresAt: Math.ceil(Date.now() / 1000) + 3600,
-      expiryShard: expiryShard(itemId),
-    },
-    false,
-  );
+  const keys = await putPendingFetch(ref, path, itemId, url);
   return { ref, path, keys };
 }
 

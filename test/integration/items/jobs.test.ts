@@ -8,11 +8,11 @@ import { embedder } from '../../../lambdas/adapters/embedder/select';
 import { vectorIndex } from '../../../lambdas/adapters/vector-index/select';
 import { s3Client } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
-import { entryKey, expiryShard, putEntry, readEntry } from '../../../lambdas/items/service/store';
+import { entryKey, readEntry } from '../../../lambdas/items/service/store';
 import { onManifestsChange } from '../../../lambdas/items/process-manifest-changes';
 import type { ScopeRef } from '../../../lambdas/items/service/scope';
 import { startTestApi, type TestApi } from '../../support/api';
-import { itemsClient } from '../../support/items';
+import { itemsClient, putPendingFetch } from '../../support/items';
 import { SEED_DOCUMENTS, SEED_QUERY } from '../../fixtures/seed-documents';
 
 process.env.SATCHEL_HOME = mkdtempSync(join(tmpdir(), 'satchel-items-jobs-'));
@@ -74,21 +74,7 @@ describe('manifests stream consumer', () => {
       const { key, tenant } = await api.key({ surfaces: ['items'] });
       const ref: ScopeRef = { tenant, scope: 'agent', scopeId: 'a-1' };
       const itemId = 'f0000000-0000-4000-8000-000000000000';
-      const keys = entryKey(ref, '/web/authentication.md');
-      await putEntry(
-        {
-          ...keys,
-          ...ref,
-          itemId,
-          status: 'pending',
-          createdAt: new Date().toISOString(),
-          metadata: {},
-          sourceUrl: fileUrl,
-          expiresAt: Math.ceil(Date.now() / 1000) + 3600,
-          expiryShard: expiryShard(itemId),
-        },
-        false,
-      );
+      const keys = await putPendingFetch(ref, '/web/authentication.md', itemId, fileUrl);
       await onManifestsChange(streamEvent(record('INSERT', keys), record('INSERT', { pk: 'T#x#SYNC#y', sk: '/other-surface' })));
       const items = itemsClient(api.url, key);
       expect((await items.status({ scope: 'agent', scopeId: 'a-1', itemPath: '/web/authentication.md' })).body).toMatchObject({
