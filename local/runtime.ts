@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
+import { wordVectors } from '../lambdas/adapters/word-vectors';
 import { sweepExpired } from '../lambdas/items/service/expiry';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
@@ -70,6 +71,11 @@ export async function startLocalSatchel(options: {
       options.apiKey,
     );
 
+    if (config.embedder === 'lexical') {
+      // read here, not in the first search: the first start after an install derives them (seconds, ~0.5 GB)
+      step('loading the search word vectors (the first start after an install derives them: a few seconds)');
+      wordVectors();
+    }
     step('starting the API');
     const server = await startServer({ port: options.port });
     stops.unshift(server.close);
