@@ -52,12 +52,13 @@ export async function applyObjectWrites(ctx: S3rverContext, next: () => Promise<
         'ConditionalRequestConflict',
         'A conflicting conditional operation is currently in progress against this resource.',
       );
-    if (await c.store.existsObject(bucket, key)) {
-      return refuse(c, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-    }
+    // taken before the first await: a second conditional PUT arriving meanwhile must see it
     writing.add(id);
   }
   try {
+    if (exclusive && (await c.store.existsObject(bucket, key))) {
+      return refuse(c, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+    }
     await next();
   } finally {
     if (exclusive) writing.delete(id);
