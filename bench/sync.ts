@@ -114,11 +114,32 @@ interface Row {
   samples: Sample[];
 }
 
-/** `npm run bench -- sync [--runs 3]`: each scenario runs `runs` times; the table shows medians. */
+/** Which scenarios and tools a run measures: every one unless `--scenarios`/`--tools` name some. */
+interface Selection {
+  /** Parts of scenario names (`4 KiB`, `nothing`, `changed`, `MiB`, `restore`): a scenario runs when its name contains one. */
+  scenarios?: string[];
+  /** First words of tool names (`satchel`, `rclone`, `aws`). */
+  tools?: string[];
+}
+
+function listOption(args: string[], name: string): string[] | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const words = (args[at + 1] ?? '').split(',').filter(Boolean);
+  if (!words.length) throw new Error(`${name} takes a comma-separated list`);
+  return words;
+}
+
+/**
+ * `npm run bench -- sync [--runs 3] [--scenarios '4 KiB,nothing'] [--tools satchel,rclone]`: each
+ * selected scenario runs `runs` times with each selected tool; the table shows medians. A re-push
+ * needs the push before it, so selecting `re-push` or `changed` also runs the initial push.
+ */
 export async function run(args: string[]): Promise<void> {
   const at = args.indexOf('--runs');
   const runs = at >= 0 ? Number(args[at + 1]) : 3;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of at least 1');
+  const selection: Selection = { scenarios: listOption(args, '--scenarios'), tools: listOption(args, '--tools') };
   const work = mkdtempSync(join(tmpdir(), 'satchel-bench-'));
   const dynamo = await startDynamo();
   const s3 = await startCountingS3(join(work, 's3'));
@@ -136,7 +157,7 @@ export async function run(args: string[]): Promise<void> {
       s3: procCpu(s3.pid),
       dynamo: procCpu(dynamo.process.pid as number),
     });
-    await compare(api, s3, work, runs, cpu);
+    await compare(api, s3, work, runs, cpu, selection);
   } finally {
     await api.close();
     await s3.stop();
@@ -152,6 +173,7 @@ async function compare(
   work: string,
   runs: number,
   cpu: () => CpuSplit,
+  selection: Selection,
 ): Promise<void> {
   const proxyUrl = proxy.url;
   let apiToS3 = 0;
@@ -235,7 +257,6 @@ async function compare(
   const small = join(work, 'small');
   const large = join(work, 'large');
   writeFiles(small, 2000, 4096);
-  writeFiles(large, 20, 8 * 1024 * 1024, 'big');
   const rows: Row[] = [];
   const measure = async (scenario: string, tool: string, fn: () => Promise<number>) => {
     const before = { ...(await counts()), api: apiRequests, cpu: cpu() };
@@ -278,19 +299,28 @@ async function compare(
   await tools[0].push(warm, 'warmup');
   await tools[0].pull('warmup', join(work, 'warm-restore'));
 
-  const installed = tools.filter((t) => t.ok);
+  const installed = tools.filter((t) => t.ok && (!selection.tools || selection.tools.includes(t.name.split(' ')[0])));
+  const wanted = (scenario: string) => !selection.scenarios || selection.scenarios.some((word) => scenario.includes(word));
+  const pushes = ['push 2,000 × 4 KiB', 're-push, nothing changed', 're-push, 1 file changed'];
+  const needsSmallPush = pushes.some(wanted) || wanted('restore 2,000 files into an empty dir');
+  if (wanted('push 20 × 8 MiB')) writeFiles(large, 20, 8 * 1024 * 1024, 'big');
+  // a scenario not selected still runs when a selected one needs its result, but is not reported
+  const step = async (scenario: string, tool: string, fn: () => Promise<number>, needed = false) => {
+    if (wanted(scenario)) await measure(scenario, tool, fn);
+    else if (needed) await fn();
+  };
   // every run pushes into fresh destinations (a new agent for satchel), so each initial push starts empty
   for (let run = 1; run <= runs; run++) {
     for (const t of installed) {
-      await measure('push 2,000 × 4 KiB', t.name, () => t.push(small, `small-${run}`));
-      await measure('re-push, nothing changed', t.name, () => t.push(small, `small-${run}`));
+      await step(pushes[0], t.name, () => t.push(small, `small-${run}`), needsSmallPush);
+      await step(pushes[1], t.name, () => t.push(small, `small-${run}`));
     }
     writeFileSync(join(small, 'd7', `f${7 + 20 * run}.bin`), randomBytes(4096));
-    for (const t of installed) await measure('re-push, 1 file changed', t.name, () => t.push(small, `small-${run}`));
-    for (const t of installed) await measure('push 20 × 8 MiB', t.name, () => t.push(large, `large-${run}`));
+    for (const t of installed) await step(pushes[2], t.name, () => t.push(small, `small-${run}`), needsSmallPush);
+    for (const t of installed) await step('push 20 × 8 MiB', t.name, () => t.push(large, `large-${run}`));
     for (const t of installed) {
       const target = join(work, `restore-${t.name.split(' ')[0]}-${run}`);
-      await measure('restore 2,000 files into an empty dir', t.name, () => t.pull(`small-${run}`, target));
+      await step('restore 2,000 files into an empty dir', t.name, () => t.pull(`small-${run}`, target));
     }
   }
   printTable(rows, runs);
