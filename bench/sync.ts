@@ -16,7 +16,7 @@ import { startServer, type RunningServer } from '../local/server';
  * `npm run bench -- sync`: `satchel sync` against `rclone sync` and `aws s3 sync`, on the local
  * runtime and the same local S3 endpoint, each tool with its default settings. The tools' S3
  * requests go through a counting proxy (presigned URLs point at it); the API's own functions reach
- * the emulator directly and their requests (verifying uploads) are counted in the AWS SDK. A
+ * the emulator directly and their requests (verifying uploads) are counted at the S3 client's HTTP handler. A
  * second table splits each scenario's CPU time by process (Linux /proc): the tool, the API, the S3
  * emulator with the proxy, DynamoDB Local; on a machine with few cores their sum bounds the wall time.
  */
@@ -176,14 +176,15 @@ async function compare(
   selection: Selection,
 ): Promise<void> {
   const proxyUrl = proxy.url;
+  // every request of the API's S3 client goes through its HTTP handler: SDK commands and the
+  // requests sync sends without the command stack (lambdas/sync/service/object-tagging.ts)
   let apiToS3 = 0;
-  s3Client().middlewareStack.add(
-    (next) => (args) => {
-      apiToS3++;
-      return next(args);
-    },
-    { step: 'finalizeRequest', name: 'benchCounter' },
-  );
+  const handler = s3Client().config.requestHandler;
+  const handle = handler.handle.bind(handler);
+  handler.handle = (...args: Parameters<typeof handle>) => {
+    apiToS3++;
+    return handle(...args);
+  };
   const counts = async (): Promise<Counter> => ({ client: await proxy.counts(), server: apiToS3 });
   let apiRequests = 0;
   api.server.on('request', () => apiRequests++);

@@ -7,17 +7,18 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  PutObjectTaggingCommand,
   type GetObjectCommandOutput,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { formatUrl } from '@aws-sdk/core/util';
-import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { HttpRequest } from '@smithy/core/protocols';
 import { s3Client } from '../../kit/aws';
 import { config } from '../../kit/config';
 import { UNCONFIRMED_UPLOAD_TAG } from '../../kit/data-model';
 import { partSizeFor } from '../../shared/sync-limits';
+import { bucketAddress, encodeKey, hostOf, type BucketAddress } from './bucket-address';
+import { putObjectTags } from './object-tagging';
 
 /** The unconfirmed tag as S3 takes it in `x-amz-tagging` and CreateMultipartUpload's `Tagging`. */
 const UNCONFIRMED_TAGGING = new URLSearchParams({ [UNCONFIRMED_UPLOAD_TAG.key]: UNCONFIRMED_UPLOAD_TAG.value }).toString();
@@ -34,54 +35,35 @@ export interface SignedRequest {
 
 export const expiresAt = (): string => new Date(Date.now() + config.presignTtlSeconds * 1000).toISOString();
 
-interface UrlSigner {
+interface UrlSigner extends BucketAddress {
   presigner: S3RequestPresigner;
-  protocol: string;
-  hostname: string;
-  port?: number;
-  /** `/` (virtual-hosted, AWS) or `/<bucket>/` (path style, local). */
-  pathPrefix: string;
 }
 
 let signer: Promise<UrlSigner> | undefined;
 
 /**
- * Resolves the bucket's endpoint once with getSignedUrl, then signs each URL directly: running S3's
- * endpoint rules and middleware stack per URL made presigning 1,000 files take seconds.
+ * Signs each URL directly at the bucket's resolved address: running S3's endpoint rules and
+ * middleware stack per URL made presigning 1,000 files take seconds.
  */
 function urlSigner(): Promise<UrlSigner> {
   signer ??= (async () => {
-    const probeKey = 'probe';
-    const probe = new URL(
-      await getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.bucketName, Key: probeKey }), { expiresIn: 60 }),
-    );
+    const address = { ...(await bucketAddress()) };
     // clients may reach S3 at another address than the functions do (config.s3PublicEndpoint)
     const publicEndpoint = config.s3PublicEndpoint;
     if (publicEndpoint) {
       const base = new URL(publicEndpoint);
-      probe.protocol = base.protocol;
-      probe.host = base.host;
+      address.protocol = base.protocol;
+      address.hostname = base.hostname;
+      if (base.port) address.port = Number(base.port);
+      else delete address.port;
     }
-    return {
-      presigner: new S3RequestPresigner({ ...s3Client().config, signingName: 's3' }),
-      protocol: probe.protocol,
-      hostname: probe.hostname,
-      ...(probe.port ? { port: Number(probe.port) } : {}),
-      pathPrefix: probe.pathname.slice(0, -probeKey.length),
-    };
+    return { ...address, presigner: new S3RequestPresigner({ ...s3Client().config, signingName: 's3' }) };
   })().catch((error) => {
     signer = undefined;
     throw error;
   });
   return signer;
 }
-
-/** S3's key encoding (the SDK's extendedEncodeURIComponent per segment; slashes kept). */
-const encodeKey = (key: string) =>
-  key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
 
 async function sign(
   method: 'GET' | 'PUT',
@@ -91,7 +73,7 @@ async function sign(
   options: { signableHeaders?: Set<string>; unhoistableHeaders?: Set<string> } = {},
 ): Promise<string> {
   const s = await urlSigner();
-  const host = s.port ? `${s.hostname}:${s.port}` : s.hostname;
+  const host = hostOf(s);
   const request = new HttpRequest({
     method,
     protocol: s.protocol,
@@ -281,11 +263,11 @@ export async function signParts(key: string, s3UploadId: string, sizes: number[]
 /**
  * Marks an object as not (yet) named by any entry, or clears that mark (which also proves the
  * object is there: a missing one is NoSuchKey). The local emulator ignores tags given when a
- * multipart upload starts, so completing one tags the object again.
+ * multipart upload starts, so completing one tags the object again. Sent without the SDK's command
+ * stack (object-tagging.ts): a confirm makes one such request per file.
  */
 export async function markUnconfirmed(key: string, unconfirmed: boolean): Promise<void> {
-  const TagSet = unconfirmed ? [{ Key: UNCONFIRMED_UPLOAD_TAG.key, Value: UNCONFIRMED_UPLOAD_TAG.value }] : [];
-  await s3Client().send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet } }));
+  await putObjectTags(key, unconfirmed ? [UNCONFIRMED_UPLOAD_TAG] : []);
 }
 
 /**
