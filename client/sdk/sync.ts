@@ -77,10 +77,15 @@ export function syncMethods(http: SatchelHttp) {
   const getManifestPage = (cursor: string | undefined, o?: AgentOption) =>
     get<ResponseOf<typeof contracts.getManifest>>('/agent/sync/manifest', { ...query(o), cursor, limit: PAGE_LIMIT });
 
-  async function* reconstructPages(body: { mode?: RestoreMode; limit?: number }, o?: AgentOption): AsyncGenerator<RestorePage> {
+  /** `firstLimit`: files of the first page when it should be smaller (a client that starts downloading sooner). */
+  async function* reconstructPages(
+    { firstLimit, ...body }: { mode?: RestoreMode; limit?: number; firstLimit?: number },
+    o?: AgentOption,
+  ): AsyncGenerator<RestorePage> {
     let cursor: string | undefined;
     do {
-      const page = await post<RestorePage>('/agent/sync/reconstruct', { limit: PAGE_LIMIT, ...body, ...(cursor ? { cursor } : {}) }, o);
+      const limit = cursor === undefined && firstLimit !== undefined ? firstLimit : (body.limit ?? PAGE_LIMIT);
+      const page = await post<RestorePage>('/agent/sync/reconstruct', { ...body, limit, ...(cursor ? { cursor } : {}) }, o);
       yield page;
       cursor = page.nextCursor;
     } while (cursor);

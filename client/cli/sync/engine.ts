@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { mapLimit } from '../../../lambdas/shared/map-limit';
@@ -373,7 +373,11 @@ async function withoutResumed(client: SatchelClient, upload: LocalFile[], upload
 
 type PullPlanEntry = CheckedEntry;
 
-/** Files per restore page the CLI asks for. */
+/**
+ * Files per restore page the CLI asks for. The first page is small, so downloads start while the
+ * server signs the next one; each next page is asked for as soon as the one before arrives.
+ */
+const FIRST_RESTORE_PAGE = 100;
 const RESTORE_PAGE = 1000;
 
 /** Downloads up to this size are hashed and written from memory; larger ones are streamed. */
@@ -390,39 +394,65 @@ function checkDownload(entry: PullPlanEntry, digest: string, size: number): void
   }
 }
 
-/** Writes into a temporary file beside the target, renamed into place once its hash is right. */
-async function download(target: string, entry: PullPlanEntry, folders: Set<string>, progress: Progress): Promise<void> {
-  const folder = dirname(target);
-  if (!folders.has(folder)) {
-    await mkdir(folder, { recursive: true });
-    folders.add(folder);
+/** Where a pull writes: temporary names beside their targets (one random tag per pull, then a counter). */
+class RestoreWriter {
+  private readonly folders: Set<string>;
+  private readonly tag = randomBytes(6).toString('hex');
+  private count = 0;
+
+  constructor(root: string) {
+    this.folders = new Set([root]);
   }
-  const temp = join(folder, `.${randomBytes(6).toString('hex')}${TEMP_MARKER}`);
-  try {
-    await withRetries(() =>
-      counted(progress, entry.path, async (onBytes) => {
-        const res = await transfer('GET', entry.url, {});
-        if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
-          const bytes = await readBody(res, onBytes);
-          checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
-          await writeFile(temp, bytes);
-          return;
-        }
-        const hash = createHash('sha256');
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          hash.update(chunk);
-          size += chunk.length;
-          onBytes(chunk.length);
-        });
-        await pipeline(res, createWriteStream(temp));
-        checkDownload(entry, hash.digest('hex'), size);
-      }),
-    );
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+
+  /** Writes into a temporary file beside the target, renamed into place once its hash is right. */
+  async download(target: string, entry: PullPlanEntry, progress: Progress): Promise<void> {
+    const folder = dirname(target);
+    if (!this.folders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+    }
+    const temp = join(folder, `.${this.tag}-${(this.count++).toString(36)}${TEMP_MARKER}`);
+    try {
+      await withRetries(() =>
+        counted(progress, entry.path, async (onBytes) => {
+          const res = await transfer('GET', entry.url, {});
+          if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
+            const bytes = await readBody(res, onBytes);
+            checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
+            // one blocking write of bytes already in memory: cheaper than three thread-pool round trips
+            // (open, write, close), which cost more CPU than the write itself for the many small files
+            writeFileSync(temp, bytes);
+            return;
+          }
+          const hash = createHash('sha256');
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            hash.update(chunk);
+            size += chunk.length;
+            onBytes(chunk.length);
+          });
+          await pipeline(res, createWriteStream(temp));
+          checkDownload(entry, hash.digest('hex'), size);
+        }),
+      );
+      renameSync(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+}
+
+/** The pages of `pages`, each next one asked for as soon as the one before arrives. */
+async function* readAhead<T>(pages: AsyncIterator<T>): AsyncGenerator<T> {
+  let next = pages.next();
+  for (;;) {
+    const page = await next;
+    if (page.done) return;
+    next = pages.next();
+    // a failure is seen when the page is awaited; this only keeps one nobody awaits (a stopped pull) from crashing
+    next.catch(() => undefined);
+    yield page.value;
   }
 }
 
@@ -474,18 +504,18 @@ export async function pull(
   let downloadedBytes = 0;
   let unchanged = 0;
   if (!options.dryRun) await mkdir(dir, { recursive: true });
-  const folders = new Set<string>([dir]);
-  const realFolders = new Set<string>();
-  // one pool across pages: the next page is fetched while the last downloads of this one run
+  const writer = new RestoreWriter(dir);
+  const checkedFolders = new Set<string>();
+  // one pool of downloads across pages, while the next page is signed (readAhead)
   const running = new Set<Promise<void>>();
   let failure: unknown;
   try {
-    // pages of RESTORE_PAGE files: downloads of one page start while the next is signed
-    for await (const page of client.syncReconstructPages({ mode, limit: RESTORE_PAGE }, o)) {
+    const pages = client.syncReconstructPages({ mode, firstLimit: FIRST_RESTORE_PAGE, limit: RESTORE_PAGE }, o);
+    for await (const page of readAhead(pages)) {
       const accepted: CheckedEntry[] = [];
       for (const f of page.files as unknown[]) {
         const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
-        const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string, realFolders));
+        const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string, checkedFolders));
         if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
         else if (inBackup.has(entry.path as string))
           refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
@@ -511,7 +541,8 @@ export async function pull(
       for (const f of wanted) {
         while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
         if (failure) break;
-        const task: Promise<void> = download(targetOf(f.path), f, folders, progress)
+        const task: Promise<void> = writer
+          .download(targetOf(f.path), f, progress)
           .then(() => {
             downloaded++;
             downloadedBytes += f.size;

@@ -45,7 +45,8 @@ export function entryProblem(root: string, entry: BundleEntry): string | undefin
 /**
  * Refuses a target whose existing parent folders include a symlink: writing through it could land
  * outside the folder. Folders that do not exist yet are created as real folders later. `checked`
- * remembers folders already found to be real, so a restore looks at each folder once.
+ * remembers folders already found to be real or missing (satchel creates them, as real folders),
+ * so a restore looks at each folder once, not once per file.
  */
 export async function symlinkedParent(root: string, path: string, checked = new Set<string>()): Promise<string | undefined> {
   const segments = path.split('/').slice(0, -1);
@@ -54,9 +55,8 @@ export async function symlinkedParent(root: string, path: string, checked = new 
     current = join(current, segment);
     if (checked.has(current)) continue;
     const info = await lstat(current).catch(() => undefined);
-    if (!info) return undefined;
-    if (info.isSymbolicLink()) return `its folder ${relative(root, current)} is a symbolic link`;
-    if (!info.isDirectory()) return `${relative(root, current)} is a file, not a folder`;
+    if (info?.isSymbolicLink()) return `its folder ${relative(root, current)} is a symbolic link`;
+    if (info && !info.isDirectory()) return `${relative(root, current)} is a file, not a folder`;
     checked.add(current);
   }
   return undefined;

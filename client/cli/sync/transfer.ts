@@ -26,13 +26,18 @@ export class TransferError extends Error {
 /** Receives the bytes of a transfer as they move, chunk by chunk. */
 export type OnBytes = (bytes: number) => void;
 
-export async function readBody(res: IncomingMessage, onBytes?: OnBytes): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) {
-    chunks.push(chunk as Buffer);
-    onBytes?.((chunk as Buffer).length);
-  }
-  return Buffer.concat(chunks);
+/** The whole body (listened to with events: an async iterator per response costs noticeably more CPU). */
+export function readBody(res: IncomingMessage, onBytes?: OnBytes): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      onBytes?.(chunk.length);
+    });
+    res.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    // a connection cut mid-body destroys the response with an error (ECONNRESET), never 'end'
+    res.on('error', reject);
+  });
 }
 
 const CHUNK = 256 * 1024;

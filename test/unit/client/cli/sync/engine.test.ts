@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pull } from '../../../../../client/cli/sync/engine';
+import { createSatchelClient } from '../../../../../client/sdk';
+
+const sha256 = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A restore server of two pages (each more files than a pull downloads at once) that holds every
+ * download of the first page until the second page was asked for, or until `patience` ms passed.
+ */
+function pagedServer(patience: number) {
+  const events: string[] = [];
+  const requests: Record<string, unknown>[] = [];
+  const held: (() => void)[] = [];
+  let secondAsked = false;
+  const page = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const body = `file ${from + i}`;
+      return { path: `d${(from + i) % 3}/f${from + i}.txt`, hash: sha256(body), size: body.length, modified: '', expiresAt: '' };
+    });
+  let base = '';
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/agent/sync/reconstruct')) {
+      let text = '';
+      req.on('data', (d) => (text += d));
+      req.on('end', () => {
+        const body = JSON.parse(text) as { cursor?: string; limit?: number };
+        requests.push(body);
+        const second = body.cursor === 'second';
+        if (second) {
+          events.push('second page asked');
+          secondAsked = true;
+          for (const release of held.splice(0)) release();
+        }
+        const files = (second ? page(20, 20) : page(0, 20)).map((f, i) => ({ ...f, url: `${base}/bytes/${second ? 20 + i : i}` }));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { mode: 'full', version: 1, files, ...(second ? {} : { nextCursor: 'second' }) } }));
+      });
+      return;
+    }
+    const n = Number(/^\/bytes\/(\d+)$/.exec(req.url ?? '')?.[1]);
+    const send = (r: ServerResponse) => r.end(`file ${n}`);
+    if (n >= 20 || secondAsked) return void send(res);
+    held.push(() => send(res));
+    if (held.length === 1)
+      setTimeout(() => {
+        if (!held.length) return;
+        events.push('first downloads released without the second page');
+        for (const release of held.splice(0)) release();
+      }, patience).unref();
+  });
+  return {
+    events,
+    requests,
+    start: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => {
+          base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+          resolve(base);
+        }),
+      ),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('pull', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'satchel-pull-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('asks for a small first page, and for the next page while the downloads of the one before still run', async () => {
+    const server = pagedServer(1500);
+    const client = createSatchelClient({ baseUrl: await server.start(), apiKey: 'sk-test', retries: 0 });
+    const dir = join(work, 'paged');
+    try {
+      const result = await pull(client, dir, { concurrency: 4 });
+      expect(result.downloaded).toBe(40);
+      expect(server.events).toEqual(['second page asked']);
+      // the SDK's firstLimit sets the first page's `limit`; the server never sees it
+      expect(server.requests.map((r) => Object.keys(r).sort())).toEqual([
+        ['limit', 'mode'],
+        ['cursor', 'limit', 'mode'],
+      ]);
+      expect(Number(server.requests[0].limit)).toBeLessThan(Number(server.requests[1].limit));
+      expect(readFileSync(join(dir, 'd2', 'f38.txt'), 'utf8')).toBe('file 38');
+      // every download went through a temporary file renamed into place: none is left
+      for (const folder of ['d0', 'd1', 'd2']) expect(readdirSync(join(dir, folder)).every((name) => /^f\d+\.txt$/.test(name))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
