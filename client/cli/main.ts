@@ -1,4 +1,4 @@
 import { reportFailure } from './errors';
 import { buildProgram } from './program';
 
-buildProgram().parseAsync(process.argv).catch(reportFailure);
+buildProgram(process.argv).parseAsync(process.argv).catch(reportFailure);

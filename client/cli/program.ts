@@ -1,15 +1,27 @@
 import { Command } from 'commander';
 import { version } from '../../package.json';
-import { registerDeployments } from './commands/deployments';
-import { registerFiles } from './commands/files';
-import { registerKeys } from './commands/keys';
-import { registerItems } from './commands/items';
-import { registerMcp } from './commands/mcp';
-import { registerMemory } from './commands/memory';
-import { registerSync } from './commands/sync';
 
-/** `satchel`: the command line of the SDK. Each command group lives in client/cli/commands/ and registers itself here. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The command groups, each in client/cli/commands/, required only when the command line names
+ * it: a `sync push` does not load the MCP server, the zod schemas, the items or files commands.
+ */
+const GROUPS: Record<string, () => Register> = {
+  deployments: () => (require('./commands/deployments') as typeof import('./commands/deployments')).registerDeployments,
+  files: () => (require('./commands/files') as typeof import('./commands/files')).registerFiles,
+  keys: () => (require('./commands/keys') as typeof import('./commands/keys')).registerKeys,
+  items: () => (require('./commands/items') as typeof import('./commands/items')).registerItems,
+  mcp: () => (require('./commands/mcp') as typeof import('./commands/mcp')).registerMcp,
+  memory: () => (require('./commands/memory') as typeof import('./commands/memory')).registerMemory,
+  sync: () => (require('./commands/sync') as typeof import('./commands/sync')).registerSync,
+};
+
+/**
+ * `satchel`: the command line of the SDK. Given the process's `argv`, only the group it names is
+ * registered (every group when it names none or an unknown one, for help and suggestions).
+ */
+export function buildProgram(argv?: string[]): Command {
   const program = new Command()
     .name('satchel')
     .description('Durable storage for AI agents: keys, workspace sync, memory, items, deployment files')
@@ -18,12 +30,9 @@ export function buildProgram(): Command {
     .configureHelp({ minWidthToWrap: 20 })
     .showHelpAfterError('(add --help for usage)');
 
-  registerDeployments(program);
-  registerFiles(program);
-  registerKeys(program);
-  registerItems(program);
-  registerMcp(program);
-  registerMemory(program);
-  registerSync(program);
+  // the root command has options but takes no values, so the first other word names the group
+  const named = argv?.slice(2).find((word) => !word.startsWith('-'));
+  const groups = named !== undefined && Object.hasOwn(GROUPS, named) ? [named] : Object.keys(GROUPS);
+  for (const name of groups) GROUPS[name]()(program);
   return program;
 }
