@@ -25,3 +25,8 @@ declare module '@20minutes/s3rver' {
     close(): Promise<void>;
   }
 }
+
+declare module '@20minutes/s3rver/lib/middleware/authentication' {
+  /** s3rver's signature check: throws S3's error (rendered by the server) unless the request is signed right. */
+  export default function authentication(): (ctx: unknown, next: () => Promise<void>) => Promise<void>;
+}

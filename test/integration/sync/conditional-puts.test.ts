@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { s3Client } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
 
 // The local object store honours what S3 does with a PutObject's `If-None-Match: *` and
-// `x-amz-tagging` (local/s3-object-writes.ts): direct puts of workspace sync rely on both.
+// `x-amz-tagging` (local/s3-object-writes.ts): direct puts of workspace sync rely on both; and a
+// PutObjectTagging that clears the tags (what a confirm sends per file, answered by the same module)
+// behaves as S3's.
 
 const tagsOf = async (Key: string) =>
   ((await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.bucketName, Key }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`);
@@ -43,5 +52,48 @@ describe('local object store: conditional and tagged puts', () => {
     await s3Client().send(new DeleteObjectCommand({ Bucket: config.bucketName, Key: key }));
     await putObject(key, 'new bytes');
     expect(await tagsOf(key)).toEqual([]);
+  });
+
+  it('clears the tags of an object with PutObjectTagging, from the SDK and from sync; a missing object is NoSuchKey', async () => {
+    const { putObjectTags } = await import('../../../lambdas/sync/service/object-tagging');
+    const key = `${prefix}cleared`;
+    await putObject(key, 'bytes', { Tagging: 'satchel-upload=unconfirmed' });
+    await putObjectTags(key, []);
+    expect(await tagsOf(key)).toEqual([]);
+    await putObjectTags(key, []);
+    expect(await tagsOf(key)).toEqual([]);
+    await s3Client().send(
+      new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } }),
+    );
+    expect(await tagsOf(key)).toEqual(['a=b']);
+    await s3Client().send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet: [] } }));
+    expect(await tagsOf(key)).toEqual([]);
+    await putObjectTags(key, [{ key: 'satchel-upload', value: 'unconfirmed' }]);
+    expect(await tagsOf(key)).toEqual(['satchel-upload=unconfirmed']);
+    const got = await s3Client().send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
+    expect(await got.Body?.transformToString()).toBe('bytes');
+    await expect(putObjectTags(`${prefix}never-stored`, [])).rejects.toMatchObject({ name: 'NoSuchKey', status: 404 });
+    expect(
+      await failure(
+        s3Client().send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: `${prefix}never`, Tagging: { TagSet: [] } })),
+      ),
+    ).toBe('404 NoSuchKey');
+  });
+
+  it('refuses a tag-clearing request signed with another secret, and leaves the tags', async () => {
+    const key = `${prefix}forged`;
+    await putObject(key, 'bytes', { Tagging: 'satchel-upload=unconfirmed' });
+    const forger = new S3Client({
+      region: config.region,
+      endpoint: config.s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' },
+    });
+    const outcome = await failure(
+      forger.send(new PutObjectTaggingCommand({ Bucket: config.bucketName, Key: key, Tagging: { TagSet: [] } })),
+    );
+    forger.destroy();
+    expect(outcome).toBe('403 SignatureDoesNotMatch');
+    expect(await tagsOf(key)).toEqual(['satchel-upload=unconfirmed']);
   });
 });
