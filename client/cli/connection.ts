@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createSatchelClient } from '../sdk';
+import { nodeTransport } from './api-transport';
 
 /** Where every command finds the API: flags first, then SATCHEL_URL / SATCHEL_API_KEY, then the local runtime. */
 export interface ConnectionFlags {
@@ -28,7 +29,7 @@ export function baseUrlOf(flags: ConnectionFlags): string {
 }
 
 export const connect = (flags: ConnectionFlags) =>
-  createSatchelClient({ baseUrl: baseUrlOf(flags), apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY });
+  createSatchelClient({ baseUrl: baseUrlOf(flags), apiKey: flags.apiKey ?? process.env.SATCHEL_API_KEY, transport: nodeTransport });
 
 export const withConnection = (command: Command) =>
   command

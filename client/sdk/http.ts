@@ -28,7 +28,41 @@ export interface SatchelClientOptions {
    */
   deviceId?: string;
   fetch?: typeof fetch;
+  /** Sends the JSON requests (default: over `fetch`, or the `fetch` option). */
+  transport?: Transport;
 }
+
+/** What the client reads of an answer. */
+export interface TransportAnswer {
+  status: number;
+  /** A response header by its lowercase name, or null. */
+  header(name: string): string | null;
+  text(): Promise<string>;
+  /** Drops a body that will not be read (before a retry). */
+  discard(): Promise<void>;
+}
+
+/** Sends one request; rejects only when no answer came (network error). */
+export type Transport = (request: {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}) => Promise<TransportAnswer>;
+
+export const fetchTransport =
+  (fetchImpl: typeof fetch): Transport =>
+  async ({ method, url, headers, body }) => {
+    const res = await fetchImpl(url, { method, headers, body });
+    return {
+      status: res.status,
+      header: (name) => res.headers.get(name),
+      text: () => res.text(),
+      discard: async () => {
+        await res.body?.cancel();
+      },
+    };
+  };
 
 export class SatchelError extends Error {
   constructor(
@@ -57,7 +91,7 @@ export class SatchelHttp {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxRetryAfterMs: number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
   private readonly wait: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
@@ -65,7 +99,7 @@ export class SatchelHttp {
     this.retries = options.retries ?? 4;
     this.backoffMs = options.backoffMs ?? 200;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.transport = options.transport ?? fetchTransport(options.fetch ?? fetch);
     this.wait = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }
@@ -84,9 +118,9 @@ export class SatchelHttp {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const retryable = options.idempotent ?? method !== 'POST';
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
+      let res: TransportAnswer;
       try {
-        res = await this.fetchImpl(this.url(path, options.query), { method, headers, body });
+        res = await this.transport({ method, url: this.url(path, options.query), headers, body });
       } catch (error) {
         if (attempt < this.retries && retryable) {
           await this.sleep(attempt);
@@ -97,16 +131,17 @@ export class SatchelHttp {
           `Cannot reach ${this.options.baseUrl}: ${(error as Error).message}. Is Satchel running (npm start) and SATCHEL_URL right?`,
         );
       }
-      const hinted = retryAfterMs(res.headers.get('retry-after'));
+      const hinted = retryAfterMs(res.header('retry-after'));
       const waitable = hinted === undefined || hinted <= this.maxRetryAfterMs;
       if (RETRYABLE.has(res.status) && attempt < this.retries && (retryable || res.status === 429) && waitable) {
-        await res.body?.cancel();
+        await res.discard();
         await this.sleep(attempt, hinted);
         continue;
       }
       const text = await res.text();
       const parsed = text ? safeJson(text) : undefined;
-      if (!res.ok) throw toError(res.status, parsed, hinted === undefined ? undefined : Math.ceil(hinted / 1000));
+      if (res.status < 200 || res.status > 299)
+        throw toError(res.status, parsed, hinted === undefined ? undefined : Math.ceil(hinted / 1000));
       return parsed as T;
     }
   }

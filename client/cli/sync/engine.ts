@@ -508,6 +508,8 @@ export async function pull(
   const checkedFolders = new Set<string>();
   // one pool of downloads across pages, while the next page is signed (readAhead)
   const running = new Set<Promise<void>>();
+  // the page loop waits here for a free slot (a race over every running download costs more)
+  let slotFreed: (() => void) | undefined;
   let failure: unknown;
   try {
     const pages = client.syncReconstructPages({ mode, firstLimit: FIRST_RESTORE_PAGE, limit: RESTORE_PAGE }, o);
@@ -539,7 +541,7 @@ export async function pull(
         wanted.reduce((n, f) => n + f.size, 0),
       );
       for (const f of wanted) {
-        while (running.size >= (options.concurrency ?? 16)) await Promise.race(running);
+        while (running.size >= (options.concurrency ?? 16)) await new Promise<void>((resolve) => (slotFreed = resolve));
         if (failure) break;
         const task: Promise<void> = writer
           .download(targetOf(f.path), f, progress)
@@ -551,7 +553,10 @@ export async function pull(
           .catch((error: unknown) => {
             failure ??= error;
           })
-          .finally(() => running.delete(task));
+          .finally(() => {
+            running.delete(task);
+            slotFreed?.();
+          });
         running.add(task);
       }
       if (failure) break;
