@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../../local/bootstrap';
 import { startDynamo, startS3 } from '../../local/emulators';
 import { wordVectors } from '../../lambdas/adapters/word-vectors';
+import { configureLanceThreads } from '../../lambdas/adapters/vector-index/lance-threads';
 
 /** Starts the real local twins once for the whole run: DynamoDB Local (in memory) and s3rver. */
 export default async function globalSetup(): Promise<void> {
@@ -15,7 +16,9 @@ export default async function globalSetup(): Promise<void> {
   // the offline ranking's word vectors are derived once per install (seconds, ~0.5 GB): here, before
   // the workers start, rather than in each worker's first search
   wordVectors();
-  // workers are started after this and inherit the environment
+  // workers are started after this and inherit the environment; LanceDB in them reads its pool sizes
+  // from the real environment, which their sandboxed process.env never reaches (lance-threads.ts)
+  configureLanceThreads();
   Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), {
     SATCHEL_HOME: join(dir, 'home'),
   });

@@ -15,6 +15,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { logger } from '../../kit/observability';
+import { configureLanceThreads } from './lance-threads';
 import type { Candidate } from './port';
 import type { IndexedChunk, IndexedItem, SearchQuery, VectorIndex } from './port';
 
@@ -39,6 +40,8 @@ interface ChunkRow {
   expires_at: number | null;
   vector: Float32Array;
 }
+
+configureLanceThreads();
 
 /**
  * Rows from which a table gets its vector index: below, an exhaustive scan is a few milliseconds; at

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { normalise } from '../../../../../lambdas/adapters/embedder/port';
 import { connect, type IndexConfig } from '@lancedb/lancedb';
 import { LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
 import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/port';
+import { ROOT } from '../../../../support/cli';
 
 const v = (...values: number[]) => normalise(values);
 const base = { tenant: 't1', scope: 'agent', scopeId: 'a1' };
@@ -171,6 +173,36 @@ describe('local search index (LanceDB)', () => {
     expect(unindexed(await indexesUntil(dir, 2, (all) => unindexed(all, 'content') === 0), 'content')).toBe(0);
     await reopened.close();
   });
+
+  /**
+   * LanceDB 0.31's full-text writer held every thread of its CPU pool (one on 2 cores) while its file
+   * writer waited for that pool to encode a page: a large enough partition never finished (the
+   * 100,000-chunk load hung at ~40,000 chunks in the optimize folding it in; a build over ~15,000
+   * chunks of ~100 words hangs outright). Loading the index module sizes the pool (lance-threads.ts).
+   * LanceDB reads the sizes from the real environment once per process, which jest's sandboxed
+   * `process.env` never reaches: the build runs in a process of its own, as `npm start` would.
+   */
+  it('finishes a full-text index write too large for one page in a process that loaded the index (LanceDB hung on 2 cores)', () => {
+    const { dir } = { dir: mkdtempSync(join(tmpdir(), 'satchel-index-')) };
+    dirs.push(dir);
+    const build = `
+      require('./lambdas/adapters/vector-index/local.ts');
+      const { connect, Index } = require('@lancedb/lancedb');
+      let seed = 7;
+      const word = () => 'w' + Math.floor(20000 * ((seed = (seed * 48271) % 2147483647) / 2147483647) ** 2);
+      const rows = Array.from({ length: 20000 }, (_, i) => ({ id: i, content: Array.from({ length: 120 }, word).join(' ') }));
+      rows[123].content += ' needle';
+      (async () => {
+        const table = await (await connect(${JSON.stringify(dir)})).createTable('many_words', rows);
+        await table.createIndex('content', { config: Index.fts({ stem: true, language: 'English', removeStopWords: true }) });
+        console.log(JSON.stringify((await table.query().fullTextSearch('needle').toArray()).map((row) => row.id)));
+      })();`;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LANCE_')));
+    // a hang is what fails: the child is stopped after far longer than the build takes on a loaded machine
+    const child = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', build], { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 });
+    expect({ signal: child.signal, stderr: child.stderr }).toEqual({ signal: null, stderr: '' });
+    expect(JSON.parse(child.stdout)).toEqual([123]);
+  }, 180_000);
 
   it('builds a vector index once the table is large enough and still filters by partition through it', async () => {
     const { dir, index } = await open();
