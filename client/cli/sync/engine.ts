@@ -16,6 +16,8 @@ import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-targ
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 const PRESIGN_BATCH = 1000;
+/** Files hashed and presigned before the first upload starts. */
+const FIRST_PRESIGN_BATCH = 100;
 /** Files above this size upload at most 4 at a time. */
 const LARGE_FILE = 1024 * 1024;
 /** Two full manifest transactions on the server (99 files each). */
@@ -307,21 +309,36 @@ export async function push(
     (await client.syncPresign({ files: files.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o))
       .urls as SignedUrl[];
 
+  /** Hashes a batch of small files, keeps those to upload and presigns them. */
+  const prepare = async (listed: ListedFile[]) => {
+    const wanted = await toUpload(await hashFiles(listed));
+    return { wanted, urls: wanted.length ? await presignPut(wanted) : [] };
+  };
   const pushSmall = async (files: ListedFile[]) => {
-    const wanted = await toUpload(await hashFiles(files));
-    for (let i = 0; i < wanted.length; i += PRESIGN_BATCH) {
-      const batch = wanted.slice(i, i + PRESIGN_BATCH);
-      const urls = await presignPut(batch);
-      await mapLimit(batch, concurrency, async (file, j) => {
-        const refused = (urls[j] as { error?: { message: string } }).error;
-        if (refused) {
-          confirms.conflicts.push(file.path);
-          options.warn?.(refused.message);
-          return;
-        }
-        await uploadSmall(file, urls[j], progress);
-        await uploaded(file, urls[j].uploadId);
-      });
+    // a small first batch, so uploads start while the rest is hashed and presigned
+    const batches = [files.slice(0, FIRST_PRESIGN_BATCH)];
+    for (let i = FIRST_PRESIGN_BATCH; i < files.length; i += PRESIGN_BATCH) batches.push(files.slice(i, i + PRESIGN_BATCH));
+    let next: ReturnType<typeof prepare> | undefined = prepare(batches[0]);
+    for (let b = 0; next; b++) {
+      const { wanted, urls } = await next;
+      // the next batch is hashed and presigned while this one uploads
+      next = b + 1 < batches.length ? prepare(batches[b + 1]) : undefined;
+      try {
+        await mapLimit(wanted, concurrency, async (file, j) => {
+          const refused = (urls[j] as { error?: { message: string } }).error;
+          if (refused) {
+            confirms.conflicts.push(file.path);
+            options.warn?.(refused.message);
+            return;
+          }
+          await uploadSmall(file, urls[j], progress);
+          await uploaded(file, urls[j].uploadId);
+        });
+      } catch (error) {
+        // nothing of the push may still run once it has failed
+        await next?.catch(() => undefined);
+        throw error;
+      }
     }
   };
   // a large file is presigned just before its upload: its URLs then last for it alone
