@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -411,14 +411,26 @@ function checkDownload(entry: PullPlanEntry, digest: string, size: number): void
   }
 }
 
-/** Where a pull writes: temporary names beside their targets (one random tag per pull, then a counter). */
+/**
+ * Where a pull writes: temporary names beside their targets (one random tag per pull, then a
+ * counter). A pull stopped by Ctrl-C (progress exits the process) leaves no temporary file behind.
+ */
 class RestoreWriter {
   private readonly folders: Set<string>;
   private readonly tag = randomBytes(6).toString('hex');
   private count = 0;
+  private readonly temps = new Set<string>();
+  private readonly removeTemps = () => {
+    for (const temp of this.temps) rmSync(temp, { force: true });
+  };
 
   constructor(root: string) {
     this.folders = new Set([root]);
+    process.on('exit', this.removeTemps);
+  }
+
+  close(): void {
+    process.off('exit', this.removeTemps);
   }
 
   /** Writes into a temporary file beside the target, renamed into place once its hash is right. */
@@ -429,6 +441,7 @@ class RestoreWriter {
       this.folders.add(folder);
     }
     const temp = join(folder, `.${this.tag}-${(this.count++).toString(36)}${TEMP_MARKER}`);
+    this.temps.add(temp);
     try {
       await withRetries(() =>
         counted(progress, entry.path, async (onBytes) => {
@@ -456,6 +469,8 @@ class RestoreWriter {
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
+    } finally {
+      this.temps.delete(temp);
     }
   }
 }
@@ -582,6 +597,9 @@ export async function pull(
     await Promise.all(running);
     if (failure) throw failure;
   } finally {
+    // after a failed page, the downloads under way end (and remove their temporary files) first
+    await Promise.allSettled(running);
+    writer.close();
     progress.stop();
   }
   const removed = options.delete && refused.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];

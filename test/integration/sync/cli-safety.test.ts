@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -191,5 +191,50 @@ describe('pull trusts nothing the server sends', () => {
     expect(failed?.stderr).toMatch(/refused 10 entries .*the rest was restored/);
     expect(failed?.stdout).toMatch(/pulled 2 files/);
     expect(readFileSync(join(dir, 'ok', 'good.txt'), 'utf8')).toBe(good);
+  });
+});
+
+describe('a pull stopped with Ctrl-C', () => {
+  it('leaves the files it was writing as they were, and no temporary file', async () => {
+    const big = Buffer.alloc(9 * 1024 * 1024, 7); // above the size a pull buffers in memory: streamed to a temporary file
+    let sent = false;
+    const server = createServer((req, res) => {
+      if (req.method === 'POST' && req.url?.startsWith('/agent/sync/reconstruct')) {
+        const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        const files = [{ path: 'big.bin', hash: createHash('sha256').update(big).digest('hex'), size: big.length, url: `${base}/big` }];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ data: { mode: 'full', version: 1, files } }));
+      }
+      // the first MiB, then nothing more until the pull is stopped
+      res.writeHead(200, { 'content-length': String(big.length) });
+      res.write(big.subarray(0, 1024 * 1024), () => (sent = true));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const dir = join(work, 'interrupted');
+    write(dir, 'big.bin', 'the old version');
+    const cli = join(__dirname, '../../../client/cli/main.ts');
+    const tsx = join(__dirname, '../../../node_modules/.bin/tsx');
+    const env = {
+      ...process.env,
+      SATCHEL_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      SATCHEL_API_KEY: 'sk-anything',
+    };
+    try {
+      const child = spawn(tsx, [cli, 'sync', 'pull', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      // stopped once the download is being written
+      for (let i = 0; i < 1000 && !(sent && readdirSync(dir).length > 1); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(readdirSync(dir).length).toBeGreaterThan(1);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/download interrupted/);
+      expect(readdirSync(dir)).toEqual(['big.bin']);
+      expect(readFileSync(join(dir, 'big.bin'), 'utf8')).toBe('the old version');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
