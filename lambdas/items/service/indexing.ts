@@ -45,9 +45,13 @@ export async function discard(entry: Pick<ItemEntry, 'itemId' | 'blobKey'>): Pro
 export async function findHits(ref: ScopeRef, query: string, limit: number, minScore: number, now: number): Promise<VectorHit[]> {
   const vector = await queryVector(await embedder(), query);
   if (isZero(vector)) return [];
-  const candidates = await (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now });
   const lexical = config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined;
-  return rankCandidates(await rankingQuery(query, lexical), candidates, calibrationFor(config.embedder), minScore, limit);
+  // the index searches on its own threads meanwhile: the query's terms, synonyms and word vectors are ready when it answers
+  const [candidates, ranking] = await Promise.all([
+    (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now }),
+    rankingQuery(query, lexical),
+  ]);
+  return rankCandidates(ranking, candidates, calibrationFor(config.embedder), minScore, limit);
 }
 
 /**
