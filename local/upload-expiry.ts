@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectTaggingCommand, ListObjectsCommand, type _Object } from '@aws-sdk/client-s3';
 import { unconfirmedUploadRules, type ObjectTag } from '../lambdas/kit/data-model';
 import { s3Client } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
@@ -9,14 +9,18 @@ const DAY_MS = 86400 * 1000;
 const expiryOf = (created: Date, days: number) => Math.ceil((created.getTime() + days * DAY_MS) / DAY_MS) * DAY_MS;
 
 /**
- * The objects under a prefix. The SDK signs a bucket's path with a trailing slash (`/<bucket>/`)
- * and the emulator checks the signature without it, so the list request drops the slash first.
+ * The objects under a prefix, listed with markers (ListObjects v1): s3rver encrypts ListObjectsV2
+ * continuation tokens with DES, which Node's OpenSSL 3 refuses without --openssl-legacy-provider, so
+ * a v2 listing of more than 1,000 keys answered InternalError. The SDK signs a bucket's path with a
+ * trailing slash (`/<bucket>/`) and the emulator checks the signature without it, so the list request
+ * drops the slash first.
  */
 export async function listObjects(prefix: string): Promise<_Object[]> {
   const objects: _Object[] = [];
-  let token: string | undefined;
+  let marker: string | undefined;
+  let truncated: boolean | undefined;
   do {
-    const command = new ListObjectsV2Command({ Bucket: config.bucketName, Prefix: prefix, ContinuationToken: token });
+    const command = new ListObjectsCommand({ Bucket: config.bucketName, Prefix: prefix, Marker: marker });
     command.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { path?: string };
@@ -26,9 +30,11 @@ export async function listObjects(prefix: string): Promise<_Object[]> {
       { step: 'build' },
     );
     const page = await s3Client().send(command);
-    objects.push(...(page.Contents ?? []));
-    token = page.NextContinuationToken;
-  } while (token);
+    const contents = page.Contents ?? [];
+    objects.push(...contents);
+    truncated = page.IsTruncated && contents.length > 0;
+    marker = contents.at(-1)?.Key;
+  } while (truncated);
   return objects;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
 import { expireUnconfirmedUploads, listObjects } from '../../../local/upload-expiry';
@@ -341,6 +341,19 @@ describe('workspace sync: staged uploads', () => {
     expect(await keysUnder(`incoming/${tenant}/`)).toEqual([]);
     expect(await keysUnder(`sync/${tenant}/alpha/`)).toHaveLength(1);
     expect(await restored(key, 'kept.md')).toBe('kept');
+  });
+
+  it('expires staged uploads of a workspace with more than 1,000 of them (the emulator lists past one page)', async () => {
+    const tenant = `t-many-${Date.now().toString(36)}`;
+    const keys = Array.from({ length: 1001 }, (_, i) => `incoming/${tenant}/alpha/${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(
+        keys.slice(i, i + 50).map((Key) => s3Client().send(new PutObjectCommand({ Bucket: config.bucketName, Key, Body: 'x' }))),
+      );
+    }
+    expect(await keysUnder(`incoming/${tenant}/`)).toEqual(keys);
+    expect((await twoDaysLater(tenant)).sort()).toEqual(keys);
+    expect(await keysUnder(`incoming/${tenant}/`)).toEqual([]);
   });
 
   it("a seed client's plain PUT (no hash, no contentType) accepts any Content-Type and is confirmed from staging", async () => {
