@@ -20,7 +20,7 @@ import {
 } from '../lambdas/adapters/vector-index/ranking';
 import { contentWords, stem } from '../lambdas/adapters/text-terms';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
-import { rankingQuery } from '../lambdas/items/service/indexing';
+import { rankingFeatures, rankingQuery } from '../lambdas/items/service/indexing';
 import { config } from '../lambdas/kit/config';
 import { chunkText, titleOf } from '../lambdas/items/service/content';
 import { LOCAL_MODEL, startLocalEmbeddingsServer } from './local-embeddings-server';
@@ -165,10 +165,12 @@ async function retrieveIn(
   try {
     for (const [i, doc] of documents.entries()) {
       const chunks = chunkText(doc.content);
-      const vectors = await embedder.embed(chunks.map((chunk) => `${titleOf(doc.path)}\n${chunk}`));
+      const texts = chunks.map((chunk) => `${titleOf(doc.path)}\n${chunk}`);
+      const vectors = await embedder.embed(texts);
+      const features = await rankingFeatures(titleOf(doc.path), texts, lexical);
       await index.putItem(
         { ...TENANT, itemId: `doc-${i}`, path: doc.path },
-        chunks.map((content, j) => ({ content, vector: vectors[j] })),
+        chunks.map((content, j) => ({ content, vector: vectors[j], features: features?.[j] })),
       );
     }
     const ranked: Ranked[] = [];

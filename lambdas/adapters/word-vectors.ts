@@ -316,8 +316,98 @@ export interface MeaningSignals {
 /** Word-vector cosine from which a word counts as (partly) present; full at 1. */
 const CLOSE = 0.5;
 
-/** The word-vector signals of texts against one query; words' similarities are cached across texts. */
-export function meaningOf(query: string, terms: QueryTerms, vectors: WordVectors = wordVectors()): (text: string) => MeaningSignals {
+/**
+ * What the signals need of a text whatever the query: computed once per chunk when it is indexed
+ * and stored beside it (encodeFeatures), so a search only does the query's part.
+ */
+export interface TextFeatures {
+  /** Its distinct content-word stems, each between spaces (" a b "): `stem` is present when " stem " is in it. */
+  stems: string;
+  /** The rows of its distinct content words that have vectors (the others are like no word to every query word). */
+  rows: Int32Array;
+  /** Its sentence vector. */
+  sentence: Float32Array;
+}
+
+export function textFeatures(text: string, vectors: WordVectors = wordVectors()): TextFeatures {
+  const tokens = contentWords(text);
+  const rows: number[] = [];
+  for (const token of new Set(tokens)) {
+    const row = vectors.rows.get(token);
+    if (row !== undefined) rows.push(row);
+  }
+  const stems = new Set(tokens.map(stem));
+  return { stems: stems.size ? ` ${[...stems].join(' ')} ` : ' ', rows: Int32Array.from(rows), sentence: sentenceVector(tokens, vectors) };
+}
+
+/**
+ * Stored features of another format or other word vectors are never read: bump FEATURES_FORMAT with
+ * any change to what textFeatures, sentenceVector or the text analysis (text-terms.ts) compute.
+ */
+const FEATURES_FORMAT = 1;
+let featuresTag: number | undefined;
+/** The tag stored features carry: this format with these word vectors (package version, vocabulary, post-processing). */
+function tagOfFeatures(): number {
+  if (featuresTag === undefined) {
+    const identity = `${FEATURES_FORMAT}:${PACKAGE}-${packageInfo().version}-${VOCABULARY}-${COMMON_DIRECTIONS}:${FORMAT}`;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < identity.length; i++) h = Math.imul(h ^ identity.charCodeAt(i), 0x01000193);
+    featuresTag = h >>> 0;
+  }
+  return featuresTag;
+}
+
+/**
+ * A text's features as bytes, with a label of what they were computed for (the index: the chunk's
+ * title): tag, row count, label length, sentence vector, rows, label and stems (UTF-8).
+ */
+export function encodeFeatures(features: TextFeatures, label: string): Uint8Array {
+  const labelBytes = Buffer.from(label);
+  const stemBytes = Buffer.from(features.stems);
+  const head = 12 + features.sentence.length * 4 + features.rows.length * 4;
+  const bytes = Buffer.alloc(head + labelBytes.length + stemBytes.length);
+  bytes.writeUInt32LE(tagOfFeatures(), 0);
+  bytes.writeUInt32LE(features.rows.length, 4);
+  bytes.writeUInt32LE(labelBytes.length, 8);
+  Buffer.from(features.sentence.buffer, features.sentence.byteOffset, features.sentence.byteLength).copy(bytes, 12);
+  Buffer.from(features.rows.buffer, features.rows.byteOffset, features.rows.byteLength).copy(bytes, 12 + features.sentence.byteLength);
+  labelBytes.copy(bytes, head);
+  stemBytes.copy(bytes, head + labelBytes.length);
+  return bytes;
+}
+
+/** Features stored by encodeFeatures, with their label; undefined when of another format or other word vectors. */
+export function decodeFeatures(
+  stored: Uint8Array,
+  vectors: WordVectors = wordVectors(),
+): { features: TextFeatures; label: string } | undefined {
+  const bytes = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+  if (bytes.length < 12 || bytes.readUInt32LE(0) !== tagOfFeatures()) return undefined;
+  const count = bytes.readUInt32LE(4);
+  const labelLength = bytes.readUInt32LE(8);
+  const rowsAt = 12 + vectors.dimension * 4;
+  const labelAt = rowsAt + count * 4;
+  if (labelAt + labelLength > bytes.length) return undefined;
+  // copied out: the bytes need not be 4-byte aligned
+  const sentence = new Float32Array(vectors.dimension);
+  Buffer.from(sentence.buffer).set(bytes.subarray(12, rowsAt));
+  const rows = new Int32Array(count);
+  Buffer.from(rows.buffer).set(bytes.subarray(rowsAt, labelAt));
+  return {
+    features: { sentence, rows, stems: bytes.toString('utf8', labelAt + labelLength) },
+    label: bytes.toString('utf8', labelAt, labelAt + labelLength),
+  };
+}
+
+/**
+ * The word-vector signals of texts against one query; words' similarities are cached across texts.
+ * A text comes as itself or as its features (textFeatures, the same signals).
+ */
+export function meaningOf(
+  query: string,
+  terms: QueryTerms,
+  vectors: WordVectors = wordVectors(),
+): (text: string | TextFeatures) => MeaningSignals {
   const words = new Map<string, { alternatives: string[]; information: number; row?: number }>();
   for (const word of contentWords(query)) {
     const key = stem(word);
@@ -326,36 +416,36 @@ export function meaningOf(query: string, terms: QueryTerms, vectors: WordVectors
     words.set(key, { alternatives, information: informationOf(word, vectors), row: vectors.rows.get(word) });
   }
   const queryWords = [...words.values()];
+  // a stem is one token: an alternative with a space is in no text
+  const needles = queryWords.map((w) => w.alternatives.filter((a) => !a.includes(' ')).map((a) => ` ${a} `));
   const total = queryWords.reduce((sum, w) => sum + w.information, 0);
   const sentence = sentenceVector(contentWords(query), vectors);
-  const similarities = new Map<string, Float32Array>();
-  const similaritiesOf = (token: string): Float32Array => {
-    let known = similarities.get(token);
+  const similarities = new Map<number, Float32Array>();
+  const similaritiesOf = (row: number): Float32Array => {
+    let known = similarities.get(row);
     if (!known) {
-      const row = vectors.rows.get(token);
-      known = Float32Array.from(queryWords, (w) => (row !== undefined && w.row !== undefined ? rowCosine(row, w.row, vectors) : 0));
-      similarities.set(token, known);
+      known = Float32Array.from(queryWords, (w) => (w.row !== undefined ? rowCosine(row, w.row, vectors) : 0));
+      similarities.set(row, known);
     }
     return known;
   };
   return (text) => {
-    const tokens = contentWords(text);
-    const stems = new Set(tokens.map(stem));
+    const features = typeof text === 'string' ? textFeatures(text, vectors) : text;
     const best = new Float32Array(queryWords.length);
-    for (const token of new Set(tokens)) {
-      const s = similaritiesOf(token);
+    for (const row of features.rows) {
+      const s = similaritiesOf(row);
       for (let i = 0; i < best.length; i++) if (s[i] > best[i]) best[i] = s[i];
     }
     let covered = 0;
     let unmatched = 0;
     queryWords.forEach((w, i) => {
-      if (w.alternatives.some((alternative) => stems.has(alternative))) {
+      if (needles[i].some((needle) => features.stems.includes(needle))) {
         covered += w.information;
         return;
       }
       covered += w.information * best[i];
       unmatched = Math.max(unmatched, w.information * (1 - Math.min(1, Math.max(0, (best[i] - CLOSE) / (1 - CLOSE)))));
     });
-    return { meaning: dot(sentence, sentenceVector(tokens, vectors)), coverage: total ? covered / total : 0, unmatched };
+    return { meaning: dot(sentence, features.sentence), coverage: total ? covered / total : 0, unmatched };
   };
 }

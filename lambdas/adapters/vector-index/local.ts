@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { connect, Index, type Connection, type Table } from '@lancedb/lancedb';
 import {
+  Binary,
   Field,
   FixedSizeList,
   Float32,
@@ -39,6 +40,8 @@ interface ChunkRow {
   /** Epoch seconds; null = never expires. */
   expires_at: number | null;
   vector: Float32Array;
+  /** IndexedChunk.features; null when not given (or a row of a table made before the column). */
+  features: Uint8Array | null;
 }
 
 configureLanceThreads();
@@ -96,6 +99,9 @@ const FILTER_COLUMNS = ['tenant', 'scope', 'scope_id'];
 /** A string literal of LanceDB's SQL filter language. */
 export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
+/** Added (all null) to tables made before it, when they are opened. */
+const FEATURES_FIELD = new Field('features', new Binary(), true);
+
 const schema = (dimension: number) =>
   new Schema([
     new Field('item_id', new Utf8(), false),
@@ -107,12 +113,13 @@ const schema = (dimension: number) =>
     new Field('content', new Utf8(), false),
     new Field('expires_at', new Float64(), true),
     new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+    FEATURES_FIELD,
   ]);
 
 /** A row as a query returns it (the vector as an Arrow vector). */
-type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content'> & { vector: { toArray(): Float32Array } };
+type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content' | 'features'> & { vector: { toArray(): Float32Array } };
 
-const RESULT_COLUMNS = ['item_id', 'chunk', 'path', 'content'];
+const RESULT_COLUMNS = ['item_id', 'chunk', 'path', 'content', 'features'];
 
 /**
  * Queries and writes share the index; maintenance runs alone, because its clean-up removes the files of
@@ -232,6 +239,7 @@ export class LocalVectorIndex implements VectorIndex {
         content: row.content,
         cosine: 1 - row._distance,
         bm25: 0,
+        features: row.features ?? undefined,
       });
     }
     for (const row of lexical) {
@@ -245,6 +253,7 @@ export class LocalVectorIndex implements VectorIndex {
           content: row.content,
           cosine: dot(query.vector, row.vector.toArray()),
           bm25: row._score,
+          features: row.features ?? undefined,
         });
     }
     return [...byRow.values()];
@@ -399,9 +408,14 @@ export class LocalVectorIndex implements VectorIndex {
     return this.tables.get(dimension);
   }
 
-  /** An existing table; rows a previous process wrote but never folded into the indexes get their maintenance. */
+  /**
+   * An existing table; rows a previous process wrote but never folded into the indexes get their
+   * maintenance, a table made before the features column gets it.
+   */
   private async openTable(name: string): Promise<Table> {
     const table = await this.db.openTable(name);
+    if (!(await table.schema()).fields.some((field) => field.name === FEATURES_FIELD.name))
+      await retryingConflicts(() => table.addColumns(FEATURES_FIELD), table);
     if ((await table.listIndices()).some((index) => (index.numUnindexedRows ?? 0) > 0)) this.wrote(0);
     return table;
   }
@@ -461,6 +475,7 @@ function chunkBatch(item: IndexedItem, chunks: IndexedChunk[]): ArrowTable {
     chunk: chunks.map((_, i) => i),
     content: chunks.map((chunk) => chunk.content),
     expires_at: repeat(item.expiresAt ?? null),
+    features: chunks.map((chunk) => chunk.features ?? null),
   };
   const children = rowSchema.fields.map((field) =>
     field.name === 'vector'

@@ -4,6 +4,8 @@ export interface Candidate {
   content: string;
   cosine: number;
   bm25: number;
+  /** What the ranking computed of the chunk when it was indexed (IndexedChunk.features), where the engine keeps it. */
+  features?: Uint8Array;
 }
 
 /**
@@ -26,6 +28,12 @@ export interface IndexedChunk {
   content: string;
   /** Unit length (the embedders normalise), so cosine = dot product. */
   vector: Float32Array;
+  /**
+   * What the ranking needs of the chunk whatever the query (word-vectors.ts encodeFeatures), kept
+   * beside it and handed back with it as a candidate so a search need not compute it again; an
+   * engine may drop it (the ranking then computes it from the content).
+   */
+  features?: Uint8Array;
 }
 
 export interface SearchQuery {

@@ -44,8 +44,11 @@ export const FEATURE_NAMES = ['cosine', 'coverage', 'bm25', 'meaning', 'unmatche
 /** What the ranking knows of a query: its terms and, where word vectors are at hand, their signals for a chunk. */
 export interface RankingQuery {
   terms: QueryTerms;
-  /** Word-vector signals of a chunk (its path and content); they replace the exact coverage. */
-  meaning?: (path: string, content: string) => Pick<Signals, 'meaning' | 'coverage' | 'unmatched'>;
+  /**
+   * Word-vector signals of a chunk (its path and content, and what was computed of it when it was
+   * indexed, where the engine kept it: Candidate.features); they replace the exact coverage.
+   */
+  meaning?: (path: string, content: string, features?: Uint8Array) => Pick<Signals, 'meaning' | 'coverage' | 'unmatched'>;
 }
 
 /** Words of a query as coverage counts them: each the stems that stand for it (itself, and its synonyms when given). */
@@ -77,7 +80,7 @@ export function coverage(terms: QueryTerms, content: string, path: string): numb
 
 export function signalsOf(query: RankingQuery, candidate: Candidate): Signals {
   const { cosine, bm25 } = candidate;
-  if (query.meaning) return { cosine, bm25, ...query.meaning(candidate.path, candidate.content) };
+  if (query.meaning) return { cosine, bm25, ...query.meaning(candidate.path, candidate.content, candidate.features) };
   return { cosine, bm25, coverage: coverage(query.terms, candidate.content, candidate.path), meaning: 0, unmatched: 0 };
 }
 

@@ -14,12 +14,31 @@ import type { ScopeRef } from './scope';
 /** Chunks and embeds an item's text; each chunk is embedded under a heading made of the file name. */
 export const embedChunks = (path: string, text: string): Promise<IndexedChunk[]> => embedTexts(path, chunkText(text));
 
-/** Embeds the chunks of an item's text (see embedChunks). */
+/** Embeds the chunks of an item's text (see embedChunks), with what the ranking needs of each whatever the query (rankingFeatures). */
 export async function embedTexts(path: string, chunks: string[]): Promise<IndexedChunk[]> {
   if (!chunks.length) return [];
   const title = titleOf(path);
-  const vectors = await (await embedder()).embed(chunks.map((chunk) => `${title}\n${chunk}`));
-  return chunks.map((content, i) => ({ content, vector: vectors[i] }));
+  const texts = chunks.map((chunk) => `${title}\n${chunk}`);
+  const [vectors, features] = await Promise.all([(await embedder()).embed(texts), rankingFeatures(title, texts, lexicalRanking())]);
+  return chunks.map((content, i) => ({ content, vector: vectors[i], features: features?.[i] }));
+}
+
+/** The ranking's options of the configured embedder (only the offline one has any). */
+const lexicalRanking = (): LexicalOptions | undefined => (config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined);
+
+/**
+ * What the ranking computes of a chunk whatever the query (its word-vector features, when it weighs
+ * them: rankingQuery), once, when the chunk is indexed; `texts` are the chunks under `title`, as
+ * rankingQuery reads them. The index keeps it beside the chunk and a search hands it back.
+ */
+export async function rankingFeatures(
+  title: string,
+  texts: string[],
+  lexical?: Pick<LexicalOptions, 'wordVectors'>,
+): Promise<Uint8Array[] | undefined> {
+  if (!lexical?.wordVectors) return undefined;
+  const { encodeFeatures, textFeatures } = await import('../../adapters/word-vectors');
+  return texts.map((text) => encodeFeatures(textFeatures(text), title));
 }
 
 export const indexedItem = (entry: ItemEntry): IndexedItem => ({
@@ -45,7 +64,7 @@ export async function discard(entry: Pick<ItemEntry, 'itemId' | 'blobKey'>): Pro
 export async function findHits(ref: ScopeRef, query: string, limit: number, minScore: number, now: number): Promise<VectorHit[]> {
   const vector = await queryVector(await embedder(), query);
   if (isZero(vector)) return [];
-  const lexical = config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined;
+  const lexical = lexicalRanking();
   // the index searches on its own threads meanwhile: the query's terms, synonyms and word vectors are ready when it answers
   const [candidates, ranking] = await Promise.all([
     (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now }),
@@ -62,6 +81,15 @@ export async function rankingQuery(query: string, lexical?: Pick<LexicalOptions,
   const synonyms = lexical?.synonyms ? (await import('../../adapters/wordnet')).synonymsOf : undefined;
   const terms = queryTerms(query, synonyms);
   if (!lexical?.wordVectors) return { terms };
-  const meaning = (await import('../../adapters/word-vectors')).meaningOf(query, terms);
-  return { terms, meaning: (path, content) => meaning(`${titleOf(path)}\n${content}`) };
+  const { decodeFeatures, meaningOf } = await import('../../adapters/word-vectors');
+  const meaning = meaningOf(query, terms);
+  return {
+    terms,
+    meaning: (path, content, features) => {
+      const title = titleOf(path);
+      // features computed under another title (the item moved to another file name since) are not its own
+      const stored = features && decodeFeatures(features);
+      return meaning(stored && stored.label === title ? stored.features : `${title}\n${content}`);
+    },
+  };
 }

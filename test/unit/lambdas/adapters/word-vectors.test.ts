@@ -1,4 +1,12 @@
-import { meaningOf, parseVectors, sentenceVector, wordVectors } from '../../../../lambdas/adapters/word-vectors';
+import {
+  decodeFeatures,
+  encodeFeatures,
+  meaningOf,
+  parseVectors,
+  sentenceVector,
+  textFeatures,
+  wordVectors,
+} from '../../../../lambdas/adapters/word-vectors';
 import { contentWords } from '../../../../lambdas/adapters/text-terms';
 import { queryTerms } from '../../../../lambdas/adapters/vector-index/ranking';
 import { synonymsOf } from '../../../../lambdas/adapters/wordnet';
@@ -62,5 +70,36 @@ describe('word-vector meaning (the package itself)', () => {
     // "swiftui" is in no text: the rarest kind of word, left unmatched
     expect(migrations.unmatched).toBeGreaterThan(0.9);
     expect(holidays.unmatched).toBeLessThan(migrations.unmatched);
+  });
+});
+
+describe("a text's features, computed once when it is indexed", () => {
+  const texts = [
+    '# holidays\nStaff are entitled to 25 days of paid leave per year; leave requests go to your manager.',
+    '# printer setup\nThe printers on floor two take A4 paper. Printing: printer printing printed.',
+    '# empty\n',
+    '',
+    'zzqxv dbctl 42 — Ünïcödé café naïve résumé',
+  ];
+  const queries = ['How much vacation do employees get?', 'How do I migrate our iOS app to SwiftUI?', 'printer paper', 'café'];
+
+  it('give, read back from their bytes, the same signals as the text itself', () => {
+    for (const query of queries) {
+      const signals = meaningOf(query, queryTerms(query, synonymsOf));
+      for (const text of texts) {
+        const stored = decodeFeatures(encodeFeatures(textFeatures(text), '# a title'));
+        expect(stored?.label).toBe('# a title');
+        expect(signals(stored?.features ?? '')).toEqual(signals(text));
+      }
+    }
+  });
+
+  it('are never read when stored in another format (or with other word vectors) or cut short', () => {
+    const bytes = Buffer.from(encodeFeatures(textFeatures(texts[0]), 'x'));
+    const otherFormat = Buffer.from(bytes);
+    otherFormat[0] ^= 1;
+    expect(decodeFeatures(otherFormat)).toBeUndefined();
+    expect(decodeFeatures(bytes.subarray(0, 420))).toBeUndefined();
+    expect(decodeFeatures(new Uint8Array(3))).toBeUndefined();
   });
 });

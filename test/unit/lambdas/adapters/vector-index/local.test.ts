@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalise } from '../../../../../lambdas/adapters/embedder/port';
-import { connect, type IndexConfig } from '@lancedb/lancedb';
+import { connect, Index, type IndexConfig } from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
 import { LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
 import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/port';
 import { ROOT } from '../../../../support/cli';
@@ -93,6 +94,72 @@ describe('local search index (LanceDB)', () => {
     expect(paths(await second.search(query(v(1, 0, 0), { text: 'me' })))).toEqual(['/keep']);
     expect(paths(await second.search(query(v(0, 1, 0), { text: 'me', scope: 'session', scopeId: 's1' })))).toEqual(['/moved']);
     await second.close();
+  });
+
+  it('keeps what the ranking computed of a chunk beside it: handed back by both halves, after a move and a restart', async () => {
+    const { dir, index: first } = await open();
+    const features = (text: string) => new Uint8Array(Buffer.from(`features of ${text}`));
+    await first.putItem({ ...base, itemId: 'i1', path: '/a.md' }, [
+      { content: 'alpha beta', vector: v(1, 0), features: features('alpha beta') },
+      { content: 'gamma', vector: v(0, 1) }, // none given: none handed back
+    ]);
+    const byContent = (candidates: { content: string; features?: Uint8Array }[]) =>
+      Object.fromEntries(candidates.map((c) => [c.content, c.features && Buffer.from(c.features).toString()]));
+    // the vector half (no word matches) and the full-text half (far vector) both carry it
+    expect(byContent(await first.search(query(v(1, 0), { text: 'zzz' })))).toEqual({
+      'alpha beta': 'features of alpha beta',
+      gamma: undefined,
+    });
+    expect(byContent(await first.search(query(v(0, 1), { text: 'alpha', candidates: 1 })))).toMatchObject({
+      'alpha beta': 'features of alpha beta',
+    });
+    await first.moveItem('i1', { scope: 'session', scopeId: 's1', path: '/b.md' });
+    await first.maintain();
+    await first.close();
+    const second = await LocalVectorIndex.open(dir);
+    const moved = await second.search(query(v(1, 0), { text: 'alpha', scope: 'session', scopeId: 's1' }));
+    expect(byContent(moved)).toEqual({ 'alpha beta': 'features of alpha beta', gamma: undefined });
+    await second.close();
+  });
+
+  it('opens a table made before the features column: its rows come back without, new rows with them', async () => {
+    const { dir } = await open();
+    // the table as the index made it before the column (with its full-text index)
+    const db = await connect(dir);
+    const utf8 = (name: string) => new Field(name, new Utf8(), false);
+    const schema = new Schema([
+      ...['item_id', 'tenant', 'scope', 'scope_id', 'path'].map(utf8),
+      new Field('chunk', new Int32(), false),
+      utf8('content'),
+      new Field('expires_at', new Float64(), true),
+      new Field('vector', new FixedSizeList(2, new Field('item', new Float32(), true)), false),
+    ]);
+    const table = await db.createEmptyTable('chunks_2', schema);
+    await table.add([
+      {
+        item_id: 'old',
+        tenant: 't1',
+        scope: 'agent',
+        scope_id: 'a1',
+        path: '/old.md',
+        chunk: 0,
+        content: 'old note',
+        expires_at: null,
+        vector: [1, 0],
+      },
+    ]);
+    await table.createIndex('content', { config: Index.fts({ stem: true, language: 'English', removeStopWords: true }) });
+    db.close();
+    const index = await LocalVectorIndex.open(dir);
+    await index.putItem({ ...base, itemId: 'new', path: '/new.md' }, [
+      { content: 'new note', vector: v(1, 0), features: new Uint8Array([1, 2, 3]) },
+    ]);
+    const found = await index.search(query(v(1, 0), { text: 'note' }));
+    expect(found.map((c) => [c.path, c.features && [...c.features]]).sort()).toEqual([
+      ['/new.md', [1, 2, 3]],
+      ['/old.md', undefined],
+    ]);
+    await index.close();
   });
 
   it('keeps vectors of another dimension in their own table: a query finds the items of its dimension only', async () => {

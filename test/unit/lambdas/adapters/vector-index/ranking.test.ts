@@ -100,4 +100,19 @@ describe('hybrid ranking', () => {
     // without a threshold every chunk is scored
     expect(rankCandidates({ terms: queryTerms('strong match'), meaning }, chunks, lexical, 0, 10)).toHaveLength(2);
   });
+
+  it('hands the word-vector signals what was computed of a chunk when it was indexed, where the engine kept it', () => {
+    const stored = new Uint8Array([7, 8, 9]);
+    const chunks = [{ ...candidate('kept', '/a.md', 'alpha', 0.5, 1), features: stored }, candidate('none', '/b.md', 'beta', 0.5, 1)];
+    const given: [string, string, Uint8Array | undefined][] = [];
+    const meaning = (path: string, content: string, features?: Uint8Array) => {
+      given.push([path, content, features]);
+      return { meaning: 0.5, coverage: 1, unmatched: 0 };
+    };
+    rankCandidates({ terms: queryTerms('alpha'), meaning }, chunks, lexical, 0, 10);
+    expect(given).toEqual([
+      ['/a.md', 'alpha', stored],
+      ['/b.md', 'beta', undefined],
+    ]);
+  });
 });
