@@ -25,6 +25,8 @@ export const newNonce = (): string => randomBytes(NONCE / 2).toString('hex');
  * nonces of one path compare in presign order (store.ts keeps the newest one recorded).
  */
 export const newPutNonce = (now = Date.now()): string => now.toString(16).padStart(12, '0') + randomBytes(6).toString('hex');
+/** The greatest nonce a put presigned at or before `ms` can have: a delete at `ms` moves a path's `u` to it. */
+export const lastPutNonceAt = (ms: number): string => ms.toString(16).padStart(12, '0') + 'f'.repeat(12);
 export const uploadIdFor = (path: string, nonce: string, s3UploadId: string): string => nonce + tagOf(path, nonce, s3UploadId) + s3UploadId;
 
 const PUT_ID = new RegExp(`^p-[0-9a-f]{${NONCE}}$`);

@@ -119,7 +119,8 @@ export async function presignGet(key: string, versionId?: string): Promise<Signe
   return { method: 'GET', url, headers: {}, expiresAt: expiresAt() };
 }
 
-export type Verification = { ok: true; versionId?: string; etag?: string } | { ok: false; reason: string };
+/** A checked upload: the version (or ETag) that was checked, and when S3 stored it (whole seconds). */
+export type Verification = { ok: true; versionId?: string; etag?: string; storedAt?: Date } | { ok: false; reason: string };
 
 export const MISSING_UPLOAD: Verification = {
   ok: false,
@@ -127,7 +128,8 @@ export const MISSING_UPLOAD: Verification = {
     'no uploaded object with this SHA-256 and size (upload it with the presigned URL first, and confirm with the uploadId the presign answered)',
 };
 const OTHER_HASH: Verification = { ok: false, reason: 'the uploaded object has another SHA-256' };
-const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
+/** S3's answers for a key that holds nothing (a delete marker's MethodNotAllowed included). */
+const isMissing = (error: unknown) => ['NoSuchKey', 'NotFound', 'MethodNotAllowed'].includes((error as { name?: string }).name ?? '');
 const versionOf = (v: string | undefined) => (v && v !== 'null' ? v : undefined);
 
 /** The object's HEAD with its stored checksums, or why it cannot be the upload: missing, or of another size. */
@@ -154,7 +156,9 @@ export async function verifyObject(key: string, expected: { hash: string; size: 
   if ('ok' in head) return head;
   const stored = head.ChecksumSHA256;
   if (stored && head.ChecksumType !== 'COMPOSITE' && !stored.includes('-')) {
-    return stored === hexToBase64(expected.hash) ? { ok: true, versionId: versionOf(head.VersionId), etag: head.ETag } : OTHER_HASH;
+    return stored === hexToBase64(expected.hash)
+      ? { ok: true, versionId: versionOf(head.VersionId), etag: head.ETag, storedAt: head.LastModified }
+      : OTHER_HASH;
   }
   let res: GetObjectCommandOutput;
   try {
@@ -170,7 +174,9 @@ export async function verifyObject(key: string, expected: { hash: string; size: 
   }
   const hash = createHash('sha256');
   for await (const chunk of body) hash.update(chunk as Buffer);
-  return hash.digest('hex') === expected.hash ? { ok: true, versionId: versionOf(res.VersionId), etag: res.ETag } : OTHER_HASH;
+  return hash.digest('hex') === expected.hash
+    ? { ok: true, versionId: versionOf(res.VersionId), etag: res.ETag, storedAt: res.LastModified }
+    : OTHER_HASH;
 }
 
 export async function deleteObject(key: string): Promise<void> {
@@ -323,7 +329,7 @@ export async function verifyMultipart(key: string, expected: { hash: string; siz
   const declared = head.Metadata?.['sha256-parts'];
   if (declared && head.ChecksumSHA256) {
     return head.ChecksumSHA256 === declared
-      ? { ok: true }
+      ? { ok: true, storedAt: head.LastModified }
       : { ok: false, reason: 'the stored parts have other SHA-256 checksums than declared' };
   }
   return verifyObject(key, expected);

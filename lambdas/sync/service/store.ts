@@ -18,9 +18,12 @@ import { itemsOf, queryPages } from '../../kit/paging';
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   one file: h (hex SHA-256), s (size), m (modified),
  *                                                   k (where its bytes are: keys.ts), v (S3 version id, older entries),
  *                                                   u (the newest direct put ever recorded for the path, carried over)
+ *   pk `T#<tenant>#SYNC#<agentId>`, sk `F#<path>`   or a deleted file's tombstone: d (when deleted), u (as above,
+ *                                                   advanced to the delete's time), expiresAt (DynamoDB's TTL)
  *   pk `T#<tenant>#SYNC#<agentId>`, sk `U#<nonce>`  a multipart upload taken by a confirm (kept: it is never taken again)
  * File items hold short attribute names so a 1 MB Query page carries thousands of entries; the
- * header changes in the same transaction as the files, so its counters never drift.
+ * header changes in the same transaction as the files, so its counters never drift. Listings skip
+ * tombstones; confirms read them (docs/sync.md, "Delete").
  */
 
 export interface ScopeRef {
@@ -45,6 +48,27 @@ export interface FileEntry {
   newest?: string;
 }
 
+/**
+ * What a delete leaves of a file: when, and the newest direct put the path may ever name (`u`,
+ * advanced to the delete's time), so no confirm of an upload made before the delete, first or
+ * retried, records it afterwards. Its item lives in the file's place (a confirm's write is
+ * conditioned on it like on an entry) until DynamoDB's TTL removes it, long after any such
+ * upload could still be confirmed.
+ */
+export interface Tombstone {
+  path: string;
+  deletedAt: string;
+  newest: string;
+}
+
+/** What the manifest holds for a path: its file, or the tombstone of its delete. */
+export type PathRecord = FileEntry | Tombstone;
+export const isTombstone = (r: PathRecord | undefined): r is Tombstone => r !== undefined && 'deletedAt' in r;
+export const isFile = (r: PathRecord | undefined): r is FileEntry => r !== undefined && !isTombstone(r);
+
+/** How long a tombstone is kept: uploads older than it were removed or expired (1 day) long before. */
+const TOMBSTONE_SECONDS = 7 * 86400;
+
 export interface AgentHeader {
   agentId: string;
   displayName?: string;
@@ -62,7 +86,8 @@ const table = () => config.tableName('manifests');
 const partition = (a: ScopeRef) => `T#${a.tenant}#SYNC#${a.agentId}`;
 const fileKey = (a: ScopeRef, path: string) => ({ pk: partition(a), sk: FILE + path });
 
-function toEntry(item: Record<string, unknown>): FileEntry {
+function toRecord(item: Record<string, unknown>): PathRecord {
+  if (item.d) return { path: (item.sk as string).slice(FILE.length), deletedAt: item.d as string, newest: item.u as string };
   return {
     path: (item.sk as string).slice(FILE.length),
     hash: item.h as string,
@@ -113,8 +138,16 @@ export async function registerAgent(a: ScopeRef, displayName: string | undefined
   return stripKeys(Attributes ?? {}) as unknown as AgentHeader;
 }
 
+/** The files of these paths (tombstones left out). */
 export async function getEntries(a: ScopeRef, paths: string[]): Promise<Map<string, FileEntry>> {
   const found = new Map<string, FileEntry>();
+  for (const [path, record] of await getRecords(a, paths)) if (isFile(record)) found.set(path, record);
+  return found;
+}
+
+/** What the manifest holds for these paths: files and tombstones. */
+export async function getRecords(a: ScopeRef, paths: string[]): Promise<Map<string, PathRecord>> {
+  const found = new Map<string, PathRecord>();
   const unique = [...new Set(paths)];
   for (let i = 0; i < unique.length; i += 100) {
     let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((p) => fileKey(a, p));
@@ -123,8 +156,8 @@ export async function getEntries(a: ScopeRef, paths: string[]): Promise<Map<stri
         new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys, ConsistentRead: true } } }),
       );
       for (const item of res.Responses?.[table()] ?? []) {
-        const entry = toEntry(item);
-        found.set(entry.path, entry);
+        const record = toRecord(item);
+        found.set(record.path, record);
       }
       keys = res.UnprocessedKeys?.[table()]?.Keys;
       if (keys?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
@@ -181,7 +214,8 @@ export async function queryEntries(
     options.after === undefined ? undefined : fileKey(a, options.after),
   );
   for await (const item of itemsOf(rows)) {
-    const entry = toEntry(item);
+    const entry = toRecord(item);
+    if (!isFile(entry)) continue;
     entries.push(entry);
     used += Buffer.byteLength(entry.path) + 140;
     if (entries.length >= limit || used >= budget) return { entries, lastPath: entry.path };
@@ -191,10 +225,36 @@ export async function queryEntries(
 
 export interface EntryChange {
   path: string;
-  /** The entry read before the change: the write only happens while it is still current. */
-  previous?: FileEntry;
-  /** The new entry, or undefined to remove the file. */
-  next?: FileEntry;
+  /** What was read before the change: the write only happens while it is still current. */
+  previous?: PathRecord;
+  /** The new entry, or the tombstone that removes the file. */
+  next: PathRecord;
+}
+
+/** The write's condition: the item is still what was read (the same content and `u`, or the same tombstone), or absent. */
+function unchangedSince(previous: PathRecord | undefined) {
+  if (!previous) return { ConditionExpression: 'attribute_not_exists(sk)' };
+  const [same, values] = isTombstone(previous)
+    ? ['d = :d', { ':d': previous.deletedAt }]
+    : ['h = :h AND s = :s', { ':h': previous.hash, ':s': previous.size }];
+  if (previous.newest === undefined) return { ConditionExpression: `${same} AND attribute_not_exists(u)`, ExpressionAttributeValues: values };
+  return { ConditionExpression: `${same} AND u = :u`, ExpressionAttributeValues: { ...values, ':u': previous.newest } };
+}
+
+function itemOf(a: ScopeRef, n: PathRecord): Record<string, unknown> {
+  if (isTombstone(n)) {
+    const expiresAt = Math.ceil(Date.parse(n.deletedAt) / 1000) + TOMBSTONE_SECONDS;
+    return { ...fileKey(a, n.path), d: n.deletedAt, u: n.newest, expiresAt };
+  }
+  return {
+    ...fileKey(a, n.path),
+    h: n.hash,
+    s: n.size,
+    m: n.modified,
+    ...(n.location ? { k: n.location } : {}),
+    ...(n.versionId ? { v: n.versionId } : {}),
+    ...(n.newest ? { u: n.newest } : {}),
+  };
 }
 
 /** DynamoDB allows 100 items per transaction: 99 files + the header. */
@@ -211,31 +271,9 @@ export async function applyChanges(a: ScopeRef, changes: EntryChange[], now: str
   let countDelta = 0;
   let sizeDelta = 0;
   const items: NonNullable<TransactWriteCommandInput['TransactItems']> = changes.map((c) => {
-    countDelta += (c.next ? 1 : 0) - (c.previous ? 1 : 0);
-    sizeDelta += (c.next?.size ?? 0) - (c.previous?.size ?? 0);
-    const condition = c.previous
-      ? c.previous.newest === undefined
-        ? {
-            ConditionExpression: 'h = :h AND s = :s AND attribute_not_exists(u)',
-            ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size },
-          }
-        : {
-            ConditionExpression: 'h = :h AND s = :s AND u = :u',
-            ExpressionAttributeValues: { ':h': c.previous.hash, ':s': c.previous.size, ':u': c.previous.newest },
-          }
-      : { ConditionExpression: 'attribute_not_exists(sk)' };
-    if (!c.next) return { Delete: { TableName: table(), Key: fileKey(a, c.path), ...condition } };
-    const n = c.next;
-    const item = {
-      ...fileKey(a, c.path),
-      h: n.hash,
-      s: n.size,
-      m: n.modified,
-      ...(n.location ? { k: n.location } : {}),
-      ...(n.versionId ? { v: n.versionId } : {}),
-      ...(n.newest ? { u: n.newest } : {}),
-    };
-    return { Put: { TableName: table(), Item: item, ...condition } };
+    countDelta += (isFile(c.next) ? 1 : 0) - (isFile(c.previous) ? 1 : 0);
+    sizeDelta += (isFile(c.next) ? c.next.size : 0) - (isFile(c.previous) ? c.previous.size : 0);
+    return { Put: { TableName: table(), Item: itemOf(a, c.next), ...unchangedSince(c.previous) } };
   });
   items.push({
     Update: {

@@ -16,7 +16,7 @@ import {
   newCopyLocation,
   stagingKey,
 } from './keys';
-import { newNonce, newPutNonce, parseUploadId, putNonce, putUploadId, uploadIdFor } from '../../shared/sync-upload-ids';
+import { lastPutNonceAt, newNonce, newPutNonce, parseUploadId, putNonce, putUploadId, uploadIdFor } from '../../shared/sync-upload-ids';
 import { MAX_PARTS } from '../../shared/sync-limits';
 import { restoreSelection, savedSessions, type RestoreMode, type SavedSession } from './modes';
 import {
@@ -46,12 +46,17 @@ import {
   FILES_PER_TRANSACTION,
   getEntries,
   getHeader,
+  getRecords,
+  isFile,
+  isTombstone,
   queryEntries,
   registerAgent,
   type AgentHeader,
   type ScopeRef,
   type EntryChange,
   type FileEntry,
+  type PathRecord,
+  type Tombstone,
 } from './store';
 import type { Confirmation, ConfirmResult } from '../../contracts/sync';
 
@@ -293,18 +298,35 @@ export async function finishMultipart(
   return { path: input.path, completed: true };
 }
 
-const sameContent = (e: FileEntry | undefined, f: { hash: string; size: number }) =>
-  e !== undefined && e.hash === f.hash && e.size === f.size;
+const sameContent = (r: PathRecord | undefined, f: { hash: string; size: number }): r is FileEntry =>
+  isFile(r) && r.hash === f.hash && r.size === f.size;
 
-type Located = { ok: true; location: string } | { ok: false; reason: string };
+/** Checked bytes a confirm made live at `location`, and when S3 stored them (staged and multipart uploads). */
+type Located = { ok: true; location: string; storedAt?: Date } | { ok: false; reason: string };
+/** An entry this confirm would write, with when its bytes were stored (not kept in the manifest). */
+type Verified = FileEntry & { storedAt?: Date };
 
-/** Whether an entry of the path already named this direct put or one presigned after it. */
-const supersedes = (entry: FileEntry | undefined, nonce: string) => entry?.newest !== undefined && entry.newest >= nonce;
-const SUPERSEDED = {
-  ok: false,
-  reason: 'this upload was already recorded, or one presigned after it was; push the file again if it changed since',
-} as const;
+/** Whether the path already named this direct put or one presigned after it, or was deleted after it was presigned. */
+const supersedes = (record: PathRecord | undefined, nonce: string) => record?.newest !== undefined && record.newest >= nonce;
+const SUPERSEDED = 'this upload was already recorded, or one presigned after it was; push the file again if it changed since';
+const DELETED = (t: Tombstone) =>
+  `the file was deleted after this upload was made (at ${t.deletedAt}); push it again to back it up again`;
+const wholeSeconds = (ms: number) => Math.floor(ms / 1000);
 const directNonce = (e: FileEntry) => (isDirectLocation(e.location) ? (e.location as string).slice(2) : undefined);
+
+/**
+ * Why an upload may not be recorded over what the path holds now, or undefined. A direct put is
+ * refused once the path named it or a later put, or was deleted after its presign (a delete moves
+ * `u` past it). Other uploads carry no presign time: they are refused when the path's delete came
+ * in the same second as S3's stamp of their bytes or later (S3 stamps whole seconds; a tie is
+ * refused, never recorded: pushing again a moment later records it).
+ */
+function uploadRefusal(record: PathRecord | undefined, upload: { nonce?: string; storedAt?: Date }): string | undefined {
+  if (upload.nonce !== undefined && supersedes(record, upload.nonce)) return isTombstone(record) ? DELETED(record) : SUPERSEDED;
+  if (isTombstone(record) && upload.storedAt && wholeSeconds(upload.storedAt.getTime()) <= wholeSeconds(Date.parse(record.deletedAt)))
+    return DELETED(record);
+  return undefined;
+}
 
 /**
  * Finds and checks the bytes of one upload and makes them a key only this confirm may name: a
@@ -312,10 +334,11 @@ const directNonce = (e: FileEntry) => (isDirectLocation(e.location) ? (e.locatio
  * tag); else a fresh copy of the staged upload (per content, else per path; or a blob an earlier
  * layout's presign wrote). Staged bytes are left to expire.
  */
-async function locateUpload(agent: ScopeRef, f: Confirmation, now: string, current: FileEntry | undefined): Promise<Located> {
+async function locateUpload(agent: ScopeRef, f: Confirmation, now: string, current: PathRecord | undefined): Promise<Located> {
   const direct = f.uploadId === undefined ? undefined : putNonce(f.uploadId);
   if (direct !== undefined) {
-    if (supersedes(current, direct)) return SUPERSEDED;
+    const refused = uploadRefusal(current, { nonce: direct });
+    if (refused) return { ok: false, reason: refused };
     const location = directLocation(direct);
     const taken = await takeDirectUpload(directKey(agent, f.filePath, location, f));
     return taken.ok ? { ok: true, location } : (taken as Located);
@@ -326,10 +349,12 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string, curre
     const key = multipartKey(agent, f.filePath, id.nonce);
     const check = await verifyMultipart(key, f);
     if (!check.ok) return check;
+    const refused = uploadRefusal(current, check);
+    if (refused) return { ok: false, reason: refused };
     if (!(await claimUpload(agent, id.nonce, now)))
       return { ok: false, reason: 'this upload was already confirmed (or is being confirmed); upload the file again' };
     await markUnconfirmed(key, false);
-    return { ok: true, location: multipartLocation(id.nonce) };
+    return { ok: true, location: multipartLocation(id.nonce), storedAt: check.storedAt };
   }
   // a put presigned with this hash and size before direct puts: whatever its key holds has both, so the copy is the check
   const sealed = await copyStaged(agent, f, stagingKey(agent, f.filePath, f.hash, f.size), {});
@@ -342,7 +367,8 @@ async function locateUpload(agent: ScopeRef, f: Confirmation, now: string, curre
       if (problem === MISSING_UPLOAD) problem = check;
       continue;
     }
-    return copyStaged(agent, f, source, check);
+    const refused = uploadRefusal(current, check);
+    return refused ? { ok: false, reason: refused } : copyStaged(agent, f, source, check);
   }
   return problem as Located;
 }
@@ -352,7 +378,7 @@ async function copyStaged(
   agent: ScopeRef,
   f: Confirmation,
   source: string,
-  version: { versionId?: string; etag?: string },
+  version: { versionId?: string; etag?: string; storedAt?: Date },
 ): Promise<Located> {
   const location = newCopyLocation();
   try {
@@ -363,7 +389,7 @@ async function copyStaged(
     if (name === 'PreconditionFailed') return { ok: false, reason: 'the uploaded object changed while it was checked; upload it again' };
     throw error;
   }
-  return { ok: true, location };
+  return { ok: true, location, storedAt: version.storedAt };
 }
 
 /**
@@ -392,7 +418,7 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
       });
     return !problem;
   });
-  const current = await getEntries(
+  const current = await getRecords(
     agent,
     storable.map((f) => f.filePath),
   );
@@ -404,7 +430,7 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
   });
   const modified = now();
   const checks = await mapLimit(changed, VERIFY_CONCURRENCY, (f) => locateUpload(agent, f, modified, current.get(f.filePath)));
-  const verified: FileEntry[] = [];
+  const verified: Verified[] = [];
   changed.forEach((f, i) => {
     const check = checks[i];
     if (!check.ok) {
@@ -414,7 +440,7 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
         error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(f.filePath)}: ${check.reason}` },
       });
     } else {
-      verified.push({ path: f.filePath, hash: f.hash, size: f.size, modified, location: check.location });
+      verified.push({ path: f.filePath, hash: f.hash, size: f.size, modified, location: check.location, storedAt: check.storedAt });
     }
   });
   for (let i = 0; i < verified.length; i += FILES_PER_TRANSACTION) {
@@ -436,9 +462,9 @@ export async function confirmUploads(agent: ScopeRef, requested: Confirmation[])
 }
 
 /** Removes objects no entry names any more; a failure leaves only unreferenced bytes, so it is logged, not raised. */
-async function removeReplaced(agent: ScopeRef, replaced: { previous?: FileEntry; next?: FileEntry }[]): Promise<void> {
+async function removeReplaced(agent: ScopeRef, replaced: { previous?: PathRecord; next?: PathRecord }[]): Promise<void> {
   const keys = replaced
-    .filter((c) => c.previous && (!c.next || entryKey(agent, c.previous) !== entryKey(agent, c.next)))
+    .filter((c) => isFile(c.previous) && (!isFile(c.next) || entryKey(agent, c.previous) !== entryKey(agent, c.next)))
     .map((c) => entryKey(agent, c.previous as FileEntry));
   await mapLimit(keys, 16, (key) =>
     deleteObject(key).catch((error: unknown) => logger.warn('could not remove a replaced object', { key, error })),
@@ -454,15 +480,15 @@ async function removeReplaced(agent: ScopeRef, replaced: { previous?: FileEntry;
 async function removeUnnamed(agent: ScopeRef, entries: FileEntry[]): Promise<void> {
   const direct = entries.filter((e) => directNonce(e) !== undefined);
   const current = direct.length
-    ? await getEntries(
+    ? await getRecords(
         agent,
         direct.map((e) => e.path),
       )
-    : new Map<string, FileEntry>();
+    : new Map<string, PathRecord>();
   const removable = (e: FileEntry) => {
     const nonce = directNonce(e);
     const now = current.get(e.path);
-    return nonce === undefined || (supersedes(now, nonce) && now?.location !== e.location);
+    return nonce === undefined || (supersedes(now, nonce) && (!isFile(now) || now.location !== e.location));
   };
   await removeReplaced(
     agent,
@@ -471,44 +497,39 @@ async function removeUnnamed(agent: ScopeRef, entries: FileEntry[]): Promise<voi
 }
 
 /**
- * One transaction per chunk; re-read and retried when another writer changed a file meanwhile. A
- * direct put whose path meanwhile recorded it or a later one is a conflict (its key may be gone).
+ * One transaction per chunk; re-read and retried when another writer changed a file meanwhile. An
+ * upload the path may no longer record (see `refusal`: its key may be gone) is a conflict. When
+ * another writer recorded the same content meanwhile, a direct put's nonce still becomes the
+ * path's `u`: no confirm can name its key after that, so removeUnnamed can remove it.
  */
-async function recordChunk(agent: ScopeRef, chunk: FileEntry[], modified: string, read: Map<string, FileEntry>): Promise<ConfirmResult[]> {
+async function recordChunk(agent: ScopeRef, chunk: Verified[], modified: string, read: Map<string, PathRecord>): Promise<ConfirmResult[]> {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     await backoff(attempt);
-    // the first attempt uses the entries read before the checks: the transaction's conditions catch any change since
+    // the first attempt uses the records read before the checks: the transaction's conditions catch any change since
     const previous =
       attempt === 0
         ? read
-        : await getEntries(
+        : await getRecords(
             agent,
             chunk.map((e) => e.path),
           );
-    const unchanged = (e: FileEntry) => sameContent(previous.get(e.path), e);
-    const superseded = (e: FileEntry) => {
+    const refused = (e: Verified) => uploadRefusal(previous.get(e.path), { nonce: directNonce(e), storedAt: e.storedAt });
+    const changes: EntryChange[] = chunk.flatMap(({ storedAt, ...e }): EntryChange[] => {
+      const before = previous.get(e.path);
       const nonce = directNonce(e);
-      return nonce !== undefined && supersedes(previous.get(e.path), nonce);
-    };
-    const changes: EntryChange[] = chunk
-      .filter((e) => !unchanged(e) && !superseded(e))
-      .map((e) => {
-        const before = previous.get(e.path);
-        return { path: e.path, previous: before, next: { ...e, newest: directNonce(e) ?? before?.newest } };
-      });
+      if (sameContent(before, e))
+        return nonce !== undefined && !supersedes(before, nonce) ? [{ path: e.path, previous: before, next: { ...before, newest: nonce } }] : [];
+      if (uploadRefusal(before, { nonce, storedAt })) return [];
+      return [{ path: e.path, previous: before, next: { ...e, newest: nonce ?? before?.newest } }];
+    });
     if (await applyChanges(agent, changes, modified, true)) {
       await removeReplaced(agent, changes);
       return chunk.map((e): ConfirmResult => {
-        if (unchanged(e)) {
-          const kept = previous.get(e.path) as FileEntry;
-          return { filePath: e.path, status: 'unchanged', hash: kept.hash, size: kept.size, modified: kept.modified };
-        }
-        if (superseded(e))
-          return {
-            filePath: e.path,
-            status: 'conflict',
-            error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${SUPERSEDED.reason}` },
-          };
+        const kept = previous.get(e.path);
+        if (sameContent(kept, e)) return { filePath: e.path, status: 'unchanged', hash: kept.hash, size: kept.size, modified: kept.modified };
+        const reason = refused(e);
+        if (reason)
+          return { filePath: e.path, status: 'conflict', error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${reason}` } };
         return { filePath: e.path, status: 'confirmed', hash: e.hash, size: e.size, modified: e.modified };
       });
     }
@@ -631,13 +652,21 @@ export async function getSession(agent: ScopeRef, sessionId: string) {
   return { ...sessionView(found), content: await readObjectText(key, e.versionId) };
 }
 
-/** Removes the manifest entry first, then the object: a failure in between leaves only unreferenced bytes. */
+/**
+ * Replaces the manifest entry by a tombstone first, then removes the object: a failure in between
+ * leaves only unreferenced bytes. The tombstone moves the path's `u` to the delete's time, so no
+ * confirm of an upload made before the delete (a retry of the one this entry recorded included)
+ * can record it afterwards and name removed bytes.
+ */
 export async function deleteFile(agent: ScopeRef, path: string) {
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     await backoff(attempt);
-    const previous = (await getEntries(agent, [path])).get(path);
-    if (!previous) return { removed: false };
-    if (await applyChanges(agent, [{ path, previous }], now(), false)) {
+    const previous = (await getRecords(agent, [path])).get(path);
+    if (!isFile(previous)) return { removed: false };
+    const deletedAt = now();
+    const reach = lastPutNonceAt(Date.parse(deletedAt));
+    const tombstone = { path, deletedAt, newest: previous.newest !== undefined && previous.newest > reach ? previous.newest : reach };
+    if (await applyChanges(agent, [{ path, previous, next: tombstone }], deletedAt, false)) {
       await deleteObject(entryKey(agent, previous));
       return { removed: true };
     }
