@@ -237,7 +237,8 @@ function unchangedSince(previous: PathRecord | undefined) {
   const [same, values] = isTombstone(previous)
     ? ['d = :d', { ':d': previous.deletedAt }]
     : ['h = :h AND s = :s', { ':h': previous.hash, ':s': previous.size }];
-  if (previous.newest === undefined) return { ConditionExpression: `${same} AND attribute_not_exists(u)`, ExpressionAttributeValues: values };
+  if (previous.newest === undefined)
+    return { ConditionExpression: `${same} AND attribute_not_exists(u)`, ExpressionAttributeValues: values };
   return { ConditionExpression: `${same} AND u = :u`, ExpressionAttributeValues: { ...values, ':u': previous.newest } };
 }
 

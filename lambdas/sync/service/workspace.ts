@@ -309,8 +309,7 @@ type Verified = FileEntry & { storedAt?: Date };
 /** Whether the path already named this direct put or one presigned after it, or was deleted after it was presigned. */
 const supersedes = (record: PathRecord | undefined, nonce: string) => record?.newest !== undefined && record.newest >= nonce;
 const SUPERSEDED = 'this upload was already recorded, or one presigned after it was; push the file again if it changed since';
-const DELETED = (t: Tombstone) =>
-  `the file was deleted after this upload was made (at ${t.deletedAt}); push it again to back it up again`;
+const DELETED = (t: Tombstone) => `the file was deleted after this upload was made (at ${t.deletedAt}); push it again to back it up`;
 const wholeSeconds = (ms: number) => Math.floor(ms / 1000);
 const directNonce = (e: FileEntry) => (isDirectLocation(e.location) ? (e.location as string).slice(2) : undefined);
 
@@ -498,7 +497,7 @@ async function removeUnnamed(agent: ScopeRef, entries: FileEntry[]): Promise<voi
 
 /**
  * One transaction per chunk; re-read and retried when another writer changed a file meanwhile. An
- * upload the path may no longer record (see `refusal`: its key may be gone) is a conflict. When
+ * upload the path may no longer record (see uploadRefusal: its key may be gone) is a conflict. When
  * another writer recorded the same content meanwhile, a direct put's nonce still becomes the
  * path's `u`: no confirm can name its key after that, so removeUnnamed can remove it.
  */
@@ -513,12 +512,13 @@ async function recordChunk(agent: ScopeRef, chunk: Verified[], modified: string,
             agent,
             chunk.map((e) => e.path),
           );
-    const refused = (e: Verified) => uploadRefusal(previous.get(e.path), { nonce: directNonce(e), storedAt: e.storedAt });
     const changes: EntryChange[] = chunk.flatMap(({ storedAt, ...e }): EntryChange[] => {
       const before = previous.get(e.path);
       const nonce = directNonce(e);
       if (sameContent(before, e))
-        return nonce !== undefined && !supersedes(before, nonce) ? [{ path: e.path, previous: before, next: { ...before, newest: nonce } }] : [];
+        return nonce !== undefined && !supersedes(before, nonce)
+          ? [{ path: e.path, previous: before, next: { ...before, newest: nonce } }]
+          : [];
       if (uploadRefusal(before, { nonce, storedAt })) return [];
       return [{ path: e.path, previous: before, next: { ...e, newest: nonce ?? before?.newest } }];
     });
@@ -526,10 +526,15 @@ async function recordChunk(agent: ScopeRef, chunk: Verified[], modified: string,
       await removeReplaced(agent, changes);
       return chunk.map((e): ConfirmResult => {
         const kept = previous.get(e.path);
-        if (sameContent(kept, e)) return { filePath: e.path, status: 'unchanged', hash: kept.hash, size: kept.size, modified: kept.modified };
-        const reason = refused(e);
+        if (sameContent(kept, e))
+          return { filePath: e.path, status: 'unchanged', hash: kept.hash, size: kept.size, modified: kept.modified };
+        const reason = uploadRefusal(kept, { nonce: directNonce(e), storedAt: e.storedAt });
         if (reason)
-          return { filePath: e.path, status: 'conflict', error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${reason}` } };
+          return {
+            filePath: e.path,
+            status: 'conflict',
+            error: { code: 'CONFLICT', message: `Cannot confirm ${JSON.stringify(e.path)}: ${reason}` },
+          };
         return { filePath: e.path, status: 'confirmed', hash: e.hash, size: e.size, modified: e.modified };
       });
     }

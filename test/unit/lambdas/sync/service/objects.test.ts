@@ -177,7 +177,7 @@ describe('verifying a multipart upload in AWS (per-part SHA-256, COMPOSITE check
   it('confirms from one HEAD that asks for checksums: no bytes are read, whatever the size', async () => {
     const { verifyMultipart, sent, modes, compositeSha256 } = aws();
     expect(compositeSha256(parts.map((p) => sha256(p).toString('hex')))).toMatch(/^[A-Za-z0-9+/]{43}=-3$/);
-    await expect(verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: true });
+    await expect(verifyMultipart('k', { hash: whole, size })).resolves.toEqual({ ok: true, storedAt: expect.any(Date) });
     expect([sent, modes]).toEqual([['HEAD'], ['ENABLED']]);
   });
 
