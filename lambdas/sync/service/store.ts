@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../kit/aws';
 import { config } from '../../kit/config';
+import { TABLES } from '../../kit/data-model';
 import { isConditionFailure } from '../../kit/errors';
 import { itemsOf, queryPages } from '../../kit/paging';
 
@@ -68,6 +69,8 @@ export const isFile = (r: PathRecord | undefined): r is FileEntry => r !== undef
 
 /** How long a tombstone is kept: uploads older than it were removed or expired (1 day) long before. */
 const TOMBSTONE_SECONDS = 7 * 86400;
+/** The table's TTL attribute (epoch seconds), which DynamoDB removes tombstones by. */
+const TTL_ATTRIBUTE = TABLES.manifests.ttlAttribute as string;
 
 export interface AgentHeader {
   agentId: string;
@@ -245,7 +248,7 @@ function unchangedSince(previous: PathRecord | undefined) {
 function itemOf(a: ScopeRef, n: PathRecord): Record<string, unknown> {
   if (isTombstone(n)) {
     const expiresAt = Math.ceil(Date.parse(n.deletedAt) / 1000) + TOMBSTONE_SECONDS;
-    return { ...fileKey(a, n.path), d: n.deletedAt, u: n.newest, expiresAt };
+    return { ...fileKey(a, n.path), d: n.deletedAt, u: n.newest, [TTL_ATTRIBUTE]: expiresAt };
   }
   return {
     ...fileKey(a, n.path),

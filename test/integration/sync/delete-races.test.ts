@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { HttpRequest } from '@smithy/core/protocols';
-import { s3Client } from '../../../lambdas/kit/aws';
+import { documentClient, s3Client } from '../../../lambdas/kit/aws';
+import { config } from '../../../lambdas/kit/config';
 import { expireUnconfirmedUploads, listObjects } from '../../../local/upload-expiry';
 import { call, startTestApi, type TestApi } from '../../support/api';
 
@@ -135,6 +137,18 @@ describe('workspace sync: a delete racing confirms of the same path', () => {
     expect([late.status, late.body.error?.code, late.body.error?.message]).toEqual([409, 'CONFLICT', expect.stringMatching(DELETED)]);
     expect(await listed(key)).toEqual([]);
     expect((await remove(key, 'f.md')).body.data).toEqual({ removed: false });
+    // what the delete left: a tombstone without content, which DynamoDB's TTL removes after a week
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: config.tableName('manifests'), Key: { pk: `T#${tenant}#SYNC#alpha`, sk: 'F#f.md' } }),
+    );
+    expect(Item).toEqual({
+      pk: expect.any(String),
+      sk: 'F#f.md',
+      d: expect.any(String),
+      u: expect.any(String),
+      expiresAt: expect.any(Number),
+    });
+    expect((Item?.expiresAt as number) * 1000 - Date.now()).toBeGreaterThan(6 * DAY_MS);
 
     const after = await directPut(key, 'f.md', Buffer.from('three, uploaded after the delete'));
     const recorded = await confirm(key, after);
