@@ -93,6 +93,8 @@ const REFINE_FACTOR = 4;
 const SETTLE_MS = 1_000;
 const BULK_ROWS = 5_000;
 const BULK_WRITES = 200;
+/** While the full-text index holds fewer rows, writes are folded into it before the next search (foldWhileSmall). */
+export const FOLD_AT_ONCE_ROWS = 100;
 /** Bitmap indexes of the partition columns: every query filters on them before both halves. */
 const FILTER_COLUMNS = ['tenant', 'scope', 'scope_id'];
 
@@ -158,6 +160,11 @@ class SharedOrExclusive {
 export class LocalVectorIndex implements VectorIndex {
   private readonly access = new SharedOrExclusive();
   private readonly tables = new Map<number, Promise<Table>>();
+  /** Tables whose full-text index holds FOLD_AT_ONCE_ROWS rows or more (foldWhileSmall). */
+  private readonly textIndexGrown = new WeakSet<Table>();
+  /** Tables written to since their small full-text index was last brought up to date, and the runs doing it. */
+  private readonly unfolded = new WeakSet<Table>();
+  private readonly folding = new WeakMap<Table, Promise<void>>();
   /** Writes (and their rows) not yet folded into the indexes by a maintenance run. */
   private pendingWrites = 0;
   private pendingRows = 0;
@@ -183,7 +190,39 @@ export class LocalVectorIndex implements VectorIndex {
   private async addRows(item: IndexedItem, chunks: IndexedChunk[]): Promise<void> {
     const table = await this.table(chunks[0].vector.length, true);
     await table.add(chunkBatch(item, chunks));
+    this.wroteTo(table);
     this.wrote(chunks.length);
+  }
+
+  /**
+   * Brings a small full-text index up to date before a search reads it: while the index holds fewer
+   * than FOLD_AT_ONCE_ROWS rows, the first search after writes folds them in (a bulk load pays once,
+   * at its first search). LanceDB scores rows not yet in its full-text index with other statistics:
+   * a word's document count counts its occurrences there, and a table whose index holds no row yet
+   * takes the filter's rows as the collection, so a word a new note repeats scores less, or nothing
+   * (a one-note workspace did not find the note by its own words). In a small index that moves a
+   * fresh note's score by a large share; in a big one by little, and the background maintenance
+   * folds the rows within SETTLE_MS.
+   */
+  private foldWhileSmall(table: Table): Promise<void> {
+    let run = this.folding.get(table);
+    if (!run) {
+      this.unfolded.delete(table); // writes from here on wait for the next search's fold
+      run = this.fold(table).finally(() => this.folding.delete(table));
+      this.folding.set(table, run);
+    }
+    return run;
+  }
+
+  private async fold(table: Table): Promise<void> {
+    const text = (await table.listIndices()).find((index) => index.columns[0] === 'content');
+    if ((text?.numIndexedRows ?? 0) >= FOLD_AT_ONCE_ROWS) this.textIndexGrown.add(table);
+    else await retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table);
+  }
+
+  /** Notes a write to a table whose full-text index may still be small (foldWhileSmall). */
+  private wroteTo(table: Table): void {
+    if (!this.textIndexGrown.has(table)) this.unfolded.add(table);
   }
 
   async deleteItem(itemId: string): Promise<void> {
@@ -201,8 +240,10 @@ export class LocalVectorIndex implements VectorIndex {
       expires_at: to.expiresAt === undefined ? 'NULL' : String(to.expiresAt),
     };
     await this.access.together(async () => {
-      for (const table of await this.openTables())
+      for (const table of await this.openTables()) {
         await retryingConflicts(() => table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values }), table);
+        this.wroteTo(table); // updated rows are new rows to LanceDB
+      }
     });
     this.wrote(0);
   }
@@ -214,6 +255,7 @@ export class LocalVectorIndex implements VectorIndex {
   private async candidates(query: SearchQuery): Promise<Candidate[]> {
     const table = await this.table(query.vector.length, false);
     if (!table) return [];
+    await (this.unfolded.has(table) ? this.foldWhileSmall(table) : this.folding.get(table));
     const filter =
       `tenant = ${sqlString(query.tenant)} AND scope = ${sqlString(query.scope)} AND scope_id = ${sqlString(query.scopeId)}` +
       ` AND (expires_at IS NULL OR expires_at > ${Math.floor(query.now)})`;

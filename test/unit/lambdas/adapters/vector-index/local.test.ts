@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { normalise } from '../../../../../lambdas/adapters/embedder/port';
 import { connect, Index, type IndexConfig } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
-import { LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
+import { FOLD_AT_ONCE_ROWS, LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
 import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/port';
 import { ROOT } from '../../../../support/cli';
 
@@ -49,6 +49,31 @@ describe('local search index (LanceDB)', () => {
     const lexical = await index.search(query(v(0, 0, 1), { text: 'authenticating', candidates: 1 }));
     expect(lexical.find((c) => c.content.startsWith('Users'))).toMatchObject({ cosine: expect.closeTo(0, 5), bm25: expect.any(Number) });
     await index.close();
+  });
+
+  it('scores a new note by the words it repeats right after the write, as it will once settled (LanceDB scored them 0)', async () => {
+    const note = { content: 'Users users authenticate with tokens; the tokens expire', vector: v(1, 0) };
+    const bm25Of = async (index: LocalVectorIndex, text: string) =>
+      (await index.search(query(v(0, 1), { text }))).find((c) => c.path === '/auth.md')?.bm25 ?? 0;
+    // a one-note workspace; and a first note of its own next to another tenant's long one written in one go
+    for (const before of [0, 150]) {
+      const { index } = await open();
+      if (before)
+        await index.putItem(
+          { ...base, tenant: 'other', itemId: 'big', path: '/big.md' },
+          Array.from({ length: before }, (_, i) => ({ content: `lunch menu for day ${i}`, vector: v(0, 1) })),
+        );
+      await index.putItem({ ...base, itemId: 'i1', path: '/auth.md' }, [note]);
+      // three searches at once: each waits for the one bringing the full-text index up to date
+      const fresh = await Promise.all(['users', 'tokens', 'authenticate'].map((word) => bm25Of(index, word)));
+      await index.maintain();
+      const settled = await Promise.all(['users', 'tokens', 'authenticate'].map((word) => bm25Of(index, word)));
+      for (const [i, score] of fresh.entries()) {
+        expect(score).toBeGreaterThan(0);
+        expect(score).toBeCloseTo(settled[i], 4);
+      }
+      await index.close();
+    }
   });
 
   it('keeps tenants, scopes and scope ids apart, leaves expired items out, and is not fooled by quotes in values', async () => {
@@ -231,8 +256,14 @@ describe('local search index (LanceDB)', () => {
 
   it('leaves no unindexed tail behind a restart: rows written just before close are folded in by the next process', async () => {
     const { dir, index } = await open();
+    // an index past the size whose writes are folded in at once
+    await index.putItem(
+      { ...base, scopeId: 'a2', itemId: 'early', path: '/early' },
+      Array.from({ length: FOLD_AT_ONCE_ROWS }, (_, i) => ({ content: `an early note ${i}`, vector: v(2, 1) })),
+    );
+    await index.search(query(v(2, 1))); // a search folds them in while the index is small
     await index.putItem({ ...base, itemId: 'tail', path: '/tail' }, [{ content: 'written just before the restart', vector: v(1, 2) }]);
-    await index.close(); // before the writes settled: nothing folded in yet
+    await index.close(); // before the writes settled: the tail not folded in yet
     const table = await (await connect(dir)).openTable('chunks_2');
     expect(unindexed(await table.listIndices(), 'content')).toBe(1);
     const reopened = await LocalVectorIndex.open(dir);
