@@ -77,14 +77,18 @@ export function syncMethods(http: SatchelHttp) {
   const getManifestPage = (cursor: string | undefined, o?: AgentOption) =>
     get<ResponseOf<typeof contracts.getManifest>>('/agent/sync/manifest', { ...query(o), cursor, limit: PAGE_LIMIT });
 
-  /** `firstLimit`: files of the first page when it should be smaller (a client that starts downloading sooner). */
+  /**
+   * `firstLimits`: files of the first pages, in order, when they should be smaller (a client that
+   * starts downloading sooner); later pages ask for `limit`.
+   */
   async function* reconstructPages(
-    { firstLimit, ...body }: { mode?: RestoreMode; limit?: number; firstLimit?: number },
+    { firstLimits = [], ...body }: { mode?: RestoreMode; limit?: number; firstLimits?: number[] },
     o?: AgentOption,
   ): AsyncGenerator<RestorePage> {
     let cursor: string | undefined;
+    let pageNumber = 0;
     do {
-      const limit = cursor === undefined && firstLimit !== undefined ? firstLimit : (body.limit ?? PAGE_LIMIT);
+      const limit = firstLimits[pageNumber++] ?? body.limit ?? PAGE_LIMIT;
       const page = await post<RestorePage>('/agent/sync/reconstruct', { ...body, limit, ...(cursor ? { cursor } : {}) }, o);
       yield page;
       cursor = page.nextCursor;

@@ -82,7 +82,7 @@ describe('pull', () => {
       const result = await pull(client, dir, { concurrency: 4 });
       expect(result.downloaded).toBe(40);
       expect(server.events).toEqual(['second page asked']);
-      // the SDK's firstLimit sets the first page's `limit`; the server never sees it
+      // the SDK's firstLimits set the first pages' `limit`; the server never sees them
       expect(server.requests.map((r) => Object.keys(r).sort())).toEqual([
         ['limit', 'mode'],
         ['cursor', 'limit', 'mode'],
@@ -91,6 +91,69 @@ describe('pull', () => {
       expect(readFileSync(join(dir, 'd2', 'f38.txt'), 'utf8')).toBe('file 38');
       // every download went through a temporary file renamed into place: none is left
       for (const folder of ['d0', 'd1', 'd2']) expect(readdirSync(join(dir, folder)).every((name) => /^f\d+\.txt$/.test(name))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** A restore server of `pages` pages of 3 files each, recording each page's `limit`. */
+function pageLimitServer(pages: number) {
+  const limits: number[] = [];
+  let base = '';
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'POST') {
+      let text = '';
+      req.on('data', (d) => (text += d));
+      req.on('end', () => {
+        const body = JSON.parse(text) as { cursor?: string; limit: number };
+        limits.push(body.limit);
+        const at = Number(body.cursor ?? 0);
+        const files = [0, 1, 2].map((i) => {
+          const content = `file ${3 * at + i}`;
+          return { path: `p${at}/f${i}.txt`, hash: sha256(content), size: content.length, url: `${base}/bytes/${3 * at + i}` };
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { mode: 'full', version: 1, files, ...(at + 1 < pages ? { nextCursor: String(at + 1) } : {}) } }));
+      });
+      return;
+    }
+    res.end(`file ${/^\/bytes\/(\d+)$/.exec(req.url ?? '')?.[1]}`);
+  });
+  return {
+    limits,
+    start: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => {
+          base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+          resolve(base);
+        }),
+      ),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('pull page sizes', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'satchel-pull-pages-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('asks for pages that grow at most fourfold, so each arrives before the downloads of the one before end', async () => {
+    const server = pageLimitServer(5);
+    const client = createSatchelClient({ baseUrl: await server.start(), apiKey: 'sk-test', retries: 0 });
+    try {
+      const result = await pull(client, join(work, 'grown'));
+      expect(result.downloaded).toBe(15);
+      expect(server.limits).toHaveLength(5);
+      for (let i = 1; i < server.limits.length; i++) {
+        expect(server.limits[i]).toBeGreaterThanOrEqual(server.limits[i - 1]);
+        expect(server.limits[i]).toBeLessThanOrEqual(4 * server.limits[i - 1]);
+      }
+      // they reach the full page size (1,000 files): a restore of many files needs few requests
+      expect(server.limits.at(-1)).toBe(1000);
+      expect(readFileSync(join(work, 'grown', 'p4', 'f2.txt'), 'utf8')).toBe('file 14');
     } finally {
       await server.close();
     }
