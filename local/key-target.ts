@@ -8,7 +8,7 @@ import { KeyStore } from '../lambdas/auth/service/keys';
 import { config } from '../lambdas/kit/config';
 import { LOCAL_AUTHORIZER_CACHE_MS } from './authorizer-cache';
 import { ensureTables, localTableName } from './bootstrap';
-import { startDynamo } from './emulators';
+import { startDynamo } from './dynamodb-local';
 import { runningRuntimes, runtimeIn, type LocalRuntimeInfo } from './runtime-records';
 
 /** Where the keys CLI reads and writes API keys: the local runtime's DynamoDB Local, or a deployed stack's table. */

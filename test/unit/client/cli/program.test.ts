@@ -9,10 +9,12 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..', '..', '..');
 
 /** The project's modules and packages a fresh process has loaded after building the program for `argv`. */
-function loadedFor(argv: string[]): string[] {
-  const script = `
-    require('./client/cli/program').buildProgram(${JSON.stringify(['node', 'satchel', ...argv])});
-    console.log(JSON.stringify(Object.keys(require.cache)));`;
+const loadedFor = (argv: string[]): string[] =>
+  loadedAfter(`require('./client/cli/program').buildProgram(${JSON.stringify(['node', 'satchel', ...argv])})`);
+
+/** The project's modules and packages a fresh process has loaded after running `code`. */
+function loadedAfter(code: string): string[] {
+  const script = `${code}; console.log(JSON.stringify(Object.keys(require.cache)));`;
   const run = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(run.stderr);
   return (JSON.parse(run.stdout) as string[]).map((file) => file.slice(ROOT.length + 1));
@@ -37,5 +39,12 @@ describe('satchel loads the command group it runs', () => {
     expect(groupsIn(loadedFor(['synk']))).toEqual(all);
     expect(groupsIn(loadedFor([]))).toEqual(all);
     expect(groupsIn(loadedFor(['memory', 'pull']))).toEqual(['memory']);
+  });
+
+  it('the keys commands, which need DynamoDB Local alone, do not load the S3 emulator and its web stack', () => {
+    // what `satchel keys …` loads once it runs (client/cli/commands/keys.ts requires it lazily)
+    const loaded = loadedAfter("require('./local/key-target')");
+    expect(loaded).toContain('local/dynamodb-local.ts');
+    expect(loaded.filter((f) => /node_modules\/(@20minutes\/s3rver|koa|lodash)\//.test(f))).toEqual([]);
   });
 });
