@@ -45,18 +45,20 @@ export function entryProblem(root: string, entry: BundleEntry): string | undefin
 /**
  * Refuses a target whose existing parent folders include a symlink: writing through it could land
  * outside the folder. Folders that do not exist yet are created as real folders later. `checked`
- * remembers folders already found to be real or missing (satchel creates them, as real folders),
- * so a restore looks at each folder once, not once per file.
+ * remembers folders (relative to the root) already found to be real or missing (satchel creates
+ * them, as real folders), so a restore looks at each folder once, not once per file; a file whose
+ * folder is known costs one lookup.
  */
 export async function symlinkedParent(root: string, path: string, checked = new Set<string>()): Promise<string | undefined> {
-  const segments = path.split('/').slice(0, -1);
-  let current = root;
-  for (const segment of segments) {
-    current = join(current, segment);
+  const folder = path.slice(0, Math.max(0, path.lastIndexOf('/')));
+  if (folder === '' || checked.has(folder)) return undefined;
+  let current = '';
+  for (const segment of folder.split('/')) {
+    current = current ? `${current}/${segment}` : segment;
     if (checked.has(current)) continue;
-    const info = await lstat(current).catch(() => undefined);
-    if (info?.isSymbolicLink()) return `its folder ${relative(root, current)} is a symbolic link`;
-    if (info && !info.isDirectory()) return `${relative(root, current)} is a file, not a folder`;
+    const info = await lstat(join(root, current)).catch(() => undefined);
+    if (info?.isSymbolicLink()) return `its folder ${current} is a symbolic link`;
+    if (info && !info.isDirectory()) return `${current} is a file, not a folder`;
     checked.add(current);
   }
   return undefined;
