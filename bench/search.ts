@@ -3,11 +3,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@lancedb/lancedb';
 import { normalise } from '../lambdas/adapters/embedder/port';
-import { LexicalEmbedder } from '../lambdas/adapters/embedder/lexical';
+import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder } from '../lambdas/adapters/embedder/lexical';
 import { LocalVectorIndex, openLocalVectorIndex, sqlString } from '../lambdas/adapters/vector-index/local';
 import { config } from '../lambdas/kit/config';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
 import { chunkText, titleOf } from '../lambdas/items/service/content';
+import { rankingFeatures } from '../lambdas/items/service/indexing';
 import { createSatchelClient } from '../client/sdk';
 import { percentile, withLocalApi } from './support';
 
@@ -200,11 +201,14 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
     const t0 = performance.now();
     const texts = chunkText(text).slice(0, size - chunks);
     const t1 = performance.now();
-    const vectors = await embedder.embed(texts.map((t) => `${titleOf(path)}\n${t}`));
+    // as indexing does (embedTexts): the embedding and what the ranking computes of each chunk
+    const titled = texts.map((t) => `${titleOf(path)}\n${t}`);
+    const vectors = await embedder.embed(titled);
+    const features = await rankingFeatures(titleOf(path), titled, DEFAULT_LEXICAL_OPTIONS);
     const t2 = performance.now();
     await index.putItem(
       { itemId: `item-${item}`, ...PARTITION, path },
-      texts.map((content, i) => ({ content, vector: vectors[i] })),
+      texts.map((content, i) => ({ content, vector: vectors[i], features: features?.[i] })),
     );
     chunkMs += t1 - t0;
     embedMs += t2 - t1;
@@ -221,7 +225,7 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
   const rate = (ms: number) => Math.round(size / (ms / 1000)).toLocaleString('en');
   console.log(
     `in-process, ${size.toLocaleString('en')} chunks (${item} items, dim ${dimension}): indexing ${rate(searchableMs)} chunks/s searchable, ` +
-      `${rate(totalMs)} chunks/s with the indexes built (chunking ${share(chunkMs)}, embedding ${share(embedMs)}, ` +
+      `${rate(totalMs)} chunks/s with the indexes built (chunking ${share(chunkMs)}, embedding and ranking features ${share(embedMs)}, ` +
       `writes incl. maintenance during the load ${share(writeMs)}, maintenance after it settled ${share(maintainMs)}; ${load()})`,
   );
   const searchOnly: number[] = [];

@@ -331,12 +331,14 @@ export interface TextFeatures {
 
 export function textFeatures(text: string, vectors: WordVectors = wordVectors()): TextFeatures {
   const tokens = contentWords(text);
+  const distinct = new Set(tokens);
   const rows: number[] = [];
-  for (const token of new Set(tokens)) {
+  const stems = new Set<string>();
+  for (const token of distinct) {
     const row = vectors.rows.get(token);
     if (row !== undefined) rows.push(row);
+    stems.add(stem(token));
   }
-  const stems = new Set(tokens.map(stem));
   return { stems: stems.size ? ` ${[...stems].join(' ')} ` : ' ', rows: Int32Array.from(rows), sentence: sentenceVector(tokens, vectors) };
 }
 
