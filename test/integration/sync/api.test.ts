@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { GetObjectTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
-import { expireUnconfirmedUploads, listObjects } from '../../../local/upload-expiry';
+import { expireUnconfirmedUploads } from '../../../local/upload-expiry';
+import { keysUnder, twoDaysLater } from '../../support/bucket';
 import { call, startTestApi, type TestApi } from '../../support/api';
 
 let api: TestApi;
@@ -11,19 +12,12 @@ beforeAll(async () => (api = await startTestApi()));
 afterAll(() => api.close());
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-const DAY_MS = 86400 * 1000;
-
-/** Every key of the bucket under a prefix. */
-const keysUnder = async (prefix: string) => (await listObjects(prefix)).map((o) => o.Key as string);
 
 /** The tags of an object, as `key=value`. */
 const tagsOf = async (key: string) =>
   ((await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.bucketName, Key: key }))).TagSet ?? []).map(
     (t) => `${t.Key}=${t.Value}`,
   );
-
-/** What S3's lifecycle does two days from now, for one tenant's keys. */
-const twoDaysLater = (tenant: string) => expireUnconfirmedUploads({ now: new Date(Date.now() + 2 * DAY_MS), tenant });
 
 async function agentKey(agent = 'alpha', tenant?: string) {
   return await api.key({ agent, tenant, surfaces: ['sync'] });

@@ -3,7 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { HttpRequest } from '@smithy/core/protocols';
 import { documentClient, s3Client } from '../../../lambdas/kit/aws';
 import { config } from '../../../lambdas/kit/config';
-import { expireUnconfirmedUploads, listObjects } from '../../../local/upload-expiry';
+import { keysUnder, twoDaysLater } from '../../support/bucket';
 import { call, startTestApi, type TestApi } from '../../support/api';
 
 /**
@@ -19,8 +19,6 @@ afterAll(() => api.close());
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 const DAY_MS = 86400 * 1000;
-const keysUnder = async (prefix: string) => (await listObjects(prefix)).map((o) => o.Key as string);
-const twoDaysLater = (tenant: string) => expireUnconfirmedUploads({ now: new Date(Date.now() + 2 * DAY_MS), tenant });
 /** S3 stamps objects in whole seconds: waits until the clock is in a later second than now. */
 const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1100));
 

@@ -8,6 +8,21 @@ import { createSatchelClient } from '../../../../../client/sdk';
 
 const sha256 = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
 
+/** Starts (on a free port, answering its base URL, also given to `onBase`) and stops a test server. */
+function listening(server: Server, onBase: (base: string) => void) {
+  return {
+    start: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => {
+          const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+          onBase(base);
+          resolve(base);
+        }),
+      ),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /**
  * A restore server of two pages (each more files than a pull downloads at once) that holds every
  * download of the first page until the second page was asked for, or until `patience` ms passed.
@@ -56,14 +71,7 @@ function pagedServer(patience: number) {
   return {
     events,
     requests,
-    start: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, '127.0.0.1', () => {
-          base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-          resolve(base);
-        }),
-      ),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    ...listening(server, (url) => (base = url)),
   };
 }
 
@@ -95,6 +103,25 @@ describe('pull', () => {
       await server.close();
     }
   });
+
+  it('asks for pages that grow at most fourfold, so each arrives before the downloads of the one before end', async () => {
+    const server = pageLimitServer(5);
+    const client = createSatchelClient({ baseUrl: await server.start(), apiKey: 'sk-test', retries: 0 });
+    try {
+      const result = await pull(client, join(work, 'grown'));
+      expect(result.downloaded).toBe(15);
+      expect(server.limits).toHaveLength(5);
+      for (let i = 1; i < server.limits.length; i++) {
+        expect(server.limits[i]).toBeGreaterThanOrEqual(server.limits[i - 1]);
+        expect(server.limits[i]).toBeLessThanOrEqual(4 * server.limits[i - 1]);
+      }
+      // they reach the full page size (1,000 files): a restore of many files needs few requests
+      expect(server.limits.at(-1)).toBe(1000);
+      expect(readFileSync(join(work, 'grown', 'p4', 'f2.txt'), 'utf8')).toBe('file 14');
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 /** A restore server of `pages` pages of 3 files each, recording each page's `limit`. */
@@ -122,40 +149,6 @@ function pageLimitServer(pages: number) {
   });
   return {
     limits,
-    start: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, '127.0.0.1', () => {
-          base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-          resolve(base);
-        }),
-      ),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    ...listening(server, (url) => (base = url)),
   };
 }
-
-describe('pull page sizes', () => {
-  let work: string;
-  beforeAll(() => {
-    work = mkdtempSync(join(tmpdir(), 'satchel-pull-pages-'));
-  });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-  it('asks for pages that grow at most fourfold, so each arrives before the downloads of the one before end', async () => {
-    const server = pageLimitServer(5);
-    const client = createSatchelClient({ baseUrl: await server.start(), apiKey: 'sk-test', retries: 0 });
-    try {
-      const result = await pull(client, join(work, 'grown'));
-      expect(result.downloaded).toBe(15);
-      expect(server.limits).toHaveLength(5);
-      for (let i = 1; i < server.limits.length; i++) {
-        expect(server.limits[i]).toBeGreaterThanOrEqual(server.limits[i - 1]);
-        expect(server.limits[i]).toBeLessThanOrEqual(4 * server.limits[i - 1]);
-      }
-      // they reach the full page size (1,000 files): a restore of many files needs few requests
-      expect(server.limits.at(-1)).toBe(1000);
-      expect(readFileSync(join(work, 'grown', 'p4', 'f2.txt'), 'utf8')).toBe('file 14');
-    } finally {
-      await server.close();
-    }
-  });
-});
