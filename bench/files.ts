@@ -9,7 +9,8 @@ import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
-import { startDynamo, startS3 } from '../local/emulators';
+import { startDynamo } from '../local/dynamodb-local';
+import { startS3 } from '../local/emulators';
 import { createSatchelClient, type SatchelClient } from '../client/sdk';
 
 /**

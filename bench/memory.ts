@@ -9,7 +9,7 @@ import { compactLog } from '../lambdas/memory/service/compaction';
 import { encodeCursor } from '../lambdas/memory/service/cursor';
 import { partitionKey } from '../lambdas/memory/service/store';
 import { ensureTables, localEnvironment } from '../local/bootstrap';
-import { startDynamo } from '../local/emulators';
+import { startDynamo } from '../local/dynamodb-local';
 import { startServer } from '../local/server';
 import { logItemCount } from '../test/support/memory-log';
 

@@ -6,7 +6,8 @@ import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import type { Surface } from '../lambdas/contracts/surfaces';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
-import { startDynamo, startS3 } from '../local/emulators';
+import { startDynamo } from '../local/dynamodb-local';
+import { startS3 } from '../local/emulators';
 import { startServer } from '../local/server';
 
 /** The p-th percentile of ascending samples (nearest rank). */

@@ -1,6 +1,7 @@
 import { createServer, request } from 'node:http';
 import { LOCAL_BUCKET } from '../local/bootstrap';
-import { freePort, startS3 } from '../local/emulators';
+import { freePort } from '../local/dynamodb-local';
+import { startS3 } from '../local/emulators';
 
 /**
  * Child process of bench/sync.ts: the S3 emulator behind a counting proxy, off the API's event

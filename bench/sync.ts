@@ -9,7 +9,7 @@ import { KeyStore } from '../lambdas/auth/service/keys';
 import { documentClient, s3Client } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../local/bootstrap';
-import { startDynamo } from '../local/emulators';
+import { startDynamo } from '../local/dynamodb-local';
 import { startServer, type RunningServer } from '../local/server';
 
 /**

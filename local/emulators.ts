@@ -6,8 +6,6 @@ import { applyObjectWrites } from './s3-object-writes';
 
 /** The local twins of DynamoDB and S3, started as the real things: DynamoDB Local (Java, dynamodb-local.ts) and s3rver. */
 
-export { freePort, JAVA_HELP, javaAvailable, type RunningDynamo, startDynamo, stopChild } from './dynamodb-local';
-
 export interface RunningS3 {
   endpoint: string;
   stop(): Promise<void>;

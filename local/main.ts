@@ -1,5 +1,5 @@
 import './powertools-env';
-import { JAVA_HELP, javaAvailable } from './emulators';
+import { JAVA_HELP, javaAvailable } from './dynamodb-local';
 import { startLocalSatchel } from './runtime';
 import { satchelHome } from './runtime-records';
 

@@ -7,7 +7,8 @@ import { wordVectors } from '../lambdas/adapters/word-vectors';
 import { sweepExpired } from '../lambdas/items/service/expiry';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
-import { startDynamo, startS3 } from './emulators';
+import { startDynamo } from './dynamodb-local';
+import { startS3 } from './emulators';
 import { expireUnconfirmedUploads } from './upload-expiry';
 import { lockHome, removeRecords, writeRecords, type LocalRuntimeInfo } from './runtime-records';
 

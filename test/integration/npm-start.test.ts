@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../local/emulators';
+import { freePort } from '../../local/dynamodb-local';
 import { runSatchel } from '../support/cli';
 
 const root = join(__dirname, '..', '..');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../local/emulators';
+import { freePort } from '../../local/dynamodb-local';
 import { SEED_DOCUMENTS } from '../fixtures/seed-documents';
 import { ROOT } from '../support/cli';
 

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../../local/bootstrap';
-import { startDynamo, startS3 } from '../../local/emulators';
+import { startDynamo } from '../../local/dynamodb-local';
+import { startS3 } from '../../local/emulators';
 import { wordVectors } from '../../lambdas/adapters/word-vectors';
 import { configureLanceThreads } from '../../lambdas/adapters/vector-index/lance-threads';
 

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
-import type { RunningDynamo, RunningS3 } from '../../local/emulators';
+import type { RunningDynamo } from '../../local/dynamodb-local';
+import type { RunningS3 } from '../../local/emulators';
 
 export default async function globalTeardown(): Promise<void> {
   const emulators = (globalThis as Record<string, unknown>).__SATCHEL_EMULATORS__ as
