@@ -18,7 +18,7 @@ import {
   termShare,
   type Calibration,
 } from '../lambdas/adapters/vector-index/ranking';
-import { contentWords, stem } from '../lambdas/adapters/text-terms';
+import { contentWords, stem, stemSet } from '../lambdas/adapters/text-terms';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
 import { rankingFeatures, rankingQuery } from '../lambdas/items/service/indexing';
 import { config } from '../lambdas/kit/config';
@@ -74,7 +74,15 @@ function rankFeatures(r: Ranked, m: Model, minScore: number): string[] {
 // ---- candidate signals, measured here before any goes into ranking.ts ----
 
 /** Every feature: the shipped ones (ranking.ts) and the candidates below. */
-const SIGNALS = [...FEATURE_NAMES, 'exact coverage', 'name', 'proximity'] as const;
+const SIGNALS = [
+  ...FEATURE_NAMES,
+  'exact coverage',
+  'name',
+  'proximity',
+  'absent from the workspace',
+  'unknown word absent',
+  'one concept matched',
+] as const;
 
 /** File name as a field of its own: share of the query terms in the file name alone. */
 const nameCoverage = (terms: QueryTerms, path: string): number => termShare(terms, fileNameStems(path));
@@ -107,6 +115,44 @@ function proximity(terms: QueryTerms, content: string): number {
     best = Math.max(best, counts.size);
   }
   return best / terms.length;
+}
+
+/**
+ * Evidence about the query against the whole workspace (its candidates stand for it: a word any
+ * chunk has is among the lexical half's candidates), measured for queries nothing answers:
+ *   - absent from the workspace: the information (word-vectors.ts) of the most informative query
+ *     word no candidate has, by stem or synonym (the same for every chunk of the query);
+ *   - unknown word absent: 1 when such a word also has no word vector (an unknown name: "SwiftUI");
+ *   - one concept matched: 1 when the chunk has something (stem, synonym or a close word) for at
+ *     most one of three or more query words ("wifi password for guests" -> a password policy).
+ */
+async function workspaceEvidence(
+  query: string,
+  terms: QueryTerms,
+  candidates: Candidate[],
+): Promise<{ absent: number; unknownAbsent: number; oneConcept: (c: Candidate) => number }> {
+  const { informationOf, meaningOf, wordVectors } = await import('../lambdas/adapters/word-vectors');
+  const vectors = wordVectors();
+  const present = new Set<string>();
+  for (const c of candidates) for (const s of [...stemSet(c.content), ...fileNameStems(c.path)]) present.add(s);
+  let absent = 0;
+  let unknownAbsent = 0;
+  const seen = new Set<string>();
+  for (const word of contentWords(query)) {
+    const key = stem(word);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const alternatives = terms.find((t) => t[0] === key) ?? [key];
+    if (alternatives.some((a) => present.has(a))) continue;
+    absent = Math.max(absent, informationOf(word, vectors));
+    if (!vectors.rows.has(word)) unknownAbsent = 1;
+  }
+  const meaning = meaningOf(query, terms, vectors);
+  return {
+    absent,
+    unknownAbsent,
+    oneConcept: (c) => (seen.size >= 3 && meaning(`${titleOf(c.path)}\n${c.content}`).matched <= 1 ? 1 : 0),
+  };
 }
 
 /** A calibration over SIGNALS (weights in that order). */
@@ -203,6 +249,7 @@ async function rankAll(
     const candidates = await index.search({ ...TENANT, text: query.query, vector, candidates: 100, now: Date.now() / 1000 });
     const ranking = await rankingQuery(query.query, lexical);
     const { terms } = ranking;
+    const evidence = lexical?.wordVectors ? await workspaceEvidence(query.query, terms, candidates) : undefined;
     ranked.push({
       query,
       workspace,
@@ -215,6 +262,9 @@ async function rankAll(
           coverage(terms, c.content, c.path),
           nameCoverage(terms, c.path),
           proximity(terms, c.content),
+          evidence?.absent ?? 0,
+          evidence?.unknownAbsent ?? 0,
+          evidence?.oneConcept(c) ?? 0,
         ],
       })),
     });
@@ -449,18 +499,23 @@ function evaluateModel(label: string, ranked: Ranked[], model: Model, baseline: 
  * other: the ranking (minScore 0) and the threshold figures at the default minScore.
  */
 function crossValidate(label: string, ranked: Ranked[], baseline: Figures, mask?: Mask): void {
+  heldOut(label, ranked, baseline, (half) => fitCalibration(half, mask));
+}
+
+/** Two folds as crossValidate, with any way of fitting a model on one half. */
+function heldOut(label: string, ranked: Ranked[], baseline: Figures, fit: (half: Ranked[]) => Model): void {
   const fold = (r: Ranked) => QUERIES.indexOf(r.query) % 2;
   const halves = [ranked.filter((r) => fold(r) === 0), ranked.filter((r) => fold(r) === 1)];
-  const [first, second] = [fitCalibration(halves[0], mask), fitCalibration(halves[1], mask)];
-  const heldOut = (minScore: number) => [
+  const [first, second] = [fit(halves[0]), fit(halves[1])];
+  const held = (minScore: number) => [
     ...halves[1].map((r) => ({ ...r, paths: rankFeatures(r, first, minScore) })),
     ...halves[0].map((r) => ({ ...r, paths: rankFeatures(r, second, minScore) })),
   ];
   const name = `${label} (2-fold, held out)`;
-  printRanking(name, rankingFigures(heldOut(0)), baseline);
+  printRanking(name, rankingFigures(held(0)), baseline);
   printThreshold(
     `${name} biases ${first.bias}, ${second.bias}`,
-    heldOut(MIN_SCORE).map((r) => ({ ...r, hits: r.paths })),
+    held(MIN_SCORE).map((r) => ({ ...r, hits: r.paths })),
   );
 }
 
@@ -595,15 +650,21 @@ async function embedderSteps(baseline: Figures): Promise<void> {
 async function signalSteps(baseline: Figures): Promise<void> {
   console.log('\nranking signals (full offline embedder), fitted on all queries and held out in two folds:');
   const full = await retrieve(new LexicalEmbedder(config.embeddingDimension), DEFAULT_LEXICAL_OPTIONS);
+  // a mask over the first signals; the later ones left out
+  const first = (...weights: number[]): Mask => SIGNALS.map((_, j) => weights[j] ?? 0);
+  const plus = (signal: (typeof SIGNALS)[number]): Mask => SIGNALS.map((name, j) => (j < FEATURE_NAMES.length || name === signal ? 1 : 0));
   const masks: [string, Mask][] = [
     ['shipped', SHIPPED_SIGNALS],
-    ['without unmatched', [1, 1, 1, 1, 0, 0, 0, 0]],
-    ['without meaning', [1, 1, 1, 0, 1, 0, 0, 0]],
-    ['exact coverage for soft', [1, 0, 1, 1, 1, 1, 0, 0]],
-    ['without cosine', [0, 1, 1, 1, 1, 0, 0, 0]],
-    ['without BM25', [1, 1, 0, 1, 1, 0, 0, 0]],
-    ['+ file name', [1, 1, 1, 1, 1, 0, 1, 0]],
-    ['+ proximity', [1, 1, 1, 1, 1, 0, 0, 1]],
+    ['without unmatched', first(1, 1, 1, 1, 0)],
+    ['without meaning', first(1, 1, 1, 0, 1)],
+    ['exact coverage for soft', first(1, 0, 1, 1, 1, 1)],
+    ['without cosine', first(0, 1, 1, 1, 1)],
+    ['without BM25', first(1, 1, 0, 1, 1)],
+    ['+ file name', plus('name')],
+    ['+ proximity', plus('proximity')],
+    ['+ absent from the workspace', plus('absent from the workspace')],
+    ['+ unknown word absent', plus('unknown word absent')],
+    ['+ one concept matched', plus('one concept matched')],
   ];
   for (const [name, mask] of masks) {
     const model = fitCalibration(full, mask);
@@ -611,4 +672,31 @@ async function signalSteps(baseline: Figures): Promise<void> {
     evaluateModel(`signals ${name}`, full, model, baseline);
     crossValidate(`signals ${name}`, full, baseline, mask);
   }
+  // evidence about the query rather than the chunk moves every score of the query alike: the
+  // regression on chunks gives it little weight, so its weight is also chosen as the bias is
+  for (const signal of ['absent from the workspace', 'unknown word absent', 'one concept matched'] as const) {
+    const pick = (ranked: Ranked[]) => thresholdFirstWeight(ranked, SIGNALS.indexOf(signal));
+    const model = pick(full);
+    console.log(`signals + ${signal}, its weight chosen for the targets at minScore ${MIN_SCORE}: calibration ${describe(model)}`);
+    evaluateModel(`+ ${signal} (target-first weight)`, full, model, baseline);
+    heldOut(`+ ${signal} (target-first weight)`, full, baseline, pick);
+  }
+}
+
+/**
+ * The shipped signals fitted, plus signal `j` with the weight (0 to -12 in steps of 0.5) whose
+ * operating bias reaches the best threshold value (thresholdValue); the middle of those weights.
+ */
+function thresholdFirstWeight(ranked: Ranked[], j: number): Model {
+  const fitted = fitCalibration(ranked);
+  const scanned: { model: Model; value: number }[] = [];
+  for (let step = 0; step <= 24; step++) {
+    const weights = fitted.weights.map((w, k) => (k === j ? -step / 2 : w));
+    const bias = operatingBias(ranked, { weights, bias: 0 });
+    const value = thresholdValue(ranked.map((r) => ({ ...r, hits: rankFeatures(r, { weights, bias }, MIN_SCORE) })));
+    scanned.push({ model: { weights, bias }, value });
+  }
+  const top = Math.max(...scanned.map((s) => s.value));
+  const best = scanned.filter((s) => s.value >= top - 1e-9);
+  return best[Math.floor(best.length / 2)].model;
 }

@@ -277,7 +277,7 @@ export function sentenceVector(words: string[], vectors: WordVectors = wordVecto
 }
 
 /** Self-information of a word, -log p(word) by its frequency rank, in [0, 1] of the rarest word's; unknown words 1. */
-function informationOf(word: string, vectors: WordVectors): number {
+export function informationOf(word: string, vectors: WordVectors): number {
   const row = vectors.rows.get(word) ?? PACKAGE_WORDS - 1;
   return Math.log((row + 1) * HARMONIC) / MAX_INFORMATION;
 }
@@ -311,6 +311,8 @@ export interface MeaningSignals {
    * ("migrate" of "migrate our iOS app to SwiftUI") is then told apart from one matching its point.
    */
   unmatched: number;
+  /** The query words the text has something for (stem, synonym or a word of cosine >= CLOSE); not weighed by the ranking. */
+  matched: number;
 }
 
 /** Word-vector cosine from which a word counts as (partly) present; full at 1. */
@@ -440,14 +442,17 @@ export function meaningOf(
     }
     let covered = 0;
     let unmatched = 0;
+    let matched = 0;
     queryWords.forEach((w, i) => {
       if (needles[i].some((needle) => features.stems.includes(needle))) {
         covered += w.information;
+        matched++;
         return;
       }
       covered += w.information * best[i];
+      if (best[i] >= CLOSE) matched++;
       unmatched = Math.max(unmatched, w.information * (1 - Math.min(1, Math.max(0, (best[i] - CLOSE) / (1 - CLOSE)))));
     });
-    return { meaning: dot(sentence, features.sentence), coverage: total ? covered / total : 0, unmatched };
+    return { meaning: dot(sentence, features.sentence), coverage: total ? covered / total : 0, unmatched, matched };
   };
 }
