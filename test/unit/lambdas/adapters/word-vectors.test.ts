@@ -1,6 +1,7 @@
 import {
   decodeFeatures,
   encodeFeatures,
+  informationOf,
   meaningOf,
   parseVectors,
   sentenceVector,
@@ -70,6 +71,18 @@ describe('word-vector meaning (the package itself)', () => {
     // "swiftui" is in no text: the rarest kind of word, left unmatched
     expect(migrations.unmatched).toBeGreaterThan(0.9);
     expect(holidays.unmatched).toBeLessThan(migrations.unmatched);
+  });
+
+  it('counts the query words a text has something for (stem, synonym or a close word), and rates words by how rare they are', () => {
+    const query = 'What is the wifi password for guests?';
+    const signals = meaningOf(query, queryTerms(query, synonymsOf));
+    // "password" only: neither "wifi" nor "guests" has a close word in a password policy
+    expect(signals('# passwords\nUse the password manager for every work account.').matched).toBe(1);
+    // "wifi" by its stem, "password" by its plural's stem, "guests" by "visitors" (a close word)
+    expect(signals('# office\nVisitors get the wifi passwords at the desk.').matched).toBe(3);
+    expect(informationOf('the', vectors)).toBeLessThan(informationOf('password', vectors));
+    expect(informationOf('password', vectors)).toBeLessThan(informationOf('swiftui', vectors));
+    expect(informationOf('swiftui', vectors)).toBe(1);
   });
 });
 
