@@ -503,10 +503,10 @@ function crossValidate(label: string, ranked: Ranked[], baseline: Figures, mask?
 }
 
 /** Two folds as crossValidate, with any way of fitting a model on one half. */
-function heldOut(label: string, ranked: Ranked[], baseline: Figures, fit: (half: Ranked[]) => Model): void {
+function heldOut(label: string, ranked: Ranked[], baseline: Figures, fitOn: (half: Ranked[]) => Model): void {
   const fold = (r: Ranked) => QUERIES.indexOf(r.query) % 2;
   const halves = [ranked.filter((r) => fold(r) === 0), ranked.filter((r) => fold(r) === 1)];
-  const [first, second] = [fit(halves[0]), fit(halves[1])];
+  const [first, second] = [fitOn(halves[0]), fitOn(halves[1])];
   const held = (minScore: number) => [
     ...halves[1].map((r) => ({ ...r, paths: rankFeatures(r, first, minScore) })),
     ...halves[0].map((r) => ({ ...r, paths: rankFeatures(r, second, minScore) })),
