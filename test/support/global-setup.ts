@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from '../../local/bootstrap';
@@ -11,6 +11,10 @@ import { configureLanceThreads } from '../../lambdas/adapters/vector-index/lance
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dir = mkdtempSync(join(tmpdir(), 'satchel-test-'));
+  // every temporary folder a test makes (os.tmpdir() in the workers and the processes they spawn)
+  // lands inside the run's folder, which the global teardown removes
+  const temporary = join(dir, 'tmp');
+  mkdirSync(temporary);
   const dynamo = await startDynamo();
   const s3 = await startS3({ directory: join(dir, 's3'), bucket: LOCAL_BUCKET });
   await ensureTables(dynamo.endpoint);
@@ -22,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
   configureLanceThreads();
   Object.assign(process.env, localEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint }), {
     SATCHEL_HOME: join(dir, 'home'),
+    TMPDIR: temporary,
   });
   (globalThis as Record<string, unknown>).__SATCHEL_EMULATORS__ = { dynamo, s3, dir };
 }
