@@ -85,6 +85,7 @@ export function registerSync(program: Command): void {
         }),
       });
       for (const r of result.refused) console.error(`refused ${JSON.stringify(r.path)}: ${r.reason}`);
+      for (const k of result.kept) console.error(`kept    ${JSON.stringify(k.path)}: ${k.reason}`);
       if (flags.dryRun) {
         for (const p of result.wouldDownload) console.log(`pull    ${p}`);
         for (const p of result.removed) console.log(`delete  ${p}`);
@@ -97,11 +98,16 @@ export function registerSync(program: Command): void {
             (flags.delete ? `, ${result.removed.length} removed` : ''),
         );
       }
+      const notRemoved = flags.delete ? '; nothing was removed' : '';
       if (result.refused.length) {
         throw new Error(
-          `refused ${result.refused.length} entries of the server's answer (listed above)` +
-            (flags.delete ? '; nothing was removed' : '') +
+          `refused ${result.refused.length} entries of the server's answer (listed above)${notRemoved}` +
             ': the rest was restored. Check the server address (--url) and the backup',
+        );
+      }
+      if (result.kept.length) {
+        throw new Error(
+          `${plural(result.kept.length, 'backup file was', 'backup files were')} not restored: what is here in their place was kept (listed above)${notRemoved}`,
         );
       }
     });

@@ -501,6 +501,8 @@ export interface PullResult {
   wouldDownload: string[];
   /** Entries of the server's answer that the CLI refused to write, with the reason. */
   refused: { path: string; reason: string }[];
+  /** Backup files not written because what is here in their place is kept, with the reason. */
+  kept: { path: string; reason: string }[];
 }
 
 /**
@@ -533,6 +535,7 @@ export async function pull(
   const targetOf = localNames(dir, listed);
   const inBackup = new Set<string>();
   const refused: PullResult['refused'] = [];
+  const kept: PullResult['kept'] = [];
   const wouldDownload = new Set<string>();
   const o: AgentOption = { agentId: options.agentId };
   let downloaded = 0;
@@ -544,8 +547,10 @@ export async function pull(
   /** Checks one entry of the server's answer: the entry to restore, or undefined (refused, reported). */
   const accept = async (f: unknown): Promise<CheckedEntry | undefined> => {
     const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
-    const reason = entryProblem(dir, entry as never) ?? (await symlinkedParent(dir, entry.path as string, checkedFolders));
+    const reason = entryProblem(dir, entry as never);
+    const inTheWay = reason ? undefined : await symlinkedParent(dir, entry.path as string, checkedFolders);
     if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
+    else if (inTheWay) kept.push({ path: entry.path as string, reason: `${inTheWay}: move or rename it, then pull again` });
     else if (inBackup.has(entry.path as string))
       refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
     else {
@@ -560,7 +565,16 @@ export async function pull(
     if (mine !== undefined && mine.size === f.size && (await hashFile(mine)).hash === f.hash) return void unchanged++;
     if (options.dryRun) return void wouldDownload.add(f.path);
     progress.add(1, f.size);
-    await writer.download(targetOf(f.path), f, progress);
+    try {
+      await writer.download(targetOf(f.path), f, progress);
+    } catch (error) {
+      // a local folder of the file's name: the file is not written over it (nor into it)
+      if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
+      progress.advance(f.path, -f.size);
+      progress.add(-1, -f.size);
+      kept.push({ path: f.path, reason: 'a folder of that name is here: move or rename it, then pull again' });
+      return;
+    }
     downloaded++;
     downloadedBytes += f.size;
     progress.done(f.path, f.size);
@@ -600,11 +614,11 @@ export async function pull(
     writer.close();
     progress.stop();
   }
-  const removed = options.delete && refused.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
+  const removed = options.delete && refused.length === 0 && kept.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
   checkDeletes('of the folder', removed, local.size, options.force || options.dryRun);
   if (!options.dryRun) for (const path of removed) await rm(local.get(path)?.absolute as string, { force: true });
   // in the server's order, as the entries came
-  return { downloaded, downloadedBytes, unchanged, removed, wouldDownload: [...inBackup].filter((p) => wouldDownload.has(p)), refused };
+  return { downloaded, downloadedBytes, unchanged, removed, wouldDownload: [...inBackup].filter((p) => wouldDownload.has(p)), refused, kept };
 }
 
 export interface Status extends PushPlan {
