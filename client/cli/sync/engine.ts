@@ -614,11 +614,20 @@ export async function pull(
     writer.close();
     progress.stop();
   }
-  const removed = options.delete && refused.length === 0 && kept.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
+  const removed =
+    options.delete && refused.length === 0 && kept.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
   checkDeletes('of the folder', removed, local.size, options.force || options.dryRun);
   if (!options.dryRun) for (const path of removed) await rm(local.get(path)?.absolute as string, { force: true });
   // in the server's order, as the entries came
-  return { downloaded, downloadedBytes, unchanged, removed, wouldDownload: [...inBackup].filter((p) => wouldDownload.has(p)), refused, kept };
+  return {
+    downloaded,
+    downloadedBytes,
+    unchanged,
+    removed,
+    wouldDownload: [...inBackup].filter((p) => wouldDownload.has(p)),
+    refused,
+    kept,
+  };
 }
 
 export interface Status extends PushPlan {
