@@ -14,9 +14,10 @@ interface SafetyFlags {
   delete?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  overwrite?: boolean;
 }
 
-const safety = (flags: SafetyFlags) => ({ delete: flags.delete, force: flags.force, dryRun: flags.dryRun });
+const safety = (flags: SafetyFlags) => ({ delete: flags.delete, force: flags.force, dryRun: flags.dryRun, overwrite: flags.overwrite });
 
 const forceNote = (removing: number, total: number, flags: SafetyFlags) =>
   !flags.force && deletesNeedForce(removing, total) ? ' (the deletes need --force)' : '';
@@ -41,6 +42,7 @@ export function registerSync(program: Command): void {
     .option('--delete', 'also remove remote files that are gone locally')
     .option('--force', 'with --delete: remove even every file of the backup, or more than a quarter of it')
     .option('--dry-run', 'show what would be uploaded and removed; change nothing')
+    .option('--overwrite', "replace the backup's version even where it changed since this folder last synced")
     .action(async (dir: string, flags: SyncFlags & SafetyFlags, command: Command) => {
       const { client, options } = connectSync(flags, command);
       const result = await push(client, resolve(dir), {
@@ -51,6 +53,7 @@ export function registerSync(program: Command): void {
           resumeHint: `run \`satchel sync push ${dir}\` again: finished uploads are not sent again`,
         }),
       });
+      for (const h of result.held) console.error(`held    ${JSON.stringify(h.path)}: ${h.reason}`);
       if (flags.dryRun) {
         for (const f of result.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
         for (const p of result.remove) console.log(`delete  ${p}`);
@@ -61,10 +64,15 @@ export function registerSync(program: Command): void {
       }
       console.log(
         `pushed ${plural(result.upload.length - result.conflicts.length, 'file')} (${formatBytes(result.uploadedBytes)}), ` +
-          `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped`,
+          `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped` +
+          (result.held.length ? `, ${result.held.length} held` : ''),
       );
       if (result.conflicts.length)
         throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
+      if (result.held.length)
+        throw new Error(
+          `${plural(result.held.length, 'changed file was', 'changed files were')} not pushed: the backup's version changed since this folder last synced (listed above)`,
+        );
     });
 
   withSyncOptions(sync.command('pull <dir>'))
@@ -73,6 +81,7 @@ export function registerSync(program: Command): void {
     .option('--delete', 'also remove local files the backup does not have (full restores only)')
     .option('--force', 'with --delete: remove even every local file, or more than a quarter of them')
     .option('--dry-run', 'show what would be downloaded and removed; change nothing')
+    .option('--overwrite', 'replace local files even where they changed since this folder last synced')
     .action(async (dir: string, flags: SyncFlags & SafetyFlags & { mode: RestoreMode }, command: Command) => {
       const { client, options } = connectSync(flags, command);
       const result = await pull(client, resolve(dir), {

@@ -12,6 +12,7 @@ import { hashFile, hashFiles, listTree, localNames, scanTree, TEMP_MARKER, type 
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
 import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-target';
+import { backupChangedProblem, localChangedProblem, SyncedState } from './synced-state';
 
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
@@ -50,6 +51,11 @@ export interface DeleteSafety {
   force?: boolean;
   /** Plan only: report what would move and be removed, change nothing. */
   dryRun?: boolean;
+  /**
+   * Replace the other side's version even when it changed since this folder last synced (push: the
+   * backup's, pull: the local file); without it such files are left as they are and reported.
+   */
+  overwrite?: boolean;
 }
 
 /** Up to this many deletes need no --force (unless they are every file). */
@@ -193,6 +199,8 @@ async function uploadMultipart(
 export interface PushResult extends PushPlan {
   uploadedBytes: number;
   conflicts: string[];
+  /** Changed files not pushed: the backup's version changed since this folder last synced (see `overwrite`). */
+  held: { path: string; reason: string }[];
   /** Files the backup held before the push. */
   backupFiles: number;
 }
@@ -256,21 +264,34 @@ export async function push(
   options: SyncOptions & DeleteSafety & { delete?: boolean } = {},
 ): Promise<PushResult> {
   const o: AgentOption = { agentId: options.agentId };
-  const [listing, manifest] = await Promise.all([listTree(dir), client.syncGetManifest(o)]);
+  const [listing, manifest, state] = await Promise.all([
+    listTree(dir),
+    client.syncGetManifest(o),
+    SyncedState.load(client.http.options.baseUrl, dir, options.agentId),
+  ]);
   for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
   const remove = options.delete ? remoteOnly(listing.files, manifest) : [];
   const backupFiles = Object.keys(manifest.files).length;
   checkDeletes('of the backup', remove, backupFiles, options.force || options.dryRun);
+  const held: PushResult['held'] = [];
+  /** The files that differ from the backup, less those whose backup version changed since this folder last synced. */
+  const notHeld = (differing: LocalFile[]) =>
+    differing.filter((f) => {
+      const reason = options.overwrite ? undefined : backupChangedProblem(state, f.path, f.hash, manifest.files[f.path]?.hash);
+      if (reason) held.push({ path: f.path, reason });
+      return !reason;
+    });
   if (options.dryRun) {
     const hashed = await hashFiles(listing.files);
-    const changed = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
+    const differing = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
     return {
-      upload: changed,
+      upload: notHeld(differing),
       remove,
       skipped: listing.skipped,
-      unchanged: hashed.length - changed.length,
+      unchanged: hashed.length - differing.length,
       uploadedBytes: 0,
       conflicts: [],
+      held,
       backupFiles,
     };
   }
@@ -280,14 +301,18 @@ export async function push(
   const resumable = await journal.uploaded();
   const confirms = new ConfirmQueue(client, o, options.warn);
   const upload: LocalFile[] = [];
+  /** Every file hashed: what the backup holds for it after a push that succeeds (unless held or refused). */
+  const hashedAll: LocalFile[] = [];
   let unchanged = 0;
   let uploadedBytes = 0;
   let unhashed = listing.files.length;
 
   /** The hashed files that differ from the manifest and were not uploaded by an interrupted push. */
   const toUpload = async (hashed: LocalFile[]) => {
-    const changed = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
-    unchanged += hashed.length - changed.length;
+    hashedAll.push(...hashed);
+    const differing = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
+    unchanged += hashed.length - differing.length;
+    const changed = notHeld(differing);
     const wanted = await withoutResumed(client, changed, resumable, o);
     upload.push(...wanted);
     progress.add(
@@ -368,11 +393,15 @@ export async function push(
     await confirms.drain();
     await journal.clear();
     await mapLimit(remove, concurrency, (path) => client.syncDeleteFile(path, o));
+    const notPushed = new Set([...confirms.conflicts, ...held.map((h) => h.path)]);
+    for (const f of hashedAll) if (!notPushed.has(f.path)) state.set(f.path, f.hash);
+    for (const path of remove) state.delete(path);
+    await state.save();
   } finally {
     await journal.close();
     progress.stop();
   }
-  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, conflicts: confirms.conflicts, backupFiles };
+  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, conflicts: confirms.conflicts, held, backupFiles };
 }
 
 /** Confirms what an interrupted push had already uploaded; returns the files that still need uploading. */
@@ -508,10 +537,11 @@ export interface PullResult {
 /**
  * Downloads the files of a restore bundle that differ locally, verifies every hash, and writes
  * each through a temporary file renamed into place. Nothing the server sends is trusted: an
- * entry whose path breaks the upload rules, leaves the folder or passes through a symlinked
- * folder is refused (reported in `refused`) and the rest is restored. Local files the bundle
- * lacks are kept, or with `delete` (full restores only, once every download succeeded and nothing
- * was refused) removed, so the folder ends up as the backup; removing every local file or more
+ * entry whose path breaks the upload rules or leaves the folder is refused (reported in `refused`)
+ * and the rest is restored. A local file changed since this folder last synced (unless
+ * `overwrite`), or a folder, file or symlinked folder in a file's way, is kept (reported in
+ * `kept`). Local files the bundle lacks are kept, or with `delete` (full restores only, once every
+ * download succeeded and nothing was refused or kept) removed, so the folder ends up as the backup; removing every local file or more
  * than a quarter of them needs `force`. Ignored files (.git/, node_modules/, .satchelignore) are
  * never touched.
  */
@@ -531,6 +561,7 @@ export async function pull(
   );
   // hashed only where a backup file of the same path and size could already be here
   const listed = exists ? (await listTree(dir)).files : [];
+  const state = await SyncedState.load(client.http.options.baseUrl, dir, options.agentId);
   const local = new Map(listed.map((f) => [f.path, f]));
   const targetOf = localNames(dir, listed);
   const inBackup = new Set<string>();
@@ -559,10 +590,22 @@ export async function pull(
     }
     return undefined;
   };
-  /** Keeps a local file of the same path, size and hash; otherwise downloads the entry (or, dry, notes it). */
+  /**
+   * Keeps a local file of the same content, and one changed here since this folder last synced
+   * (unless `overwrite`); otherwise downloads the entry (or, dry, notes it).
+   */
   const restore = async (f: CheckedEntry) => {
     const mine = local.get(f.path);
-    if (mine !== undefined && mine.size === f.size && (await hashFile(mine)).hash === f.hash) return void unchanged++;
+    // with overwrite, a file of another size is replaced unread
+    if (mine !== undefined && (mine.size === f.size || !options.overwrite)) {
+      const { hash } = await hashFile(mine);
+      if (hash === f.hash && mine.size === f.size) {
+        state.set(f.path, f.hash);
+        return void unchanged++;
+      }
+      const reason = options.overwrite ? undefined : localChangedProblem(state, f.path, hash);
+      if (reason) return void kept.push({ path: f.path, reason });
+    }
     if (options.dryRun) return void wouldDownload.add(f.path);
     progress.add(1, f.size);
     try {
@@ -575,6 +618,7 @@ export async function pull(
       kept.push({ path: f.path, reason: 'a folder of that name is here: move or rename it, then pull again' });
       return;
     }
+    state.set(f.path, f.hash);
     downloaded++;
     downloadedBytes += f.size;
     progress.done(f.path, f.size);
@@ -617,7 +661,13 @@ export async function pull(
   const removed =
     options.delete && refused.length === 0 && kept.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
   checkDeletes('of the folder', removed, local.size, options.force || options.dryRun);
-  if (!options.dryRun) for (const path of removed) await rm(local.get(path)?.absolute as string, { force: true });
+  if (!options.dryRun) {
+    for (const path of removed) {
+      await rm(local.get(path)?.absolute as string, { force: true });
+      state.delete(path);
+    }
+    await state.save();
+  }
   // in the server's order, as the entries came
   return {
     downloaded,

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Confirmation } from '../../sdk/sync';
+import { folderCacheFile } from './folder-cache';
 
 /**
  * Uploads a push has made but not yet confirmed, kept outside the pushed folder (in the user's cache)
@@ -15,12 +14,7 @@ export class PushJournal {
   private constructor(private readonly file: string) {}
 
   static for(baseUrl: string, dir: string, agentId: string | undefined): PushJournal {
-    const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-    const id = createHash('sha256')
-      .update(`${baseUrl}\0${resolve(dir)}\0${agentId ?? ''}`)
-      .digest('hex')
-      .slice(0, 32);
-    return new PushJournal(join(cache, 'satchel', 'push', `${id}.jsonl`));
+    return new PushJournal(folderCacheFile('push', 'jsonl', baseUrl, dir, agentId));
   }
 
   /** The uploads recorded by an earlier, unfinished push. */

@@ -28,6 +28,12 @@ const force = z
   .boolean()
   .optional()
   .describe('Remove even when the removals are every file or more than a quarter of them (check sync_status first)');
+const overwrite = z
+  .boolean()
+  .optional()
+  .describe(
+    "Replace the other side's version even where it changed since this folder last synced (by default such files are left and listed)",
+  );
 const SAFETY =
   'A delete that would remove every file, or more than 10 files and over a quarter of them, is refused without force: true ' +
   '(nothing is removed; a mistyped folder must not empty a backup or a folder).';
@@ -37,6 +43,7 @@ const inToolTerms = (error: unknown): Error =>
   new Error(
     (error instanceof Error ? error.message : String(error))
       .replace(/--force/g, 'force: true')
+      .replace(/--overwrite/g, 'overwrite: true')
       .replace(/--delete/g, 'delete: true')
       .replace(/--mode (\w+)/g, 'mode: "$1"')
       .replace(/list the deletes with --dry-run/g, 'list them with sync_status (delete: true)'),
@@ -80,7 +87,13 @@ export const WORKSPACE_SYNC_TOOLS = [
     description:
       "Uploads the new and changed files of a local folder to the agent's workspace backup; every upload is checked (SHA-256 and size) " +
       `before the backup records it, and an interrupted push resumes. With delete: true, backup files gone locally are removed from the backup. ${SAFETY} ${IGNORED}`,
-    input: z.object({ dir, agentId, delete: z.boolean().optional().describe('Also remove backup files that are gone locally'), force }),
+    input: z.object({
+      dir,
+      agentId,
+      delete: z.boolean().optional().describe('Also remove backup files that are gone locally'),
+      force,
+      overwrite,
+    }),
     annotations: WRITES,
     async run(args, context) {
       const warnings: string[] = [];
@@ -89,6 +102,7 @@ export const WORKSPACE_SYNC_TOOLS = [
           ...options(args, context),
           delete: args.delete,
           force: args.force,
+          overwrite: args.overwrite,
           warn: (m) => warnings.push(m),
         }),
       );
@@ -103,11 +117,14 @@ export const WORKSPACE_SYNC_TOOLS = [
         removed: listed(r.remove),
         skipped: r.skipped.slice(0, LISTED),
         unchanged: r.unchanged,
+        held: r.held.slice(0, LISTED).map((h) => ({ ...h, reason: inToolTerms(h.reason).message })),
         warnings: warnings.slice(0, LISTED),
       };
       return {
         data,
-        text: `pushed ${r.upload.length} file(s) (${r.uploadedBytes} bytes), ${r.unchanged} unchanged, ${r.remove.length} removed, ${r.skipped.length} skipped`,
+        text:
+          `pushed ${r.upload.length} file(s) (${r.uploadedBytes} bytes), ${r.unchanged} unchanged, ${r.remove.length} removed, ${r.skipped.length} skipped` +
+          (r.held.length ? `, ${r.held.length} held: the backup's version changed since this folder last synced (see held)` : ''),
       };
     },
   }),
@@ -125,11 +142,18 @@ export const WORKSPACE_SYNC_TOOLS = [
       mode: contracts.reconstruct.body.shape.mode,
       delete: z.boolean().optional().describe('Also remove local files the backup lacks (full mode only)'),
       force,
+      overwrite,
     }),
     annotations: { ...WRITES, destructiveHint: true },
     async run(args, context) {
       const r = await withToolTerms(
-        pull(context.client, resolve(args.dir), { ...options(args, context), mode: args.mode, delete: args.delete, force: args.force }),
+        pull(context.client, resolve(args.dir), {
+          ...options(args, context),
+          mode: args.mode,
+          delete: args.delete,
+          force: args.force,
+          overwrite: args.overwrite,
+        }),
       );
       const data = {
         dir: resolve(args.dir),
@@ -137,10 +161,18 @@ export const WORKSPACE_SYNC_TOOLS = [
         downloadedBytes: r.downloadedBytes,
         unchanged: r.unchanged,
         removed: listed(r.removed),
+        refused: r.refused.slice(0, LISTED),
+        kept: r.kept.slice(0, LISTED).map((k) => ({ ...k, reason: inToolTerms(k.reason).message })),
       };
+      const notWritten = [
+        r.refused.length ? `${r.refused.length} entries of the server's answer refused (see refused)` : '',
+        r.kept.length ? `${r.kept.length} backup files not restored: what is here in their place was kept (see kept)` : '',
+      ].filter(Boolean);
       return {
         data,
-        text: `pulled ${r.downloaded} file(s) (${r.downloadedBytes} bytes), ${r.unchanged} already up to date, ${r.removed.length} removed`,
+        text:
+          `pulled ${r.downloaded} file(s) (${r.downloadedBytes} bytes), ${r.unchanged} already up to date, ${r.removed.length} removed` +
+          (notWritten.length ? `; ${notWritten.join('; ')}` : ''),
       };
     },
   }),

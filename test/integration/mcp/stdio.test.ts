@@ -89,6 +89,16 @@ it("workspace sync tools back up and restore a folder with the CLI's rules", asy
   expect(await refused(first, 'sync_pull', { dir: target, mode: 'everything' })).toMatch(/mode/);
   expect(readFileSync(join(target, 'local-only.txt'), 'utf8')).toBe('mine');
 
+  // a local edit not pushed yet is kept and listed, never silently replaced by the backup's version
+  writeFileSync(join(source, 'notes', 'a.txt'), 'alpha 2');
+  await ok(first, 'sync_push', { dir: source });
+  writeFileSync(join(target, 'notes', 'a.txt'), 'edited here');
+  const kept = await ok(first, 'sync_pull', { dir: target });
+  expect(kept).toMatchObject({ downloaded: 0, kept: [{ path: 'notes/a.txt', reason: expect.stringMatching(/overwrite: true/) }] });
+  expect(readFileSync(join(target, 'notes', 'a.txt'), 'utf8')).toBe('edited here');
+  expect(await ok(first, 'sync_pull', { dir: target, overwrite: true })).toMatchObject({ downloaded: 1, kept: [] });
+  expect(readFileSync(join(target, 'notes', 'a.txt'), 'utf8')).toBe('alpha 2');
+
   // the CLI's delete safety, in tool terms: a push of an empty folder does not empty the backup without force
   const empty = join(work, 'empty');
   mkdirSync(empty);

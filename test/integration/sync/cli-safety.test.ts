@@ -220,7 +220,7 @@ describe('a pull stopped with Ctrl-C', () => {
       SATCHEL_API_KEY: 'sk-anything',
     };
     try {
-      const child = spawn(tsx, [cli, 'sync', 'pull', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(tsx, [cli, 'sync', 'pull', dir, '--overwrite'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -176,7 +176,13 @@ describe('satchel sync push / pull', () => {
     await expect(pull(client, dir, { mode: 'memory', delete: true })).rejects.toThrow(/needs a full restore/);
     expect(tree(dir).has('stray.md')).toBe(true);
 
-    const result = await pull(client, dir, { delete: true });
+    // keep.md differs and this folder never synced it: kept, and then --delete removes nothing
+    const careful = await pull(client, dir, { delete: true });
+    expect(careful.kept.map((k) => k.path)).toEqual(['keep.md']);
+    expect(careful.removed).toEqual([]);
+    expect(tree(dir).has('stray.md')).toBe(true);
+
+    const result = await pull(client, dir, { delete: true, overwrite: true });
     expect(result.removed.sort()).toEqual(['stray.md', 'sub/stray.bin']);
     expect([...tree(dir).keys()].sort()).toEqual(['keep.md', 'node_modules/pkg/index.js', 'sub/also.md']);
     expect(readFileSync(join(dir, 'keep.md'), 'utf8')).toBe('kept');

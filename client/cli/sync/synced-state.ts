@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { folderCacheFile } from './folder-cache';
+
+/**
+ * What a folder and the backup last agreed on: per workspace path, the SHA-256 both held after the
+ * last push or pull of this folder (in the user's cache, beside the push journal). It tells a file
+ * edited here from a stale copy, and a file another device changed in the backup from an old one
+ * here, so neither a pull nor a push replaces a change it has not seen. A folder never synced (or
+ * whose cache was cleared) has no state: then every difference counts as a change on both sides.
+ */
+export class SyncedState {
+  private constructor(
+    private readonly file: string,
+    private readonly hashes: Map<string, string>,
+  ) {}
+
+  static async load(baseUrl: string, dir: string, agentId: string | undefined): Promise<SyncedState> {
+    const file = folderCacheFile('synced', 'json', baseUrl, dir, agentId);
+    const text = await readFile(file, 'utf8').catch(() => '{}');
+    let saved: unknown;
+    try {
+      saved = JSON.parse(text);
+    } catch {
+      saved = {}; // unreadable: as if never synced, which only makes both commands more careful
+    }
+    const entries = Object.entries(typeof saved === 'object' && saved !== null ? saved : {}).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    );
+    return new SyncedState(file, new Map(entries));
+  }
+
+  /** The hash both sides held for `path` after the last sync of this folder, if any. */
+  get(path: string): string | undefined {
+    return this.hashes.get(path);
+  }
+
+  /** Both sides now hold these bytes for `path`. */
+  set(path: string, hash: string): void {
+    this.hashes.set(path, hash);
+  }
+
+  /** Neither side holds `path` any more. */
+  delete(path: string): void {
+    this.hashes.delete(path);
+  }
+
+  /** Written whole through a temporary file, so an interrupted write leaves the last state. */
+  async save(): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temp, JSON.stringify(Object.fromEntries(this.hashes)));
+      await rename(temp, this.file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+}
+
+/**
+ * Why a push must not replace the backup's version of a file, or undefined when it may: the backup
+ * changed since this folder last synced it (another device pushed), or this folder never synced it.
+ */
+export function backupChangedProblem(state: SyncedState, path: string, local: string, backup: string | undefined): string | undefined {
+  const synced = state.get(path);
+  if (backup === undefined || backup === synced) return undefined;
+  if (synced === local)
+    return 'the backup has a newer version (pushed from elsewhere since this folder last synced): pull it first, or push with --overwrite to replace it';
+  return `${synced === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here and in the backup since this folder last synced'}: keep the version you want (pull into another folder to compare), then push with --overwrite to replace the backup's`;
+}
+
+/**
+ * Why a pull must not replace a local file with the backup's version, or undefined when it may: the
+ * file changed here since this folder last synced it, or this folder never synced it.
+ */
+export function localChangedProblem(state: SyncedState, path: string, local: string): string | undefined {
+  if (state.get(path) === local) return undefined;
+  return `${state.get(path) === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here since this folder last synced'}: push it first, or pull with --overwrite to replace it with the backup's`;
+}
