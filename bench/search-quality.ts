@@ -20,7 +20,7 @@ import {
 } from '../lambdas/adapters/vector-index/ranking';
 import { contentWords, stem, stemSet } from '../lambdas/adapters/text-terms';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
-import { rankingFeatures, rankingQuery } from '../lambdas/items/service/indexing';
+import { querySentence, rankingFeatures, rankingQuery } from '../lambdas/items/service/indexing';
 import { config } from '../lambdas/kit/config';
 import { chunkText, titleOf } from '../lambdas/items/service/content';
 import { LOCAL_MODEL, startLocalEmbeddingsServer } from './local-embeddings-server';
@@ -216,7 +216,7 @@ async function retrieveIn(
       const features = await rankingFeatures(titleOf(doc.path), texts, lexical);
       await index.putItem(
         { ...TENANT, itemId: `doc-${i}`, path: doc.path },
-        chunks.map((content, j) => ({ content, vector: vectors[j], features: features?.[j] })),
+        chunks.map((content, j) => ({ content, vector: vectors[j], ...features?.[j] })),
       );
     }
     const ranked: Ranked[] = [];
@@ -246,7 +246,8 @@ async function rankAll(
   const ranked: Ranked[] = [];
   for (const query of queries) {
     const vector = await queryVector(embedder, query.query);
-    const candidates = await index.search({ ...TENANT, text: query.query, vector, candidates: 100, now: Date.now() / 1000 });
+    const sentence = lexical?.wordVectors ? await querySentence(query.query) : undefined;
+    const candidates = await index.search({ ...TENANT, text: query.query, vector, sentence, candidates: 100, now: Date.now() / 1000 });
     const ranking = await rankingQuery(query.query, lexical);
     const { terms } = ranking;
     const evidence = lexical?.wordVectors ? await workspaceEvidence(query.query, terms, candidates) : undefined;

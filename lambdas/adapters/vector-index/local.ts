@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { connect, Index, type Connection, type Table } from '@lancedb/lancedb';
 import {
   Binary,
+  type Data,
   Field,
   FixedSizeList,
   Float32,
@@ -17,7 +18,7 @@ import {
 } from 'apache-arrow';
 import { logger } from '../../kit/observability';
 import { configureLanceThreads } from './lance-threads';
-import type { Candidate } from './port';
+import type { Candidate, SentenceFill } from './port';
 import type { IndexedChunk, IndexedItem, SearchQuery, VectorIndex } from './port';
 
 /**
@@ -25,6 +26,9 @@ import type { IndexedChunk, IndexedItem, SearchQuery, VectorIndex } from './port
  * `<home>/search-index/`): one table of chunks per vector dimension, a full-text (BM25) index
  * with English stemming and stop words on the content, a vector index (IVF-HNSW, cosine) once the
  * table is large enough for it to pay, and every query filtered by tenant, scope, scopeId and expiry.
+ * Where chunks come with a sentence vector (IndexedChunk.sentence: the offline embedder's, whose own
+ * hashed vectors do not cluster), the vector index and the nearest-neighbour half are on it; the
+ * cosine handed back is still the one of `vector`.
  *
  * LanceDB searches rows not yet in an index exhaustively, so a write is searchable at once;
  * maintenance (compaction, index updates) runs in the background once writes settle.
@@ -42,6 +46,8 @@ interface ChunkRow {
   vector: Float32Array;
   /** IndexedChunk.features; null when not given (or a row of a table made before the column). */
   features: Uint8Array | null;
+  /** IndexedChunk.sentence; null when not given (or a row of a table made before the column, until fillSentences). */
+  sentence: Float32Array | null;
 }
 
 configureLanceThreads();
@@ -69,6 +75,9 @@ const GRAPH_DEGREE = 16;
 export const partitionsFor = (rows: number): number => Math.max(1, Math.round(rows / ROWS_PER_PARTITION));
 /** The index's name carries the rows it was built on, so maintenance knows when the table outgrew it. */
 const VECTOR_INDEX_NAME = 'vector_hnsw_sq_rows_';
+const SENTENCE_INDEX_NAME = 'sentence_hnsw_sq_rows_';
+/** Rows of an upgraded table given their sentence vectors per write (fillSentences). */
+const FILL_BATCH_ROWS = 4_096;
 /** Rebuilt (when writes have settled) once the table has doubled; new rows in between join the graphs as delta segments. */
 const REBUILD_GROWTH = 2;
 /** ...or once this many delta segments (each searched apart, ~1 ms each at 10,000 rows) hold a fifth of the rows. */
@@ -81,6 +90,9 @@ const SEGMENTS_REBUILD_GROWTH = 1.25;
 const MIN_PROBES = 20;
 const MAX_PROBES = 1_000_000;
 const REFINE_FACTOR = 4;
+/** The same for the sentence vectors, which cluster: a few partitions hold a query's nearest. */
+const SENTENCE_MIN_PROBES = Number(process.env.XP_SP ?? 20);
+const SENTENCE_REFINE_FACTOR = Number(process.env.XP_SR ?? 4);
 
 /**
  * Maintenance starts when no write came for SETTLE_MS: a bulk load (an agent adding a folder) gets
@@ -103,8 +115,11 @@ export const sqlString = (value: string): string => `'${value.replace(/'/g, "''"
 
 /** Added (all null) to tables made before it, when they are opened. */
 const FEATURES_FIELD = new Field('features', new Binary(), true);
+const vectorType = (dimension: number) => new FixedSizeList(dimension, new Field('item', new Float32(), true));
+/** Added to a table when the first chunk with a sentence vector comes, or when fillSentences runs. */
+const sentenceField = (dimension: number) => new Field('sentence', vectorType(dimension), true);
 
-const schema = (dimension: number) =>
+const schema = (dimension: number, sentenceDimension?: number) =>
   new Schema([
     new Field('item_id', new Utf8(), false),
     new Field('tenant', new Utf8(), false),
@@ -114,12 +129,16 @@ const schema = (dimension: number) =>
     new Field('chunk', new Int32(), false),
     new Field('content', new Utf8(), false),
     new Field('expires_at', new Float64(), true),
-    new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+    new Field('vector', vectorType(dimension), false),
     FEATURES_FIELD,
+    ...(sentenceDimension ? [sentenceField(sentenceDimension)] : []),
   ]);
 
 /** A row as a query returns it (the vector as an Arrow vector). */
-type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content' | 'features'> & { vector: { toArray(): Float32Array } };
+type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content' | 'features'> & {
+  vector: { toArray(): Float32Array };
+  _distance: number;
+};
 
 const RESULT_COLUMNS = ['item_id', 'chunk', 'path', 'content', 'features'];
 
@@ -160,6 +179,13 @@ class SharedOrExclusive {
 export class LocalVectorIndex implements VectorIndex {
   private readonly access = new SharedOrExclusive();
   private readonly tables = new Map<number, Promise<Table>>();
+  /**
+   * Tables every row of which has its sentence vector where its chunk has one: made by this process,
+   * or filled by fillSentences. Queries bringing a sentence vector search them by it.
+   */
+  private readonly sentenceReady = new WeakSet<Table>();
+  /** Each table's schema as last read or changed here (the sentence column is added on demand). */
+  private readonly schemas = new WeakMap<Table, Promise<Schema>>();
   /** Tables whose full-text index holds FOLD_AT_ONCE_ROWS rows or more (foldWhileSmall). */
   private readonly textIndexGrown = new WeakSet<Table>();
   /** Tables written to since their small full-text index was last brought up to date, and the runs doing it. */
@@ -188,8 +214,9 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   private async addRows(item: IndexedItem, chunks: IndexedChunk[]): Promise<void> {
-    const table = await this.table(chunks[0].vector.length, true);
-    await table.add(chunkBatch(item, chunks));
+    const sentenceDimension = chunks.find((chunk) => chunk.sentence)?.sentence?.length;
+    const table = await this.table(chunks[0].vector.length, true, sentenceDimension);
+    await table.add(chunkBatch(item, chunks, await this.schemaOf(table, sentenceDimension)));
     this.wroteTo(table);
     this.wrote(chunks.length);
   }
@@ -259,18 +286,30 @@ export class LocalVectorIndex implements VectorIndex {
     const filter =
       `tenant = ${sqlString(query.tenant)} AND scope = ${sqlString(query.scope)} AND scope_id = ${sqlString(query.scopeId)}` +
       ` AND (expires_at IS NULL OR expires_at > ${Math.floor(query.now)})`;
+    const bySentence = query.sentence !== undefined && this.sentenceReady.has(table);
     const [nearest, lexical] = await Promise.all([
-      table
-        .query()
-        .nearestTo(query.vector)
+      (bySentence && query.sentence
+        ? table
+            .query()
+            .nearestTo(query.sentence)
+            .column('sentence')
+            .minimumNprobes(SENTENCE_MIN_PROBES)
+            .maximumNprobes(MAX_PROBES)
+            .refineFactor(SENTENCE_REFINE_FACTOR)
+            .select([...RESULT_COLUMNS, 'vector', '_distance']) // the cosine is the one of the embedder's vectors
+        : table
+            .query()
+            .nearestTo(query.vector)
+            .column('vector')
+            .minimumNprobes(MIN_PROBES)
+            .maximumNprobes(MAX_PROBES)
+            .refineFactor(REFINE_FACTOR)
+            .select([...RESULT_COLUMNS, '_distance']) // the cosine comes with the row: no vector to carry
+      )
         .distanceType('cosine')
-        .minimumNprobes(MIN_PROBES)
-        .maximumNprobes(MAX_PROBES)
-        .refineFactor(REFINE_FACTOR)
         .where(filter)
-        .select([...RESULT_COLUMNS, '_distance']) // the cosine comes with the row: no vector to carry
         .limit(query.candidates)
-        .toArray(),
+        .toArray() as Promise<ResultRow[]>,
       this.fullText(table, query.text, filter, query.candidates),
     ]);
     const byRow = new Map<string, Candidate>();
@@ -279,7 +318,7 @@ export class LocalVectorIndex implements VectorIndex {
         itemId: row.item_id,
         path: row.path,
         content: row.content,
-        cosine: 1 - row._distance,
+        cosine: bySentence ? dot(query.vector, row.vector.toArray()) : 1 - row._distance,
         bm25: 0,
         features: row.features ?? undefined,
       });
@@ -299,6 +338,70 @@ export class LocalVectorIndex implements VectorIndex {
         });
     }
     return [...byRow.values()];
+  }
+
+  /**
+   * Gives the rows of the table of `fill.vectors`-sized vectors that have no sentence vector the one
+   * `fill.sentenceOf` computes of them (a table made before sentence vectors: an upgraded index),
+   * adding the column first; from then on, queries that bring a sentence vector search that table
+   * by it (until then by `vector`, as before). Runs on the maintenance chain, beside queries and
+   * writes (written rows bring their own); rows whose chunk has none (no known word) stay without.
+   */
+  fillSentences(fill: SentenceFill): Promise<void> {
+    const run = this.maintenance.then(async () => {
+      const table = await this.table(fill.vectors, false);
+      if (!table || this.sentenceReady.has(table)) return;
+      await this.access.together(() => this.fill(table, fill));
+      this.sentenceReady.add(table);
+      this.wrote(0); // the vector index moves to the sentence vectors
+    });
+    this.maintenance = run.catch(() => undefined);
+    return run;
+  }
+
+  private async fill(table: Table, { sentences, sentenceOf }: SentenceFill): Promise<void> {
+    await this.schemaOf(table, sentences);
+    const keys = new Schema([new Field('item_id', new Utf8(), false), new Field('chunk', new Int32(), false), sentenceField(sentences)]);
+    const pending: { item_id: string; chunk: number; sentence: Float32Array }[] = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      const columns = { item_id: pending.map((row) => row.item_id), chunk: pending.map((row) => row.chunk) };
+      const batch = makeBatch(keys, pending.length, (field) =>
+        field.name === 'sentence'
+          ? vectorData(field, pending.map((row) => row.sentence))
+          : vectorFromArray(columns[field.name as keyof typeof columns], field.type).data[0],
+      );
+      // only rows still there are updated: one deleted meanwhile is not brought back
+      await retryingConflicts(() => table.mergeInsert(['item_id', 'chunk']).whenMatchedUpdateAll().execute(batch), table);
+      pending.length = 0;
+    };
+    const rows = table.query().where('sentence IS NULL').select(['item_id', 'chunk', 'path', 'content', 'features']);
+    for await (const batch of rows) {
+      for (const row of batch.toArray() as unknown as Pick<ChunkRow, "item_id" | "chunk" | "path" | "content" | "features">[]) {
+        const sentence = await sentenceOf({ path: row.path, content: row.content, features: row.features ?? undefined });
+        if (sentence) pending.push({ item_id: row.item_id, chunk: row.chunk, sentence });
+      }
+      if (pending.length >= FILL_BATCH_ROWS) await flush();
+    }
+    await flush();
+    logger.info('search index: sentence vectors filled in', { table: table.name });
+  }
+
+  /** The table's schema, with the sentence column added first when `sentenceDimension` is given and it lacks it. */
+  private schemaOf(table: Table, sentenceDimension?: number): Promise<Schema> {
+    let known = this.schemas.get(table) ?? table.schema();
+    if (sentenceDimension)
+      known = known.then(async (current) => {
+        if (current.fields.some((field) => field.name === 'sentence')) return current;
+        await retryingConflicts(() => table.addColumns(sentenceField(sentenceDimension)), table);
+        return table.schema();
+      });
+    known = known.catch((error: unknown) => {
+      this.schemas.delete(table);
+      throw error;
+    });
+    this.schemas.set(table, known);
+    return known;
   }
 
   /**
@@ -372,20 +475,32 @@ export class LocalVectorIndex implements VectorIndex {
   private async indexVectors(table: Table): Promise<boolean> {
     const rows = await table.countRows();
     if (rows < VECTOR_INDEX_MIN_ROWS) return false;
-    const current = (await table.listIndices()).find((index) => index.columns[0] === 'vector');
-    const builtOn = current?.name.startsWith(VECTOR_INDEX_NAME) ? Number(current.name.slice(VECTOR_INDEX_NAME.length)) : 0;
+    const column = await this.nearestColumn(table);
+    const indices = await table.listIndices();
+    const current = indices.find((index) => index.columns[0] === column);
+    const prefix = column === 'vector' ? VECTOR_INDEX_NAME : SENTENCE_INDEX_NAME;
+    const builtOn = current?.name.startsWith(prefix) ? Number(current.name.slice(prefix.length)) : 0;
     const growth = (current?.numSegments ?? 0) > MAX_SEGMENTS ? SEGMENTS_REBUILD_GROWTH : REBUILD_GROWTH;
     if (builtOn * growth > rows) return false;
-    const name = `${VECTOR_INDEX_NAME}${rows}`;
+    const name = `${prefix}${rows}`;
     const config = Index.hnswSq({
       distanceType: 'cosine',
       numPartitions: partitionsFor(rows),
       efConstruction: EF_CONSTRUCTION,
       m: GRAPH_DEGREE,
     });
-    await retryingConflicts(() => table.createIndex('vector', { config, name, replace: true }), table);
+    await retryingConflicts(() => table.createIndex(column, { config, name, replace: true }), table);
     if (current) await retryingConflicts(() => table.dropIndex(current.name), table);
+    // the index of `vector` a table served by its sentence vectors had before: no query reads it any more
+    const replaced = column === 'sentence' && indices.find((index) => index.columns[0] === 'vector');
+    if (replaced) await retryingConflicts(() => table.dropIndex(replaced.name), table);
     return true;
+  }
+
+  /** The column the nearest-neighbour half of a table's queries searches (and its vector index is on). */
+  private async nearestColumn(table: Table): Promise<'vector' | 'sentence'> {
+    if (!this.sentenceReady.has(table)) return 'vector';
+    return (await this.schemaOf(table)).fields.some((field) => field.name === 'sentence') ? 'sentence' : 'vector';
   }
 
   private async fullText(table: Table, text: string, filter: string, limit: number): Promise<(ResultRow & { _score: number })[]> {
@@ -436,16 +551,16 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   /** The table of `dimension`-sized vectors; created when `create`, else undefined when absent. */
-  private table(dimension: number, create: true): Promise<Table>;
+  private table(dimension: number, create: true, sentenceDimension?: number): Promise<Table>;
   private table(dimension: number, create: false): Promise<Table | undefined>;
-  private async table(dimension: number, create: boolean): Promise<Table | undefined> {
+  private async table(dimension: number, create: boolean, sentenceDimension?: number): Promise<Table | undefined> {
     const cached = this.tables.get(dimension);
     if (cached) return cached;
     const name = `chunks_${dimension}`;
     const exists = (await this.db.tableNames()).includes(name);
     if (!exists && !create) return undefined;
     if (!this.tables.has(dimension)) {
-      this.tables.set(dimension, exists ? this.openTable(name) : this.createTable(name, dimension));
+      this.tables.set(dimension, exists ? this.openTable(name) : this.createTable(name, dimension, sentenceDimension));
     }
     return this.tables.get(dimension);
   }
@@ -466,8 +581,9 @@ export class LocalVectorIndex implements VectorIndex {
    * A new table with its full-text index (LanceDB refuses a full-text search without one) and the
    * bitmap indexes of the partition columns.
    */
-  private async createTable(name: string, dimension: number): Promise<Table> {
-    const table = await this.db.createEmptyTable(name, schema(dimension), { existOk: true });
+  private async createTable(name: string, dimension: number, sentenceDimension?: number): Promise<Table> {
+    const table = await this.db.createEmptyTable(name, schema(dimension, sentenceDimension), { existOk: true });
+    this.sentenceReady.add(table); // every row it will hold is written by this process, with its sentence vector
     const indexed = new Set((await table.listIndices()).map((index) => index.columns[0]));
     if (!indexed.has('content')) {
       await table.createIndex('content', { config: Index.fts({ stem: true, language: 'English', removeStopWords: true }) });
@@ -498,15 +614,8 @@ export async function retryingConflicts<T>(work: () => Promise<T>, table?: Table
   }
 }
 
-/**
- * An item's chunks as one Arrow batch, the vectors in one buffer: LanceDB's conversion of row
- * objects cost ~7x more than the write itself (34 vs 5 ms for 125 chunks of 1,024 dimensions).
- */
-function chunkBatch(item: IndexedItem, chunks: IndexedChunk[]): ArrowTable {
-  const dimension = chunks[0].vector.length;
-  const rowSchema = schema(dimension);
-  const vectors = new Float32Array(chunks.length * dimension);
-  for (const [i, chunk] of chunks.entries()) vectors.set(chunk.vector, i * dimension);
+/** An item's chunks as one Arrow batch of the table's schema, the vectors in one buffer (vectorData). */
+function chunkBatch(item: IndexedItem, chunks: IndexedChunk[], rowSchema: Schema): ArrowTable {
   const repeat = <T>(value: T) => chunks.map(() => value);
   const columns: Record<string, unknown[]> = {
     item_id: repeat(item.itemId),
@@ -519,17 +628,41 @@ function chunkBatch(item: IndexedItem, chunks: IndexedChunk[]): ArrowTable {
     expires_at: repeat(item.expiresAt ?? null),
     features: chunks.map((chunk) => chunk.features ?? null),
   };
-  const children = rowSchema.fields.map((field) =>
-    field.name === 'vector'
-      ? makeData({
-          type: field.type as FixedSizeList<Float32>,
-          length: chunks.length,
-          nullCount: 0,
-          child: makeData({ type: new Float32(), length: vectors.length, nullCount: 0, data: vectors }),
-        })
+  return makeBatch(rowSchema, chunks.length, (field) =>
+    field.name === 'vector' || field.name === 'sentence'
+      ? vectorData(field, field.name === 'vector' ? chunks.map((chunk) => chunk.vector) : chunks.map((chunk) => chunk.sentence))
       : vectorFromArray(columns[field.name], field.type).data[0],
   );
-  const rows = makeData({ type: new Struct(rowSchema.fields), length: chunks.length, nullCount: 0, children });
+}
+
+/**
+ * A column of fixed-size vectors in one buffer (null where a row has none: its slots stay zero, as
+ * Arrow wants them there); LanceDB's conversion of row objects cost ~7x more than the write itself
+ * (34 vs 5 ms for 125 chunks of 1,024 dimensions).
+ */
+function vectorData(field: Field, rows: (Float32Array | undefined)[]): Data {
+  const type = field.type as FixedSizeList<Float32>;
+  const values = new Float32Array(rows.length * type.listSize);
+  const valid = new Uint8Array(Math.ceil(rows.length / 8));
+  let nullCount = 0;
+  for (const [i, row] of rows.entries()) {
+    if (row) {
+      values.set(row, i * type.listSize);
+      valid[i >> 3] |= 1 << (i & 7);
+    } else nullCount++;
+  }
+  return makeData({
+    type,
+    length: rows.length,
+    nullCount,
+    nullBitmap: nullCount ? valid : undefined,
+    child: makeData({ type: new Float32(), length: values.length, nullCount: 0, data: values }),
+  });
+}
+
+/** `length` rows of `rowSchema` as one Arrow batch, each column's data made by `column`. */
+function makeBatch(rowSchema: Schema, length: number, column: (field: Field) => Data): ArrowTable {
+  const rows = makeData({ type: new Struct(rowSchema.fields), length, nullCount: 0, children: rowSchema.fields.map(column) });
   return new ArrowTable(rowSchema, new RecordBatch(rowSchema, rows));
 }
 

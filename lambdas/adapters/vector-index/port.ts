@@ -34,6 +34,13 @@ export interface IndexedChunk {
    * engine may drop it (the ranking then computes it from the content).
    */
   features?: Uint8Array;
+  /**
+   * A unit vector of what the chunk means that clusters (the offline embedder: the word-vector
+   * sentence vector of its text), where `vector` does not (hashed words): a local index may serve
+   * its nearest-neighbour half by it; the cosine handed back stays the one of `vector`. Absent when
+   * the embedder's vector is itself a dense one, or when no word of the chunk has a word vector.
+   */
+  sentence?: Float32Array;
 }
 
 export interface SearchQuery {
@@ -42,8 +49,10 @@ export interface SearchQuery {
   scopeId: string;
   /** The query as the user typed it: the lexical (BM25) half searches it. */
   text: string;
-  /** The query's embedding: the vector half searches it. */
+  /** The query's embedding: the vector half searches it, and the cosine signal is measured against it. */
   vector: Float32Array;
+  /** The query's IndexedChunk.sentence: the vector half searches chunks by it where the engine keeps theirs. */
+  sentence?: Float32Array;
   /** Chunks wanted from each half; hits of both are merged (see ranking.ts). */
   candidates: number;
   /** Epoch seconds: chunks whose item expired by then are left out. */
@@ -71,4 +80,14 @@ export interface VectorIndex {
    * the engine has them (ranking.ts turns them into scores).
    */
   search(query: SearchQuery): Promise<Candidate[]>;
+  /** Where the engine keeps sentence vectors: gives rows indexed without one theirs (see the local index). */
+  fillSentences?(fill: SentenceFill): Promise<void>;
+}
+
+/** The sentence vectors of an index's chunks of `vectors`-sized vectors, `sentences` dimensions each. */
+export interface SentenceFill {
+  vectors: number;
+  sentences: number;
+  /** The chunk's IndexedChunk.sentence (undefined: it has none), from what the index kept of it. */
+  sentenceOf(chunk: { path: string; content: string; features?: Uint8Array }): Promise<Float32Array | undefined>;
 }

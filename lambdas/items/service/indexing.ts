@@ -2,8 +2,9 @@ import { isZero, queryVector } from '../../adapters/embedder/port';
 import { embedder } from '../../adapters/embedder/select';
 import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from '../../adapters/embedder/lexical';
 import { calibrationFor, queryTerms, rankCandidates, type RankingQuery } from '../../adapters/vector-index/ranking';
-import type { IndexedChunk, IndexedItem, VectorHit } from '../../adapters/vector-index/port';
+import type { IndexedChunk, IndexedItem, VectorHit, VectorIndex } from '../../adapters/vector-index/port';
 import { vectorIndex } from '../../adapters/vector-index/select';
+import { contentWords } from '../../adapters/text-terms';
 import { config } from '../../kit/config';
 import { logger } from '../../kit/observability';
 import { deleteBlob } from './blobs';
@@ -20,7 +21,7 @@ export async function embedTexts(path: string, chunks: string[]): Promise<Indexe
   const title = titleOf(path);
   const texts = chunks.map((chunk) => `${title}\n${chunk}`);
   const [vectors, features] = await Promise.all([(await embedder()).embed(texts), rankingFeatures(title, texts, lexicalRanking())]);
-  return chunks.map((content, i) => ({ content, vector: vectors[i], features: features?.[i] }));
+  return chunks.map((content, i) => ({ content, vector: vectors[i], ...features?.[i] }));
 }
 
 /** The ranking's options of the configured embedder (only the offline one has any). */
@@ -29,16 +30,55 @@ const lexicalRanking = (): LexicalOptions | undefined => (config.embedder === 'l
 /**
  * What the ranking computes of a chunk whatever the query (its word-vector features, when it weighs
  * them: rankingQuery), once, when the chunk is indexed; `texts` are the chunks under `title`, as
- * rankingQuery reads them. The index keeps it beside the chunk and a search hands it back.
+ * rankingQuery reads them. The index keeps it beside the chunk and a search hands it back. With it
+ * comes the chunk's sentence vector (none when no word of it has a word vector), which the local
+ * index searches its nearest chunks by: the embedder's hashed vectors do not cluster.
  */
 export async function rankingFeatures(
   title: string,
   texts: string[],
   lexical?: Pick<LexicalOptions, 'wordVectors'>,
-): Promise<Uint8Array[] | undefined> {
+): Promise<Pick<IndexedChunk, 'features' | 'sentence'>[] | undefined> {
   if (!lexical?.wordVectors) return undefined;
   const { encodeFeatures, textFeatures } = await import('../../adapters/word-vectors');
-  return texts.map((text) => encodeFeatures(textFeatures(text), title));
+  return texts.map((text) => {
+    const features = textFeatures(text);
+    return { features: encodeFeatures(features, title), sentence: isZero(features.sentence) ? undefined : features.sentence };
+  });
+}
+
+/**
+ * The sentence vector of a chunk an index kept without one (made before they were stored): the one
+ * of its stored features when they are current and of its title, else computed from its text.
+ */
+export async function storedSentence(path: string, content: string, features?: Uint8Array): Promise<Float32Array | undefined> {
+  const { decodeFeatures, textFeatures } = await import('../../adapters/word-vectors');
+  const title = titleOf(path);
+  const stored = features && decodeFeatures(features);
+  const sentence = stored && stored.label === title ? stored.features.sentence : textFeatures(`${title}\n${content}`).sentence;
+  return isZero(sentence) ? undefined : sentence;
+}
+
+let filling: Promise<void> | undefined;
+
+/**
+ * The index searches run on. With the offline embedder, the first search of a process has the rows
+ * of an index made before sentence vectors were stored given theirs, in the background (searches
+ * meanwhile find their nearest chunks by the hashed vectors, as before).
+ */
+async function searchIndex(): Promise<VectorIndex> {
+  const index = await vectorIndex();
+  if (!filling && lexicalRanking()?.wordVectors && index.fillSentences) {
+    const { wordVectors } = await import('../../adapters/word-vectors');
+    filling = index
+      .fillSentences({
+        vectors: config.embeddingDimension,
+        sentences: wordVectors().dimension,
+        sentenceOf: (chunk) => storedSentence(chunk.path, chunk.content, chunk.features),
+      })
+      .catch((error: Error) => logger.warn('could not give the search index its sentence vectors', { error }));
+  }
+  return index;
 }
 
 export const indexedItem = (entry: ItemEntry): IndexedItem => ({
@@ -65,12 +105,20 @@ export async function findHits(ref: ScopeRef, query: string, limit: number, minS
   const vector = await queryVector(await embedder(), query);
   if (isZero(vector)) return [];
   const lexical = lexicalRanking();
+  const sentence = lexical?.wordVectors ? await querySentence(query) : undefined;
   // the index searches on its own threads meanwhile: the query's terms, synonyms and word vectors are ready when it answers
   const [candidates, ranking] = await Promise.all([
-    (await vectorIndex()).search({ ...ref, text: query, vector, candidates: Math.max(50, limit * 3), now }),
+    (await searchIndex()).search({ ...ref, text: query, vector, sentence, candidates: Math.max(50, limit * 3), now }),
     rankingQuery(query, lexical),
   ]);
   return rankCandidates(ranking, candidates, calibrationFor(config.embedder), minScore, limit);
+}
+
+/** A query's sentence vector (IndexedChunk.sentence of it); undefined when no word of it has a word vector. */
+export async function querySentence(query: string): Promise<Float32Array | undefined> {
+  const { sentenceVector } = await import('../../adapters/word-vectors');
+  const sentence = sentenceVector(contentWords(query));
+  return isZero(sentence) ? undefined : sentence;
 }
 
 /**

@@ -187,6 +187,70 @@ describe('local search index (LanceDB)', () => {
     await index.close();
   });
 
+  it('finds the nearest chunks by their sentence vectors where chunks bring them, handing back the cosine of their own vectors, in the partition only', async () => {
+    const { dir, index } = await open();
+    // the embedder's vectors (hashed words) and the sentence vectors disagree: by vector /words.md is nearest, by sentence /meaning.md
+    await index.putItem({ ...base, itemId: 'w', path: '/words.md' }, [{ content: 'alpha', vector: v(1, 0, 0), sentence: v(0, 1) }]);
+    await index.putItem({ ...base, itemId: 'm', path: '/meaning.md' }, [{ content: 'beta', vector: v(1, 1, 0), sentence: v(1, 0.1) }]);
+    await index.putItem({ ...base, tenant: 't2', itemId: 'x', path: '/other-tenant.md' }, [
+      { content: 'gamma', vector: v(1, 0, 0), sentence: v(1, 0) },
+    ]);
+    await index.putItem({ ...base, scopeId: 'a2', itemId: 'y', path: '/other-agent.md' }, [{ content: 'delta', vector: v(1, 0, 0), sentence: v(1, 0) }]);
+    await index.putItem({ ...base, itemId: 'e', path: '/expired.md', expiresAt: 999 }, [{ content: 'eps', vector: v(1, 0, 0), sentence: v(1, 0) }]);
+    // a chunk none of whose words has a word vector: no sentence vector, still found by its words
+    await index.putItem({ ...base, itemId: 'n', path: '/no-sentence.md' }, [{ content: 'qzxv', vector: v(0, 0, 1) }]);
+    const bySentence = query(v(1, 0, 0), { sentence: v(1, 0), candidates: 1 });
+    expect((await index.search(bySentence)).map((c) => [c.path, Number(c.cosine.toFixed(5))])).toEqual([['/meaning.md', 0.70711]]);
+    expect(paths(await index.search({ ...bySentence, candidates: 10 }))).toEqual(['/meaning.md', '/words.md']);
+    expect(paths(await index.search({ ...bySentence, text: 'qzxv' }))).toEqual(['/meaning.md', '/no-sentence.md']);
+    // a query without one (its words have no word vectors; another embedder) is searched by its vector
+    expect(paths(await index.search(query(v(1, 0, 0), { candidates: 1 })))).toEqual(['/words.md']);
+    await index.close();
+    // another process: once it has checked that every row has its sentence vector (nothing to compute), by them again
+    const reopened = await LocalVectorIndex.open(dir);
+    const sentenceOf = jest.fn(async (_chunk: { path: string }) => v(0, 1));
+    await reopened.fillSentences({ vectors: 3, sentences: 2, sentenceOf });
+    expect(sentenceOf.mock.calls.map(([chunk]) => chunk.path)).toEqual(['/no-sentence.md']);
+    expect((await reopened.search(bySentence)).map((c) => c.path)).toEqual(['/meaning.md']);
+    await reopened.close();
+  });
+
+  it('gives the rows of an index made before sentence vectors theirs (fillSentences), searching them by vector until then, and moves the vector index onto them', async () => {
+    const { dir, index } = await open();
+    const dims = 16;
+    // pseudo-random: no two rows alike
+    const unit = (seed: number, n = dims) => normalise(Array.from({ length: n }, (_, i) => Math.sin((seed + 1) * 12.9898 + (i + 1) * 78.233) * 43758.5453 % 1));
+    // an index as the version before made it: no sentence vectors, its vector index on `vector`
+    for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
+      await index.putItem(
+        { ...base, itemId: `big${i}`, path: `/big${i}` },
+        Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })),
+      );
+    }
+    await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
+    await index.maintain();
+    await index.close();
+    const indexed = async () =>
+      (await (await connect(dir)).openTable(`chunks_${dims}`)).listIndices().then((all) => all.filter((i) => i.indexType === 'IvfHnswSq').map((i) => i.columns[0]));
+    expect(await indexed()).toEqual(['vector']);
+
+    const upgraded = await LocalVectorIndex.open(dir);
+    // a row's sentence vector: the one of the row `seed + 1000` away, so the nearest by sentence is another row than by vector
+    const sentenceOf = async ({ content }: { content: string }) =>
+      content.startsWith('filler') ? unit(Number(content.slice('filler '.length)) + 1000, 8) : undefined;
+    const q = query(unit(7), { sentence: unit(1042, 8), candidates: 1 });
+    expect((await upgraded.search(q)).map((c) => c.content)).toEqual(['filler 7']); // by vector, as before
+    await upgraded.fillSentences({ vectors: dims, sentences: 8, sentenceOf });
+    await upgraded.maintain();
+    expect(await indexed()).toEqual(['sentence']);
+    const nearest = await upgraded.search({ ...q, candidates: 5 });
+    expect(nearest[0]).toMatchObject({ content: 'filler 42', cosine: expect.closeTo(unit(7).reduce((s, x, i) => s + x * unit(42)[i], 0), 5) });
+    // the small tenant sees only its own row (it has no sentence vector: found by its words)
+    expect(paths(await upgraded.search({ ...q, tenant: 'small' }))).toEqual([]);
+    expect(paths(await upgraded.search({ ...q, tenant: 'small', text: 'tiny' }))).toEqual(['/small']);
+    await upgraded.close();
+  });
+
   it('keeps vectors of another dimension in their own table: a query finds the items of its dimension only', async () => {
     const { index } = await open();
     await index.putItem({ ...base, itemId: 'i1', path: '/two' }, [{ content: 'same words', vector: v(1, 0) }]);

@@ -1,5 +1,6 @@
 import { DEFAULT_LEXICAL_OPTIONS } from '../../../../../lambdas/adapters/embedder/lexical';
-import { rankingFeatures, rankingQuery } from '../../../../../lambdas/items/service/indexing';
+import { querySentence, rankingFeatures, rankingQuery, storedSentence } from '../../../../../lambdas/items/service/indexing';
+import { wordVectors } from '../../../../../lambdas/adapters/word-vectors';
 import { titleOf } from '../../../../../lambdas/items/service/content';
 
 describe('what the ranking computes of a chunk when it is indexed', () => {
@@ -7,7 +8,7 @@ describe('what the ranking computes of a chunk when it is indexed', () => {
   const leave = 'Staff are entitled to 25 days of paid leave per year.';
   const printer = 'The printer on floor two takes A4 paper.';
   const featuresOf = async (path: string, content: string) =>
-    (await rankingFeatures(titleOf(path), [`${titleOf(path)}\n${content}`], DEFAULT_LEXICAL_OPTIONS))?.[0];
+    (await rankingFeatures(titleOf(path), [`${titleOf(path)}\n${content}`], DEFAULT_LEXICAL_OPTIONS))?.[0]?.features;
 
   it('is computed only where the ranking weighs word vectors', async () => {
     expect(await featuresOf('/hr/holidays.md', leave)).toBeInstanceOf(Uint8Array);
@@ -40,5 +41,36 @@ describe('what the ranking computes of a chunk when it is indexed', () => {
     expect(meaning?.('/hr/holidays.md', leave, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]))).toEqual(
       meaning?.('/hr/holidays.md', leave),
     );
+  });
+});
+
+describe('the sentence vectors the local index finds nearest chunks by', () => {
+  const leave = 'Staff are entitled to 25 days of paid leave per year.';
+  const chunkOf = async (path: string, content: string) =>
+    (await rankingFeatures(titleOf(path), [`${titleOf(path)}\n${content}`], DEFAULT_LEXICAL_OPTIONS))?.[0];
+  const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i], 0);
+
+  it('come with each chunk of the offline embedder: unit vectors of the word vectors\' dimension, none without a known word', async () => {
+    const chunk = await chunkOf('/hr/holidays.md', leave);
+    expect(chunk?.sentence).toHaveLength(wordVectors().dimension);
+    expect(cosine(chunk?.sentence as Float32Array, chunk?.sentence as Float32Array)).toBeCloseTo(1, 5);
+    expect((await rankingFeatures('qzxv', ['qzxv\nvbnq 42x'], DEFAULT_LEXICAL_OPTIONS))?.[0]?.sentence).toBeUndefined();
+    expect(await querySentence('zzqx vbnq')).toBeUndefined();
+  });
+
+  it('bring a paraphrase nearer than an unrelated note, though they share no word', async () => {
+    const query = (await querySentence('How many holidays do employees get?')) as Float32Array;
+    const leaveNote = (await chunkOf('/hr/policy.md', leave))?.sentence as Float32Array;
+    const printerNote = (await chunkOf('/hr/policy.md', 'The printer on floor two takes A4 paper.'))?.sentence as Float32Array;
+    expect(cosine(query, leaveNote)).toBeGreaterThan(cosine(query, printerNote) + 0.1);
+  });
+
+  it('of a chunk an index kept without one are those indexing computes: from its stored features, or its text when they are of another title', async () => {
+    const chunk = await chunkOf('/hr/holidays.md', leave);
+    expect(await storedSentence('/hr/holidays.md', leave, chunk?.features)).toEqual(chunk?.sentence);
+    expect(await storedSentence('/hr/holidays.md', leave)).toEqual(chunk?.sentence);
+    // moved to another file name since: the new title's words count
+    expect(await storedSentence('/hr/vacation.md', leave, chunk?.features)).toEqual((await chunkOf('/hr/vacation.md', leave))?.sentence);
+    expect(await storedSentence('/x/qzxv', 'vbnq')).toBeUndefined();
   });
 });
