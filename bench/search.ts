@@ -282,7 +282,7 @@ async function inProcess(size: number, queryCount: number): Promise<void> {
   console.log(`  ${latencyLine('search (index only)', searchOnly)}`);
   console.log(`  ${latencyLine('search (query embedding + index)', withEmbedding)}`);
   await index.close();
-  if (process.env.XP_KEEP) console.log('kept', dir); else rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function throughRuntime(sizes: number[], queryCount: number): Promise<void> {

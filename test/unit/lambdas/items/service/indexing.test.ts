@@ -1,5 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@lancedb/lancedb';
 import { DEFAULT_LEXICAL_OPTIONS } from '../../../../../lambdas/adapters/embedder/lexical';
-import { querySentence, rankingFeatures, rankingQuery, storedSentence } from '../../../../../lambdas/items/service/indexing';
+import { LocalVectorIndex } from '../../../../../lambdas/adapters/vector-index/local';
+import { vectorIndex } from '../../../../../lambdas/adapters/vector-index/select';
+import {
+  embedChunks,
+  findHits,
+  querySentence,
+  rankingFeatures,
+  rankingQuery,
+  storedSentence,
+} from '../../../../../lambdas/items/service/indexing';
 import { wordVectors } from '../../../../../lambdas/adapters/word-vectors';
 import { titleOf } from '../../../../../lambdas/items/service/content';
 
@@ -72,5 +85,39 @@ describe('the sentence vectors the local index finds nearest chunks by', () => {
     // moved to another file name since: the new title's words count
     expect(await storedSentence('/hr/vacation.md', leave, chunk?.features)).toEqual((await chunkOf('/hr/vacation.md', leave))?.sentence);
     expect(await storedSentence('/x/qzxv', 'vbnq')).toBeUndefined();
+  });
+});
+
+describe('a search index made before sentence vectors were stored, opened by this version', () => {
+  const home = mkdtempSync(join(tmpdir(), 'satchel-upgrade-'));
+  afterAll(async () => {
+    await ((await vectorIndex()) as LocalVectorIndex).close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('answers as before at once, then gives every chunk its sentence vector, and answers the same', async () => {
+    process.env.SATCHEL_HOME = home;
+    const notes: Record<string, string> = {
+      '/hr/holidays.md': 'Staff are entitled to 25 days of paid leave per year.',
+      '/it/printer.md': 'The printer on floor two takes A4 paper.',
+      '/ops/rollback.md': 'To undo a broken release, redeploy the previous build from the pipeline.',
+    };
+    // the index as the version before wrote it: the embedder's vectors and the ranking's features, no sentence vectors
+    const old = await LocalVectorIndex.open(join(home, 'search-index'));
+    for (const [i, [path, text]] of Object.entries(notes).entries()) {
+      const chunks = (await embedChunks(path, text)).map(({ content, vector, features }) => ({ content, vector, features }));
+      await old.putItem({ itemId: `item-${i}`, tenant: 't1', scope: 'company', scopeId: '-', path }, chunks);
+    }
+    await old.close();
+    const ref = { tenant: 't1', scope: 'company' as const, scopeId: '-' };
+    // the cosines are now computed here rather than by LanceDB: equal to float precision
+    const search = async () =>
+      (await findHits(ref, 'How many vacation days do employees get?', 10, 0, 1_000)).map((hit) => ({ ...hit, score: hit.score.toFixed(6) }));
+    const before = await search();
+    expect(before[0].path).toBe('/hr/holidays.md');
+    await ((await vectorIndex()) as LocalVectorIndex).settle(); // the fill the first search started
+    const table = await (await connect(join(home, 'search-index'))).openTable('chunks_1024');
+    expect(await table.countRows('sentence IS NULL')).toBe(0);
+    expect(await search()).toEqual(before);
   });
 });
