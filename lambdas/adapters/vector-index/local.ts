@@ -478,7 +478,7 @@ export class LocalVectorIndex implements VectorIndex {
   private async indexVectors(table: Table): Promise<boolean> {
     const rows = await table.countRows();
     if (rows < VECTOR_INDEX_MIN_ROWS) return false;
-    const column = await this.nearestColumn(table);
+    const column = await this.indexedColumn(table);
     const indices = await table.listIndices();
     const current = indices.find((index) => index.columns[0] === column);
     const prefix = column === 'vector' ? VECTOR_INDEX_NAME : SENTENCE_INDEX_NAME;
@@ -500,9 +500,12 @@ export class LocalVectorIndex implements VectorIndex {
     return true;
   }
 
-  /** The column the nearest-neighbour half of a table's queries searches (and its vector index is on). */
-  private async nearestColumn(table: Table): Promise<'vector' | 'sentence'> {
-    if (!this.sentenceReady.has(table)) return 'vector';
+  /**
+   * The column a table's vector index is on: its sentence vectors once it has them (its chunks come
+   * from the offline embedder; rows still without, of a table made before, get theirs by
+   * fillSentences), else `vector`.
+   */
+  private async indexedColumn(table: Table): Promise<'vector' | 'sentence'> {
     return (await this.schemaOf(table)).fields.some((field) => field.name === 'sentence') ? 'sentence' : 'vector';
   }
 

@@ -62,11 +62,11 @@ export async function storedSentence(path: string, content: string, features?: U
 let filling: Promise<void> | undefined;
 
 /**
- * The index searches run on. With the offline embedder, the first search of a process has the rows
- * of an index made before sentence vectors were stored given theirs, in the background (searches
- * meanwhile find their nearest chunks by the hashed vectors, as before).
+ * The search index items are written to and searched in. With the offline embedder, its first use in
+ * a process has the rows of an index made before sentence vectors were stored given theirs, in the
+ * background (searches meanwhile find their nearest chunks by the hashed vectors, as before).
  */
-async function searchIndex(): Promise<VectorIndex> {
+export async function itemsIndex(): Promise<VectorIndex> {
   const index = await vectorIndex();
   if (!filling && lexicalRanking()?.wordVectors && index.fillSentences) {
     const { wordVectors } = await import('../../adapters/word-vectors');
@@ -94,7 +94,7 @@ export const indexedItem = (entry: ItemEntry): IndexedItem => ({
 export async function discard(entry: Pick<ItemEntry, 'itemId' | 'blobKey'>): Promise<void> {
   await Promise.all([
     deleteBlob(entry.blobKey).catch((error: Error) => logger.warn('could not delete item bytes', { blobKey: entry.blobKey, error })),
-    vectorIndex()
+    itemsIndex()
       .then((index) => index.deleteItem(entry.itemId))
       .catch((error: Error) => logger.warn('could not delete index documents', { itemId: entry.itemId, error })),
   ]);
@@ -108,7 +108,7 @@ export async function findHits(ref: ScopeRef, query: string, limit: number, minS
   const sentence = lexical?.wordVectors ? await querySentence(query) : undefined;
   // the index searches on its own threads meanwhile: the query's terms, synonyms and word vectors are ready when it answers
   const [candidates, ranking] = await Promise.all([
-    (await searchIndex()).search({ ...ref, text: query, vector, sentence, candidates: Math.max(50, limit * 3), now }),
+    (await itemsIndex()).search({ ...ref, text: query, vector, sentence, candidates: Math.max(50, limit * 3), now }),
     rankingQuery(query, lexical),
   ]);
   return rankCandidates(ranking, candidates, calibrationFor(config.embedder), minScore, limit);

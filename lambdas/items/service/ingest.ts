@@ -1,4 +1,3 @@
-import { vectorIndex } from '../../adapters/vector-index/select';
 import { config } from '../../kit/config';
 import { AppError, isAwsError } from '../../kit/errors';
 import { FairQueue } from '../../kit/fair-queue';
@@ -8,7 +7,7 @@ import { contentTypeOf, isTextItem, looksLikeText, MAX_INDEXED_CHARS } from './c
 import { expiryShard, finishPending, readEntry, type ItemEntry } from './store';
 import { releaseFetchSlot } from './fetch-slots';
 import { describeFetchError, fetchDeadline, openUrl } from './fetch-url';
-import { embedChunks, indexedItem } from './indexing';
+import { embedChunks, indexedItem, itemsIndex } from './indexing';
 import { expiryFor, nowSeconds, parseScopePk } from './scope';
 
 /** How long a failed background fetch stays visible (status endpoint) before its marker expires. */
@@ -111,14 +110,14 @@ async function finishItem(entry: ItemEntry, blobKey: string, store: (blobKey: st
       ...(expiresAt === undefined ? {} : { expiresAt, expiryShard: expiryShard(entry.itemId) }),
     };
     if (chunks.length) {
-      await (await vectorIndex()).putItem(indexedItem({ ...entry, ...ready } as ItemEntry), chunks);
+      await (await itemsIndex()).putItem(indexedItem({ ...entry, ...ready } as ItemEntry), chunks);
       indexed = true;
     }
     const finished = await finishPending(entry, ready, expiresAt === undefined ? ['sourceUrl', 'expiresAt', 'expiryShard'] : ['sourceUrl']);
     if (!finished) throw new Error('superseded');
   } catch (error) {
     await deleteBlob(blobKey).catch(() => undefined);
-    if (indexed) await (await vectorIndex()).deleteItem(entry.itemId).catch(() => undefined);
+    if (indexed) await (await itemsIndex()).deleteItem(entry.itemId).catch(() => undefined);
     if ((error as Error).message === 'superseded') return;
     await finishPending(
       entry,

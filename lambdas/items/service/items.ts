@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { vectorIndex } from '../../adapters/vector-index/select';
 import type { AuthContext } from '../../kit/auth-context';
 import { config } from '../../kit/config';
 import { badRequest, isMissingObject, tooLarge } from '../../kit/errors';
@@ -20,7 +19,7 @@ import {
 } from './store';
 import { itemExists, itemNotFound } from './errors';
 import { fetchDeadline, openUrl, readCapped } from './fetch-url';
-import { discard, embedTexts, findHits, indexedItem } from './indexing';
+import { discard, embedTexts, findHits, indexedItem, itemsIndex } from './indexing';
 import { claimFetchSlot, releaseFetchSlot } from './fetch-slots';
 import { startIngestion } from './ingest';
 import { itemPath, pathPrefix } from './paths';
@@ -258,7 +257,7 @@ async function storeItem(ref: ScopeRef, path: string, bytes: Buffer, options: It
     throw error;
   }
   try {
-    if (chunks.length) await (await vectorIndex()).putItem(indexedItem(entry), chunks);
+    if (chunks.length) await (await itemsIndex()).putItem(indexedItem(entry), chunks);
   } catch (error) {
     await deleteEntry(entry);
     await discard(entry);
@@ -379,7 +378,7 @@ export async function moveItem(auth: AuthContext, input: MoveInput): Promise<{ p
     throw error;
   }
   await deleteBlob(source.blobKey).catch((error: Error) => logger.warn('could not delete moved item bytes', { error }));
-  await (await vectorIndex())
+  await (await itemsIndex())
     .moveItem(source.itemId, { scope: to.scope, scopeId: to.scopeId, path: toPath, expiresAt: destination.expiresAt })
     .catch((error: Error) => logger.error('could not move index documents', { itemId: source.itemId, error }));
   if (occupant && occupant.itemId !== source.itemId) await dispose(occupant);
