@@ -290,38 +290,33 @@ export class LocalVectorIndex implements VectorIndex {
     const filter =
       `tenant = ${sqlString(query.tenant)} AND scope = ${sqlString(query.scope)} AND scope_id = ${sqlString(query.scopeId)}` +
       ` AND (expires_at IS NULL OR expires_at > ${Math.floor(query.now)})`;
-    const bySentence = query.sentence !== undefined && this.sentenceReady.has(table);
-    const [nearest, lexical] = await Promise.all([
-      (bySentence && query.sentence
-        ? table
-            .query()
-            .nearestTo(query.sentence)
-            .column('sentence')
-            .minimumNprobes(SENTENCE_MIN_PROBES)
-            .maximumNprobes(MAX_PROBES)
-            .select([...RESULT_COLUMNS, 'vector', '_distance']) // the cosine is the one of the embedder's vectors
-        : table
-            .query()
-            .nearestTo(query.vector)
-            .column('vector')
-            .minimumNprobes(MIN_PROBES)
-            .maximumNprobes(MAX_PROBES)
-            .refineFactor(REFINE_FACTOR)
-            .select([...RESULT_COLUMNS, '_distance']) // the cosine comes with the row: no vector to carry
-      )
-        .distanceType('cosine')
-        .where(filter)
-        .limit(query.candidates)
-        .toArray() as Promise<ResultRow[]>,
+    // the sentence vectors of a table made before them are searched once every row has its own
+    const sentence = this.sentenceReady.has(table) ? query.sentence : undefined;
+    const nearest = sentence
+      ? table
+          .query()
+          .nearestTo(sentence)
+          .column('sentence')
+          .minimumNprobes(SENTENCE_MIN_PROBES)
+          .select([...RESULT_COLUMNS, 'vector', '_distance']) // the cosine is the one of the embedder's vectors
+      : table
+          .query()
+          .nearestTo(query.vector)
+          .column('vector')
+          .minimumNprobes(MIN_PROBES)
+          .refineFactor(REFINE_FACTOR)
+          .select([...RESULT_COLUMNS, '_distance']); // the cosine comes with the row: no vector to carry
+    const [near, lexical] = await Promise.all([
+      nearest.maximumNprobes(MAX_PROBES).distanceType('cosine').where(filter).limit(query.candidates).toArray() as Promise<ResultRow[]>,
       this.fullText(table, query.text, filter, query.candidates),
     ]);
     const byRow = new Map<string, Candidate>();
-    for (const row of nearest) {
+    for (const row of near) {
       byRow.set(`${row.item_id}:${row.chunk}`, {
         itemId: row.item_id,
         path: row.path,
         content: row.content,
-        cosine: bySentence ? dot(query.vector, row.vector.toArray()) : 1 - row._distance,
+        cosine: sentence ? dot(query.vector, row.vector.toArray()) : 1 - row._distance,
         bm25: 0,
         features: row.features ?? undefined,
       });
@@ -371,7 +366,10 @@ export class LocalVectorIndex implements VectorIndex {
       const columns = { item_id: pending.map((row) => row.item_id), chunk: pending.map((row) => row.chunk) };
       const batch = makeBatch(keys, pending.length, (field) =>
         field.name === 'sentence'
-          ? vectorData(field, pending.map((row) => row.sentence))
+          ? vectorData(
+              field,
+              pending.map((row) => row.sentence),
+            )
           : vectorFromArray(columns[field.name as keyof typeof columns], field.type).data[0],
       );
       // only rows still there are updated: one deleted meanwhile is not brought back
@@ -380,7 +378,7 @@ export class LocalVectorIndex implements VectorIndex {
     };
     const rows = table.query().where('sentence IS NULL').select(['item_id', 'chunk', 'path', 'content', 'features']);
     for await (const batch of rows) {
-      for (const row of batch.toArray() as unknown as Pick<ChunkRow, "item_id" | "chunk" | "path" | "content" | "features">[]) {
+      for (const row of batch.toArray() as unknown as Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content' | 'features'>[]) {
         const sentence = await sentenceOf({ path: row.path, content: row.content, features: row.features ?? undefined });
         if (sentence) pending.push({ item_id: row.item_id, chunk: row.chunk, sentence });
       }

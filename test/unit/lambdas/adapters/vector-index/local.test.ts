@@ -195,12 +195,16 @@ describe('local search index (LanceDB)', () => {
     await index.putItem({ ...base, tenant: 't2', itemId: 'x', path: '/other-tenant.md' }, [
       { content: 'gamma', vector: v(1, 0, 0), sentence: v(1, 0) },
     ]);
-    await index.putItem({ ...base, scopeId: 'a2', itemId: 'y', path: '/other-agent.md' }, [{ content: 'delta', vector: v(1, 0, 0), sentence: v(1, 0) }]);
-    await index.putItem({ ...base, itemId: 'e', path: '/expired.md', expiresAt: 999 }, [{ content: 'eps', vector: v(1, 0, 0), sentence: v(1, 0) }]);
+    await index.putItem({ ...base, scopeId: 'a2', itemId: 'y', path: '/other-agent.md' }, [
+      { content: 'delta', vector: v(1, 0, 0), sentence: v(1, 0) },
+    ]);
+    await index.putItem({ ...base, itemId: 'e', path: '/expired.md', expiresAt: 999 }, [
+      { content: 'eps', vector: v(1, 0, 0), sentence: v(1, 0) },
+    ]);
     // a chunk none of whose words has a word vector: no sentence vector, still found by its words
     await index.putItem({ ...base, itemId: 'n', path: '/no-sentence.md' }, [{ content: 'qzxv', vector: v(0, 0, 1) }]);
     const bySentence = query(v(1, 0, 0), { sentence: v(1, 0), candidates: 1 });
-    expect((await index.search(bySentence)).map((c) => [c.path, Number(c.cosine.toFixed(5))])).toEqual([['/meaning.md', 0.70711]]);
+    expect((await index.search(bySentence)).map((c) => [c.path, c.cosine])).toEqual([['/meaning.md', expect.closeTo(Math.SQRT1_2, 5)]]);
     expect(paths(await index.search({ ...bySentence, candidates: 10 }))).toEqual(['/meaning.md', '/words.md']);
     expect(paths(await index.search({ ...bySentence, text: 'qzxv' }))).toEqual(['/meaning.md', '/no-sentence.md']);
     // a query without one (its words have no word vectors; another embedder) is searched by its vector
@@ -219,7 +223,8 @@ describe('local search index (LanceDB)', () => {
     const { dir, index } = await open();
     const dims = 16;
     // pseudo-random: no two rows alike
-    const unit = (seed: number, n = dims) => normalise(Array.from({ length: n }, (_, i) => Math.sin((seed + 1) * 12.9898 + (i + 1) * 78.233) * 43758.5453 % 1));
+    const unit = (seed: number, n = dims) =>
+      normalise(Array.from({ length: n }, (_, i) => (Math.sin((seed + 1) * 12.9898 + (i + 1) * 78.233) * 43758.5453) % 1));
     // an index as the version before made it: no sentence vectors, its vector index on `vector`
     for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
       await index.putItem(
@@ -231,7 +236,9 @@ describe('local search index (LanceDB)', () => {
     await index.maintain();
     await index.close();
     const indexed = async () =>
-      (await (await connect(dir)).openTable(`chunks_${dims}`)).listIndices().then((all) => all.filter((i) => i.indexType === 'IvfHnswSq').map((i) => i.columns[0]));
+      (await (await connect(dir)).openTable(`chunks_${dims}`))
+        .listIndices()
+        .then((all) => all.filter((i) => i.indexType === 'IvfHnswSq').map((i) => i.columns[0]));
     expect(await indexed()).toEqual(['vector']);
 
     const upgraded = await LocalVectorIndex.open(dir);
@@ -244,7 +251,13 @@ describe('local search index (LanceDB)', () => {
     await upgraded.maintain();
     expect(await indexed()).toEqual(['sentence']);
     const nearest = await upgraded.search({ ...q, candidates: 5 });
-    expect(nearest[0]).toMatchObject({ content: 'filler 42', cosine: expect.closeTo(unit(7).reduce((s, x, i) => s + x * unit(42)[i], 0), 5) });
+    expect(nearest[0]).toMatchObject({
+      content: 'filler 42',
+      cosine: expect.closeTo(
+        unit(7).reduce((s, x, i) => s + x * unit(42)[i], 0),
+        5,
+      ),
+    });
     // the small tenant sees only its own row (it has no sentence vector: found by its words)
     expect(paths(await upgraded.search({ ...q, tenant: 'small' }))).toEqual([]);
     expect(paths(await upgraded.search({ ...q, tenant: 'small', text: 'tiny' }))).toEqual(['/small']);

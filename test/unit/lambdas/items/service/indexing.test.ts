@@ -63,7 +63,7 @@ describe('the sentence vectors the local index finds nearest chunks by', () => {
     (await rankingFeatures(titleOf(path), [`${titleOf(path)}\n${content}`], DEFAULT_LEXICAL_OPTIONS))?.[0];
   const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i], 0);
 
-  it('come with each chunk of the offline embedder: unit vectors of the word vectors\' dimension, none without a known word', async () => {
+  it("come with each chunk of the offline embedder: unit vectors of the word vectors' dimension, none without a known word", async () => {
     const chunk = await chunkOf('/hr/holidays.md', leave);
     expect(chunk?.sentence).toHaveLength(wordVectors().dimension);
     expect(cosine(chunk?.sentence as Float32Array, chunk?.sentence as Float32Array)).toBeCloseTo(1, 5);
@@ -112,7 +112,10 @@ describe('a search index made before sentence vectors were stored, opened by thi
     const ref = { tenant: 't1', scope: 'company' as const, scopeId: '-' };
     // the cosines are now computed here rather than by LanceDB: equal to float precision
     const search = async () =>
-      (await findHits(ref, 'How many vacation days do employees get?', 10, 0, 1_000)).map((hit) => ({ ...hit, score: hit.score.toFixed(6) }));
+      (await findHits(ref, 'How many vacation days do employees get?', 10, 0, 1_000)).map((hit) => ({
+        ...hit,
+        score: hit.score.toFixed(6),
+      }));
     const before = await search();
     expect(before[0].path).toBe('/hr/holidays.md');
     await ((await vectorIndex()) as LocalVectorIndex).settle(); // the fill the first search started
