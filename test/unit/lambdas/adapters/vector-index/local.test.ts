@@ -21,6 +21,21 @@ const query = (vector: Float32Array, extra: Partial<SearchQuery> = {}): SearchQu
 });
 const paths = (candidates: { path: string }[]) => [...new Set(candidates.map((c) => c.path))].sort();
 
+/**
+ * Enough rows in one partition ('filler <n>', vector unit(n)) for a vector index, one row ('tiny note')
+ * of another tenant, then maintenance: the vector index is built.
+ */
+async function fillForAnIndex(index: LocalVectorIndex, unit: (seed: number) => Float32Array): Promise<void> {
+  for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
+    await index.putItem(
+      { ...base, itemId: `big${i}`, path: `/big${i}` },
+      Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })),
+    );
+  }
+  await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
+  await index.maintain();
+}
+
 describe('local search index (LanceDB)', () => {
   const dirs: string[] = [];
   const open = async () => {
@@ -226,14 +241,7 @@ describe('local search index (LanceDB)', () => {
     const unit = (seed: number, n = dims) =>
       normalise(Array.from({ length: n }, (_, i) => (Math.sin((seed + 1) * 12.9898 + (i + 1) * 78.233) * 43758.5453) % 1));
     // an index as the version before made it: no sentence vectors, its vector index on `vector`
-    for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
-      await index.putItem(
-        { ...base, itemId: `big${i}`, path: `/big${i}` },
-        Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })),
-      );
-    }
-    await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
-    await index.maintain();
+    await fillForAnIndex(index, unit);
     await index.close();
     const indexed = async () =>
       (await (await connect(dir)).openTable(`chunks_${dims}`))
@@ -383,14 +391,7 @@ describe('local search index (LanceDB)', () => {
     const { dir, index } = await open();
     const dims = 16;
     const unit = (seed: number) => normalise(Array.from({ length: dims }, (_, i) => Math.sin(seed * 7.1 + i * 1.3)));
-    for (let i = 0; i < VECTOR_INDEX_MIN_ROWS; i += 500) {
-      await index.putItem(
-        { ...base, itemId: `big${i}`, path: `/big${i}` },
-        Array.from({ length: 500 }, (_, j) => ({ content: `filler ${i + j}`, vector: unit(i + j) })),
-      );
-    }
-    await index.putItem({ ...base, tenant: 'small', itemId: 's1', path: '/small' }, [{ content: 'tiny note', vector: unit(3) }]);
-    await index.maintain();
+    await fillForAnIndex(index, unit);
     const table = await (await connect(dir)).openTable(`chunks_${dims}`);
     expect((await table.listIndices()).map((i) => i.indexType)).toContain('IvfHnswSq');
     // the nearest rows of the big partition come back with exact cosines; the small tenant sees only its own row
