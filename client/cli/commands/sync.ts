@@ -39,7 +39,7 @@ export function registerSync(program: Command): void {
 
   withSyncOptions(sync.command('push <dir>'))
     .description('Upload new and changed files (ignores .git/, node_modules/ and .satchelignore patterns)')
-    .option('--delete', 'also remove remote files that are gone locally')
+    .option('--delete', 'also remove backup files this folder synced and no longer has')
     .option('--force', 'with --delete: remove even every file of the backup, or more than a quarter of it')
     .option('--dry-run', 'show what would be uploaded and removed; change nothing')
     .option('--overwrite', "replace the backup's version even where it changed since this folder last synced")
@@ -71,14 +71,14 @@ export function registerSync(program: Command): void {
         throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
       if (result.held.length)
         throw new Error(
-          `${plural(result.held.length, 'changed file was', 'changed files were')} not pushed: the backup's version changed since this folder last synced (listed above)`,
+          `${plural(result.held.length, 'file was', 'files were')} left in the backup as it holds them: changed or added there since this folder last synced (listed above)`,
         );
     });
 
   withSyncOptions(sync.command('pull <dir>'))
     .description('Download what differs locally, verify every hash, write atomically')
     .addOption(new Option('--mode <mode>', 'what to restore').choices(['full', 'active', 'memory']).default('full'))
-    .option('--delete', 'also remove local files the backup does not have (full restores only)')
+    .option('--delete', 'also remove local files this folder synced that the backup no longer has (full restores only)')
     .option('--force', 'with --delete: remove even every local file, or more than a quarter of them')
     .option('--dry-run', 'show what would be downloaded and removed; change nothing')
     .option('--overwrite', 'replace local files even where they changed since this folder last synced')
@@ -107,7 +107,7 @@ export function registerSync(program: Command): void {
             (flags.delete ? `, ${result.removed.length} removed` : ''),
         );
       }
-      const notRemoved = flags.delete ? '; nothing was removed' : '';
+      const notRemoved = flags.delete && !result.removed.length ? '; nothing was removed' : '';
       if (result.refused.length) {
         throw new Error(
           `refused ${result.refused.length} entries of the server's answer (listed above)${notRemoved}` +
@@ -116,7 +116,7 @@ export function registerSync(program: Command): void {
       }
       if (result.kept.length) {
         throw new Error(
-          `${plural(result.kept.length, 'backup file was', 'backup files were')} not restored: what is here in their place was kept (listed above)${notRemoved}`,
+          `${plural(result.kept.length, 'local file or folder was', 'local files or folders were')} kept as they are (listed above)${notRemoved}: the rest was restored`,
         );
       }
     });
@@ -130,7 +130,12 @@ export function registerSync(program: Command): void {
       for (const f of s.upload) console.log(`push    ${f.path} (${formatBytes(f.size)})`);
       for (const p of s.remove) console.log(`delete  ${p}`);
       for (const p of s.download) console.log(`pull    ${p}`);
+      for (const h of s.held) console.log(`held    ${h.path}: ${h.reason}`);
+      for (const k of s.kept) console.log(`kept    ${k.path}: ${k.reason}`);
       for (const k of s.skipped) console.log(`skip    ${k.path}: ${k.reason}`);
-      console.log(`${s.upload.length} to push, ${s.remove.length} to delete, ${s.download.length} to pull, ${s.unchanged} unchanged`);
+      console.log(
+        `${s.upload.length} to push, ${s.remove.length} to delete, ${s.download.length} to pull, ${s.unchanged} unchanged` +
+          (s.held.length || s.kept.length ? `; ${s.held.length} held in the backup, ${s.kept.length} kept here` : ''),
+      );
     });
 }

@@ -12,7 +12,7 @@ import { hashFile, hashFiles, listTree, localNames, scanTree, TEMP_MARKER, type 
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
 import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-target';
-import { backupChangedProblem, localChangedProblem, SyncedState } from './synced-state';
+import { backupChangedProblem, backupDeleteProblem, localChangedProblem, localDeleteProblem, SyncedState } from './synced-state';
 
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
@@ -199,7 +199,10 @@ async function uploadMultipart(
 export interface PushResult extends PushPlan {
   uploadedBytes: number;
   conflicts: string[];
-  /** Changed files not pushed: the backup's version changed since this folder last synced (see `overwrite`). */
+  /**
+   * Files the push left in the backup as they are: changed there since this folder last synced, or
+   * (with `delete`) added there since (see `overwrite`).
+   */
   held: { path: string; reason: string }[];
   /** Files the backup held before the push. */
   backupFiles: number;
@@ -270,10 +273,14 @@ export async function push(
     SyncedState.load(client.http.options.baseUrl, dir, options.agentId),
   ]);
   for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
-  const remove = options.delete ? remoteOnly(listing.files, manifest) : [];
+  const held: PushResult['held'] = [];
+  const remove = (options.delete ? remoteOnly(listing.files, manifest) : []).filter((path) => {
+    const reason = options.overwrite ? undefined : backupDeleteProblem(state, path, manifest.files[path].hash);
+    if (reason) held.push({ path, reason });
+    return !reason;
+  });
   const backupFiles = Object.keys(manifest.files).length;
   checkDeletes('of the backup', remove, backupFiles, options.force || options.dryRun);
-  const held: PushResult['held'] = [];
   /** The files that differ from the backup, less those whose backup version changed since this folder last synced. */
   const notHeld = (differing: LocalFile[]) =>
     differing.filter((f) => {
@@ -658,8 +665,15 @@ export async function pull(
     writer.close();
     progress.stop();
   }
-  const removed =
-    options.delete && refused.length === 0 && kept.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
+  const gone = options.delete && refused.length === 0 && kept.length === 0 ? [...local.keys()].filter((path) => !inBackup.has(path)) : [];
+  const reasons = await mapLimit(gone, 16, async (path) =>
+    options.overwrite ? undefined : localDeleteProblem(state, path, (await hashFile(local.get(path) as ListedFile)).hash),
+  );
+  gone.forEach((path, i) => {
+    const reason = reasons[i];
+    if (reason) kept.push({ path, reason });
+  });
+  const removed = gone.filter((_, i) => !reasons[i]);
   checkDeletes('of the folder', removed, local.size, options.force || options.dryRun);
   if (!options.dryRun) {
     for (const path of removed) {
@@ -683,19 +697,43 @@ export async function pull(
 export interface Status extends PushPlan {
   /** Remote files that differ from (or are missing in) the local tree: what a full pull would fetch. */
   download: string[];
+  /** What a push would leave in the backup as it is (see PushResult.held). */
+  held: PushResult['held'];
+  /** Local files a full pull would keep instead of the backup's version (see PullResult.kept). */
+  kept: PullResult['kept'];
 }
 
-/** What would move, in both directions, without moving anything. */
+/** What push and a full pull would move, in both directions, without moving anything. */
 export async function status(client: SatchelClient, dir: string, options: SyncOptions & { delete?: boolean } = {}): Promise<Status> {
-  const [scan, manifest] = await Promise.all([scanTree(dir), client.syncGetManifest(options)]);
+  const [scan, manifest, state] = await Promise.all([
+    scanTree(dir),
+    client.syncGetManifest(options),
+    SyncedState.load(client.http.options.baseUrl, dir, options.agentId),
+  ]);
   const local = new Map(scan.files.map((f) => [f.path, f]));
+  const held: Status['held'] = [];
+  const kept: Status['kept'] = [];
   const download = Object.entries(manifest.files)
     .filter(([path, remote]) => {
       const mine = local.get(path);
-      return !mine || !sameContent(mine, remote);
+      if (!mine) return true;
+      // edited here only: the push's (the pull would keep it, with nothing newer to fetch)
+      if (sameContent(mine, remote) || state.get(path) === remote.hash) return false;
+      const reason = localChangedProblem(state, path, mine.hash);
+      if (reason) kept.push({ path, reason });
+      return !reason;
     })
     .map(([path]) => path);
-  const upload = scan.files.filter((f) => !sameContent(f, manifest.files[f.path]));
-  const remove = options.delete ? remoteOnly(scan.files, manifest) : [];
-  return { upload, remove, skipped: scan.skipped, unchanged: scan.files.length - upload.length, download };
+  const differing = scan.files.filter((f) => !sameContent(f, manifest.files[f.path]));
+  const upload = differing.filter((f) => {
+    const reason = backupChangedProblem(state, f.path, f.hash, manifest.files[f.path]?.hash);
+    if (reason) held.push({ path: f.path, reason });
+    return !reason;
+  });
+  const remove = (options.delete ? remoteOnly(scan.files, manifest) : []).filter((path) => {
+    const reason = backupDeleteProblem(state, path, manifest.files[path].hash);
+    if (reason) held.push({ path, reason });
+    return !reason;
+  });
+  return { upload, remove, skipped: scan.skipped, unchanged: scan.files.length - differing.length, download, held, kept };
 }

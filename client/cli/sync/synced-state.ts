@@ -80,3 +80,23 @@ export function localChangedProblem(state: SyncedState, path: string, local: str
   if (state.get(path) === local) return undefined;
   return `${state.get(path) === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here since this folder last synced'}: push it first, or pull with --overwrite to replace it with the backup's`;
 }
+
+/**
+ * Why `push --delete` must not remove a backup file this folder lacks, or undefined when it may:
+ * another device added or changed it in the backup since this folder last synced it.
+ */
+export function backupDeleteProblem(state: SyncedState, path: string, backup: string): string | undefined {
+  const synced = state.get(path);
+  if (synced === backup) return undefined;
+  return `${synced === undefined ? 'added to the backup since this folder last synced (or never synced here)' : 'changed in the backup since this folder last synced'}: pull it, or push with --delete --overwrite to remove it from the backup`;
+}
+
+/**
+ * Why `pull --delete` must not remove a local file the backup lacks, or undefined when it may: the
+ * file was never pushed from this folder, or changed here since this folder last synced it.
+ */
+export function localDeleteProblem(state: SyncedState, path: string, local: string): string | undefined {
+  const synced = state.get(path);
+  if (synced === local) return undefined;
+  return `${synced === undefined ? 'not in the backup, and never pushed from this folder' : 'changed here since this folder last synced, and the backup no longer has it'}: push it, or pull with --delete --overwrite to remove it`;
+}

@@ -56,6 +56,10 @@ const withToolTerms = async <T>(work: Promise<T>): Promise<T> => {
   }
 };
 
+/** Files left as they are, with the reason in tool terms. */
+const explained = (files: { path: string; reason: string }[]) =>
+  files.slice(0, LISTED).map((f) => ({ ...f, reason: inToolTerms(f.reason).message }));
+
 export const WORKSPACE_SYNC_TOOLS = [
   tool({
     name: 'sync_status',
@@ -72,6 +76,8 @@ export const WORKSPACE_SYNC_TOOLS = [
         push: listed(s.upload.map((f) => f.path)),
         delete: listed(s.remove),
         pull: listed(s.download),
+        held: explained(s.held),
+        kept: explained(s.kept),
         skipped: s.skipped.slice(0, LISTED),
         unchanged: s.unchanged,
       };
@@ -86,11 +92,11 @@ export const WORKSPACE_SYNC_TOOLS = [
     title: 'Back up a folder',
     description:
       "Uploads the new and changed files of a local folder to the agent's workspace backup; every upload is checked (SHA-256 and size) " +
-      `before the backup records it, and an interrupted push resumes. With delete: true, backup files gone locally are removed from the backup. ${SAFETY} ${IGNORED}`,
+      `before the backup records it, and an interrupted push resumes. With delete: true, backup files this folder synced and no longer has are removed from the backup. Files changed or added in the backup since this folder last synced are left and listed in held (overwrite: true replaces or removes them). ${SAFETY} ${IGNORED}`,
     input: z.object({
       dir,
       agentId,
-      delete: z.boolean().optional().describe('Also remove backup files that are gone locally'),
+      delete: z.boolean().optional().describe('Also remove backup files this folder synced and no longer has'),
       force,
       overwrite,
     }),
@@ -117,14 +123,14 @@ export const WORKSPACE_SYNC_TOOLS = [
         removed: listed(r.remove),
         skipped: r.skipped.slice(0, LISTED),
         unchanged: r.unchanged,
-        held: r.held.slice(0, LISTED).map((h) => ({ ...h, reason: inToolTerms(h.reason).message })),
+        held: explained(r.held),
         warnings: warnings.slice(0, LISTED),
       };
       return {
         data,
         text:
           `pushed ${r.upload.length} file(s) (${r.uploadedBytes} bytes), ${r.unchanged} unchanged, ${r.remove.length} removed, ${r.skipped.length} skipped` +
-          (r.held.length ? `, ${r.held.length} held: the backup's version changed since this folder last synced (see held)` : ''),
+          (r.held.length ? `, ${r.held.length} held: changed or added in the backup since this folder last synced (see held)` : ''),
       };
     },
   }),
@@ -133,14 +139,15 @@ export const WORKSPACE_SYNC_TOOLS = [
     title: 'Restore a folder',
     description:
       "Restores the agent's workspace backup into a local folder: downloads only files that differ, verifies every hash and writes each " +
-      'file atomically; local files the backup lacks are kept. mode: "full" (everything, default), "memory" (memory files only) or ' +
-      '"active" (memory files, recent sessions, recently changed files). delete: true (full mode only) also removes local files the ' +
-      `backup does not have, so the folder becomes the backup. ${SAFETY} ${IGNORED}`,
+      'file atomically; local files the backup lacks are kept, and so are local files changed since this folder last synced (listed ' +
+      'in kept; overwrite: true replaces them). mode: "full" (everything, default), "memory" (memory files only) or ' +
+      '"active" (memory files, recent sessions, recently changed files). delete: true (full mode only) also removes local files this ' +
+      `folder synced that the backup no longer has. ${SAFETY} ${IGNORED}`,
     input: z.object({
       dir,
       agentId,
       mode: contracts.reconstruct.body.shape.mode,
-      delete: z.boolean().optional().describe('Also remove local files the backup lacks (full mode only)'),
+      delete: z.boolean().optional().describe('Also remove local files this folder synced that the backup no longer has (full mode only)'),
       force,
       overwrite,
     }),
@@ -162,7 +169,7 @@ export const WORKSPACE_SYNC_TOOLS = [
         unchanged: r.unchanged,
         removed: listed(r.removed),
         refused: r.refused.slice(0, LISTED),
-        kept: r.kept.slice(0, LISTED).map((k) => ({ ...k, reason: inToolTerms(k.reason).message })),
+        kept: explained(r.kept),
       };
       const notWritten = [
         r.refused.length ? `${r.refused.length} entries of the server's answer refused (see refused)` : '',

@@ -102,9 +102,11 @@ it("workspace sync tools back up and restore a folder with the CLI's rules", asy
   // the CLI's delete safety, in tool terms: a push of an empty folder does not empty the backup without force
   const empty = join(work, 'empty');
   mkdirSync(empty);
-  expect(await refused(first, 'sync_push', { dir: empty, delete: true })).toMatch(/every one of the 2 files.*force: true/);
+  // (this folder never synced those files: they are held unless overwrite)
+  expect(await ok(first, 'sync_push', { dir: empty, delete: true })).toMatchObject({ removed: { count: 0 }, held: [{}, {}] });
+  expect(await refused(first, 'sync_push', { dir: empty, delete: true, overwrite: true })).toMatch(/every one of the 2 files.*force: true/);
   expect((await ok(first, 'sync_status', { dir: target })).pull.count).toBe(0);
-  expect(await ok(first, 'sync_push', { dir: empty, delete: true, force: true })).toMatchObject({ removed: { count: 2 } });
+  expect(await ok(first, 'sync_push', { dir: empty, delete: true, overwrite: true, force: true })).toMatchObject({ removed: { count: 2 } });
   expect(await refused(first, 'sync_push', { dir: join(work, 'missing') })).toMatch(/missing/);
 });
 

@@ -1,46 +1,31 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createSatchelClient } from '../../../client/sdk';
-import { pull, push } from '../../../client/cli/sync/engine';
-import { startTestApi, type TestApi } from '../../support/api';
+import { pull, push, status } from '../../../client/cli/sync/engine';
+import { syncClient, syncFolders, write } from '../../support/sync-folders';
 
-let api: TestApi;
-let work: string;
-beforeAll(async () => {
-  api = await startTestApi();
-  work = mkdtempSync(join(tmpdir(), 'satchel-sync-local-'));
-  process.env.XDG_CACHE_HOME = join(work, 'cache');
-});
-afterAll(async () => {
-  await api.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
-function write(root: string, path: string, bytes: string) {
-  const target = join(root, ...path.split('/'));
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, bytes);
-}
+const env = syncFolders('satchel-sync-local-');
 
 const read = (root: string, path: string) => readFileSync(join(root, ...path.split('/')), 'utf8');
 
 async function clientFor(agent: string) {
-  const { key } = await api.key({ agent, surfaces: ['sync'] });
-  return Object.assign(createSatchelClient({ baseUrl: api.url, apiKey: key, retries: 1 }), { key });
+  const { key, client } = await syncClient(env.api, agent);
+  return Object.assign(client, { key });
+}
+
+/** A backup of `agent` pushed from a folder holding `files`; `dir` is where the agent pulls it. */
+async function backedUp(agent: string, files: Record<string, string>) {
+  const client = await clientFor(agent);
+  const source = join(env.work, `${agent}-source`);
+  for (const [path, bytes] of Object.entries(files)) write(source, path, bytes);
+  await push(client, source);
+  return { client, source, dir: join(env.work, `${agent}-restore`) };
 }
 
 describe('a pull meets local things in the way', () => {
   it('a folder where the backup has a file is kept and reported; the rest is restored and --delete removes nothing', async () => {
-    const client = await clientFor('folder-in-the-way');
-    const source = join(work, 'in-the-way-src');
-    write(source, 'report.md', 'the backup');
-    write(source, 'notes/a.md', 'a');
-    await push(client, source);
-
-    const dir = join(work, 'in-the-way-dst');
+    const { client, dir } = await backedUp('folder-in-the-way', { 'report.md': 'the backup', 'notes/a.md': 'a' });
     write(dir, 'report.md/draft.txt', 'a folder of the same name, with work in it');
     write(dir, 'stray.txt', 'not in the backup');
     const result = await pull(client, dir, { delete: true, force: true });
@@ -55,13 +40,7 @@ describe('a pull meets local things in the way', () => {
   });
 
   it('a file where the backup has a folder is kept and reported, not refused as a fault of the server', async () => {
-    const client = await clientFor('file-in-the-way');
-    const source = join(work, 'file-in-the-way-src');
-    write(source, 'notes/a.md', 'a');
-    write(source, 'b.md', 'b');
-    await push(client, source);
-
-    const dir = join(work, 'file-in-the-way-dst');
+    const { client, dir } = await backedUp('file-in-the-way', { 'notes/a.md': 'a', 'b.md': 'b' });
     write(dir, 'notes', 'a file named like the folder');
     const result = await pull(client, dir);
     expect(result.refused).toEqual([]);
@@ -72,14 +51,15 @@ describe('a pull meets local things in the way', () => {
 });
 
 describe('two devices on one backup never undo each other', () => {
-  it('a pull keeps a file edited here and not pushed yet; --overwrite replaces it', async () => {
-    const client = await clientFor('two-devices-pull');
-    const laptop = join(work, 'pull-laptop');
-    const desktop = join(work, 'pull-desktop');
-    write(laptop, 'plan.md', 'v1');
-    write(laptop, 'notes.md', 'n1');
-    await push(client, laptop);
+  /** A laptop folder pushed with `files`, and a desktop folder pulled from that backup. */
+  async function twoDevices(agent: string, files: Record<string, string>) {
+    const { client, source: laptop, dir: desktop } = await backedUp(agent, files);
     await pull(client, desktop);
+    return { client, laptop, desktop };
+  }
+
+  it('a pull keeps a file edited here and not pushed yet; --overwrite replaces it', async () => {
+    const { client, laptop, desktop } = await twoDevices('two-devices-pull', { 'plan.md': 'v1', 'notes.md': 'n1' });
 
     write(laptop, 'plan.md', 'v2 from the laptop');
     write(laptop, 'notes.md', 'n2 from the laptop');
@@ -98,13 +78,7 @@ describe('two devices on one backup never undo each other', () => {
   });
 
   it("a push from a folder that missed another device's change keeps the backup's version; --overwrite replaces it", async () => {
-    const client = await clientFor('two-devices-push');
-    const laptop = join(work, 'push-laptop');
-    const desktop = join(work, 'push-desktop');
-    write(laptop, 'plan.md', 'v1');
-    write(laptop, 'todo.md', 't1');
-    await push(client, laptop);
-    await pull(client, desktop);
+    const { client, laptop, desktop } = await twoDevices('two-devices-push', { 'plan.md': 'v1', 'todo.md': 't1' });
 
     write(desktop, 'plan.md', 'v2 from the desktop');
     write(desktop, 'todo.md', 't2 from the desktop');
@@ -113,6 +87,11 @@ describe('two devices on one backup never undo each other', () => {
     // the laptop did not pull: its plan.md is the old version, its todo.md a new edit
     write(laptop, 'todo.md', 't2 from the laptop');
     write(laptop, 'new.md', 'new on the laptop');
+    const before = await status(client, laptop);
+    expect(before.upload.map((f) => f.path)).toEqual(['new.md']);
+    expect(before.held.map((h) => h.path)).toEqual(['plan.md', 'todo.md']);
+    expect(before.download).toEqual(['plan.md']);
+    expect(before.kept.map((k) => k.path)).toEqual(['todo.md']);
     const result = await push(client, laptop);
     expect(result.held).toEqual([
       { path: 'plan.md', reason: expect.stringMatching(/the backup has a newer version.*pull it first/) },
@@ -136,18 +115,37 @@ describe('two devices on one backup never undo each other', () => {
     expect((await client.syncGetManifest()).files['todo.md'].size).toBe('t2 from the laptop'.length);
   });
 
+  it('push --delete removes only what this folder synced and then removed; pull --delete keeps files never pushed', async () => {
+    const { client, laptop, desktop } = await twoDevices('two-devices-delete', { 'old.md': 'old', 'keep.md': 'keep' });
+
+    write(desktop, 'added.md', 'added on the desktop');
+    await push(client, desktop);
+    rmSync(join(laptop, 'old.md'));
+    const pushed = await push(client, laptop, { delete: true });
+    expect(pushed.remove).toEqual(['old.md']);
+    expect(pushed.held).toEqual([{ path: 'added.md', reason: expect.stringMatching(/added to the backup since this folder last synced/) }]);
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual(['added.md', 'keep.md']);
+
+    write(desktop, 'draft.md', 'written on the desktop, never pushed');
+    const pulled = await pull(client, desktop, { delete: true });
+    expect(pulled.removed).toEqual(['old.md']);
+    expect(pulled.kept).toEqual([{ path: 'draft.md', reason: expect.stringMatching(/never pushed from this folder/) }]);
+    expect(read(desktop, 'draft.md')).toBe('written on the desktop, never pushed');
+    expect(readdirSync(desktop).sort()).toEqual(['added.md', 'draft.md', 'keep.md']);
+
+    expect((await push(client, laptop, { delete: true, overwrite: true })).remove).toEqual(['added.md']);
+    expect((await pull(client, desktop, { delete: true, overwrite: true })).removed.sort()).toEqual(['added.md', 'draft.md']);
+    expect(readdirSync(desktop)).toEqual(['keep.md']);
+  });
+
   it('a folder never synced keeps what differs until --overwrite, and the command says so with exit status 1', async () => {
-    const client = await clientFor('never-synced');
-    const source = join(work, 'never-synced-src');
-    write(source, 'a.md', 'the backup');
-    await push(client, source);
-    const dir = join(work, 'never-synced-dst');
+    const { client, dir } = await backedUp('never-synced', { 'a.md': 'the backup' });
     write(dir, 'a.md', 'older work, never pushed');
 
     const cli = join(__dirname, '../../../client/cli/main.ts');
     const tsx = join(__dirname, '../../../node_modules/.bin/tsx');
-    const env = { ...process.env, SATCHEL_URL: api.url, SATCHEL_API_KEY: client.key };
-    const failed = await promisify(execFile)(tsx, [cli, 'sync', 'pull', dir], { env }).then(
+    const cliEnv = { ...process.env, SATCHEL_URL: env.api.url, SATCHEL_API_KEY: client.key };
+    const failed = await promisify(execFile)(tsx, [cli, 'sync', 'pull', dir], { env: cliEnv }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );
@@ -156,7 +154,7 @@ describe('two devices on one backup never undo each other', () => {
       /kept +"a\.md": differs from the backup, and this folder never synced it: push it first, or pull with --overwrite/,
     );
     expect(read(dir, 'a.md')).toBe('older work, never pushed');
-    await promisify(execFile)(tsx, [cli, 'sync', 'pull', dir, '--overwrite'], { env });
+    await promisify(execFile)(tsx, [cli, 'sync', 'pull', dir, '--overwrite'], { env: cliEnv });
     expect(read(dir, 'a.md')).toBe('the backup');
   });
 });

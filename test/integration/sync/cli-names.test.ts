@@ -1,9 +1,10 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createSatchelClient } from '../../../client/sdk';
 import { pull, push, status } from '../../../client/cli/sync/engine';
 import { startTestApi, type TestApi } from '../../support/api';
+import { write } from '../../support/sync-folders';
 
 /**
  * Local names the sync CLI meets (docs/sync.md, Paths and CLI): names that are not NFC are sent
@@ -21,12 +22,6 @@ afterAll(async () => {
   await api.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-function write(root: string, path: string, bytes: string) {
-  const target = join(root, ...path.split('/'));
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, bytes);
-}
 
 /** Names on disk under root (as stored: NFD stays NFD), folders with a trailing /. */
 function names(root: string): string[] {

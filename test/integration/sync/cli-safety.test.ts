@@ -1,13 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createSatchelClient } from '../../../client/sdk';
 import { pull, push } from '../../../client/cli/sync/engine';
 import { startTestApi, type TestApi } from '../../support/api';
+import { write } from '../../support/sync-folders';
 
 let api: TestApi;
 let work: string;
@@ -22,12 +23,6 @@ afterAll(async () => {
 });
 
 const sha256 = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
-
-function write(root: string, path: string, bytes: string) {
-  const target = join(root, ...path.split('/'));
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, bytes);
-}
 
 async function clientFor(agent: string) {
   const { key } = await api.key({ agent, surfaces: ['sync'] });
@@ -70,10 +65,10 @@ describe('sync deletes are deliberate', () => {
     for (let i = 12; i < 15; i++) rmSync(join(dir, `f${i}.txt`));
     expect((await push(client, dir, { delete: true })).remove).toHaveLength(3);
 
-    // an emptied folder would remove the whole backup
+    // an emptied folder would remove the whole backup (with overwrite: this folder never synced those files)
     const empty = join(work, 'bulk-empty');
     mkdirSync(empty);
-    await expect(push(client, empty, { delete: true })).rejects.toThrow(/every one of the 25 files/);
+    await expect(push(client, empty, { delete: true, overwrite: true })).rejects.toThrow(/every one of the 25 files/);
     expect(await backedUp(client)).toHaveLength(25);
   });
 
@@ -84,12 +79,14 @@ describe('sync deletes are deliberate', () => {
     await push(client, source);
     const dir = join(work, 'pull-bulk-dst');
     for (let i = 0; i < 20; i++) write(dir, `local${i}.md`, `local ${i}`);
-    await expect(pull(client, dir, { delete: true })).rejects.toThrow(/would remove every one of the 20 files of the folder.*--force/);
+    // never pushed from this folder: kept unless overwrite, and then the force rule applies
+    const options = { delete: true, overwrite: true };
+    await expect(pull(client, dir, options)).rejects.toThrow(/would remove every one of the 20 files of the folder.*--force/);
     expect(readdirSync(dir)).toHaveLength(21); // restored, nothing removed
-    const plan = await pull(client, dir, { delete: true, dryRun: true });
+    const plan = await pull(client, dir, { ...options, dryRun: true });
     expect(plan.removed).toHaveLength(20);
     expect(readdirSync(dir)).toHaveLength(21);
-    expect((await pull(client, dir, { delete: true, force: true })).removed).toHaveLength(20);
+    expect((await pull(client, dir, { ...options, force: true })).removed).toHaveLength(20);
     expect(readdirSync(dir)).toEqual(['only.md']);
   });
 });
