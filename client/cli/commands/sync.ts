@@ -95,16 +95,18 @@ export function registerSync(program: Command): void {
       });
       for (const r of result.refused) console.error(`refused ${JSON.stringify(r.path)}: ${r.reason}`);
       for (const k of result.kept) console.error(`kept    ${JSON.stringify(k.path)}: ${k.reason}`);
+      const ignoredNote = result.ignored.length ? `, ${result.ignored.length} not written (ignored here by .satchelignore)` : '';
       if (flags.dryRun) {
         for (const p of result.wouldDownload) console.log(`pull    ${p}`);
         for (const p of result.removed) console.log(`delete  ${p}`);
         console.log(
-          `would pull ${plural(result.wouldDownload.length, 'file')}, remove ${result.removed.length}; ${result.unchanged} already up to date`,
+          `would pull ${plural(result.wouldDownload.length, 'file')}, remove ${result.removed.length}; ${result.unchanged} already up to date${ignoredNote}`,
         );
       } else {
         console.log(
           `pulled ${plural(result.downloaded, 'file')} (${formatBytes(result.downloadedBytes)}), ${result.unchanged} already up to date` +
-            (flags.delete ? `, ${result.removed.length} removed` : ''),
+            (flags.delete ? `, ${result.removed.length} removed` : '') +
+            ignoredNote,
         );
       }
       const notRemoved = flags.delete && !result.removed.length ? '; nothing was removed' : '';

@@ -8,7 +8,17 @@ import { partSizeFor } from '../../../lambdas/shared/sync-limits';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
 import { readBody, transfer, TransferError, type OnBytes } from './transfer';
-import { hashFile, hashFiles, listTree, localNames, scanTree, TEMP_MARKER, type ListedFile, type LocalFile } from './local-tree';
+import {
+  hashFile,
+  hashFiles,
+  ignoredFile,
+  listTree,
+  localNames,
+  scanTree,
+  TEMP_MARKER,
+  type ListedFile,
+  type LocalFile,
+} from './local-tree';
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
 import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-target';
@@ -537,6 +547,8 @@ export interface PullResult {
   wouldDownload: string[];
   /** Entries of the server's answer that the CLI refused to write, with the reason. */
   refused: { path: string; reason: string }[];
+  /** Backup files not written because this folder's .satchelignore ignores them (push never sends them either). */
+  ignored: string[];
   /** Backup files not written because what is here in their place is kept, with the reason. */
   kept: { path: string; reason: string }[];
 }
@@ -569,6 +581,8 @@ export async function pull(
   // hashed only where a backup file of the same path and size could already be here
   const listed = exists ? (await listTree(dir)).files : [];
   const state = await SyncedState.load(client.http.options.baseUrl, dir, options.agentId);
+  const isIgnored = exists ? ignoredFile(dir) : () => false;
+  const ignored: string[] = [];
   const local = new Map(listed.map((f) => [f.path, f]));
   const targetOf = localNames(dir, listed);
   const inBackup = new Set<string>();
@@ -586,13 +600,17 @@ export async function pull(
   const accept = async (f: unknown): Promise<CheckedEntry | undefined> => {
     const entry = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
     const reason = entryProblem(dir, entry as never);
-    const inTheWay = reason ? undefined : await symlinkedParent(dir, entry.path as string, checkedFolders);
-    if (reason) refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
-    else if (inTheWay) kept.push({ path: entry.path as string, reason: `${inTheWay}: move or rename it, then pull again` });
-    else if (inBackup.has(entry.path as string))
-      refused.push({ path: entry.path as string, reason: 'the path appears twice in the answer' });
+    if (reason) {
+      refused.push({ path: typeof entry.path === 'string' ? entry.path : JSON.stringify(entry.path), reason });
+      return undefined;
+    }
+    const path = entry.path as string;
+    if (isIgnored(path)) return void ignored.push(path);
+    const inTheWay = await symlinkedParent(dir, path, checkedFolders);
+    if (inTheWay) kept.push({ path, reason: `${inTheWay}: move or rename it, then pull again` });
+    else if (inBackup.has(path)) refused.push({ path, reason: 'the path appears twice in the answer' });
     else {
-      inBackup.add(entry.path as string);
+      inBackup.add(path);
       return entry as unknown as CheckedEntry;
     }
     return undefined;
@@ -689,6 +707,7 @@ export async function pull(
     unchanged,
     removed,
     wouldDownload: [...inBackup].filter((p) => wouldDownload.has(p)),
+    ignored,
     refused,
     kept,
   };
@@ -711,12 +730,13 @@ export async function status(client: SatchelClient, dir: string, options: SyncOp
     SyncedState.load(client.http.options.baseUrl, dir, options.agentId),
   ]);
   const local = new Map(scan.files.map((f) => [f.path, f]));
+  const isIgnored = ignoredFile(dir);
   const held: Status['held'] = [];
   const kept: Status['kept'] = [];
   const download = Object.entries(manifest.files)
     .filter(([path, remote]) => {
       const mine = local.get(path);
-      if (!mine) return true;
+      if (!mine) return !isIgnored(path);
       // edited here only: the push's (the pull would keep it, with nothing newer to fetch)
       if (sameContent(mine, remote) || state.get(path) === remote.hash) return false;
       const reason = localChangedProblem(state, path, mine.hash);

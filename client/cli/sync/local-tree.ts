@@ -40,6 +40,19 @@ export function ignoreRules(root: string): (path: string, isDir: boolean) => boo
   return (path, isDir) => rules.some((r) => (!r.dirOnly || isDir) && r.regexp.test(path));
 }
 
+/**
+ * Whether `.satchelignore` in `root` ignores the workspace path of a file: the file itself, or one
+ * of its folders (a folder pattern like `build/` covers everything in it).
+ */
+export function ignoredFile(root: string): (path: string) => boolean {
+  const ignored = ignoreRules(root);
+  return (path) => {
+    const segments = path.split('/');
+    for (let i = 1; i < segments.length; i++) if (ignored(segments.slice(0, i).join('/'), true)) return true;
+    return ignored(path, false);
+  };
+}
+
 /** A file found by the walk, before it is hashed. */
 export type ListedFile = Omit<LocalFile, 'hash'>;
 

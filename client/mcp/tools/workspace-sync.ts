@@ -168,6 +168,7 @@ export const WORKSPACE_SYNC_TOOLS = [
         downloadedBytes: r.downloadedBytes,
         unchanged: r.unchanged,
         removed: listed(r.removed),
+        ignored: listed(r.ignored),
         refused: r.refused.slice(0, LISTED),
         kept: explained(r.kept),
       };

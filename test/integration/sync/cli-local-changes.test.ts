@@ -50,6 +50,28 @@ describe('a pull meets local things in the way', () => {
   });
 });
 
+describe('a pull and .satchelignore', () => {
+  it('never writes a path this folder ignores, even over a local file of that name; a fresh folder gets everything', async () => {
+    const { client, dir } = await backedUp('ignored-here', {
+      'secrets.env': 'from the backup',
+      'build/out.js': 'built elsewhere',
+      'notes/a.md': 'a',
+    });
+    write(dir, '.satchelignore', 'secrets.env\nbuild/\n');
+    write(dir, 'secrets.env', 'this machine only, never pushed');
+
+    const result = await pull(client, dir, { overwrite: true });
+    expect(result.ignored.sort()).toEqual(['build/out.js', 'secrets.env']);
+    expect(read(dir, 'secrets.env')).toBe('this machine only, never pushed');
+    expect(readdirSync(dir).sort()).toEqual(['.satchelignore', 'notes', 'secrets.env']);
+    expect((await status(client, dir)).download).toEqual([]);
+
+    const fresh = join(env.work, 'ignored-here-fresh');
+    expect((await pull(client, fresh)).downloaded).toBe(3);
+    expect(read(fresh, 'build/out.js')).toBe('built elsewhere');
+  });
+});
+
 describe('two devices on one backup never undo each other', () => {
   /** A laptop folder pushed with `files`, and a desktop folder pulled from that backup. */
   async function twoDevices(agent: string, files: Record<string, string>) {
