@@ -68,7 +68,10 @@ export function registerSync(program: Command): void {
           (result.held.length ? `, ${result.held.length} held` : ''),
       );
       if (result.conflicts.length)
-        throw new Error(`${result.conflicts.length} uploads could not be confirmed: ${result.conflicts.slice(0, 5).join(', ')}`);
+        throw new Error(
+          `${plural(result.conflicts.length, 'file was', 'files were')} not pushed (see the warnings above): ` +
+            `${result.conflicts.slice(0, 5).join(', ')}${result.conflicts.length > 5 ? ', …' : ''}; run the push again`,
+        );
       if (result.held.length)
         throw new Error(
           `${plural(result.held.length, 'file was', 'files were')} left in the backup as it holds them: changed or added there since this folder last synced (listed above)`,

@@ -125,14 +125,28 @@ async function counted<T>(progress: Progress, path: string, attempt: (onBytes: O
   }
 }
 
+/**
+ * A file that changed or vanished between its hashing and its upload: it ran short, is gone, or S3
+ * refused its bytes against the signed SHA-256. Retrying cannot help; the next push sends it.
+ */
+class FileChanged extends Error {
+  readonly permanent = true;
+}
+
+/** The error of an upload attempt, as FileChanged when S3 found other bytes than the signed SHA-256. */
+const asFileChanged = (error: unknown): unknown =>
+  error instanceof TransferError && error.status === 400 && /BadDigest/.test(error.message) ? new FileChanged(error.message) : error;
+
 async function readRange(absolute: string, start: number, length: number): Promise<Buffer> {
-  const handle = await open(absolute, 'r');
+  const handle = await open(absolute, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ENOENT' ? new FileChanged(`${absolute} is gone`) : error;
+  });
   try {
     const buffer = Buffer.allocUnsafe(length); // filled below, or thrown away
     let read = 0;
     while (read < length) {
       const { bytesRead } = await handle.read(buffer, read, length - read, start + read);
-      if (bytesRead === 0) throw new Error(`${absolute} changed while uploading`);
+      if (bytesRead === 0) throw new FileChanged(`${absolute} changed while uploading`);
       read += bytesRead;
     }
     return buffer;
@@ -152,7 +166,8 @@ async function uploadSmall(file: LocalFile, signed: SignedUrl, progress: Progres
       try {
         await readBody(await transfer('PUT', signed.url, signed.headers, await readRange(file.absolute, 0, file.size), onBytes));
       } catch (error) {
-        if (!(error instanceof TransferError && error.status === 412 && signed.headers['if-none-match'] === '*')) throw error;
+        if (!(error instanceof TransferError && error.status === 412 && signed.headers['if-none-match'] === '*'))
+          throw asFileChanged(error);
       }
     }),
   );
@@ -195,7 +210,9 @@ async function uploadMultipart(
           part.headers,
           await readRange(file.absolute, (part.partNumber - 1) * plan.partSize, part.size),
           onBytes,
-        );
+        ).catch((error: unknown) => {
+          throw asFileChanged(error);
+        });
         await readBody(res);
         return String(res.headers.etag ?? '');
       }),
@@ -351,9 +368,31 @@ export async function push(
     (await client.syncPresign({ files: files.map((f) => ({ path: f.path, operation: 'put' as const, hash: f.hash, size: f.size })) }, o))
       .urls as SignedUrl[];
 
+  /** The files hashed; one removed since the listing is left out (with --delete its backup copy stays). */
+  const hashPresent = async (listed: ListedFile[]) =>
+    (
+      await mapLimit(listed, 16, (f) =>
+        hashFile(f).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          unhashed--;
+          options.warn?.(`${f.path} was removed while the push ran: not sent`);
+          return undefined;
+        }),
+      )
+    ).filter((f): f is LocalFile => f !== undefined);
+  /** Sends one file; one that changed while the push ran is left out and reported (the next push sends it). */
+  const send = async (file: LocalFile, upload: () => Promise<void>) => {
+    try {
+      await upload();
+    } catch (error) {
+      if (!(error instanceof FileChanged)) throw error;
+      confirms.conflicts.push(file.path);
+      options.warn?.(`${file.path} changed while it was being pushed: not sent; run the push again to send it`);
+    }
+  };
   /** Hashes a batch of small files, keeps those to upload and presigns them. */
   const prepare = async (listed: ListedFile[]) => {
-    const wanted = await toUpload(await hashFiles(listed));
+    const wanted = await toUpload(await hashPresent(listed));
     return { wanted, urls: wanted.length ? await presignPut(wanted) : [] };
   };
   const pushSmall = async (files: ListedFile[]) => {
@@ -373,8 +412,10 @@ export async function push(
             options.warn?.(refused.message);
             return;
           }
-          await uploadSmall(file, urls[j], progress);
-          await uploaded(file, urls[j].uploadId);
+          await send(file, async () => {
+            await uploadSmall(file, urls[j], progress);
+            await uploaded(file, urls[j].uploadId);
+          });
         });
       } catch (error) {
         // nothing of the push may still run once it has failed
@@ -385,16 +426,18 @@ export async function push(
   };
   // a large file is presigned just before its upload: its URLs then last for it alone
   const pushLarge = async (listed: ListedFile) => {
-    const [file] = await toUpload([await hashFile(listed)]);
+    const [file] = await toUpload(await hashPresent([listed]));
     if (!file) return;
-    if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) {
-      const [signed] = await presignPut([file]);
-      await uploadSmall(file, signed, progress);
-      await uploaded(file, signed.uploadId);
-    } else {
-      const partSize = partSizeFor(file.size, options.partSize ?? MULTIPART_THRESHOLD);
-      await uploaded(file, await uploadMultipart(client, file, partSize, concurrency, o, progress));
-    }
+    await send(file, async () => {
+      if (file.size <= (options.multipartThreshold ?? MULTIPART_THRESHOLD)) {
+        const [signed] = await presignPut([file]);
+        await uploadSmall(file, signed, progress);
+        await uploaded(file, signed.uploadId);
+      } else {
+        const partSize = partSizeFor(file.size, options.partSize ?? MULTIPART_THRESHOLD);
+        await uploaded(file, await uploadMultipart(client, file, partSize, concurrency, o, progress));
+      }
+    });
   };
 
   try {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { silentProgress } from '../../../client/cli/progress';
 import { pull, push, status } from '../../../client/cli/sync/engine';
 import { syncClient, syncFolders, write } from '../../support/sync-folders';
 
@@ -47,6 +48,47 @@ describe('a pull meets local things in the way', () => {
     expect(result.kept).toEqual([{ path: 'notes/a.md', reason: expect.stringMatching(/notes is a file, not a folder/) }]);
     expect(read(dir, 'notes')).toBe('a file named like the folder');
     expect(read(dir, 'b.md')).toBe('b');
+  });
+});
+
+describe('a push meets files that change while it runs', () => {
+  it('a file edited after its hashing is left out with a warning and the rest is pushed; a removed one too', async () => {
+    const { client } = await syncClient(env.api, 'edited-during-push');
+    const dir = join(env.work, 'edited-during-push');
+    write(dir, 'small.md', 'as hashed');
+    write(dir, 'big.bin', Buffer.alloc(2 * 1024 * 1024, 1)); // pushed on its own (over 1 MiB)
+    write(dir, 'steady.md', 'unchanged');
+    write(dir, 'gone.md', 'removed before its hashing');
+    write(dir, 'back\\slash.md', 'a local name push skips with a warning, before hashing');
+    const warnings: string[] = [];
+    const result = await push(client, dir, {
+      // the editor saves while the push runs: after the listing (skipped names are reported then) ...
+      warn: (message) => {
+        warnings.push(message);
+        if (message.startsWith('skipped')) rmSync(join(dir, 'gone.md'));
+      },
+      // ... and after the hashing (the files to upload are counted then), before the uploads
+      progress: {
+        ...silentProgress,
+        add: () => {
+          write(dir, 'small.md', 'AS HASHED');
+          write(dir, 'big.bin', Buffer.alloc(2 * 1024 * 1024 + 1, 2));
+        },
+      },
+    });
+    expect(result.conflicts.sort()).toEqual(['big.bin', 'small.md']);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        'gone.md was removed while the push ran: not sent',
+        'small.md changed while it was being pushed: not sent; run the push again to send it',
+        'big.bin changed while it was being pushed: not sent; run the push again to send it',
+      ]),
+    );
+    expect(Object.keys((await client.syncGetManifest()).files)).toEqual(['steady.md']);
+
+    const again = await push(client, dir);
+    expect(again.conflicts).toEqual([]);
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual(['big.bin', 'small.md', 'steady.md']);
   });
 });
 
