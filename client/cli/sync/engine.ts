@@ -7,7 +7,7 @@ import { mapLimit } from '../../../lambdas/shared/map-limit';
 import { partSizeFor } from '../../../lambdas/shared/sync-limits';
 import type { SatchelClient } from '../../sdk';
 import type { AgentOption, Confirmation, Manifest, MultipartUrls, RestoreMode, SignedUrl } from '../../sdk/sync';
-import { readBody, transfer, TransferError, type OnBytes } from './transfer';
+import { BodyTooLong, readBody, transfer, TransferError, type OnBytes } from './transfer';
 import {
   hashFile,
   hashFiles,
@@ -492,15 +492,14 @@ const RESTORE_PAGE = 1000;
 /** Downloads up to this size are hashed and written from memory; larger ones are streamed. */
 const BUFFERED_DOWNLOAD_MAX = 8 * 1024 * 1024;
 
+/** A download whose bytes are not those its entry names: the server's fault, retrying cannot help. */
+class BadDownload extends Error {
+  readonly permanent = true;
+}
+
 function checkDownload(entry: PullPlanEntry, digest: string, size: number): void {
-  if (digest !== entry.hash || size !== entry.size) {
-    throw Object.assign(
-      new Error(`${entry.path}: downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`),
-      {
-        permanent: true,
-      },
-    );
-  }
+  if (digest !== entry.hash || size !== entry.size)
+    throw new BadDownload(`downloaded ${size} bytes with SHA-256 ${digest}, expected ${entry.size} bytes with ${entry.hash}`);
 }
 
 /**
@@ -539,7 +538,7 @@ class RestoreWriter {
         counted(progress, entry.path, async (onBytes) => {
           const res = await transfer('GET', entry.url, {});
           if (entry.size <= BUFFERED_DOWNLOAD_MAX) {
-            const bytes = await readBody(res, onBytes);
+            const bytes = await readBody(res, onBytes, entry.size);
             checkDownload(entry, createHash('sha256').update(bytes).digest('hex'), bytes.length);
             // one blocking write of bytes already in memory: cheaper than three thread-pool round trips
             // (open, write, close), which cost more CPU than the write itself for the many small files
@@ -549,8 +548,9 @@ class RestoreWriter {
           const hash = createHash('sha256');
           let size = 0;
           res.on('data', (chunk: Buffer) => {
-            hash.update(chunk);
             size += chunk.length;
+            if (size > entry.size) return void res.destroy(new BodyTooLong(entry.size));
+            hash.update(chunk);
             onBytes(chunk.length);
           });
           await pipeline(res, createWriteStream(temp));
@@ -680,10 +680,12 @@ export async function pull(
       await writer.download(targetOf(f.path), f, progress);
     } catch (error) {
       // a local folder of the file's name: the file is not written over it (nor into it)
-      if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
-      progress.advance(f.path, -f.size);
+      const inTheWay = (error as NodeJS.ErrnoException).code === 'EISDIR';
+      if (!inTheWay && !(error instanceof BadDownload || error instanceof BodyTooLong)) throw error;
+      if (inTheWay) progress.advance(f.path, -f.size); // a failed download's bytes are already taken back
       progress.add(-1, -f.size);
-      kept.push({ path: f.path, reason: 'a folder of that name is here: move or rename it, then pull again' });
+      if (inTheWay) kept.push({ path: f.path, reason: 'a folder of that name is here: move or rename it, then pull again' });
+      else refused.push({ path: f.path, reason: (error as Error).message });
       return;
     }
     state.set(f.path, f.hash);

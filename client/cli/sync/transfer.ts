@@ -26,11 +26,27 @@ export class TransferError extends Error {
 /** Receives the bytes of a transfer as they move, chunk by chunk. */
 export type OnBytes = (bytes: number) => void;
 
-/** The whole body (listened to with events: an async iterator per response costs noticeably more CPU). */
-export function readBody(res: IncomingMessage, onBytes?: OnBytes): Promise<Buffer> {
+/** A body longer than the bytes expected: cut off there, never kept (retrying cannot help). */
+export class BodyTooLong extends Error {
+  readonly permanent = true;
+
+  constructor(expected: number) {
+    super(`the server sent more than the ${expected} bytes expected`);
+  }
+}
+
+/**
+ * The whole body (listened to with events: an async iterator per response costs noticeably more
+ * CPU). A body longer than `limit` bytes is cut off with BodyTooLong: a server cannot make the
+ * client hold more than it expects.
+ */
+export function readBody(res: IncomingMessage, onBytes?: OnBytes, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let received = 0;
     res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) return void res.destroy(new BodyTooLong(limit));
       chunks.push(chunk);
       onBytes?.(chunk.length);
     });

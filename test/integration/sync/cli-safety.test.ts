@@ -191,6 +191,59 @@ describe('pull trusts nothing the server sends', () => {
   });
 });
 
+describe('a pull meets downloads that are not what the answer said', () => {
+  it('cuts off a body longer than the declared size, refuses it and a wrong hash, and restores the rest', async () => {
+    const server = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      if (req.method === 'POST' && req.url?.startsWith('/agent/sync/reconstruct')) {
+        const files = [
+          { path: 'small.txt', hash: sha256('tiny!'), size: 5, url: `${base}/endless` }, // held in memory
+          { path: 'large.bin', hash: sha256('x'), size: 9 * 1024 * 1024, url: `${base}/endless` }, // streamed to a file
+          { path: 'wrong.txt', hash: sha256('expected'), size: 8, url: `${base}/other` },
+          { path: 'good.txt', hash: sha256('good'), size: 4, url: `${base}/good` },
+        ];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ data: { mode: 'full', version: 1, files } }));
+      }
+      if (req.url === '/good') return void res.end('good');
+      if (req.url === '/other') return void res.end('not that');
+      // 64 MiB, one MiB at a time, for as long as the client reads
+      const chunk = Buffer.alloc(1024 * 1024, 7);
+      let left = 64;
+      const more = () => {
+        while (left > 0) {
+          left--;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = createSatchelClient({
+        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        apiKey: 'sk-anything',
+        retries: 0,
+      });
+      const dir = join(work, 'oversized');
+      const result = await pull(client, dir);
+      expect(result.refused.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+        { path: 'large.bin', reason: `the server sent more than the ${9 * 1024 * 1024} bytes expected` },
+        { path: 'small.txt', reason: 'the server sent more than the 5 bytes expected' },
+        { path: 'wrong.txt', reason: expect.stringMatching(/^downloaded 8 bytes with SHA-256 [0-9a-f]{64}, expected 8 bytes/) },
+      ]);
+      expect(result.downloaded).toBe(1);
+      expect(readdirSync(dir)).toEqual(['good.txt']); // nothing else, no temporary file
+      expect(readFileSync(join(dir, 'good.txt'), 'utf8')).toBe('good');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('a pull stopped with Ctrl-C', () => {
   it('leaves the files it was writing as they were, and no temporary file', async () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 7); // above the size a pull buffers in memory: streamed to a temporary file
