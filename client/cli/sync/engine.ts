@@ -17,6 +17,7 @@ import {
   scanTree,
   TEMP_MARKER,
   type ListedFile,
+  type Listing,
   type LocalFile,
 } from './local-tree';
 import { silentProgress, type Progress } from '../progress';
@@ -95,9 +96,12 @@ const sameContent = (local: LocalFile, remote: Manifest['files'][string] | undef
   remote !== undefined && remote.hash === local.hash && remote.size === local.size;
 
 /** Remote files gone locally: what `--delete` removes. */
-const remoteOnly = (local: { path: string }[], manifest: Manifest) => {
-  const present = new Set(local.map((f) => f.path));
-  return Object.keys(manifest.files).filter((p) => !present.has(p));
+const remoteOnly = (dir: string, local: Listing, manifest: Manifest) => {
+  // a local name push skips (not a workspace path, an NFC twin) is still here
+  const present = new Set([...local.files, ...local.skipped].map((f) => f.path));
+  // nor is a path this folder ignores gone: it stays in the backup (as rsync and rclone keep excluded files)
+  const ignored = ignoredFile(dir);
+  return Object.keys(manifest.files).filter((p) => !present.has(p) && !ignored(p));
 };
 
 async function withRetries<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
@@ -301,7 +305,7 @@ export async function push(
   ]);
   for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
   const held: PushResult['held'] = [];
-  const remove = (options.delete ? remoteOnly(listing.files, manifest) : []).filter((path) => {
+  const remove = (options.delete ? remoteOnly(dir, listing, manifest) : []).filter((path) => {
     const reason = options.overwrite ? undefined : backupDeleteProblem(state, path, manifest.files[path].hash);
     if (reason) held.push({ path, reason });
     return !reason;
@@ -795,7 +799,7 @@ export async function status(client: SatchelClient, dir: string, options: SyncOp
     if (reason) held.push({ path: f.path, reason });
     return !reason;
   });
-  const remove = (options.delete ? remoteOnly(scan.files, manifest) : []).filter((path) => {
+  const remove = (options.delete ? remoteOnly(dir, scan, manifest) : []).filter((path) => {
     const reason = backupDeleteProblem(state, path, manifest.files[path].hash);
     if (reason) held.push({ path, reason });
     return !reason;

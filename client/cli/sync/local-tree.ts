@@ -41,13 +41,14 @@ export function ignoreRules(root: string): (path: string, isDir: boolean) => boo
 }
 
 /**
- * Whether `.satchelignore` in `root` ignores the workspace path of a file: the file itself, or one
- * of its folders (a folder pattern like `build/` covers everything in it).
+ * Whether the folder `root` ignores the workspace path of a file: inside `.git/` or `node_modules/`,
+ * or by its `.satchelignore`, the file itself or one of its folders (`build/` covers all in it).
  */
 export function ignoredFile(root: string): (path: string) => boolean {
   const ignored = ignoreRules(root);
   return (path) => {
     const segments = path.split('/');
+    if (segments.some((s) => ALWAYS_IGNORED.includes(s))) return true;
     for (let i = 1; i < segments.length; i++) if (ignored(segments.slice(0, i).join('/'), true)) return true;
     return ignored(path, false);
   };

@@ -92,8 +92,27 @@ describe('a push meets files that change while it runs', () => {
   });
 });
 
-describe('a pull and .satchelignore', () => {
-  it('never writes a path this folder ignores, even over a local file of that name; a fresh folder gets everything', async () => {
+describe('.satchelignore and local names push skips', () => {
+  it('push --delete never removes a backup file the folder ignores, nor one whose local name push skips', async () => {
+    const { client } = await syncClient(env.api, 'ignored-not-gone');
+    const dir = join(env.work, 'ignored-not-gone');
+    write(dir, 'secrets.env', 'backed up before it was ignored');
+    write(dir, 'build/out.js', 'built');
+    write(dir, 'caf\u00e9.md', 'accent written one way');
+    write(dir, 'a.md', 'a');
+    await push(client, dir);
+
+    write(dir, '.satchelignore', 'secrets.env\nbuild/\n');
+    write(dir, 'cafe\u0301.md', 'the same name written the other way'); // now two local names of one path: both skipped
+    const result = await push(client, dir, { delete: true });
+    expect(result.remove).toEqual([]);
+    expect(Object.keys((await client.syncGetManifest()).files).sort()).toEqual(
+      ['.satchelignore', 'a.md', 'build/out.js', 'caf\u00e9.md', 'secrets.env'].sort(),
+    );
+    expect((await status(client, dir, { delete: true })).remove).toEqual([]);
+  });
+
+  it('a pull never writes a path this folder ignores, even over a local file of that name; a fresh folder gets everything', async () => {
     const { client, dir } = await backedUp('ignored-here', {
       'secrets.env': 'from the backup',
       'build/out.js': 'built elsewhere',
