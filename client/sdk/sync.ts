@@ -63,6 +63,20 @@ export type RestorePage = ResponseOf<typeof contracts.reconstruct>;
 const unwrap = <T>(body: unknown): T => (body as { data: T }).data;
 /** Files per page the SDK asks for: pages are then bounded by the server's response budget alone. */
 const PAGE_LIMIT = 100000;
+
+/**
+ * Follows a list's pages: each `nextCursor` must be new. A server that hands one out again (a bug,
+ * or a hostile server) would otherwise keep a client reading the same pages forever.
+ */
+function pageCursors(): (next: string | undefined) => string | undefined {
+  const seen = new Set<string>();
+  return (next) => {
+    if (!next) return undefined;
+    if (seen.has(next)) throw new Error('the server sent a page cursor it had already sent: its pages would never end');
+    seen.add(next);
+    return next;
+  };
+}
 const query = (o?: AgentOption) => (o?.agentId ? { agentId: o.agentId } : {});
 /** `notes/a b.md` -> `notes/a%20b.md`: each segment encoded, slashes kept (the route's path is greedy). */
 export const encodeFilePath = (path: string): string => path.split('/').map(encodeURIComponent).join('/');
@@ -85,13 +99,14 @@ export function syncMethods(http: SatchelHttp) {
     { firstLimits = [], ...body }: { mode?: RestoreMode; limit?: number; firstLimits?: number[] },
     o?: AgentOption,
   ): AsyncGenerator<RestorePage> {
+    const checked = pageCursors();
     let cursor: string | undefined;
     let pageNumber = 0;
     do {
       const limit = firstLimits[pageNumber++] ?? body.limit ?? PAGE_LIMIT;
       const page = await post<RestorePage>('/agent/sync/reconstruct', { ...body, limit, ...(cursor ? { cursor } : {}) }, o);
       yield page;
-      cursor = page.nextCursor;
+      cursor = checked(page.nextCursor);
     } while (cursor);
   }
 
@@ -104,12 +119,13 @@ export function syncMethods(http: SatchelHttp) {
       for (let attempt = 0; ; attempt++) {
         const first = await getManifestPage(undefined, o);
         const files = { ...first.files };
-        let cursor = first.nextCursor;
+        const checked = pageCursors();
+        let cursor = checked(first.nextCursor);
         let consistent = true;
         while (cursor) {
           const page = await getManifestPage(cursor, o);
           Object.assign(files, page.files);
-          cursor = page.nextCursor;
+          cursor = checked(page.nextCursor);
           if (page.version !== first.version) consistent = false;
         }
         if (consistent || attempt >= 3) return { version: first.version, agentId: first.agentId, lastSync: first.lastSync, files };
@@ -146,6 +162,7 @@ export function syncMethods(http: SatchelHttp) {
     /** Every file under `prefix` (from `cursor` on): follows the pages, `limit` files per request at most. */
     async syncListFiles(q: { prefix?: string; limit?: number; cursor?: string } = {}, o?: AgentOption) {
       const files: ResponseOf<typeof contracts.listFiles>['files'] = [];
+      const checked = pageCursors();
       let cursor = q.cursor;
       do {
         const page = await get<ResponseOf<typeof contracts.listFiles>>('/agent/sync/files', {
@@ -155,7 +172,7 @@ export function syncMethods(http: SatchelHttp) {
           ...query(o),
         });
         files.push(...page.files);
-        cursor = page.nextCursor;
+        cursor = checked(page.nextCursor);
       } while (cursor);
       return { files };
     },

@@ -244,6 +244,45 @@ describe('a pull meets downloads that are not what the answer said', () => {
   });
 });
 
+describe('a server whose pages never end', () => {
+  it('pull, push and the SDK stop with an error instead of reading the same page forever', async () => {
+    const body = 'x';
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const page = req.url?.startsWith('/agent/sync/reconstruct')
+        ? { mode: 'full', version: 1, files: [{ path: 'a.txt', hash: sha256(body), size: 1, url: `${base}/a` }], nextCursor: 'again' }
+        : req.url?.startsWith('/agent/sync/manifest')
+          ? { version: 1, agentId: 'a', lastSync: null, files: {}, nextCursor: 'again' }
+          : req.url?.startsWith('/agent/sync/files')
+            ? { files: [], nextCursor: 'again' }
+            : undefined;
+      if (!page) return void res.end(body);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: page }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = createSatchelClient({
+        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        apiKey: 'sk-anything',
+        retries: 0,
+      });
+      const endless = /page cursor it had already sent/;
+      await expect(pull(client, join(work, 'endless'))).rejects.toThrow(endless);
+      const dir = join(work, 'endless-push');
+      write(dir, 'a.md', 'a');
+      await expect(push(client, dir)).rejects.toThrow(endless);
+      await expect(client.syncListFiles()).rejects.toThrow(endless);
+      expect(requests).toBeLessThan(20);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('a pull stopped with Ctrl-C', () => {
   it('leaves the files it was writing as they were, and no temporary file', async () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 7); // above the size a pull buffers in memory: streamed to a temporary file
