@@ -64,6 +64,7 @@ export function registerSync(program: Command): void {
       }
       console.log(
         `pushed ${plural(result.upload.length - result.conflicts.length, 'file')} (${formatBytes(result.uploadedBytes)}), ` +
+          (result.resumed ? `${result.resumed} uploaded by the interrupted push, ` : '') +
           `${result.unchanged} unchanged, ${result.remove.length} removed, ${result.skipped.length} skipped` +
           (result.held.length ? `, ${result.held.length} held` : ''),
       );

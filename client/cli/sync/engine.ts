@@ -229,6 +229,8 @@ async function uploadMultipart(
 
 export interface PushResult extends PushPlan {
   uploadedBytes: number;
+  /** Files an interrupted push had uploaded, confirmed by this one without uploading them again. */
+  resumed: number;
   conflicts: string[];
   /**
    * Files the push left in the backup as they are: changed there since this folder last synced, or
@@ -328,6 +330,7 @@ export async function push(
       skipped: listing.skipped,
       unchanged: hashed.length - differing.length,
       uploadedBytes: 0,
+      resumed: 0,
       conflicts: [],
       held,
       backupFiles,
@@ -343,6 +346,7 @@ export async function push(
   const hashedAll: LocalFile[] = [];
   let unchanged = 0;
   let uploadedBytes = 0;
+  let resumed = 0;
   let unhashed = listing.files.length;
 
   /** The hashed files that differ from the manifest and were not uploaded by an interrupted push. */
@@ -352,6 +356,7 @@ export async function push(
     unchanged += hashed.length - differing.length;
     const changed = notHeld(differing);
     const wanted = await withoutResumed(client, changed, resumable, o);
+    resumed += changed.length - wanted.length;
     upload.push(...wanted);
     progress.add(
       wanted.length,
@@ -465,7 +470,7 @@ export async function push(
     await journal.close();
     progress.stop();
   }
-  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, conflicts: confirms.conflicts, held, backupFiles };
+  return { upload, remove, skipped: listing.skipped, unchanged, uploadedBytes, resumed, conflicts: confirms.conflicts, held, backupFiles };
 }
 
 /** Confirms what an interrupted push had already uploaded; returns the files that still need uploading. */

@@ -120,6 +120,7 @@ export const WORKSPACE_SYNC_TOOLS = [
         dir: resolve(args.dir),
         pushed: listed(r.upload.map((f) => f.path)),
         uploadedBytes: r.uploadedBytes,
+        resumed: r.resumed,
         removed: listed(r.remove),
         skipped: r.skipped.slice(0, LISTED),
         unchanged: r.unchanged,

@@ -120,6 +120,7 @@ describe('satchel sync push / pull', () => {
 
     const resumed = await push(client, dir);
     expect(resumed.upload.map((f) => f.path)).toEqual(['doc4.md']);
+    expect(resumed.resumed).toBe(4); // counted, so the summary adds up
     expect(resumed.uploadedBytes).toBe(Buffer.byteLength('changed after the interruption'));
     const files = (await client.syncGetManifest()).files;
     expect(Object.keys(files).sort()).toEqual(['doc0.md', 'doc1.md', 'doc2.md', 'doc3.md', 'doc4.md']);
