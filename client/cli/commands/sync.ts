@@ -122,7 +122,7 @@ export function registerSync(program: Command): void {
       }
       if (result.kept.length) {
         throw new Error(
-          `${plural(result.kept.length, 'local file or folder was', 'local files or folders were')} kept as they are (listed above)${notRemoved}: the rest was restored`,
+          `${plural(result.kept.length, 'local file or folder was kept as it is', 'local files or folders were kept as they are')} (listed above)${notRemoved}: the rest was restored`,
         );
       }
     });

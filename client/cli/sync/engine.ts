@@ -680,7 +680,7 @@ export async function pull(
         state.set(f.path, f.hash);
         return void unchanged++;
       }
-      const reason = options.overwrite ? undefined : localChangedProblem(state, f.path, hash);
+      const reason = options.overwrite ? undefined : localChangedProblem(state, f.path, hash, f.hash);
       if (reason) return void kept.push({ path: f.path, reason });
     }
     if (options.dryRun) return void wouldDownload.add(f.path);
@@ -793,7 +793,7 @@ export async function status(client: SatchelClient, dir: string, options: SyncOp
       if (!mine) return !isIgnored(path);
       // edited here only: the push's (the pull would keep it, with nothing newer to fetch)
       if (sameContent(mine, remote) || state.get(path) === remote.hash) return false;
-      const reason = localChangedProblem(state, path, mine.hash);
+      const reason = localChangedProblem(state, path, mine.hash, remote.hash);
       if (reason) kept.push({ path, reason });
       return !reason;
     })

@@ -60,6 +60,10 @@ export class SyncedState {
   }
 }
 
+/** Both sides changed a file since this folder last synced it (or it never synced it): the user picks. */
+const CHOOSE =
+  "keep the version you want (pull into another folder to compare), then push with --overwrite to keep this one, or pull with --overwrite to take the backup's";
+
 /**
  * Why a push must not replace the backup's version of a file, or undefined when it may: the backup
  * changed since this folder last synced it (another device pushed), or this folder never synced it.
@@ -69,16 +73,19 @@ export function backupChangedProblem(state: SyncedState, path: string, local: st
   if (backup === undefined || backup === synced) return undefined;
   if (synced === local)
     return 'the backup has a newer version (pushed from elsewhere since this folder last synced): pull it first, or push with --overwrite to replace it';
-  return `${synced === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here and in the backup since this folder last synced'}: keep the version you want (pull into another folder to compare), then push with --overwrite to replace the backup's`;
+  return `${synced === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here and in the backup since this folder last synced'}: ${CHOOSE}`;
 }
 
 /**
  * Why a pull must not replace a local file with the backup's version, or undefined when it may: the
  * file changed here since this folder last synced it, or this folder never synced it.
  */
-export function localChangedProblem(state: SyncedState, path: string, local: string): string | undefined {
-  if (state.get(path) === local) return undefined;
-  return `${state.get(path) === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here since this folder last synced'}: push it first, or pull with --overwrite to replace it with the backup's`;
+export function localChangedProblem(state: SyncedState, path: string, local: string, backup: string): string | undefined {
+  const synced = state.get(path);
+  if (synced === local) return undefined;
+  if (synced === backup)
+    return "changed here since this folder last synced: push it, or pull with --overwrite to replace it with the backup's";
+  return `${synced === undefined ? 'differs from the backup, and this folder never synced it' : 'changed here and in the backup since this folder last synced'}: ${CHOOSE}`;
 }
 
 /**

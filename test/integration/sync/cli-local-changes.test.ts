@@ -150,7 +150,12 @@ describe('two devices on one backup never undo each other', () => {
     write(desktop, 'plan.md', 'an edit on the desktop, not pushed yet');
 
     const result = await pull(client, desktop);
-    expect(result.kept).toEqual([{ path: 'plan.md', reason: expect.stringMatching(/changed here since this folder last synced/) }]);
+    expect(result.kept).toEqual([
+      {
+        path: 'plan.md',
+        reason: expect.stringMatching(/changed here and in the backup since this folder last synced: keep the version you want/),
+      },
+    ]);
     expect(read(desktop, 'plan.md')).toBe('an edit on the desktop, not pushed yet');
     // a file not edited here is a stale copy: replaced
     expect(read(desktop, 'notes.md')).toBe('n2 from the laptop');
@@ -234,7 +239,7 @@ describe('two devices on one backup never undo each other', () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(
-      /kept +"a\.md": differs from the backup, and this folder never synced it: push it first, or pull with --overwrite/,
+      /kept +"a\.md": differs from the backup, and this folder never synced it: keep the version you want .*pull with --overwrite to take the backup's/,
     );
     expect(read(dir, 'a.md')).toBe('older work, never pushed');
     await promisify(execFile)(tsx, [cli, 'sync', 'pull', dir, '--overwrite'], { env: cliEnv });
