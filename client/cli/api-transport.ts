@@ -1,7 +1,24 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Transport } from '../sdk/http';
-import { readBody } from './sync/transfer';
+import { BodyTooLong, readBody } from './sync/transfer';
+
+/**
+ * Far above any answer of the API (Lambda answers at most 6 MB): a server sending more is not
+ * Satchel, and is not read into memory.
+ */
+export const ANSWER_MAX_BYTES = 64 * 1024 * 1024;
+
+const answerOf = (res: http.IncomingMessage) =>
+  readBody(res, undefined, ANSWER_MAX_BYTES).then(
+    (bytes) => bytes.toString('utf8'),
+    (error: unknown) => {
+      if (!(error instanceof BodyTooLong)) throw error;
+      throw new Error(
+        `the server's answer is larger than any Satchel answer (over ${ANSWER_MAX_BYTES / 1024 / 1024} MiB): check the server address (--url)`,
+      );
+    },
+  );
 
 const agents: Record<string, http.Agent> = {
   'http:': new http.Agent({ keepAlive: true }),
@@ -25,7 +42,7 @@ export const nodeTransport: Transport = ({ method, url, headers, body }) =>
           const value = res.headers[name];
           return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
         },
-        text: async () => (await readBody(res)).toString('utf8'),
+        text: () => answerOf(res),
         discard: async () => void res.resume(),
       }),
     );

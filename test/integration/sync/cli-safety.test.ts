@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createSatchelClient } from '../../../client/sdk';
+import { nodeTransport } from '../../../client/cli/api-transport';
 import { pull, push } from '../../../client/cli/sync/engine';
 import { startTestApi, type TestApi } from '../../support/api';
 import { write } from '../../support/sync-folders';
@@ -276,6 +277,39 @@ describe('a server whose pages never end', () => {
       await expect(push(client, dir)).rejects.toThrow(endless);
       await expect(client.syncListFiles()).rejects.toThrow(endless);
       expect(requests).toBeLessThan(20);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe('an answer larger than any of the API', () => {
+  it('is cut off, not read into memory, and the command says to check the server address', async () => {
+    const server = createServer((_req, res) => {
+      // a manifest followed by 80 MiB of white space: valid JSON, never an answer of the API
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":{"version":1,"agentId":"a","lastSync":null,"files":{}}}');
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let left = 80;
+      const more = () => {
+        while (left-- > 0) if (!res.write(chunk)) return void res.once('drain', more);
+        res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = createSatchelClient({
+        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        apiKey: 'sk-anything',
+        retries: 0,
+        transport: nodeTransport,
+      });
+      const dir = join(work, 'huge-answer');
+      write(dir, 'a.md', 'a');
+      await expect(push(client, dir)).rejects.toThrow(/larger than any Satchel answer \(over 64 MiB\): check the server address \(--url\)/);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
