@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createSatchelClient } from '../../../client/sdk';
+import { createSatchelClient, type SatchelClient } from '../../../client/sdk';
+import type { Transport } from '../../../client/sdk/http';
 import { nodeTransport } from '../../../client/cli/api-transport';
 import { pull, push } from '../../../client/cli/sync/engine';
 import { startTestApi, type TestApi } from '../../support/api';
@@ -192,128 +193,121 @@ describe('pull trusts nothing the server sends', () => {
   });
 });
 
+/** Writes `mebibytes` MiB of `fill` after `head`, as fast as the client reads: a server that never stops. */
+function flood(res: ServerResponse, mebibytes: number, fill: number, head = ''): void {
+  const chunk = Buffer.alloc(1024 * 1024, fill);
+  let left = mebibytes;
+  const more = () => {
+    while (left-- > 0) if (!res.write(chunk)) return void res.once('drain', more);
+    res.end();
+  };
+  res.on('error', () => undefined); // the client cuts it off
+  res.write(head);
+  more();
+}
+
+/** Runs `test` against a hostile server answering with `handler` (`base` is its address), then closes it. */
+async function withServer(
+  handler: (req: IncomingMessage, res: ServerResponse, base: string) => void,
+  test: (client: SatchelClient) => Promise<void>,
+  transport?: Transport,
+): Promise<void> {
+  const server = createServer((req, res) => handler(req, res, base));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    await test(createSatchelClient({ baseUrl: base, apiKey: 'sk-anything', retries: 0, ...(transport ? { transport } : {}) }));
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+const answer = (res: ServerResponse, data: unknown) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ data }));
+};
+
 describe('a pull meets downloads that are not what the answer said', () => {
   it('cuts off a body longer than the declared size, refuses it and a wrong hash, and restores the rest', async () => {
-    const server = createServer((req, res) => {
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      if (req.method === 'POST' && req.url?.startsWith('/agent/sync/reconstruct')) {
-        const files = [
-          { path: 'small.txt', hash: sha256('tiny!'), size: 5, url: `${base}/endless` }, // held in memory
-          { path: 'large.bin', hash: sha256('x'), size: 9 * 1024 * 1024, url: `${base}/endless` }, // streamed to a file
-          { path: 'wrong.txt', hash: sha256('expected'), size: 8, url: `${base}/other` },
-          { path: 'good.txt', hash: sha256('good'), size: 4, url: `${base}/good` },
-        ];
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ data: { mode: 'full', version: 1, files } }));
-      }
-      if (req.url === '/good') return void res.end('good');
-      if (req.url === '/other') return void res.end('not that');
-      // 64 MiB, one MiB at a time, for as long as the client reads
-      const chunk = Buffer.alloc(1024 * 1024, 7);
-      let left = 64;
-      const more = () => {
-        while (left > 0) {
-          left--;
-          if (!res.write(chunk)) return void res.once('drain', more);
-        }
-        res.end();
-      };
-      res.on('error', () => undefined);
-      more();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const client = createSatchelClient({
-        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-        apiKey: 'sk-anything',
-        retries: 0,
-      });
-      const dir = join(work, 'oversized');
-      const result = await pull(client, dir);
-      expect(result.refused.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
-        { path: 'large.bin', reason: `the server sent more than the ${9 * 1024 * 1024} bytes expected` },
-        { path: 'small.txt', reason: 'the server sent more than the 5 bytes expected' },
-        { path: 'wrong.txt', reason: expect.stringMatching(/^downloaded 8 bytes with SHA-256 [0-9a-f]{64}, expected 8 bytes/) },
-      ]);
-      expect(result.downloaded).toBe(1);
-      expect(readdirSync(dir)).toEqual(['good.txt']); // nothing else, no temporary file
-      expect(readFileSync(join(dir, 'good.txt'), 'utf8')).toBe('good');
-    } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    const dir = join(work, 'oversized');
+    await withServer(
+      (req, res, base) => {
+        if (req.url?.startsWith('/agent/sync/reconstruct'))
+          return answer(res, {
+            mode: 'full',
+            version: 1,
+            files: [
+              { path: 'small.txt', hash: sha256('tiny!'), size: 5, url: `${base}/endless` }, // held in memory
+              { path: 'large.bin', hash: sha256('x'), size: 9 * 1024 * 1024, url: `${base}/endless` }, // streamed to a file
+              { path: 'wrong.txt', hash: sha256('expected'), size: 8, url: `${base}/other` },
+              { path: 'good.txt', hash: sha256('good'), size: 4, url: `${base}/good` },
+            ],
+          });
+        if (req.url === '/good') return void res.end('good');
+        if (req.url === '/other') return void res.end('not that');
+        flood(res, 64, 7);
+      },
+      async (client) => {
+        const result = await pull(client, dir);
+        expect(result.refused.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+          { path: 'large.bin', reason: `the server sent more than the ${9 * 1024 * 1024} bytes expected` },
+          { path: 'small.txt', reason: 'the server sent more than the 5 bytes expected' },
+          { path: 'wrong.txt', reason: expect.stringMatching(/^downloaded 8 bytes with SHA-256 [0-9a-f]{64}, expected 8 bytes/) },
+        ]);
+        expect(result.downloaded).toBe(1);
+      },
+    );
+    expect(readdirSync(dir)).toEqual(['good.txt']); // nothing else, no temporary file
+    expect(readFileSync(join(dir, 'good.txt'), 'utf8')).toBe('good');
   });
 });
 
 describe('a server whose pages never end', () => {
   it('pull, push and the SDK stop with an error instead of reading the same page forever', async () => {
-    const body = 'x';
     let requests = 0;
-    const server = createServer((req, res) => {
-      requests++;
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const page = req.url?.startsWith('/agent/sync/reconstruct')
-        ? { mode: 'full', version: 1, files: [{ path: 'a.txt', hash: sha256(body), size: 1, url: `${base}/a` }], nextCursor: 'again' }
-        : req.url?.startsWith('/agent/sync/manifest')
-          ? { version: 1, agentId: 'a', lastSync: null, files: {}, nextCursor: 'again' }
-          : req.url?.startsWith('/agent/sync/files')
-            ? { files: [], nextCursor: 'again' }
-            : undefined;
-      if (!page) return void res.end(body);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: page }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const client = createSatchelClient({
-        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-        apiKey: 'sk-anything',
-        retries: 0,
-      });
-      const endless = /page cursor it had already sent/;
-      await expect(pull(client, join(work, 'endless'))).rejects.toThrow(endless);
-      const dir = join(work, 'endless-push');
-      write(dir, 'a.md', 'a');
-      await expect(push(client, dir)).rejects.toThrow(endless);
-      await expect(client.syncListFiles()).rejects.toThrow(endless);
-      expect(requests).toBeLessThan(20);
-    } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    await withServer(
+      (req, res, base) => {
+        requests++;
+        if (req.url?.startsWith('/agent/sync/reconstruct'))
+          return answer(res, {
+            mode: 'full',
+            version: 1,
+            files: [{ path: 'a.txt', hash: sha256('x'), size: 1, url: `${base}/a` }],
+            nextCursor: 'again',
+          });
+        if (req.url?.startsWith('/agent/sync/manifest'))
+          return answer(res, { version: 1, agentId: 'a', lastSync: null, files: {}, nextCursor: 'again' });
+        if (req.url?.startsWith('/agent/sync/files')) return answer(res, { files: [], nextCursor: 'again' });
+        res.end('x');
+      },
+      async (client) => {
+        const endless = /page cursor it had already sent/;
+        await expect(pull(client, join(work, 'endless'))).rejects.toThrow(endless);
+        const dir = join(work, 'endless-push');
+        write(dir, 'a.md', 'a');
+        await expect(push(client, dir)).rejects.toThrow(endless);
+        await expect(client.syncListFiles()).rejects.toThrow(endless);
+      },
+    );
+    expect(requests).toBeLessThan(20);
   });
 });
 
 describe('an answer larger than any of the API', () => {
   it('is cut off, not read into memory, and the command says to check the server address', async () => {
-    const server = createServer((_req, res) => {
+    const dir = join(work, 'huge-answer');
+    write(dir, 'a.md', 'a');
+    await withServer(
       // a manifest followed by 80 MiB of white space: valid JSON, never an answer of the API
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"data":{"version":1,"agentId":"a","lastSync":null,"files":{}}}');
-      const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      let left = 80;
-      const more = () => {
-        while (left-- > 0) if (!res.write(chunk)) return void res.once('drain', more);
-        res.end();
-      };
-      res.on('error', () => undefined);
-      more();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const client = createSatchelClient({
-        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-        apiKey: 'sk-anything',
-        retries: 0,
-        transport: nodeTransport,
-      });
-      const dir = join(work, 'huge-answer');
-      write(dir, 'a.md', 'a');
-      await expect(push(client, dir)).rejects.toThrow(/larger than any Satchel answer \(over 64 MiB\): check the server address \(--url\)/);
-    } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        flood(res, 80, 0x20, '{"data":{"version":1,"agentId":"a","lastSync":null,"files":{}}}');
+      },
+      (client) =>
+        expect(push(client, dir)).rejects.toThrow(/larger than any Satchel answer \(over 64 MiB\): check the server address \(--url\)/),
+      nodeTransport,
+    );
   });
 });
 
