@@ -338,7 +338,7 @@ export async function push(
   }
   const progress = options.progress ?? silentProgress;
   const concurrency = options.concurrency ?? 16;
-  const journal = PushJournal.for(client.http.options.baseUrl, dir, options.agentId);
+  const journal = PushJournal.for(client.http.options.baseUrl, dir, options.agentId, options.warn);
   const resumable = await journal.uploaded();
   const confirms = new ConfirmQueue(client, o, options.warn);
   const upload: LocalFile[] = [];
@@ -465,7 +465,7 @@ export async function push(
     const notPushed = new Set([...confirms.conflicts, ...held.map((h) => h.path)]);
     for (const f of hashedAll) if (!notPushed.has(f.path)) state.set(f.path, f.hash);
     for (const path of remove) state.delete(path);
-    await state.save();
+    await state.save(options.warn);
   } finally {
     await journal.close();
     progress.stop();
@@ -752,7 +752,7 @@ export async function pull(
       await rm(local.get(path)?.absolute as string, { force: true });
       state.delete(path);
     }
-    await state.save();
+    await state.save(options.warn);
   }
   // in the server's order, as the entries came
   return {

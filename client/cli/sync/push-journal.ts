@@ -10,11 +10,17 @@ import { folderCacheFile } from './folder-cache';
 export class PushJournal {
   /** Opened on the first record and kept open: one write per upload, not an open and close. */
   private handle?: Promise<FileHandle>;
+  /** The journal could not be written (a read-only cache): the push goes on without it. */
+  private failed = false;
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly file: string,
+    private readonly warn?: (message: string) => void,
+  ) {}
 
-  static for(baseUrl: string, dir: string, agentId: string | undefined): PushJournal {
-    return new PushJournal(folderCacheFile('push', 'jsonl', baseUrl, dir, agentId));
+  /** `warn` hears once when the journal cannot be written; the push then resumes less on its next run. */
+  static for(baseUrl: string, dir: string, agentId: string | undefined, warn?: (message: string) => void): PushJournal {
+    return new PushJournal(folderCacheFile('push', 'jsonl', baseUrl, dir, agentId), warn);
   }
 
   /** The uploads recorded by an earlier, unfinished push. */
@@ -33,8 +39,19 @@ export class PushJournal {
   }
 
   async record(upload: Confirmation): Promise<void> {
-    this.handle ??= mkdir(join(this.file, '..'), { recursive: true }).then(() => open(this.file, 'a'));
-    await (await this.handle).appendFile(`${JSON.stringify(upload)}\n`);
+    if (this.failed) return;
+    try {
+      this.handle ??= mkdir(join(this.file, '..'), { recursive: true }).then(() => open(this.file, 'a'));
+      await (await this.handle).appendFile(`${JSON.stringify(upload)}\n`);
+    } catch (error) {
+      if (this.failed) return;
+      this.failed = true;
+      this.handle = undefined;
+      this.warn?.(
+        `cannot keep the push's resume journal (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} at ${this.file}): ` +
+          'pushing without it (an interrupted push uploads its files again); set XDG_CACHE_HOME to a writable folder',
+      );
+    }
   }
 
   /** Closes the file, keeping what it holds for the next push. */
@@ -47,6 +64,6 @@ export class PushJournal {
   /** Forgets the uploads: they are all confirmed. */
   async clear(): Promise<void> {
     await this.close();
-    await rm(this.file, { force: true });
+    if (!this.failed) await rm(this.file, { force: true });
   }
 }

@@ -46,16 +46,22 @@ export class SyncedState {
     this.hashes.delete(path);
   }
 
-  /** Written whole through a temporary file, so an interrupted write leaves the last state. */
-  async save(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
+  /**
+   * Written whole through a temporary file, so an interrupted write leaves the last state. A cache
+   * that cannot be written (read-only) fails nothing the command did: `warn` hears it.
+   */
+  async save(warn?: (message: string) => void): Promise<void> {
     const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      await mkdir(dirname(this.file), { recursive: true });
       await writeFile(temp, JSON.stringify(Object.fromEntries(this.hashes)));
       await rename(temp, this.file);
     } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
+      await rm(temp, { force: true }).catch(() => undefined);
+      warn?.(
+        `cannot record what this folder synced (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} at ${this.file}): ` +
+          'the next push or pull reports the files that differ from the backup as changed on both sides; set XDG_CACHE_HOME to a writable folder',
+      );
     }
   }
 }

@@ -92,6 +92,33 @@ describe('a push meets files that change while it runs', () => {
   });
 });
 
+describe('a cache that cannot be written', () => {
+  it('push and pull still work, with a warning saying how to keep their records', async () => {
+    const { client } = await syncClient(env.api, 'read-only-cache');
+    const dir = join(env.work, 'read-only-cache');
+    write(dir, 'a.md', 'a');
+    const cache = process.env.XDG_CACHE_HOME;
+    const notAFolder = join(env.work, 'cache-is-a-file');
+    write(notAFolder, '', 'a file where the cache folder should be'); // even root cannot write under it
+    process.env.XDG_CACHE_HOME = notAFolder;
+    try {
+      const warnings: string[] = [];
+      const warn = (message: string) => warnings.push(message);
+      expect((await push(client, dir, { warn })).upload.map((f) => f.path)).toEqual(['a.md']);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^cannot keep the push's resume journal \(ENOTDIR .*set XDG_CACHE_HOME to a writable folder$/),
+        expect.stringMatching(/^cannot record what this folder synced \(ENOTDIR .*set XDG_CACHE_HOME to a writable folder$/),
+      ]);
+      expect(Object.keys((await client.syncGetManifest()).files)).toEqual(['a.md']);
+      const restored = join(env.work, 'read-only-cache-restore');
+      expect((await pull(client, restored, { warn })).downloaded).toBe(1);
+      expect(read(restored, 'a.md')).toBe('a');
+    } finally {
+      process.env.XDG_CACHE_HOME = cache;
+    }
+  });
+});
+
 describe('.satchelignore and local names push skips', () => {
   it('push --delete never removes a backup file the folder ignores, nor one whose local name push skips', async () => {
     const { client } = await syncClient(env.api, 'ignored-not-gone');
