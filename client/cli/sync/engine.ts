@@ -23,7 +23,14 @@ import {
 import { silentProgress, type Progress } from '../progress';
 import { PushJournal } from './push-journal';
 import { entryProblem, symlinkedParent, type CheckedEntry } from './restore-target';
-import { backupChangedProblem, backupDeleteProblem, localChangedProblem, localDeleteProblem, SyncedState } from './synced-state';
+import {
+  backupChangedProblem,
+  backupDeleteProblem,
+  localChangedProblem,
+  localDeleteProblem,
+  SyncedState,
+  withoutHeld,
+} from './synced-state';
 
 /** Files above this size go up as S3 multipart uploads. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
@@ -307,20 +314,16 @@ export async function push(
   ]);
   for (const s of listing.skipped) options.warn?.(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
   const held: PushResult['held'] = [];
-  const remove = (options.delete ? remoteOnly(dir, listing, manifest) : []).filter((path) => {
-    const reason = options.overwrite ? undefined : backupDeleteProblem(state, path, manifest.files[path].hash);
-    if (reason) held.push({ path, reason });
-    return !reason;
-  });
+  const remove = withoutHeld(options.delete ? remoteOnly(dir, listing, manifest) : [], held, (path) =>
+    options.overwrite ? undefined : backupDeleteProblem(state, path, manifest.files[path].hash),
+  );
   const backupFiles = Object.keys(manifest.files).length;
   checkDeletes('of the backup', remove, backupFiles, options.force || options.dryRun);
   /** The files that differ from the backup, less those whose backup version changed since this folder last synced. */
   const notHeld = (differing: LocalFile[]) =>
-    differing.filter((f) => {
-      const reason = options.overwrite ? undefined : backupChangedProblem(state, f.path, f.hash, manifest.files[f.path]?.hash);
-      if (reason) held.push({ path: f.path, reason });
-      return !reason;
-    });
+    withoutHeld(differing, held, (f) =>
+      options.overwrite ? undefined : backupChangedProblem(state, f.path, f.hash, manifest.files[f.path]?.hash),
+    );
   if (options.dryRun) {
     const hashed = await hashFiles(listing.files);
     const differing = hashed.filter((f) => !sameContent(f, manifest.files[f.path]));
@@ -799,15 +802,9 @@ export async function status(client: SatchelClient, dir: string, options: SyncOp
     })
     .map(([path]) => path);
   const differing = scan.files.filter((f) => !sameContent(f, manifest.files[f.path]));
-  const upload = differing.filter((f) => {
-    const reason = backupChangedProblem(state, f.path, f.hash, manifest.files[f.path]?.hash);
-    if (reason) held.push({ path: f.path, reason });
-    return !reason;
-  });
-  const remove = (options.delete ? remoteOnly(dir, scan, manifest) : []).filter((path) => {
-    const reason = backupDeleteProblem(state, path, manifest.files[path].hash);
-    if (reason) held.push({ path, reason });
-    return !reason;
-  });
+  const upload = withoutHeld(differing, held, (f) => backupChangedProblem(state, f.path, f.hash, manifest.files[f.path]?.hash));
+  const remove = withoutHeld(options.delete ? remoteOnly(dir, scan, manifest) : [], held, (path) =>
+    backupDeleteProblem(state, path, manifest.files[path].hash),
+  );
   return { upload, remove, skipped: scan.skipped, unchanged: scan.files.length - differing.length, download, held, kept };
 }

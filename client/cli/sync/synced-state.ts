@@ -66,6 +66,22 @@ export class SyncedState {
   }
 }
 
+/**
+ * The files no reason holds back; each one held goes into `held` with its reason (a push's `held`,
+ * a pull's `kept`).
+ */
+export function withoutHeld<T extends string | { path: string }>(
+  files: T[],
+  held: { path: string; reason: string }[],
+  reasonOf: (file: T) => string | undefined,
+): T[] {
+  return files.filter((file) => {
+    const reason = reasonOf(file);
+    if (reason) held.push({ path: typeof file === 'string' ? file : file.path, reason });
+    return !reason;
+  });
+}
+
 /** Both sides changed a file since this folder last synced it (or it never synced it): the user picks. */
 const CHOOSE =
   "keep the version you want (pull into another folder to compare), then push with --overwrite to keep this one, or pull with --overwrite to take the backup's";
