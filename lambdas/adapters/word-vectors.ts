@@ -404,14 +404,18 @@ export function decodeFeatures(
 }
 
 /**
- * The word-vector signals of texts against one query; words' similarities are cached across texts.
- * A text comes as itself or as its features (textFeatures, the same signals).
+ * The word-vector signals of a text (as itself or as its features: textFeatures, the same signals)
+ * against one query. With `worthIt`, they are computed only when it accepts the text's meaning
+ * (the cheap signal, computed first), else undefined: the ranking skips the dear part for texts no
+ * coverage could lift over its minimum score.
  */
-export function meaningOf(
-  query: string,
-  terms: QueryTerms,
-  vectors: WordVectors = wordVectors(),
-): (text: string | TextFeatures) => MeaningSignals {
+export interface MeaningOfText {
+  (text: string | TextFeatures): MeaningSignals;
+  (text: string | TextFeatures, worthIt?: (meaning: number) => boolean): MeaningSignals | undefined;
+}
+
+/** The word-vector signals of texts against one query; words' similarities are cached across texts. */
+export function meaningOf(query: string, terms: QueryTerms, vectors: WordVectors = wordVectors()): MeaningOfText {
   const words = new Map<string, { alternatives: string[]; information: number; row?: number }>();
   for (const word of contentWords(query)) {
     const key = stem(word);
@@ -424,21 +428,19 @@ export function meaningOf(
   const needles = queryWords.map((w) => w.alternatives.filter((a) => !a.includes(' ')).map((a) => ` ${a} `));
   const total = queryWords.reduce((sum, w) => sum + w.information, 0);
   const sentence = sentenceVector(contentWords(query), vectors);
-  const similarities = new Map<number, Float32Array>();
-  const similaritiesOf = (row: number): Float32Array => {
-    let known = similarities.get(row);
-    if (!known) {
-      known = Float32Array.from(queryWords, (w) => (w.row !== undefined ? rowCosine(row, w.row, vectors) : 0));
-      similarities.set(row, known);
-    }
-    return known;
-  };
-  return (text) => {
+  const similarities = new RowSimilarities(
+    queryWords.map((w) => w.row),
+    vectors,
+  );
+  function signals(text: string | TextFeatures, worthIt?: (meaning: number) => boolean): MeaningSignals | undefined {
     const features = typeof text === 'string' ? textFeatures(text, vectors) : text;
+    const meaning = dot(sentence, features.sentence);
+    if (worthIt && !worthIt(meaning)) return undefined;
     const best = new Float32Array(queryWords.length);
     for (const row of features.rows) {
-      const s = similaritiesOf(row);
-      for (let i = 0; i < best.length; i++) if (s[i] > best[i]) best[i] = s[i];
+      const at = similarities.offsetOf(row);
+      const s = similarities.values;
+      for (let i = 0; i < best.length; i++) if (s[at + i] > best[i]) best[i] = s[at + i];
     }
     let covered = 0;
     let unmatched = 0;
@@ -453,6 +455,80 @@ export function meaningOf(
       if (best[i] >= CLOSE) matched++;
       unmatched = Math.max(unmatched, w.information * (1 - Math.min(1, Math.max(0, (best[i] - CLOSE) / (1 - CLOSE)))));
     });
-    return { meaning: dot(sentence, features.sentence), coverage: total ? covered / total : 0, unmatched, matched };
-  };
+    return { meaning, coverage: total ? covered / total : 0, unmatched, matched };
+  }
+  return signals as MeaningOfText;
+}
+
+/**
+ * The cosines of word-vector rows with each of a query's words' rows (0 for a word without one), as
+ * 32-bit floats, each row's computed once: those of row r are `values` from `offsetOf(r)` on. One flat
+ * array with a slot per row, not a map of small arrays: a query ranks ~100 chunks with ~6,000
+ * distinct words between them. The 8-bit dot products are the cost; two query words are taken in
+ * one pass (packedPairs), with the same integer sums, so the same cosines as rowCosine.
+ */
+export class RowSimilarities {
+  values: Float32Array;
+  private readonly slots: Int32Array; // a row's slot + 1; 0 = not computed yet
+  private used = 0;
+  private readonly passes: { words: number[]; weights: Float64Array }[];
+
+  constructor(
+    private readonly rows: (number | undefined)[],
+    private readonly vectors: WordVectors,
+  ) {
+    this.slots = new Int32Array(vectors.values.length / vectors.dimension);
+    this.values = new Float32Array(Math.max(1, rows.length) * 1_024);
+    this.passes = packedPairs(rows, vectors);
+  }
+
+  offsetOf(row: number): number {
+    const k = this.rows.length;
+    const known = this.slots[row];
+    if (known) return (known - 1) * k;
+    const at = this.used++ * k;
+    this.slots[row] = this.used;
+    if (at + k > this.values.length) {
+      const grown = new Float32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    const { dimension, values, inverseNorms } = this.vectors;
+    for (const { words, weights } of this.passes) {
+      let sum = 0;
+      for (let i = 0, x = row * dimension; i < dimension; i++) sum += values[x + i] * weights[i];
+      // sum = first + second * PAIR_SHIFT, both integers with |first| < PAIR_SHIFT / 2
+      const second = words.length > 1 ? Math.round(sum / PAIR_SHIFT) : 0;
+      const first = sum - second * PAIR_SHIFT;
+      this.values[at + words[0]] = first * inverseNorms[row] * inverseNorms[this.rows[words[0]] as number];
+      if (words.length > 1) this.values[at + words[1]] = second * inverseNorms[row] * inverseNorms[this.rows[words[1]] as number];
+    }
+    return at;
+  }
+}
+
+/** The spacing of two packed 8-bit dot products (packedPairs): over twice the largest of 128 dimensions. */
+const PAIR_SHIFT = 2 ** 22;
+
+/**
+ * The passes computing the dot products of a row with the query words' rows (by index in `rows`;
+ * words without a row get none, their cosine stays 0): two words per pass, their components packed
+ * into one float64 as first + second * PAIR_SHIFT, whose sum with a row's 8-bit components holds both
+ * integer dot products exactly (|dot| <= 128 * 128 * dimension; below 2^53 in all) when the dimension
+ * is at most 128; else one word per pass.
+ */
+function packedPairs(rows: (number | undefined)[], { dimension, values }: WordVectors): { words: number[]; weights: Float64Array }[] {
+  const words = rows.flatMap((row, i) => (row === undefined ? [] : [i]));
+  const perPass = dimension <= 128 ? 2 : 1;
+  const passes: { words: number[]; weights: Float64Array }[] = [];
+  for (let p = 0; p < words.length; p += perPass) {
+    const pair = words.slice(p, p + perPass);
+    const weights = new Float64Array(dimension);
+    pair.forEach((word, j) => {
+      const at = (rows[word] as number) * dimension;
+      for (let i = 0; i < dimension; i++) weights[i] += values[at + i] * PAIR_SHIFT ** j;
+    });
+    passes.push({ words: pair, weights });
+  }
+  return passes;
 }

@@ -1,5 +1,6 @@
 import type { Embedder } from './port';
 import { contentWords, stem } from '../text-terms';
+import { once } from '../../shared/once';
 
 /**
  * An offline embedder with no model: hashed features of stemmed content words and of their
@@ -37,6 +38,8 @@ export interface LexicalOptions {
 export const DEFAULT_LEXICAL_OPTIONS: LexicalOptions = { stemming: true, trigrams: true, synonyms: true, wordVectors: true };
 
 const SYNONYM_WEIGHT = 0.5;
+/** WordNet (a local-only module), loaded on first use. */
+const wordnetModule = once(() => import('../wordnet'));
 
 export class LexicalEmbedder implements Embedder {
   constructor(
@@ -53,7 +56,7 @@ export class LexicalEmbedder implements Embedder {
   async embedQuery(query: string): Promise<Float32Array> {
     const counts = this.features(query);
     if (this.options.synonyms) {
-      const { synonymsOf } = await import('../wordnet');
+      const { synonymsOf } = await wordnetModule();
       const own = new Set(contentWords(query));
       for (const word of own) {
         for (const synonym of synonymsOf(word)) {

@@ -48,7 +48,21 @@ export interface RankingQuery {
    * Word-vector signals of a chunk (its path and content, and what was computed of it when it was
    * indexed, where the engine kept it: Candidate.features); they replace the exact coverage.
    */
-  meaning?: (path: string, content: string, features?: Uint8Array) => Pick<Signals, 'meaning' | 'coverage' | 'unmatched'>;
+  meaning?: MeaningSignalsOf;
+}
+
+/**
+ * The word-vector signals of a chunk; with `worthIt`, undefined when it refuses the chunk's meaning
+ * (computed first, the rest only for a chunk it accepts).
+ */
+export interface MeaningSignalsOf {
+  (path: string, content: string, features?: Uint8Array): Pick<Signals, 'meaning' | 'coverage' | 'unmatched'>;
+  (
+    path: string,
+    content: string,
+    features: Uint8Array | undefined,
+    worthIt: (meaning: number) => boolean,
+  ): Pick<Signals, 'meaning' | 'coverage' | 'unmatched'> | undefined;
 }
 
 /** Words of a query as coverage counts them: each the stems that stand for it (itself, and its synonyms when given). */
@@ -107,19 +121,29 @@ export const byScoreThenPath = (a: VectorHit, b: VectorHit): number =>
 
 /**
  * The highest score a candidate can reach whatever its word-vector signals (the score rises or
- * falls monotonically with each): chunks that cannot pass minScore skip computing them.
+ * falls monotonically with each), or whatever those but its `meaning` once that is known: chunks
+ * that cannot pass minScore skip computing them (the word-to-word cosines of coverage and unmatched
+ * are most of a ranking's time).
  */
-const bestCaseScore = (candidate: Candidate, calibration: Calibration): number =>
+const bestCaseScore = (candidate: Candidate, calibration: Calibration, meaning?: number): number =>
   hybridScore(
     {
       cosine: candidate.cosine,
       bm25: candidate.bm25,
       coverage: calibration.coverage >= 0 ? 1 : 0,
-      meaning: calibration.meaning >= 0 ? 1 : -1,
+      meaning: meaning ?? (calibration.meaning >= 0 ? 1 : -1),
       unmatched: calibration.unmatched >= 0 ? 1 : 0,
     },
     calibration,
   );
+
+/** A candidate's signals (signalsOf), or undefined when its meaning already keeps it under minScore (bestCaseScore). */
+function signalsOver(query: RankingQuery, candidate: Candidate, calibration: Calibration, minScore: number): Signals | undefined {
+  if (!query.meaning) return signalsOf(query, candidate);
+  const worthIt = (meaning: number) => bestCaseScore(candidate, calibration, meaning) >= minScore;
+  const signals = query.meaning(candidate.path, candidate.content, candidate.features, worthIt);
+  return signals && { cosine: candidate.cosine, bm25: candidate.bm25, ...signals };
+}
 
 /** Scores candidate chunks, keeps the best chunk per item with score >= minScore, best first, at most `limit`. */
 export function rankCandidates(
@@ -130,9 +154,12 @@ export function rankCandidates(
   limit: number,
 ): VectorHit[] {
   const best = new Map<string, VectorHit>();
+  const prune = query.meaning && minScore > 0;
   for (const candidate of candidates) {
-    if (query.meaning && minScore > 0 && bestCaseScore(candidate, calibration) < minScore) continue;
-    const score = hybridScore(signalsOf(query, candidate), calibration);
+    if (prune && bestCaseScore(candidate, calibration) < minScore) continue;
+    const signals = prune ? signalsOver(query, candidate, calibration, minScore) : signalsOf(query, candidate);
+    if (!signals) continue;
+    const score = hybridScore(signals, calibration);
     if (score < minScore) continue;
     const previous = best.get(candidate.itemId);
     if (!previous || score > previous.score)

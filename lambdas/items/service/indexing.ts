@@ -1,7 +1,7 @@
 import { isZero, queryVector } from '../../adapters/embedder/port';
 import { embedder } from '../../adapters/embedder/select';
 import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from '../../adapters/embedder/lexical';
-import { calibrationFor, queryTerms, rankCandidates, type RankingQuery } from '../../adapters/vector-index/ranking';
+import { calibrationFor, queryTerms, rankCandidates, type MeaningSignalsOf, type RankingQuery } from '../../adapters/vector-index/ranking';
 import type { IndexedChunk, IndexedItem, VectorHit, VectorIndex } from '../../adapters/vector-index/port';
 import { vectorIndex } from '../../adapters/vector-index/select';
 import { contentWords } from '../../adapters/text-terms';
@@ -11,6 +11,11 @@ import { deleteBlob } from './blobs';
 import { chunkText, titleOf } from './content';
 import type { ItemEntry } from './store';
 import type { ScopeRef } from './scope';
+import { once } from '../../shared/once';
+
+/** Local-only modules (word vectors, WordNet), loaded on first use. */
+const wordVectorsModule = once(() => import('../../adapters/word-vectors'));
+const wordnetModule = once(() => import('../../adapters/wordnet'));
 
 /** Chunks and embeds an item's text; each chunk is embedded under a heading made of the file name. */
 export const embedChunks = (path: string, text: string): Promise<IndexedChunk[]> => embedTexts(path, chunkText(text));
@@ -40,7 +45,7 @@ export async function rankingFeatures(
   lexical?: Pick<LexicalOptions, 'wordVectors'>,
 ): Promise<Pick<IndexedChunk, 'features' | 'sentence'>[] | undefined> {
   if (!lexical?.wordVectors) return undefined;
-  const { encodeFeatures, textFeatures } = await import('../../adapters/word-vectors');
+  const { encodeFeatures, textFeatures } = await wordVectorsModule();
   return texts.map((text) => {
     const features = textFeatures(text);
     return { features: encodeFeatures(features, title), sentence: isZero(features.sentence) ? undefined : features.sentence };
@@ -52,7 +57,7 @@ export async function rankingFeatures(
  * of its stored features when they are current and of its title, else computed from its text.
  */
 export async function storedSentence(path: string, content: string, features?: Uint8Array): Promise<Float32Array | undefined> {
-  const { decodeFeatures, textFeatures } = await import('../../adapters/word-vectors');
+  const { decodeFeatures, textFeatures } = await wordVectorsModule();
   const title = titleOf(path);
   const stored = features && decodeFeatures(features);
   const sentence = stored && stored.label === title ? stored.features.sentence : textFeatures(`${title}\n${content}`).sentence;
@@ -69,7 +74,7 @@ let filling: Promise<void> | undefined;
 export async function itemsIndex(): Promise<VectorIndex> {
   const index = await vectorIndex();
   if (!filling && lexicalRanking()?.wordVectors && index.fillSentences) {
-    const { wordVectors } = await import('../../adapters/word-vectors');
+    const { wordVectors } = await wordVectorsModule();
     filling = index
       .fillSentences({
         vectors: config.embeddingDimension,
@@ -116,7 +121,7 @@ export async function findHits(ref: ScopeRef, query: string, limit: number, minS
 
 /** A query's sentence vector (IndexedChunk.sentence of it); undefined when no word of it has a word vector. */
 export async function querySentence(query: string): Promise<Float32Array | undefined> {
-  const { sentenceVector } = await import('../../adapters/word-vectors');
+  const { sentenceVector } = await wordVectorsModule();
   const sentence = sentenceVector(contentWords(query));
   return isZero(sentence) ? undefined : sentence;
 }
@@ -126,18 +131,18 @@ export async function querySentence(query: string): Promise<Float32Array | undef
  * synonyms and the ranking weighs word-vector meaning (both local-only modules, loaded on first use).
  */
 export async function rankingQuery(query: string, lexical?: Pick<LexicalOptions, 'synonyms' | 'wordVectors'>): Promise<RankingQuery> {
-  const synonyms = lexical?.synonyms ? (await import('../../adapters/wordnet')).synonymsOf : undefined;
+  const synonyms = lexical?.synonyms ? (await wordnetModule()).synonymsOf : undefined;
   const terms = queryTerms(query, synonyms);
   if (!lexical?.wordVectors) return { terms };
-  const { decodeFeatures, meaningOf } = await import('../../adapters/word-vectors');
+  const { decodeFeatures, meaningOf } = await wordVectorsModule();
   const meaning = meaningOf(query, terms);
   return {
     terms,
-    meaning: (path, content, features) => {
+    meaning: ((path: string, content: string, features?: Uint8Array, worthIt?: (meaning: number) => boolean) => {
       const title = titleOf(path);
       // features computed under another title (the item moved to another file name since) are not its own
       const stored = features && decodeFeatures(features);
-      return meaning(stored && stored.label === title ? stored.features : `${title}\n${content}`);
-    },
+      return meaning(stored && stored.label === title ? stored.features : `${title}\n${content}`, worthIt);
+    }) as MeaningSignalsOf,
   };
 }

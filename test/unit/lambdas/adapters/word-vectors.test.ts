@@ -4,6 +4,7 @@ import {
   informationOf,
   meaningOf,
   parseVectors,
+  RowSimilarities,
   sentenceVector,
   textFeatures,
   wordVectors,
@@ -83,6 +84,63 @@ describe('word-vector meaning (the package itself)', () => {
     expect(informationOf('the', vectors)).toBeLessThan(informationOf('password', vectors));
     expect(informationOf('password', vectors)).toBeLessThan(informationOf('swiftui', vectors));
     expect(informationOf('swiftui', vectors)).toBe(1);
+  });
+});
+
+describe('the word-to-word cosines of a search (computed per distinct word of the candidates)', () => {
+  const vectors = wordVectors();
+  const { dimension, values, inverseNorms } = vectors;
+  const cosineOf = (a: number, b: number) => {
+    let sum = 0;
+    for (let i = 0; i < dimension; i++) sum += values[a * dimension + i] * values[b * dimension + i];
+    return Math.fround(sum * inverseNorms[a] * inverseNorms[b]);
+  };
+
+  it('are the 8-bit cosines exactly, two query words per pass or one, 0 for a word without a vector', () => {
+    const some = [0, 1, 57, 999, 12_345, 70_000, vectors.rows.size - 1];
+    for (const queryRows of [
+      [5],
+      [5, 77],
+      [5, undefined, 77],
+      [3, 9_000, 40_000, 99],
+      [0, 1, 57, 999, 12_345, 70_000, vectors.rows.size - 1],
+    ]) {
+      const similarities = new RowSimilarities(queryRows, vectors);
+      for (const row of [...some, ...some, ...(queryRows.filter((r) => r !== undefined) as number[])]) {
+        const at = similarities.offsetOf(row);
+        const got = Array.from(similarities.values.subarray(at, at + queryRows.length));
+        expect(got).toEqual(queryRows.map((q) => (q === undefined ? 0 : cosineOf(row, q))));
+      }
+    }
+  });
+
+  it('keep every row apart as the store grows', () => {
+    const similarities = new RowSimilarities([10, 20, 30], vectors);
+    const rows = Array.from({ length: 3_000 }, (_, i) => (i * 31) % vectors.rows.size);
+    const offsets = rows.map((row) => similarities.offsetOf(row));
+    rows.forEach((row, i) => {
+      expect(similarities.offsetOf(row)).toBe(offsets[i]);
+      expect(similarities.values[offsets[i] + 1]).toBe(cosineOf(row, 20));
+    });
+  });
+});
+
+describe('the word-vector signals of a text, given a threshold on its meaning', () => {
+  const query = 'How much vacation do employees get?';
+  const signals = meaningOf(query, queryTerms(query, synonymsOf));
+  const text = '# holidays\nStaff are entitled to 25 days of paid leave per year.';
+
+  it('are all computed when the meaning passes it, and none when not', () => {
+    const full = signals(text);
+    const seen: number[] = [];
+    expect(
+      signals(text, (meaning) => {
+        seen.push(meaning);
+        return true;
+      }),
+    ).toEqual(full);
+    expect(seen).toEqual([full.meaning]);
+    expect(signals(text, () => false)).toBeUndefined();
   });
 });
 

@@ -1,5 +1,12 @@
 import type { Candidate } from '../../../../../lambdas/adapters/vector-index/port';
-import { calibrationFor, coverage, hybridScore, queryTerms, rankCandidates } from '../../../../../lambdas/adapters/vector-index/ranking';
+import {
+  type MeaningSignalsOf,
+  calibrationFor,
+  coverage,
+  hybridScore,
+  queryTerms,
+  rankCandidates,
+} from '../../../../../lambdas/adapters/vector-index/ranking';
 
 const lexical = calibrationFor('lexical');
 
@@ -99,6 +106,29 @@ describe('hybrid ranking', () => {
     expect(asked).toEqual(['/a.md']);
     // without a threshold every chunk is scored
     expect(rankCandidates({ terms: queryTerms('strong match'), meaning }, chunks, lexical, 0, 10)).toHaveLength(2);
+  });
+
+  it('skips the rest of the word-vector signals of a chunk whose meaning keeps it under minScore whatever its coverage', () => {
+    const chunks = [
+      candidate('related', '/a.md', 'a lexical match', 0.3, 6),
+      candidate('unrelated', '/b.md', 'the same lexical match', 0.3, 6),
+    ];
+    const meaningOf = (path: string) => (path === '/a.md' ? 0.9 : -0.5);
+    const computed: string[] = [];
+    const meaning = ((path: string, _content: string, _features?: Uint8Array, worthIt?: (meaning: number) => boolean) => {
+      if (worthIt && !worthIt(meaningOf(path))) return undefined;
+      computed.push(path);
+      return { meaning: meaningOf(path), coverage: 1, unmatched: 0 };
+    }) as MeaningSignalsOf;
+    const query = { terms: queryTerms('lexical match'), meaning };
+    // both could pass on their lexical signals; the unrelated one's meaning cannot, even with full coverage
+    const all = rankCandidates(query, chunks, lexical, 0, 10);
+    expect(all.map((h) => h.itemId)).toEqual(['related', 'unrelated']);
+    const minScore = (all[0].score + all[1].score) / 2;
+    computed.length = 0;
+    const hits = rankCandidates(query, chunks, lexical, minScore, 10);
+    expect(hits).toEqual(all.slice(0, 1));
+    expect(computed).toEqual(['/a.md']);
   });
 
   it('hands the word-vector signals what was computed of a chunk when it was indexed, where the engine kept it', () => {
