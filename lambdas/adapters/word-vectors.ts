@@ -468,35 +468,60 @@ export function meaningOf(query: string, terms: QueryTerms, vectors: WordVectors
  * one pass (packedPairs), with the same integer sums, so the same cosines as rowCosine.
  */
 export class RowSimilarities {
+  /**
+   * Each row's slot + 1 (0 = not computed yet), one table per set of word vectors handed from query
+   * to query (cleared when it changes hands), not ~400 KB allocated per query for the garbage
+   * collector to reclaim.
+   */
+  private static readonly slotTables = new WeakMap<WordVectors, { slots: Int32Array; user?: RowSimilarities }>();
   values: Float32Array;
-  private readonly slots: Int32Array; // a row's slot + 1; 0 = not computed yet
   private used = 0;
   private readonly passes: { words: number[]; weights: Float64Array }[];
+  private readonly table: { slots: Int32Array; user?: RowSimilarities };
 
   constructor(
     private readonly rows: (number | undefined)[],
     private readonly vectors: WordVectors,
   ) {
-    this.slots = new Int32Array(vectors.values.length / vectors.dimension);
     this.values = new Float32Array(Math.max(1, rows.length) * 1_024);
     this.passes = packedPairs(rows, vectors);
+    let table = RowSimilarities.slotTables.get(vectors);
+    if (!table) {
+      table = { slots: new Int32Array(vectors.values.length / vectors.dimension) };
+      RowSimilarities.slotTables.set(vectors, table);
+    }
+    this.table = table;
   }
 
   offsetOf(row: number): number {
     const k = this.rows.length;
-    const known = this.slots[row];
+    const slots = this.slots();
+    const known = slots[row];
     if (known) return (known - 1) * k;
     const at = this.used++ * k;
-    this.slots[row] = this.used;
+    slots[row] = this.used;
     if (at + k > this.values.length) {
       const grown = new Float32Array(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
     }
     const { dimension, values, inverseNorms } = this.vectors;
+    const x = row * dimension;
     for (const { words, weights } of this.passes) {
-      let sum = 0;
-      for (let i = 0, x = row * dimension; i < dimension; i++) sum += values[x + i] * weights[i];
+      // four partial sums (of integers: the same total in any order)
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      let d = 0;
+      let i = 0;
+      for (; i + 3 < dimension; i += 4) {
+        a += values[x + i] * weights[i];
+        b += values[x + i + 1] * weights[i + 1];
+        c += values[x + i + 2] * weights[i + 2];
+        d += values[x + i + 3] * weights[i + 3];
+      }
+      for (; i < dimension; i++) a += values[x + i] * weights[i];
+      const sum = a + b + c + d;
       // sum = first + second * PAIR_SHIFT, both integers with |first| < PAIR_SHIFT / 2
       const second = words.length > 1 ? Math.round(sum / PAIR_SHIFT) : 0;
       const first = sum - second * PAIR_SHIFT;
@@ -504,6 +529,17 @@ export class RowSimilarities {
       if (words.length > 1) this.values[at + words[1]] = second * inverseNorms[row] * inverseNorms[this.rows[words[1]] as number];
     }
     return at;
+  }
+
+  /** The shared slot table, cleared first when another query used it since (this one's rows are then computed again). */
+  private slots(): Int32Array {
+    const table = this.table;
+    if (table.user !== this) {
+      if (table.user) table.slots.fill(0);
+      table.user = this;
+      this.used = 0;
+    }
+    return table.slots;
   }
 }
 

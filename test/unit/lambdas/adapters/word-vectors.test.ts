@@ -114,6 +114,18 @@ describe('the word-to-word cosines of a search (computed per distinct word of th
     }
   });
 
+  it('stay right when two queries take turns (their rows are kept in one table per set of word vectors)', () => {
+    const one = new RowSimilarities([10, 20], vectors);
+    const other = new RowSimilarities([30], vectors);
+    const rows = [5, 6, 7, 5, 6, 7];
+    for (const row of rows) {
+      const first = one.offsetOf(row);
+      expect(Array.from(one.values.subarray(first, first + 2))).toEqual([cosineOf(row, 10), cosineOf(row, 20)]);
+      const second = other.offsetOf(row + 1);
+      expect(other.values[second]).toBe(cosineOf(row + 1, 30));
+    }
+  });
+
   it('keep every row apart as the store grows', () => {
     const similarities = new RowSimilarities([10, 20, 30], vectors);
     const rows = Array.from({ length: 3_000 }, (_, i) => (i * 31) % vectors.rows.size);
