@@ -190,6 +190,14 @@ export class LocalVectorIndex implements VectorIndex {
   private readonly sentenceReady = new WeakSet<Table>();
   /** Each table's schema as last read or changed here (the sentence column is added on demand). */
   private readonly schemas = new WeakMap<Table, Promise<Schema>>();
+  /**
+   * Per table, a time before which none of its rows expires (epoch seconds; Infinity: no row
+   * expires): while a query's time is before it, its expiry condition would drop no row and is left
+   * out of the filter (the condition was ~4 ms of a search at 100,000 rows: both halves evaluate it
+   * on every row the partition holds). Lowered before each write bringing an earlier expiry, read
+   * from the table when it is opened and again at each clean-up (which runs alone: no write in flight).
+   */
+  private readonly noExpiryBefore = new WeakMap<Table, number>();
   /** Tables whose full-text index holds FOLD_AT_ONCE_ROWS rows or more (foldWhileSmall). */
   private readonly textIndexGrown = new WeakSet<Table>();
   /** Tables written to since their small full-text index was last brought up to date, and the runs doing it. */
@@ -220,7 +228,9 @@ export class LocalVectorIndex implements VectorIndex {
   private async addRows(item: IndexedItem, chunks: IndexedChunk[]): Promise<void> {
     const sentenceDimension = chunks.find((chunk) => chunk.sentence)?.sentence?.length;
     const table = await this.table(chunks[0].vector.length, true, sentenceDimension);
-    await table.add(chunkBatch(item, chunks, await this.schemaOf(table, sentenceDimension)));
+    const batch = chunkBatch(item, chunks, await this.schemaOf(table, sentenceDimension));
+    this.expiring(table, item.expiresAt);
+    await table.add(batch);
     this.wroteTo(table);
     this.wrote(chunks.length);
   }
@@ -251,6 +261,22 @@ export class LocalVectorIndex implements VectorIndex {
     else await retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table);
   }
 
+  /** Notes, before the write, that a table is to hold a row expiring at `expiresAt` (noExpiryBefore). */
+  private expiring(table: Table, expiresAt: number | undefined): void {
+    const before = this.noExpiryBefore.get(table);
+    if (expiresAt !== undefined && before !== undefined && expiresAt < before) this.noExpiryBefore.set(table, expiresAt);
+  }
+
+  /** Reads the earliest expiry of a table's rows (noExpiryBefore); only where no write to it is in flight. */
+  private async readExpiries(table: Table): Promise<void> {
+    let earliest = Number.POSITIVE_INFINITY;
+    for await (const batch of table.query().where('expires_at IS NOT NULL').select(['expires_at'])) {
+      const column = batch.getChild('expires_at');
+      for (const value of column?.toArray() ?? []) if (value < earliest) earliest = value;
+    }
+    this.noExpiryBefore.set(table, earliest);
+  }
+
   /** Notes a write to a table whose full-text index may still be small (foldWhileSmall). */
   private wroteTo(table: Table): void {
     if (!this.textIndexGrown.has(table)) this.unfolded.add(table);
@@ -272,6 +298,7 @@ export class LocalVectorIndex implements VectorIndex {
     };
     await this.access.together(async () => {
       for (const table of await this.openTables()) {
+        this.expiring(table, to.expiresAt);
         await retryingConflicts(() => table.update({ where: `item_id = ${sqlString(itemId)}`, valuesSql: values }), table);
         this.wroteTo(table); // updated rows are new rows to LanceDB
       }
@@ -287,9 +314,10 @@ export class LocalVectorIndex implements VectorIndex {
     const table = await this.table(query.vector.length, false);
     if (!table) return [];
     await (this.unfolded.has(table) ? this.foldWhileSmall(table) : this.folding.get(table));
+    const now = Math.floor(query.now);
     const filter =
       `tenant = ${sqlString(query.tenant)} AND scope = ${sqlString(query.scope)} AND scope_id = ${sqlString(query.scopeId)}` +
-      ` AND (expires_at IS NULL OR expires_at > ${Math.floor(query.now)})`;
+      ((this.noExpiryBefore.get(table) ?? Number.NEGATIVE_INFINITY) > now ? '' : ` AND (expires_at IS NULL OR expires_at > ${now})`);
     // the sentence vectors of a table made before them are searched once every row has its own
     const sentence = this.sentenceReady.has(table) ? query.sentence : undefined;
     const nearest = sentence
@@ -457,7 +485,10 @@ export class LocalVectorIndex implements VectorIndex {
       // it runs here, beside queries, not in the exclusive clean-up below
       if (await this.access.together(() => this.indexVectors(table)))
         await this.access.together(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table));
-      await this.access.alone(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: new Date() }), table));
+      await this.access.alone(async () => {
+        await retryingConflicts(() => table.optimize({ cleanupOlderThan: new Date() }), table);
+        await this.readExpiries(table); // rows deleted since (expired items) may leave a later earliest expiry
+      });
     }
   }
 
@@ -578,6 +609,7 @@ export class LocalVectorIndex implements VectorIndex {
     if (!(await table.schema()).fields.some((field) => field.name === FEATURES_FIELD.name))
       await retryingConflicts(() => table.addColumns(FEATURES_FIELD), table);
     if ((await table.listIndices()).some((index) => (index.numUnindexedRows ?? 0) > 0)) this.wrote(0);
+    await this.readExpiries(table); // nothing writes to it before this resolves
     return table;
   }
 
@@ -588,6 +620,8 @@ export class LocalVectorIndex implements VectorIndex {
   private async createTable(name: string, dimension: number, sentenceDimension?: number): Promise<Table> {
     const table = await this.db.createEmptyTable(name, schema(dimension, sentenceDimension), { existOk: true });
     this.sentenceReady.add(table); // every row it will hold is written by this process, with its sentence vector
+    this.noExpiryBefore.set(table, Number.POSITIVE_INFINITY); // existOk: another process may have made it meanwhile
+    if (await table.countRows()) await this.readExpiries(table);
     const indexed = new Set((await table.listIndices()).map((index) => index.columns[0]));
     if (!indexed.has('content')) {
       await table.createIndex('content', { config: Index.fts({ stem: true, language: 'English', removeStopWords: true }) });

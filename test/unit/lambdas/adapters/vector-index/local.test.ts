@@ -136,6 +136,31 @@ describe('local search index (LanceDB)', () => {
     await second.close();
   });
 
+  it('leaves expired items out whichever way their expiry came: written, moved, left by the last process, or after expired items were cleaned up', async () => {
+    const { dir, index: first } = await open();
+    await first.putItem({ ...base, itemId: 'i1', path: '/forever' }, [{ content: 'note', vector: v(1, 0) }]);
+    expect(paths(await first.search(query(v(1, 0), { text: 'note', now: 1e12 })))).toEqual(['/forever']);
+    await first.putItem({ ...base, itemId: 'i2', path: '/until-2000' }, [{ content: 'note', vector: v(1, 0) }]);
+    await first.moveItem('i2', { ...base, path: '/until-2000', expiresAt: 2000 });
+    await first.putItem({ ...base, itemId: 'i3', path: '/until-3000', expiresAt: 3000 }, [{ content: 'note', vector: v(1, 0) }]);
+    expect(paths(await first.search(query(v(1, 0), { text: 'note', now: 1999 })))).toEqual(['/forever', '/until-2000', '/until-3000']);
+    expect(paths(await first.search(query(v(1, 0), { text: 'note', now: 2000 })))).toEqual(['/forever', '/until-3000']);
+    await first.close();
+    // a new process reads the expiries its table holds
+    const second = await LocalVectorIndex.open(dir);
+    expect(paths(await second.search(query(v(1, 0), { text: 'note', now: 2500 })))).toEqual(['/forever', '/until-3000']);
+    expect(paths(await second.search(query(v(1, 0), { text: 'note', now: 3000 })))).toEqual(['/forever']);
+    // the expired items go (as the expiry sweep deletes them); what is left still expires on time
+    await second.deleteItem('i2');
+    await second.maintain();
+    expect(paths(await second.search(query(v(1, 0), { text: 'note', now: 2500 })))).toEqual(['/forever', '/until-3000']);
+    expect(paths(await second.search(query(v(1, 0), { text: 'note', now: 3000 })))).toEqual(['/forever']);
+    await second.deleteItem('i3');
+    await second.maintain();
+    expect(paths(await second.search(query(v(1, 0), { text: 'note', now: 1e12 })))).toEqual(['/forever']);
+    await second.close();
+  });
+
   it('keeps what the ranking computed of a chunk beside it: handed back by both halves, after a move and a restart', async () => {
     const { dir, index: first } = await open();
     const features = (text: string) => new Uint8Array(Buffer.from(`features of ${text}`));
