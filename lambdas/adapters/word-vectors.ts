@@ -282,13 +282,6 @@ export function informationOf(word: string, vectors: WordVectors): number {
   return Math.log((row + 1) * HARMONIC) / MAX_INFORMATION;
 }
 
-/** Cosine of two words' vectors by their rows. */
-function rowCosine(a: number, b: number, { dimension, values, inverseNorms }: WordVectors): number {
-  let sum = 0;
-  for (let i = 0, x = a * dimension, y = b * dimension; i < dimension; i++) sum += values[x + i] * values[y + i];
-  return sum * inverseNorms[a] * inverseNorms[b];
-}
-
 const dot = (a: Float32Array, b: Float32Array): number => {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
@@ -465,7 +458,8 @@ export function meaningOf(query: string, terms: QueryTerms, vectors: WordVectors
  * 32-bit floats, each row's computed once: those of row r are `values` from `offsetOf(r)` on. One flat
  * array with a slot per row, not a map of small arrays: a query ranks ~100 chunks with ~6,000
  * distinct words between them. The 8-bit dot products are the cost; two query words are taken in
- * one pass (packedPairs), with the same integer sums, so the same cosines as rowCosine.
+ * one pass (packedPairs), with the same integer sums: a cosine is the dot product of the two rows' 8-bit
+ * components times their inverse norms (`sum * inverseNorms[row] * inverseNorms[word]`), as before.
  */
 export class RowSimilarities {
   /**
