@@ -41,7 +41,98 @@ const SYNONYM_WEIGHT = 0.5;
 /** WordNet (a local-only module), loaded on first use. */
 const wordnetModule = once(() => import('../wordnet'));
 
+/**
+ * Tokens whose features are remembered (as the stemmer remembers stems): a text's features are then
+ * counted without building a string or a map per word. Forgotten all at once when full, between texts.
+ */
+const TOKEN_CACHE_SIZE = 50_000;
+/** Keys of a word feature ("w:<word>"): above every trigram key (three UTF-16 code units, 48 bits). */
+const WORD_KEYS = 2 ** 48;
+
+/**
+ * The features of a text and their weights, in the order they first occur (the vector's sums are
+ * made in that order, so every vector is the same to the bit as with any other bookkeeping): an
+ * open-addressing table keyed by each feature's exact identity (a number), bucketed by its hash.
+ */
+class FeatureCounts {
+  private capacity = 0;
+  private keys = new Float64Array(0);
+  private counts = new Float64Array(0);
+  private hashes = new Uint32Array(0);
+  /** The generation a slot was last written in: slots of an older one are free. */
+  private stamps = new Uint32Array(0);
+  private generation = 1;
+  /** Slots in the order their feature first came. */
+  private order = new Int32Array(0);
+  size = 0;
+
+  constructor(capacity = 1024) {
+    this.allocate(capacity);
+  }
+
+  private allocate(capacity: number): void {
+    this.capacity = capacity;
+    this.keys = new Float64Array(capacity);
+    this.counts = new Float64Array(capacity);
+    this.hashes = new Uint32Array(capacity);
+    this.stamps = new Uint32Array(capacity);
+    this.order = new Int32Array(capacity / 2);
+    this.generation = 1;
+    this.size = 0;
+  }
+
+  clear(): void {
+    this.size = 0;
+    if (++this.generation > 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  add(key: number, featureHash: number, weight: number): void {
+    const mask = this.capacity - 1;
+    let slot = featureHash & mask;
+    while (this.stamps[slot] === this.generation) {
+      if (this.keys[slot] === key) {
+        this.counts[slot] += weight;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.stamps[slot] = this.generation;
+    this.keys[slot] = key;
+    this.counts[slot] = weight;
+    this.hashes[slot] = featureHash;
+    this.order[this.size++] = slot;
+    if (this.size === this.order.length) this.grow();
+  }
+
+  /** Twice the room, the features and their order kept. */
+  private grow(): void {
+    const { keys, counts, hashes, order, size } = this;
+    this.allocate(this.capacity * 2);
+    for (let i = 0; i < size; i++) {
+      const slot = order[i];
+      this.add(keys[slot], hashes[slot], counts[slot]);
+    }
+  }
+
+  /** Each feature's hash and weight, in the order they first came. */
+  forEach(visit: (featureHash: number, count: number) => void): void {
+    for (let i = 0; i < this.size; i++) {
+      const slot = this.order[i];
+      visit(this.hashes[slot], this.counts[slot]);
+    }
+  }
+}
+
 export class LexicalEmbedder implements Embedder {
+  /** Per token: its features as [key, hash] pairs, the word's first, then its trigrams'. */
+  private readonly tokens = new Map<string, Float64Array>();
+  /** An id per distinct word (after stemming): the keys of word features. */
+  private readonly words = new Map<string, number>();
+  private readonly counts = new FeatureCounts();
+
   constructor(
     private readonly dimension: number,
     private readonly options: LexicalOptions = DEFAULT_LEXICAL_OPTIONS,
@@ -50,13 +141,14 @@ export class LexicalEmbedder implements Embedder {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((text) => this.vectorOf(this.features(text)));
+    return texts.map((text) => this.vectorOf(this.features(text, this.counts)));
   }
 
   async embedQuery(query: string): Promise<Float32Array> {
-    const counts = this.features(query);
-    if (this.options.synonyms) {
-      const { synonymsOf } = await wordnetModule();
+    // loaded first: the features are then counted without a pause another text's could come in
+    const synonymsOf = this.options.synonyms ? (await wordnetModule()).synonymsOf : undefined;
+    const counts = this.features(query, new FeatureCounts(256));
+    if (synonymsOf) {
       const own = new Set(contentWords(query));
       for (const word of own) {
         for (const synonym of synonymsOf(word)) {
@@ -69,8 +161,12 @@ export class LexicalEmbedder implements Embedder {
   }
 
   /** Weighted features of a text: heading lines count HEADING_WEIGHT times. */
-  private features(text: string): Map<string, number> {
-    const counts = new Map<string, number>();
+  private features(text: string, counts: FeatureCounts): FeatureCounts {
+    if (this.tokens.size >= TOKEN_CACHE_SIZE) {
+      this.tokens.clear();
+      this.words.clear();
+    }
+    counts.clear();
     for (const line of text.split('\n')) {
       const weight = /^\s{0,3}#/.test(line) ? HEADING_WEIGHT : 1;
       for (const token of contentWords(line)) this.addWord(counts, token, weight);
@@ -78,24 +174,39 @@ export class LexicalEmbedder implements Embedder {
     return counts;
   }
 
-  private addWord(counts: Map<string, number>, token: string, weight: number): void {
-    const word = this.options.stemming ? stem(token) : token;
-    counts.set(`w:${word}`, (counts.get(`w:${word}`) ?? 0) + weight);
-    if (!this.options.trigrams) return;
-    const padded = `<${word}>`;
-    for (let i = 0; i + 3 <= padded.length; i++) {
-      const gram = `g:${padded.slice(i, i + 3)}`;
-      counts.set(gram, (counts.get(gram) ?? 0) + weight * TRIGRAM_WEIGHT);
-    }
+  private addWord(counts: FeatureCounts, token: string, weight: number): void {
+    const features = this.tokens.get(token) ?? this.featuresOf(token);
+    counts.add(features[0], features[1], weight);
+    for (let i = 2; i < features.length; i += 2) counts.add(features[i], features[i + 1], weight * TRIGRAM_WEIGHT);
   }
 
-  private vectorOf(counts: Map<string, number>): Float32Array {
+  /** A token's features ("w:<word>", then "g:<trigram>" of "<word>") as [key, hash] pairs. */
+  private featuresOf(token: string): Float64Array {
+    const word = this.options.stemming ? stem(token) : token;
+    let id = this.words.get(word);
+    if (id === undefined) {
+      id = this.words.size;
+      this.words.set(word, id);
+    }
+    const padded = `<${word}>`;
+    const trigrams = this.options.trigrams ? Math.max(0, padded.length - 2) : 0;
+    const features = new Float64Array(2 + 2 * trigrams);
+    features[0] = WORD_KEYS + id;
+    features[1] = hash(`w:${word}`);
+    for (let i = 0; i < trigrams; i++) {
+      features[2 + 2 * i] = padded.charCodeAt(i) * 2 ** 32 + padded.charCodeAt(i + 1) * 2 ** 16 + padded.charCodeAt(i + 2);
+      features[3 + 2 * i] = hash(`g:${padded.slice(i, i + 3)}`);
+    }
+    this.tokens.set(token, features);
+    return features;
+  }
+
+  private vectorOf(counts: FeatureCounts): Float32Array {
     const vector = new Float32Array(this.dimension);
-    for (const [feature, count] of counts) {
-      const h = hash(feature);
+    counts.forEach((h, count) => {
       const weight = count >= 1 ? 1 + Math.log(count) : count; // sublinear term frequency
       vector[h % this.dimension] += h & 0x80000000 ? -weight : weight;
-    }
+    });
     let norm = 0;
     for (let i = 0; i < vector.length; i++) norm += vector[i] * vector[i];
     if (norm > 0) {

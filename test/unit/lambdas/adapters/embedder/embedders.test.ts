@@ -3,6 +3,9 @@ import { BedrockEmbedder } from '../../../../../lambdas/adapters/embedder/bedroc
 import type { AppError } from '../../../../../lambdas/kit/errors';
 import { DEFAULT_LEXICAL_OPTIONS, LexicalEmbedder, type LexicalOptions } from '../../../../../lambdas/adapters/embedder/lexical';
 import { embeddingsEndpoint, OpenAiCompatibleEmbedder } from '../../../../../lambdas/adapters/embedder/openai';
+import { contentWords, stem } from '../../../../../lambdas/adapters/text-terms';
+import { synonymsOf } from '../../../../../lambdas/adapters/wordnet';
+import { variedTexts } from '../../../../support/varied-text';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((a, x) => a + x * x, 0));
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -156,4 +159,57 @@ describe('lexical embedder', () => {
     expect(norm((await embedder.embed(['how do I ... ?']))[0])).toBe(0);
     expect(norm(await embedder.embedQuery('how do I ... ?'))).toBe(0);
   });
+
+  it('gives the vectors of the plain definition to the bit, on varied text, with and without each step, queries with their synonyms', async () => {
+    const texts = variedTexts();
+    const queries = ['vacation', 'rotate the database password', 'ΣΊΣΥΦΟΣ café 😀', 'how do I ... ?', texts[3]];
+    const bits = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+    for (const options of [
+      DEFAULT_LEXICAL_OPTIONS,
+      { ...DEFAULT_LEXICAL_OPTIONS, stemming: false },
+      { ...DEFAULT_LEXICAL_OPTIONS, trigrams: false, synonyms: false },
+    ]) {
+      const lexical = new LexicalEmbedder(1024, options);
+      // twice: the second pass reads what the first remembered of each word
+      for (let pass = 0; pass < 2; pass++) {
+        expect((await lexical.embed(texts)).map(bits)).toEqual(texts.map((text) => bits(plainLexical(text, options))));
+        for (const query of queries) expect(bits(await lexical.embedQuery(query))).toBe(bits(plainLexical(query, options, true)));
+      }
+    }
+  });
 });
+
+/** The lexical embedder as first written: a map of feature strings per text ("w:<stem>", "g:<trigram>"), FNV-1a of each. */
+function plainLexical(text: string, options: LexicalOptions, query = false): Float32Array {
+  const counts = new Map<string, number>();
+  const add = (key: string, weight: number) => counts.set(key, (counts.get(key) ?? 0) + weight);
+  const addWord = (token: string, weight: number) => {
+    const word = options.stemming ? stem(token) : token;
+    add(`w:${word}`, weight);
+    if (!options.trigrams) return;
+    const padded = `<${word}>`;
+    for (let i = 0; i + 3 <= padded.length; i++) add(`g:${padded.slice(i, i + 3)}`, weight * 0.25);
+  };
+  for (const line of text.split('\n')) {
+    const weight = /^\s{0,3}#/.test(line) ? 3 : 1;
+    for (const token of contentWords(line)) addWord(token, weight);
+  }
+  if (query && options.synonyms) {
+    const own = new Set(contentWords(text));
+    for (const word of own)
+      for (const synonym of synonymsOf(word))
+        if (!own.has(synonym)) addWord(synonym, 0.5 / Math.max(1, Math.sqrt(synonymsOf(word).length)));
+  }
+  const vector = new Float32Array(1024);
+  for (const [feature, count] of counts) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < feature.length; i++) h = Math.imul(h ^ feature.charCodeAt(i), 0x01000193);
+    h >>>= 0;
+    const weight = count >= 1 ? 1 + Math.log(count) : count;
+    vector[h % 1024] += h & 0x80000000 ? -weight : weight;
+  }
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
+  if (sum > 0) for (let i = 0, inv = 1 / Math.sqrt(sum); i < vector.length; i++) vector[i] *= inv;
+  return vector;
+}
