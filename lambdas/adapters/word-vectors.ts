@@ -325,16 +325,68 @@ export interface TextFeatures {
 }
 
 export function textFeatures(text: string, vectors: WordVectors = wordVectors()): TextFeatures {
-  const tokens = contentWords(text);
-  const distinct = new Set(tokens);
+  const known = tokensOf(vectors);
+  const seen = ++textsAnalysed;
   const rows: number[] = [];
-  const stems = new Set<string>();
-  for (const token of distinct) {
-    const row = vectors.rows.get(token);
-    if (row !== undefined) rows.push(row);
-    stems.add(stem(token));
+  const stems: string[] = [];
+  const { dimension, values } = vectors;
+  const sum = new Float32Array(dimension);
+  // as sentenceVector(contentWords(text)) sums, with each distinct word's row and stem looked up once per process
+  for (const token of contentWords(text)) {
+    const word = known.tokens.get(token) ?? analyse(token, vectors, known);
+    if (word.seen !== seen) {
+      word.seen = seen;
+      if (word.row >= 0) rows.push(word.row);
+      if (word.stem.seen !== seen) {
+        word.stem.seen = seen;
+        stems.push(word.stem.stem);
+      }
+    }
+    if (word.row < 0) continue;
+    const offset = word.row * dimension;
+    for (let i = 0; i < dimension; i++) sum[i] += word.weight * values[offset + i];
   }
-  return { stems: stems.size ? ` ${[...stems].join(' ')} ` : ' ', rows: Int32Array.from(rows), sentence: sentenceVector(tokens, vectors) };
+  return { stems: stems.length ? ` ${stems.join(' ')} ` : ' ', rows: Int32Array.from(rows), sentence: normalise(sum) };
+}
+
+/** What textFeatures needs of a word (its row, SIF weight and stem), remembered per word-vector set; `seen` marks the text last counting it. */
+interface KnownWord {
+  row: number;
+  weight: number;
+  stem: { stem: string; seen: number };
+  seen: number;
+}
+interface KnownWords {
+  tokens: Map<string, KnownWord>;
+  stems: Map<string, KnownWord['stem']>;
+}
+/** Words remembered (as the stemmer remembers stems); forgotten all at once when full, between texts. */
+const KNOWN_WORDS = 50_000;
+const knownWords = new WeakMap<WordVectors, KnownWords>();
+let textsAnalysed = 0;
+
+function tokensOf(vectors: WordVectors): KnownWords {
+  let known = knownWords.get(vectors);
+  if (!known || known.tokens.size >= KNOWN_WORDS) {
+    known = { tokens: new Map(), stems: new Map() };
+    knownWords.set(vectors, known);
+  }
+  return known;
+}
+
+function analyse(token: string, vectors: WordVectors, known: KnownWords): KnownWord {
+  const row = vectors.rows.get(token) ?? -1;
+  // the weight of the word's vector in a sentence: sentenceVector's
+  const weight = row < 0 ? 0 : (SIF_A / (SIF_A + 1 / ((row + 1) * HARMONIC))) * vectors.scales[row];
+  const stemmed = stem(token);
+  let mark = known.stems.get(stemmed);
+  if (!mark) {
+    mark = { stem: stemmed, seen: 0 };
+    known.stems.set(stemmed, mark);
+  }
+  const word = { row, weight, stem: mark, seen: 0 };
+  known.tokens.set(token, word);
+  return word;
 }
 
 /**

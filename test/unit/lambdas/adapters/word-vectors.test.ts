@@ -9,9 +9,10 @@ import {
   textFeatures,
   wordVectors,
 } from '../../../../lambdas/adapters/word-vectors';
-import { contentWords } from '../../../../lambdas/adapters/text-terms';
+import { contentWords, stem } from '../../../../lambdas/adapters/text-terms';
 import { queryTerms } from '../../../../lambdas/adapters/vector-index/ranking';
 import { synonymsOf } from '../../../../lambdas/adapters/wordnet';
+import { variedTexts } from '../../../support/varied-text';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -175,6 +176,26 @@ describe("a text's features, computed once when it is indexed", () => {
         expect(signals(stored?.features ?? '')).toEqual(signals(text));
       }
     }
+  });
+
+  it('are, to the bit, those of the plain definition (distinct stems and rows in order, sentenceVector of every word), on varied text', () => {
+    const plain = (text: string) => {
+      const tokens = contentWords(text);
+      const distinct = [...new Set(tokens)];
+      const stems = [...new Set(distinct.map(stem))];
+      return encodeFeatures(
+        {
+          stems: stems.length ? ` ${stems.join(' ')} ` : ' ',
+          rows: Int32Array.from(distinct.flatMap((token) => wordVectors().rows.get(token) ?? [])),
+          sentence: sentenceVector(tokens),
+        },
+        'x',
+      );
+    };
+    const texts = variedTexts();
+    // twice: the second pass reads what the first remembered of each word
+    for (let pass = 0; pass < 2; pass++)
+      for (const text of texts) expect(Buffer.from(encodeFeatures(textFeatures(text), 'x')).equals(Buffer.from(plain(text)))).toBe(true);
   });
 
   it('are never read when stored in another format (or with other word vectors) or cut short', () => {
