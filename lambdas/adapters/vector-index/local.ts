@@ -455,6 +455,14 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   /**
+   * No maintenance runs, is due or waits for writes to settle (benchmarks: the moment the indexes
+   * are built, observed without starting the maintenance sooner as settle() does).
+   */
+  get idle(): boolean {
+    return !this.settleTimer && !this.background && !this.pendingWrites && !this.settledRunDue;
+  }
+
+  /**
    * Compacts, brings the indexes up to date and creates the ones that pay now. Every run, background
    * or asked for, queues on one chain: a run never overlaps another, and the one asked for starts
    * after the background run in progress, so it folds in every row written before the call.
@@ -475,20 +483,28 @@ export class LocalVectorIndex implements VectorIndex {
    * of older versions runs alone, because it removes files a running query or write may still read;
    * by then there is little left to compact, so the exclusive part is short. A run during a load
    * (not `settled`) only folds new rows into the existing indexes.
+   *
+   * A vector index due is built last, after the clean-up: every LanceDB optimize (the clean-up too)
+   * rewrites the newest vector index, merging it with the rows written since, even when there are
+   * none (nearly a build's time each; at 100,000 chunks ~13 s), so an index built before them was
+   * written three times. Before the build a second compaction merges what the first left apart
+   * (the rows it had just indexed, kept out of the bins of older rows), so the index is built on the
+   * table as it stays. The next run's optimize (shared, after more writes) is the first to rewrite it.
    */
   private async compact(settled: boolean): Promise<void> {
     for (const table of await this.openTables()) {
-      await this.access.together(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table));
+      const optimize = () =>
+        this.access.together(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table));
+      await optimize();
       if (!settled) continue;
       await this.access.together(() => this.indexFilterColumns(table));
-      // LanceDB's first optimize after an index build rewrites that index (nearly a build's time):
-      // it runs here, beside queries, not in the exclusive clean-up below
-      if (await this.access.together(() => this.indexVectors(table)))
-        await this.access.together(() => retryingConflicts(() => table.optimize({ cleanupOlderThan: KEEP_OLD_VERSIONS_SINCE() }), table));
+      const build = await this.access.together(() => this.vectorIndexDue(table));
+      if (build) await optimize();
       await this.access.alone(async () => {
         await retryingConflicts(() => table.optimize({ cleanupOlderThan: new Date() }), table);
         await this.readExpiries(table); // rows deleted since (expired items) may leave a later earliest expiry
       });
+      if (build) await this.access.together(build);
     }
   }
 
@@ -500,33 +516,34 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   /**
-   * Creates the vector index once the table has VECTOR_INDEX_MIN_ROWS rows; rebuilds it (one graph
-   * set again, instead of delta segments) when the table has grown REBUILD_GROWTH times, or
-   * SEGMENTS_REBUILD_GROWTH times with more than MAX_SEGMENTS segments.
+   * The vector index build due on a table, undefined when none is: the index is created once the
+   * table has VECTOR_INDEX_MIN_ROWS rows, and rebuilt (one graph set again, instead of delta
+   * segments) when the table has grown REBUILD_GROWTH times, or SEGMENTS_REBUILD_GROWTH times with
+   * more than MAX_SEGMENTS segments.
    */
-  private async indexVectors(table: Table): Promise<boolean> {
+  private async vectorIndexDue(table: Table): Promise<(() => Promise<void>) | undefined> {
     const rows = await table.countRows();
-    if (rows < VECTOR_INDEX_MIN_ROWS) return false;
+    if (rows < VECTOR_INDEX_MIN_ROWS) return undefined;
     const column = await this.indexedColumn(table);
     const indices = await table.listIndices();
     const current = indices.find((index) => index.columns[0] === column);
     const prefix = column === 'vector' ? VECTOR_INDEX_NAME : SENTENCE_INDEX_NAME;
     const builtOn = current?.name.startsWith(prefix) ? Number(current.name.slice(prefix.length)) : 0;
     const growth = (current?.numSegments ?? 0) > MAX_SEGMENTS ? SEGMENTS_REBUILD_GROWTH : REBUILD_GROWTH;
-    if (builtOn * growth > rows) return false;
-    const name = `${prefix}${rows}`;
-    const config = Index.hnswSq({
-      distanceType: 'cosine',
-      numPartitions: partitionsFor(rows),
-      efConstruction: EF_CONSTRUCTION,
-      m: GRAPH_DEGREE,
-    });
-    await retryingConflicts(() => table.createIndex(column, { config, name, replace: true }), table);
-    if (current) await retryingConflicts(() => table.dropIndex(current.name), table);
-    // the index of `vector` a table served by its sentence vectors had before: no query reads it any more
-    const replaced = column === 'sentence' && indices.find((index) => index.columns[0] === 'vector');
-    if (replaced) await retryingConflicts(() => table.dropIndex(replaced.name), table);
-    return true;
+    if (builtOn * growth > rows) return undefined;
+    return async () => {
+      const config = Index.hnswSq({
+        distanceType: 'cosine',
+        numPartitions: partitionsFor(rows),
+        efConstruction: EF_CONSTRUCTION,
+        m: GRAPH_DEGREE,
+      });
+      await retryingConflicts(() => table.createIndex(column, { config, name: `${prefix}${rows}`, replace: true }), table);
+      if (current) await retryingConflicts(() => table.dropIndex(current.name), table);
+      // the index of `vector` a table served by its sentence vectors had before: no query reads it any more
+      const replaced = column === 'sentence' && indices.find((index) => index.columns[0] === 'vector');
+      if (replaced) await retryingConflicts(() => table.dropIndex(replaced.name), table);
+    };
   }
 
   /**

@@ -364,6 +364,32 @@ describe('local search index (LanceDB)', () => {
     await index.close();
   });
 
+  it('builds the vector index after a load once, last: on the compacted table, after the clean-up, every row in every index', async () => {
+    const { dir, index } = await open();
+    const dims = 8;
+    const unit = (seed: number) => normalise(Array.from({ length: dims }, (_, i) => Math.cos(seed * 1.3 + i)));
+    // past the rows a load is folded in at while it runs, then more: the fold's rows and the later ones are compacted apart first
+    for (let i = 0; i < 6_000; i += 500) {
+      await index.putItem(
+        { ...base, itemId: `load${i}`, path: `/load${i}` },
+        Array.from({ length: 500 }, (_, j) => ({ content: `bulk note ${i + j}`, vector: unit(i + j) })),
+      );
+    }
+    expect(index.idle).toBe(false); // the maintenance of the load is due
+    await index.settle();
+    expect(index.idle).toBe(true);
+    const table = await (await connect(dir)).openTable('chunks_8');
+    const indexes = await table.listIndices();
+    expect(indexes.find((i) => i.indexType === 'IvfHnswSq')?.name).toBe('vector_hnsw_sq_rows_6000');
+    for (const each of indexes) expect(each.numUnindexedRows).toBe(0);
+    expect((await table.stats()).fragmentStats.numFragments).toBe(1);
+    // the clean-up left one version; the build came after it (an optimize after the build would have rewritten the new index)
+    expect((await table.listVersions()).length).toBe(2);
+    const nearest = await index.search(query(unit(4_321), { text: 'bulk', candidates: 3 }));
+    expect(nearest.find((c) => c.content === 'bulk note 4321')?.cosine).toBeCloseTo(1, 5);
+    await index.close();
+  });
+
   it('leaves no unindexed tail behind a restart: rows written just before close are folded in by the next process', async () => {
     const { dir, index } = await open();
     // an index past the size whose writes are folded in at once
