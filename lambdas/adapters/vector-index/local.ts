@@ -107,6 +107,11 @@ const SENTENCE_MIN_PROBES = 6;
  * wait for the load to settle.
  */
 const SETTLE_MS = 1_000;
+/**
+ * What is left of SETTLE_MS since the last write at `now` (ms): a run due after a fold that outlasted the
+ * load's last write starts when the fold ends, not SETTLE_MS later.
+ */
+export const quietLeft = (lastWriteAt: number, now: number): number => Math.max(0, SETTLE_MS - (now - lastWriteAt));
 const BULK_ROWS = 5_000;
 const BULK_WRITES = 200;
 /** While the full-text index holds fewer rows, writes are folded into it before the next search (foldWhileSmall). */
@@ -207,6 +212,8 @@ export class LocalVectorIndex implements VectorIndex {
   private pendingWrites = 0;
   private pendingRows = 0;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** Date.now() of the last write (SETTLE_MS counts from it). */
+  private lastWriteAt = 0;
   /** A run during a load folded rows in without building: a settled run is still due. */
   private settledRunDue = false;
   /** The tail of the maintenance chain (never rejects). */
@@ -566,6 +573,7 @@ export class LocalVectorIndex implements VectorIndex {
   }
 
   private wrote(rows: number): void {
+    this.lastWriteAt = Date.now();
     this.pendingWrites++;
     this.pendingRows += rows;
     this.schedule();
@@ -578,7 +586,7 @@ export class LocalVectorIndex implements VectorIndex {
     if (this.background || this.closed || !(this.pendingWrites || this.settledRunDue)) return;
     if (this.pendingRows >= BULK_ROWS || this.pendingWrites >= BULK_WRITES) this.runBackground(false);
     else {
-      this.settleTimer = setTimeout(() => this.runBackground(), SETTLE_MS);
+      this.settleTimer = setTimeout(() => this.runBackground(), quietLeft(this.lastWriteAt, Date.now()));
       this.settleTimer.unref();
     }
   }

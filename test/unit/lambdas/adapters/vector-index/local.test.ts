@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { normalise } from '../../../../../lambdas/adapters/embedder/port';
 import { connect, Index, type IndexConfig } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from 'apache-arrow';
-import { FOLD_AT_ONCE_ROWS, LocalVectorIndex, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
+import { FOLD_AT_ONCE_ROWS, LocalVectorIndex, quietLeft, VECTOR_INDEX_MIN_ROWS } from '../../../../../lambdas/adapters/vector-index/local';
 import type { SearchQuery } from '../../../../../lambdas/adapters/vector-index/port';
 import { ROOT } from '../../../../support/cli';
 
@@ -388,6 +388,12 @@ describe('local search index (LanceDB)', () => {
     const nearest = await index.search(query(unit(4_321), { text: 'bulk', candidates: 3 }));
     expect(nearest.find((c) => c.content === 'bulk note 4321')?.cosine).toBeCloseTo(1, 5);
     await index.close();
+  });
+
+  it('counts the quiet before maintenance from the last write: a run due after a fold that outlasted the load starts at its end', () => {
+    expect(quietLeft(10_000, 10_000)).toBe(1_000); // just written: the whole second
+    expect(quietLeft(10_000, 10_400)).toBe(600);
+    expect(quietLeft(10_000, 12_500)).toBe(0); // the last write 2.5 s ago (a fold ran meanwhile): at once
   });
 
   it('leaves no unindexed tail behind a restart: rows written just before close are folded in by the next process', async () => {
