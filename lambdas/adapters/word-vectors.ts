@@ -359,16 +359,19 @@ interface KnownWord {
 interface KnownWords {
   tokens: Map<string, KnownWord>;
   stems: Map<string, KnownWord['stem']>;
+  /** Characters of the tokens and stems kept: long unbroken tokens (hex, base64) must not all stay. */
+  characters: number;
 }
 /** Words remembered (as the stemmer remembers stems); forgotten all at once when full, between texts. */
 const KNOWN_WORDS = 50_000;
+const KNOWN_CHARACTERS = 1_000_000;
 const knownWords = new WeakMap<WordVectors, KnownWords>();
 let textsAnalysed = 0;
 
 function tokensOf(vectors: WordVectors): KnownWords {
   let known = knownWords.get(vectors);
-  if (!known || known.tokens.size >= KNOWN_WORDS) {
-    known = { tokens: new Map(), stems: new Map() };
+  if (!known || known.tokens.size >= KNOWN_WORDS || known.characters >= KNOWN_CHARACTERS) {
+    known = { tokens: new Map(), stems: new Map(), characters: 0 };
     knownWords.set(vectors, known);
   }
   return known;
@@ -386,6 +389,7 @@ function analyse(token: string, vectors: WordVectors, known: KnownWords): KnownW
   }
   const word = { row, weight, stem: mark, seen: 0 };
   known.tokens.set(token, word);
+  known.characters += token.length + stemmed.length;
   return word;
 }
 

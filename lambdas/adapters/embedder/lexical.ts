@@ -46,6 +46,8 @@ const wordnetModule = once(() => import('../wordnet'));
  * counted without building a string or a map per word. Forgotten all at once when full, between texts.
  */
 const TOKEN_CACHE_SIZE = 50_000;
+/** Characters of the tokens remembered at most (a token's features take ~16 bytes per character): a workspace of long unbroken tokens (hex, base64) must not keep them all. */
+const TOKEN_CACHE_CHARACTERS = 1_000_000;
 /** Keys of a word feature ("w:<word>"): above every trigram key (three UTF-16 code units, 48 bits). */
 const WORD_KEYS = 2 ** 48;
 
@@ -132,6 +134,7 @@ export class LexicalEmbedder implements Embedder {
   /** An id per distinct word (after stemming): the keys of word features. */
   private readonly words = new Map<string, number>();
   private readonly counts = new FeatureCounts();
+  private rememberedCharacters = 0;
 
   constructor(
     private readonly dimension: number,
@@ -162,9 +165,10 @@ export class LexicalEmbedder implements Embedder {
 
   /** Weighted features of a text: heading lines count HEADING_WEIGHT times. */
   private features(text: string, counts: FeatureCounts): FeatureCounts {
-    if (this.tokens.size >= TOKEN_CACHE_SIZE) {
+    if (this.tokens.size >= TOKEN_CACHE_SIZE || this.rememberedCharacters >= TOKEN_CACHE_CHARACTERS) {
       this.tokens.clear();
       this.words.clear();
+      this.rememberedCharacters = 0;
     }
     counts.clear();
     for (const line of text.split('\n')) {
@@ -198,6 +202,7 @@ export class LexicalEmbedder implements Embedder {
       features[3 + 2 * i] = hash(`g:${padded.slice(i, i + 3)}`);
     }
     this.tokens.set(token, features);
+    this.rememberedCharacters += token.length + word.length;
     return features;
   }
 
