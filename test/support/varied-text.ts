@@ -2,9 +2,11 @@
  * Texts that exercise a text analysis: English prose with word forms and headings, other scripts and
  * cases (Greek final sigma, dotted capital I, ligatures, combining marks, emoji and other characters
  * beyond 16 bits), no content words at all, and one text of more distinct words than the analysis
- * caches remember (VARIED_DISTINCT_WORDS), followed by texts that must not be affected by it.
+ * caches remember (VARIED_DISTINCT_WORDS), texts of long unbroken tokens (hex, base64) of more characters than
+ * those caches keep (LONG_TOKEN_CHARACTERS), followed by texts that must not be affected by them.
  */
 export const VARIED_DISTINCT_WORDS = 60_000;
+export const LONG_TOKEN_CHARACTERS = 1_500_000;
 
 export function variedTexts(): string[] {
   let seed = 7;
@@ -43,6 +45,9 @@ export function variedTexts(): string[] {
   }
   texts.push('', '   ', '# \n', 'how do I ... ?', ...unicode);
   texts.push(Array.from({ length: VARIED_DISTINCT_WORDS }, (_, i) => `w${i.toString(36)}q`).join(' '));
+  const longToken = () => Array.from({ length: 96 }, () => 'abcdef0123456789'[Math.floor(random() * 16)]).join('');
+  for (let characters = 0; characters < LONG_TOKEN_CHARACTERS; characters += 500 * 96)
+    texts.push(Array.from({ length: 500 }, longToken).join(' '));
   texts.push(...texts.slice(0, 10));
   return texts;
 }
