@@ -17,6 +17,7 @@ import {
   signalsOf,
   termShare,
   type Calibration,
+  weightsOf,
 } from '../lambdas/adapters/vector-index/ranking';
 import { contentWords, stem, stemSet } from '../lambdas/adapters/text-terms';
 import type { Candidate } from '../lambdas/adapters/vector-index/port';
@@ -82,6 +83,7 @@ const SIGNALS = [
   'absent from the workspace',
   'unknown word absent',
   'one concept matched',
+  'unlike the best hit',
 ] as const;
 
 /** File name as a field of its own: share of the query terms in the file name alone. */
@@ -251,6 +253,9 @@ async function rankAll(
     const ranking = await rankingQuery(query.query, lexical);
     const { terms } = ranking;
     const evidence = lexical?.wordVectors ? await workspaceEvidence(query.query, terms, candidates) : undefined;
+    // the best hit of the shipped calibration (the same with or without its unlikeBest step, which keeps it)
+    const best = rankCandidates(ranking, candidates, calibrationFor(config.embedder), 0, 1)[0];
+    const resemblance = best && ranking.resemblance?.(best);
     ranked.push({
       query,
       workspace,
@@ -266,6 +271,7 @@ async function rankAll(
           evidence?.absent ?? 0,
           evidence?.unknownAbsent ?? 0,
           evidence?.oneConcept(c) ?? 0,
+          resemblance ? 1 - resemblance(c) : 0,
         ],
       })),
     });
@@ -321,7 +327,9 @@ function thresholdFigures(rankings: { query: EvalQuery; hits: string[] }[]) {
   const answerable = rankings.filter((r) => r.query.kind !== 'unanswerable');
   const unanswerable = rankings.filter((r) => r.query.kind === 'unanswerable');
   const allHits = answerable.flatMap((r) => r.hits.map((p) => grade(r.query, p)));
+  const relevant = answerable.flatMap((r) => Object.keys(r.query.relevant).map((p) => r.hits.includes(p)));
   return {
+    found: relevant.filter(Boolean).length / relevant.length,
     answered: answerable.filter((r) => r.hits.some((p) => grade(r.query, p) > 0)).length / answerable.length,
     empty: unanswerable.filter((r) => r.hits.length === 0).length / unanswerable.length,
     precision: allHits.length ? allHits.filter((g) => g > 0).length / allHits.length : 1,
@@ -454,7 +462,7 @@ function printThreshold(label: string, rows: { query: EvalQuery; workspace?: Ran
   const f = fresh.length ? thresholdFigures(fresh) : undefined;
   console.log(
     `  ${label.padEnd(34)} at minScore ${MIN_SCORE}: answerable with a relevant hit ${pct(t.answered)} (of ${t.answerableN}), ` +
-      `unanswerable with none ${pct(t.empty)} (of ${t.unanswerableN}), relevant share of all hits ${pct(t.precision)}` +
+      `unanswerable with none ${pct(t.empty)} (of ${t.unanswerableN}), relevant share of all hits ${pct(t.precision)}, relevant notes found ${pct(t.found)}` +
       (s ? ` | in ${SMALL_WORKSPACE}-document workspaces: ${pct(s.answered)} / ${pct(s.empty)} / ${pct(s.precision)}` : '') +
       (f ? ` | the same right after the writes: ${pct(f.answered)} / ${pct(f.empty)} / ${pct(f.precision)}` : ''),
   );
@@ -560,7 +568,7 @@ export async function run(args: string[]): Promise<void> {
       `\nshipped: embedder ${config.embedder}${config.embedder === 'lexical' ? ` (${JSON.stringify(DEFAULT_LEXICAL_OPTIONS)})` : ` (${config.openAiEmbeddingsModel ?? ''})`}, calibration ${JSON.stringify(shipped)}`,
     );
     evaluate('hybrid (shipped)', ranked, shipped, baseline);
-    evaluate('vector only', ranked, { cosine: 10, coverage: 0, bm25: 0, meaning: 0, unmatched: 0, bias: -5 }, baseline);
+    evaluate('vector only', ranked, { cosine: 10, coverage: 0, bm25: 0, meaning: 0, unmatched: 0, unlikeBest: 0, bias: -5 }, baseline);
 
     if (config.embedder === 'lexical') await rankingCost(ranked.filter((r) => r.workspace === 'whole'));
     if (args.includes('--per-query')) perQuery(ranked, shipped);
@@ -666,6 +674,7 @@ async function signalSteps(baseline: Figures): Promise<void> {
     ['+ absent from the workspace', plus('absent from the workspace')],
     ['+ unknown word absent', plus('unknown word absent')],
     ['+ one concept matched', plus('one concept matched')],
+    ['+ unlike the best hit', plus('unlike the best hit')],
   ];
   for (const [name, mask] of masks) {
     const model = fitCalibration(full, mask);
@@ -682,6 +691,32 @@ async function signalSteps(baseline: Figures): Promise<void> {
     evaluateModel(`+ ${signal} (target-first weight)`, full, model, baseline);
     heldOut(`+ ${signal} (target-first weight)`, full, baseline, pick);
   }
+  // the step after the first pass (ranking.ts unlikeBest): the shipped weights, its own weight chosen for nDCG
+  const unlike = unlikeBestWeight(full);
+  console.log(`signals + unlike the best hit, its weight chosen for nDCG@10 beside the shipped calibration: ${describe(unlike)}`);
+  evaluateModel('+ unlike the best hit (nDCG-first weight)', full, unlike, baseline);
+  heldOut('+ unlike the best hit (nDCG-first weight)', full, baseline, unlikeBestWeight);
+}
+
+/**
+ * The shipped calibration (its weights and bias: the best hit keeps its score, so the bias still
+ * places the threshold) and the weight of "unlike the best hit" (0 to -6 in steps of 0.5) that
+ * gives the best nDCG@10 on the whole set; the smallest of equal ones.
+ */
+function unlikeBestWeight(ranked: Ranked[]): Model {
+  const shipped = calibrationFor('lexical');
+  const j = SIGNALS.indexOf('unlike the best hit');
+  const withWeight = (w: number): Model => ({
+    weights: SIGNALS.map((_, k) => (k === j ? w : (weightsOf(shipped)[k] ?? 0))),
+    bias: shipped.bias,
+  });
+  let best = { model: withWeight(0), ndcg: -1 };
+  for (let step = 0; step <= 12; step++) {
+    const model = withWeight(-step / 2);
+    const { ndcg } = rankingFigures(ranked.map((r) => ({ ...r, paths: rankFeatures(r, model, 0) }))).byKind['all answerable'];
+    if (ndcg > best.ndcg + 1e-9) best = { model, ndcg };
+  }
+  return best.model;
 }
 
 /**

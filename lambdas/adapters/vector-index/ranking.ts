@@ -14,7 +14,11 @@ import type { Candidate, VectorHit } from './port';
  *     coverage that counts close words partly and weighs rare words more; and unmatched, the
  *     information of the most informative query word the chunk has nothing for (0 for the others).
  * Nothing is normalised against the other hits of the same query: a query nothing answers
- * scores low everywhere instead of handing its best (irrelevant) hit 1.0.
+ * scores low everywhere instead of handing its best (irrelevant) hit 1.0. One step looks at the
+ * other hits, and only lowers scores: with the offline embedder, every hit but the best loses
+ * `unlikeBest` (in logit) times the share of the best hit's telling words it lacks (feedback.ts),
+ * so the best hit keeps its absolute score and a note on the same subject ranks above one that
+ * merely shares a query word.
  * The weights are fitted once on the evaluation set (bench/search-quality) per embedder kind;
  * see docs/search.md for how and with what result.
  */
@@ -24,6 +28,8 @@ export interface Calibration {
   bm25: number;
   meaning: number;
   unmatched: number;
+  /** Logit a hit loses per unit of the best hit's telling words it lacks (<= 0; 0: no such step). */
+  unlikeBest: number;
   bias: number;
 }
 
@@ -49,7 +55,12 @@ export interface RankingQuery {
    * indexed, where the engine kept it: Candidate.features); they replace the exact coverage.
    */
   meaning?: MeaningSignalsOf;
+  /** How much a chunk resembles the best hit, in [0, 1] (1 for the best hit itself); where word vectors are at hand. */
+  resemblance?: (best: Text) => (chunk: Text) => number;
 }
+
+/** A chunk as the ranking reads it: its item's path and its content. */
+type Text = Pick<Candidate, 'path' | 'content'>;
 
 /**
  * The word-vector signals of a chunk; with `worthIt`, undefined when it refuses the chunk's meaning
@@ -106,14 +117,20 @@ export const featuresOf = (signals: Signals): number[] =>
 
 export const weightsOf = (calibration: Calibration): number[] => FEATURE_NAMES.map((feature) => calibration[feature]);
 
-export function scoreFeatures(features: number[], weights: number[], bias: number): number {
+const logitOf = (features: number[], weights: number[], bias: number): number => {
   let z = bias;
   for (let i = 0; i < features.length; i++) z += features[i] * weights[i];
-  return 1 / (1 + Math.exp(-z));
-}
+  return z;
+};
 
-export const hybridScore = (signals: Signals, calibration: Calibration): number =>
-  scoreFeatures(featuresOf(signals), weightsOf(calibration), calibration.bias);
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+export const scoreFeatures = (features: number[], weights: number[], bias: number): number => sigmoid(logitOf(features, weights, bias));
+
+const hybridLogit = (signals: Signals, calibration: Calibration): number =>
+  logitOf(featuresOf(signals), weightsOf(calibration), calibration.bias);
+
+export const hybridScore = (signals: Signals, calibration: Calibration): number => sigmoid(hybridLogit(signals, calibration));
 
 /** Orders hits the way the API answers: best score first, ties by path. */
 export const byScoreThenPath = (a: VectorHit, b: VectorHit): number =>
@@ -145,6 +162,18 @@ function signalsOver(query: RankingQuery, candidate: Candidate, calibration: Cal
   return signals && { cosine: candidate.cosine, bm25: candidate.bm25, ...signals };
 }
 
+/**
+ * What a chunk's logit loses for lacking the best hit's telling words (RankingQuery.resemblance):
+ * `unlikeBest` times the share it lacks; nothing without that step. The best hit is the chunk of
+ * the highest logit (ties: the first path), which therefore keeps its own.
+ */
+function unlikeBest(query: RankingQuery, scored: { candidate: Candidate; z: number }[], calibration: Calibration): (chunk: Text) => number {
+  if (!calibration.unlikeBest || !query.resemblance || !scored.length) return () => 0;
+  const best = scored.reduce((a, b) => (b.z > a.z || (b.z === a.z && b.candidate.path < a.candidate.path) ? b : a));
+  const resemblance = query.resemblance(best.candidate);
+  return (chunk) => calibration.unlikeBest * (1 - resemblance(chunk));
+}
+
 /** Scores candidate chunks, keeps the best chunk per item with score >= minScore, best first, at most `limit`. */
 export function rankCandidates(
   query: RankingQuery,
@@ -153,13 +182,20 @@ export function rankCandidates(
   minScore: number,
   limit: number,
 ): VectorHit[] {
-  const best = new Map<string, VectorHit>();
   const prune = query.meaning && minScore > 0;
+  const scored: { candidate: Candidate; z: number }[] = [];
   for (const candidate of candidates) {
     if (prune && bestCaseScore(candidate, calibration) < minScore) continue;
     const signals = prune ? signalsOver(query, candidate, calibration, minScore) : signalsOf(query, candidate);
-    if (!signals) continue;
-    const score = hybridScore(signals, calibration);
+    if (signals) scored.push({ candidate, z: hybridLogit(signals, calibration) });
+  }
+  // the best hit is among them whenever any chunk reaches minScore: it was not pruned
+  const unlike = unlikeBest(query, scored, calibration);
+  const best = new Map<string, VectorHit>();
+  for (const { candidate, z } of scored) {
+    // the step only lowers a score: a chunk under minScore already stays out
+    if (sigmoid(z) < minScore) continue;
+    const score = sigmoid(z + unlike(candidate));
     if (score < minScore) continue;
     const previous = best.get(candidate.itemId);
     if (!previous || score > previous.score)
@@ -174,9 +210,9 @@ export function rankCandidates(
  * text and are weighted for Titan V2's documented behaviour, not measured here (no Bedrock access).
  */
 const CALIBRATIONS: Record<'lexical' | 'bedrock' | 'openai-compatible', Calibration> = {
-  lexical: { cosine: 3.35, coverage: 1.78, bm25: 5.28, meaning: 1.63, unmatched: -0.45, bias: -3.52 },
-  bedrock: { cosine: 12, coverage: 3, bm25: 1, meaning: 0, unmatched: 0, bias: -6.5 },
-  'openai-compatible': { cosine: 12, coverage: 3, bm25: 1, meaning: 0, unmatched: 0, bias: -6.5 },
+  lexical: { cosine: 3.35, coverage: 1.78, bm25: 5.28, meaning: 1.63, unmatched: -0.45, unlikeBest: -3.5, bias: -3.52 },
+  bedrock: { cosine: 12, coverage: 3, bm25: 1, meaning: 0, unmatched: 0, unlikeBest: 0, bias: -6.5 },
+  'openai-compatible': { cosine: 12, coverage: 3, bm25: 1, meaning: 0, unmatched: 0, unlikeBest: 0, bias: -6.5 },
 };
 
 export const calibrationFor = (embedder: keyof typeof CALIBRATIONS): Calibration => CALIBRATIONS[embedder];

@@ -4,6 +4,7 @@ import { DEFAULT_LEXICAL_OPTIONS, type LexicalOptions } from '../../adapters/emb
 import { calibrationFor, queryTerms, rankCandidates, type MeaningSignalsOf, type RankingQuery } from '../../adapters/vector-index/ranking';
 import type { IndexedChunk, IndexedItem, VectorHit, VectorIndex } from '../../adapters/vector-index/port';
 import { vectorIndex } from '../../adapters/vector-index/select';
+import { resemblanceTo } from '../../adapters/vector-index/feedback';
 import { contentWords } from '../../adapters/text-terms';
 import { config } from '../../kit/config';
 import { logger } from '../../kit/observability';
@@ -128,16 +129,23 @@ export async function querySentence(query: string): Promise<Float32Array | undef
 
 /**
  * The query as the ranking sees it. With the offline embedder, coverage also counts WordNet
- * synonyms and the ranking weighs word-vector meaning (both local-only modules, loaded on first use).
+ * synonyms and the ranking weighs word-vector meaning and each hit's resemblance to the best one
+ * (word information: word-vectors.ts; local-only modules, loaded on first use).
  */
 export async function rankingQuery(query: string, lexical?: Pick<LexicalOptions, 'synonyms' | 'wordVectors'>): Promise<RankingQuery> {
   const synonyms = lexical?.synonyms ? (await wordnetModule()).synonymsOf : undefined;
   const terms = queryTerms(query, synonyms);
   if (!lexical?.wordVectors) return { terms };
-  const { decodeFeatures, meaningOf } = await wordVectorsModule();
+  const { decodeFeatures, informationOf, meaningOf, wordVectors } = await wordVectorsModule();
   const meaning = meaningOf(query, terms);
+  const vectors = wordVectors();
+  const textOf = (chunk: { path: string; content: string }) => `${titleOf(chunk.path)}\n${chunk.content}`;
   return {
     terms,
+    resemblance: (best) => {
+      const resemblance = resemblanceTo(textOf(best), terms, (word) => informationOf(word, vectors));
+      return (chunk) => resemblance(textOf(chunk));
+    },
     meaning: ((path: string, content: string, features?: Uint8Array, worthIt?: (meaning: number) => boolean) => {
       const title = titleOf(path);
       // features computed under another title (the item moved to another file name since) are not its own

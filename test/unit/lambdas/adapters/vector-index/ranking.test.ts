@@ -131,6 +131,42 @@ describe('hybrid ranking', () => {
     expect(computed).toEqual(['/a.md']);
   });
 
+  it("lowers every hit but the best by the share of the best hit's telling words it lacks; the best keeps its score", () => {
+    const chunks = [
+      candidate('restore', '/runbooks/database-restore.md', 'restore backup snapshot', 0.5, 8),
+      candidate('orders', '/postmortems/deleted-orders.md', 'orders restored from the backup snapshot', 0.3, 2),
+      candidate('dns', '/runbooks/dns-changes.md', 'dns records change', 0.35, 2),
+    ];
+    const terms = queryTerms('recover removed records');
+    // the orders postmortem shares the best hit's subject, the DNS runbook only a query word
+    const resemblance = () => (chunk: { path: string }) =>
+      ({ '/runbooks/database-restore.md': 1, '/postmortems/deleted-orders.md': 0.8, '/runbooks/dns-changes.md': 0 })[chunk.path] ?? 0;
+    const without = rankCandidates({ terms }, chunks, lexical, 0, 10);
+    expect(without.map((h) => h.itemId)).toEqual(['restore', 'dns', 'orders']);
+    const hits = rankCandidates({ terms, resemblance }, chunks, lexical, 0, 10);
+    expect(hits.map((h) => h.itemId)).toEqual(['restore', 'orders', 'dns']);
+    expect(hits[0].score).toBe(without[0].score);
+    const logit = (score: number) => Math.log(score / (1 - score));
+    const lost = (id: string) =>
+      logit(without.find((h) => h.itemId === id)?.score ?? 0) - logit(hits.find((h) => h.itemId === id)?.score ?? 0);
+    expect(lost('orders')).toBeCloseTo(-lexical.unlikeBest * 0.2, 6);
+    expect(lost('dns')).toBeCloseTo(-lexical.unlikeBest, 6);
+    // a threshold the DNS runbook passed on its own signals it no longer passes
+    const minScore = (hits[1].score + hits[2].score) / 2;
+    expect(without.find((h) => h.itemId === 'dns')?.score).toBeGreaterThan(minScore);
+    expect(rankCandidates({ terms, resemblance }, chunks, lexical, minScore, 10).map((h) => h.itemId)).toEqual(['restore', 'orders']);
+  });
+
+  it('has no such step where the calibration gives it no weight (the dense embedders)', () => {
+    const chunks = [candidate('a', '/a.md', 'alpha beta', 0.6, 3), candidate('b', '/b.md', 'gamma', 0.4, 3)];
+    const terms = queryTerms('alpha');
+    const dense = calibrationFor('openai-compatible');
+    expect(dense.unlikeBest).toBe(0);
+    expect(rankCandidates({ terms, resemblance: () => () => 0 }, chunks, dense, 0, 10)).toEqual(
+      rankCandidates({ terms }, chunks, dense, 0, 10),
+    );
+  });
+
   it('hands the word-vector signals what was computed of a chunk when it was indexed, where the engine kept it', () => {
     const stored = new Uint8Array([7, 8, 9]);
     const chunks = [{ ...candidate('kept', '/a.md', 'alpha', 0.5, 1), features: stored }, candidate('none', '/b.md', 'beta', 0.5, 1)];

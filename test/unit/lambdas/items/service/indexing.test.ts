@@ -57,6 +57,26 @@ describe('what the ranking computes of a chunk when it is indexed', () => {
   });
 });
 
+describe("a hit's resemblance to the best one", () => {
+  it("is the share of the best hit's telling words a chunk has, by their information in English", async () => {
+    const { resemblance } = await rankingQuery('RPO RTO', DEFAULT_LEXICAL_OPTIONS);
+    const glossary = {
+      path: '/notes/glossary.md',
+      content: 'RPO: recovery point objective, the data we may lose. RTO: recovery time objective, how long recovery may take.',
+    };
+    const like = resemblance?.(glossary);
+    expect(like?.(glossary)).toBe(1);
+    const plan = like?.({
+      path: '/notes/disaster-recovery.md',
+      content: 'Recovery point objective 15 minutes; recovery time objective one hour.',
+    });
+    const lunch = like?.({ path: '/notes/office.md', content: 'Lunch is served at noon in the kitchen.' });
+    expect(plan).toBeGreaterThan(0.5);
+    expect(lunch).toBe(0);
+    expect((await rankingQuery('RPO RTO')).resemblance).toBeUndefined();
+  });
+});
+
 describe('the sentence vectors the local index finds nearest chunks by', () => {
   const leave = 'Staff are entitled to 25 days of paid leave per year.';
   const chunkOf = async (path: string, content: string) =>
