@@ -692,27 +692,41 @@ async function signalSteps(baseline: Figures): Promise<void> {
     heldOut(`+ ${signal} (target-first weight)`, full, baseline, pick);
   }
   // the step after the first pass (ranking.ts unlikeBest): the shipped weights, its own weight chosen for nDCG
+  console.log('signals + unlike the best hit beside the shipped calibration, by its weight:');
+  for (let step = 0; step <= UNLIKE_STEPS; step++) {
+    const model = unlikeWeighted(-step / 2);
+    const figures = rankingFigures(full.map((r) => ({ ...r, paths: rankFeatures(r, model, 0) })));
+    const t = thresholdFigures(full.filter((r) => r.workspace === 'whole').map((r) => ({ ...r, hits: rankFeatures(r, model, MIN_SCORE) })));
+    const ratio = (kind: string) => (figures.byKind[kind].ndcg / baseline.byKind[kind].ndcg).toFixed(3);
+    console.log(
+      `  weight ${-step / 2}: nDCG@10 all answerable ${f3(figures.byKind['all answerable'].ndcg)} (${ratio('all answerable')}x), paraphrase ${ratio('paraphrase')}x; ` +
+        `at minScore ${MIN_SCORE}: relevant share of all hits ${pct(t.precision)}, relevant notes found ${pct(t.found)}`,
+    );
+  }
   const unlike = unlikeBestWeight(full);
   console.log(`signals + unlike the best hit, its weight chosen for nDCG@10 beside the shipped calibration: ${describe(unlike)}`);
   evaluateModel('+ unlike the best hit (nDCG-first weight)', full, unlike, baseline);
   heldOut('+ unlike the best hit (nDCG-first weight)', full, baseline, unlikeBestWeight);
 }
 
+/** Weights of "unlike the best hit" tried: 0 to -UNLIKE_STEPS / 2 in steps of 0.5. */
+const UNLIKE_STEPS = 12;
+
 /**
  * The shipped calibration (its weights and bias: the best hit keeps its score, so the bias still
- * places the threshold) and the weight of "unlike the best hit" (0 to -6 in steps of 0.5) that
- * gives the best nDCG@10 on the whole set; the smallest of equal ones.
+ * places the threshold) with weight `w` for "unlike the best hit".
  */
-function unlikeBestWeight(ranked: Ranked[]): Model {
+function unlikeWeighted(w: number): Model {
   const shipped = calibrationFor('lexical');
   const j = SIGNALS.indexOf('unlike the best hit');
-  const withWeight = (w: number): Model => ({
-    weights: SIGNALS.map((_, k) => (k === j ? w : (weightsOf(shipped)[k] ?? 0))),
-    bias: shipped.bias,
-  });
-  let best = { model: withWeight(0), ndcg: -1 };
-  for (let step = 0; step <= 12; step++) {
-    const model = withWeight(-step / 2);
+  return { weights: SIGNALS.map((_, k) => (k === j ? w : (weightsOf(shipped)[k] ?? 0))), bias: shipped.bias };
+}
+
+/** unlikeWeighted with the weight that gives the best nDCG@10 on the whole set; the smallest of equal ones. */
+function unlikeBestWeight(ranked: Ranked[]): Model {
+  let best = { model: unlikeWeighted(0), ndcg: -1 };
+  for (let step = 0; step <= UNLIKE_STEPS; step++) {
+    const model = unlikeWeighted(-step / 2);
     const { ndcg } = rankingFigures(ranked.map((r) => ({ ...r, paths: rankFeatures(r, model, 0) }))).byKind['all answerable'];
     if (ndcg > best.ndcg + 1e-9) best = { model, ndcg };
   }
