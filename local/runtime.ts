@@ -5,6 +5,7 @@ import { documentClient } from '../lambdas/kit/aws';
 import { config } from '../lambdas/kit/config';
 import { wordVectors } from '../lambdas/adapters/word-vectors';
 import { sweepExpired } from '../lambdas/items/service/expiry';
+import { closeLexicalThread } from '../lambdas/items/service/indexing';
 import { ensureTables, localEnvironment, LOCAL_BUCKET } from './bootstrap';
 import { startServer } from './server';
 import { startDynamo } from './dynamodb-local';
@@ -77,6 +78,7 @@ export async function startLocalSatchel(options: {
       step('loading the search word vectors (the first start after an install derives them: a few seconds)');
       wordVectors();
     }
+    stops.unshift(closeLexicalThread);
     step('starting the API');
     const server = await startServer({ port: options.port });
     stops.unshift(server.close);

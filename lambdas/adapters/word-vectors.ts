@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { normalise } from './embedder/port';
+import { isZero, normalise } from './embedder/port';
 import { contentWords, stem } from './text-terms';
 import type { QueryTerms } from './vector-index/ranking';
 
@@ -427,6 +427,15 @@ export function encodeFeatures(features: TextFeatures, label: string): Uint8Arra
   labelBytes.copy(bytes, head);
   stemBytes.copy(bytes, head + labelBytes.length);
   return bytes;
+}
+
+/**
+ * What the index keeps of a chunk for the ranking (IndexedChunk.features and .sentence): its text's
+ * features encoded under `title`, and its sentence vector (none when no word of it has a word vector).
+ */
+export function chunkFeatures(text: string, title: string): { features: Uint8Array; sentence?: Float32Array } {
+  const features = textFeatures(text);
+  return { features: encodeFeatures(features, title), sentence: isZero(features.sentence) ? undefined : features.sentence };
 }
 
 /** Features stored by encodeFeatures, with their label; undefined when of another format or other word vectors. */

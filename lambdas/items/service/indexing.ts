@@ -13,6 +13,7 @@ import { chunkText, titleOf } from './content';
 import type { ItemEntry } from './store';
 import type { ScopeRef } from './scope';
 import { once } from '../../shared/once';
+import { LexicalThread, type ChunkJob, type ChunkVectors } from '../../adapters/embedder/lexical-thread';
 
 /** Local-only modules (word vectors, WordNet), loaded on first use. */
 const wordVectorsModule = once(() => import('../../adapters/word-vectors'));
@@ -21,14 +22,35 @@ const wordnetModule = once(() => import('../../adapters/wordnet'));
 /** Chunks and embeds an item's text; each chunk is embedded under a heading made of the file name. */
 export const embedChunks = (path: string, text: string): Promise<IndexedChunk[]> => embedTexts(path, chunkText(text));
 
-/** Embeds the chunks of an item's text (see embedChunks), with what the ranking needs of each whatever the query (rankingFeatures). */
+/**
+ * Embeds the chunks of an item's text (see embedChunks), with what the ranking needs of each whatever
+ * the query (rankingFeatures). The local runtime's offline embedder does it on a worker thread
+ * (lexicalThread); in Lambda, and for the other embedders (calls to a model), it is done here.
+ */
 export async function embedTexts(path: string, chunks: string[]): Promise<IndexedChunk[]> {
   if (!chunks.length) return [];
   const title = titleOf(path);
-  const texts = chunks.map((chunk) => `${title}\n${chunk}`);
-  const [vectors, features] = await Promise.all([(await embedder()).embed(texts), rankingFeatures(title, texts, lexicalRanking())]);
-  return chunks.map((content, i) => ({ content, vector: vectors[i], ...features?.[i] }));
+  const job: ChunkJob = {
+    dimension: config.embeddingDimension,
+    title,
+    texts: chunks.map((chunk) => `${title}\n${chunk}`),
+    features: Boolean(lexicalRanking()?.wordVectors),
+  };
+  const vectors = await (config.embedder === 'lexical' && !config.inLambda ? lexicalThread().vectors(job) : chunkVectors(job));
+  return chunks.map((content, i) => ({ content, ...vectors[i] }));
 }
+
+/** A job's chunk vectors computed in this thread (the configured embedder, of the configured dimension). */
+async function chunkVectors({ title, texts, features }: ChunkJob): Promise<ChunkVectors[]> {
+  const [vectors, ranking] = await Promise.all([(await embedder()).embed(texts), rankingFeatures(title, texts, { wordVectors: features })]);
+  return vectors.map((vector, i) => ({ vector, ...ranking?.[i] }));
+}
+
+/** The worker thread of the local runtime's indexing (started on first use; closeLexicalThread ends it). */
+const lexicalThread = once(() => new LexicalThread(chunkVectors));
+
+/** Ends the indexing worker thread, if one was started (the local runtime's stop); later chunks are embedded in this thread. */
+export const closeLexicalThread = (): Promise<void> => lexicalThread().close();
 
 /** The ranking's options of the configured embedder (only the offline one has any). */
 const lexicalRanking = (): LexicalOptions | undefined => (config.embedder === 'lexical' ? DEFAULT_LEXICAL_OPTIONS : undefined);
@@ -46,11 +68,8 @@ export async function rankingFeatures(
   lexical?: Pick<LexicalOptions, 'wordVectors'>,
 ): Promise<Pick<IndexedChunk, 'features' | 'sentence'>[] | undefined> {
   if (!lexical?.wordVectors) return undefined;
-  const { encodeFeatures, textFeatures } = await wordVectorsModule();
-  return texts.map((text) => {
-    const features = textFeatures(text);
-    return { features: encodeFeatures(features, title), sentence: isZero(features.sentence) ? undefined : features.sentence };
-  });
+  const { chunkFeatures } = await wordVectorsModule();
+  return texts.map((text) => chunkFeatures(text, title));
 }
 
 /**

@@ -1,0 +1,107 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { logger } from '../../kit/observability';
+import type { IndexedChunk } from '../vector-index/port';
+
+/** Chunk texts to embed with the offline embedder (of `dimension`), with the ranking's features under `title` when `features`. */
+export interface ChunkJob {
+  dimension: number;
+  title: string;
+  texts: string[];
+  features: boolean;
+}
+/** What indexing computes of one chunk text. */
+export type ChunkVectors = Pick<IndexedChunk, 'vector' | 'features' | 'sentence'>;
+/** The worker's answer to a job: the chunks, or why it could not compute them. */
+export type ThreadAnswer = { id: number; chunks: ChunkVectors[] } | { id: number; failed: string };
+
+interface Waiting {
+  job: ChunkJob;
+  resolve(chunks: Promise<ChunkVectors[]>): void;
+}
+interface Running {
+  worker: Worker;
+  waiting: Map<number, Waiting>;
+  idle?: NodeJS.Timeout;
+  /** Ended by us (idle, close), not failed. */
+  retired?: boolean;
+}
+
+/** A worker idle this long ends (its memory is freed); the next job starts another. */
+const IDLE_MS = 30_000;
+
+/**
+ * The offline embedder and the ranking's chunk features (the CPU work of indexing: ~40 % of the
+ * local runtime's main thread during a load) computed on one worker thread, so that the main thread
+ * serves requests, the AWS SDK and LanceDB meanwhile. The worker runs the same code (vectors and
+ * features identical to the bit). Whatever goes wrong there, no job is lost: a job the worker
+ * could not compute is computed by `here` (in this thread); when the worker fails (crash, or its
+ * modules cannot load), the jobs it had are computed by `here` and so is every later one (logged).
+ */
+export class LexicalThread {
+  private running?: Running;
+  private nextId = 0;
+  private closed = false;
+
+  /** `script`: the worker's module (lexical-thread-worker; TypeScript or compiled JavaScript). */
+  constructor(
+    private readonly here: (job: ChunkJob) => Promise<ChunkVectors[]>,
+    private readonly script = join(__dirname, `lexical-thread-worker${extname(__filename)}`),
+  ) {}
+
+  vectors(job: ChunkJob): Promise<ChunkVectors[]> {
+    if (this.closed) return this.here(job);
+    const running = this.running ?? this.start();
+    clearTimeout(running.idle);
+    running.worker.ref(); // a job waits on it: the process stays
+    const id = this.nextId++;
+    return new Promise<ChunkVectors[]>((resolve) => {
+      running.waiting.set(id, { job, resolve });
+      running.worker.postMessage({ id, ...job });
+    });
+  }
+
+  /** Ends the worker; jobs it had, and later ones, are computed in this thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.running) await this.retire(this.running);
+  }
+
+  private start(): Running {
+    const { script } = this;
+    // TypeScript (npm start runs tsx, jest its transform): the worker registers tsx's hook for require() first
+    const worker = script.endsWith('.ts')
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();require(${JSON.stringify(script)});`, {
+          eval: true,
+        })
+      : new Worker(script);
+    const running: Running = { worker, waiting: new Map() };
+    this.running = running;
+    worker.on('message', (answer: ThreadAnswer) => {
+      const waiting = running.waiting.get(answer.id);
+      running.waiting.delete(answer.id);
+      if (waiting) waiting.resolve('chunks' in answer ? Promise.resolve(answer.chunks) : this.here(waiting.job));
+      if (running.waiting.size) return;
+      worker.unref(); // idle: it keeps no process alive
+      running.idle = setTimeout(() => void this.retire(running), IDLE_MS).unref();
+    });
+    worker.on('error', (error) => logger.warn('the indexing worker thread failed', { error }));
+    worker.on('exit', (code) => {
+      if (this.running === running) this.running = undefined;
+      if (!running.retired) {
+        this.closed = true;
+        logger.warn('the indexing worker thread ended: chunks are embedded in the main thread from now on', { code });
+      }
+      for (const waiting of running.waiting.values()) waiting.resolve(this.here(waiting.job));
+      running.waiting.clear();
+    });
+    return running;
+  }
+
+  private async retire(running: Running): Promise<void> {
+    running.retired = true;
+    clearTimeout(running.idle);
+    if (this.running === running) this.running = undefined;
+    await running.worker.terminate();
+  }
+}

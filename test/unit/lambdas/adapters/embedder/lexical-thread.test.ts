@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LexicalEmbedder } from '../../../../../lambdas/adapters/embedder/lexical';
+import { LexicalThread, type ChunkJob, type ChunkVectors } from '../../../../../lambdas/adapters/embedder/lexical-thread';
+import { chunkFeatures } from '../../../../../lambdas/adapters/word-vectors';
+import { logger } from '../../../../../lambdas/kit/observability';
+import { variedTexts } from '../../../../support/varied-text';
+
+/** The chunk vectors of a job computed in this thread, as indexing does without the worker. */
+async function inThisThread({ dimension, title, texts, features }: ChunkJob): Promise<ChunkVectors[]> {
+  const vectors = await new LexicalEmbedder(dimension).embed(texts);
+  return vectors.map((vector, i) => ({ vector, ...(features ? chunkFeatures(texts[i], title) : {}) }));
+}
+
+const bytes = (view?: ArrayBufferView) => view && Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+
+/** Every vector and feature byte of the chunks (undefined where a chunk has none). */
+const asBytes = (chunks: ChunkVectors[]) =>
+  chunks.map((chunk) => ({ vector: bytes(chunk.vector), features: bytes(chunk.features), sentence: bytes(chunk.sentence) }));
+
+const jobOf = (texts: string[], dimension = 256, features = true): ChunkJob => ({
+  dimension,
+  title: 'notes.md',
+  texts: texts.map((text) => `notes.md\n${text}`),
+  features,
+});
+
+const neverHere = async (): Promise<ChunkVectors[]> => {
+  throw new Error('computed in the main thread');
+};
+
+describe('LexicalThread: the offline embedder and the chunk features on a worker thread', () => {
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => warn.mockRestore());
+
+  it('gives, to the bit, the vectors and features of this thread, for jobs sent together and after each other', async () => {
+    const thread = new LexicalThread(neverHere);
+    try {
+      const texts = variedTexts();
+      const unknownWords: ChunkJob = { dimension: 256, title: 'qzxv', texts: ['qzxv\nvbnq 42x', 'qzxv\nvacation'], features: true };
+      const jobs = [jobOf(texts), jobOf(texts.slice(0, 5), 512), jobOf(texts.slice(3, 9), 256, false), unknownWords];
+      // together (answered in order, each to its own job), then again after the worker's caches are warm
+      const together = await Promise.all(jobs.map((job) => thread.vectors(job)));
+      const after = await thread.vectors(jobs[0]);
+      for (const [i, job] of jobs.entries()) expect(asBytes(together[i])).toEqual(asBytes(await inThisThread(job)));
+      expect(asBytes(after)).toEqual(asBytes(together[0]));
+      expect(together[2].every((chunk) => chunk.features === undefined && chunk.sentence === undefined)).toBe(true);
+      // a chunk without a word that has a word vector has no sentence vector, as in this thread
+      expect(together[3].map((chunk) => chunk.sentence === undefined)).toEqual([true, false]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('hands a job the worker cannot compute to this thread, and keeps the worker for the next ones', async () => {
+    const here = jest.fn(async (): Promise<ChunkVectors[]> => []);
+    const thread = new LexicalThread(here);
+    try {
+      const bad = jobOf(['some text'], 10); // the embedder refuses a dimension under 64
+      expect(await thread.vectors(bad)).toEqual([]);
+      expect(here).toHaveBeenCalledWith(bad);
+      const good = jobOf(['some other text']);
+      expect(asBytes(await thread.vectors(good))).toEqual(asBytes(await inThisThread(good)));
+      expect(here).toHaveBeenCalledTimes(1);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('once closed, computes the jobs the worker had, and every later one, in this thread', async () => {
+    const thread = new LexicalThread(inThisThread);
+    const job = jobOf(variedTexts().slice(0, 8));
+    const waiting = thread.vectors(job);
+    await thread.close();
+    expect(asBytes(await waiting)).toEqual(asBytes(await inThisThread(job)));
+    const later = jobOf(['after the close']);
+    expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
+  });
+
+  describe('a worker that fails', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'lexical-thread-'));
+      writeFileSync(join(dir, 'exits.js'), "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
+      writeFileSync(join(dir, 'throws.js'), "throw new Error('cannot load');\n");
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it.each(['exits.js', 'throws.js'])(
+      '(%s) loses no job: they are computed in this thread, and the later ones too (logged)',
+      async (script) => {
+        const here = jest.fn(inThisThread);
+        const thread = new LexicalThread(here, join(dir, script));
+        const jobs = [jobOf(['first text']), jobOf(['second text'])];
+        const answers = await Promise.all(jobs.map((job) => thread.vectors(job)));
+        for (const [i, job] of jobs.entries()) expect(asBytes(answers[i])).toEqual(asBytes(await inThisThread(job)));
+        const later = jobOf(['a later text']);
+        expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
+        expect(here).toHaveBeenCalledTimes(3);
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining('main thread from now on'), expect.anything());
+        await thread.close();
+      },
+    );
+  });
+});
