@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { chunkFeatures } from '../word-vectors';
+import { chunkFeatures, wordVectors } from '../word-vectors';
 import { LexicalEmbedder } from './lexical';
-import type { ChunkJob, ChunkVectors, ThreadAnswer } from './lexical-thread';
+import type { ChunkJob, ChunkVectors, ThreadMessage } from './lexical-thread';
 
 /** The worker thread of LexicalThread: one job at a time, in the order they come. */
 const port = parentPort;
@@ -17,7 +17,7 @@ async function chunksOf({ dimension, title, texts, features }: ChunkJob): Promis
 }
 
 port.on('message', async (job: ChunkJob & { id: number }) => {
-  let answer: ThreadAnswer;
+  let answer: ThreadMessage;
   try {
     answer = { id: job.id, chunks: await chunksOf(job) };
   } catch (error) {
@@ -31,3 +31,6 @@ port.on('message', async (job: ChunkJob & { id: number }) => {
     moved.map((vector) => vector.buffer as ArrayBuffer),
   );
 });
+
+wordVectors(); // before the first job: no job waits for them
+port.postMessage({ ready: true } satisfies ThreadMessage);

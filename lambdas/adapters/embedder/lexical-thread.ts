@@ -12,8 +12,8 @@ export interface ChunkJob {
 }
 /** What indexing computes of one chunk text. */
 export type ChunkVectors = Pick<IndexedChunk, 'vector' | 'features' | 'sentence'>;
-/** The worker's answer to a job: the chunks, or why it could not compute them. */
-export type ThreadAnswer = { id: number; chunks: ChunkVectors[] } | { id: number; failed: string };
+/** What the worker says: it takes jobs (its modules and the word vectors loaded), or a job's chunks, or why it could not compute them. */
+export type ThreadMessage = { ready: true } | { id: number; chunks: ChunkVectors[] } | { id: number; failed: string };
 
 interface Waiting {
   job: ChunkJob;
@@ -22,26 +22,32 @@ interface Waiting {
 interface Running {
   worker: Worker;
   waiting: Map<number, Waiting>;
+  /** Resolves true once the worker takes jobs, false when it ended before. */
+  ready: Promise<boolean>;
+  takesJobs: boolean;
   idle?: NodeJS.Timeout;
   /** Ended by us (idle, close), not failed. */
   retired?: boolean;
 }
 
-/** A worker idle this long ends (its memory is freed); the next job starts another. */
+/** A worker idle this long ends (its ~65 MB are freed); the next job starts another. */
 const IDLE_MS = 30_000;
 
 /**
  * The offline embedder and the ranking's chunk features (the CPU work of indexing: ~40 % of the
  * local runtime's main thread during a load) computed on one worker thread, so that the main thread
- * serves requests, the AWS SDK and LanceDB meanwhile. The worker runs the same code (vectors and
- * features identical to the bit). Whatever goes wrong there, no job is lost: a job the worker
- * could not compute is computed by `here` (in this thread); when the worker fails (crash, or its
- * modules cannot load), the jobs it had are computed by `here` and so is every later one (logged).
+ * serves requests, the AWS SDK and LanceDB meanwhile. The worker runs the same code: vectors and
+ * features identical to the bit.
+ *
+ * No job waits for the worker to start (~0.3 s: its modules and the word vectors): until it takes
+ * jobs, they are computed by `here` (in this thread). Whatever goes wrong there, no job is lost: a
+ * job the worker could not compute is computed by `here`; when the worker fails (crash, or its
+ * modules cannot load), the jobs it had are computed by `here`, and so is every later one (logged).
  */
 export class LexicalThread {
   private running?: Running;
   private nextId = 0;
-  private closed = false;
+  private failed = false;
 
   /** `script`: the worker's module (lexical-thread-worker; TypeScript or compiled JavaScript). */
   constructor(
@@ -50,8 +56,9 @@ export class LexicalThread {
   ) {}
 
   vectors(job: ChunkJob): Promise<ChunkVectors[]> {
-    if (this.closed) return this.here(job);
-    const running = this.running ?? this.start();
+    if (this.failed) return this.here(job);
+    const running = this.running ?? this.launch();
+    if (!running.takesJobs) return this.here(job);
     clearTimeout(running.idle);
     running.worker.ref(); // a job waits on it: the process stays
     const id = this.nextId++;
@@ -61,13 +68,17 @@ export class LexicalThread {
     });
   }
 
-  /** Ends the worker; jobs it had, and later ones, are computed in this thread. */
+  /** Starts the worker unless one runs, and resolves once it takes jobs (true) or failed (false). */
+  async start(): Promise<boolean> {
+    return !this.failed && (this.running ?? this.launch()).ready;
+  }
+
+  /** Ends the worker; the jobs it had are computed in this thread, a later job starts another worker. */
   async close(): Promise<void> {
-    this.closed = true;
     if (this.running) await this.retire(this.running);
   }
 
-  private start(): Running {
+  private launch(): Running {
     const { script } = this;
     // TypeScript (npm start runs tsx, jest its transform): the worker registers tsx's hook for require() first
     const worker = script.endsWith('.ts')
@@ -75,12 +86,19 @@ export class LexicalThread {
           eval: true,
         })
       : new Worker(script);
-    const running: Running = { worker, waiting: new Map() };
+    let ready: (takesJobs: boolean) => void = () => undefined;
+    const running: Running = { worker, waiting: new Map(), ready: new Promise((resolve) => (ready = resolve)), takesJobs: false };
     this.running = running;
-    worker.on('message', (answer: ThreadAnswer) => {
-      const waiting = running.waiting.get(answer.id);
-      running.waiting.delete(answer.id);
-      if (waiting) waiting.resolve('chunks' in answer ? Promise.resolve(answer.chunks) : this.here(waiting.job));
+    worker.unref(); // referenced while a job waits on it
+    worker.on('message', (message: ThreadMessage) => {
+      if ('ready' in message) {
+        running.takesJobs = true;
+        ready(true);
+      } else {
+        const waiting = running.waiting.get(message.id);
+        running.waiting.delete(message.id);
+        if (waiting) waiting.resolve('chunks' in message ? Promise.resolve(message.chunks) : this.here(waiting.job));
+      }
       if (running.waiting.size) return;
       worker.unref(); // idle: it keeps no process alive
       running.idle = setTimeout(() => void this.retire(running), IDLE_MS).unref();
@@ -89,9 +107,10 @@ export class LexicalThread {
     worker.on('exit', (code) => {
       if (this.running === running) this.running = undefined;
       if (!running.retired) {
-        this.closed = true;
+        this.failed = true;
         logger.warn('the indexing worker thread ended: chunks are embedded in the main thread from now on', { code });
       }
+      ready(false);
       for (const waiting of running.waiting.values()) waiting.resolve(this.here(waiting.job));
       running.waiting.clear();
     });

@@ -46,10 +46,10 @@ async function chunkVectors({ title, texts, features }: ChunkJob): Promise<Chunk
   return vectors.map((vector, i) => ({ vector, ...ranking?.[i] }));
 }
 
-/** The worker thread of the local runtime's indexing (started on first use; closeLexicalThread ends it). */
+/** The worker thread of the local runtime's indexing (started by the first chunks; ends when idle, or by closeLexicalThread). */
 const lexicalThread = once(() => new LexicalThread(chunkVectors));
 
-/** Ends the indexing worker thread, if one was started (the local runtime's stop); later chunks are embedded in this thread. */
+/** Ends the indexing worker thread, if one runs (the local runtime's stop). */
 export const closeLexicalThread = (): Promise<void> => lexicalThread().close();
 
 /** The ranking's options of the configured embedder (only the offline one has any). */

@@ -40,6 +40,7 @@ describe('LexicalThread: the offline embedder and the chunk features on a worker
   it('gives, to the bit, the vectors and features of this thread, for jobs sent together and after each other', async () => {
     const thread = new LexicalThread(neverHere);
     try {
+      expect(await thread.start()).toBe(true);
       const texts = variedTexts();
       const unknownWords: ChunkJob = { dimension: 256, title: 'qzxv', texts: ['qzxv\nvbnq 42x', 'qzxv\nvacation'], features: true };
       const jobs = [jobOf(texts), jobOf(texts.slice(0, 5), 512), jobOf(texts.slice(3, 9), 256, false), unknownWords];
@@ -57,10 +58,27 @@ describe('LexicalThread: the offline embedder and the chunk features on a worker
     }
   });
 
+  it('computes the jobs that come while the worker starts in this thread (none waits for it), the later ones there', async () => {
+    const here = jest.fn(inThisThread);
+    const thread = new LexicalThread(here);
+    try {
+      const first = jobOf(['the first text']);
+      expect(asBytes(await thread.vectors(first))).toEqual(asBytes(await inThisThread(first)));
+      expect(here).toHaveBeenCalledTimes(1);
+      await thread.start();
+      const later = jobOf(['a later text']);
+      expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
+      expect(here).toHaveBeenCalledTimes(1);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('hands a job the worker cannot compute to this thread, and keeps the worker for the next ones', async () => {
     const here = jest.fn(async (): Promise<ChunkVectors[]> => []);
     const thread = new LexicalThread(here);
     try {
+      await thread.start();
       const bad = jobOf(['some text'], 10); // the embedder refuses a dimension under 64
       expect(await thread.vectors(bad)).toEqual([]);
       expect(here).toHaveBeenCalledWith(bad);
@@ -72,39 +90,54 @@ describe('LexicalThread: the offline embedder and the chunk features on a worker
     }
   });
 
-  it('once closed, computes the jobs the worker had, and every later one, in this thread', async () => {
-    const thread = new LexicalThread(inThisThread);
-    const job = jobOf(variedTexts().slice(0, 8));
-    const waiting = thread.vectors(job);
-    await thread.close();
-    expect(asBytes(await waiting)).toEqual(asBytes(await inThisThread(job)));
-    const later = jobOf(['after the close']);
-    expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
+  it('closed while a job waits: computes that job in this thread; a later job starts another worker', async () => {
+    const here = jest.fn(inThisThread);
+    const thread = new LexicalThread(here);
+    try {
+      await thread.start();
+      const job = jobOf(variedTexts()); // seconds of work: the worker is ended before it answers
+      const waiting = thread.vectors(job);
+      await thread.close();
+      expect(here).toHaveBeenCalledWith(job);
+      expect(await waiting).toBe(await here.mock.results[0].value);
+      expect(await thread.start()).toBe(true);
+      const later = jobOf(['after the close']);
+      expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
+      expect(here).toHaveBeenCalledTimes(1);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      await thread.close();
+    }
   });
 
   describe('a worker that fails', () => {
     let dir: string;
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'lexical-thread-'));
-      writeFileSync(join(dir, 'exits.js'), "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
+      // takes jobs, then ends on the first
+      writeFileSync(
+        join(dir, 'exits.js'),
+        "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', () => process.exit(3));\nparentPort.postMessage({ ready: true });\n",
+      );
       writeFileSync(join(dir, 'throws.js'), "throw new Error('cannot load');\n");
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it.each(['exits.js', 'throws.js'])(
-      '(%s) loses no job: they are computed in this thread, and the later ones too (logged)',
-      async (script) => {
-        const here = jest.fn(inThisThread);
-        const thread = new LexicalThread(here, join(dir, script));
-        const jobs = [jobOf(['first text']), jobOf(['second text'])];
-        const answers = await Promise.all(jobs.map((job) => thread.vectors(job)));
-        for (const [i, job] of jobs.entries()) expect(asBytes(answers[i])).toEqual(asBytes(await inThisThread(job)));
-        const later = jobOf(['a later text']);
-        expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
-        expect(here).toHaveBeenCalledTimes(3);
-        expect(warn).toHaveBeenCalledWith(expect.stringContaining('main thread from now on'), expect.anything());
-        await thread.close();
-      },
-    );
+    it.each([
+      ['exits.js', true],
+      ['throws.js', false],
+    ])('(%s) loses no job: the jobs it had and the later ones are computed in this thread (logged)', async (script, started) => {
+      const here = jest.fn(inThisThread);
+      const thread = new LexicalThread(here, join(dir, script));
+      expect(await thread.start()).toBe(started);
+      const jobs = [jobOf(['first text']), jobOf(['second text'])];
+      const answers = await Promise.all(jobs.map((job) => thread.vectors(job)));
+      for (const [i, job] of jobs.entries()) expect(asBytes(answers[i])).toEqual(asBytes(await inThisThread(job)));
+      const later = jobOf(['a later text']);
+      expect(asBytes(await thread.vectors(later))).toEqual(asBytes(await inThisThread(later)));
+      expect(here).toHaveBeenCalledTimes(3);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('main thread from now on'), expect.anything());
+      expect(await thread.start()).toBe(false);
+    });
   });
 });

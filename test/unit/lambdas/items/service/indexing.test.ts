@@ -6,7 +6,9 @@ import { DEFAULT_LEXICAL_OPTIONS } from '../../../../../lambdas/adapters/embedde
 import { LocalVectorIndex } from '../../../../../lambdas/adapters/vector-index/local';
 import { vectorIndex } from '../../../../../lambdas/adapters/vector-index/select';
 import {
+  closeLexicalThread,
   embedChunks,
+  embedTexts,
   findHits,
   querySentence,
   rankingFeatures,
@@ -15,6 +17,8 @@ import {
 } from '../../../../../lambdas/items/service/indexing';
 import { wordVectors } from '../../../../../lambdas/adapters/word-vectors';
 import { titleOf } from '../../../../../lambdas/items/service/content';
+import { LexicalThread } from '../../../../../lambdas/adapters/embedder/lexical-thread';
+import type { IndexedChunk } from '../../../../../lambdas/adapters/vector-index/port';
 
 describe('what the ranking computes of a chunk when it is indexed', () => {
   const query = 'How much vacation do employees get?';
@@ -105,6 +109,34 @@ describe('the sentence vectors the local index finds nearest chunks by', () => {
     // moved to another file name since: the new title's words count
     expect(await storedSentence('/hr/vacation.md', leave, chunk?.features)).toEqual((await chunkOf('/hr/vacation.md', leave))?.sentence);
     expect(await storedSentence('/x/qzxv', 'vbnq')).toBeUndefined();
+  });
+});
+
+describe('the chunks indexing embeds (embedTexts)', () => {
+  afterAll(() => closeLexicalThread());
+
+  it('are computed on the worker thread in the local runtime, in the function itself in Lambda: the same to the bit', async () => {
+    const thread = jest.spyOn(LexicalThread.prototype, 'vectors');
+    const texts = ['Staff are entitled to 25 days of paid leave per year.', 'The printer on floor two takes A4 paper.', 'qzxv 42x'];
+    const asBytes = (chunks: IndexedChunk[]) =>
+      chunks.map(({ content, vector, features, sentence }) => ({
+        content,
+        vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
+        features: features && Buffer.from(features),
+        sentence: sentence && Buffer.from(sentence.buffer, sentence.byteOffset, sentence.byteLength),
+      }));
+    try {
+      const local = await embedTexts('/hr/holidays.md', texts);
+      expect(thread).toHaveBeenCalledTimes(1);
+      process.env.AWS_LAMBDA_FUNCTION_NAME = 'satchel-items';
+      const inLambda = await embedTexts('/hr/holidays.md', texts);
+      expect(thread).toHaveBeenCalledTimes(1);
+      expect(asBytes(local)).toEqual(asBytes(inLambda));
+      expect(local.map((chunk) => chunk.content)).toEqual(texts);
+    } finally {
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+      thread.mockRestore();
+    }
   });
 });
 
