@@ -26,6 +26,14 @@ const jobOf = (texts: string[], dimension = 256, features = true): ChunkJob => (
   features,
 });
 
+/**
+ * The varied texts but those of long unbroken tokens: the bit-identity tests of the embedder and of
+ * textFeatures cross the caches' character bound with them (the same code runs in the worker); here
+ * they would take minutes. The text of more distinct words than the caches remember stays.
+ */
+const texts = variedTexts().filter((text) => !/^[0-9a-f]{96} /.test(text));
+const manyWords = texts.reduce((longest, text) => (text.length > longest.length ? text : longest));
+
 const neverHere = async (): Promise<ChunkVectors[]> => {
   throw new Error('computed in the main thread');
 };
@@ -41,14 +49,13 @@ describe('LexicalThread: the offline embedder and the chunk features on a worker
     const thread = new LexicalThread(neverHere);
     try {
       expect(await thread.start()).toBe(true);
-      const texts = variedTexts();
       const unknownWords: ChunkJob = { dimension: 256, title: 'qzxv', texts: ['qzxv\nvbnq 42x', 'qzxv\nvacation'], features: true };
       const jobs = [jobOf(texts), jobOf(texts.slice(0, 5), 512), jobOf(texts.slice(3, 9), 256, false), unknownWords];
       // together (answered in order, each to its own job), then again after the worker's caches are warm
       const together = await Promise.all(jobs.map((job) => thread.vectors(job)));
-      const after = await thread.vectors(jobs[0]);
+      const after = await thread.vectors(jobs[1]);
       for (const [i, job] of jobs.entries()) expect(asBytes(together[i])).toEqual(asBytes(await inThisThread(job)));
-      expect(asBytes(after)).toEqual(asBytes(together[0]));
+      expect(asBytes(after)).toEqual(asBytes(together[1]));
       expect(together[2].every((chunk) => chunk.features === undefined && chunk.sentence === undefined)).toBe(true);
       // a chunk without a word that has a word vector has no sentence vector, as in this thread
       expect(together[3].map((chunk) => chunk.sentence === undefined)).toEqual([true, false]);
@@ -95,7 +102,7 @@ describe('LexicalThread: the offline embedder and the chunk features on a worker
     const thread = new LexicalThread(here);
     try {
       await thread.start();
-      const job = jobOf(variedTexts()); // seconds of work: the worker is ended before it answers
+      const job = jobOf([manyWords]); // a second of work: the worker is ended before it answers
       const waiting = thread.vectors(job);
       await thread.close();
       expect(here).toHaveBeenCalledWith(job);
