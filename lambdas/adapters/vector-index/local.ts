@@ -143,10 +143,12 @@ const schema = (dimension: number, sentenceDimension?: number) =>
     ...(sentenceDimension ? [sentenceField(sentenceDimension)] : []),
   ]);
 
-/** A row as a query returns it (the vector as an Arrow vector). */
+/** A row of a query's answer as resultRows reads it. */
 type ResultRow = Pick<ChunkRow, 'item_id' | 'chunk' | 'path' | 'content' | 'features'> & {
-  vector: { toArray(): Float32Array };
-  _distance: number;
+  /** The embedder's vector, when the query selected it. */
+  vector?: Float32Array;
+  /** `_distance` of a nearest-neighbour query, `_score` of a full-text one. */
+  score: number;
 };
 
 const RESULT_COLUMNS = ['item_id', 'chunk', 'path', 'content', 'features'];
@@ -342,16 +344,16 @@ export class LocalVectorIndex implements VectorIndex {
           .refineFactor(REFINE_FACTOR)
           .select([...RESULT_COLUMNS, '_distance']); // the cosine comes with the row: no vector to carry
     const [near, lexical] = await Promise.all([
-      nearest.maximumNprobes(MAX_PROBES).distanceType('cosine').where(filter).limit(query.candidates).toArray() as Promise<ResultRow[]>,
+      nearest.maximumNprobes(MAX_PROBES).distanceType('cosine').where(filter).limit(query.candidates).toArrow(),
       this.fullText(table, query.text, filter, query.candidates),
     ]);
     const byRow = new Map<string, Candidate>();
-    for (const row of near) {
+    for (const row of resultRows(near, '_distance')) {
       byRow.set(`${row.item_id}:${row.chunk}`, {
         itemId: row.item_id,
         path: row.path,
         content: row.content,
-        cosine: sentence ? dot(query.vector, row.vector.toArray()) : 1 - row._distance,
+        cosine: sentence ? dot(query.vector, row.vector as Float32Array) : 1 - row.score,
         bm25: 0,
         features: row.features ?? undefined,
       });
@@ -359,14 +361,14 @@ export class LocalVectorIndex implements VectorIndex {
     for (const row of lexical) {
       const key = `${row.item_id}:${row.chunk}`;
       const known = byRow.get(key);
-      if (known) known.bm25 = row._score;
+      if (known) known.bm25 = row.score;
       else
         byRow.set(key, {
           itemId: row.item_id,
           path: row.path,
           content: row.content,
-          cosine: dot(query.vector, row.vector.toArray()),
-          bm25: row._score,
+          cosine: dot(query.vector, row.vector as Float32Array),
+          bm25: row.score,
           features: row.features ?? undefined,
         });
     }
@@ -562,14 +564,17 @@ export class LocalVectorIndex implements VectorIndex {
     return (await this.schemaOf(table)).fields.some((field) => field.name === 'sentence') ? 'sentence' : 'vector';
   }
 
-  private async fullText(table: Table, text: string, filter: string, limit: number): Promise<(ResultRow & { _score: number })[]> {
-    return (await table
-      .query()
-      .fullTextSearch(text, { columns: ['content'] })
-      .where(filter)
-      .select([...RESULT_COLUMNS, 'vector', '_score'])
-      .limit(limit)
-      .toArray()) as never;
+  private async fullText(table: Table, text: string, filter: string, limit: number): Promise<ResultRow[]> {
+    return resultRows(
+      await table
+        .query()
+        .fullTextSearch(text, { columns: ['content'] })
+        .where(filter)
+        .select([...RESULT_COLUMNS, 'vector', '_score'])
+        .limit(limit)
+        .toArrow(),
+      '_score',
+    );
   }
 
   private wrote(rows: number): void {
@@ -727,6 +732,31 @@ function vectorData(field: Field, rows: (Float32Array | undefined)[]): Data {
 function makeBatch(rowSchema: Schema, length: number, column: (field: Field) => Data): ArrowTable {
   const rows = makeData({ type: new Struct(rowSchema.fields), length, nullCount: 0, children: rowSchema.fields.map(column) });
   return new ArrowTable(rowSchema, new RecordBatch(rowSchema, rows));
+}
+
+/**
+ * A query's answer as plain rows, read column by column: the same values as its `toArray()` rows, whose
+ * per-field proxies cost ~1 ms of CPU per 10,000-chunk search (docs/benchmarks.md, session 8 runtime latency).
+ */
+function resultRows(answer: ArrowTable, score: '_distance' | '_score'): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const batch of answer.batches) {
+    const column = (name: string) => batch.getChild(name);
+    const [itemIds, chunks, paths, contents, features, scores] = ['item_id', 'chunk', 'path', 'content', 'features', score].map(column);
+    const vectors = column('vector');
+    for (let i = 0; i < batch.numRows; i++) {
+      rows.push({
+        item_id: itemIds?.get(i),
+        chunk: chunks?.get(i),
+        path: paths?.get(i),
+        content: contents?.get(i),
+        features: features?.get(i) ?? null,
+        vector: vectors?.get(i)?.toArray(),
+        score: scores?.get(i),
+      });
+    }
+  }
+  return rows;
 }
 
 function dot(a: Float32Array, b: ArrayLike<number>): number {

@@ -59,8 +59,8 @@ export interface RankingQuery {
   resemblance?: (best: Text) => (chunk: Text) => number;
 }
 
-/** A chunk as the ranking reads it: its item's path and its content. */
-type Text = Pick<Candidate, 'path' | 'content'>;
+/** A chunk as the ranking reads it: its item's path, its content and its stored features (Candidate.features). */
+type Text = Pick<Candidate, 'path' | 'content' | 'features'>;
 
 /**
  * The word-vector signals of a chunk; with `worthIt`, undefined when it refuses the chunk's meaning

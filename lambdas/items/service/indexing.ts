@@ -159,16 +159,30 @@ export async function rankingQuery(query: string, lexical?: Pick<LexicalOptions,
   const meaning = meaningOf(query, terms);
   const vectors = wordVectors();
   const textOf = (chunk: { path: string; content: string }) => `${titleOf(chunk.path)}\n${chunk.content}`;
+  // a candidate's stored features, decoded once for both steps (the meaning, then the resemblance)
+  const decoded = new WeakMap<Uint8Array, ReturnType<typeof decodeFeatures> | null>();
+  const decode = (features: Uint8Array) => {
+    let stored = decoded.get(features);
+    if (stored === undefined) {
+      stored = decodeFeatures(features) ?? null;
+      decoded.set(features, stored);
+    }
+    return stored ?? undefined;
+  };
   return {
     terms,
     resemblance: (best) => {
       const resemblance = resemblanceTo(textOf(best), terms, (word) => informationOf(word, vectors));
-      return (chunk) => resemblance(textOf(chunk));
+      // a chunk's stems are in the features stored of its text under its title: not tokenised again
+      return (chunk) => {
+        const stored = chunk.features && decode(chunk.features);
+        return stored && stored.label === titleOf(chunk.path) ? resemblance('', stored.features.stems) : resemblance(textOf(chunk));
+      };
     },
     meaning: ((path: string, content: string, features?: Uint8Array, worthIt?: (meaning: number) => boolean) => {
       const title = titleOf(path);
       // features computed under another title (the item moved to another file name since) are not its own
-      const stored = features && decodeFeatures(features);
+      const stored = features && decode(features);
       return meaning(stored && stored.label === title ? stored.features : `${title}\n${content}`, worthIt);
     }) as MeaningSignalsOf,
   };

@@ -1,5 +1,6 @@
 import { FEEDBACK_WORDS, resemblanceTo } from '../../../../../lambdas/adapters/vector-index/feedback';
 import { queryTerms } from '../../../../../lambdas/adapters/vector-index/ranking';
+import { stemSet } from '../../../../../lambdas/adapters/text-terms';
 
 /** Every word equally informative, but the ones named. */
 const information =
@@ -38,6 +39,16 @@ describe('resemblance to the best hit', () => {
     const resemblance = resemblanceTo(text, queryTerms('nothing'), information());
     expect(resemblance(words.slice(0, FEEDBACK_WORDS).join(' '))).toBe(1);
     expect(resemblance(words.slice(FEEDBACK_WORDS).join(' '))).toBe(0);
+  });
+
+  it('of a text whose distinct stems are given (TextFeatures.stems) is the share of those, the text not read', () => {
+    const resemblance = resemblanceTo(best, terms, information({ snapshot: 0.9 }));
+    const text = 'The orders were brought back from a nightly backup snapshot.';
+    expect(resemblance('ignored', ` ${[...stemSet(text)].join(' ')} `)).toBe(resemblance(text));
+    expect(resemblance(text)).toBeGreaterThan(0);
+    expect(resemblance(text, ' lunch ')).toBe(0);
+    // a stem inside another is not it
+    expect(resemblance('', ' backups snapshoting ')).toBe(0);
   });
 
   it('is 1 for every text when the best hit says nothing besides the query', () => {

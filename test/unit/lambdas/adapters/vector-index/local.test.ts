@@ -187,6 +187,41 @@ describe('local search index (LanceDB)', () => {
     await second.close();
   });
 
+  it('hands every candidate its own row values when the answers span many fragments (rows read column by column)', async () => {
+    const { index } = await open();
+    const vectorOf = (item: number, chunk: number) => v(1 + item, chunk + 1, (item * 7 + chunk) % 5);
+    const sentenceOf = (item: number, chunk: number) => v(chunk + 1, item + 1);
+    for (let item = 0; item < 24; item++) {
+      // one write per item: a fragment each
+      await index.putItem(
+        { ...base, itemId: `i${item}`, path: `/notes/${item}.md` },
+        Array.from({ length: 5 }, (_, chunk) => ({
+          content: `shared words item${item} chunk${chunk}`,
+          vector: vectorOf(item, chunk),
+          sentence: sentenceOf(item, chunk),
+          features: chunk % 2 ? undefined : new Uint8Array(Buffer.from(`f ${item}.${chunk}`)),
+        })),
+      );
+    }
+    const asked = v(3, 1, 2);
+    for (const extra of [{}, { sentence: v(1, 1) }]) {
+      const found = await index.search(query(asked, { text: 'shared words', candidates: 120, ...extra }));
+      expect(found.length).toBe(120);
+      for (const candidate of found) {
+        const [, item, chunk] = /item(\d+) chunk(\d+)/.exec(candidate.content)?.map(Number) ?? [];
+        expect(candidate).toMatchObject({ itemId: `i${item}`, path: `/notes/${item}.md` });
+        expect(candidate.features && Buffer.from(candidate.features).toString()).toBe(chunk % 2 ? undefined : `f ${item}.${chunk}`);
+        const vector = vectorOf(item, chunk);
+        expect(candidate.cosine).toBeCloseTo(
+          asked.reduce((sum, x, i) => sum + x * vector[i], 0),
+          5,
+        );
+        expect(candidate.bm25).toBeGreaterThan(0);
+      }
+    }
+    await index.close();
+  });
+
   it('opens a table made before the features column: its rows come back without, new rows with them', async () => {
     const { dir } = await open();
     // the table as the index made it before the column (with its full-text index)

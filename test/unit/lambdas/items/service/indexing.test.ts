@@ -79,6 +79,35 @@ describe("a hit's resemblance to the best one", () => {
     expect(lunch).toBe(0);
     expect((await rankingQuery('RPO RTO')).resemblance).toBeUndefined();
   });
+
+  it("reads a chunk's stems from its stored features when they are of its title, the same share as of its text; else its text", async () => {
+    const { resemblance } = await rankingQuery('recover removed records', DEFAULT_LEXICAL_OPTIONS);
+    const featuresOf = async (path: string, content: string) =>
+      (await rankingFeatures(titleOf(path), [`${titleOf(path)}\n${content}`], DEFAULT_LEXICAL_OPTIONS))?.[0]?.features;
+    const best = {
+      path: '/ops/backups.md',
+      content: 'Restore the database from the nightly backup snapshot; the backup keeps deleted rows.',
+    };
+    const like = resemblance?.(best);
+    const chunks = [
+      { path: '/ops/restore.md', content: 'The orders were brought back from a nightly backup snapshot.' },
+      { path: '/ops/backup-snapshots.md', content: 'Snapshots run at night; deleted rows are kept.' },
+      { path: '/notes/office.md', content: 'Lunch is served at noon in the kitchen.' },
+      best,
+    ];
+    for (const chunk of chunks) {
+      const own = like?.(chunk);
+      expect(like?.({ ...chunk, features: await featuresOf(chunk.path, chunk.content) })).toBe(own);
+      // features of another text are read, not the content (as the meaning reads them)
+      expect(like?.({ ...chunk, features: await featuresOf(chunk.path, 'nightly backup snapshot database rows') })).toBe(
+        like?.({ path: chunk.path, content: 'nightly backup snapshot database rows' }),
+      );
+      // computed under another file name, of another format or damaged: the text counts
+      expect(like?.({ ...chunk, features: await featuresOf('/elsewhere/backup.md', 'nightly backup snapshot') })).toBe(own);
+      expect(like?.({ ...chunk, features: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]) })).toBe(own);
+    }
+    expect(new Set(chunks.map((chunk) => like?.(chunk))).size).toBeGreaterThan(2);
+  });
 });
 
 describe('the sentence vectors the local index finds nearest chunks by', () => {
