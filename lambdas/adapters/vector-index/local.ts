@@ -489,16 +489,20 @@ export class LocalVectorIndex implements VectorIndex {
   /**
    * Compaction, index updates and index builds take seconds on a big table, so they run beside
    * queries and writes (a commit they preempt, or that preempts them, is retried). Only the clean-up
-   * of older versions runs alone, because it removes files a running query or write may still read;
-   * by then there is little left to compact, so the exclusive part is short. A run during a load
-   * (not `settled`) only folds new rows into the existing indexes.
+   * of older versions runs alone, because it removes files a running query or write may still read.
+   * A run during a load (not `settled`) only folds new rows into the existing indexes.
+   *
+   * A settled run compacts twice before the clean-up: the first compaction keeps the rows it then
+   * indexes out of the bins of older rows, so the next optimize merges them (every row rewritten, a
+   * vector index remapped). Left to the clean-up, that merge ran alone: the first write after a
+   * vector index build held every search for it (5-12 s at 10,000 chunks); the second compaction
+   * does it beside them, and the clean-up finds nothing left to compact.
    *
    * A vector index due is built last, after the clean-up: every LanceDB optimize (the clean-up too)
    * rewrites the newest vector index, merging it with the rows written since, even when there are
    * none (nearly a build's time each; at 100,000 chunks ~13 s), so an index built before them was
-   * written three times. Before the build a second compaction merges what the first left apart
-   * (the rows it had just indexed, kept out of the bins of older rows), so the index is built on the
-   * table as it stays. The next run's optimize (shared, after more writes) is the first to rewrite it.
+   * written three times. The second compaction also means the index is built on the table as it
+   * stays. The next run's optimize (shared, after more writes) is the first to rewrite it.
    */
   private async compact(settled: boolean): Promise<void> {
     for (const table of await this.openTables()) {
@@ -508,7 +512,7 @@ export class LocalVectorIndex implements VectorIndex {
       if (!settled) continue;
       await this.access.together(() => this.indexFilterColumns(table));
       const build = await this.access.together(() => this.vectorIndexDue(table));
-      if (build) await optimize();
+      await optimize();
       await this.access.alone(async () => {
         await retryingConflicts(() => table.optimize({ cleanupOlderThan: new Date() }), table);
         await this.readExpiries(table); // rows deleted since (expired items) may leave a later earliest expiry

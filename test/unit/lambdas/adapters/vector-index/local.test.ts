@@ -425,6 +425,43 @@ describe('local search index (LanceDB)', () => {
     await index.close();
   });
 
+  it('merges the first write after a vector index build beside searches: the clean-up, which holds them, finds nothing to compact', async () => {
+    const { dir, index } = await open();
+    const unit = (seed: number) => normalise(Array.from({ length: 8 }, (_, i) => Math.cos(seed * 1.3 + i)));
+    // an index of more than one partition: LanceDB merges the first rows after its build into it (one segment)
+    for (let i = 0; i < 10_000; i += 500) {
+      await index.putItem(
+        { ...base, itemId: `load${i}`, path: `/load${i}` },
+        Array.from({ length: 500 }, (_, j) => ({ content: `bulk note ${i + j}`, vector: unit(i + j) })),
+      );
+    }
+    await index.maintain();
+    const table = await (await connect(dir)).openTable('chunks_8');
+    expect((await table.listIndices()).some((i) => i.indexType === 'IvfHnswSq')).toBe(true);
+    // every optimize of the run that follows one more write, and whether it ran alone (the clean-up: nothing older kept)
+    const runs: { alone: boolean; removed: number }[] = [];
+    const optimize = Object.getPrototypeOf(table).optimize;
+    const spy = jest.spyOn(Object.getPrototypeOf(table), 'optimize').mockImplementation(async function (this: unknown, ...args: unknown[]) {
+      const stats = await optimize.apply(this, args);
+      const olderThan = (args[0] as { cleanupOlderThan: Date }).cleanupOlderThan;
+      runs.push({ alone: Date.now() - olderThan.getTime() < 60_000, removed: stats.compaction.fragmentsRemoved });
+      return stats;
+    });
+    try {
+      await index.putItem({ ...base, itemId: 'after', path: '/after' }, [{ content: 'written after the build', vector: unit(9_999) }]);
+      await index.settle();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(runs.filter((run) => !run.alone).some((run) => run.removed > 0)).toBe(true); // the merge, beside searches
+    expect(runs.filter((run) => run.alone)).toEqual([{ alone: true, removed: 0 }]);
+    await table.checkoutLatest();
+    expect((await table.stats()).fragmentStats.numFragments).toBe(1);
+    for (const each of await table.listIndices()) expect(each.numUnindexedRows).toBe(0);
+    expect(paths(await index.search(query(unit(9_999), { text: 'build', candidates: 3 })))).toContain('/after');
+    await index.close();
+  });
+
   it('counts the quiet before maintenance from the last write: a run due after a fold that outlasted the load starts at its end', () => {
     expect(quietLeft(10_000, 10_000)).toBe(1_000); // just written: the whole second
     expect(quietLeft(10_000, 10_400)).toBe(600);
