@@ -336,6 +336,28 @@ async function throughRuntime(sizes: number[], queryCount: number): Promise<void
       );
       await (await openLocalVectorIndex(config.home)).settle(); // the runtime's own index: same process
       console.log(`  ${latencyLine('POST /api/workspace/search, settled index', await search())}`);
+      // one more item: the first maintenance after the vector index build, with searches beside it until it ends
+      const content = document(ITEM_BYTES);
+      const wrote = performance.now();
+      await satchel.addItem({ scope: 'company', itemPath: `/bench/doc-${item++}.txt`, content });
+      chunks += chunkText(content).length;
+      let maintained = false;
+      const maintainedAt = indexesBuilt().then((at) => {
+        maintained = true;
+        return at;
+      });
+      const beside: number[] = [];
+      const texts = queries(queryCount);
+      for (let i = 0; i === 0 || !maintained; i++) {
+        const t0 = performance.now();
+        await satchel.searchItems({ scope: 'company', query: texts[i % texts.length] });
+        beside.push(performance.now() - t0);
+      }
+      const longest = Math.max(...beside);
+      console.log(
+        `  ${latencyLine('POST /api/workspace/search while one more item is indexed', beside)}, longest ${longest.toFixed(0)} ms; ` +
+          `indexes built again ${(((await maintainedAt) - wrote) / 1000).toFixed(1)} s after its POST`,
+      );
     }
   });
 }
