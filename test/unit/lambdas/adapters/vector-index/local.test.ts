@@ -435,7 +435,7 @@ describe('local search index (LanceDB)', () => {
         Array.from({ length: 500 }, (_, j) => ({ content: `bulk note ${i + j}`, vector: unit(i + j) })),
       );
     }
-    await index.maintain();
+    await index.settle(); // the load's folds and settled run: the vector index built, nothing due
     const table = await (await connect(dir)).openTable('chunks_8');
     expect((await table.listIndices()).some((i) => i.indexType === 'IvfHnswSq')).toBe(true);
     // every optimize of the run that follows one more write, and whether it ran alone (the clean-up: nothing older kept)
