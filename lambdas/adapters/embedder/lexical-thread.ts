@@ -97,6 +97,8 @@ export class LexicalThread {
       } else {
         const waiting = running.waiting.get(message.id);
         running.waiting.delete(message.id);
+        if ('failed' in message)
+          logger.warn('the indexing worker thread could not compute a job: computed in the main thread', { reason: message.failed });
         if (waiting) waiting.resolve('chunks' in message ? Promise.resolve(message.chunks) : this.here(waiting.job));
       }
       if (running.waiting.size) return;

@@ -10,13 +10,13 @@ export const FEEDBACK_WORDS = 10;
  * by its share of the hit's words times its information (how rare the word is in English). A
  * text's resemblance to it is the weighed share of those words it has: 1 for the best hit itself,
  * and 1 for every text when the best hit has no word besides the query's. A text whose distinct
- * stems are known (TextFeatures.stems, " a b ": the same set stemSet makes of it) is not tokenised again.
+ * stems are known (`{ stems }`: TextFeatures.stems, " a b ", the set stemSet makes of it) is not tokenised again.
  */
 export function resemblanceTo(
   best: string,
   terms: QueryTerms,
   information: (word: string) => number,
-): (text: string, stems?: string) => number {
+): (text: string | { stems: string }) => number {
   const query = new Set(terms.flat());
   const words = contentWords(best);
   const counts = new Map<string, { word: string; count: number }>();
@@ -32,10 +32,9 @@ export function resemblanceTo(
     .sort((a, b) => b.weight - a.weight || (a.key < b.key ? -1 : 1))
     .slice(0, FEEDBACK_WORDS);
   const total = telling.reduce((sum, t) => sum + t.weight, 0);
-  return (text, stems) => {
+  return (text) => {
     if (!total) return 1;
-    const present = stems === undefined ? stemSet(text) : undefined;
-    const has = (key: string) => (present ? present.has(key) : (stems as string).includes(` ${key} `));
-    return telling.reduce((sum, t) => sum + (has(t.key) ? t.weight : 0), 0) / total;
+    const present: Pick<Set<string>, 'has'> = typeof text === 'string' ? stemSet(text) : { has: (key) => text.stems.includes(` ${key} `) };
+    return telling.reduce((sum, t) => sum + (present.has(t.key) ? t.weight : 0), 0) / total;
   };
 }

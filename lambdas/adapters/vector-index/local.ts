@@ -495,7 +495,7 @@ export class LocalVectorIndex implements VectorIndex {
    * A settled run compacts twice before the clean-up: the first compaction keeps the rows it then
    * indexes out of the bins of older rows, so the next optimize merges them (every row rewritten, a
    * vector index remapped). Left to the clean-up, that merge ran alone: the first write after a
-   * vector index build held every search for it (5-12 s at 10,000 chunks); the second compaction
+   * vector index build held every search for it (1.2-1.3 s in the runtime at 10,000 chunks); the second compaction
    * does it beside them, and the clean-up finds nothing left to compact.
    *
    * A vector index due is built last, after the clean-up: every LanceDB optimize (the clean-up too)

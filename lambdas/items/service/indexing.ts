@@ -176,7 +176,7 @@ export async function rankingQuery(query: string, lexical?: Pick<LexicalOptions,
       // a chunk's stems are in the features stored of its text under its title: not tokenised again
       return (chunk) => {
         const stored = chunk.features && decode(chunk.features);
-        return stored && stored.label === titleOf(chunk.path) ? resemblance('', stored.features.stems) : resemblance(textOf(chunk));
+        return stored && stored.label === titleOf(chunk.path) ? resemblance({ stems: stored.features.stems }) : resemblance(textOf(chunk));
       };
     },
     meaning: ((path: string, content: string, features?: Uint8Array, worthIt?: (meaning: number) => boolean) => {

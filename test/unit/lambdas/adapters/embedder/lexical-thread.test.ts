@@ -89,6 +89,7 @@ describe('LexicalThread: the offline embedder and the chunk features on a worker
       const bad = jobOf(['some text'], 10); // the embedder refuses a dimension under 64
       expect(await thread.vectors(bad)).toEqual([]);
       expect(here).toHaveBeenCalledWith(bad);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not compute a job'), { reason: expect.stringContaining('64') });
       const good = jobOf(['some other text']);
       expect(asBytes(await thread.vectors(good))).toEqual(asBytes(await inThisThread(good)));
       expect(here).toHaveBeenCalledTimes(1);

@@ -44,11 +44,11 @@ describe('resemblance to the best hit', () => {
   it('of a text whose distinct stems are given (TextFeatures.stems) is the share of those, the text not read', () => {
     const resemblance = resemblanceTo(best, terms, information({ snapshot: 0.9 }));
     const text = 'The orders were brought back from a nightly backup snapshot.';
-    expect(resemblance('ignored', ` ${[...stemSet(text)].join(' ')} `)).toBe(resemblance(text));
+    expect(resemblance({ stems: ` ${[...stemSet(text)].join(' ')} ` })).toBe(resemblance(text));
     expect(resemblance(text)).toBeGreaterThan(0);
-    expect(resemblance(text, ' lunch ')).toBe(0);
+    expect(resemblance({ stems: ' lunch ' })).toBe(0);
     // a stem inside another is not it
-    expect(resemblance('', ' backups snapshoting ')).toBe(0);
+    expect(resemblance({ stems: ' backups snapshoting ' })).toBe(0);
   });
 
   it('is 1 for every text when the best hit says nothing besides the query', () => {
